@@ -1,0 +1,229 @@
+// nsperf benchmark: measure the optimizers' strategies against their baselines.
+#include <boost/mpi/collectives.hpp>
+#include <iostream>
+#include <optional>
+
+#include "command.hpp"
+#include "config_source.hpp"
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/core/version.hpp"
+#include "nsperf/kernels/cpu_strategy.hpp"
+#include "nsperf/mpi/benchmark.hpp"
+#include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/results_writer.hpp"
+#include "progress_line.hpp"
+#include "summary_table.hpp"
+
+namespace nsperf::cli {
+namespace {
+
+// Optimizers DESIGN.md names that this version does not have yet: their flags say so instead of
+// being "unknown".
+const std::vector<std::string> kPlanned = {"memory", "io", "network", "database", "distributed"};
+
+struct Options {
+  std::vector<std::string> optimizers;  // as named on the command line
+  bool all = false;
+  std::optional<std::string> config;
+  std::vector<core::Override> overrides;
+  mpi::WriteMode mode = mpi::WriteMode::create;
+  bool progress = true;
+  bool help = false;
+  bool list = false;
+};
+
+struct Described {
+  po::options_description visible;  // for --help
+  po::options_description all;      // for parsing: also the planned optimizers' flags
+};
+
+Described describe_options() {
+  po::options_description optimizers(
+      "Optimizers (none named: every optimizer enabled in the config)");
+  optimizers.add_options()("all", "every optimizer enabled in the config");
+  for (const auto& o : mpi::optimizers().entries()) {
+    optimizers.add_options()(o.name.c_str(), o.description.c_str());
+  }
+  po::options_description workload("Workload");
+  workload.add_options()("synthetic", po::value<std::string>()->value_name("WxH[:dtype]"),
+                         "built-in synthetic image, dtype u8 (default), u16 or f32 "
+                         "(benchmark.synthetic; default 2048x2048:u8)")(
+      "tile", po::value<std::int64_t>()->value_name("N"),
+      "tile side in pixels (benchmark.tile; default 512)")(
+      "seed", po::value<std::uint64_t>()->value_name("N"),
+      "seed of the image and of the strategy order (benchmark.seed)");
+  po::options_description measurement("Measurement");
+  measurement.add_options()("repetitions,r", po::value<std::int64_t>()->value_name("N"),
+                            "measured runs per strategy (benchmark.repetitions; default 10)")(
+      "warmup,w", po::value<std::int64_t>()->value_name("N"),
+      "unmeasured runs per strategy first (benchmark.warmup; default 2)")(
+      "threads,t", po::value<std::int64_t>()->value_name("N"),
+      "OpenMP threads per rank for multi-threaded strategies (optimizers.cpu.threads; default: "
+      "OpenMP's)")("level", po::value<std::string>()->value_name("L"),
+                   "optimization_level: conservative, balanced or aggressive")(
+      "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+      "any config key, e.g. --set optimizers.cpu.strategies=scalar,openmp (repeatable)")(
+      "config,c", po::value<std::string>()->value_name("FILE"),
+      "optimization config (default: ./optimization_config.json if present)");
+  po::options_description output("Output");
+  output.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
+                       "results file (benchmark.output; default nsperf-results.h5)")(
+      "force", "replace the results file if it exists")(
+      "append", "add this run to an existing results file")("no-progress",
+                                                            "no progress line on stderr")(
+      "list", "list optimizers, strategies and kernels, and exit")("help,h", "this help");
+  Described d;
+  d.visible.add(optimizers).add(workload).add(measurement).add(output);
+  po::options_description planned;
+  for (const auto& p : kPlanned) {
+    if (mpi::optimizers().find(p) == nullptr) planned.add_options()(p.c_str(), "");
+  }
+  d.all.add(d.visible).add(planned);
+  return d;
+}
+
+void print_help(std::ostream& out, const po::options_description& options) {
+  out << "usage: mpirun -n N nsperf benchmark [--cpu | --all] [options]\n\n"
+         "Runs each optimizer's strategies against its baseline on the tiles of a synthetic image\n"
+         "partitioned across the ranks, checks every output against a reference, and writes all\n"
+         "samples into one HDF5 results file. Rank 0 prints a summary.\n\n"
+      << options;
+}
+
+Options parse(const CommandContext& ctx, const po::options_description& description) {
+  const auto vm = parse_options(ctx.args, description, nullptr, "benchmark");
+  Options o;
+  o.help = vm.count("help") > 0;
+  o.list = vm.count("list") > 0;
+  o.all = vm.count("all") > 0;
+  for (const auto& p : kPlanned) {
+    if (vm.count(p) > 0 && mpi::optimizers().find(p) == nullptr) {
+      const auto available = mpi::optimizers().names();
+      throw UsageError("--" + p + ": the " + p + " optimizer is not in nsperf " +
+                       std::string(core::version()) + " yet (available: --" +
+                       core::join(available, ", --") + ")");
+    }
+  }
+  for (const auto& e : mpi::optimizers().entries()) {
+    if (vm.count(e.name) > 0) o.optimizers.push_back(e.name);
+  }
+  if (vm.count("config")) o.config = vm["config"].as<std::string>();
+  auto add = [&](const char* option, const char* key, nlohmann::json value) {
+    o.overrides.push_back({key, std::move(value), std::string("--") + option});
+  };
+  if (vm.count("synthetic"))
+    add("synthetic", "benchmark.synthetic", vm["synthetic"].as<std::string>());
+  if (vm.count("tile")) add("tile", "benchmark.tile", vm["tile"].as<std::int64_t>());
+  if (vm.count("seed")) add("seed", "benchmark.seed", vm["seed"].as<std::uint64_t>());
+  if (vm.count("repetitions"))
+    add("repetitions", "benchmark.repetitions", vm["repetitions"].as<std::int64_t>());
+  if (vm.count("warmup")) add("warmup", "benchmark.warmup", vm["warmup"].as<std::int64_t>());
+  if (vm.count("threads"))
+    add("threads", "optimizers.cpu.threads", vm["threads"].as<std::int64_t>());
+  if (vm.count("level")) add("level", "optimization_level", vm["level"].as<std::string>());
+  if (vm.count("output")) add("output", "benchmark.output", vm["output"].as<std::string>());
+  if (vm.count("set")) {
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) {
+      o.overrides.push_back(core::parse_assignment(s, "--set"));
+    }
+  }
+  if (vm.count("force") && vm.count("append"))
+    throw UsageError("--force and --append exclude each other");
+  if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
+  if (vm.count("append")) o.mode = mpi::WriteMode::append;
+  o.progress = vm.count("no-progress") == 0;
+  return o;
+}
+
+void print_list(std::ostream& out) {
+  out << "optimizers and their strategies (baseline first; level = lowest optimization_level that "
+         "runs it):\n";
+  for (const auto& o : mpi::optimizers().entries()) {
+    out << "  --" << o.name << "  " << o.description << "\n";
+    for (const auto& s : core::strategy_catalog().strategies(o.name)) {
+      std::string name = s.name;
+      name.resize(14, ' ');
+      out << "      " << name
+          << (s.baseline ? "baseline      "
+                         : std::string(core::to_string(s.level)) +
+                               std::string(14 - core::to_string(s.level).size(), ' '))
+          << s.description << "\n";
+    }
+  }
+  out << "kernels:\n";
+  for (const auto& k : kernels::kernel_registry().entries()) {
+    out << "  " << k.name << "  halo " << k.halo << ", tolerance " << k.relative_tolerance
+        << " x max(1, |input|): " << k.description << "\n";
+  }
+}
+
+// Which optimizers run: those named, or every enabled one.
+std::vector<std::string> choose(const Options& o, const core::Config& cfg) {
+  std::vector<std::string> chosen;
+  if (o.optimizers.empty() || o.all) {
+    for (const auto& [name, c] : cfg.optimizers) {
+      if (c.enabled && mpi::optimizers().find(name) != nullptr) chosen.push_back(name);
+    }
+    if (chosen.empty())
+      throw ConfigError({"every optimizer is disabled in the config (optimizers.<name>.enabled)"});
+    return chosen;
+  }
+  for (const auto& name : o.optimizers) {
+    if (!cfg.optimizers.at(name).enabled) {
+      throw ConfigError({"--" + name + ": the " + name +
+                         " optimizer is disabled in the config "
+                         "(optimizers." +
+                         name + ".enabled = false)"});
+    }
+    chosen.push_back(name);
+  }
+  return chosen;
+}
+
+int run(const CommandContext& ctx) {
+  const auto& world = *ctx.world;
+  const auto description = describe_options();
+  const Options options =
+      mpi::run_phase(world, "arguments", [&] { return parse(ctx, description.all); });
+  if (options.help || options.list) {
+    if (world.rank() == 0) {
+      if (options.help)
+        print_help(std::cout, description.visible);
+      else
+        print_list(std::cout);
+    }
+    return 0;
+  }
+
+  const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
+  mpi::BenchmarkRequest request{cfg, {}, ctx.command_line};
+  const std::filesystem::path output = cfg.benchmark.output;
+  mpi::run_phase(world, "check-output", [&] {
+    request.optimizers = choose(options, cfg);
+    if (world.rank() == 0) mpi::check_output(output, options.mode);
+  });
+
+  ProgressLine progress(options.progress);
+  const auto result = mpi::run_benchmark(world, request, &progress);
+  mpi::write_results(world, output, options.mode,
+                     {result.provenance, result.samples, result.tiles, result.summary});
+
+  if (world.rank() == 0) {
+    print_summary(std::cout, result.provenance, result.summary, cfg.benchmark.tile);
+    for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
+    std::cout << "results: " << output.string() << " (run " << result.provenance.run_id << ")\n";
+  }
+  bool failed = false;
+  for (const auto& r : result.summary) failed = failed || r.check == core::CheckStatus::failed;
+  boost::mpi::broadcast(world, failed, 0);
+  // A strategy whose output is wrong makes the benchmark fail, once its figures are saved.
+  return failed ? static_cast<int>(ExitCode::runtime) : 0;
+}
+
+}  // namespace
+}  // namespace nsperf::cli
+
+NSPERF_REGISTER_COMMAND(Benchmark, "benchmark",
+                        "measure optimizer strategies against their baselines",
+                        /*uses_mpi=*/true, &nsperf::cli::run)

@@ -1,0 +1,45 @@
+#include "command.hpp"
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
+
+namespace nsperf::cli {
+
+core::Registry<CommandEntry>& commands() {
+  static core::Registry<CommandEntry> registry;
+  return registry;
+}
+
+namespace detail {
+bool register_command(CommandEntry entry) {
+  commands().add(std::move(entry));
+  return true;
+}
+}  // namespace detail
+
+po::variables_map parse_options(const std::vector<std::string>& args,
+                                const po::options_description& options,
+                                const po::positional_options_description* positional,
+                                const std::string& command) {
+  const std::string help = " (see 'nsperf " + command + " --help')";
+  po::variables_map vm;
+  try {
+    po::command_line_parser parser(args);
+    parser.options(options).style(po::command_line_style::default_style &
+                                  ~po::command_line_style::allow_guessing);
+    if (positional != nullptr) parser.positional(*positional);
+    po::store(parser.run(), vm);
+    po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    std::vector<std::string> names;
+    for (const auto& o : options.options()) names.push_back("--" + o->long_name());
+    throw UsageError(core::unknown_name_message("option", e.get_option_name(), names) + help);
+  } catch (const po::too_many_positional_options_error&) {
+    throw UsageError("too many arguments" + help);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + help);
+  }
+  return vm;
+}
+
+}  // namespace nsperf::cli

@@ -1,0 +1,50 @@
+#pragma once
+// Subcommands: one file each, registered by name with NSPERF_REGISTER_COMMAND.
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+#include "nsperf/core/registry.hpp"
+
+namespace nsperf::cli {
+
+namespace po = boost::program_options;
+
+/// What a command gets.
+struct CommandContext {
+  std::vector<std::string> args;  ///< after the command name
+  std::string command_line;       ///< the whole command line, for provenance
+  /// MPI commands: the world communicator. Others: null (they do not start MPI).
+  const boost::mpi::communicator* world = nullptr;
+  [[nodiscard]] bool is_root() const { return world == nullptr || world->rank() == 0; }
+};
+
+struct CommandEntry {
+  std::string name;
+  std::string summary;  ///< one line for `nsperf --help`
+  bool uses_mpi = false;
+  int (*run)(const CommandContext&) = nullptr;
+};
+
+core::Registry<CommandEntry>& commands();
+
+/// Parses `args` against `options`; turns Boost's errors into UsageError naming the option and,
+/// for an unknown one, the nearest valid name. `positional` may be null.
+po::variables_map parse_options(const std::vector<std::string>& args,
+                                const po::options_description& options,
+                                const po::positional_options_description* positional,
+                                const std::string& command);
+
+namespace detail {
+bool register_command(CommandEntry entry);
+}  // namespace detail
+
+}  // namespace nsperf::cli
+
+#define NSPERF_REGISTER_COMMAND(Id, name, summary, uses_mpi, fn)              \
+  namespace {                                                                 \
+  [[maybe_unused]] const bool nsperf_registered_command_##Id =                \
+      ::nsperf::cli::detail::register_command({name, summary, uses_mpi, fn}); \
+  }

@@ -1,0 +1,28 @@
+#pragma once
+// Where a command's config comes from: --config FILE, else ./optimization_config.json when it
+// exists, else the defaults; command-line values laid over it.
+
+#include <boost/mpi/communicator.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nsperf/core/config.hpp"
+
+namespace nsperf::cli {
+
+/// The config file to use: `explicit_path` if given (it must exist), else the default file if it
+/// exists in the working directory, else none.
+std::optional<std::string> config_path(const std::optional<std::string>& explicit_path);
+
+/// Reads (if any), validates and resolves. Throws ConfigError / InputError. Local.
+core::Config resolve(const std::optional<std::string>& path,
+                     const std::vector<core::Override>& overrides);
+
+/// Collective over `comm`: rank 0 resolves (the file need not exist on other nodes); every rank
+/// gets the same Config. Failures are agreed (PhaseFailed on every rank).
+core::Config resolve_on_root(const boost::mpi::communicator& comm,
+                             const std::optional<std::string>& path,
+                             const std::vector<core::Override>& overrides);
+
+}  // namespace nsperf::cli

@@ -1,0 +1,116 @@
+// nsperf: dispatch to a subcommand. MPI commands start MPI here; every rank ends through the
+// same path: success, an agreed failure (PhaseFailed: rank 0 prints, all exit with its code), or
+// an error outside any phase, which cannot be agreed on and ends the job with MPI_Abort.
+#include <mpi.h>
+
+#include <boost/mpi/environment.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "command.hpp"
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/core/version.hpp"
+#include "nsperf/io/hdf5.hpp"
+#include "nsperf/mpi/phase.hpp"
+
+namespace {
+
+using nsperf::cli::CommandContext;
+using nsperf::cli::CommandEntry;
+
+void print_error(const std::string& command, const std::string& message) {
+  // Continuation lines line up under the first.
+  std::string text = message;
+  for (std::size_t pos = text.find('\n'); pos != std::string::npos;
+       pos = text.find('\n', pos + 3)) {
+    text.insert(pos + 1, "  ");
+  }
+  std::cerr << "nsperf " << command << ": error: " << text << "\n";
+}
+
+void print_usage(std::ostream& out) {
+  out << "usage: nsperf <command> [options]     (nsperf <command> --help for its options)\n\n"
+         "Benchmarks and optimizes image-tile workloads across MPI ranks.\n"
+         "MPI commands run under mpirun/srun, or as one rank without a launcher.\n\ncommands:\n";
+  for (const auto& c : nsperf::cli::commands().entries()) {
+    std::string name = c.name;
+    name.resize(12, ' ');
+    out << "  " << name << c.summary << (c.uses_mpi ? "  [MPI]" : "") << "\n";
+  }
+  out << "\n  --version   print the version and the git commit it was built from\n";
+}
+
+std::string join_command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) line += ' ';
+    line += argv[i];
+  }
+  return line;
+}
+
+int run_plain(const CommandEntry& command, const CommandContext& ctx) {
+  try {
+    return command.run(ctx);
+  } catch (const nsperf::Error& e) {
+    print_error(command.name, e.what());
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    print_error(command.name, e.what());
+    return static_cast<int>(nsperf::ExitCode::runtime);
+  }
+}
+
+int run_mpi(const CommandEntry& command, CommandContext ctx, int argc, char** argv) {
+  // Funneled: ranks run OpenMP threads, but only the main thread calls MPI.
+  boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled,
+                              /*abort_on_exception=*/true);
+  boost::mpi::communicator world;
+  ctx.world = &world;
+  nsperf::io::silence_hdf5_errors();
+  try {
+    return command.run(ctx);
+  } catch (const nsperf::mpi::PhaseFailed& e) {
+    if (world.rank() == 0) print_error(command.name, e.what());
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    const auto* err = dynamic_cast<const nsperf::Error*>(&e);
+    const int code = err != nullptr ? static_cast<int>(err->exit_code()) : 1;
+    std::cerr << "[rank " << world.rank() << "] nsperf " << command.name << ": error: " << e.what()
+              << "\n(the other ranks cannot be told in order, so the job is aborted)\n"
+              << std::flush;
+    MPI_Abort(world, code);
+    return code;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_usage(std::cerr);
+    return static_cast<int>(nsperf::ExitCode::usage);
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    std::cout << "nsperf " << nsperf::core::version() << " (git " << nsperf::core::git_commit()
+              << ")\n";
+    return 0;
+  }
+  const CommandEntry* command = nsperf::cli::commands().find(args[0]);
+  if (command == nullptr) {
+    const auto names = nsperf::cli::commands().names();
+    std::cerr << "nsperf: error: " << nsperf::core::unknown_name_message("command", args[0], names)
+              << " (see 'nsperf --help')\n";
+    return static_cast<int>(nsperf::ExitCode::usage);
+  }
+  CommandContext ctx{{args.begin() + 1, args.end()}, join_command_line(argc, argv), nullptr};
+  return command->uses_mpi ? run_mpi(*command, std::move(ctx), argc, argv)
+                           : run_plain(*command, ctx);
+}

@@ -1,0 +1,48 @@
+# Flags live in INTERFACE targets linked PRIVATE to the project's own targets.
+
+add_library(nsperf_warnings INTERFACE)
+target_compile_options(nsperf_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor -Wold-style-cast
+  -Woverloaded-virtual -Wimplicit-fallthrough
+  # GCC 12 reports impossible overlaps inside std::string at -O3 (GCC bug 105651).
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>
+  $<$<BOOL:${NSPERF_WERROR}>:-Werror>)
+
+add_library(nsperf_tuning INTERFACE)
+if(NSPERF_NATIVE)
+  target_compile_options(nsperf_tuning INTERFACE -march=native)
+endif()
+
+add_library(nsperf_sanitizers INTERFACE)
+if(NSPERF_SANITIZE)
+  list(JOIN NSPERF_SANITIZE "," _nsperf_san)
+  target_compile_options(nsperf_sanitizers INTERFACE -fsanitize=${_nsperf_san} -fno-omit-frame-pointer
+                                                     -fno-sanitize-recover=all)
+  target_link_options(nsperf_sanitizers INTERFACE -fsanitize=${_nsperf_san})
+endif()
+
+# Applies the project's flags to one of its own targets.
+function(nsperf_project_flags target)
+  target_link_libraries(${target} PRIVATE nsperf_warnings nsperf_tuning nsperf_sanitizers)
+endfunction()
+
+# Executables built with sanitizers carry the Open MPI leak suppressions, so that they apply
+# under mpirun and ctest without forwarding environment variables.
+function(nsperf_executable_defaults target)
+  nsperf_project_flags(${target})
+  if(NSPERF_SANITIZE)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/sanitizer_defaults.cpp)
+  endif()
+endfunction()
+
+# The flags a build was made with, recorded in every run's provenance.
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _nsperf_bt)
+set(NSPERF_BUILD_FLAGS "${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${_nsperf_bt}} -std=c++20 ${OpenMP_CXX_FLAGS}")
+if(NSPERF_NATIVE)
+  string(APPEND NSPERF_BUILD_FLAGS " -march=native")
+endif()
+if(NSPERF_SANITIZE)
+  string(APPEND NSPERF_BUILD_FLAGS " -fsanitize=${_nsperf_san}")
+endif()
+string(STRIP "${NSPERF_BUILD_FLAGS}" NSPERF_BUILD_FLAGS)
+string(REGEX REPLACE " +" " " NSPERF_BUILD_FLAGS "${NSPERF_BUILD_FLAGS}")

@@ -1,0 +1,470 @@
+#include "nsperf/core/config.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/memory.hpp"
+#include "nsperf/core/text.hpp"
+
+namespace nsperf::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+
+// The strategies an optimization level runs by default: every strategy registered at that
+// level or a lower one, baseline first.
+json preset_strategies(std::string_view optimizer, Level level) {
+  json list = json::array();
+  for (const auto& s : strategy_catalog().strategies(optimizer)) {
+    if (s.baseline || s.level <= level) list.push_back(s.name);
+  }
+  return list;
+}
+
+struct Schema {
+  std::vector<KeyInfo> keys = config_keys();
+
+  [[nodiscard]] const KeyInfo* leaf(std::string_view key) const {
+    for (const auto& k : keys) {
+      if (k.key == key) return &k;
+    }
+    return nullptr;
+  }
+  [[nodiscard]] bool is_section(std::string_view prefix) const {
+    const std::string p = std::string(prefix) + ".";
+    return std::any_of(keys.begin(), keys.end(),
+                       [&](const KeyInfo& k) { return k.key.starts_with(p); });
+  }
+  // Full dotted names of the entries directly under `prefix` ("" for the root).
+  [[nodiscard]] std::vector<std::string> children(std::string_view prefix) const {
+    std::vector<std::string> out;
+    const std::string p = prefix.empty() ? "" : std::string(prefix) + ".";
+    for (const auto& k : keys) {
+      if (!k.key.starts_with(p)) continue;
+      const auto dot = k.key.find('.', p.size());
+      std::string child = k.key.substr(0, dot);
+      if (std::find(out.begin(), out.end(), child) == out.end()) out.push_back(child);
+    }
+    return out;
+  }
+};
+
+std::string describe(const json& v) {
+  std::string text = v.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return std::string(v.type_name()) + " " + text;
+}
+
+std::string key_name(std::string_view key) { return "'" + std::string(key) + "'"; }
+
+// What is wrong with `v` as a value of `k`, or "" if nothing.
+std::string check_value(const KeyInfo& k, const json& v) {
+  switch (k.type) {
+    case KeyType::integer: {
+      if (!v.is_number_integer()) return "must be an integer, got " + describe(v);
+      if (v.is_number_unsigned() &&
+          v.get<std::uint64_t>() > static_cast<std::uint64_t>(kInt64Max)) {
+        return "must be at most " + std::to_string(k.max) + ", got " + v.dump();
+      }
+      const auto i = v.get<std::int64_t>();
+      if (i < k.min || i > k.max) {
+        if (k.max == kInt64Max)
+          return "must be at least " + std::to_string(k.min) + ", got " + v.dump();
+        return "must be between " + std::to_string(k.min) + " and " + std::to_string(k.max) +
+               ", got " + v.dump();
+      }
+      return "";
+    }
+    case KeyType::boolean:
+      return v.is_boolean() ? "" : "must be true or false, got " + describe(v);
+    case KeyType::string:
+      if (!v.is_string()) return "must be a string, got " + describe(v);
+      return v.get<std::string>().empty() ? "must not be empty" : "";
+    case KeyType::choice: {
+      if (!v.is_string()) return "must be one of " + join(k.choices) + ", got " + describe(v);
+      const auto s = v.get<std::string>();
+      if (std::find(k.choices.begin(), k.choices.end(), s) != k.choices.end()) return "";
+      return "has " + unknown_name_message("value", s, k.choices);
+    }
+    case KeyType::string_list: {
+      if (!v.is_array()) {
+        return "must be a list of names (" + join(k.choices) + "), got " + describe(v);
+      }
+      if (v.empty()) return "must name at least one of " + join(k.choices);
+      std::vector<std::string> seen;
+      for (const auto& item : v) {
+        if (!item.is_string()) return "must hold names only, got " + describe(item);
+        const auto s = item.get<std::string>();
+        if (std::find(k.choices.begin(), k.choices.end(), s) == k.choices.end()) {
+          return "has " + unknown_name_message("name", s, k.choices);
+        }
+        if (std::find(seen.begin(), seen.end(), s) != seen.end()) return "names '" + s + "' twice";
+        seen.push_back(s);
+      }
+      return "";
+    }
+    case KeyType::image_spec: {
+      if (!v.is_string()) return "must be a string like 4096x4096:u16, got " + describe(v);
+      try {
+        (void)parse_image_spec(v.get<std::string>(), "");
+      } catch (const InputError& e) {
+        return std::string("is ") + e.what();
+      }
+      return "";
+    }
+  }
+  return "";
+}
+
+void walk(const Schema& schema, const json& obj, const std::string& prefix, std::string_view source,
+          std::vector<std::string>& problems) {
+  for (const auto& [name, value] : obj.items()) {
+    const std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (const KeyInfo* k = schema.leaf(key)) {
+      if (key == "schema_version") continue;  // checked by validate_config with its own words
+      if (auto p = check_value(*k, value); !p.empty()) {
+        problems.push_back(std::string(source) + ": " + key_name(key) + " " + p);
+      }
+    } else if (schema.is_section(key)) {
+      if (!value.is_object()) {
+        problems.push_back(std::string(source) + ": " + key_name(key) + " must be an object, got " +
+                           describe(value));
+      } else {
+        walk(schema, value, key, source, problems);
+      }
+    } else {
+      const auto siblings = schema.children(prefix);
+      problems.push_back(std::string(source) + ": " + unknown_name_message("key", key, siblings));
+    }
+  }
+}
+
+// Calls fn(key, value) for every leaf of a validated document.
+template <class Fn>
+void for_each_leaf(const Schema& schema, const json& obj, const std::string& prefix, Fn&& fn) {
+  for (const auto& [name, value] : obj.items()) {
+    const std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (schema.leaf(key) != nullptr)
+      fn(key, value);
+    else if (value.is_object())
+      for_each_leaf(schema, value, key, fn);
+  }
+}
+
+json::json_pointer pointer_of(std::string_view key) {
+  std::string p;
+  std::stringstream parts{std::string(key)};
+  for (std::string part; std::getline(parts, part, '.');) p += "/" + part;
+  return json::json_pointer(p);
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024.0 && u < 6) {
+    bytes /= 1024.0;
+    ++u;
+  }
+  std::ostringstream out;
+  out.precision(3);
+  out << bytes << " " << units[u];
+  return out.str();
+}
+
+}  // namespace
+
+std::vector<KeyInfo> config_keys() {
+  std::vector<KeyInfo> keys = {
+      {"schema_version",
+       KeyType::integer,
+       kConfigSchemaVersion,
+       1,
+       kConfigSchemaVersion,
+       {},
+       "Version of this file's layout; this nsperf reads and writes " +
+           std::to_string(kConfigSchemaVersion) + "."},
+      {"optimization_level", KeyType::choice, "balanced", 0, 0, level_names(),
+       "Preset for the strategies each optimizer runs when 'strategies' is not given: "
+       "conservative = the baseline and strategies that compute exactly what it computes; "
+       "balanced = also those whose results stay within each kernel's stated tolerance of the "
+       "reference; aggressive = every strategy, including those that trade accuracy or memory "
+       "for speed."},
+      {"benchmark.repetitions",
+       KeyType::integer,
+       10,
+       1,
+       1000000,
+       {},
+       "Measured repetitions of every strategy (compare needs at least 9)."},
+      {"benchmark.warmup",
+       KeyType::integer,
+       2,
+       0,
+       100000,
+       {},
+       "Unmeasured runs of every strategy before the repetitions."},
+      {"benchmark.tile",
+       KeyType::integer,
+       512,
+       1,
+       kMaxImageSide,
+       {},
+       "Tile side in pixels; edge tiles are smaller when it does not divide the image."},
+      {"benchmark.synthetic",
+       KeyType::image_spec,
+       "2048x2048:u8",
+       0,
+       0,
+       {},
+       "Size and pixel type of the built-in synthetic image, WxH[:u8|u16|f32]."},
+      {"benchmark.seed",
+       KeyType::integer,
+       1,
+       0,
+       kInt64Max,
+       {},
+       "Seed of the synthetic image and of the strategy order."},
+      {"benchmark.output", KeyType::string, "nsperf-results.h5", 0, 0, {}, "Results file (HDF5)."},
+  };
+  const auto& catalog = strategy_catalog();
+  for (const auto& opt : catalog.optimizers()) {
+    keys.push_back({"optimizers." + opt + ".enabled",
+                    KeyType::boolean,
+                    true,
+                    0,
+                    0,
+                    {},
+                    "Whether 'benchmark --all' runs the " + opt + " optimizer."});
+    keys.push_back({"optimizers." + opt + ".strategies", KeyType::string_list, nullptr, 0, 0,
+                    catalog.strategy_names(opt),
+                    "Strategies of the " + opt + " optimizer to run; the baseline '" +
+                        catalog.baseline(opt)->name +
+                        "' always runs. Default: by optimization_level."});
+    if (opt == "cpu") {
+      keys.push_back({"optimizers.cpu.threads",
+                      KeyType::integer,
+                      0,
+                      0,
+                      4096,
+                      {},
+                      "OpenMP threads per rank for multi-threaded strategies; 0 = OpenMP's "
+                      "default (OMP_NUM_THREADS or the cores the rank may use)."});
+    }
+  }
+  return keys;
+}
+
+nlohmann::json read_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw InputError("config file " + path.string() + ": cannot be read (" + std::strerror(errno) +
+                     ")");
+  }
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, …".
+    std::string what = e.what();
+    if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+    throw ConfigError({path.string() + ": not valid JSON: " + what});
+  }
+}
+
+std::vector<std::string> validate_config(const nlohmann::json& doc, std::string_view source) {
+  std::vector<std::string> problems;
+  if (!doc.is_object()) {
+    problems.push_back(std::string(source) + ": must be a JSON object ({...}), got " +
+                       describe(doc));
+    return problems;
+  }
+  if (!doc.contains("schema_version")) {
+    problems.push_back(std::string(source) + ": missing 'schema_version' (this nsperf writes " +
+                       std::to_string(kConfigSchemaVersion) + ")");
+  } else if (const auto& v = doc["schema_version"]; !v.is_number_integer()) {
+    problems.push_back(std::string(source) + ": 'schema_version' must be an integer, got " +
+                       describe(v));
+  } else if (v.get<std::int64_t>() > kConfigSchemaVersion) {
+    problems.push_back(std::string(source) + ": 'schema_version' is " + v.dump() +
+                       ", written by a newer nsperf; this one reads " +
+                       std::to_string(kConfigSchemaVersion));
+  } else if (v.get<std::int64_t>() < 1) {
+    problems.push_back(std::string(source) + ": 'schema_version' must be at least 1, got " +
+                       v.dump());
+  }
+  walk(Schema{}, doc, "", source, problems);
+  return problems;
+}
+
+Config resolve_config(const nlohmann::json& doc, std::string_view source,
+                      std::span<const Override> overrides) {
+  const Schema schema;
+  std::vector<std::string> problems;
+  if (!doc.is_null()) problems = validate_config(doc, source);
+  for (const auto& o : overrides) {
+    const KeyInfo* k = schema.leaf(o.key);
+    if (k == nullptr) {
+      std::vector<std::string> all;
+      for (const auto& key : schema.keys) all.push_back(key.key);
+      problems.push_back(o.origin + ": " + unknown_name_message("key", o.key, all));
+    } else if (auto p = check_value(*k, o.value); !p.empty()) {
+      problems.push_back(o.origin + ": " + key_name(o.key) + " " + p);
+    }
+  }
+  if (!problems.empty()) throw ConfigError(problems);
+
+  // Where each value came from, for messages about combinations of keys.
+  std::map<std::string, std::string, std::less<>> origin;
+  Level level = Level::balanced;
+  if (!doc.is_null() && doc.contains("optimization_level")) {
+    level = *parse_level(doc["optimization_level"].get<std::string>());
+  }
+  for (const auto& o : overrides) {
+    if (o.key == "optimization_level") level = *parse_level(o.value.get<std::string>());
+  }
+
+  json effective = json::object();
+  for (const auto& k : schema.keys) {
+    json value = k.default_value;
+    if (k.type == KeyType::string_list) {
+      const auto opt = k.key.substr(
+          std::string("optimizers.").size(),
+          k.key.size() - std::string("optimizers.").size() - std::string(".strategies").size());
+      value = preset_strategies(opt, level);
+    }
+    effective[pointer_of(k.key)] = value;
+    origin[k.key] = "default";
+  }
+  if (!doc.is_null()) {
+    for_each_leaf(schema, doc, "", [&](const std::string& key, const json& value) {
+      effective[pointer_of(key)] = value;
+      origin[key] = std::string(source);
+    });
+  }
+  for (const auto& o : overrides) {
+    effective[pointer_of(o.key)] = o.value;
+    origin[o.key] = o.origin;
+  }
+  // The baseline always runs: every speedup is measured against it.
+  for (const auto& opt : strategy_catalog().optimizers()) {
+    auto& list = effective["optimizers"][opt]["strategies"];
+    const std::string base = strategy_catalog().baseline(opt)->name;
+    auto it = std::find(list.begin(), list.end(), base);
+    if (it != list.end()) list.erase(it);
+    list.insert(list.begin(), base);
+  }
+
+  Config cfg = Config::from_json(effective);
+  const auto& b = cfg.benchmark;
+  const Extent e = b.synthetic.extent;
+  if (b.tile > std::min(e.width, e.height)) {
+    problems.push_back(origin["benchmark.tile"] + ": 'benchmark.tile' " + std::to_string(b.tile) +
+                       " is larger than the " + std::to_string(e.width) + "x" +
+                       std::to_string(e.height) + " image ('benchmark.synthetic' from " +
+                       origin["benchmark.synthetic"] + "); valid: 1.." +
+                       std::to_string(std::min(e.width, e.height)));
+  }
+  const double image_bytes = static_cast<double>(e.width) * static_cast<double>(e.height) *
+                             static_cast<double>(dtype_size(b.synthetic.dtype));
+  const auto memory = static_cast<double>(physical_memory_bytes());
+  if (memory > 0 && image_bytes > memory) {
+    problems.push_back(origin["benchmark.synthetic"] + ": 'benchmark.synthetic' " +
+                       to_string(b.synthetic) + " needs " + format_bytes(image_bytes) +
+                       " on rank 0, more than this node's " + format_bytes(memory) + " of memory");
+  }
+  if (!problems.empty()) throw ConfigError(problems);
+  return cfg;
+}
+
+Config Config::from_json(const nlohmann::json& effective) {
+  Config cfg;
+  cfg.json = effective;
+  cfg.schema_version = effective.at("schema_version").get<int>();
+  cfg.level = *parse_level(effective.at("optimization_level").get<std::string>());
+  const auto& b = effective.at("benchmark");
+  cfg.benchmark.repetitions = b.at("repetitions").get<int>();
+  cfg.benchmark.warmup = b.at("warmup").get<int>();
+  cfg.benchmark.tile = b.at("tile").get<std::int64_t>();
+  cfg.benchmark.synthetic =
+      parse_image_spec(b.at("synthetic").get<std::string>(), "benchmark.synthetic");
+  cfg.benchmark.seed = b.at("seed").get<std::uint64_t>();
+  cfg.benchmark.output = b.at("output").get<std::string>();
+  if (effective.contains("optimizers")) {
+    for (const auto& [name, o] : effective.at("optimizers").items()) {
+      cfg.optimizers[name] = {o.at("enabled").get<bool>(),
+                              o.at("strategies").get<std::vector<std::string>>()};
+      if (name == "cpu") cfg.cpu_threads = o.at("threads").get<int>();
+    }
+  }
+  return cfg;
+}
+
+Override parse_assignment(std::string_view text, std::string_view origin) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw UsageError(std::string(origin) + ": expected key=value (e.g. benchmark.tile=256), got '" +
+                     std::string(text) + "'");
+  }
+  Override o{std::string(text.substr(0, eq)), nullptr,
+             std::string(origin) + " " + std::string(text.substr(0, eq))};
+  const std::string value(text.substr(eq + 1));
+  o.value = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (o.value.is_discarded()) o.value = value;
+  const Schema schema;
+  if (const KeyInfo* k = schema.leaf(o.key);
+      k != nullptr && k->type == KeyType::string_list && o.value.is_string()) {
+    json list = json::array();
+    std::stringstream parts(value);
+    for (std::string part; std::getline(parts, part, ',');) list.push_back(part);
+    o.value = list;
+  }
+  return o;
+}
+
+void set_key(nlohmann::json& doc, const Override& o) { doc[pointer_of(o.key)] = o.value; }
+
+void write_config_file(const std::filesystem::path& path, const nlohmann::json& doc) {
+  const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  if (!std::filesystem::is_directory(dir)) {
+    throw InputError("config file " + path.string() + ": folder " + dir.string() +
+                     " does not exist");
+  }
+  std::string tmp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    throw InputError("config file " + path.string() + ": cannot create a file in " + dir.string() +
+                     " (" + std::strerror(errno) + ")");
+  }
+  const std::string text = doc.dump(2) + "\n";
+  bool ok = true;
+  std::size_t done = 0;
+  while (ok && done < text.size()) {
+    const auto n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  const int saved = errno;
+  // mkstemp creates 0600; a config is an ordinary file, readable like any other the user makes.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ok = ok && ::fchmod(fd, 0666 & ~mask) == 0 && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = ok ? errno : saved;
+    ::unlink(tmp.c_str());
+    throw IoError("config file " + path.string() + ": write failed (" + std::strerror(err) + ")");
+  }
+}
+
+}  // namespace nsperf::core

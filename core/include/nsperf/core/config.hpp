@@ -1,0 +1,100 @@
+#pragma once
+/// \file The optimization config: a versioned JSON file (optimization_config.json) laid over
+/// defaults and the optimization_level preset, with command-line values laid over the file.
+/// Validation reports every problem at once, each naming the file or option and the key.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nsperf/core/image.hpp"
+#include "nsperf/core/strategy.hpp"
+
+namespace nsperf::core {
+
+/// The config schema this build reads and writes.
+inline constexpr int kConfigSchemaVersion = 1;
+/// Used when no --config is given and the file exists in the working directory.
+inline constexpr std::string_view kDefaultConfigFile = "optimization_config.json";
+
+/// The settings of one optimizer.
+struct OptimizerConfig {
+  bool enabled = true;
+  std::vector<std::string> strategies;  ///< baseline first, always present
+};
+
+/// The effective configuration: defaults, then the level preset, then the file, then the
+/// command line. Made by resolve_config (the defaults live in config_keys(), once).
+struct Config {
+  int schema_version = 0;
+  Level level = Level::balanced;
+  struct Benchmark {
+    int repetitions = 0;
+    int warmup = 0;
+    std::int64_t tile = 0;
+    ImageSpec synthetic;
+    std::uint64_t seed = 0;
+    std::string output;
+  } benchmark;
+  std::map<std::string, OptimizerConfig, std::less<>> optimizers;
+  int cpu_threads = 0;  ///< OpenMP threads per rank for the cpu optimizer; 0 = OpenMP's default
+  nlohmann::json json;  ///< the same, as the JSON document `config --show` prints
+
+  /// Rebuilds a Config from the effective JSON (as broadcast to other ranks).
+  static Config from_json(const nlohmann::json& effective);
+};
+
+/// A value given on the command line: `key` dotted (benchmark.tile), `origin` the option that
+/// gave it ("--tile", "--set"), used in messages.
+struct Override {
+  std::string key;
+  nlohmann::json value;
+  std::string origin;
+};
+
+/// Value types of config keys.
+enum class KeyType : std::uint8_t { integer, boolean, string, choice, string_list, image_spec };
+
+/// One documented config key.
+struct KeyInfo {
+  std::string key;
+  KeyType type = KeyType::string;
+  nlohmann::json default_value;
+  std::int64_t min = 0;  ///< integer keys: inclusive range
+  std::int64_t max = 0;
+  std::vector<std::string> choices;  ///< choice keys and string_list items
+  std::string description;
+};
+
+/// Every key this build knows, in document order; optimizer keys come from the strategy catalog.
+std::vector<KeyInfo> config_keys();
+
+/// Reads and parses a config file. Throws InputError if it cannot be read, ConfigError if it is
+/// not JSON (with line and column).
+nlohmann::json read_config_file(const std::filesystem::path& path);
+
+/// Problems in a config document, each prefixed with `source` (the file name). Empty if valid.
+std::vector<std::string> validate_config(const nlohmann::json& doc, std::string_view source);
+
+/// Validates `doc` (null when there is no file) and `overrides`, and resolves the effective
+/// config. Throws ConfigError listing every problem.
+Config resolve_config(const nlohmann::json& doc, std::string_view source,
+                      std::span<const Override> overrides);
+
+/// Parses "key=value" (from --set): the value as JSON when it parses, else as a string; a
+/// string-list key also takes "a,b,c". Throws UsageError without '='.
+Override parse_assignment(std::string_view text, std::string_view origin);
+
+/// Sets `o.key` to `o.value` in `doc`, creating the objects on the way.
+void set_key(nlohmann::json& doc, const Override& o);
+
+/// Writes `doc` to `path` atomically: a temporary file in the same folder, fsync, rename.
+/// Throws InputError if the folder does not exist, IoError if writing fails.
+void write_config_file(const std::filesystem::path& path, const nlohmann::json& doc);
+
+}  // namespace nsperf::core

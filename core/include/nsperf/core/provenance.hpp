@@ -1,0 +1,55 @@
+#pragma once
+/// \file Where and how a run was made: stored as attributes of every run in the results file.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace nsperf::core {
+
+/// Everything needed to know where a number came from. Fields that need MPI or HDF5 (hosts,
+/// rank binding, library versions) are filled in by the layers that own those libraries.
+struct Provenance {
+  std::string run_id;
+  std::string command_line;
+  std::string start_time;  ///< UTC, ISO 8601
+  std::string end_time;
+  std::string nsperf_version;
+  std::string git_commit;
+  std::string compiler;
+  std::string build_type;
+  std::string build_flags;
+  std::string simd_isa;               ///< vector instruction sets the kernels were compiled for
+  std::string hosts;                  ///< "host:ranks" pairs, comma separated
+  std::string cpu_model;              ///< of rank 0's node
+  std::int64_t cores = 0;             ///< online cores of rank 0's node
+  std::int64_t memory_bytes = 0;      ///< physical memory of rank 0's node
+  std::string libraries;              ///< "name version" pairs, semicolon separated
+  std::int64_t ranks = 0;             ///< MPI world size
+  std::int64_t threads_per_rank = 0;  ///< OpenMP threads each rank's parallel regions use
+  std::string omp_binding;            ///< OMP_PROC_BIND and OMP_PLACES as the runtime sees them
+  std::string rank_binding;           ///< the cores each rank may run on, "0:0;1:1"
+  std::string config_json;            ///< the effective config
+  std::string slurm_job;              ///< SLURM_JOB_ID etc. when run under SLURM, else empty
+
+  /// Name/value pairs in documented order (docs/results-schema.md).
+  using Value = std::variant<std::int64_t, std::string>;
+  [[nodiscard]] std::vector<std::pair<std::string, Value>> attributes() const;
+};
+
+/// Fills the fields this process can see alone: build identity, CPU model, cores, memory,
+/// start time, SLURM variables.
+Provenance capture_local_provenance(std::string command_line);
+
+/// The cores this process may run on, as a list like "0-3,8".
+std::string affinity_cpus();
+
+/// Online cores of this node.
+std::int64_t online_cores() noexcept;
+
+/// "model name" from /proc/cpuinfo, or "unknown".
+std::string cpu_model();
+
+}  // namespace nsperf::core

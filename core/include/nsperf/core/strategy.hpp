@@ -1,0 +1,56 @@
+#pragma once
+/// \file The catalog of every optimizer's strategies: what config validation, `--list`, the
+/// results file and the report know about a strategy. Behaviour lives with each family
+/// (kernels/, io/, mpi/); this is only the description, filled in when the libraries load.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nsperf/core/registry.hpp"
+
+namespace nsperf::core {
+
+/// `optimization_level`: how far the default choice of strategies goes.
+enum class Level : std::uint8_t { conservative, balanced, aggressive };
+
+std::string_view to_string(Level level) noexcept;
+std::optional<Level> parse_level(std::string_view text) noexcept;
+/// "conservative", "balanced", "aggressive".
+std::vector<std::string> level_names();
+
+/// One strategy of one optimizer.
+struct StrategyInfo {
+  std::string name;         ///< registry key, CLI value and results name, e.g. "openmp"
+  std::string optimizer;    ///< e.g. "cpu"
+  std::string description;  ///< one line for --list and the report
+  bool baseline = false;    ///< the strategy every other one is compared with (one per optimizer)
+  /// The lowest optimization_level whose preset runs this strategy by default.
+  Level level = Level::conservative;
+};
+
+/// Every registered strategy, grouped by optimizer.
+class StrategyCatalog {
+ public:
+  /// Adds a strategy; throws std::logic_error on a duplicate or a second baseline.
+  void add(StrategyInfo info);
+  /// Optimizer names that have at least one strategy, sorted.
+  [[nodiscard]] std::vector<std::string> optimizers() const;
+  /// The strategies of `optimizer`, baseline first, then by name; empty if unknown.
+  [[nodiscard]] std::vector<StrategyInfo> strategies(std::string_view optimizer) const;
+  /// Names as strategies() orders them.
+  [[nodiscard]] std::vector<std::string> strategy_names(std::string_view optimizer) const;
+  /// The baseline of `optimizer`, or nullptr.
+  [[nodiscard]] const StrategyInfo* baseline(std::string_view optimizer) const;
+  [[nodiscard]] const StrategyInfo* find(std::string_view optimizer, std::string_view name) const;
+
+ private:
+  std::map<std::string, Registry<StrategyInfo>, std::less<>> groups_;
+};
+
+/// The process-wide catalog.
+StrategyCatalog& strategy_catalog();
+
+}  // namespace nsperf::core

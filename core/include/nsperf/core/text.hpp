@@ -1,0 +1,25 @@
+#pragma once
+/// \file Small text helpers for messages: nearest-name suggestions and joining.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace nsperf::core {
+
+/// Edit distance (insertions, deletions, substitutions) between two strings.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `name` if it is close enough to be a plausible typo, else nullopt.
+std::optional<std::string> nearest_name(std::string_view name,
+                                        std::span<const std::string> candidates);
+
+/// "a, b, c".
+std::string join(std::span<const std::string> items, std::string_view separator = ", ");
+
+/// "unknown <what> 'name'; did you mean 'x'? valid: a, b, c" (the suggestion only when close).
+std::string unknown_name_message(std::string_view what, std::string_view name,
+                                 std::span<const std::string> valid);
+
+}  // namespace nsperf::core

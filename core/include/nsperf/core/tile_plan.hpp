@@ -1,0 +1,55 @@
+#pragma once
+/// \file Tile geometry and the partition of an image's tiles across ranks (pure, deterministic).
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "nsperf/core/image.hpp"
+
+namespace nsperf::core {
+
+/// A rectangle of pixels in image coordinates.
+struct Rect {
+  std::int64_t x = 0;
+  std::int64_t y = 0;
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  [[nodiscard]] std::int64_t pixels() const noexcept { return width * height; }
+  friend bool operator==(const Rect&, const Rect&) = default;
+};
+
+/// How tiles are assigned to ranks.
+enum class Partitioner : std::uint8_t {
+  static_block,  ///< rank r gets a contiguous run of tile ids, sizes differ by at most one
+};
+
+/// "static-block": the name used in configs and results.
+std::string_view to_string(Partitioner p) noexcept;
+
+/// Every tile of an image and the rank that owns it. Tiles are numbered row-major; edge tiles
+/// are smaller when the tile size does not divide the image. Each tile is processed with
+/// `halo` pixels of context on every side (reflect-101 beyond the image border).
+struct TilePlan {
+  Extent image;
+  std::int64_t tile_size = 0;
+  std::int64_t halo = 0;
+  int ranks = 0;
+  Partitioner partitioner = Partitioner::static_block;
+  std::vector<Rect> tiles;  ///< indexed by tile id
+  std::vector<int> owner;   ///< owner[tile id] = rank
+
+  /// Tile ids owned by `rank`, ascending.
+  [[nodiscard]] std::vector<std::int64_t> tiles_of(int rank) const;
+  /// Number of tiles across and down.
+  [[nodiscard]] std::int64_t columns() const noexcept;
+  [[nodiscard]] std::int64_t rows() const noexcept;
+};
+
+/// Builds the plan for `image` cut into tile_size x tile_size tiles over `ranks` ranks.
+/// Throws InputError if tile_size < 1, tile_size exceeds a side of the image, or ranks < 1.
+TilePlan make_tile_plan(Extent image, std::int64_t tile_size, std::int64_t halo, int ranks,
+                        Partitioner partitioner = Partitioner::static_block);
+
+}  // namespace nsperf::core

@@ -1,0 +1,77 @@
+#include "nsperf/core/tile_plan.hpp"
+
+#include <string>
+
+#include "nsperf/core/error.hpp"
+
+namespace nsperf::core {
+namespace {
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+std::string_view to_string(Partitioner p) noexcept {
+  switch (p) {
+    case Partitioner::static_block:
+      return "static-block";
+  }
+  return "?";
+}
+
+std::int64_t TilePlan::columns() const noexcept { return ceil_div(image.width, tile_size); }
+std::int64_t TilePlan::rows() const noexcept { return ceil_div(image.height, tile_size); }
+
+std::vector<std::int64_t> TilePlan::tiles_of(int rank) const {
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < owner.size(); ++i) {
+    if (owner[i] == rank) ids.push_back(static_cast<std::int64_t>(i));
+  }
+  return ids;
+}
+
+TilePlan make_tile_plan(Extent image, std::int64_t tile_size, std::int64_t halo, int ranks,
+                        Partitioner partitioner) {
+  if (image.width < 1 || image.height < 1) throw InputError("the image is empty");
+  if (tile_size < 1) {
+    throw InputError("tile size " + std::to_string(tile_size) + " is not positive");
+  }
+  if (tile_size > image.width || tile_size > image.height) {
+    throw InputError("tile size " + std::to_string(tile_size) + " is larger than the " +
+                     std::to_string(image.width) + "x" + std::to_string(image.height) +
+                     " image; valid: 1.." + std::to_string(std::min(image.width, image.height)));
+  }
+  if (ranks < 1) throw InputError("rank count " + std::to_string(ranks) + " is not positive");
+  if (halo < 0) throw InputError("halo " + std::to_string(halo) + " is negative");
+
+  TilePlan plan;
+  plan.image = image;
+  plan.tile_size = tile_size;
+  plan.halo = halo;
+  plan.ranks = ranks;
+  plan.partitioner = partitioner;
+  const std::int64_t cols = plan.columns();
+  const std::int64_t rows = plan.rows();
+  plan.tiles.reserve(static_cast<std::size_t>(cols * rows));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const std::int64_t x = c * tile_size;
+      const std::int64_t y = r * tile_size;
+      plan.tiles.push_back(
+          {x, y, std::min(tile_size, image.width - x), std::min(tile_size, image.height - y)});
+    }
+  }
+  // Static block: each rank owns a contiguous run of ids; the first n % R ranks own one more,
+  // so counts differ by at most one, low ranks are never the idle ones, and each rank's tiles
+  // are neighbours in the image.
+  const auto n = static_cast<std::int64_t>(plan.tiles.size());
+  plan.owner.resize(plan.tiles.size());
+  std::int64_t next = 0;
+  for (int k = 0; k < ranks; ++k) {
+    const std::int64_t count = n / ranks + (k < n % ranks ? 1 : 0);
+    for (std::int64_t i = 0; i < count; ++i) plan.owner[static_cast<std::size_t>(next++)] = k;
+  }
+  return plan;
+}
+
+}  // namespace nsperf::core

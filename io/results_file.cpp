@@ -1,0 +1,460 @@
+#include "nsperf/io/results_file.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <numeric>
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/core/version.hpp"
+
+namespace nsperf::io {
+namespace {
+
+// ---- rows as stored ------------------------------------------------------------------------
+// Fixed-width strings: HDF5 cannot write variable-length data collectively, and registry names
+// are at most core::kMaxRegisteredName characters.
+using Name = char[32];
+using Status = char[12];
+using DTypeName = char[4];
+
+struct SampleRow {
+  Name optimizer;
+  Name strategy;
+  Name kernel;
+  std::int64_t width;
+  std::int64_t height;
+  DTypeName dtype;
+  std::int32_t rank;
+  std::int32_t repetition;
+  std::int64_t tiles;
+  double seconds;
+  std::int64_t bytes;
+  std::int64_t pixels;
+  std::int64_t peak_rss_bytes;
+  std::uint64_t checksum;
+  Status check_status;
+  double max_abs_error;
+  double tolerance;
+};
+
+struct TileRow {
+  std::int64_t tile_id;
+  std::int32_t rank;
+  std::int64_t x;
+  std::int64_t y;
+  std::int64_t width;
+  std::int64_t height;
+  std::int64_t halo;
+  Name optimizer;
+  Name strategy;
+  double compute_s;
+  double transfer_s;
+  double io_s;
+  std::int64_t raw_bytes;
+  std::uint64_t checksum;
+  Status check_status;
+  double max_abs_error;
+  double tolerance;
+};
+
+struct SummaryRowStored {
+  Name optimizer;
+  Name strategy;
+  Name kernel;
+  std::int64_t width;
+  std::int64_t height;
+  DTypeName dtype;
+  std::int32_t ranks;
+  std::int64_t repetitions;
+  std::int64_t pixels;
+  std::int64_t bytes;
+  double median_s;
+  double mad_s;
+  double mean_s;
+  double stddev_s;
+  double min_s;
+  double max_s;
+  double ci_low_s;
+  double ci_high_s;
+  double ci_level;
+  double speedup;
+  double mpixel_per_s;
+  double gbyte_per_s;
+  Status check_status;
+  double max_abs_error;
+  double tolerance;
+};
+
+template <std::size_t N>
+void copy_name(char (&dst)[N], std::string_view src) {
+  std::memset(dst, 0, N);
+  std::memcpy(dst, src.data(), std::min(src.size(), N - 1));
+}
+
+SampleRow to_row(const core::Sample& s) {
+  SampleRow r{};
+  copy_name(r.optimizer, s.optimizer);
+  copy_name(r.strategy, s.strategy);
+  copy_name(r.kernel, s.kernel);
+  r.width = s.image.extent.width;
+  r.height = s.image.extent.height;
+  copy_name(r.dtype, core::to_string(s.image.dtype));
+  r.rank = s.rank;
+  r.repetition = s.repetition;
+  r.tiles = s.tiles;
+  r.seconds = s.seconds;
+  r.bytes = s.bytes;
+  r.pixels = s.pixels;
+  r.peak_rss_bytes = s.peak_rss_bytes;
+  r.checksum = s.checksum;
+  copy_name(r.check_status, core::to_string(s.check));
+  r.max_abs_error = s.max_abs_error;
+  r.tolerance = s.tolerance;
+  return r;
+}
+
+TileRow to_row(const core::TileResult& t) {
+  TileRow r{};
+  r.tile_id = t.tile_id;
+  r.rank = t.rank;
+  r.x = t.rect.x;
+  r.y = t.rect.y;
+  r.width = t.rect.width;
+  r.height = t.rect.height;
+  r.halo = t.halo;
+  copy_name(r.optimizer, t.optimizer);
+  copy_name(r.strategy, t.strategy);
+  r.compute_s = t.compute_s;
+  r.transfer_s = t.transfer_s;
+  r.io_s = t.io_s;
+  r.raw_bytes = t.raw_bytes;
+  r.checksum = t.checksum;
+  copy_name(r.check_status, core::to_string(t.check));
+  r.max_abs_error = t.max_abs_error;
+  r.tolerance = t.tolerance;
+  return r;
+}
+
+SummaryRowStored to_row(const core::SummaryRow& s) {
+  SummaryRowStored r{};
+  copy_name(r.optimizer, s.optimizer);
+  copy_name(r.strategy, s.strategy);
+  copy_name(r.kernel, s.kernel);
+  r.width = s.image.extent.width;
+  r.height = s.image.extent.height;
+  copy_name(r.dtype, core::to_string(s.image.dtype));
+  r.ranks = s.ranks;
+  r.repetitions = static_cast<std::int64_t>(s.seconds.count);
+  r.pixels = s.pixels;
+  r.bytes = s.bytes;
+  r.median_s = s.seconds.median;
+  r.mad_s = s.seconds.mad;
+  r.mean_s = s.seconds.mean;
+  r.stddev_s = s.seconds.stddev;
+  r.min_s = s.seconds.min;
+  r.max_s = s.seconds.max;
+  r.ci_low_s = s.seconds.ci.low;
+  r.ci_high_s = s.seconds.ci.high;
+  r.ci_level = s.seconds.ci.level;
+  r.speedup = s.speedup;
+  r.mpixel_per_s = s.mpixel_per_s;
+  r.gbyte_per_s = s.gbyte_per_s;
+  copy_name(r.check_status, core::to_string(s.check));
+  r.max_abs_error = s.max_abs_error;
+  r.tolerance = s.tolerance;
+  return r;
+}
+
+// ---- HDF5 types of the rows ------------------------------------------------------------------
+
+Handle string_type(std::size_t size) {
+  Handle t(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+  NSPERF_H5(H5Tset_size(t.get(), size));
+  NSPERF_H5(H5Tset_strpad(t.get(), H5T_STR_NULLTERM));
+  return t;
+}
+
+// Builds a compound type member by member; the memory layout is the C++ struct's.
+class Compound {
+ public:
+  explicit Compound(std::size_t size)
+      : type_(check(H5Tcreate(H5T_COMPOUND, size), "H5Tcreate"), H5Tclose) {}
+  Compound& add(const char* name, std::size_t offset, hid_t type) {
+    NSPERF_H5(H5Tinsert(type_.get(), name, offset, type));
+    return *this;
+  }
+  Compound& add_string(const char* name, std::size_t offset, std::size_t size) {
+    const Handle s = string_type(size);
+    return add(name, offset, s.get());
+  }
+  Handle take() { return std::move(type_); }
+
+ private:
+  Handle type_;
+};
+
+#define NSPERF_MEMBER(T, m, h5) #m, offsetof(T, m), h5
+#define NSPERF_STRING(T, m) #m, offsetof(T, m), sizeof(T::m)
+
+Handle sample_type() {
+  using T = SampleRow;
+  return Compound(sizeof(T))
+      .add_string(NSPERF_STRING(T, optimizer))
+      .add_string(NSPERF_STRING(T, strategy))
+      .add_string(NSPERF_STRING(T, kernel))
+      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
+      .add_string(NSPERF_STRING(T, dtype))
+      .add(NSPERF_MEMBER(T, rank, H5T_NATIVE_INT32))
+      .add(NSPERF_MEMBER(T, repetition, H5T_NATIVE_INT32))
+      .add(NSPERF_MEMBER(T, tiles, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, seconds, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, pixels, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, peak_rss_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, checksum, H5T_NATIVE_UINT64))
+      .add_string(NSPERF_STRING(T, check_status))
+      .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
+      .take();
+}
+
+Handle tile_type() {
+  using T = TileRow;
+  return Compound(sizeof(T))
+      .add(NSPERF_MEMBER(T, tile_id, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, rank, H5T_NATIVE_INT32))
+      .add(NSPERF_MEMBER(T, x, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, y, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, halo, H5T_NATIVE_INT64))
+      .add_string(NSPERF_STRING(T, optimizer))
+      .add_string(NSPERF_STRING(T, strategy))
+      .add(NSPERF_MEMBER(T, compute_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, transfer_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, io_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, raw_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, checksum, H5T_NATIVE_UINT64))
+      .add_string(NSPERF_STRING(T, check_status))
+      .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
+      .take();
+}
+
+Handle summary_type() {
+  using T = SummaryRowStored;
+  return Compound(sizeof(T))
+      .add_string(NSPERF_STRING(T, optimizer))
+      .add_string(NSPERF_STRING(T, strategy))
+      .add_string(NSPERF_STRING(T, kernel))
+      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
+      .add_string(NSPERF_STRING(T, dtype))
+      .add(NSPERF_MEMBER(T, ranks, H5T_NATIVE_INT32))
+      .add(NSPERF_MEMBER(T, repetitions, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, pixels, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, median_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, mad_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, mean_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, stddev_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, min_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, max_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, ci_low_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, ci_high_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, ci_level, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, speedup, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, mpixel_per_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, gbyte_per_s, H5T_NATIVE_DOUBLE))
+      .add_string(NSPERF_STRING(T, check_status))
+      .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
+      .take();
+}
+
+#undef NSPERF_MEMBER
+#undef NSPERF_STRING
+
+// ---- writing ---------------------------------------------------------------------------------
+
+void write_attribute(hid_t object, const char* name, const core::Provenance::Value& value) {
+  const Handle space(check(H5Screate(H5S_SCALAR), "H5Screate"), H5Sclose);
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    const Handle attr(
+        check(H5Acreate2(object, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              "H5Acreate2"),
+        H5Aclose);
+    NSPERF_H5(H5Awrite(attr.get(), H5T_NATIVE_INT64, i));
+    return;
+  }
+  // Variable-length UTF-8, so h5py returns str, not bytes.
+  const auto& text = std::get<std::string>(value);
+  const Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+  NSPERF_H5(H5Tset_size(type.get(), H5T_VARIABLE));
+  NSPERF_H5(H5Tset_cset(type.get(), H5T_CSET_UTF8));
+  const Handle attr(
+      check(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "H5Acreate2"),
+      H5Aclose);
+  const char* ptr = text.c_str();
+  NSPERF_H5(H5Awrite(attr.get(), type.get(), &ptr));
+}
+
+// Collective: one dataset holding every rank's rows, rank 0's first.
+template <class Row>
+void write_table(hid_t group, const char* name, hid_t mem_type, const std::vector<Row>& rows,
+                 MPI_Comm comm) {
+  int size = 0;
+  int rank = 0;
+  MPI_Comm_size(comm, &size);
+  MPI_Comm_rank(comm, &rank);
+  const auto mine = static_cast<unsigned long long>(rows.size());
+  std::vector<unsigned long long> counts(static_cast<std::size_t>(size));
+  MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, counts.data(), 1, MPI_UNSIGNED_LONG_LONG, comm);
+  const hsize_t total = std::accumulate(counts.begin(), counts.end(), 0ULL);
+  const hsize_t offset = std::accumulate(counts.begin(), counts.begin() + rank, 0ULL);
+
+  // The file type is the memory type packed: no padding bytes on disk.
+  const Handle file_type(check(H5Tcopy(mem_type), "H5Tcopy"), H5Tclose);
+  NSPERF_H5(H5Tpack(file_type.get()));
+  const hsize_t dims[1] = {total};
+  const Handle file_space(check(H5Screate_simple(1, dims, nullptr), "H5Screate_simple"), H5Sclose);
+  const Handle dataset(check(H5Dcreate2(group, name, file_type.get(), file_space.get(), H5P_DEFAULT,
+                                        H5P_DEFAULT, H5P_DEFAULT),
+                             "H5Dcreate2"),
+                       H5Dclose);
+  const hsize_t count[1] = {mine};
+  const Handle mem_space(check(H5Screate_simple(1, count, nullptr), "H5Screate_simple"), H5Sclose);
+  if (mine > 0) {
+    const hsize_t start[1] = {offset};
+    NSPERF_H5(
+        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr));
+  } else {
+    NSPERF_H5(H5Sselect_none(file_space.get()));
+    NSPERF_H5(H5Sselect_none(mem_space.get()));
+  }
+  const Handle xfer(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
+  NSPERF_H5(H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE));
+  if (total > 0) {
+    NSPERF_H5(H5Dwrite(dataset.get(), mem_type, mem_space.get(), file_space.get(), xfer.get(),
+                       rows.empty() ? nullptr : rows.data()));
+  }
+}
+
+Handle mpio_access(MPI_Comm comm) {
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
+  NSPERF_H5(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL));
+  // Metadata reads and writes are collective: one rank touches the disk, the others listen.
+  NSPERF_H5(H5Pset_all_coll_metadata_ops(fapl.get(), true));
+  NSPERF_H5(H5Pset_coll_metadata_write(fapl.get(), true));
+  return fapl;
+}
+
+std::int64_t read_int_attribute(hid_t object, const char* name) {
+  const Handle attr(check(H5Aopen(object, name, H5P_DEFAULT), "H5Aopen"), H5Aclose);
+  std::int64_t value = 0;
+  NSPERF_H5(H5Aread(attr.get(), H5T_NATIVE_INT64, &value));
+  return value;
+}
+
+// Checks the root attributes of an open file; `path` names it in messages.
+void require_results_file(hid_t file, const std::filesystem::path& path) {
+  if (H5Aexists(file, "schema_version") <= 0) {
+    throw InputError(path.string() +
+                     ": an HDF5 file, but not an nsperf results file "
+                     "(no schema_version attribute)");
+  }
+  const std::int64_t version = read_int_attribute(file, "schema_version");
+  if (version > kResultsSchemaVersion) {
+    throw InputError(path.string() + ": results schema " + std::to_string(version) +
+                     " is newer than this nsperf reads (" + std::to_string(kResultsSchemaVersion) +
+                     ")");
+  }
+}
+
+herr_t collect_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
+ResultsFile ResultsFile::create(const std::filesystem::path& path, MPI_Comm comm) {
+  const Handle fapl = mpio_access(comm);
+  Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "H5Fcreate"),
+              H5Fclose);
+  write_attribute(file.get(), "schema_version", std::int64_t{kResultsSchemaVersion});
+  write_attribute(file.get(), "nsperf_version", std::string(core::version()));
+  write_attribute(file.get(), "created", core::utc_timestamp());
+  const Handle runs(
+      check(H5Gcreate2(file.get(), "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
+      H5Gclose);
+  return {std::move(file), comm, path};
+}
+
+ResultsFile ResultsFile::open_for_append(const std::filesystem::path& path, MPI_Comm comm) {
+  const Handle fapl = mpio_access(comm);
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
+  if (id < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": cannot be opened as an HDF5 file to append to");
+  }
+  Handle file(id, H5Fclose);
+  require_results_file(file.get(), path);
+  return {std::move(file), comm, path};
+}
+
+void ResultsFile::write_run(const core::Provenance& provenance,
+                            std::span<const core::Sample> samples,
+                            std::span<const core::TileResult> tiles,
+                            std::span<const core::SummaryRow> summary) {
+  const std::string group_name = "runs/" + provenance.run_id;
+  if (H5Lexists(file_.get(), group_name.c_str(), H5P_DEFAULT) > 0) {
+    throw InputError(path_.string() + ": already holds run " + provenance.run_id);
+  }
+  const Handle run(
+      check(H5Gcreate2(file_.get(), group_name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            "H5Gcreate2"),
+      H5Gclose);
+  for (const auto& [name, value] : provenance.attributes())
+    write_attribute(run.get(), name.c_str(), value);
+
+  std::vector<SampleRow> sample_rows;
+  for (const auto& s : samples) sample_rows.push_back(to_row(s));
+  std::vector<TileRow> tile_rows;
+  for (const auto& t : tiles) tile_rows.push_back(to_row(t));
+  std::vector<SummaryRowStored> summary_rows;
+  for (const auto& s : summary) summary_rows.push_back(to_row(s));
+
+  write_table(run.get(), "samples", sample_type().get(), sample_rows, comm_);
+  write_table(run.get(), "tiles", tile_type().get(), tile_rows, comm_);
+  write_table(run.get(), "summary", summary_type().get(), summary_rows, comm_);
+}
+
+void ResultsFile::close() { file_.close(); }
+
+std::vector<std::string> list_runs(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": not an HDF5 file");
+  }
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": cannot be opened as an HDF5 file");
+  }
+  const Handle file(id, H5Fclose);
+  require_results_file(file.get(), path);
+  std::vector<std::string> runs;
+  if (H5Lexists(file.get(), "runs", H5P_DEFAULT) > 0) {
+    const Handle group(check(H5Gopen2(file.get(), "runs", H5P_DEFAULT), "H5Gopen2"), H5Gclose);
+    NSPERF_H5(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &runs));
+  }
+  return runs;
+}
+
+}  // namespace nsperf::io

@@ -1,0 +1,29 @@
+#include "nsperf/kernels/cpu_strategy.hpp"
+
+namespace nsperf::kernels {
+
+core::Registry<CpuStrategyEntry>& cpu_strategies() {
+  static core::Registry<CpuStrategyEntry> registry;
+  return registry;
+}
+
+core::Registry<KernelInfo>& kernel_registry() {
+  static core::Registry<KernelInfo> registry;
+  return registry;
+}
+
+namespace detail {
+
+bool register_cpu_strategy(core::StrategyInfo info, CpuStrategyEntry entry) {
+  core::strategy_catalog().add(std::move(info));
+  cpu_strategies().add(std::move(entry));
+  return true;
+}
+
+bool register_kernel(KernelInfo info) {
+  kernel_registry().add(std::move(info));
+  return true;
+}
+
+}  // namespace detail
+}  // namespace nsperf::kernels

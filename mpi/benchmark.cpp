@@ -1,0 +1,161 @@
+#include "nsperf/mpi/benchmark.hpp"
+
+#include <mpi.h>
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/environment.hpp>
+#include <boost/version.hpp>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/io/hdf5.hpp"
+#include "nsperf/kernels/machine.hpp"
+#include "nsperf/mpi/phase.hpp"
+#include "serialization.hpp"
+
+namespace nsperf::mpi {
+namespace {
+
+std::string make_run_id() {
+  // Sortable by time, and unique enough to append many runs to one file.
+  std::string stamp = core::utc_timestamp();  // 2026-11-24T09:41:07Z
+  std::erase(stamp, '-');
+  std::erase(stamp, ':');
+  std::random_device device;
+  std::ostringstream id;
+  id << stamp << "-" << std::hex << (device() & 0xffffu);
+  return id.str();
+}
+
+std::vector<std::string> notes_for(const core::Provenance& p, const core::TilePlan& plan) {
+  std::vector<std::string> notes;
+  const auto tiles = static_cast<std::int64_t>(plan.tiles.size());
+  if (tiles < plan.ranks) {
+    notes.push_back(std::to_string(plan.ranks - tiles) + " of " + std::to_string(plan.ranks) +
+                    " ranks have no tile (" + std::to_string(tiles) +
+                    " tiles); a smaller --tile gives every rank work");
+  }
+  const std::int64_t busy = p.ranks * p.threads_per_rank;
+  if (p.threads_per_rank == 1 && p.cores > p.ranks) {
+    notes.push_back(
+        "each rank runs 1 OpenMP thread, but this node has " + std::to_string(p.cores) +
+        " cores: the launcher may bind each rank to one core (Open MPI does for -n <= 2); "
+        "use 'mpirun --bind-to none' or '--map-by slot:PE=N' with OMP_NUM_THREADS=N");
+  } else if (busy > p.cores && p.hosts.find(',') == std::string::npos) {
+    notes.push_back(std::to_string(p.ranks) + " ranks x " + std::to_string(p.threads_per_rank) +
+                    " threads oversubscribe this node's " + std::to_string(p.cores) +
+                    " cores: timings include time-sharing");
+  }
+  return notes;
+}
+
+}  // namespace
+
+std::string library_versions() {
+  char mpi_version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len = 0;
+  MPI_Get_library_version(mpi_version, &len);
+  std::string mpi(mpi_version, static_cast<std::size_t>(len));
+  mpi = mpi.substr(0, mpi.find_first_of(",\n"));
+  std::string boost = BOOST_LIB_VERSION;
+  std::replace(boost.begin(), boost.end(), '_', '.');
+  return mpi + "; " + io::hdf5_version() + "; Boost " + boost + "; nlohmann-json " +
+         std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+         std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+         std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "; OpenMP " + std::to_string(_OPENMP);
+}
+
+core::Provenance gather_provenance(const bmpi::communicator& comm, const std::string& command_line,
+                                   const core::Config& config) {
+  const std::string host = bmpi::environment::processor_name();
+  const std::string cpus = core::affinity_cpus();
+  std::vector<std::string> hosts;
+  std::vector<std::string> bindings;
+  bmpi::gather(comm, host, hosts, 0);
+  bmpi::gather(comm, cpus, bindings, 0);
+
+  core::Provenance p;
+  if (comm.rank() == 0) {
+    p = core::capture_local_provenance(command_line);
+    p.run_id = make_run_id();
+    p.simd_isa = kernels::compiled_simd_isa();
+    p.libraries = library_versions();
+    p.ranks = comm.size();
+    p.threads_per_rank =
+        config.cpu_threads > 0 ? config.cpu_threads : kernels::openmp_max_threads();
+    p.omp_binding = kernels::openmp_binding();
+    p.config_json = config.json.dump();
+    std::vector<std::pair<std::string, int>> counts;
+    for (const auto& h : hosts) {
+      auto it =
+          std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == h; });
+      if (it == counts.end())
+        counts.emplace_back(h, 1);
+      else
+        ++it->second;
+    }
+    for (const auto& [h, n] : counts)
+      p.hosts += (p.hosts.empty() ? "" : ",") + h + ":" + std::to_string(n);
+    for (std::size_t r = 0; r < bindings.size(); ++r) {
+      p.rank_binding += (r == 0 ? "" : ";") + std::to_string(r) + ":" + bindings[r];
+    }
+  }
+  bmpi::broadcast(comm, p, 0);
+  return p;
+}
+
+BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkRequest& request,
+                              ProgressSink* sink) {
+  const auto& cfg = request.config;
+  BenchmarkResult result;
+  result.provenance = gather_provenance(comm, request.command_line, cfg);
+
+  std::vector<std::unique_ptr<Optimizer>> chosen;
+  std::int64_t halo = 0;
+  run_phase(comm, "setup", [&] {
+    for (const auto& name : request.optimizers) {
+      chosen.push_back(optimizers().at(name, "optimizer").make());
+      halo = std::max(halo, chosen.back()->halo());
+    }
+  });
+
+  const Workload workload = distribute_synthetic(comm, cfg.benchmark.synthetic, cfg.benchmark.seed,
+                                                 cfg.benchmark.tile, halo);
+  const auto tiles = static_cast<std::int64_t>(workload.plan.tiles.size());
+  std::int64_t total = 0;
+  for (const auto& o : chosen) total += o->work_units(cfg, tiles);
+  Progress progress(comm.rank() == 0 ? sink : nullptr, total);
+
+  OptimizerOutput out;
+  std::int64_t before = 0;
+  for (const auto& o : chosen) {
+    o->run({comm, cfg, workload, progress, before}, out);
+    before += o->work_units(cfg, tiles);
+  }
+  progress.finish();
+  result.samples = std::move(out.samples);
+  result.tiles = std::move(out.tiles);
+
+  std::vector<std::vector<core::Sample>> all;
+  bmpi::gather(comm, result.samples, all, 0);
+  if (comm.rank() == 0) {
+    std::vector<core::Sample> flat;
+    for (auto& part : all) flat.insert(flat.end(), part.begin(), part.end());
+    std::vector<std::pair<std::string, std::string>> baselines;
+    for (const auto& name : request.optimizers) {
+      if (const auto* b = core::strategy_catalog().baseline(name))
+        baselines.emplace_back(name, b->name);
+    }
+    result.summary = core::summarize_samples(flat, baselines);
+    result.notes = notes_for(result.provenance, workload.plan);
+    result.notes.insert(result.notes.end(), out.notes.begin(), out.notes.end());
+    result.provenance.end_time = core::utc_timestamp();
+  }
+  bmpi::broadcast(comm, result.provenance, 0);
+  return result;
+}
+
+}  // namespace nsperf::mpi

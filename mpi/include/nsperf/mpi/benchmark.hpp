@@ -1,0 +1,47 @@
+#pragma once
+/// \file `nsperf benchmark`: the optimizers' strategies measured on one workload.
+
+#include <boost/mpi/communicator.hpp>
+#include <string>
+#include <vector>
+
+#include "nsperf/core/config.hpp"
+#include "nsperf/core/provenance.hpp"
+#include "nsperf/core/records.hpp"
+#include "nsperf/mpi/optimizer.hpp"
+
+namespace nsperf::mpi {
+
+namespace bmpi = boost::mpi;
+
+/// What to run.
+struct BenchmarkRequest {
+  core::Config config;                  ///< identical on every rank
+  std::vector<std::string> optimizers;  ///< registered names, in the order to run them
+  std::string command_line;
+};
+
+/// What a benchmark produced.
+struct BenchmarkResult {
+  core::Provenance provenance;            ///< identical on every rank
+  std::vector<core::Sample> samples;      ///< this rank's
+  std::vector<core::TileResult> tiles;    ///< this rank's
+  std::vector<core::SummaryRow> summary;  ///< rank 0: every strategy; other ranks: empty
+  std::vector<std::string> notes;         ///< rank 0: what the user should know about the figures
+};
+
+/// Collective over `comm`: makes the workload, runs each optimizer, and summarizes on rank 0.
+/// `progress` is used on rank 0 only and may be null. Throws PhaseFailed on every rank if any
+/// rank fails.
+BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkRequest& request,
+                              ProgressSink* progress);
+
+/// Collective over `comm`: provenance of this run as rank 0 sees it, with every rank's host and
+/// binding; identical on every rank afterwards.
+core::Provenance gather_provenance(const bmpi::communicator& comm, const std::string& command_line,
+                                   const core::Config& config);
+
+/// "Open MPI v4.1.4; HDF5 1.10.8 (parallel); Boost 1.74; …": the libraries this binary uses.
+std::string library_versions();
+
+}  // namespace nsperf::mpi

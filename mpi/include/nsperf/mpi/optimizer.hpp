@@ -1,0 +1,102 @@
+#pragma once
+/// \file Optimizers: each measures its strategies against its baseline on the workload. One
+/// file per optimizer, registered by name with NSPERF_REGISTER_OPTIMIZER (see cpu_optimizer.cpp).
+
+#include <boost/mpi/communicator.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nsperf/core/config.hpp"
+#include "nsperf/core/records.hpp"
+#include "nsperf/core/registry.hpp"
+#include "nsperf/mpi/workload.hpp"
+
+namespace nsperf::mpi {
+
+/// Where a long run reports how far it is. Implemented by the command line; called on rank 0
+/// only.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  /// `done` of `total` work units finished; `label` says what is running.
+  virtual void update(std::int64_t done, std::int64_t total, std::string_view label) = 0;
+  /// The run is over (clears a terminal progress line).
+  virtual void finish() = 0;
+};
+
+/// Progress counted in work units across every optimizer of a run. Rank 0 reports; on other
+/// ranks every call does nothing.
+class Progress {
+ public:
+  Progress(ProgressSink* sink, std::int64_t total) : sink_(sink), total_(total) {}
+  /// Sets the units done so far.
+  void set(std::int64_t done, std::string_view label) {
+    if (sink_ != nullptr) sink_->update(done, total_, label);
+  }
+  void finish() {
+    if (sink_ != nullptr) sink_->finish();
+  }
+
+ private:
+  ProgressSink* sink_;
+  std::int64_t total_;
+};
+
+/// What an optimizer works with.
+struct OptimizerContext {
+  const bmpi::communicator& comm;
+  const core::Config& config;
+  const Workload& workload;
+  Progress& progress;
+  std::int64_t units_before = 0;  ///< progress units finished before this optimizer started
+};
+
+/// What an optimizer produces on each rank.
+struct OptimizerOutput {
+  std::vector<core::Sample> samples;
+  std::vector<core::TileResult> tiles;
+  std::vector<std::string> notes;  ///< rank 0: things the user should know about the figures
+};
+
+/// One optimizer of the benchmark.
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  /// Pixels of context its kernels need around each tile.
+  [[nodiscard]] virtual std::int64_t halo() const = 0;
+  /// Progress units (one tile computed once, on any rank) the run will take.
+  [[nodiscard]] virtual std::int64_t work_units(const core::Config& config,
+                                                std::int64_t tiles) const = 0;
+  /// Collective over ctx.comm: measures every configured strategy; appends this rank's records.
+  virtual void run(const OptimizerContext& ctx, OptimizerOutput& out) = 0;
+};
+
+/// A registered optimizer.
+struct OptimizerEntry {
+  std::string name;  ///< as in `benchmark --<name>` and `optimizers.<name>` in the config
+  std::string description;
+  std::function<std::unique_ptr<Optimizer>()> make;
+};
+
+/// Every optimizer.
+core::Registry<OptimizerEntry>& optimizers();
+
+namespace detail {
+bool register_optimizer(OptimizerEntry entry);
+}  // namespace detail
+
+}  // namespace nsperf::mpi
+
+/// Registers `Class` (default-constructible Optimizer) as optimizer `name`.
+#define NSPERF_REGISTER_OPTIMIZER(Class, name, description)                       \
+  namespace {                                                                     \
+  [[maybe_unused]] const bool nsperf_registered_optimizer_##Class =               \
+      ::nsperf::mpi::detail::register_optimizer(                                  \
+          {name, description, []() -> std::unique_ptr<::nsperf::mpi::Optimizer> { \
+             return std::make_unique<Class>();                                    \
+           }});                                                                   \
+  }

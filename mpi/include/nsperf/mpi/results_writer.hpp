@@ -1,0 +1,42 @@
+#pragma once
+/// \file Writing a run into the results file so that a failed or killed run never leaves a
+/// half-written file under the requested name: the file is written under a temporary name in
+/// the same folder and renamed into place when complete.
+
+#include <boost/mpi/communicator.hpp>
+#include <filesystem>
+#include <span>
+
+#include "nsperf/core/provenance.hpp"
+#include "nsperf/core/records.hpp"
+
+namespace nsperf::mpi {
+
+namespace bmpi = boost::mpi;
+
+/// What to do when the results file exists.
+enum class WriteMode {
+  create,     ///< it must not exist
+  overwrite,  ///< replace it (--force)
+  append,     ///< add this run to it (--append); it must be an nsperf results file
+};
+
+/// Checks, before any work, that `path` can be written in `mode`. Throws InputError naming the
+/// path and what would be valid. Local: call on one rank.
+void check_output(const std::filesystem::path& path, WriteMode mode);
+
+/// One run's records: each rank passes its own samples and tiles; summary rows only on rank 0.
+struct RunRecords {
+  const core::Provenance& provenance;  ///< identical on every rank
+  std::span<const core::Sample> samples;
+  std::span<const core::TileResult> tiles;
+  std::span<const core::SummaryRow> summary;
+};
+
+/// Collective over `comm`: writes the run into `path` (through a temporary file, renamed into
+/// place when every rank's rows are written). On failure the temporary file is removed and an
+/// earlier file at `path` is untouched; every rank throws PhaseFailed.
+void write_results(const bmpi::communicator& comm, const std::filesystem::path& path,
+                   WriteMode mode, const RunRecords& run);
+
+}  // namespace nsperf::mpi

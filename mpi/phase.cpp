@@ -1,0 +1,109 @@
+#include "nsperf/mpi/phase.hpp"
+
+#include <boost/mpi/collectives.hpp>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace nsperf::mpi {
+namespace {
+
+struct Failure {
+  int code = 0;  // 0 = none, else an ExitCode
+  std::string message;
+};
+
+Failure describe(const std::exception_ptr& error, std::string_view phase) {
+  if (!error) return {};
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    return {static_cast<int>(e.exit_code()), e.what()};
+  } catch (const std::bad_alloc&) {
+    return {static_cast<int>(ExitCode::runtime),
+            "out of memory during " + std::string(phase) +
+                " (try more ranks, a smaller image, or fewer strategies)"};
+  } catch (const std::exception& e) {
+    return {static_cast<int>(ExitCode::runtime),
+            "unexpected error during " + std::string(phase) + ": " + e.what()};
+  } catch (...) {
+    return {static_cast<int>(ExitCode::runtime), "unknown error during " + std::string(phase)};
+  }
+}
+
+// "0", "1,3", "0-3": compact rank lists for messages.
+std::string rank_list(const std::vector<int>& ranks) {
+  std::string out;
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    std::size_t j = i;
+    while (j + 1 < ranks.size() && ranks[j + 1] == ranks[j] + 1) ++j;
+    if (!out.empty()) out += ",";
+    out += std::to_string(ranks[i]);
+    if (j > i) out += "-" + std::to_string(ranks[j]);
+    i = j;
+  }
+  return out;
+}
+
+// One line per distinct message. The rank prefix is left out when every rank of a multi-rank
+// job said the same thing (a bad option, say): then it is not about a rank at all.
+std::string combine(const std::vector<std::string>& messages) {
+  std::vector<std::pair<std::string, std::vector<int>>> distinct;
+  for (std::size_t r = 0; r < messages.size(); ++r) {
+    if (messages[r].empty()) continue;
+    auto it = std::find_if(distinct.begin(), distinct.end(),
+                           [&](const auto& d) { return d.first == messages[r]; });
+    if (it == distinct.end())
+      distinct.push_back({messages[r], {static_cast<int>(r)}});
+    else
+      it->second.push_back(static_cast<int>(r));
+  }
+  std::string text;
+  for (const auto& [message, ranks] : distinct) {
+    if (!text.empty()) text += "\n";
+    if (ranks.size() == messages.size()) {
+      text += message;
+    } else {
+      text += (ranks.size() == 1 ? "rank " : "ranks ") + rank_list(ranks) + ": " + message;
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+void inject_fault(int rank, std::string_view phase) {
+  // Read at every call (it is cheap next to a phase) so tests can set it between phases.
+  const char* value = std::getenv("NSPERF_FAULT");
+  if (value == nullptr || *value == '\0') return;
+  const std::string spec = value;
+  std::string want_rank = "*";
+  std::string want_phase = "*";
+  std::size_t pos = 0;
+  while (pos <= spec.size()) {
+    const auto end = std::min(spec.find(',', pos), spec.size());
+    const std::string item = spec.substr(pos, end - pos);
+    if (item.rfind("rank:", 0) == 0) want_rank = item.substr(5);
+    if (item.rfind("phase:", 0) == 0) want_phase = item.substr(6);
+    pos = end + 1;
+  }
+  if ((want_rank == "*" || want_rank == std::to_string(rank)) &&
+      (want_phase == "*" || want_phase == phase)) {
+    throw Error("fault injected by NSPERF_FAULT=" + spec + " in phase " + std::string(phase));
+  }
+}
+
+void agree(const bmpi::communicator& comm, std::string_view phase,
+           const std::exception_ptr& local) {
+  Failure mine = describe(local, phase);
+  const int worst = bmpi::all_reduce(comm, mine.code, bmpi::maximum<int>());
+  if (worst == 0) return;
+  std::vector<std::string> messages;
+  bmpi::gather(comm, mine.message, messages, 0);
+  const auto code = static_cast<ExitCode>(worst);
+  if (comm.rank() == 0) throw PhaseFailed(combine(messages), code);
+  throw PhaseFailed("failed on another rank during " + std::string(phase), code);
+}
+
+}  // namespace nsperf::mpi

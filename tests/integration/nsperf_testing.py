@@ -1,0 +1,51 @@
+"""Helpers for the integration tests: run the real nsperf binary, under mpiexec or alone."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+NSPERF = os.environ.get("NSPERF_BIN", "nsperf")
+MPIEXEC = os.environ.get("NSPERF_MPIEXEC", "mpiexec")
+SOURCE_DIR = os.environ.get("NSPERF_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+class Result:
+    def __init__(self, proc, seconds):
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+        self.seconds = seconds
+
+    def __repr__(self):
+        return f"exit {self.code} after {self.seconds:.1f}s\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+
+
+def run(args, ranks=None, env=None, cwd=None, timeout=120):
+    """Runs `nsperf args` (under mpiexec -n ranks when ranks is given)."""
+    cmd = [NSPERF] + list(args)
+    if ranks is not None:
+        cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe"] + cmd
+    full_env = dict(os.environ)
+    full_env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"})
+    full_env.update(env or {})
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
+    return Result(proc, time.monotonic() - start)
+
+
+class TempDirTest(unittest.TestCase):
+    """A test with its own scratch folder, self.dir."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="nsperf_it_")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def files(self):
+        return sorted(os.listdir(self.dir))

@@ -1,0 +1,145 @@
+"""nsperf benchmark end to end: the binary under mpiexec, the results read back with h5py,
+pandas and h5dump."""
+import hashlib
+import os
+import subprocess
+import unittest
+
+import h5py
+import pandas as pd
+
+from nsperf_testing import SOURCE_DIR, TempDirTest, run
+
+
+def frame(run_group, name):
+    return pd.DataFrame(run_group[name][:])
+
+
+class BenchmarkAtThreeRanks(TempDirTest):
+    """The issue's acceptance case, scaled down: 3 ranks, both strategies, every check passed."""
+
+    def test_samples_from_every_rank_for_both_strategies(self):
+        out = self.path("r.h5")
+        r = run(["benchmark", "--cpu", "--synthetic", "300x200", "--tile", "64", "--repetitions", "3",
+                 "--warmup", "1", "-o", out], ranks=3)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("results: " + out, r.out)
+        self.assertIn("scalar", r.out)
+        self.assertIn("openmp", r.out)
+        with h5py.File(out) as f:
+            self.assertEqual(f.attrs["schema_version"], 1)
+            runs = list(f["runs"])
+            self.assertEqual(len(runs), 1)
+            g = f["runs"][runs[0]]
+            samples = frame(g, "samples")
+            tiles = frame(g, "tiles")
+            summary = frame(g, "summary")
+            # 5 x 4 tiles of 64 px over 3 ranks: 7, 7, 6.
+            counts = samples.groupby(["rank", "strategy"]).size()
+            for rank in (0, 1, 2):
+                for strategy in (b"scalar", b"openmp"):
+                    self.assertEqual(counts[(rank, strategy)], 3, counts)
+            self.assertTrue((samples.check_status == b"passed").all(), samples)
+            self.assertTrue((samples.max_abs_error <= samples.tolerance).all())
+            self.assertEqual(sorted(samples.groupby("rank").tiles.first()), [6, 7, 7])
+            self.assertEqual(len(tiles), 20 * 2)
+            self.assertEqual(sorted(tiles[tiles.strategy == b"scalar"].tile_id), list(range(20)))
+            self.assertEqual(list(summary.strategy), [b"scalar", b"openmp"])
+            self.assertEqual(summary.speedup[0], 1.0)
+            self.assertTrue((summary.pixels == 300 * 200).all())
+            self.assertTrue((summary.repetitions == 3).all())
+            self.assertTrue((summary.ci_low_s <= summary.median_s).all())
+            self.assertTrue((summary.median_s <= summary.ci_high_s).all())
+            a = g.attrs
+            self.assertEqual(a["ranks"], 3)
+            self.assertIn(":3", a["hosts"])
+            self.assertEqual(len(a["rank_binding"].split(";")), 3)
+            for key in ("command_line", "start_time", "end_time", "git_commit", "compiler", "build_flags",
+                        "cpu_model", "libraries", "omp_binding", "config", "simd_isa"):
+                self.assertTrue(a[key], key)
+            self.assertIn("HDF5", a["libraries"])
+            self.assertIn('"tile":64', a["config"])
+        dump = subprocess.run(["h5dump", "-H", out], capture_output=True, text=True)
+        self.assertEqual(dump.returncode, 0, dump.stderr)
+        self.assertIn('DATASET "samples"', dump.stdout)
+        summary_txt = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "scripts", "summarize.py"), out],
+                                     capture_output=True, text=True)
+        self.assertEqual(summary_txt.returncode, 0, summary_txt.stderr)
+        self.assertIn("samples   18 rows from ranks 0, 1, 2", summary_txt.stdout)
+
+
+class OutputFileRules(TempDirTest):
+    ARGS = ["benchmark", "--cpu", "--synthetic", "64x64", "--tile", "32", "--repetitions", "2", "--warmup", "0"]
+
+    def digest(self, path):
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+
+    def test_single_rank_without_launcher(self):
+        r = run(self.ARGS + ["-o", self.path("one.h5")])
+        self.assertEqual(r.code, 0, r)
+        with h5py.File(self.path("one.h5")) as f:
+            g = f["runs"][list(f["runs"])[0]]
+            self.assertEqual(g.attrs["ranks"], 1)
+            self.assertEqual(set(frame(g, "samples")["rank"]), {0})
+
+    def test_existing_file_needs_force_or_append(self):
+        out = self.path("r.h5")
+        self.assertEqual(run(self.ARGS + ["-o", out], ranks=2).code, 0)
+        before = self.digest(out)
+        r = run(self.ARGS + ["-o", out], ranks=2)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("file exists; use --force", r.err)
+        self.assertEqual(r.err.count("file exists"), 1, "printed once, by rank 0")
+        self.assertEqual(self.digest(out), before, "an earlier file is untouched")
+        r = run(self.ARGS + ["-o", out, "--append"], ranks=2)
+        self.assertEqual(r.code, 0, r)
+        with h5py.File(out) as f:
+            self.assertEqual(len(f["runs"]), 2)
+        r = run(self.ARGS + ["-o", out, "--force"], ranks=2)
+        self.assertEqual(r.code, 0, r)
+        with h5py.File(out) as f:
+            self.assertEqual(len(f["runs"]), 1)
+        self.assertEqual(self.files(), ["r.h5"], "no temporary file left behind")
+
+    def test_append_to_a_file_that_is_not_results(self):
+        bad = self.path("notes.h5")
+        with open(bad, "w") as f:
+            f.write("not hdf5")
+        r = run(self.ARGS + ["-o", bad, "--append"])
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("not an HDF5 file", r.err)
+
+
+class Help(unittest.TestCase):
+    def test_every_command_has_help(self):
+        for command in ("benchmark", "config", "info"):
+            r = run([command, "--help"])
+            self.assertEqual(r.code, 0, r)
+            self.assertIn("usage: ", r.out)
+        r = run(["--help"])
+        self.assertEqual(r.code, 0)
+        for command in ("benchmark", "config", "info"):
+            self.assertIn(command, r.out)
+
+    def test_version_names_the_commit(self):
+        r = run(["--version"])
+        self.assertEqual(r.code, 0)
+        self.assertRegex(r.out, r"^nsperf \d+\.\d+\.\d+ \(git [0-9a-f]{12}(-dirty)?|unknown\)")
+
+    def test_list_comes_from_the_registries(self):
+        r = run(["benchmark", "--list"], ranks=2)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out.count("--cpu"), 1, "printed by rank 0 only")
+        self.assertIn("scalar", r.out)
+        self.assertIn("gaussian5x5", r.out)
+
+    def test_info(self):
+        r = run(["info", "--no-bandwidth"])
+        self.assertEqual(r.code, 0, r)
+        for word in ("Open MPI", "HDF5", "parallel", "cpu:", "simd"):
+            self.assertIn(word, r.out)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,64 @@
+#include "nsperf/mpi/benchmark.hpp"
+
+#include "mpi_test.hpp"
+#include "nsperf/mpi/phase.hpp"
+
+namespace core = nsperf::core;
+namespace mpi = nsperf::mpi;
+
+class Benchmark : public MpiTest {};
+
+TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
+  const std::vector<core::Override> o{{"benchmark.synthetic", "96x64:u16", "test"},
+                                      {"benchmark.tile", 16, "test"},
+                                      {"benchmark.repetitions", 3, "test"},
+                                      {"benchmark.warmup", 1, "test"},
+                                      {"optimizers.cpu.threads", 2, "test"}};
+  const auto cfg = core::resolve_config(nullptr, "test", o);
+  const auto result = mpi::run_benchmark(world, {cfg, {"cpu"}, "nsperf benchmark --test"}, nullptr);
+
+  const auto plan = core::make_tile_plan({96, 64}, 16, 2, world.size());
+  const auto mine = plan.tiles_of(world.rank());
+  const std::size_t strategies = cfg.optimizers.at("cpu").strategies.size();
+  EXPECT_EQ(result.samples.size(), mine.empty() ? 0u : strategies * 3u);
+  EXPECT_EQ(result.tiles.size(), mine.size() * strategies);
+  for (const auto& s : result.samples) {
+    EXPECT_EQ(s.rank, world.rank());
+    EXPECT_EQ(s.check, core::CheckStatus::passed) << s.strategy << " error " << s.max_abs_error;
+    EXPECT_EQ(s.tiles, static_cast<std::int64_t>(mine.size()));
+    EXPECT_GT(s.seconds, 0.0);
+  }
+  for (const auto& t : result.tiles) EXPECT_EQ(t.check, core::CheckStatus::passed);
+
+  // Same provenance everywhere: it is written collectively as attributes.
+  std::string id = result.provenance.run_id;
+  boost::mpi::broadcast(world, id, 0);
+  EXPECT_EQ(result.provenance.run_id, id);
+  EXPECT_EQ(result.provenance.ranks, world.size());
+  EXPECT_FALSE(result.provenance.end_time.empty());
+
+  if (world.rank() == 0) {
+    ASSERT_EQ(result.summary.size(), strategies);
+    EXPECT_EQ(result.summary[0].strategy, "scalar");
+    EXPECT_DOUBLE_EQ(result.summary[0].speedup, 1.0);
+    for (const auto& r : result.summary) {
+      EXPECT_EQ(r.check, core::CheckStatus::passed);
+      EXPECT_EQ(r.pixels, 96 * 64);
+      EXPECT_EQ(r.seconds.count, 3u);
+    }
+  } else {
+    EXPECT_TRUE(result.summary.empty());
+  }
+}
+
+TEST_F(Benchmark, ARankFailingMidwayStopsEveryRank) {
+  const std::vector<core::Override> o{{"benchmark.synthetic", "64x64", "test"},
+                                      {"benchmark.tile", 16, "test"},
+                                      {"benchmark.repetitions", 2, "test"},
+                                      {"benchmark.warmup", 0, "test"}};
+  const auto cfg = core::resolve_config(nullptr, "test", o);
+  ::setenv("NSPERF_FAULT", ("rank:" + std::to_string(world.size() - 1) + ",phase:compute").c_str(),
+           1);
+  EXPECT_THROW(mpi::run_benchmark(world, {cfg, {"cpu"}, "test"}, nullptr), mpi::PhaseFailed);
+  ::unsetenv("NSPERF_FAULT");
+}

@@ -1,0 +1,196 @@
+// Config validation and resolution. The CPU strategies are registered because this test binary
+// links nsperf::kernels, so the optimizer keys are the real ones.
+#include "nsperf/core/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "nsperf/core/error.hpp"
+
+namespace core = nsperf::core;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> problems_of(const json& doc) {
+  return core::validate_config(doc, "cfg.json");
+}
+
+bool mentions(const std::vector<std::string>& problems, const std::string& text) {
+  for (const auto& p : problems) {
+    if (p.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string all(const std::vector<std::string>& problems) {
+  std::string s;
+  for (const auto& p : problems) s += p + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST(Config, DefaultsResolveWithoutAFile) {
+  const auto cfg = core::resolve_config(nullptr, "defaults", {});
+  EXPECT_EQ(cfg.schema_version, 1);
+  EXPECT_EQ(cfg.level, core::Level::balanced);
+  EXPECT_EQ(cfg.benchmark.repetitions, 10);
+  EXPECT_EQ(cfg.benchmark.tile, 512);
+  EXPECT_EQ(cfg.benchmark.synthetic, (core::ImageSpec{{2048, 2048}, core::DType::u8}));
+  ASSERT_TRUE(cfg.optimizers.count("cpu"));
+  EXPECT_EQ(cfg.optimizers.at("cpu").strategies, (std::vector<std::string>{"scalar", "openmp"}));
+  EXPECT_EQ(cfg.json["benchmark"]["tile"], 512);
+}
+
+TEST(Config, LevelPicksThePreset) {
+  const auto conservative = core::resolve_config(
+      {{"schema_version", 1}, {"optimization_level", "conservative"}}, "f", {});
+  EXPECT_EQ(conservative.optimizers.at("cpu").strategies, (std::vector<std::string>{"scalar"}));
+  const std::vector<core::Override> o{{"optimization_level", "aggressive", "--level"}};
+  const auto aggressive = core::resolve_config(nullptr, "f", o);
+  EXPECT_EQ(aggressive.optimizers.at("cpu").strategies.size(),
+            core::strategy_catalog().strategies("cpu").size());
+}
+
+TEST(Config, FileThenCommandLine) {
+  const json doc = {{"schema_version", 1}, {"benchmark", {{"tile", 256}, {"repetitions", 20}}}};
+  const std::vector<core::Override> o{{"benchmark.tile", 128, "--tile"}};
+  const auto cfg = core::resolve_config(doc, "f", o);
+  EXPECT_EQ(cfg.benchmark.tile, 128);
+  EXPECT_EQ(cfg.benchmark.repetitions, 20);
+}
+
+TEST(Config, BaselineAlwaysRunsFirst) {
+  const json doc = {{"schema_version", 1}, {"optimizers", {{"cpu", {{"strategies", {"openmp"}}}}}}};
+  EXPECT_EQ(core::resolve_config(doc, "f", {}).optimizers.at("cpu").strategies,
+            (std::vector<std::string>{"scalar", "openmp"}));
+}
+
+TEST(Config, EveryProblemIsReportedAtOnce) {
+  const json doc = {
+      {"schema_version", 1},
+      {"benchmark", {{"repetitons", 5}, {"tile", "big"}, {"warmup", -1}, {"synthetic", "0x0"}}},
+      {"optimizers", {{"cpu", {{"strategies", {"scalar", "opnemp"}}, {"enabled", 1}}}}},
+      {"optimisation_level", "fast"}};
+  const auto p = problems_of(doc);
+  EXPECT_EQ(p.size(), 7u) << all(p);
+  EXPECT_TRUE(
+      mentions(p, "unknown key 'benchmark.repetitons'; did you mean 'benchmark.repetitions'?"))
+      << all(p);
+  EXPECT_TRUE(mentions(p, "'benchmark.tile' must be an integer, got string \"big\"")) << all(p);
+  EXPECT_TRUE(mentions(p, "'benchmark.warmup' must be between 0 and 100000, got -1")) << all(p);
+  EXPECT_TRUE(mentions(p, "'benchmark.synthetic'")) << all(p);
+  EXPECT_TRUE(mentions(p, "did you mean 'openmp'?")) << all(p);
+  EXPECT_TRUE(mentions(p, "'optimizers.cpu.enabled' must be true or false")) << all(p);
+  EXPECT_TRUE(mentions(p, "did you mean 'optimization_level'?")) << all(p);
+  for (const auto& problem : p) EXPECT_EQ(problem.rfind("cfg.json: ", 0), 0u) << problem;
+}
+
+TEST(Config, SchemaVersionIsRequiredAndNotNewer) {
+  EXPECT_TRUE(mentions(problems_of(json::object()), "missing 'schema_version'"));
+  EXPECT_TRUE(mentions(problems_of({{"schema_version", 2}}), "written by a newer nsperf"));
+  EXPECT_TRUE(mentions(problems_of({{"schema_version", "1"}}), "must be an integer"));
+  EXPECT_TRUE(mentions(problems_of(json::array()), "must be a JSON object"));
+  EXPECT_TRUE(problems_of({{"schema_version", 1}}).empty());
+}
+
+TEST(Config, SectionsMustBeObjectsAndUnknownOptimizersAreNamed) {
+  const auto p = problems_of(
+      {{"schema_version", 1}, {"benchmark", 3}, {"optimizers", {{"memory", {{"enabled", true}}}}}});
+  EXPECT_TRUE(mentions(p, "'benchmark' must be an object")) << all(p);
+  EXPECT_TRUE(mentions(p, "unknown key 'optimizers.memory'")) << all(p);
+  EXPECT_TRUE(mentions(p, "optimizers.cpu")) << all(p);
+}
+
+TEST(Config, OverridesAreValidatedAndNamed) {
+  const std::vector<core::Override> o{{"benchmark.tile", 0, "--tile"},
+                                      {"benchmark.nope", 1, "--set benchmark.nope"}};
+  try {
+    (void)core::resolve_config(nullptr, "f", o);
+    FAIL() << "no error";
+  } catch (const nsperf::ConfigError& e) {
+    EXPECT_EQ(e.exit_code(), nsperf::ExitCode::usage);
+    EXPECT_TRUE(mentions(e.problems(), "--tile: 'benchmark.tile' must be between 1 and"))
+        << e.what();
+    EXPECT_TRUE(mentions(e.problems(), "--set benchmark.nope: unknown key 'benchmark.nope'"))
+        << e.what();
+  }
+}
+
+TEST(Config, TileLargerThanImageNamesBothSources) {
+  const json doc = {{"schema_version", 1}, {"benchmark", {{"synthetic", "300x200"}}}};
+  const std::vector<core::Override> o{{"benchmark.tile", 256, "--tile"}};
+  try {
+    (void)core::resolve_config(doc, "cfg.json", o);
+    FAIL() << "no error";
+  } catch (const nsperf::ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("--tile: 'benchmark.tile' 256 is larger than the 300x200 image"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("from cfg.json"), std::string::npos) << what;
+    EXPECT_NE(what.find("valid: 1..200"), std::string::npos) << what;
+  }
+}
+
+TEST(Config, ImageLargerThanMemoryIsRefused) {
+  const std::vector<core::Override> o{
+      {"benchmark.synthetic", "1048576x1048576:f32", "--synthetic"}};
+  try {
+    (void)core::resolve_config(nullptr, "f", o);
+    FAIL() << "no error";
+  } catch (const nsperf::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs 4 TiB"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, ParseAssignment) {
+  auto o = core::parse_assignment("benchmark.tile=256", "--set");
+  EXPECT_EQ(o.key, "benchmark.tile");
+  EXPECT_EQ(o.value, 256);
+  EXPECT_EQ(core::parse_assignment("optimization_level=aggressive", "--set").value, "aggressive");
+  EXPECT_EQ(core::parse_assignment("optimizers.cpu.strategies=scalar,openmp", "--set").value,
+            json({"scalar", "openmp"}));
+  EXPECT_EQ(core::parse_assignment("optimizers.cpu.strategies=[\"openmp\"]", "--set").value,
+            json({"openmp"}));
+  EXPECT_EQ(core::parse_assignment("optimizers.cpu.enabled=false", "--set").value, false);
+  EXPECT_THROW(core::parse_assignment("benchmark.tile", "--set"), nsperf::UsageError);
+  EXPECT_THROW(core::parse_assignment("=3", "--set"), nsperf::UsageError);
+}
+
+TEST(Config, FileRoundTripIsAtomicAndReadable) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("nsperf_config_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "optimization_config.json";
+  json doc = {{"schema_version", 1}};
+  core::set_key(doc, core::parse_assignment("benchmark.tile=64", "--set"));
+  core::write_config_file(path, doc);
+  EXPECT_EQ(core::read_config_file(path), doc);
+  // Only the file itself is left: the temporary was renamed into place.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                          std::filesystem::directory_iterator()),
+            1);
+  EXPECT_THROW(core::write_config_file(dir / "missing" / "c.json", doc), nsperf::InputError);
+  std::ofstream(dir / "bad.json") << "{\"schema_version\": 1,,}";
+  try {
+    (void)core::read_config_file(dir / "bad.json");
+    FAIL() << "no error";
+  } catch (const nsperf::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.json: not valid JSON"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("line 1"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(core::read_config_file(dir / "absent.json"), nsperf::InputError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, EveryKeyIsDocumented) {
+  for (const auto& k : core::config_keys()) {
+    EXPECT_FALSE(k.description.empty()) << k.key;
+    EXPECT_LE(k.key.size(), 64u) << k.key;
+  }
+}
