@@ -136,19 +136,19 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   return o;
 }
 
+std::string padded(std::string text, std::size_t width) {
+  text.resize(std::max(width, text.size() + 1), ' ');
+  return text;
+}
+
 void print_list(std::ostream& out) {
-  out << "optimizers and their strategies (baseline first; level = lowest optimization_level that "
-         "runs it):\n";
+  out << "optimizers and their strategies (baseline first; level = the lowest optimization_level "
+         "that runs it):\n";
   for (const auto& o : mpi::optimizers().entries()) {
     out << "  --" << o.name << "  " << o.description << "\n";
     for (const auto& s : core::strategy_catalog().strategies(o.name)) {
-      std::string name = s.name;
-      name.resize(14, ' ');
-      out << "      " << name
-          << (s.baseline ? "baseline      "
-                         : std::string(core::to_string(s.level)) +
-                               std::string(14 - core::to_string(s.level).size(), ' '))
-          << s.description << "\n";
+      const std::string level = s.baseline ? "baseline" : std::string(core::to_string(s.level));
+      out << "      " << padded(s.name, 14) << padded(level, 14) << s.description << "\n";
     }
   }
   out << "kernels:\n";

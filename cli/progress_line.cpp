@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace nsperf::cli {
@@ -16,16 +17,26 @@ std::string duration(double s) {
   return std::to_string(total / 3600) + "h" + std::to_string(total / 60 % 60) + "m";
 }
 
+double delay_from_environment() {
+  const char* text = std::getenv("NSPERF_PROGRESS_AFTER");
+  if (text == nullptr) return 2.0;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  return end != text && v >= 0 ? v : 2.0;
+}
+
 }  // namespace
 
 ProgressLine::ProgressLine(bool enabled)
-    : enabled_(enabled), terminal_(::isatty(STDERR_FILENO) == 1) {}
+    : enabled_(enabled),
+      terminal_(::isatty(STDERR_FILENO) == 1),
+      delay_s_(delay_from_environment()) {}
 
 void ProgressLine::update(std::int64_t done, std::int64_t total, std::string_view label) {
   if (!enabled_ || total <= 0) return;
   const double elapsed = clock_.elapsed_s();
   // Short runs print nothing: a line that flashes by helps nobody.
-  if (elapsed < 2.0) return;
+  if (elapsed < delay_s_) return;
   const double fraction = static_cast<double>(done) / static_cast<double>(total);
   const std::string eta = done > 0 ? duration(elapsed * (1.0 - fraction) / fraction) : "?";
   const int percent = static_cast<int>(100.0 * fraction);

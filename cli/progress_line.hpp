@@ -1,5 +1,6 @@
 #pragma once
 // A progress line on stderr: redrawn in place on a terminal, sparse plain lines in batch logs.
+// Short runs show nothing: the line appears after NSPERF_PROGRESS_AFTER seconds (default 2).
 
 #include <cstdint>
 #include <string_view>
@@ -19,6 +20,7 @@ class ProgressLine final : public mpi::ProgressSink {
  private:
   bool enabled_;
   bool terminal_;
+  double delay_s_;  // nothing is shown before this much time has passed
   bool drawn_ = false;
   core::Stopwatch clock_;
   double last_draw_s_ = 0;

@@ -26,6 +26,18 @@ function(nsperf_project_flags target)
   target_link_libraries(${target} PRIVATE nsperf_warnings nsperf_tuning nsperf_sanitizers)
 endfunction()
 
+# One folder's library: nsperf_<name>, alias nsperf::<name>, public headers in
+# <name>/include/nsperf/<name>/, the project's flags.
+function(nsperf_library name)
+  add_library(nsperf_${name} SHARED ${ARGN})
+  add_library(nsperf::${name} ALIAS nsperf_${name})
+  set_target_properties(nsperf_${name} PROPERTIES OUTPUT_NAME nsperf_${name} EXPORT_NAME ${name})
+  target_include_directories(nsperf_${name} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  nsperf_project_flags(nsperf_${name})
+endfunction()
+
 # Executables built with sanitizers carry the Open MPI leak suppressions, so that they apply
 # under mpirun and ctest without forwarding environment variables.
 function(nsperf_executable_defaults target)

@@ -111,6 +111,24 @@ class OutputFileRules(TempDirTest):
         self.assertIn("not an HDF5 file", r.err)
 
 
+class Progress(TempDirTest):
+    def test_batch_logs_get_plain_progress_lines_from_rank_zero(self):
+        r = run(["benchmark", "--synthetic", "256x256", "--tile", "32", "-r", "5", "-o", self.path("r.h5")],
+                ranks=2, env={"NSPERF_PROGRESS_AFTER": "0"})
+        self.assertEqual(r.code, 0, r)
+        lines = [line for line in r.err.splitlines() if line.startswith("progress: ")]
+        self.assertGreaterEqual(len(lines), 5, r)
+        self.assertLessEqual(len(lines), 12, "sparse: about one per 10%")
+        self.assertIn("progress: 100% (896/896 tile runs)", r.err)  # 64 tiles x 2 strategies x 7 runs
+        self.assertNotIn("\r", r.err, "no terminal redraws in a log")
+
+    def test_no_progress_option(self):
+        r = run(["benchmark", "--synthetic", "256x256", "--tile", "32", "-r", "2", "--no-progress",
+                 "-o", self.path("r.h5")], env={"NSPERF_PROGRESS_AFTER": "0"})
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("progress:", r.err)
+
+
 class Help(unittest.TestCase):
     def test_every_command_has_help(self):
         for command in ("benchmark", "config", "info"):

@@ -27,7 +27,6 @@ struct Workload {
   core::ImageSpec image;
   core::TilePlan plan;
   std::vector<LocalTile> tiles;  ///< this rank's, in id order
-  double image_s = 0;            ///< rank 0: time to make the image
 };
 
 /// Collective over `comm`: rank 0 renders the synthetic image `spec` from `seed`, cuts it into
