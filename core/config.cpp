@@ -258,8 +258,9 @@ std::vector<KeyInfo> config_keys() {
                       0,
                       4096,
                       {},
-                      "OpenMP threads per rank for multi-threaded strategies; 0 = OpenMP's "
-                      "default (OMP_NUM_THREADS or the cores the rank may use)."});
+                      "OpenMP threads per rank for multi-threaded strategies; 0 = automatic: "
+                      "OMP_NUM_THREADS if set, else the cores the rank may use, shared with the "
+                      "other ranks on its node that may use them too."});
     }
   }
   return keys;

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -54,6 +55,13 @@ std::string affinity_cpus() {
     cpu = last;
   }
   return out;
+}
+
+std::int64_t affinity_count() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::max<std::int64_t>(1, CPU_COUNT(&set));
 }
 
 std::int64_t online_cores() noexcept {

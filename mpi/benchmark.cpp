@@ -5,6 +5,7 @@
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/environment.hpp>
 #include <boost/version.hpp>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -30,7 +31,8 @@ std::string make_run_id() {
   return id.str();
 }
 
-std::vector<std::string> notes_for(const core::Provenance& p, const core::TilePlan& plan) {
+std::vector<std::string> notes_for(const core::Provenance& p, const NodeLayout& layout,
+                                   const core::TilePlan& plan) {
   std::vector<std::string> notes;
   const auto tiles = static_cast<std::int64_t>(plan.tiles.size());
   if (tiles < plan.ranks) {
@@ -38,16 +40,18 @@ std::vector<std::string> notes_for(const core::Provenance& p, const core::TilePl
                     " ranks have no tile (" + std::to_string(tiles) +
                     " tiles); a smaller --tile gives every rank work");
   }
-  const std::int64_t busy = p.ranks * p.threads_per_rank;
-  if (p.threads_per_rank == 1 && p.cores > p.ranks) {
-    notes.push_back(
-        "each rank runs 1 OpenMP thread, but this node has " + std::to_string(p.cores) +
-        " cores: the launcher may bind each rank to one core (Open MPI does for -n <= 2); "
-        "use 'mpirun --bind-to none' or '--map-by slot:PE=N' with OMP_NUM_THREADS=N");
-  } else if (busy > p.cores && p.hosts.find(',') == std::string::npos) {
-    notes.push_back(std::to_string(p.ranks) + " ranks x " + std::to_string(p.threads_per_rank) +
-                    " threads oversubscribe this node's " + std::to_string(p.cores) +
-                    " cores: timings include time-sharing");
+  const std::int64_t busy = static_cast<std::int64_t>(layout.node_ranks) * layout.threads;
+  if (busy > layout.node_cores) {
+    notes.push_back(std::to_string(layout.node_ranks) + " ranks x " +
+                    std::to_string(layout.threads) + " threads oversubscribe rank 0's node (" +
+                    std::to_string(layout.node_cores) + " cores): timings include time-sharing");
+  } else if (busy < layout.node_cores && p.threads_per_rank == 1) {
+    notes.push_back("each rank runs 1 OpenMP thread and " +
+                    std::to_string(layout.node_cores - busy) + " of rank 0's node's " +
+                    std::to_string(layout.node_cores) +
+                    " cores stay idle: the launcher binds each rank to one core (Open MPI does for "
+                    "-n <= 2); use 'mpirun --bind-to none' or '--map-by slot:PE=N' with "
+                    "OMP_NUM_THREADS=N");
   }
   return notes;
 }
@@ -68,8 +72,32 @@ std::string library_versions() {
          std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "; OpenMP " + std::to_string(_OPENMP);
 }
 
+NodeLayout node_layout(const bmpi::communicator& comm, int configured) {
+  NodeLayout layout;
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node);
+  MPI_Comm_size(node, &layout.node_ranks);
+  MPI_Comm_free(&node);
+  layout.node_cores = core::online_cores();
+  if (configured > 0) {
+    layout.threads = configured;
+  } else if (std::getenv("OMP_NUM_THREADS") != nullptr) {
+    layout.threads = kernels::openmp_max_threads();
+  } else {
+    // Ranks bound to disjoint cores each see their own; unbound ranks all see the whole node and
+    // share it. Counting the node's ranks per usable core covers both.
+    const std::int64_t usable = core::affinity_count();
+    const std::int64_t sharing = std::min<std::int64_t>(layout.node_ranks, usable);
+    const std::int64_t mine =
+        std::max<std::int64_t>(1, usable / std::max<std::int64_t>(1, sharing));
+    layout.threads =
+        static_cast<int>(layout.node_ranks * usable <= layout.node_cores ? usable : mine);
+  }
+  return layout;
+}
+
 core::Provenance gather_provenance(const bmpi::communicator& comm, const std::string& command_line,
-                                   const core::Config& config) {
+                                   const core::Config& config, const NodeLayout& layout) {
   const std::string host = bmpi::environment::processor_name();
   const std::string cpus = core::affinity_cpus();
   std::vector<std::string> hosts;
@@ -84,8 +112,7 @@ core::Provenance gather_provenance(const bmpi::communicator& comm, const std::st
     p.simd_isa = kernels::compiled_simd_isa();
     p.libraries = library_versions();
     p.ranks = comm.size();
-    p.threads_per_rank =
-        config.cpu_threads > 0 ? config.cpu_threads : kernels::openmp_max_threads();
+    p.threads_per_rank = layout.threads;
     p.omp_binding = kernels::openmp_binding();
     p.config_json = config.json.dump();
     std::vector<std::pair<std::string, int>> counts;
@@ -111,7 +138,8 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
                               ProgressSink* sink) {
   const auto& cfg = request.config;
   BenchmarkResult result;
-  result.provenance = gather_provenance(comm, request.command_line, cfg);
+  const NodeLayout layout = node_layout(comm, cfg.cpu_threads);
+  result.provenance = gather_provenance(comm, request.command_line, cfg, layout);
 
   std::vector<std::unique_ptr<Optimizer>> chosen;
   std::int64_t halo = 0;
@@ -132,7 +160,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   OptimizerOutput out;
   std::int64_t before = 0;
   for (const auto& o : chosen) {
-    o->run({comm, cfg, workload, progress, before}, out);
+    o->run({comm, cfg, workload, progress, layout.threads, before}, out);
     before += o->work_units(cfg, tiles);
   }
   progress.finish();
@@ -150,7 +178,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
         baselines.emplace_back(name, b->name);
     }
     result.summary = core::summarize_samples(flat, baselines);
-    result.notes = notes_for(result.provenance, workload.plan);
+    result.notes = notes_for(result.provenance, layout, workload.plan);
     result.notes.insert(result.notes.end(), out.notes.begin(), out.notes.end());
     result.provenance.end_time = core::utc_timestamp();
   }

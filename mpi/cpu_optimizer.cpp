@@ -94,7 +94,7 @@ class CpuOptimizer final : public Optimizer {
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& name : names) {
         strategies.push_back(
-            kernels::cpu_strategies().at(name, "cpu strategy").make({ctx.config.cpu_threads}));
+            kernels::cpu_strategies().at(name, "cpu strategy").make({ctx.threads}));
       }
       for (std::size_t t = 0; t < tiles.size(); ++t) {
         const auto& tile = tiles[t];

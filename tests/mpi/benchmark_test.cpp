@@ -1,5 +1,7 @@
 #include "nsperf/mpi/benchmark.hpp"
 
+#include <cstdlib>
+
 #include "mpi_test.hpp"
 #include "nsperf/mpi/phase.hpp"
 
@@ -49,6 +51,18 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
   } else {
     EXPECT_TRUE(result.summary.empty());
   }
+}
+
+TEST_F(Benchmark, AutomaticThreadsNeverOversubscribeANode) {
+  ASSERT_EQ(std::getenv("OMP_NUM_THREADS"), nullptr) << "the automatic choice defers to it";
+  const auto layout = mpi::node_layout(world, 0);
+  EXPECT_GE(layout.threads, 1);
+  EXPECT_GE(layout.node_ranks, 1);
+  EXPECT_LE(layout.node_ranks, world.size());
+  // Only ranks alone would oversubscribe: one thread each is the floor.
+  EXPECT_LE(static_cast<std::int64_t>(layout.node_ranks) * layout.threads,
+            std::max<std::int64_t>(layout.node_cores, layout.node_ranks));
+  EXPECT_EQ(mpi::node_layout(world, 3).threads, 3) << "a configured count is used as is";
 }
 
 TEST_F(Benchmark, ARankFailingMidwayStopsEveryRank) {

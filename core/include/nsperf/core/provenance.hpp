@@ -46,6 +46,9 @@ Provenance capture_local_provenance(std::string command_line);
 /// The cores this process may run on, as a list like "0-3,8".
 std::string affinity_cpus();
 
+/// How many cores this process may run on (at least 1).
+std::int64_t affinity_count() noexcept;
+
 /// Online cores of this node.
 std::int64_t online_cores() noexcept;
 

@@ -52,6 +52,7 @@ struct OptimizerContext {
   const core::Config& config;
   const Workload& workload;
   Progress& progress;
+  int threads = 1;                ///< OpenMP threads per rank (node_layout in benchmark.hpp)
   std::int64_t units_before = 0;  ///< progress units finished before this optimizer started
 };
 
