@@ -206,12 +206,17 @@ int run(const CommandContext& ctx) {
 
   ProgressLine progress(options.progress);
   const auto result = mpi::run_benchmark(world, request, &progress);
-  mpi::write_results(world, output, options.mode,
-                     {result.provenance, result.samples, result.tiles, result.summary});
+  mpi::write_results(world, output, options.mode, result.provenance,
+                     {result.samples, result.tiles, result.repetitions, result.summary});
 
   if (world.rank() == 0) {
     print_summary(std::cout, result.provenance, result.summary, cfg.benchmark.tile);
     for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
+    if (!result.provenance.warnings.empty()) {
+      std::string w = result.provenance.warnings;
+      for (std::size_t pos = 0; (pos = w.find("; ", pos)) != std::string::npos;) w.replace(pos, 2, "\nwarning: ");
+      std::cout << "warning: " << w << "\n";
+    }
     std::cout << "results: " << output.string() << " (run " << result.provenance.run_id << ")\n";
   }
   bool failed = false;

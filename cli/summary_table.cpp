@@ -1,5 +1,6 @@
 #include "summary_table.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -39,6 +40,15 @@ const char* unit_name(double s, double& unit) {
   return "us";
 }
 
+std::string speedup_text(const core::SummaryRow& r, bool with_ci) {
+  if (r.speedup <= 0) return "-";
+  std::string text = fixed(r.speedup, 2) + "x";
+  if (with_ci && r.speedup_ci.level > 0) {
+    text += " [" + fixed(r.speedup_ci.low, 2) + ", " + fixed(r.speedup_ci.high, 2) + "]";
+  }
+  return text;
+}
+
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
   for (const auto& r : rows) {
@@ -56,6 +66,25 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   }
 }
 
+// Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
+void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"strategy", "median", "95% CI of median", "speedup [95% CI]", "Mpixel/s", "GB/s (of ceiling)",
+                   "outliers", "check"});
+  for (const auto* r : rows) {
+    double unit = 1;
+    const char* name = unit_name(r->seconds.median, unit);
+    const std::string ci = "[" + in_unit(r->seconds.ci.low, unit) + ", " + in_unit(r->seconds.ci.high, unit) + "] " +
+                           name + (r->seconds.ci.level < 0.95 ? " (" + fixed(100 * r->seconds.ci.level, 0) + "%)" : "");
+    std::string bandwidth = fixed(r->gbyte_per_s, 2);
+    if (r->bandwidth_fraction > 0) bandwidth += " (" + fixed(100 * r->bandwidth_fraction, 0) + "%)";
+    table.push_back({r->strategy, format_seconds(r->seconds.median), ci, speedup_text(*r, true),
+                     fixed(r->mpixel_per_s, 1), bandwidth, std::to_string(r->outliers),
+                     std::string(core::to_string(r->check))});
+  }
+  print_table(out, table);
+}
+
 }  // namespace
 
 std::string format_seconds(double s) {
@@ -64,38 +93,74 @@ std::string format_seconds(double s) {
   return in_unit(s, unit) + " " + name;
 }
 
-void print_summary(std::ostream& out, const core::Provenance& p,
-                   std::span<const core::SummaryRow> rows, std::int64_t tile_size) {
+void print_summary(std::ostream& out, const core::Provenance& p, std::span<const core::SummaryRow> rows,
+                   std::int64_t tile_size) {
   if (rows.empty()) {
     out << "no samples (no rank had a tile)\n";
     return;
   }
-  const auto& first = rows.front();
-  out << "\n"
-      << core::to_string(first.image) << " image, tiles of " << tile_size << " px, " << p.ranks
-      << (p.ranks == 1 ? " rank" : " ranks") << " x " << p.threads_per_rank
-      << (p.threads_per_rank == 1 ? " thread" : " threads") << ", " << first.seconds.count
-      << " repetitions; time = slowest rank per repetition\n";
-  std::vector<std::vector<std::string>> table;
-  table.push_back({"optimizer", "strategy", "kernel", "median", "95% CI of median", "speedup",
-                   "Mpixel/s", "GB/s", "check"});
+  std::vector<std::string> optimizers;
   for (const auto& r : rows) {
-    double unit = 1;
-    const char* name = unit_name(r.seconds.median, unit);
-    const std::string ci =
-        "[" + in_unit(r.seconds.ci.low, unit) + ", " + in_unit(r.seconds.ci.high, unit) + "] " +
-        name + (r.seconds.ci.level < 0.95 ? " (" + fixed(100 * r.seconds.ci.level, 0) + "%)" : "");
-    std::string check(core::to_string(r.check));
-    if (r.check == core::CheckStatus::failed) {
-      check = "FAILED: error " + scientific(r.max_abs_error) + " > " + scientific(r.tolerance);
-    } else if (r.check == core::CheckStatus::passed) {
-      check += " (error " + scientific(r.max_abs_error) + " <= " + scientific(r.tolerance) + ")";
-    }
-    table.push_back({r.optimizer, r.strategy, r.kernel, format_seconds(r.seconds.median), ci,
-                     r.speedup > 0 ? fixed(r.speedup, 2) + "x" : "-", fixed(r.mpixel_per_s, 1),
-                     fixed(r.gbyte_per_s, 2), check});
+    if (std::find(optimizers.begin(), optimizers.end(), r.optimizer) == optimizers.end()) optimizers.push_back(r.optimizer);
   }
-  print_table(out, table);
+  for (const auto& optimizer : optimizers) {
+    std::vector<const core::SummaryRow*> mine;
+    for (const auto& r : rows) {
+      if (r.optimizer == optimizer) mine.push_back(&r);
+    }
+    const auto& first = *mine.front();
+    out << "\n" << optimizer << " optimizer: " << core::to_string(first.image) << " image, tiles of " << tile_size
+        << " px, " << p.ranks << (p.ranks == 1 ? " rank" : " ranks") << " x " << p.threads_per_rank
+        << (p.threads_per_rank == 1 ? " thread" : " threads") << ", " << first.seconds.count << " repetitions";
+    if (p.bandwidth_gbyte_per_s > 0) out << ", bandwidth ceiling " << fixed(p.bandwidth_gbyte_per_s, 1) << " GB/s";
+    out << "\n";
+    // The headline: the whole pipeline when there is one, else every row.
+    std::vector<const core::SummaryRow*> headline;
+    std::vector<std::string> kernels;
+    std::vector<std::string> strategies;
+    for (const auto* r : mine) {
+      if (r->kernel == "pipeline") headline.push_back(r);
+      else if (std::find(kernels.begin(), kernels.end(), r->kernel) == kernels.end()) kernels.push_back(r->kernel);
+      if (std::find(strategies.begin(), strategies.end(), r->strategy) == strategies.end()) strategies.push_back(r->strategy);
+    }
+    if (headline.empty()) {
+      headline = mine;
+      kernels.clear();
+    }
+    out << (headline.front()->kernel == "pipeline" ? "whole pipeline" : headline.front()->kernel)
+        << " (time = earliest rank's start to latest rank's end, per repetition):\n";
+    print_detail(out, headline);
+    if (!kernels.empty()) {
+      out << "speedup per kernel (median of rounds paired with the baseline):\n";
+      std::vector<std::vector<std::string>> table;
+      std::vector<std::string> header{"strategy"};
+      header.insert(header.end(), kernels.begin(), kernels.end());
+      table.push_back(header);
+      for (const auto& s : strategies) {
+        std::vector<std::string> line{s};
+        for (const auto& k : kernels) {
+          const auto it = std::find_if(mine.begin(), mine.end(),
+                                       [&](const core::SummaryRow* r) { return r->strategy == s && r->kernel == k; });
+          line.push_back(it == mine.end() ? "" : speedup_text(**it, false));
+        }
+        table.push_back(line);
+      }
+      print_table(out, table);
+    }
+    int passed = 0;
+    std::vector<std::string> failures;
+    for (const auto* r : mine) {
+      if (r->check == core::CheckStatus::passed) {
+        ++passed;
+      } else {
+        failures.push_back(r->strategy + "/" + r->kernel + ": " + std::string(core::to_string(r->check)) + ", error " +
+                           scientific(r->max_abs_error) + " (tolerance " + scientific(r->tolerance) + "), " +
+                           std::to_string(r->differing) + " values differ");
+      }
+    }
+    out << "checks against the reference: " << passed << " of " << mine.size() << " passed\n";
+    for (const auto& f : failures) out << "  FAILED " << f << "\n";
+  }
 }
 
 }  // namespace nsperf::cli

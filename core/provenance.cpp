@@ -35,6 +35,11 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"omp_binding", omp_binding},
       {"rank_binding", rank_binding},
       {"slurm_job", slurm_job},
+      {"load_average", load_average},
+      {"cpu_governor", cpu_governor},
+      {"bandwidth_gbyte_per_s", bandwidth_gbyte_per_s},
+      {"clock_uncertainty_s", clock_uncertainty_s},
+      {"warnings", warnings},
       {"config", config_json},
   };
 }
@@ -80,6 +85,63 @@ std::string cpu_model() {
   return "unknown";
 }
 
+std::string cpu_governors() {
+  std::vector<std::string> seen;
+  for (std::int64_t cpu = 0; cpu < online_cores(); ++cpu) {
+    std::ifstream in("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
+                     "/cpufreq/scaling_governor");
+    std::string g;
+    if (!(in >> g)) return "unknown";
+    if (std::find(seen.begin(), seen.end(), g) == seen.end()) seen.push_back(g);
+  }
+  std::string out;
+  for (const auto& g : seen) out += (out.empty() ? "" : " ") + g;
+  return out.empty() ? "unknown" : out;
+}
+
+namespace {
+
+std::string read_load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a;
+  std::string b;
+  std::string c;
+  if (!(in >> a >> b >> c)) return "unknown";
+  return a + " " + b + " " + c;
+}
+
+}  // namespace
+
+std::vector<std::string> measurement_warnings(std::int64_t own_ranks) {
+  std::vector<std::string> w;
+  const std::string load = read_load_average();
+  const std::int64_t cores = online_cores();
+  if (load != "unknown") {
+    const double one_minute = std::strtod(load.c_str(), nullptr);
+    // Our own ranks have only just started, so the load average is mostly other work; warn
+    // when it exceeds the cores our ranks leave free.
+    if (one_minute > static_cast<double>(std::max<std::int64_t>(1, cores - own_ranks)) + 0.5) {
+      w.push_back("the machine is loaded (1-minute load average " + load.substr(0, load.find(' ')) +
+                  " on " + std::to_string(cores) +
+                  " cores): other work shares the cores and memory");
+    }
+  }
+  const std::string governor = cpu_governors();
+  if (governor != "unknown" && governor != "performance") {
+    w.push_back("CPU frequency governor is '" + governor +
+                "', not 'performance': clocks may change during the run");
+  }
+  const std::string type(build_type());
+  if (type != "Release" && type != "RelWithDebInfo") {
+    w.push_back("nsperf was built as '" + type +
+                "', not optimized: timings are not representative");
+  }
+  if (std::string(build_flags()).find("-fsanitize") != std::string::npos) {
+    w.push_back("nsperf was built with sanitizers: timings are not representative");
+  }
+  return w;
+}
+
 Provenance capture_local_provenance(std::string command_line) {
   Provenance p;
   p.command_line = std::move(command_line);
@@ -92,6 +154,8 @@ Provenance capture_local_provenance(std::string command_line) {
   p.cpu_model = cpu_model();
   p.cores = online_cores();
   p.memory_bytes = static_cast<std::int64_t>(physical_memory_bytes());
+  p.load_average = read_load_average();
+  p.cpu_governor = cpu_governors();
   for (const char* name : {"SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID",
                            "SLURM_JOB_NODELIST", "SLURM_NTASKS_PER_NODE", "SLURM_CPUS_PER_TASK"}) {
     if (const char* v = std::getenv(name)) {

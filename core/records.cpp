@@ -1,6 +1,7 @@
 #include "nsperf/core/records.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -8,86 +9,144 @@ namespace nsperf::core {
 
 std::string_view to_string(CheckStatus s) noexcept {
   switch (s) {
-    case CheckStatus::passed:
-      return "passed";
-    case CheckStatus::failed:
-      return "failed";
-    case CheckStatus::not_checked:
-      return "not-checked";
+    case CheckStatus::passed: return "passed";
+    case CheckStatus::failed: return "failed";
+    case CheckStatus::not_checked: return "not-checked";
   }
   return "?";
 }
 
-std::vector<SummaryRow> summarize_samples(
-    std::span<const Sample> samples,
-    std::span<const std::pair<std::string, std::string>> baselines) {
-  struct Group {
-    SummaryRow row;
-    std::map<int, double> makespan;  // repetition -> slowest rank's seconds
-    std::map<int, std::pair<std::int64_t, std::int64_t>> work;  // repetition -> pixels, bytes
-    std::set<int> ranks;
-  };
-  std::vector<Group> groups;
-  auto find_group = [&](const Sample& s) -> Group& {
-    for (auto& g : groups) {
-      const auto& r = g.row;
-      if (r.optimizer == s.optimizer && r.strategy == s.strategy && r.kernel == s.kernel &&
-          r.image == s.image) {
-        return g;
-      }
-    }
-    Group g;
-    g.row.optimizer = s.optimizer;
-    g.row.strategy = s.strategy;
-    g.row.kernel = s.kernel;
-    g.row.image = s.image;
-    g.row.check = CheckStatus::passed;
-    groups.push_back(std::move(g));
-    return groups.back();
-  };
+std::vector<std::size_t> mad_outliers(std::span<const double> values, double k) {
+  std::vector<std::size_t> out;
+  if (values.empty()) return out;
+  const double m = median(values);
+  const double spread = 1.4826 * mad(values);
+  if (spread <= 0) return out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (std::abs(values[i] - m) > k * spread) out.push_back(i);
+  }
+  return out;
+}
 
+namespace {
+
+struct Round {
+  double start = INFINITY;
+  double end = -INFINITY;
+  double slowest_seconds = 0;
+  int slowest_rank = 0;
+  std::int64_t pixels = 0;
+  std::int64_t bytes = 0;
+  // Runs without timestamps (end not after start) fall back to the slowest rank's time.
+  [[nodiscard]] double makespan() const { return end > start ? end - start : slowest_seconds; }
+};
+
+struct Group {
+  SummaryRow row;
+  std::map<int, Round> rounds;  // by repetition
+  std::set<int> ranks;
+  [[nodiscard]] bool same(const Sample& s) const {
+    return row.optimizer == s.optimizer && row.strategy == s.strategy && row.kernel == s.kernel &&
+           row.image == s.image;
+  }
+};
+
+std::vector<Group> group(std::span<const Sample> samples) {
+  std::vector<Group> groups;
   for (const auto& s : samples) {
-    Group& g = find_group(s);
-    auto& span = g.makespan[s.repetition];
-    span = std::max(span, s.seconds);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.same(s); });
+    if (it == groups.end()) {
+      Group g;
+      g.row.optimizer = s.optimizer;
+      g.row.strategy = s.strategy;
+      g.row.kernel = s.kernel;
+      g.row.image = s.image;
+      g.row.check = CheckStatus::passed;
+      groups.push_back(std::move(g));
+      it = groups.end() - 1;
+    }
+    Group& g = *it;
+    Round& r = g.rounds[s.repetition];
+    r.start = std::min(r.start, s.start_s);
+    if (s.end_s >= r.end) {
+      r.end = s.end_s;
+      r.slowest_rank = s.rank;
+    }
+    r.slowest_seconds = std::max(r.slowest_seconds, s.seconds);
+    r.pixels += s.pixels;
+    r.bytes += s.bytes;
     g.ranks.insert(s.rank);
-    g.work[s.repetition].first += s.pixels;
-    g.work[s.repetition].second += s.bytes;
     if (s.check != CheckStatus::passed) {
       g.row.check = g.row.check == CheckStatus::failed ? CheckStatus::failed : s.check;
     }
     g.row.max_abs_error = std::max(g.row.max_abs_error, s.max_abs_error);
     g.row.tolerance = std::max(g.row.tolerance, s.tolerance);
+    g.row.differing = std::max(g.row.differing, s.differing);
   }
+  return groups;
+}
 
-  std::vector<SummaryRow> rows;
+}  // namespace
+
+Summaries summarize_samples(std::span<const Sample> samples,
+                            std::span<const std::pair<std::string, std::string>> baselines,
+                            double bandwidth_gbyte_per_s) {
+  std::vector<Group> groups = group(samples);
   for (auto& g : groups) {
     std::vector<double> spans;
-    for (const auto& [rep, seconds] : g.makespan) spans.push_back(seconds);
+    for (const auto& [rep, r] : g.rounds) {
+      spans.push_back(r.makespan());
+      // Every repetition does the same work; the largest guards against a missing sample.
+      g.row.pixels = std::max(g.row.pixels, r.pixels);
+      g.row.bytes = std::max(g.row.bytes, r.bytes);
+    }
     g.row.seconds = summarize(spans);
     g.row.ranks = static_cast<int>(g.ranks.size());
-    // Every repetition does the same work; the largest guards against a rank's missing sample.
-    for (const auto& [rep, work] : g.work) {
-      g.row.pixels = std::max(g.row.pixels, work.first);
-      g.row.bytes = std::max(g.row.bytes, work.second);
-    }
     const double m = g.row.seconds.median;
     g.row.mpixel_per_s = m > 0 ? static_cast<double>(g.row.pixels) / m / 1e6 : 0;
     g.row.gbyte_per_s = m > 0 ? static_cast<double>(g.row.bytes) / m / 1e9 : 0;
-    rows.push_back(g.row);
+    g.row.bandwidth_fraction = bandwidth_gbyte_per_s > 0 ? g.row.gbyte_per_s / bandwidth_gbyte_per_s : 0;
   }
-  for (auto& r : rows) {
+
+  Summaries out;
+  for (auto& g : groups) {
+    const Group* base = nullptr;
     for (const auto& [optimizer, baseline] : baselines) {
-      if (optimizer != r.optimizer) continue;
-      for (const auto& b : rows) {
-        if (b.optimizer == r.optimizer && b.strategy == baseline && b.kernel == r.kernel &&
-            b.image == r.image && r.seconds.median > 0) {
-          r.speedup = b.seconds.median / r.seconds.median;
+      if (optimizer != g.row.optimizer) continue;
+      for (const auto& b : groups) {
+        if (b.row.optimizer == g.row.optimizer && b.row.strategy == baseline &&
+            b.row.kernel == g.row.kernel && b.row.image == g.row.image) {
+          base = &b;
         }
       }
     }
+    std::vector<double> spans;
+    for (const auto& [rep, r] : g.rounds) spans.push_back(r.makespan());
+    const auto flagged = mad_outliers(spans);
+    g.row.outliers = static_cast<int>(flagged.size());
+    std::vector<double> ratios;
+    std::size_t i = 0;
+    for (const auto& [rep, r] : g.rounds) {
+      Repetition row{g.row.optimizer, g.row.strategy, g.row.kernel, g.row.image, rep,
+                     r.makespan(),    r.start,        r.end,        r.slowest_rank};
+      row.outlier = std::find(flagged.begin(), flagged.end(), i++) != flagged.end();
+      if (base != nullptr) {
+        // The baseline ran in the same round, interleaved: the pair shares the machine's state.
+        const auto b = base->rounds.find(rep);
+        if (b != base->rounds.end() && row.makespan_s > 0) {
+          row.speedup = b->second.makespan() / row.makespan_s;
+          ratios.push_back(row.speedup);
+        }
+      }
+      out.repetitions.push_back(row);
+    }
+    if (!ratios.empty()) {
+      g.row.speedup = median(ratios);
+      g.row.speedup_ci = median_ci(ratios);
+    }
+    out.rows.push_back(g.row);
   }
-  return rows;
+  return out;
 }
 
 }  // namespace nsperf::core

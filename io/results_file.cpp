@@ -30,6 +30,8 @@ struct SampleRow {
   std::int32_t repetition;
   std::int64_t tiles;
   double seconds;
+  double start_s;
+  double end_s;
   std::int64_t bytes;
   std::int64_t pixels;
   std::int64_t peak_rss_bytes;
@@ -37,6 +39,7 @@ struct SampleRow {
   Status check_status;
   double max_abs_error;
   double tolerance;
+  std::int64_t differing_pixels;
 };
 
 struct TileRow {
@@ -49,6 +52,7 @@ struct TileRow {
   std::int64_t halo;
   Name optimizer;
   Name strategy;
+  Name kernel;
   double compute_s;
   double transfer_s;
   double io_s;
@@ -57,6 +61,24 @@ struct TileRow {
   Status check_status;
   double max_abs_error;
   double tolerance;
+  std::int64_t differing_pixels;
+  double negative_space_fraction;
+};
+
+struct RepetitionRow {
+  Name optimizer;
+  Name strategy;
+  Name kernel;
+  std::int64_t width;
+  std::int64_t height;
+  DTypeName dtype;
+  std::int32_t repetition;
+  double makespan_s;
+  double start_s;
+  double end_s;
+  std::int32_t slowest_rank;
+  std::int8_t outlier;
+  double speedup;
 };
 
 struct SummaryRowStored {
@@ -79,12 +101,18 @@ struct SummaryRowStored {
   double ci_low_s;
   double ci_high_s;
   double ci_level;
+  std::int32_t outliers;
   double speedup;
+  double speedup_ci_low;
+  double speedup_ci_high;
+  double speedup_ci_level;
   double mpixel_per_s;
   double gbyte_per_s;
+  double bandwidth_fraction;
   Status check_status;
   double max_abs_error;
   double tolerance;
+  std::int64_t differing_pixels;
 };
 
 template <std::size_t N>
@@ -105,6 +133,8 @@ SampleRow to_row(const core::Sample& s) {
   r.repetition = s.repetition;
   r.tiles = s.tiles;
   r.seconds = s.seconds;
+  r.start_s = s.start_s;
+  r.end_s = s.end_s;
   r.bytes = s.bytes;
   r.pixels = s.pixels;
   r.peak_rss_bytes = s.peak_rss_bytes;
@@ -112,6 +142,7 @@ SampleRow to_row(const core::Sample& s) {
   copy_name(r.check_status, core::to_string(s.check));
   r.max_abs_error = s.max_abs_error;
   r.tolerance = s.tolerance;
+  r.differing_pixels = s.differing;
   return r;
 }
 
@@ -126,6 +157,7 @@ TileRow to_row(const core::TileResult& t) {
   r.halo = t.halo;
   copy_name(r.optimizer, t.optimizer);
   copy_name(r.strategy, t.strategy);
+  copy_name(r.kernel, t.kernel);
   r.compute_s = t.compute_s;
   r.transfer_s = t.transfer_s;
   r.io_s = t.io_s;
@@ -134,6 +166,26 @@ TileRow to_row(const core::TileResult& t) {
   copy_name(r.check_status, core::to_string(t.check));
   r.max_abs_error = t.max_abs_error;
   r.tolerance = t.tolerance;
+  r.differing_pixels = t.differing;
+  r.negative_space_fraction = t.negative_space;
+  return r;
+}
+
+RepetitionRow to_row(const core::Repetition& p) {
+  RepetitionRow r{};
+  copy_name(r.optimizer, p.optimizer);
+  copy_name(r.strategy, p.strategy);
+  copy_name(r.kernel, p.kernel);
+  r.width = p.image.extent.width;
+  r.height = p.image.extent.height;
+  copy_name(r.dtype, core::to_string(p.image.dtype));
+  r.repetition = p.repetition;
+  r.makespan_s = p.makespan_s;
+  r.start_s = p.start_s;
+  r.end_s = p.end_s;
+  r.slowest_rank = p.slowest_rank;
+  r.outlier = p.outlier ? 1 : 0;
+  r.speedup = p.speedup;
   return r;
 }
 
@@ -158,12 +210,18 @@ SummaryRowStored to_row(const core::SummaryRow& s) {
   r.ci_low_s = s.seconds.ci.low;
   r.ci_high_s = s.seconds.ci.high;
   r.ci_level = s.seconds.ci.level;
+  r.outliers = s.outliers;
   r.speedup = s.speedup;
+  r.speedup_ci_low = s.speedup_ci.low;
+  r.speedup_ci_high = s.speedup_ci.high;
+  r.speedup_ci_level = s.speedup_ci.level;
   r.mpixel_per_s = s.mpixel_per_s;
   r.gbyte_per_s = s.gbyte_per_s;
+  r.bandwidth_fraction = s.bandwidth_fraction;
   copy_name(r.check_status, core::to_string(s.check));
   r.max_abs_error = s.max_abs_error;
   r.tolerance = s.tolerance;
+  r.differing_pixels = s.differing;
   return r;
 }
 
@@ -211,6 +269,8 @@ Handle sample_type() {
       .add(NSPERF_MEMBER(T, repetition, H5T_NATIVE_INT32))
       .add(NSPERF_MEMBER(T, tiles, H5T_NATIVE_INT64))
       .add(NSPERF_MEMBER(T, seconds, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, start_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, end_s, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, bytes, H5T_NATIVE_INT64))
       .add(NSPERF_MEMBER(T, pixels, H5T_NATIVE_INT64))
       .add(NSPERF_MEMBER(T, peak_rss_bytes, H5T_NATIVE_INT64))
@@ -218,6 +278,7 @@ Handle sample_type() {
       .add_string(NSPERF_STRING(T, check_status))
       .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
       .take();
 }
 
@@ -233,6 +294,7 @@ Handle tile_type() {
       .add(NSPERF_MEMBER(T, halo, H5T_NATIVE_INT64))
       .add_string(NSPERF_STRING(T, optimizer))
       .add_string(NSPERF_STRING(T, strategy))
+      .add_string(NSPERF_STRING(T, kernel))
       .add(NSPERF_MEMBER(T, compute_s, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, transfer_s, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, io_s, H5T_NATIVE_DOUBLE))
@@ -241,6 +303,27 @@ Handle tile_type() {
       .add_string(NSPERF_STRING(T, check_status))
       .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, negative_space_fraction, H5T_NATIVE_DOUBLE))
+      .take();
+}
+
+Handle repetition_type() {
+  using T = RepetitionRow;
+  return Compound(sizeof(T))
+      .add_string(NSPERF_STRING(T, optimizer))
+      .add_string(NSPERF_STRING(T, strategy))
+      .add_string(NSPERF_STRING(T, kernel))
+      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
+      .add_string(NSPERF_STRING(T, dtype))
+      .add(NSPERF_MEMBER(T, repetition, H5T_NATIVE_INT32))
+      .add(NSPERF_MEMBER(T, makespan_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, start_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, end_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, slowest_rank, H5T_NATIVE_INT32))
+      .add(NSPERF_MEMBER(T, outlier, H5T_NATIVE_INT8))
+      .add(NSPERF_MEMBER(T, speedup, H5T_NATIVE_DOUBLE))
       .take();
 }
 
@@ -266,12 +349,18 @@ Handle summary_type() {
       .add(NSPERF_MEMBER(T, ci_low_s, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, ci_high_s, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, ci_level, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, outliers, H5T_NATIVE_INT32))
       .add(NSPERF_MEMBER(T, speedup, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, speedup_ci_low, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, speedup_ci_high, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, speedup_ci_level, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, mpixel_per_s, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, gbyte_per_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, bandwidth_fraction, H5T_NATIVE_DOUBLE))
       .add_string(NSPERF_STRING(T, check_status))
       .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
       .take();
 }
 
@@ -280,27 +369,26 @@ Handle summary_type() {
 
 // ---- writing ---------------------------------------------------------------------------------
 
-void write_attribute(hid_t object, const char* name, const core::Provenance::Value& value) {
+void scalar_attribute(hid_t object, const char* name, hid_t file_type, hid_t mem_type, const void* value) {
   const Handle space(check(H5Screate(H5S_SCALAR), "H5Screate"), H5Sclose);
+  const Handle attr(check(H5Acreate2(object, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), "H5Acreate2"),
+                    H5Aclose);
+  NSPERF_H5(H5Awrite(attr.get(), mem_type, value));
+}
+
+void write_attribute(hid_t object, const char* name, const core::Provenance::Value& value) {
   if (const auto* i = std::get_if<std::int64_t>(&value)) {
-    const Handle attr(
-        check(H5Acreate2(object, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-              "H5Acreate2"),
-        H5Aclose);
-    NSPERF_H5(H5Awrite(attr.get(), H5T_NATIVE_INT64, i));
-    return;
+    scalar_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, i);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    scalar_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d);
+  } else {
+    // Variable-length UTF-8, so h5py returns str, not bytes.
+    const Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+    NSPERF_H5(H5Tset_size(type.get(), H5T_VARIABLE));
+    NSPERF_H5(H5Tset_cset(type.get(), H5T_CSET_UTF8));
+    const char* ptr = std::get<std::string>(value).c_str();
+    scalar_attribute(object, name, type.get(), type.get(), &ptr);
   }
-  // Variable-length UTF-8, so h5py returns str, not bytes.
-  const auto& text = std::get<std::string>(value);
-  const Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
-  NSPERF_H5(H5Tset_size(type.get(), H5T_VARIABLE));
-  NSPERF_H5(H5Tset_cset(type.get(), H5T_CSET_UTF8));
-  const Handle attr(
-      check(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-            "H5Acreate2"),
-      H5Aclose);
-  const char* ptr = text.c_str();
-  NSPERF_H5(H5Awrite(attr.get(), type.get(), &ptr));
 }
 
 // Collective: one dataset holding every rank's rows, rank 0's first.
@@ -361,13 +449,18 @@ std::int64_t read_int_attribute(hid_t object, const char* name) {
 }
 
 // Checks the root attributes of an open file; `path` names it in messages.
-void require_results_file(hid_t file, const std::filesystem::path& path) {
+void require_results_file(hid_t file, const std::filesystem::path& path, bool for_append) {
   if (H5Aexists(file, "schema_version") <= 0) {
     throw InputError(path.string() +
                      ": an HDF5 file, but not an nsperf results file "
                      "(no schema_version attribute)");
   }
   const std::int64_t version = read_int_attribute(file, "schema_version");
+  if (version < kResultsSchemaVersion && for_append) {
+    throw InputError(path.string() + ": results schema " + std::to_string(version) +
+                     " is older than this nsperf writes (" + std::to_string(kResultsSchemaVersion) +
+                     "): write the run to a new file");
+  }
   if (version > kResultsSchemaVersion) {
     throw InputError(path.string() + ": results schema " + std::to_string(version) +
                      " is newer than this nsperf reads (" + std::to_string(kResultsSchemaVersion) +
@@ -403,14 +496,11 @@ ResultsFile ResultsFile::open_for_append(const std::filesystem::path& path, MPI_
     throw InputError(path.string() + ": cannot be opened as an HDF5 file to append to");
   }
   Handle file(id, H5Fclose);
-  require_results_file(file.get(), path);
+  require_results_file(file.get(), path, /*for_append=*/true);
   return {std::move(file), comm, path};
 }
 
-void ResultsFile::write_run(const core::Provenance& provenance,
-                            std::span<const core::Sample> samples,
-                            std::span<const core::TileResult> tiles,
-                            std::span<const core::SummaryRow> summary) {
+void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& rows) {
   const std::string group_name = "runs/" + provenance.run_id;
   if (H5Lexists(file_.get(), group_name.c_str(), H5P_DEFAULT) > 0) {
     throw InputError(path_.string() + ": already holds run " + provenance.run_id);
@@ -423,14 +513,17 @@ void ResultsFile::write_run(const core::Provenance& provenance,
     write_attribute(run.get(), name.c_str(), value);
 
   std::vector<SampleRow> sample_rows;
-  for (const auto& s : samples) sample_rows.push_back(to_row(s));
+  for (const auto& s : rows.samples) sample_rows.push_back(to_row(s));
   std::vector<TileRow> tile_rows;
-  for (const auto& t : tiles) tile_rows.push_back(to_row(t));
+  for (const auto& t : rows.tiles) tile_rows.push_back(to_row(t));
   std::vector<SummaryRowStored> summary_rows;
-  for (const auto& s : summary) summary_rows.push_back(to_row(s));
+  for (const auto& s : rows.summary) summary_rows.push_back(to_row(s));
 
   write_table(run.get(), "samples", sample_type().get(), sample_rows, comm_);
   write_table(run.get(), "tiles", tile_type().get(), tile_rows, comm_);
+  std::vector<RepetitionRow> repetition_rows;
+  for (const auto& r : rows.repetitions) repetition_rows.push_back(to_row(r));
+  write_table(run.get(), "repetitions", repetition_type().get(), repetition_rows, comm_);
   write_table(run.get(), "summary", summary_type().get(), summary_rows, comm_);
 }
 
@@ -448,7 +541,7 @@ std::vector<std::string> list_runs(const std::filesystem::path& path) {
     throw InputError(path.string() + ": cannot be opened as an HDF5 file");
   }
   const Handle file(id, H5Fclose);
-  require_results_file(file.get(), path);
+  require_results_file(file.get(), path, /*for_append=*/false);
   std::vector<std::string> runs;
   if (H5Lexists(file.get(), "runs", H5P_DEFAULT) > 0) {
     const Handle group(check(H5Gopen2(file.get(), "runs", H5P_DEFAULT), "H5Gopen2"), H5Gclose);

@@ -70,35 +70,50 @@ std::string openmp_binding() {
   return std::string("proc_bind=") + policy + " places=" + (places != nullptr ? places : "unset");
 }
 
-Bandwidth measure_triad_bandwidth(int threads, double array_mib, int repetitions) {
-  const int t = threads > 0 ? threads : omp_get_max_threads();
-  const auto n = static_cast<std::int64_t>(array_mib * 1024 * 1024 / sizeof(double));
-  // Plain new[] leaves pages untouched; the first parallel pass touches each page on the
-  // thread that will use it (first touch places it), and is not timed: first touch is slow.
-  std::unique_ptr<double[]> a(new double[static_cast<std::size_t>(n)]);
-  std::unique_ptr<double[]> b(new double[static_cast<std::size_t>(n)]);
-  std::unique_ptr<double[]> c(new double[static_cast<std::size_t>(n)]);
-  double* __restrict pa = a.get();
-  double* __restrict pb = b.get();
-  double* __restrict pc = c.get();
-#pragma omp parallel for num_threads(t) schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) {
+Triad::Triad(int threads, double array_mib)
+    : threads_(threads > 0 ? threads : omp_get_max_threads()),
+      n_(static_cast<std::int64_t>(array_mib * 1024 * 1024 / sizeof(double))),
+      a_(new double[static_cast<std::size_t>(n_)]),
+      b_(new double[static_cast<std::size_t>(n_)]),
+      c_(new double[static_cast<std::size_t>(n_)]) {
+  double* __restrict pa = a_;
+  double* __restrict pb = b_;
+  double* __restrict pc = c_;
+  // Plain new[] leaves pages untouched; this parallel pass touches each page on the thread
+  // that will use it (first touch places it) and is not timed.
+#pragma omp parallel for num_threads(threads_) schedule(static)
+  for (std::int64_t i = 0; i < n_; ++i) {
     pa[i] = 0.0;
     pb[i] = 1.0;
     pc[i] = 2.0;
   }
-  std::vector<double> rates;
-  const double bytes = 3.0 * static_cast<double>(n) * sizeof(double);
-  for (int r = 0; r < repetitions; ++r) {
-    core::Stopwatch clock;
-#pragma omp parallel for num_threads(t) schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) pa[i] = pb[i] + 3.0 * pc[i];
-    rates.push_back(bytes / clock.elapsed_s() / 1e9);
-  }
+}
+
+Triad::~Triad() {
+  delete[] a_;
+  delete[] b_;
+  delete[] c_;
+}
+
+double Triad::run_gbyte_per_s() {
+  double* __restrict pa = a_;
+  const double* __restrict pb = b_;
+  const double* __restrict pc = c_;
+  core::Stopwatch clock;
+#pragma omp parallel for num_threads(threads_) schedule(static)
+  for (std::int64_t i = 0; i < n_; ++i) pa[i] = pb[i] + 3.0 * pc[i];
+  const double seconds = clock.elapsed_s();
   // Keep the stores observable so the loop is not optimized away.
-  volatile double sink = pa[n / 2];
+  volatile double sink = pa[n_ / 2];
   (void)sink;
-  return {*std::max_element(rates.begin(), rates.end()), core::median(rates), t, array_mib};
+  return 3.0 * static_cast<double>(n_) * sizeof(double) / seconds / 1e9;
+}
+
+Bandwidth measure_triad_bandwidth(int threads, double array_mib, int repetitions) {
+  Triad triad(threads, array_mib);
+  std::vector<double> rates;
+  for (int r = 0; r < repetitions; ++r) rates.push_back(triad.run_gbyte_per_s());
+  return {*std::max_element(rates.begin(), rates.end()), core::median(rates), triad.threads(), array_mib};
 }
 
 }  // namespace nsperf::kernels

@@ -14,6 +14,8 @@
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/kernels/machine.hpp"
+#include "nsperf/core/memory.hpp"
+#include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "serialization.hpp"
 
@@ -134,6 +136,34 @@ core::Provenance gather_provenance(const bmpi::communicator& comm, const std::st
   return p;
 }
 
+namespace {
+
+// Refuses, before any work, a run whose tiles cannot fit in a node's memory.
+void check_memory(const bmpi::communicator& comm, const core::Config& cfg, const NodeLayout& layout,
+                  double bytes_per_pixel) {
+  const auto& spec = cfg.benchmark.synthetic;
+  const double pixels = static_cast<double>(spec.extent.pixels());
+  const double per_rank = pixels / comm.size() * bytes_per_pixel;
+  // Rank 0 also holds the whole image while it sends the tiles out.
+  const double node = per_rank * layout.node_ranks + pixels * static_cast<double>(core::dtype_size(spec.dtype));
+  const auto memory = static_cast<double>(core::physical_memory_bytes());
+  if (comm.rank() == 0 && memory > 0 && node > 0.9 * memory) {
+    throw InputError("'benchmark.synthetic' " + core::to_string(spec) + " needs about " +
+                     std::to_string(static_cast<long long>(node / (1 << 30))) + " GiB on rank 0's node with " +
+                     std::to_string(comm.size()) + " ranks, more than its " +
+                     std::to_string(static_cast<long long>(memory / (1 << 30))) +
+                     " GiB: use more ranks (or nodes) or a smaller image");
+  }
+}
+
+std::string join_warnings(const std::vector<std::string>& w) {
+  std::string out;
+  for (const auto& s : w) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+}  // namespace
+
 BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkRequest& request,
                               ProgressSink* sink) {
   const auto& cfg = request.config;
@@ -143,15 +173,22 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
 
   std::vector<std::unique_ptr<Optimizer>> chosen;
   std::int64_t halo = 0;
+  double bytes_per_pixel = 0;
   run_phase(comm, "setup", [&] {
     for (const auto& name : request.optimizers) {
       chosen.push_back(optimizers().at(name, "optimizer").make());
       halo = std::max(halo, chosen.back()->halo());
+      bytes_per_pixel = std::max(bytes_per_pixel, chosen.back()->bytes_per_pixel());
     }
+    check_memory(comm, cfg, layout, bytes_per_pixel);
   });
 
   const Workload workload = distribute_synthetic(comm, cfg.benchmark.synthetic, cfg.benchmark.seed,
                                                  cfg.benchmark.tile, halo);
+  // The ceiling every kernel's bandwidth is compared with: all ranks at once, as they run.
+  const double bandwidth = job_bandwidth_gbyte_per_s(comm, layout.threads);
+  const RunClock clock(comm);
+  const double uncertainty = bmpi::all_reduce(comm, clock.uncertainty_s(), bmpi::maximum<double>());
   const auto tiles = static_cast<std::int64_t>(workload.plan.tiles.size());
   std::int64_t total = 0;
   for (const auto& o : chosen) total += o->work_units(cfg, tiles);
@@ -160,7 +197,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   OptimizerOutput out;
   std::int64_t before = 0;
   for (const auto& o : chosen) {
-    o->run({comm, cfg, workload, progress, layout.threads, before}, out);
+    o->run({comm, cfg, workload, progress, clock, layout.threads, before}, out);
     before += o->work_units(cfg, tiles);
   }
   progress.finish();
@@ -174,13 +211,27 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     for (auto& part : all) flat.insert(flat.end(), part.begin(), part.end());
     std::vector<std::pair<std::string, std::string>> baselines;
     for (const auto& name : request.optimizers) {
-      if (const auto* b = core::strategy_catalog().baseline(name))
-        baselines.emplace_back(name, b->name);
+      if (const auto* b = core::strategy_catalog().baseline(name)) baselines.emplace_back(name, b->name);
     }
-    result.summary = core::summarize_samples(flat, baselines);
+    // Strategies in the config's order (baseline first), kernels in the order they ran.
+    auto order_of = [&](const core::Sample& s) {
+      const auto& names = request.optimizers;
+      const auto& list = cfg.optimizers.at(s.optimizer).strategies;
+      return std::pair(std::find(names.begin(), names.end(), s.optimizer) - names.begin(),
+                       std::find(list.begin(), list.end(), s.strategy) - list.begin());
+    };
+    std::stable_sort(flat.begin(), flat.end(),
+                     [&](const core::Sample& a, const core::Sample& b) { return order_of(a) < order_of(b); });
+    auto summaries = core::summarize_samples(flat, baselines, bandwidth);
+    result.summary = std::move(summaries.rows);
+    result.repetitions = std::move(summaries.repetitions);
     result.notes = notes_for(result.provenance, layout, workload.plan);
     result.notes.insert(result.notes.end(), out.notes.begin(), out.notes.end());
-    result.provenance.end_time = core::utc_timestamp();
+    auto& p = result.provenance;
+    p.end_time = core::utc_timestamp();
+    p.bandwidth_gbyte_per_s = bandwidth;
+    p.clock_uncertainty_s = uncertainty;
+    p.warnings = join_warnings(core::measurement_warnings(layout.node_ranks));
   }
   bmpi::broadcast(comm, result.provenance, 0);
   return result;

@@ -1,13 +1,15 @@
-// The CPU optimizer: every kernel of the workload under every configured CPU strategy, on the
-// tiles each rank owns, checked against the kernel's reference.
+// The CPU optimizer: every kernel of the pipeline, and the whole pipeline across ranks, under
+// every configured CPU strategy, checked against the double-precision reference.
 //
 // How a measurement is made (the template for every optimizer):
-//  - inputs, references and tolerances are prepared once, outside every timing;
-//  - warm-up rounds, then measured rounds, strategies interleaved (core::measurement_schedule);
-//  - each round is one phase: the ranks compute concurrently (they share memory bandwidth as
-//    in a real run), then agree, which also lines them up for the next round;
-//  - the timed region is the kernel call on one tile, nothing else; checksums and the check
-//    against the reference run after it.
+//  - the reference runs once, and each kernel's inputs are prepared from it, outside every
+//    timing; buffers are allocated in warm-up runs, so no first touch is timed;
+//  - warm-up rounds, then measured rounds, strategies shuffled in each (core::measurement_schedule);
+//  - each round is a phase: the ranks compute at once (sharing memory bandwidth as in a real
+//    run), then agree, which also lines them up for the next round;
+//  - a sample records this rank's time in the measured region and when it began and ended on
+//    the run clock, so a repetition runs from the earliest rank's start to the latest's end;
+//  - checks and checksums run after the timed region.
 #include <algorithm>
 #include <cmath>
 
@@ -17,218 +19,314 @@
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
+#include "nsperf/kernels/reference.hpp"
+#include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/phase.hpp"
 
 namespace nsperf::mpi {
 namespace {
 
-// One tile prepared for one kernel.
-struct Prepared {
-  core::Plane<float> in;    // padded input in the working type
-  core::Plane<double> ref;  // the reference output
-  core::Plane<float> out;   // every strategy writes here in turn
-  double tolerance = 0;
-};
+using kernels::TileWork;
+
+// The pipeline's magnitude may differ from the reference's by this times max(1, largest |input|):
+// the Gaussian's and the Sobel's float32 budgets together.
+constexpr double kPipelineRelativeTolerance = 1e-4;
+
+std::string step_label(const std::string& what, const std::string& strategy, const core::Step& step, int repetitions) {
+  return "cpu " + what + " " + strategy +
+         (step.measured() ? " rep " + std::to_string(step.repetition + 1) + "/" + std::to_string(repetitions)
+                          : " warm-up");
+}
 
 // What one strategy did on one tile over the measured repetitions.
 struct TileRecord {
   std::vector<double> seconds;
   std::uint64_t checksum = 0;  // of the first measured output
-  double max_abs_error = 0;    // worst over repetitions
+  kernels::KernelCheck check;  // worst over repetitions
   bool checked = false;
+  std::int64_t background = 0;  // pipeline: background pixels of the first measured output
 };
 
-double max_abs_error(core::View<const float> out, core::View<const double> ref) {
-  double worst = 0;
-  for (std::int64_t y = 0; y < out.height; ++y) {
-    for (std::int64_t x = 0; x < out.width; ++x) {
-      const double e = std::abs(static_cast<double>(out(x, y)) - ref(x, y));
-      // NaN must fail the check, and max() would drop it.
-      if (!(e <= worst)) worst = e;
-    }
-  }
-  return worst;
+void merge(kernels::KernelCheck& worst, const kernels::KernelCheck& c) {
+  if (c.status == core::CheckStatus::failed) worst.status = core::CheckStatus::failed;
+  if (worst.status == core::CheckStatus::not_checked) worst.status = c.status;
+  if (!(c.max_abs_error <= worst.max_abs_error)) worst.max_abs_error = c.max_abs_error;
+  worst.differing = std::max(worst.differing, c.differing);
+  worst.tolerance = std::max(worst.tolerance, c.tolerance);
 }
 
-double largest_magnitude(const core::Plane<double>& p) {
-  double m = 0;
-  for (double v : p.values()) m = std::max(m, std::abs(v));
-  return m;
+// Compares a strategy's pipeline output on one tile with the reference's. Masks may differ only
+// where the reference magnitude is within the tolerance of the threshold's boundary, and the
+// opened masks only within 2 pixels of such a difference (the reach of the opening).
+kernels::KernelCheck check_pipeline_tile(const TileWork<float>& got, const kernels::PipelineResult& got_global,
+                                         const TileWork<double>& ref, const kernels::PipelineResult& ref_global,
+                                         double tolerance) {
+  kernels::KernelCheck c{core::CheckStatus::passed, 0.0, 0, tolerance};
+  const auto gm = got.magnitude.view();
+  const auto rm = ref.magnitude.view();
+  // The tile's own pixels only: halo values are other tiles' (or reflections of them).
+  for (std::int64_t y = 2; y < gm.height - 2; ++y) {
+    for (std::int64_t x = 2; x < gm.width - 2; ++x) {
+      const double e = std::abs(static_cast<double>(gm(x, y)) - rm(x, y));
+      if (!(e <= c.max_abs_error)) c.max_abs_error = std::isnan(e) ? INFINITY : e;
+    }
+  }
+  const bool same_threshold = got_global.threshold == ref_global.threshold;
+  // Where background turns into edge: magnitudes at or above this are not background.
+  const double boundary = ref_global.scale > 0 ? (ref_global.threshold + 1) / ref_global.scale : 0.0;
+  const double fuzz = tolerance + boundary * 1e-6;  // float32 rounding of the scale itself
+  core::Plane<std::uint8_t> explained(gm.extent());
+  bool unexplained = false;
+  for (std::int64_t y = 0; y < gm.height; ++y) {
+    for (std::int64_t x = 0; x < gm.width; ++x) {
+      const int b = kernels::histogram_bin(gm(x, y), static_cast<float>(got_global.scale));
+      const bool got_background = b >= 0 && b <= got_global.threshold;
+      if (got_background == (ref.mask.view()(x, y) != 0)) continue;
+      if (std::abs(rm(x, y) - boundary) <= fuzz) explained.view()(x, y) = 1;
+      else unexplained = true;
+    }
+  }
+  const auto go = got.opened.view();
+  const auto ro = ref.opened.view();
+  for (std::int64_t y = 0; y < go.height; ++y) {
+    for (std::int64_t x = 0; x < go.width; ++x) {
+      if (go(x, y) == ro(x, y)) continue;
+      ++c.differing;
+      // Opened pixel (x, y) is mask pixel (x + 2, y + 2); its opening reaches 2 pixels around.
+      bool near = false;
+      for (std::int64_t j = 0; j <= 4 && !near; ++j)
+        for (std::int64_t i = 0; i <= 4 && !near; ++i) near = explained.view()(x + i, y + j) != 0;
+      unexplained = unexplained || !near;
+    }
+  }
+  if (!same_threshold || unexplained || !(c.max_abs_error <= tolerance)) c.status = core::CheckStatus::failed;
+  return c;
 }
 
 class CpuOptimizer final : public Optimizer {
  public:
-  [[nodiscard]] std::int64_t halo() const override {
-    std::int64_t h = 0;
-    for (const auto& k : kernels::kernel_registry().entries()) h = std::max(h, k.halo);
-    return h;
-  }
+  [[nodiscard]] std::int64_t halo() const override { return kernels::kPipelineHalo; }
 
-  [[nodiscard]] std::int64_t work_units(const core::Config& config,
-                                        std::int64_t tiles) const override {
+  [[nodiscard]] std::int64_t work_units(const core::Config& config, std::int64_t tiles) const override {
     const auto& b = config.benchmark;
-    const auto strategies =
-        static_cast<std::int64_t>(config.optimizers.at("cpu").strategies.size());
-    const auto kernels = static_cast<std::int64_t>(kernels::kernel_registry().entries().size());
+    const auto strategies = static_cast<std::int64_t>(config.optimizers.at("cpu").strategies.size());
+    const auto kernels = static_cast<std::int64_t>(kernels::kernel_registry().entries().size()) + 1;
     return kernels * strategies * (b.warmup + b.repetitions) * tiles;
   }
 
+  [[nodiscard]] double bytes_per_pixel() const override {
+    // Reference buffers (27 B), one kernel's cases (at most 16 B), the float32 pipeline (15 B).
+    return 60.0;
+  }
+
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
+    const auto& names = ctx.config.optimizers.at("cpu").strategies;
+    std::vector<std::unique_ptr<kernels::CpuStrategy>> strategies;
+    std::vector<TileWork<double>> reference;
+    run_phase(ctx.comm, "prepare", [&] {
+      for (const auto& name : names) {
+        strategies.push_back(kernels::cpu_strategies().at(name, "cpu strategy").make({ctx.threads}));
+      }
+      for (const auto& tile : ctx.workload.tiles) reference.emplace_back(tile.padded, tile.rect, ctx.workload.image.extent);
+    });
+    MpiReduce reduce(ctx.comm);
+    kernels::PipelineResult global;
+    run_collective(ctx.comm, "reference", [&] { global = kernels::run_reference_pipeline(reference, reduce); });
+
     std::int64_t units = ctx.units_before;
-    for (const auto& kernel : kernels::kernel_registry().entries()) {
-      measure(ctx, kernel, units, out);
+    for (const auto* kernel : kernels::kernels_in_pipeline_order()) {
+      measure_kernel(ctx, *kernel, reference, global, strategies, units, out);
     }
+    // The pipeline check needs the reference's magnitude and masks only.
+    for (auto& r : reference) {
+      r.input = {};
+      r.blurred = {};
+      r.eroded = {};
+    }
+    measure_pipeline(ctx, reference, global, strategies, units, out);
   }
 
  private:
-  static void measure(const OptimizerContext& ctx, const kernels::KernelInfo& kernel,
-                      std::int64_t& units, OptimizerOutput& out) {
-    const auto& names = ctx.config.optimizers.at("cpu").strategies;
-    const auto& tiles = ctx.workload.tiles;
-    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
-    const std::int64_t pad = ctx.workload.plan.halo - kernel.halo;
+  static core::Sample sample_for(const OptimizerContext& ctx, const std::string& strategy, const std::string& kernel,
+                                 const core::Step& step) {
+    core::Sample s;
+    s.optimizer = "cpu";
+    s.strategy = strategy;
+    s.kernel = kernel;
+    s.image = ctx.workload.image;
+    s.rank = ctx.comm.rank();
+    s.repetition = step.repetition;
+    s.tiles = static_cast<std::int64_t>(ctx.workload.tiles.size());
+    s.check = core::CheckStatus::passed;
+    return s;
+  }
 
-    std::vector<std::unique_ptr<kernels::CpuStrategy>> strategies;
-    std::vector<Prepared> prepared(tiles.size());
+  static void measure_kernel(const OptimizerContext& ctx, const kernels::KernelInfo& kernel,
+                             const std::vector<TileWork<double>>& reference, const kernels::PipelineResult& global,
+                             std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies, std::int64_t& units,
+                             OptimizerOutput& out) {
+    const auto& names = ctx.config.optimizers.at("cpu").strategies;
+    const auto& b = ctx.config.benchmark;
+    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
+    const std::size_t tiles = reference.size();
+    std::vector<std::unique_ptr<kernels::KernelCase>> cases;
     run_phase(ctx.comm, "prepare", [&] {
-      for (const auto& name : names) {
-        strategies.push_back(
-            kernels::cpu_strategies().at(name, "cpu strategy").make({ctx.threads}));
-      }
-      for (std::size_t t = 0; t < tiles.size(); ++t) {
-        const auto& tile = tiles[t];
-        // The workload's halo is the largest any kernel needs; this kernel sees its own.
-        const core::Image& padded = tile.padded;
-        auto full_in = core::to_plane<float>(padded);
-        auto ref_in = core::to_plane<double>(padded);
-        const auto e = padded.extent();
-        const core::Extent in_extent{e.width - 2 * pad, e.height - 2 * pad};
-        Prepared p;
-        if (pad == 0) {
-          p.in = std::move(full_in);
-        } else {
-          p.in = core::Plane<float>(in_extent);
-          auto src = full_in.view().sub(pad, pad, in_extent.width, in_extent.height);
-          for (std::int64_t y = 0; y < in_extent.height; ++y) {
-            std::copy_n(src.row(y), in_extent.width, p.in.view().row(y));
-          }
+      for (const auto& r : reference) cases.push_back(kernel.make_case(r, global));
+    });
+    std::vector<std::vector<TileRecord>> records(names.size(), std::vector<TileRecord>(tiles));
+    std::vector<double> seconds(tiles);
+    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup, b.repetitions, b.seed)) {
+      const auto si = static_cast<std::size_t>(step.strategy);
+      const std::string label = step_label(kernel.name, names[si], step, b.repetitions);
+      run_phase(ctx.comm, "compute", [&] {
+        const double start = ctx.clock.now();
+        for (std::size_t t = 0; t < tiles; ++t) {
+          core::Stopwatch clock;
+          cases[t]->run(*strategies[si]);
+          seconds[t] = clock.elapsed_s();
+          // Rank 0 sees only its own tiles between rounds; the others run at the same pace.
+          ctx.progress.set(units + static_cast<std::int64_t>(t + 1) * total_tiles / static_cast<std::int64_t>(tiles), label);
         }
-        p.ref = core::Plane<double>({tile.rect.width, tile.rect.height});
-        kernel.reference(ref_in.view().sub(pad, pad, in_extent.width, in_extent.height),
-                         p.ref.view());
-        p.tolerance = kernel.relative_tolerance * std::max(1.0, largest_magnitude(ref_in));
-        p.out = core::Plane<float>({tile.rect.width, tile.rect.height});
-        prepared[t] = std::move(p);
+        const double end = ctx.clock.now();
+        if (!step.measured() || tiles == 0) return;
+        core::Sample s = sample_for(ctx, names[si], kernel.name, step);
+        s.start_s = start;
+        s.end_s = end;
+        std::vector<std::uint64_t> sums;
+        kernels::KernelCheck worst{core::CheckStatus::passed, 0.0, 0, 0.0};
+        for (std::size_t t = 0; t < tiles; ++t) {
+          auto& r = records[si][t];
+          const std::uint64_t sum = cases[t]->checksum();
+          // In full on the first measured output; later ones by checksum, and in full again
+          // only if the output changed (a race, say).
+          kernels::KernelCheck c = r.check;
+          if (!r.checked || sum != r.checksum) c = cases[t]->check();
+          if (!r.checked) r.checksum = sum;
+          r.checked = true;
+          merge(r.check, c);
+          merge(worst, c);
+          r.seconds.push_back(seconds[t]);
+          s.seconds += seconds[t];
+          s.pixels += cases[t]->pixels();
+          s.bytes += cases[t]->bytes();
+          sums.push_back(sum);
+        }
+        s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
+        s.check = worst.status;
+        s.max_abs_error = worst.max_abs_error;
+        s.tolerance = worst.tolerance;
+        s.differing = worst.differing;
+        s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+        out.samples.push_back(s);
+      });
+      units += total_tiles;
+      ctx.progress.set(units, label);
+    }
+  }
+
+  static void measure_pipeline(const OptimizerContext& ctx, const std::vector<TileWork<double>>& reference,
+                               const kernels::PipelineResult& ref_global,
+                               std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies, std::int64_t& units,
+                               OptimizerOutput& out) {
+    const auto& names = ctx.config.optimizers.at("cpu").strategies;
+    const auto& b = ctx.config.benchmark;
+    const auto& local = ctx.workload.tiles;
+    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
+    std::vector<TileWork<float>> work;
+    double tolerance = 0;
+    run_phase(ctx.comm, "prepare", [&] {
+      for (const auto& tile : local) {
+        work.emplace_back(tile.padded, tile.rect, ctx.workload.image.extent);
+        double largest = 1;
+        for (float v : work.back().input.values()) largest = std::max(largest, std::abs(static_cast<double>(v)));
+        tolerance = std::max(tolerance, kPipelineRelativeTolerance * largest);
       }
     });
-
-    const auto& b = ctx.config.benchmark;
-    const auto schedule =
-        core::measurement_schedule(static_cast<int>(names.size()), b.warmup, b.repetitions, b.seed);
-    std::vector<std::vector<TileRecord>> records(names.size(),
-                                                 std::vector<TileRecord>(tiles.size()));
-    std::vector<double> seconds(tiles.size());
-
-    for (const auto& step : schedule) {
-      const std::string label =
-          "cpu " + kernel.name + " " + names[static_cast<std::size_t>(step.strategy)] +
-          (step.measured()
-               ? " rep " + std::to_string(step.repetition + 1) + "/" + std::to_string(b.repetitions)
-               : " warm-up");
-      run_phase(ctx.comm, "compute", [&] {
-        auto& strategy = *strategies[static_cast<std::size_t>(step.strategy)];
-        for (std::size_t t = 0; t < tiles.size(); ++t) {
-          auto& p = prepared[t];
-          core::Stopwatch clock;
-          (strategy.*kernel.run)(p.in.view(), p.out.view());
-          seconds[t] = clock.elapsed_s();
-          // Rank 0 only sees its own tiles between rounds; the others run at the same pace.
-          ctx.progress.set(units + static_cast<std::int64_t>(t + 1) * total_tiles /
-                                       static_cast<std::int64_t>(tiles.size()),
-                           label);
+    MpiReduce reduce(ctx.comm);
+    std::vector<std::vector<TileRecord>> records(names.size(), std::vector<TileRecord>(local.size()));
+    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup, b.repetitions, b.seed)) {
+      const auto si = static_cast<std::size_t>(step.strategy);
+      const std::string label = step_label("pipeline", names[si], step, b.repetitions);
+      kernels::PipelineResult global;
+      double start = 0;
+      double end = 0;
+      run_collective(ctx.comm, "pipeline", [&] {
+        start = ctx.clock.now();
+        global = kernels::run_pipeline(*strategies[si], work, reduce);
+        end = ctx.clock.now();
+      });
+      run_phase(ctx.comm, "check", [&] {
+        if (!step.measured() || local.empty()) return;
+        core::Sample s = sample_for(ctx, names[si], "pipeline", step);
+        s.start_s = start;
+        s.end_s = end;
+        std::vector<std::uint64_t> sums;
+        kernels::KernelCheck worst{core::CheckStatus::passed, 0.0, 0, tolerance};
+        for (std::size_t t = 0; t < local.size(); ++t) {
+          auto& r = records[si][t];
+          const std::uint64_t sum = core::checksum_of(work[t].opened.values());
+          kernels::KernelCheck c = r.check;
+          if (!r.checked || sum != r.checksum) c = check_pipeline_tile(work[t], global, reference[t], ref_global, tolerance);
+          if (!r.checked) {
+            r.checksum = sum;
+            r.background = work[t].background;
+          }
+          r.checked = true;
+          merge(r.check, c);
+          merge(worst, c);
+          r.seconds.push_back(work[t].compute_s);
+          s.seconds += work[t].compute_s;
+          s.pixels += work[t].rect.pixels();
+          // Input in, magnitude out and back, opened mask out: what the stages must move at least.
+          s.bytes += static_cast<std::int64_t>(work[t].input.values().size() * sizeof(float) +
+                                               2 * work[t].magnitude.values().size() * sizeof(float) +
+                                               work[t].opened.values().size());
+          sums.push_back(sum);
         }
-        if (step.measured() && !tiles.empty()) {
-          out.samples.push_back(check(ctx, kernel, step, names, prepared, seconds,
-                                      records[static_cast<std::size_t>(step.strategy)]));
-        }
+        s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
+        s.check = worst.status;
+        s.max_abs_error = worst.max_abs_error;
+        s.tolerance = worst.tolerance;
+        s.differing = worst.differing;
+        s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+        out.samples.push_back(s);
       });
       units += total_tiles;
       ctx.progress.set(units, label);
     }
 
-    for (std::size_t s = 0; s < names.size(); ++s) {
-      for (std::size_t t = 0; t < tiles.size(); ++t) {
-        const auto& r = records[s][t];
+    for (std::size_t si = 0; si < names.size(); ++si) {
+      for (std::size_t t = 0; t < local.size(); ++t) {
+        const auto& r = records[si][t];
         core::TileResult row;
-        row.tile_id = tiles[t].id;
+        row.tile_id = local[t].id;
         row.rank = ctx.comm.rank();
-        row.rect = tiles[t].rect;
-        row.halo = kernel.halo;
+        row.rect = local[t].rect;
+        row.halo = kernels::kPipelineHalo;
         row.optimizer = "cpu";
-        row.strategy = names[s];
+        row.strategy = names[si];
+        row.kernel = "pipeline";
         row.compute_s = r.seconds.empty() ? 0.0 : core::median(r.seconds);
-        row.transfer_s = tiles[t].transfer_s;
-        row.io_s = tiles[t].io_s;
-        row.raw_bytes = static_cast<std::int64_t>(tiles[t].padded.bytes().size());
+        row.transfer_s = local[t].transfer_s;
+        row.io_s = local[t].io_s;
+        row.raw_bytes = static_cast<std::int64_t>(local[t].padded.bytes().size());
         row.checksum = r.checksum;
-        row.check = !r.checked                                 ? core::CheckStatus::not_checked
-                    : r.max_abs_error <= prepared[t].tolerance ? core::CheckStatus::passed
-                                                               : core::CheckStatus::failed;
-        row.max_abs_error = r.max_abs_error;
-        row.tolerance = prepared[t].tolerance;
+        row.check = r.check.status;
+        row.max_abs_error = r.check.max_abs_error;
+        row.tolerance = r.check.tolerance;
+        row.differing = r.check.differing;
+        row.negative_space = static_cast<double>(r.background) / static_cast<double>(local[t].rect.pixels());
         out.tiles.push_back(row);
       }
     }
-  }
-
-  // After a measured run: checksums, the check against the reference, the sample.
-  static core::Sample check(const OptimizerContext& ctx, const kernels::KernelInfo& kernel,
-                            const core::Step& step, const std::vector<std::string>& names,
-                            const std::vector<Prepared>& prepared,
-                            const std::vector<double>& seconds, std::vector<TileRecord>& records) {
-    core::Sample s;
-    s.optimizer = "cpu";
-    s.strategy = names[static_cast<std::size_t>(step.strategy)];
-    s.kernel = kernel.name;
-    s.image = ctx.workload.image;
-    s.rank = ctx.comm.rank();
-    s.repetition = step.repetition;
-    s.tiles = static_cast<std::int64_t>(prepared.size());
-    s.check = core::CheckStatus::passed;
-    std::vector<std::uint64_t> sums;
-    for (std::size_t t = 0; t < prepared.size(); ++t) {
-      const auto& p = prepared[t];
-      auto& r = records[t];
-      const std::uint64_t sum = core::checksum_of(p.out.values());
-      // The full comparison runs on the first measured output; later ones are compared by
-      // checksum, and compared in full again only if they differ (a race, say).
-      double error = r.max_abs_error;
-      if (!r.checked || sum != r.checksum) error = max_abs_error(p.out.view(), p.ref.view());
-      if (!r.checked) r.checksum = sum;
-      r.checked = true;
-      if (!(error <= r.max_abs_error)) r.max_abs_error = error;
-      r.seconds.push_back(seconds[t]);
-
-      s.seconds += seconds[t];
-      s.pixels += p.out.extent().pixels();
-      s.bytes +=
-          static_cast<std::int64_t>((p.in.values().size() + p.out.values().size()) * sizeof(float));
-      if (!(error <= s.max_abs_error)) s.max_abs_error = error;
-      s.tolerance = std::max(s.tolerance, p.tolerance);
-      if (!(error <= p.tolerance)) s.check = core::CheckStatus::failed;
-      sums.push_back(sum);
-    }
-    s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
-    s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-    return s;
   }
 };
 
 }  // namespace
 
 NSPERF_REGISTER_OPTIMIZER(CpuOptimizer, "cpu",
-                          "CPU strategies (threads, vectorization) for every kernel, against a "
-                          "one-thread scalar baseline")
+                          "CPU strategies (threads, vectorization, blocking, fusion) for every kernel and "
+                          "the whole pipeline, against a one-thread scalar baseline")
 
 }  // namespace nsperf::mpi

@@ -75,7 +75,7 @@ void check_output(const std::filesystem::path& path, WriteMode mode) {
 }
 
 void write_results(const bmpi::communicator& comm, const std::filesystem::path& path,
-                   WriteMode mode, const RunRecords& run) {
+                   WriteMode mode, const core::Provenance& provenance, const io::RunRows& rows) {
   std::string temporary;
   try {
     run_phase(comm, "results-prepare", [&] {
@@ -91,7 +91,7 @@ void write_results(const bmpi::communicator& comm, const std::filesystem::path& 
     run_collective(comm, "results-write", [&] {
       auto file = mode == WriteMode::append ? io::ResultsFile::open_for_append(temporary, comm)
                                             : io::ResultsFile::create(temporary, comm);
-      file.write_run(run.provenance, run.samples, run.tiles, run.summary);
+      file.write_run(provenance, rows);
       file.close();
     });
     run_phase(comm, "results-commit", [&] {

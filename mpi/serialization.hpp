@@ -14,45 +14,94 @@ namespace boost::serialization {
 template <class Archive, class Enum>
 void serialize_enum(Archive& ar, Enum& e) {
   auto v = static_cast<int>(e);
-  ar& v;
+  ar & v;
   e = static_cast<Enum>(v);
 }
 
+// Each member on its own line: a field added to a record must be added here too.
+// clang-format off
 template <class Archive>
 void serialize(Archive& ar, nsperf::core::Extent& e, unsigned /*version*/) {
-  ar& e.width& e.height;
+  ar & e.width;
+  ar & e.height;
 }
 
 template <class Archive>
 void serialize(Archive& ar, nsperf::core::ImageSpec& s, unsigned /*version*/) {
-  ar& s.extent;
+  ar & s.extent;
   serialize_enum(ar, s.dtype);
 }
 
 template <class Archive>
 void serialize(Archive& ar, nsperf::core::Rect& r, unsigned /*version*/) {
-  ar& r.x& r.y& r.width& r.height;
+  ar & r.x;
+  ar & r.y;
+  ar & r.width;
+  ar & r.height;
 }
 
 template <class Archive>
 void serialize(Archive& ar, nsperf::core::TilePlan& p, unsigned /*version*/) {
-  ar& p.image& p.tile_size& p.halo& p.ranks& p.tiles& p.owner;
+  ar & p.image;
+  ar & p.tile_size;
+  ar & p.halo;
+  ar & p.ranks;
+  ar & p.tiles;
+  ar & p.owner;
   serialize_enum(ar, p.partitioner);
 }
 
 template <class Archive>
 void serialize(Archive& ar, nsperf::core::Sample& s, unsigned /*version*/) {
-  ar& s.optimizer& s.strategy& s.kernel& s.image& s.rank& s.repetition& s.tiles& s.seconds& s
-      .bytes& s.pixels& s.peak_rss_bytes& s.checksum& s.max_abs_error& s.tolerance;
+  ar & s.optimizer;
+  ar & s.strategy;
+  ar & s.kernel;
+  ar & s.image;
+  ar & s.rank;
+  ar & s.repetition;
+  ar & s.tiles;
+  ar & s.seconds;
+  ar & s.start_s;
+  ar & s.end_s;
+  ar & s.bytes;
+  ar & s.pixels;
+  ar & s.peak_rss_bytes;
+  ar & s.checksum;
   serialize_enum(ar, s.check);
+  ar & s.max_abs_error;
+  ar & s.tolerance;
+  ar & s.differing;
 }
 
 template <class Archive>
 void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
-  ar& p.run_id& p.command_line& p.start_time& p.end_time& p.nsperf_version& p.git_commit& p
-      .compiler& p.build_type& p.build_flags& p.simd_isa& p.hosts& p.cpu_model& p.cores& p
-      .memory_bytes& p.libraries& p.ranks& p.threads_per_rank& p.omp_binding& p.rank_binding& p
-      .config_json& p.slurm_job;
+  ar & p.run_id;
+  ar & p.command_line;
+  ar & p.start_time;
+  ar & p.end_time;
+  ar & p.nsperf_version;
+  ar & p.git_commit;
+  ar & p.compiler;
+  ar & p.build_type;
+  ar & p.build_flags;
+  ar & p.simd_isa;
+  ar & p.hosts;
+  ar & p.cpu_model;
+  ar & p.cores;
+  ar & p.memory_bytes;
+  ar & p.libraries;
+  ar & p.ranks;
+  ar & p.threads_per_rank;
+  ar & p.omp_binding;
+  ar & p.rank_binding;
+  ar & p.config_json;
+  ar & p.slurm_job;
+  ar & p.load_average;
+  ar & p.cpu_governor;
+  ar & p.bandwidth_gbyte_per_s;
+  ar & p.clock_uncertainty_s;
+  ar & p.warnings;
 }
+// clang-format on
 
 }  // namespace boost::serialization

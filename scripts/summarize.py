@@ -31,22 +31,37 @@ def describe_run(run_id, run, out):
           f"{a['ranks']} ranks x {a['threads_per_rank']} threads (binding {a['rank_binding']})", file=out)
     print(f"  build     nsperf {a['nsperf_version']} (git {a['git_commit']}), {a['compiler']}, "
           f"{a['build_flags']}; SIMD {a['simd_isa']}", file=out)
+    if a["warnings"]:
+        for w in a["warnings"].split("; "):
+            print(f"  warning   {w}", file=out)
     summary = table(run, "summary")
     if summary.empty:
         print("  no samples", file=out)
         return
+    summary["image"] = summary.width.astype(str) + "x" + summary.height.astype(str) + ":" + summary.dtype
+    headline = summary[summary.kernel == "pipeline"] if (summary.kernel == "pipeline").any() else summary
     view = pd.DataFrame({
-        "optimizer": summary.optimizer,
-        "strategy": summary.strategy,
-        "kernel": summary.kernel,
-        "image": summary.width.astype(str) + "x" + summary.height.astype(str) + ":" + summary.dtype,
-        "median ms": (summary.median_s * 1e3).round(3),
-        "95% CI ms": [f"[{lo * 1e3:.3f}, {hi * 1e3:.3f}]" for lo, hi in zip(summary.ci_low_s, summary.ci_high_s)],
-        "speedup": summary.speedup.round(2),
-        "Mpixel/s": summary.mpixel_per_s.round(1),
-        "check": summary.check_status,
+        "optimizer": headline.optimizer,
+        "strategy": headline.strategy,
+        "kernel": headline.kernel,
+        "image": headline.image,
+        "median ms": (headline.median_s * 1e3).round(3),
+        "95% CI ms": [f"[{lo * 1e3:.3f}, {hi * 1e3:.3f}]" for lo, hi in zip(headline.ci_low_s, headline.ci_high_s)],
+        "speedup": headline.speedup.round(2),
+        "speedup 95% CI": [f"[{lo:.2f}, {hi:.2f}]" for lo, hi in zip(headline.speedup_ci_low, headline.speedup_ci_high)],
+        "Mpixel/s": headline.mpixel_per_s.round(1),
+        "of bandwidth": (100 * headline.bandwidth_fraction).round(0).astype(int).astype(str) + "%",
+        "check": headline.check_status,
     })
     print(view.to_string(index=False), file=out)
+    kernels = summary[summary.kernel != "pipeline"]
+    if not kernels.empty and len(kernels) != len(summary):
+        pivot = kernels.pivot_table(index="strategy", columns="kernel", values="speedup", sort=False).round(2)
+        print("  speedup per kernel:", file=out)
+        print(pivot.to_string(), file=out)
+    failed = summary[summary.check_status != "passed"]
+    print(f"  checks    {len(summary) - len(failed)} of {len(summary)} passed"
+          + "".join(f"; FAILED {r.strategy}/{r.kernel}" for r in failed.itertuples()), file=out)
     samples = table(run, "samples")
     per_rank = samples.groupby("rank").size()
     print(f"  samples   {len(samples)} rows from ranks {', '.join(map(str, per_rank.index))}; "

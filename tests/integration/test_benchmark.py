@@ -27,36 +27,53 @@ class BenchmarkAtThreeRanks(TempDirTest):
         self.assertIn("scalar", r.out)
         self.assertIn("openmp", r.out)
         with h5py.File(out) as f:
-            self.assertEqual(f.attrs["schema_version"], 1)
+            self.assertEqual(f.attrs["schema_version"], 2)
             runs = list(f["runs"])
             self.assertEqual(len(runs), 1)
             g = f["runs"][runs[0]]
             samples = frame(g, "samples")
             tiles = frame(g, "tiles")
             summary = frame(g, "summary")
+            repetitions = frame(g, "repetitions")
+            strategies = [b"scalar", b"blocked", b"fused", b"openmp", b"simd"]
+            kernels = set(summary.kernel)
+            self.assertEqual(len(kernels), 9, kernels)  # eight kernels and the whole pipeline
+            self.assertIn(b"pipeline", kernels)
             # 5 x 4 tiles of 64 px over 3 ranks: 7, 7, 6.
             counts = samples.groupby(["rank", "strategy"]).size()
             for rank in (0, 1, 2):
-                for strategy in (b"scalar", b"openmp"):
-                    self.assertEqual(counts[(rank, strategy)], 3, counts)
-            self.assertTrue((samples.check_status == b"passed").all(), samples)
+                for strategy in strategies:
+                    self.assertEqual(counts[(rank, strategy)], 9 * 3, counts)
+            self.assertTrue((samples.check_status == b"passed").all(), samples[samples.check_status != b"passed"])
             self.assertTrue((samples.max_abs_error <= samples.tolerance).all())
+            self.assertTrue((samples.end_s >= samples.start_s).all())
             self.assertEqual(sorted(samples.groupby("rank").tiles.first()), [6, 7, 7])
-            self.assertEqual(len(tiles), 20 * 2)
+            self.assertEqual(len(tiles), 20 * 5)
+            self.assertTrue((tiles.kernel == b"pipeline").all())
             self.assertEqual(sorted(tiles[tiles.strategy == b"scalar"].tile_id), list(range(20)))
-            self.assertEqual(list(summary.strategy), [b"scalar", b"openmp"])
-            self.assertEqual(summary.speedup[0], 1.0)
-            self.assertTrue((summary.pixels == 300 * 200).all())
+            self.assertTrue(tiles.negative_space_fraction.between(0, 1).all())
+            pipeline = summary[summary.kernel == b"pipeline"]
+            self.assertEqual(list(pipeline.strategy), strategies)
+            self.assertEqual(pipeline.speedup.iloc[0], 1.0)
+            self.assertTrue((pipeline.pixels == 300 * 200).all())
             self.assertTrue((summary.repetitions == 3).all())
             self.assertTrue((summary.ci_low_s <= summary.median_s).all())
             self.assertTrue((summary.median_s <= summary.ci_high_s).all())
+            self.assertTrue((summary.speedup_ci_low <= summary.speedup).all())
+            self.assertTrue((summary.bandwidth_fraction > 0).all())
+            self.assertEqual(len(repetitions), 45 * 3)
+            self.assertTrue((repetitions.makespan_s > 0).all())
+            self.assertTrue(repetitions.slowest_rank.isin([0, 1, 2]).all())
             a = g.attrs
             self.assertEqual(a["ranks"], 3)
             self.assertIn(":3", a["hosts"])
             self.assertEqual(len(a["rank_binding"].split(";")), 3)
             for key in ("command_line", "start_time", "end_time", "git_commit", "compiler", "build_flags",
-                        "cpu_model", "libraries", "omp_binding", "config", "simd_isa"):
+                        "cpu_model", "libraries", "omp_binding", "config", "simd_isa", "load_average",
+                        "cpu_governor"):
                 self.assertTrue(a[key], key)
+            self.assertGreater(a["bandwidth_gbyte_per_s"], 0)
+            self.assertIn("warnings", a)
             self.assertIn("HDF5", a["libraries"])
             self.assertIn('"tile":64', a["config"])
         dump = subprocess.run(["h5dump", "-H", out], capture_output=True, text=True)
@@ -65,7 +82,7 @@ class BenchmarkAtThreeRanks(TempDirTest):
         summary_txt = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "scripts", "summarize.py"), out],
                                      capture_output=True, text=True)
         self.assertEqual(summary_txt.returncode, 0, summary_txt.stderr)
-        self.assertIn("samples   18 rows from ranks 0, 1, 2", summary_txt.stdout)
+        self.assertIn("samples   405 rows from ranks 0, 1, 2", summary_txt.stdout)
 
 
 class OutputFileRules(TempDirTest):
@@ -119,7 +136,7 @@ class Progress(TempDirTest):
         lines = [line for line in r.err.splitlines() if line.startswith("progress: ")]
         self.assertGreaterEqual(len(lines), 5, r)
         self.assertLessEqual(len(lines), 12, "sparse: about one per 10%")
-        self.assertIn("progress: 100% (896/896 tile runs)", r.err)  # 64 tiles x 2 strategies x 7 runs
+        self.assertIn("progress: 100% (20160/20160 tile runs)", r.err)  # 64 tiles x 5 strategies x 9 x 7 runs
         self.assertNotIn("\r", r.err, "no terminal redraws in a log")
 
     def test_no_progress_option(self):

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "mpi_test.hpp"
+#include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/mpi/phase.hpp"
 
 namespace core = nsperf::core;
@@ -22,15 +23,23 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
   const auto plan = core::make_tile_plan({96, 64}, 16, 2, world.size());
   const auto mine = plan.tiles_of(world.rank());
   const std::size_t strategies = cfg.optimizers.at("cpu").strategies.size();
-  EXPECT_EQ(result.samples.size(), mine.empty() ? 0u : strategies * 3u);
+  const std::size_t kernels = nsperf::kernels::kernel_registry().entries().size() + 1;  // + pipeline
+  EXPECT_EQ(result.samples.size(), mine.empty() ? 0u : kernels * strategies * 3u);
   EXPECT_EQ(result.tiles.size(), mine.size() * strategies);
   for (const auto& s : result.samples) {
     EXPECT_EQ(s.rank, world.rank());
-    EXPECT_EQ(s.check, core::CheckStatus::passed) << s.strategy << " error " << s.max_abs_error;
+    EXPECT_EQ(s.check, core::CheckStatus::passed)
+        << s.strategy << "/" << s.kernel << " error " << s.max_abs_error << ", " << s.differing << " differ";
     EXPECT_EQ(s.tiles, static_cast<std::int64_t>(mine.size()));
     EXPECT_GT(s.seconds, 0.0);
+    EXPECT_GE(s.end_s, s.start_s);
   }
-  for (const auto& t : result.tiles) EXPECT_EQ(t.check, core::CheckStatus::passed);
+  for (const auto& t : result.tiles) {
+    EXPECT_EQ(t.check, core::CheckStatus::passed);
+    EXPECT_EQ(t.kernel, "pipeline");
+    EXPECT_GE(t.negative_space, 0.0);
+    EXPECT_LE(t.negative_space, 1.0);
+  }
 
   // Same provenance everywhere: it is written collectively as attributes.
   std::string id = result.provenance.run_id;
@@ -40,13 +49,18 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
   EXPECT_FALSE(result.provenance.end_time.empty());
 
   if (world.rank() == 0) {
-    ASSERT_EQ(result.summary.size(), strategies);
+    ASSERT_EQ(result.summary.size(), strategies * kernels);
     EXPECT_EQ(result.summary[0].strategy, "scalar");
     EXPECT_DOUBLE_EQ(result.summary[0].speedup, 1.0);
+    EXPECT_EQ(result.repetitions.size(), strategies * kernels * 3u);
+    EXPECT_GT(result.provenance.bandwidth_gbyte_per_s, 0.0);
     for (const auto& r : result.summary) {
-      EXPECT_EQ(r.check, core::CheckStatus::passed);
-      EXPECT_EQ(r.pixels, 96 * 64);
+      EXPECT_EQ(r.check, core::CheckStatus::passed) << r.strategy << "/" << r.kernel;
+      if (r.kernel == "pipeline" || r.kernel == "count_nonzero") {
+        EXPECT_EQ(r.pixels, 96 * 64) << r.kernel;
+      }
       EXPECT_EQ(r.seconds.count, 3u);
+      EXPECT_GT(r.bandwidth_fraction, 0.0);
     }
   } else {
     EXPECT_TRUE(result.summary.empty());

@@ -68,9 +68,13 @@ class ResultsWriter : public MpiTest {
     std::vector<core::TileResult> tiles(static_cast<std::size_t>(world.rank() + 1));
     for (auto& t : tiles) t.rank = world.rank();
     std::vector<core::SummaryRow> summary;
-    if (world.rank() == 0) summary.resize(1);
-    if (world.rank() == 0) summary[0].ranks = world.size();
-    mpi::write_results(world, path, mode, {p, samples, tiles, summary});
+    std::vector<core::Repetition> repetitions;
+    if (world.rank() == 0) {
+      summary.resize(1);
+      summary[0].ranks = world.size();
+      repetitions.resize(3);
+    }
+    mpi::write_results(world, path, mode, p, {samples, tiles, repetitions, summary});
   }
   std::size_t files_in_dir() const {
     return static_cast<std::size_t>(

@@ -6,7 +6,7 @@ namespace core = nsperf::core;
 
 namespace {
 
-core::Sample sample(const char* strategy, int rank, int rep, double seconds,
+core::Sample sample(const char* strategy, int rank, int rep, double start, double end,
                     core::CheckStatus check = core::CheckStatus::passed) {
   core::Sample s;
   s.optimizer = "cpu";
@@ -15,7 +15,9 @@ core::Sample sample(const char* strategy, int rank, int rep, double seconds,
   s.image = {{100, 10}, core::DType::u8};
   s.rank = rank;
   s.repetition = rep;
-  s.seconds = seconds;
+  s.start_s = start;
+  s.end_s = end;
+  s.seconds = end - start;
   s.pixels = 500;
   s.bytes = 4000;
   s.check = check;
@@ -24,38 +26,68 @@ core::Sample sample(const char* strategy, int rank, int rep, double seconds,
   return s;
 }
 
+const std::vector<std::pair<std::string, std::string>> kBaselines{{"cpu", "base"}};
+
 }  // namespace
 
-TEST(Records, SummaryUsesTheSlowestRankPerRepetition) {
+TEST(Records, ARepetitionRunsFromTheEarliestStartToTheLatestEnd) {
   std::vector<core::Sample> s;
   for (int rep = 0; rep < 3; ++rep) {
-    s.push_back(sample("base", 0, rep, 1.0 + rep));
-    s.push_back(sample("base", 1, rep, 2.0 + rep));  // the slow rank
-    s.push_back(sample("fast", 1, rep, 0.5));
-    s.push_back(sample("fast", 0, rep, 0.25));
+    const double t = 10.0 * rep;
+    s.push_back(sample("base", 0, rep, t + 0.0, t + 1.0));
+    s.push_back(sample("base", 1, rep, t + 0.5, t + 2.0 + rep));  // starts late, ends last
+    s.push_back(sample("fast", 0, rep, t + 5.0, t + 5.25));
+    s.push_back(sample("fast", 1, rep, t + 5.0, t + 5.5));
   }
-  const std::vector<std::pair<std::string, std::string>> baselines{{"cpu", "base"}};
-  const auto rows = core::summarize_samples(s, baselines);
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].strategy, "base");
-  EXPECT_DOUBLE_EQ(rows[0].seconds.median, 3.0);  // makespans 2, 3, 4
-  EXPECT_EQ(rows[0].seconds.count, 3u);
-  EXPECT_EQ(rows[0].ranks, 2);
-  EXPECT_EQ(rows[0].pixels, 1000);  // per repetition, both ranks
-  EXPECT_DOUBLE_EQ(rows[0].speedup, 1.0);
-  EXPECT_DOUBLE_EQ(rows[1].seconds.median, 0.5);
-  EXPECT_DOUBLE_EQ(rows[1].speedup, 6.0);
-  EXPECT_DOUBLE_EQ(rows[1].mpixel_per_s, 1000 / 0.5 / 1e6);
-  EXPECT_DOUBLE_EQ(rows[1].max_abs_error, 0.002);
-  EXPECT_EQ(rows[1].check, core::CheckStatus::passed);
+  const auto out = core::summarize_samples(s, kBaselines, 40.0);
+  ASSERT_EQ(out.rows.size(), 2u);
+  const auto& base = out.rows[0];
+  EXPECT_EQ(base.strategy, "base");
+  EXPECT_DOUBLE_EQ(base.seconds.median, 3.0);  // makespans 2, 3, 4
+  EXPECT_EQ(base.seconds.count, 3u);
+  EXPECT_EQ(base.ranks, 2);
+  EXPECT_EQ(base.pixels, 1000);  // per repetition, both ranks
+  EXPECT_DOUBLE_EQ(base.speedup, 1.0);
+  const auto& fast = out.rows[1];
+  EXPECT_DOUBLE_EQ(fast.seconds.median, 0.5);
+  EXPECT_DOUBLE_EQ(fast.speedup, 6.0);  // paired rounds: 2/0.5, 3/0.5, 4/0.5 -> median 6
+  EXPECT_DOUBLE_EQ(fast.speedup_ci.low, 4.0);
+  EXPECT_DOUBLE_EQ(fast.speedup_ci.high, 8.0);
+  EXPECT_DOUBLE_EQ(fast.mpixel_per_s, 1000 / 0.5 / 1e6);
+  EXPECT_DOUBLE_EQ(fast.bandwidth_fraction, 8000 / 0.5 / 1e9 / 40.0);
+  EXPECT_DOUBLE_EQ(fast.max_abs_error, 0.002);
+  ASSERT_EQ(out.repetitions.size(), 6u);
+  EXPECT_EQ(out.repetitions[2].repetition, 2);
+  EXPECT_DOUBLE_EQ(out.repetitions[2].makespan_s, 4.0);
+  EXPECT_EQ(out.repetitions[2].slowest_rank, 1);
+  EXPECT_DOUBLE_EQ(out.repetitions[3].speedup, 4.0);
+}
+
+TEST(Records, WithoutTimestampsTheSlowestRankCounts) {
+  core::Sample a = sample("base", 0, 0, 0, 0);
+  a.seconds = 2.0;
+  core::Sample b = sample("base", 1, 0, 0, 0);
+  b.seconds = 3.0;
+  const std::vector<core::Sample> s{a, b};
+  EXPECT_DOUBLE_EQ(core::summarize_samples(s, kBaselines).rows[0].seconds.median, 3.0);
+}
+
+TEST(Records, OutliersAreFlaggedByMad) {
+  std::vector<core::Sample> s;
+  const double times[] = {1.0, 1.01, 0.99, 1.02, 0.98, 1.0, 5.0};
+  for (int rep = 0; rep < 7; ++rep) s.push_back(sample("base", 0, rep, 10.0 * rep, 10.0 * rep + times[rep]));
+  const auto out = core::summarize_samples(s, kBaselines);
+  EXPECT_EQ(out.rows[0].outliers, 1);
+  for (const auto& r : out.repetitions) EXPECT_EQ(r.outlier, r.repetition == 6) << r.repetition;
+  EXPECT_TRUE(core::mad_outliers(std::vector<double>{2, 2, 2, 2}).empty()) << "no spread, no outliers";
 }
 
 TEST(Records, OneFailedSampleFailsTheStrategyAndNoBaselineMeansNoSpeedup) {
-  std::vector<core::Sample> s{sample("a", 0, 0, 1.0),
-                              sample("a", 1, 0, 1.0, core::CheckStatus::failed),
-                              sample("a", 0, 1, 1.0, core::CheckStatus::not_checked)};
-  const auto rows = core::summarize_samples(s, {});
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].check, core::CheckStatus::failed);
-  EXPECT_DOUBLE_EQ(rows[0].speedup, 0.0);
+  std::vector<core::Sample> s{sample("a", 0, 0, 0, 1), sample("a", 1, 0, 0, 1, core::CheckStatus::failed),
+                              sample("a", 0, 1, 2, 3, core::CheckStatus::not_checked)};
+  const auto out = core::summarize_samples(s, {});
+  ASSERT_EQ(out.rows.size(), 1u);
+  EXPECT_EQ(out.rows[0].check, core::CheckStatus::failed);
+  EXPECT_DOUBLE_EQ(out.rows[0].speedup, 0.0);
+  EXPECT_DOUBLE_EQ(out.rows[0].bandwidth_fraction, 0.0);
 }

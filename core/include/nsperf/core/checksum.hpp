@@ -13,8 +13,8 @@ namespace nsperf::core {
 std::uint64_t checksum(std::span<const std::byte> bytes, std::uint64_t seed = 0) noexcept;
 
 /// Hash of a span of trivially copyable values.
-template <class T>
-std::uint64_t checksum_of(std::span<const T> values, std::uint64_t seed = 0) noexcept {
+template <class T, std::size_t N>
+std::uint64_t checksum_of(std::span<T, N> values, std::uint64_t seed = 0) noexcept {
   return checksum(std::as_bytes(values), seed);
 }
 

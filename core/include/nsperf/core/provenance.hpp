@@ -33,9 +33,14 @@ struct Provenance {
   std::string rank_binding;           ///< the cores each rank may run on, "0:0;1:1"
   std::string config_json;            ///< the effective config
   std::string slurm_job;              ///< SLURM_JOB_ID etc. when run under SLURM, else empty
+  std::string load_average;           ///< /proc/loadavg's three figures on rank 0's node at start
+  std::string cpu_governor;           ///< scaling governor(s) of rank 0's node, or "unknown"
+  double bandwidth_gbyte_per_s = 0;   ///< the job's measured triad bandwidth, all ranks at once
+  double clock_uncertainty_s = 0;     ///< largest uncertainty of a rank's clock offset to rank 0
+  std::string warnings;               ///< why figures may not be representative, "; "-separated
 
   /// Name/value pairs in documented order (docs/results-schema.md).
-  using Value = std::variant<std::int64_t, std::string>;
+  using Value = std::variant<std::int64_t, double, std::string>;
   [[nodiscard]] std::vector<std::pair<std::string, Value>> attributes() const;
 };
 
@@ -54,5 +59,14 @@ std::int64_t online_cores() noexcept;
 
 /// "model name" from /proc/cpuinfo, or "unknown".
 std::string cpu_model();
+
+/// The distinct cpufreq scaling governors of this node's cores ("performance", "powersave
+/// schedutil", ...), or "unknown" where the kernel does not expose them.
+std::string cpu_governors();
+
+/// Why measurements on this node, now, with this build, may not be representative: a loaded
+/// machine (1-minute load above the cores left after `own_ranks`), a governor other than
+/// "performance", a build that is not optimized or is sanitized. Empty when nothing is wrong.
+std::vector<std::string> measurement_warnings(std::int64_t own_ranks);
 
 }  // namespace nsperf::core

@@ -1,11 +1,13 @@
 #pragma once
-/// \file The plain records runners produce and reporters read: one Sample per strategy, rank
-/// and repetition, one TileResult per tile and strategy, one SummaryRow per strategy.
+/// \file The plain records runners produce and reporters read: one Sample per strategy, kernel,
+/// rank and repetition; one Repetition per strategy, kernel and repetition across ranks; one
+/// TileResult per tile and strategy; one SummaryRow per strategy and kernel.
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nsperf/core/image.hpp"
@@ -24,7 +26,7 @@ enum class CheckStatus : std::uint8_t {
 /// "passed", "failed", "not-checked".
 std::string_view to_string(CheckStatus s) noexcept;
 
-/// One measurement: one strategy over all of one rank's tiles, once.
+/// One measurement: one strategy's kernel over all of one rank's tiles, once.
 struct Sample {
   std::string optimizer;
   std::string strategy;
@@ -33,14 +35,17 @@ struct Sample {
   int rank = 0;
   int repetition = 0;
   std::int64_t tiles = 0;
-  double seconds = 0;               ///< sum of the tiles' compute times
+  double seconds = 0;  ///< this rank's time in the measured region (docs/results-schema.md)
+  double start_s = 0;  ///< when this rank began: seconds since the run began, on rank 0's clock
+  double end_s = 0;    ///< when it ended, same clock
   std::int64_t bytes = 0;           ///< bytes the kernel read and wrote (working type)
-  std::int64_t pixels = 0;          ///< output pixels computed
+  std::int64_t pixels = 0;          ///< output values computed
   std::int64_t peak_rss_bytes = 0;  ///< peak resident memory of the rank after this sample
   std::uint64_t checksum = 0;       ///< of the output, tiles in id order
   CheckStatus check = CheckStatus::not_checked;
-  double max_abs_error = 0;  ///< against the reference, over this rank's tiles
-  double tolerance = 0;      ///< the largest error the check accepts
+  double max_abs_error = 0;    ///< against the reference, over this rank's tiles
+  double tolerance = 0;        ///< the largest error the check accepts
+  std::int64_t differing = 0;  ///< output values that differ from the reference's
 };
 
 /// One tile under one strategy.
@@ -51,6 +56,7 @@ struct TileResult {
   std::int64_t halo = 0;
   std::string optimizer;
   std::string strategy;
+  std::string kernel;
   double compute_s = 0;        ///< median over the repetitions
   double transfer_s = 0;       ///< the owner's wait for and receipt of the tile's pixels
   double io_s = 0;             ///< producing the tile's pixels from the image source (on rank 0)
@@ -59,10 +65,26 @@ struct TileResult {
   CheckStatus check = CheckStatus::not_checked;
   double max_abs_error = 0;
   double tolerance = 0;
+  std::int64_t differing = 0;
+  double negative_space = -1;  ///< background fraction of the tile (pipeline rows; -1 otherwise)
 };
 
-/// Statistics of one strategy over repetitions. The statistic is the repetition's makespan:
-/// the slowest rank's time, because that is when the parallel step is done.
+/// One repetition of one strategy across every rank (made on rank 0).
+struct Repetition {
+  std::string optimizer;
+  std::string strategy;
+  std::string kernel;
+  ImageSpec image;
+  int repetition = 0;
+  double makespan_s = 0;  ///< from the earliest rank's start to the latest rank's end
+  double start_s = 0;     ///< earliest start, rank 0's clock since the run began
+  double end_s = 0;       ///< latest end
+  int slowest_rank = 0;   ///< the rank that ended last
+  bool outlier = false;   ///< makespan more than 3 scaled MADs from the median
+  double speedup = 0;     ///< baseline makespan / this one, same round (0 without a baseline)
+};
+
+/// Statistics of one strategy's kernel over the repetitions' makespans.
 struct SummaryRow {
   std::string optimizer;
   std::string strategy;
@@ -71,20 +93,37 @@ struct SummaryRow {
   int ranks = 0;
   std::int64_t pixels = 0;  ///< per repetition, all ranks
   std::int64_t bytes = 0;   ///< per repetition, all ranks
-  Summary seconds;          ///< of the makespan
-  double speedup = 0;  ///< baseline median / this median (1 for the baseline; 0 if no baseline)
-  double mpixel_per_s = 0;                       ///< pixels / median makespan / 1e6
-  double gbyte_per_s = 0;                        ///< bytes / median makespan / 1e9
+  Summary seconds;          ///< of the makespans
+  int outliers = 0;         ///< repetitions flagged as outliers
+  double speedup = 0;       ///< median over rounds of baseline / this makespan (0 without baseline)
+  Interval speedup_ci;      ///< 95% interval of that median
+  double mpixel_per_s = 0;  ///< pixels / median makespan / 1e6
+  double gbyte_per_s = 0;   ///< bytes / median makespan / 1e9
+  double bandwidth_fraction = 0;  ///< gbyte_per_s / the measured bandwidth ceiling (0 if unknown)
   CheckStatus check = CheckStatus::not_checked;  ///< passed only if every sample passed
   double max_abs_error = 0;
   double tolerance = 0;
+  std::int64_t differing = 0;  ///< largest over the samples
+};
+
+/// What summarize_samples makes.
+struct Summaries {
+  std::vector<Repetition> repetitions;
+  std::vector<SummaryRow> rows;
 };
 
 /// Summarizes samples gathered from every rank. Groups by optimizer, strategy, kernel and
-/// image; `baselines` maps each optimizer to its baseline strategy name (speedup 0 when the
-/// baseline is absent). Rows come out in the order the groups first appear.
-std::vector<SummaryRow> summarize_samples(
-    std::span<const Sample> samples,
-    std::span<const std::pair<std::string, std::string>> baselines);
+/// image, in the order groups first appear. A repetition's time is from the earliest rank's
+/// start to the latest rank's end (samples without start/end times use the slowest rank's
+/// seconds). `baselines` maps each optimizer to its baseline strategy; speedups pair each
+/// repetition with the baseline's of the same round. `bandwidth_gbyte_per_s` (0 if unknown)
+/// gives the bandwidth fractions.
+Summaries summarize_samples(std::span<const Sample> samples,
+                            std::span<const std::pair<std::string, std::string>> baselines,
+                            double bandwidth_gbyte_per_s = 0);
+
+/// Indices of the values more than `k` scaled MADs (1.4826 MAD, a normal sigma) from the
+/// median; none when the MAD is 0.
+std::vector<std::size_t> mad_outliers(std::span<const double> values, double k = 3.0);
 
 }  // namespace nsperf::core

@@ -4,7 +4,7 @@
 ///
 ///   /                      attrs: schema_version, nsperf_version, created
 ///   /runs/<run_id>/        attrs: provenance (core::Provenance::attributes())
-///       samples, tiles, summary   compound tables, one row per record
+///       samples, tiles, repetitions, summary   compound tables, one row per record
 ///
 /// Tables are written collectively: every rank passes its own rows and they land, in rank
 /// order, in one dataset.
@@ -23,7 +23,15 @@
 namespace nsperf::io {
 
 /// The results layout this build writes, and the newest it reads.
-inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr int kResultsSchemaVersion = 2;
+
+/// One run's rows as this rank holds them (repetitions and summary usually on rank 0 only).
+struct RunRows {
+  std::span<const core::Sample> samples;
+  std::span<const core::TileResult> tiles;
+  std::span<const core::Repetition> repetitions;
+  std::span<const core::SummaryRow> summary;
+};
 
 /// An open results file, for writing runs in parallel.
 class ResultsFile {
@@ -35,10 +43,8 @@ class ResultsFile {
   static ResultsFile open_for_append(const std::filesystem::path& path, MPI_Comm comm);
 
   /// Collective: writes run `provenance.run_id` (same provenance on every rank) with each rank's
-  /// own samples, tiles and summary rows.
-  void write_run(const core::Provenance& provenance, std::span<const core::Sample> samples,
-                 std::span<const core::TileResult> tiles,
-                 std::span<const core::SummaryRow> summary);
+  /// own rows.
+  void write_run(const core::Provenance& provenance, const RunRows& rows);
 
   /// Collective: flushes and closes; throws IoError if the data could not be written.
   void close();

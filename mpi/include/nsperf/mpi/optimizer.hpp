@@ -46,12 +46,15 @@ class Progress {
   std::int64_t total_;
 };
 
+class RunClock;
+
 /// What an optimizer works with.
 struct OptimizerContext {
   const bmpi::communicator& comm;
   const core::Config& config;
   const Workload& workload;
   Progress& progress;
+  const RunClock& clock;          ///< seconds since the run began, on rank 0's clock
   int threads = 1;                ///< OpenMP threads per rank (node_layout in benchmark.hpp)
   std::int64_t units_before = 0;  ///< progress units finished before this optimizer started
 };
@@ -69,6 +72,8 @@ class Optimizer {
   virtual ~Optimizer() = default;
   /// Pixels of context its kernels need around each tile.
   [[nodiscard]] virtual std::int64_t halo() const = 0;
+  /// Bytes per pixel of a rank's tiles it holds at its peak (to refuse runs that cannot fit).
+  [[nodiscard]] virtual double bytes_per_pixel() const = 0;
   /// Progress units (one tile computed once, on any rank) the run will take.
   [[nodiscard]] virtual std::int64_t work_units(const core::Config& config,
                                                 std::int64_t tiles) const = 0;

@@ -9,6 +9,7 @@
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
+#include "nsperf/io/results_file.hpp"
 
 namespace nsperf::mpi {
 
@@ -25,18 +26,11 @@ enum class WriteMode {
 /// path and what would be valid. Local: call on one rank.
 void check_output(const std::filesystem::path& path, WriteMode mode);
 
-/// One run's records: each rank passes its own samples and tiles; summary rows only on rank 0.
-struct RunRecords {
-  const core::Provenance& provenance;  ///< identical on every rank
-  std::span<const core::Sample> samples;
-  std::span<const core::TileResult> tiles;
-  std::span<const core::SummaryRow> summary;
-};
-
-/// Collective over `comm`: writes the run into `path` (through a temporary file, renamed into
-/// place when every rank's rows are written). On failure the temporary file is removed and an
-/// earlier file at `path` is untouched; every rank throws PhaseFailed.
+/// Collective over `comm`: writes the run (`provenance` identical on every rank, each rank its
+/// own rows) into `path`, through a temporary file renamed into place when every rank's rows are
+/// written. On failure the temporary file is removed and an earlier file at `path` is untouched;
+/// every rank throws PhaseFailed.
 void write_results(const bmpi::communicator& comm, const std::filesystem::path& path,
-                   WriteMode mode, const RunRecords& run);
+                   WriteMode mode, const core::Provenance& provenance, const io::RunRows& rows);
 
 }  // namespace nsperf::mpi

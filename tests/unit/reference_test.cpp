@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "nsperf/core/image.hpp"
-#include "nsperf/kernels/gaussian.hpp"
+#include "nsperf/kernels/reference.hpp"
 
 namespace core = nsperf::core;
 namespace kernels = nsperf::kernels;

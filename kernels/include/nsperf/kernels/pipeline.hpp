@@ -1,0 +1,125 @@
+#pragma once
+/// \file The negative-space pipeline on tiles:
+///
+///   Gaussian 5x5 -> Sobel gradient magnitude -> global Otsu threshold (histograms summed over
+///   every rank) -> background mask -> morphological open 3x3 (erode, dilate) -> background count
+///
+/// Every stage treats the image border with reflect-101 *of its own input*, as a whole-image
+/// run would (OpenCV's default). A tile carries kPipelineHalo pixels of context; each stage
+/// shrinks the window by its kernel's reach, and values a stage computes outside the image are
+/// replaced by the reflect-101 copies of values inside it. So a pixel gets exactly the value it
+/// gets in a whole-image run, whatever the tiling: tiled == whole, bit for bit.
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <span>
+
+#include "nsperf/core/image.hpp"
+#include "nsperf/core/tile_plan.hpp"
+
+namespace nsperf::kernels {
+
+class CpuStrategy;
+
+/// Context a tile needs: Gaussian 2 + Sobel 1 + erode 1 + dilate 1.
+inline constexpr std::int64_t kPipelineHalo = 5;
+/// Bins of the magnitude histogram Otsu's method works on.
+inline constexpr int kHistogramBins = 256;
+
+/// Pixel counts per bin.
+using Histogram = std::array<std::uint64_t, kHistogramBins>;
+
+/// The bin of a gradient magnitude v: floor(v * scale) computed in T's precision, clamped to 255;
+/// -1 for NaN (never counted, never background).
+template <class T>
+inline int histogram_bin(T v, T scale) noexcept {
+  const T b = v * scale;
+  if (b >= T(kHistogramBins - 1)) return kHistogramBins - 1;
+  if (b >= T(0)) return static_cast<int>(b);
+  return -1;
+}
+
+/// The scale that spreads magnitudes [0, max] over the bins (0 when max is 0 or not finite).
+template <class T>
+inline T histogram_scale(T max_magnitude) noexcept {
+  return max_magnitude > T(0) && std::isfinite(max_magnitude) ? T(kHistogramBins) / max_magnitude : T(0);
+}
+
+/// Otsu's threshold of a histogram: the bin t that maximizes the between-class variance of
+/// bins <= t and bins > t; the first such bin; 0 for an empty histogram. The same algorithm as
+/// OpenCV's THRESH_OTSU, so thresholds compare directly. Background is bin <= t.
+int otsu_threshold(const Histogram& histogram) noexcept;
+
+/// The reductions across ranks the pipeline needs between its stages. nsperf::mpi implements
+/// them over MPI; LocalReduce is the single-process identity. Every rank makes the same calls
+/// in the same order: the driver checks `any` before each reduction, so a rank whose stage
+/// failed still takes part and every rank stops at the same point.
+class Reduce {
+ public:
+  virtual ~Reduce() = default;
+  /// True on every rank if `local` is true on any.
+  virtual bool any(bool local) = 0;
+  /// Largest of every rank's `local`.
+  virtual double max(double local) = 0;
+  /// Replaces `local` by the sum over every rank.
+  virtual void sum(Histogram& local) = 0;
+};
+
+/// No other ranks.
+class LocalReduce final : public Reduce {
+ public:
+  bool any(bool local) override { return local; }
+  double max(double local) override { return local; }
+  void sum(Histogram& /*local*/) override {}
+};
+
+/// One tile's buffers through the pipeline in working type T (float for CPU strategies, double
+/// for the reference). Windows are the tile grown by the context the next stages need.
+template <class T>
+struct TileWork {
+  core::Rect rect;      ///< the tile, image coordinates
+  core::Extent image;   ///< the whole image
+  core::Plane<T> input;              ///< rect grown by 5 (reflect-101 beyond the image)
+  core::Plane<T> blurred;            ///< rect grown by 3
+  core::Plane<T> magnitude;          ///< rect grown by 2
+  core::Plane<std::uint8_t> mask;    ///< rect grown by 2, 1 = background
+  core::Plane<std::uint8_t> eroded;  ///< rect grown by 1
+  core::Plane<std::uint8_t> opened;  ///< rect
+  double compute_s = 0;              ///< the last run's stage time on this tile
+  T max_magnitude = 0;               ///< over the tile's own pixels
+  Histogram histogram{};             ///< of the tile's own pixels
+  std::int64_t background = 0;       ///< background pixels of the opened mask
+
+  /// Buffers for `rect` of `image`; `padded` is the tile grown by kPipelineHalo in any pixel
+  /// type (core::extract_padded), converted to T.
+  TileWork(const core::Image& padded, core::Rect rect, core::Extent image);
+  /// The area of `image` a window grown by `grow` covers.
+  [[nodiscard]] core::Rect window(std::int64_t grow) const noexcept {
+    return {rect.x - grow, rect.y - grow, rect.width + 2 * grow, rect.height + 2 * grow};
+  }
+};
+
+/// What a pipeline run found, the same on every rank.
+struct PipelineResult {
+  double max_magnitude = 0;
+  double scale = 0;  ///< bins per unit of magnitude
+  int threshold = 0;
+  Histogram histogram{};
+};
+
+/// Runs the pipeline over this rank's tiles with `strategy`: stage A on every tile, the global
+/// maximum, every tile's histogram, their global sum, Otsu, stage B. Collective through `reduce`.
+/// If a stage throws on any rank, every rank throws (this rank's own error, or KernelError
+/// "failed on another rank") after the same sequence of reductions.
+PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce);
+
+/// The same with the double-precision reference kernels: the oracle.
+PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce);
+
+/// For every pixel of `window` (which covers `area` in image coordinates) outside `image`, copies
+/// the pixel reflect-101 maps it to (which lies inside both the image and the window).
+template <class T>
+void reflect_outside(core::View<T> window, const core::Rect& area, core::Extent image) noexcept;
+
+}  // namespace nsperf::kernels

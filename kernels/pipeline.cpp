@@ -1,0 +1,221 @@
+// The tiled pipeline: the driver shared by every strategy and by the reference, the default
+// stages (kernels chained, windows reflected at the image border), and Otsu's method.
+#include "nsperf/kernels/pipeline.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <exception>
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/kernels/cpu_strategy.hpp"
+#include "nsperf/kernels/reference.hpp"
+
+namespace nsperf::kernels {
+namespace {
+
+core::Extent extent_of(const core::Rect& r) { return {r.width, r.height}; }
+
+// Buffers a stage needs only when it is not fused away are made on first use (in a warm-up
+// run, so their first touch is not timed).
+template <class T>
+void ensure(core::Plane<T>& plane, core::Extent extent) {
+  if (plane.extent() != extent) plane = core::Plane<T>(extent);
+}
+
+template <class T>
+core::View<T> interior(core::Plane<T>& plane, std::int64_t grow) {
+  const auto e = plane.extent();
+  return plane.view().sub(grow, grow, e.width - 2 * grow, e.height - 2 * grow);
+}
+
+}  // namespace
+
+int otsu_threshold(const Histogram& histogram) noexcept {
+  // OpenCV's getThreshVal_Otsu_8u, step for step (including its treatment of empty classes),
+  // so that thresholds can be compared with cv::threshold(..., THRESH_OTSU).
+  double total = 0;
+  for (auto c : histogram) total += static_cast<double>(c);
+  if (total == 0) return 0;
+  const double scale = 1.0 / total;
+  double mu = 0;
+  for (int i = 0; i < kHistogramBins; ++i) mu += i * static_cast<double>(histogram[static_cast<std::size_t>(i)]);
+  mu *= scale;
+  double mu1 = 0;
+  double q1 = 0;
+  double max_sigma = 0;
+  int best = 0;
+  for (int i = 0; i < kHistogramBins; ++i) {
+    const double p_i = static_cast<double>(histogram[static_cast<std::size_t>(i)]) * scale;
+    mu1 *= q1;
+    q1 += p_i;
+    const double q2 = 1.0 - q1;
+    if (std::min(q1, q2) < FLT_EPSILON || std::max(q1, q2) > 1.0 - FLT_EPSILON) continue;
+    mu1 = (mu1 + i * p_i) / q1;
+    const double mu2 = (mu - q1 * mu1) / q2;
+    const double sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
+    if (sigma > max_sigma) {
+      max_sigma = sigma;
+      best = i;
+    }
+  }
+  return best;
+}
+
+template <class T>
+void reflect_outside(core::View<T> window, const core::Rect& area, core::Extent image) noexcept {
+  auto copy = [&](std::int64_t x, std::int64_t y) {
+    const std::int64_t sx = core::reflect101(area.x + x, image.width) - area.x;
+    const std::int64_t sy = core::reflect101(area.y + y, image.height) - area.y;
+    window(x, y) = window(sx, sy);
+  };
+  // Columns [inside_x0, inside_x1) and rows [inside_y0, inside_y1) of the window are in the image.
+  const std::int64_t inside_x0 = std::clamp<std::int64_t>(-area.x, 0, window.width);
+  const std::int64_t inside_x1 = std::clamp<std::int64_t>(image.width - area.x, 0, window.width);
+  const std::int64_t inside_y0 = std::clamp<std::int64_t>(-area.y, 0, window.height);
+  const std::int64_t inside_y1 = std::clamp<std::int64_t>(image.height - area.y, 0, window.height);
+  // In-image rows first (their outside columns), then whole rows outside, which copy rows
+  // that are complete by then.
+  for (std::int64_t y = inside_y0; y < inside_y1; ++y) {
+    for (std::int64_t x = 0; x < inside_x0; ++x) copy(x, y);
+    for (std::int64_t x = inside_x1; x < window.width; ++x) copy(x, y);
+  }
+  for (std::int64_t y = 0; y < window.height; ++y) {
+    if (y >= inside_y0 && y < inside_y1) continue;
+    for (std::int64_t x = 0; x < window.width; ++x) copy(x, y);
+  }
+}
+
+template void reflect_outside<float>(core::View<float>, const core::Rect&, core::Extent) noexcept;
+template void reflect_outside<double>(core::View<double>, const core::Rect&, core::Extent) noexcept;
+template void reflect_outside<std::uint8_t>(core::View<std::uint8_t>, const core::Rect&, core::Extent) noexcept;
+
+template <class T>
+TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)
+    : rect(r), image(img), input(core::to_plane<T>(padded)), magnitude(extent_of(window(2))),
+      opened(extent_of(r)) {
+  if (padded.extent() != extent_of(window(kPipelineHalo))) {
+    throw KernelError("tile " + std::to_string(r.width) + "x" + std::to_string(r.height) +
+                      ": input must carry " + std::to_string(kPipelineHalo) + " pixels of halo");
+  }
+}
+
+template struct TileWork<float>;
+template struct TileWork<double>;
+
+void CpuStrategy::stage_a(TileWork<float>& t) {
+  ensure(t.blurred, extent_of(t.window(3)));
+  gaussian5x5(t.input.view(), t.blurred.view());
+  reflect_outside(t.blurred.view(), t.window(3), t.image);
+  sobel_magnitude(t.blurred.view(), t.magnitude.view());
+  reflect_outside(t.magnitude.view(), t.window(2), t.image);
+  t.max_magnitude = maximum(interior(t.magnitude, 2));
+}
+
+void CpuStrategy::stage_histogram(TileWork<float>& t, float scale) {
+  t.histogram.fill(0);
+  histogram(interior(t.magnitude, 2), scale, t.histogram);
+}
+
+void CpuStrategy::stage_b(TileWork<float>& t, float scale, int threshold) {
+  ensure(t.mask, extent_of(t.window(2)));
+  ensure(t.eroded, extent_of(t.window(1)));
+  background_mask(t.magnitude.view(), scale, threshold, t.mask.view());
+  erode3x3(t.mask.view(), t.eroded.view());
+  reflect_outside(t.eroded.view(), t.window(1), t.image);
+  dilate3x3(t.eroded.view(), t.opened.view());
+  t.background = count_nonzero(t.opened.view());
+}
+
+namespace {
+
+// Runs the pipeline's stages with a failure checkpoint before every reduction: a stage's
+// exception is held, every rank learns of it at the next checkpoint, and all stop there.
+template <class T, class Stages>
+PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stages) {
+  std::exception_ptr error;
+  auto checkpoint = [&] {
+    if (reduce.any(error != nullptr)) {
+      if (error) std::rethrow_exception(error);
+      throw KernelError("the pipeline failed on another rank");
+    }
+  };
+  auto each_tile = [&](auto&& stage) {
+    for (auto& t : tiles) {
+      if (error) return;
+      try {
+        core::Stopwatch clock;
+        stage(t);
+        t.compute_s += clock.elapsed_s();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+  };
+  PipelineResult r;
+  double local_max = 0;
+  each_tile([&](TileWork<T>& t) {
+    t.compute_s = 0;
+    stages.a(t);
+    local_max = std::max(local_max, static_cast<double>(t.max_magnitude));
+  });
+  checkpoint();
+  r.max_magnitude = reduce.max(local_max);
+  const T scale = histogram_scale(static_cast<T>(r.max_magnitude));
+  r.scale = static_cast<double>(scale);
+  each_tile([&](TileWork<T>& t) {
+    t.histogram.fill(0);
+    stages.histogram(t, scale);
+    for (std::size_t b = 0; b < r.histogram.size(); ++b) r.histogram[b] += t.histogram[b];
+  });
+  checkpoint();
+  reduce.sum(r.histogram);
+  r.threshold = otsu_threshold(r.histogram);
+  each_tile([&](TileWork<T>& t) { stages.b(t, scale, r.threshold); });
+  checkpoint();
+  return r;
+}
+
+struct StrategyStages {
+  CpuStrategy& s;
+  void a(TileWork<float>& t) { s.stage_a(t); }
+  void histogram(TileWork<float>& t, float scale) { s.stage_histogram(t, scale); }
+  void b(TileWork<float>& t, float scale, int threshold) { s.stage_b(t, scale, threshold); }
+};
+
+struct ReferenceStages {
+  void a(TileWork<double>& t) {
+    ensure(t.blurred, extent_of(t.window(3)));
+    gaussian5x5_reference(t.input.view(), t.blurred.view());
+    reflect_outside(t.blurred.view(), t.window(3), t.image);
+    sobel_magnitude_reference(t.blurred.view(), t.magnitude.view());
+    reflect_outside(t.magnitude.view(), t.window(2), t.image);
+    t.max_magnitude = maximum_reference<double>(interior(t.magnitude, 2));
+  }
+  void histogram(TileWork<double>& t, double scale) {
+    histogram_reference<double>(interior(t.magnitude, 2), scale, t.histogram);
+  }
+  void b(TileWork<double>& t, double scale, int threshold) {
+    ensure(t.mask, extent_of(t.window(2)));
+    ensure(t.eroded, extent_of(t.window(1)));
+    background_mask_reference<double>(t.magnitude.view(), scale, threshold, t.mask.view());
+    erode3x3_reference(t.mask.view(), t.eroded.view());
+    reflect_outside(t.eroded.view(), t.window(1), t.image);
+    dilate3x3_reference(t.eroded.view(), t.opened.view());
+    t.background = count_nonzero_reference(t.opened.view());
+  }
+};
+
+}  // namespace
+
+PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce) {
+  StrategyStages stages{strategy};
+  return drive(tiles, reduce, stages);
+}
+
+PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce) {
+  ReferenceStages stages;
+  return drive(tiles, reduce, stages);
+}
+
+}  // namespace nsperf::kernels
