@@ -214,7 +214,8 @@ int run(const CommandContext& ctx) {
     for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
     if (!result.provenance.warnings.empty()) {
       std::string w = result.provenance.warnings;
-      for (std::size_t pos = 0; (pos = w.find("; ", pos)) != std::string::npos;) w.replace(pos, 2, "\nwarning: ");
+      for (std::size_t pos = 0; (pos = w.find("; ", pos)) != std::string::npos;)
+        w.replace(pos, 2, "\nwarning: ");
       std::cout << "warning: " << w << "\n";
     }
     std::cout << "results: " << output.string() << " (run " << result.provenance.run_id << ")\n";

@@ -69,13 +69,15 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 // Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
 void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
   std::vector<std::vector<std::string>> table;
-  table.push_back({"strategy", "median", "95% CI of median", "speedup [95% CI]", "Mpixel/s", "GB/s (of ceiling)",
-                   "outliers", "check"});
+  table.push_back({"strategy", "median", "95% CI of median", "speedup [95% CI]", "Mpixel/s",
+                   "GB/s (of ceiling)", "outliers", "check"});
   for (const auto* r : rows) {
     double unit = 1;
     const char* name = unit_name(r->seconds.median, unit);
-    const std::string ci = "[" + in_unit(r->seconds.ci.low, unit) + ", " + in_unit(r->seconds.ci.high, unit) + "] " +
-                           name + (r->seconds.ci.level < 0.95 ? " (" + fixed(100 * r->seconds.ci.level, 0) + "%)" : "");
+    const std::string ci =
+        "[" + in_unit(r->seconds.ci.low, unit) + ", " + in_unit(r->seconds.ci.high, unit) + "] " +
+        name +
+        (r->seconds.ci.level < 0.95 ? " (" + fixed(100 * r->seconds.ci.level, 0) + "%)" : "");
     std::string bandwidth = fixed(r->gbyte_per_s, 2);
     if (r->bandwidth_fraction > 0) bandwidth += " (" + fixed(100 * r->bandwidth_fraction, 0) + "%)";
     table.push_back({r->strategy, format_seconds(r->seconds.median), ci, speedup_text(*r, true),
@@ -93,15 +95,16 @@ std::string format_seconds(double s) {
   return in_unit(s, unit) + " " + name;
 }
 
-void print_summary(std::ostream& out, const core::Provenance& p, std::span<const core::SummaryRow> rows,
-                   std::int64_t tile_size) {
+void print_summary(std::ostream& out, const core::Provenance& p,
+                   std::span<const core::SummaryRow> rows, std::int64_t tile_size) {
   if (rows.empty()) {
     out << "no samples (no rank had a tile)\n";
     return;
   }
   std::vector<std::string> optimizers;
   for (const auto& r : rows) {
-    if (std::find(optimizers.begin(), optimizers.end(), r.optimizer) == optimizers.end()) optimizers.push_back(r.optimizer);
+    if (std::find(optimizers.begin(), optimizers.end(), r.optimizer) == optimizers.end())
+      optimizers.push_back(r.optimizer);
   }
   for (const auto& optimizer : optimizers) {
     std::vector<const core::SummaryRow*> mine;
@@ -109,19 +112,25 @@ void print_summary(std::ostream& out, const core::Provenance& p, std::span<const
       if (r.optimizer == optimizer) mine.push_back(&r);
     }
     const auto& first = *mine.front();
-    out << "\n" << optimizer << " optimizer: " << core::to_string(first.image) << " image, tiles of " << tile_size
-        << " px, " << p.ranks << (p.ranks == 1 ? " rank" : " ranks") << " x " << p.threads_per_rank
-        << (p.threads_per_rank == 1 ? " thread" : " threads") << ", " << first.seconds.count << " repetitions";
-    if (p.bandwidth_gbyte_per_s > 0) out << ", bandwidth ceiling " << fixed(p.bandwidth_gbyte_per_s, 1) << " GB/s";
+    out << "\n"
+        << optimizer << " optimizer: " << core::to_string(first.image) << " image, tiles of "
+        << tile_size << " px, " << p.ranks << (p.ranks == 1 ? " rank" : " ranks") << " x "
+        << p.threads_per_rank << (p.threads_per_rank == 1 ? " thread" : " threads") << ", "
+        << first.seconds.count << " repetitions";
+    if (p.bandwidth_gbyte_per_s > 0)
+      out << ", bandwidth ceiling " << fixed(p.bandwidth_gbyte_per_s, 1) << " GB/s";
     out << "\n";
     // The headline: the whole pipeline when there is one, else every row.
     std::vector<const core::SummaryRow*> headline;
     std::vector<std::string> kernels;
     std::vector<std::string> strategies;
     for (const auto* r : mine) {
-      if (r->kernel == "pipeline") headline.push_back(r);
-      else if (std::find(kernels.begin(), kernels.end(), r->kernel) == kernels.end()) kernels.push_back(r->kernel);
-      if (std::find(strategies.begin(), strategies.end(), r->strategy) == strategies.end()) strategies.push_back(r->strategy);
+      if (r->kernel == "pipeline")
+        headline.push_back(r);
+      else if (std::find(kernels.begin(), kernels.end(), r->kernel) == kernels.end())
+        kernels.push_back(r->kernel);
+      if (std::find(strategies.begin(), strategies.end(), r->strategy) == strategies.end())
+        strategies.push_back(r->strategy);
     }
     if (headline.empty()) {
       headline = mine;
@@ -139,8 +148,9 @@ void print_summary(std::ostream& out, const core::Provenance& p, std::span<const
       for (const auto& s : strategies) {
         std::vector<std::string> line{s};
         for (const auto& k : kernels) {
-          const auto it = std::find_if(mine.begin(), mine.end(),
-                                       [&](const core::SummaryRow* r) { return r->strategy == s && r->kernel == k; });
+          const auto it = std::find_if(mine.begin(), mine.end(), [&](const core::SummaryRow* r) {
+            return r->strategy == s && r->kernel == k;
+          });
           line.push_back(it == mine.end() ? "" : speedup_text(**it, false));
         }
         table.push_back(line);
@@ -153,9 +163,10 @@ void print_summary(std::ostream& out, const core::Provenance& p, std::span<const
       if (r->check == core::CheckStatus::passed) {
         ++passed;
       } else {
-        failures.push_back(r->strategy + "/" + r->kernel + ": " + std::string(core::to_string(r->check)) + ", error " +
-                           scientific(r->max_abs_error) + " (tolerance " + scientific(r->tolerance) + "), " +
-                           std::to_string(r->differing) + " values differ");
+        failures.push_back(
+            r->strategy + "/" + r->kernel + ": " + std::string(core::to_string(r->check)) +
+            ", error " + scientific(r->max_abs_error) + " (tolerance " + scientific(r->tolerance) +
+            "), " + std::to_string(r->differing) + " values differ");
       }
     }
     out << "checks against the reference: " << passed << " of " << mine.size() << " passed\n";

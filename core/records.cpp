@@ -9,9 +9,12 @@ namespace nsperf::core {
 
 std::string_view to_string(CheckStatus s) noexcept {
   switch (s) {
-    case CheckStatus::passed: return "passed";
-    case CheckStatus::failed: return "failed";
-    case CheckStatus::not_checked: return "not-checked";
+    case CheckStatus::passed:
+      return "passed";
+    case CheckStatus::failed:
+      return "failed";
+    case CheckStatus::not_checked:
+      return "not-checked";
   }
   return "?";
 }
@@ -105,7 +108,8 @@ Summaries summarize_samples(std::span<const Sample> samples,
     const double m = g.row.seconds.median;
     g.row.mpixel_per_s = m > 0 ? static_cast<double>(g.row.pixels) / m / 1e6 : 0;
     g.row.gbyte_per_s = m > 0 ? static_cast<double>(g.row.bytes) / m / 1e9 : 0;
-    g.row.bandwidth_fraction = bandwidth_gbyte_per_s > 0 ? g.row.gbyte_per_s / bandwidth_gbyte_per_s : 0;
+    g.row.bandwidth_fraction =
+        bandwidth_gbyte_per_s > 0 ? g.row.gbyte_per_s / bandwidth_gbyte_per_s : 0;
   }
 
   Summaries out;
@@ -127,7 +131,7 @@ Summaries summarize_samples(std::span<const Sample> samples,
     std::vector<double> ratios;
     std::size_t i = 0;
     for (const auto& [rep, r] : g.rounds) {
-      Repetition row{g.row.optimizer, g.row.strategy, g.row.kernel, g.row.image, rep,
+      Repetition row{g.row.optimizer, g.row.strategy, g.row.kernel, g.row.image,   rep,
                      r.makespan(),    r.start,        r.end,        r.slowest_rank};
       row.outlier = std::find(flagged.begin(), flagged.end(), i++) != flagged.end();
       if (base != nullptr) {

@@ -369,10 +369,13 @@ Handle summary_type() {
 
 // ---- writing ---------------------------------------------------------------------------------
 
-void scalar_attribute(hid_t object, const char* name, hid_t file_type, hid_t mem_type, const void* value) {
+void scalar_attribute(hid_t object, const char* name, hid_t file_type, hid_t mem_type,
+                      const void* value) {
   const Handle space(check(H5Screate(H5S_SCALAR), "H5Screate"), H5Sclose);
-  const Handle attr(check(H5Acreate2(object, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), "H5Acreate2"),
-                    H5Aclose);
+  const Handle attr(
+      check(H5Acreate2(object, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "H5Acreate2"),
+      H5Aclose);
   NSPERF_H5(H5Awrite(attr.get(), mem_type, value));
 }
 

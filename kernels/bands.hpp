@@ -12,7 +12,8 @@ namespace nsperf::kernels::detail {
 /// share; one thread runs inline, with no parallel region at all.
 template <class Fn>
 void for_bands(int threads, std::int64_t height, Fn&& fn) {
-  const auto n = static_cast<int>(std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(1, height)));
+  const auto n =
+      static_cast<int>(std::clamp<std::int64_t>(threads, 1, std::max<std::int64_t>(1, height)));
   if (n == 1) {
     fn(std::int64_t{0}, height, 0);
     return;

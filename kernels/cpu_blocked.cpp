@@ -9,7 +9,8 @@ namespace {
 
 class BlockedStrategy final : public SimdCpu {
  public:
-  explicit BlockedStrategy(const CpuOptions& options) : SimdCpu(options.threads, /*row_fused_gaussian=*/true) {}
+  explicit BlockedStrategy(const CpuOptions& options)
+      : SimdCpu(options.threads, /*row_fused_gaussian=*/true) {}
 };
 
 }  // namespace

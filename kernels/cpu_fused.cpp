@@ -16,7 +16,8 @@ namespace {
 // `width` wide with their reflect-101 copies.
 template <class T>
 void reflect_columns(T* row, std::int64_t x0, std::int64_t n, std::int64_t width) {
-  for (std::int64_t x = 0; x < n && x0 + x < 0; ++x) row[x] = row[core::reflect101(x0 + x, width) - x0];
+  for (std::int64_t x = 0; x < n && x0 + x < 0; ++x)
+    row[x] = row[core::reflect101(x0 + x, width) - x0];
   for (std::int64_t x = std::max<std::int64_t>(0, width - x0); x < n; ++x) {
     row[x] = row[core::reflect101(x0 + x, width) - x0];
   }
@@ -44,7 +45,8 @@ class Ring {
 
 class FusedStrategy final : public SimdCpu {
  public:
-  explicit FusedStrategy(const CpuOptions& options) : SimdCpu(options.threads, /*row_fused_gaussian=*/true) {}
+  explicit FusedStrategy(const CpuOptions& options)
+      : SimdCpu(options.threads, /*row_fused_gaussian=*/true) {}
 
   void stage_a(TileWork<float>& t) override {
     const core::Rect bwin = t.window(3);
@@ -61,7 +63,9 @@ class FusedStrategy final : public SimdCpu {
         auto [row, held] = blurred.slot(b);
         if (held) return row;
         const std::int64_t src = core::reflect101(bwin.y + b, t.image.height) - bwin.y;
-        const float* r[5] = {in.row(src), in.row(src + 1), in.row(src + 2), in.row(src + 3), in.row(src + 4)};
+        if (src + 5 < in.height) rows::prefetch_row(in.row(src + 5), in.width);
+        const float* r[5] = {in.row(src), in.row(src + 1), in.row(src + 2), in.row(src + 3),
+                             in.row(src + 4)};
         rows::gaussian_vertical(r, column.data(), in.width, g);
         rows::gaussian_horizontal(column.data(), row, bwin.width, g);
         reflect_columns(row, bwin.x, bwin.width, t.image.width);
@@ -88,19 +92,27 @@ class FusedStrategy final : public SimdCpu {
     const core::Rect ewin = t.window(1);
     const auto mag = t.magnitude.view();
     const auto opened = t.opened.view();
+    const float limit = rows::mask_limit(threshold);
     std::vector<std::int64_t> count(static_cast<std::size_t>(threads()), 0);
     detail::for_bands(threads(), opened.height, [&](std::int64_t y0, std::int64_t y1, int tid) {
       Ring<std::uint8_t> eroded(ewin.width);
-      std::vector<std::uint8_t> mask(static_cast<std::size_t>(3 * mag.width));
+      Ring<std::uint8_t> masks(mag.width);
       std::vector<std::uint8_t> column(static_cast<std::size_t>(mag.width));
-      // Eroded window row e, from the mask rows of the row it stands for, made on the fly.
+      // Mask window row k, made from the magnitude on the fly, once.
+      auto mask_row = [&](std::int64_t k) -> const std::uint8_t* {
+        auto [row, held] = masks.slot(k);
+        if (!held) rows::mask(mag.row(k), scale, limit, row, mag.width);
+        return row;
+      };
+      // Eroded window row e, from the mask rows of the row it stands for.
       auto eroded_row = [&](std::int64_t e) -> const std::uint8_t* {
         auto [row, held] = eroded.slot(e);
         if (held) return row;
         const std::int64_t src = core::reflect101(ewin.y + e, t.image.height) - ewin.y;
-        std::uint8_t* m[3] = {mask.data(), mask.data() + mag.width, mask.data() + 2 * mag.width};
-        for (int k = 0; k < 3; ++k) rows::mask(mag.row(src + k), scale, threshold, m[k], mag.width);
-        rows::morphology<true>(m[0], m[1], m[2], column.data(), row, ewin.width);
+        const std::uint8_t* m0 = mask_row(src);
+        const std::uint8_t* m1 = mask_row(src + 1);
+        const std::uint8_t* m2 = mask_row(src + 2);
+        rows::morphology<true>(m0, m1, m2, column.data(), row, ewin.width);
         reflect_columns(row, ewin.x, ewin.width, t.image.width);
         return row;
       };

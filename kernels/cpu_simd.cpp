@@ -9,13 +9,13 @@ namespace {
 
 class SimdStrategy final : public SimdCpu {
  public:
-  explicit SimdStrategy(const CpuOptions& /*one thread by definition*/) : SimdCpu(1, /*row_fused_gaussian=*/false) {}
+  explicit SimdStrategy(const CpuOptions& /*one thread by definition*/)
+      : SimdCpu(1, /*row_fused_gaussian=*/false) {}
 };
 
 }  // namespace
 
-NSPERF_REGISTER_CPU_STRATEGY(SimdStrategy, "simd",
-                             "one thread, vectorized loops (float32)",
+NSPERF_REGISTER_CPU_STRATEGY(SimdStrategy, "simd", "one thread, vectorized loops (float32)",
                              /*baseline=*/false, ::nsperf::core::Level::balanced)
 
 }  // namespace nsperf::kernels

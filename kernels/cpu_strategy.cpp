@@ -17,8 +17,9 @@ core::Registry<KernelInfo>& kernel_registry() {
 std::vector<const KernelInfo*> kernels_in_pipeline_order() {
   std::vector<const KernelInfo*> out;
   for (const auto& k : kernel_registry().entries()) out.push_back(&k);
-  std::stable_sort(out.begin(), out.end(),
-                   [](const KernelInfo* a, const KernelInfo* b) { return a->position < b->position; });
+  std::stable_sort(out.begin(), out.end(), [](const KernelInfo* a, const KernelInfo* b) {
+    return a->position < b->position;
+  });
   return out;
 }
 

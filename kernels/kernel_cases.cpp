@@ -44,8 +44,12 @@ double largest_magnitude(const core::Plane<float>& p) {
 class FloatCase final : public KernelCase {
  public:
   using Member = void (CpuStrategy::*)(View<const float>, View<float>);
-  FloatCase(core::Plane<float> in, core::Plane<double> reference, double relative_tolerance, Member member)
-      : in_(std::move(in)), reference_(std::move(reference)), out_(reference_.extent()), member_(member),
+  FloatCase(core::Plane<float> in, core::Plane<double> reference, double relative_tolerance,
+            Member member)
+      : in_(std::move(in)),
+        reference_(std::move(reference)),
+        out_(reference_.extent()),
+        member_(member),
         tolerance_(relative_tolerance * std::max(1.0, largest_magnitude(in_))) {}
 
   void run(CpuStrategy& s) override { (s.*member_)(in_.view(), out_.view()); }
@@ -56,7 +60,7 @@ class FloatCase final : public KernelCase {
     const auto ref = reference_.values();
     for (std::size_t i = 0; i < out.size(); ++i) {
       const double e = std::abs(static_cast<double>(out[i]) - ref[i]);
-      if (!(e <= tolerance_)) ++c.differing;                            // NaN counts too
+      if (!(e <= tolerance_)) ++c.differing;  // NaN counts too
       if (!(e <= c.max_abs_error)) c.max_abs_error = std::isnan(e) ? INFINITY : e;
     }
     if (c.differing > 0) c.status = core::CheckStatus::failed;
@@ -80,8 +84,13 @@ class FloatCase final : public KernelCase {
 template <class Out>
 class ExactCase final : public KernelCase {
  public:
-  ExactCase(std::function<void(CpuStrategy&, Out&)> run, Out reference, std::int64_t pixels, std::int64_t bytes)
-      : run_(std::move(run)), reference_(std::move(reference)), out_(reference_), pixels_(pixels), bytes_(bytes) {}
+  ExactCase(std::function<void(CpuStrategy&, Out&)> run, Out reference, std::int64_t pixels,
+            std::int64_t bytes)
+      : run_(std::move(run)),
+        reference_(std::move(reference)),
+        out_(reference_),
+        pixels_(pixels),
+        bytes_(bytes) {}
 
   void run(CpuStrategy& s) override { run_(s, out_); }
 
@@ -92,7 +101,8 @@ class ExactCase final : public KernelCase {
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (out[i] != ref[i]) {
         ++c.differing;
-        c.max_abs_error = std::max(c.max_abs_error, std::abs(static_cast<double>(out[i]) - static_cast<double>(ref[i])));
+        c.max_abs_error = std::max(
+            c.max_abs_error, std::abs(static_cast<double>(out[i]) - static_cast<double>(ref[i])));
       }
     }
     if (c.differing > 0) c.status = core::CheckStatus::failed;
@@ -104,9 +114,13 @@ class ExactCase final : public KernelCase {
 
  private:
   template <class T>
-  static std::span<const T> values(const core::Plane<T>& p) { return p.values(); }
+  static std::span<const T> values(const core::Plane<T>& p) {
+    return p.values();
+  }
   template <class T, std::size_t N>
-  static std::span<const T> values(const std::array<T, N>& a) { return a; }
+  static std::span<const T> values(const std::array<T, N>& a) {
+    return a;
+  }
   static std::span<const std::int64_t> values(const std::int64_t& v) { return {&v, 1}; }
   static std::span<const float> values(const float& v) { return {&v, 1}; }
 
@@ -119,21 +133,28 @@ class ExactCase final : public KernelCase {
 
 // ---- one factory per kernel --------------------------------------------------------------------
 
-std::unique_ptr<KernelCase> gaussian_case(const TileWork<double>& ref, const PipelineResult& /*global*/) {
+std::unique_ptr<KernelCase> gaussian_case(const TileWork<double>& ref,
+                                          const PipelineResult& /*global*/) {
   auto in = convert<float>(ref.input.view());
   core::Plane<double> expected({in.extent().width - 4, in.extent().height - 4});
-  gaussian5x5_reference(convert<double>(core::View<const float>(in.view())).view(), expected.view());
-  return std::make_unique<FloatCase>(std::move(in), std::move(expected), 1e-5, &CpuStrategy::gaussian5x5);
+  gaussian5x5_reference(convert<double>(core::View<const float>(in.view())).view(),
+                        expected.view());
+  return std::make_unique<FloatCase>(std::move(in), std::move(expected), 1e-5,
+                                     &CpuStrategy::gaussian5x5);
 }
 
-std::unique_ptr<KernelCase> sobel_case(const TileWork<double>& ref, const PipelineResult& /*global*/) {
+std::unique_ptr<KernelCase> sobel_case(const TileWork<double>& ref,
+                                       const PipelineResult& /*global*/) {
   auto in = convert<float>(ref.blurred.view());
   core::Plane<double> expected({in.extent().width - 2, in.extent().height - 2});
-  sobel_magnitude_reference(convert<double>(core::View<const float>(in.view())).view(), expected.view());
-  return std::make_unique<FloatCase>(std::move(in), std::move(expected), 5e-5, &CpuStrategy::sobel_magnitude);
+  sobel_magnitude_reference(convert<double>(core::View<const float>(in.view())).view(),
+                            expected.view());
+  return std::make_unique<FloatCase>(std::move(in), std::move(expected), 5e-5,
+                                     &CpuStrategy::sobel_magnitude);
 }
 
-std::unique_ptr<KernelCase> maximum_case(const TileWork<double>& ref, const PipelineResult& /*global*/) {
+std::unique_ptr<KernelCase> maximum_case(const TileWork<double>& ref,
+                                         const PipelineResult& /*global*/) {
   auto in = std::make_shared<core::Plane<float>>(convert<float>(grown_interior(ref.magnitude, 2)));
   const float expected = maximum_reference<float>(in->view());
   const auto n = in->extent().pixels();
@@ -142,7 +163,8 @@ std::unique_ptr<KernelCase> maximum_case(const TileWork<double>& ref, const Pipe
       n * static_cast<std::int64_t>(sizeof(float)));
 }
 
-std::unique_ptr<KernelCase> histogram_case(const TileWork<double>& ref, const PipelineResult& global) {
+std::unique_ptr<KernelCase> histogram_case(const TileWork<double>& ref,
+                                           const PipelineResult& global) {
   auto in = std::make_shared<core::Plane<float>>(convert<float>(grown_interior(ref.magnitude, 2)));
   const auto scale = static_cast<float>(global.scale);
   Histogram expected{};
@@ -182,41 +204,53 @@ std::unique_ptr<KernelCase> morphology_case(const core::Plane<std::uint8_t>& sou
       std::move(expected), n, in->extent().pixels() + n);
 }
 
-std::unique_ptr<KernelCase> erode_case(const TileWork<double>& ref, const PipelineResult& /*global*/) {
+std::unique_ptr<KernelCase> erode_case(const TileWork<double>& ref,
+                                       const PipelineResult& /*global*/) {
   return morphology_case<&CpuStrategy::erode3x3, &erode3x3_reference>(ref.mask);
 }
 
-std::unique_ptr<KernelCase> dilate_case(const TileWork<double>& ref, const PipelineResult& /*global*/) {
+std::unique_ptr<KernelCase> dilate_case(const TileWork<double>& ref,
+                                        const PipelineResult& /*global*/) {
   return morphology_case<&CpuStrategy::dilate3x3, &dilate3x3_reference>(ref.eroded);
 }
 
-std::unique_ptr<KernelCase> count_case(const TileWork<double>& ref, const PipelineResult& /*global*/) {
+std::unique_ptr<KernelCase> count_case(const TileWork<double>& ref,
+                                       const PipelineResult& /*global*/) {
   auto in = std::make_shared<core::Plane<std::uint8_t>>(copy_of(ref.opened.view()));
   const std::int64_t expected = count_nonzero_reference(in->view());
   const auto n = in->extent().pixels();
   return std::make_unique<ExactCase<std::int64_t>>(
-      [in](CpuStrategy& s, std::int64_t& out) { out = s.count_nonzero(in->view()); }, expected, n, n);
+      [in](CpuStrategy& s, std::int64_t& out) { out = s.count_nonzero(in->view()); }, expected, n,
+      n);
 }
 
 }  // namespace
 
 // float32 keeps ~7 significant digits; a 5x5 blur sums ten rounded terms per pixel and a Sobel
 // magnitude up to twelve terms of up to 4x the input, hence their budgets.
-NSPERF_REGISTER_KERNEL(Gaussian5x5, "gaussian5x5", 1, "Gaussian blur 5x5, sigma 1 (separable), border reflect-101",
-                       2, CheckKind::tolerance, 1e-5, &gaussian_case)
-NSPERF_REGISTER_KERNEL(Sobel, "sobel_magnitude", 2, "Sobel 3x3 gradient magnitude sqrt(gx^2+gy^2), border reflect-101",
-                       1, CheckKind::tolerance, 5e-5, &sobel_case)
-NSPERF_REGISTER_KERNEL(Maximum, "maximum", 3, "largest magnitude of the tile (for the global histogram range)",
-                       0, CheckKind::exact, 0.0, &maximum_case)
-NSPERF_REGISTER_KERNEL(Histogram, "histogram", 4, "256-bin histogram of the magnitudes over [0, global max]",
-                       0, CheckKind::exact, 0.0, &histogram_case)
-NSPERF_REGISTER_KERNEL(Mask, "background_mask", 5, "background = magnitude bin <= global Otsu threshold",
-                       0, CheckKind::exact, 0.0, &mask_case)
-NSPERF_REGISTER_KERNEL(Erode, "erode3x3", 6, "binary erosion 3x3 (first half of the opening), border reflect-101",
-                       1, CheckKind::exact, 0.0, &erode_case)
-NSPERF_REGISTER_KERNEL(Dilate, "dilate3x3", 7, "binary dilation 3x3 (second half of the opening), border reflect-101",
-                       1, CheckKind::exact, 0.0, &dilate_case)
-NSPERF_REGISTER_KERNEL(Count, "count_nonzero", 8, "background pixels of the opened mask (negative-space fraction)",
-                       0, CheckKind::exact, 0.0, &count_case)
+NSPERF_REGISTER_KERNEL(Gaussian5x5, "gaussian5x5", 1,
+                       "Gaussian blur 5x5, sigma 1 (separable), border reflect-101", 2,
+                       CheckKind::tolerance, 1e-5, &gaussian_case)
+NSPERF_REGISTER_KERNEL(Sobel, "sobel_magnitude", 2,
+                       "Sobel 3x3 gradient magnitude sqrt(gx^2+gy^2), border reflect-101", 1,
+                       CheckKind::tolerance, 5e-5, &sobel_case)
+NSPERF_REGISTER_KERNEL(Maximum, "maximum", 3,
+                       "largest magnitude of the tile (for the global histogram range)", 0,
+                       CheckKind::exact, 0.0, &maximum_case)
+NSPERF_REGISTER_KERNEL(Histogram, "histogram", 4,
+                       "256-bin histogram of the magnitudes over [0, global max]", 0,
+                       CheckKind::exact, 0.0, &histogram_case)
+NSPERF_REGISTER_KERNEL(Mask, "background_mask", 5,
+                       "background = magnitude bin <= global Otsu threshold", 0, CheckKind::exact,
+                       0.0, &mask_case)
+NSPERF_REGISTER_KERNEL(Erode, "erode3x3", 6,
+                       "binary erosion 3x3 (first half of the opening), border reflect-101", 1,
+                       CheckKind::exact, 0.0, &erode_case)
+NSPERF_REGISTER_KERNEL(Dilate, "dilate3x3", 7,
+                       "binary dilation 3x3 (second half of the opening), border reflect-101", 1,
+                       CheckKind::exact, 0.0, &dilate_case)
+NSPERF_REGISTER_KERNEL(Count, "count_nonzero", 8,
+                       "background pixels of the opened mask (negative-space fraction)", 0,
+                       CheckKind::exact, 0.0, &count_case)
 
 }  // namespace nsperf::kernels

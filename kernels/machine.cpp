@@ -113,7 +113,8 @@ Bandwidth measure_triad_bandwidth(int threads, double array_mib, int repetitions
   Triad triad(threads, array_mib);
   std::vector<double> rates;
   for (int r = 0; r < repetitions; ++r) rates.push_back(triad.run_gbyte_per_s());
-  return {*std::max_element(rates.begin(), rates.end()), core::median(rates), triad.threads(), array_mib};
+  return {*std::max_element(rates.begin(), rates.end()), core::median(rates), triad.threads(),
+          array_mib};
 }
 
 }  // namespace nsperf::kernels

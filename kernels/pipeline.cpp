@@ -39,7 +39,8 @@ int otsu_threshold(const Histogram& histogram) noexcept {
   if (total == 0) return 0;
   const double scale = 1.0 / total;
   double mu = 0;
-  for (int i = 0; i < kHistogramBins; ++i) mu += i * static_cast<double>(histogram[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < kHistogramBins; ++i)
+    mu += i * static_cast<double>(histogram[static_cast<std::size_t>(i)]);
   mu *= scale;
   double mu1 = 0;
   double q1 = 0;
@@ -88,11 +89,15 @@ void reflect_outside(core::View<T> window, const core::Rect& area, core::Extent 
 
 template void reflect_outside<float>(core::View<float>, const core::Rect&, core::Extent) noexcept;
 template void reflect_outside<double>(core::View<double>, const core::Rect&, core::Extent) noexcept;
-template void reflect_outside<std::uint8_t>(core::View<std::uint8_t>, const core::Rect&, core::Extent) noexcept;
+template void reflect_outside<std::uint8_t>(core::View<std::uint8_t>, const core::Rect&,
+                                            core::Extent) noexcept;
 
 template <class T>
 TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)
-    : rect(r), image(img), input(core::to_plane<T>(padded)), magnitude(extent_of(window(2))),
+    : rect(r),
+      image(img),
+      input(core::to_plane<T>(padded)),
+      magnitude(extent_of(window(2))),
       opened(extent_of(r)) {
   if (padded.extent() != extent_of(window(kPipelineHalo))) {
     throw KernelError("tile " + std::to_string(r.width) + "x" + std::to_string(r.height) +
@@ -208,7 +213,8 @@ struct ReferenceStages {
 
 }  // namespace
 
-PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce) {
+PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles,
+                            Reduce& reduce) {
   StrategyStages stages{strategy};
   return drive(tiles, reduce, stages);
 }

@@ -25,7 +25,8 @@ class PlainCpu : public CpuStrategy {
     // Textbook separable: a horizontal pass over the input rows a band needs into a whole
     // intermediate plane, then the vertical pass.
     float w[5];
-    for (int k = 0; k < 5; ++k) w[k] = static_cast<float>(gaussian5_weights()[static_cast<std::size_t>(k)]);
+    for (int k = 0; k < 5; ++k)
+      w[k] = static_cast<float>(gaussian5_weights()[static_cast<std::size_t>(k)]);
     detail::for_bands(threads_, out.height, [&](std::int64_t y0, std::int64_t y1, int) {
       std::vector<float> tmp(static_cast<std::size_t>((y1 - y0 + 4) * out.width));
       for (std::int64_t y = y0; y < y1 + 4; ++y) {
@@ -41,7 +42,8 @@ class PlainCpu : public CpuStrategy {
         float* dst = out.row(y);
         for (std::int64_t x = 0; x < out.width; ++x) {
           float sum = 0;
-          for (int k = 0; k < 5; ++k) sum += w[k] * tmp[static_cast<std::size_t>((y - y0 + k) * out.width + x)];
+          for (int k = 0; k < 5; ++k)
+            sum += w[k] * tmp[static_cast<std::size_t>((y - y0 + k) * out.width + x)];
           dst[x] = sum;
         }
       }
@@ -80,13 +82,15 @@ class PlainCpu : public CpuStrategy {
       auto& h = part[static_cast<std::size_t>(t)];
       for (std::int64_t y = y0; y < y1; ++y)
         for (std::int64_t x = 0; x < magnitude.width; ++x)
-          if (const int b = histogram_bin(magnitude(x, y), scale); b >= 0) ++h[static_cast<std::size_t>(b)];
+          if (const int b = histogram_bin(magnitude(x, y), scale); b >= 0)
+            ++h[static_cast<std::size_t>(b)];
     });
     for (const auto& h : part)
       for (std::size_t b = 0; b < h.size(); ++b) histogram[b] += h[b];
   }
 
-  void background_mask(View<const float> magnitude, float scale, int threshold, View<std::uint8_t> mask) override {
+  void background_mask(View<const float> magnitude, float scale, int threshold,
+                       View<std::uint8_t> mask) override {
     detail::for_bands(threads_, mask.height, [&](std::int64_t y0, std::int64_t y1, int) {
       for (std::int64_t y = y0; y < y1; ++y)
         for (std::int64_t x = 0; x < mask.width; ++x) {

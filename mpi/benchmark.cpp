@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/memory.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/kernels/machine.hpp"
-#include "nsperf/core/memory.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "serialization.hpp"
@@ -145,12 +145,14 @@ void check_memory(const bmpi::communicator& comm, const core::Config& cfg, const
   const double pixels = static_cast<double>(spec.extent.pixels());
   const double per_rank = pixels / comm.size() * bytes_per_pixel;
   // Rank 0 also holds the whole image while it sends the tiles out.
-  const double node = per_rank * layout.node_ranks + pixels * static_cast<double>(core::dtype_size(spec.dtype));
+  const double node =
+      per_rank * layout.node_ranks + pixels * static_cast<double>(core::dtype_size(spec.dtype));
   const auto memory = static_cast<double>(core::physical_memory_bytes());
   if (comm.rank() == 0 && memory > 0 && node > 0.9 * memory) {
     throw InputError("'benchmark.synthetic' " + core::to_string(spec) + " needs about " +
-                     std::to_string(static_cast<long long>(node / (1 << 30))) + " GiB on rank 0's node with " +
-                     std::to_string(comm.size()) + " ranks, more than its " +
+                     std::to_string(static_cast<long long>(node / (1 << 30))) +
+                     " GiB on rank 0's node with " + std::to_string(comm.size()) +
+                     " ranks, more than its " +
                      std::to_string(static_cast<long long>(memory / (1 << 30))) +
                      " GiB: use more ranks (or nodes) or a smaller image");
   }
@@ -211,7 +213,8 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     for (auto& part : all) flat.insert(flat.end(), part.begin(), part.end());
     std::vector<std::pair<std::string, std::string>> baselines;
     for (const auto& name : request.optimizers) {
-      if (const auto* b = core::strategy_catalog().baseline(name)) baselines.emplace_back(name, b->name);
+      if (const auto* b = core::strategy_catalog().baseline(name))
+        baselines.emplace_back(name, b->name);
     }
     // Strategies in the config's order (baseline first), kernels in the order they ran.
     auto order_of = [&](const core::Sample& s) {
@@ -220,8 +223,9 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
       return std::pair(std::find(names.begin(), names.end(), s.optimizer) - names.begin(),
                        std::find(list.begin(), list.end(), s.strategy) - list.begin());
     };
-    std::stable_sort(flat.begin(), flat.end(),
-                     [&](const core::Sample& a, const core::Sample& b) { return order_of(a) < order_of(b); });
+    std::stable_sort(flat.begin(), flat.end(), [&](const core::Sample& a, const core::Sample& b) {
+      return order_of(a) < order_of(b);
+    });
     auto summaries = core::summarize_samples(flat, baselines, bandwidth);
     result.summary = std::move(summaries.rows);
     result.repetitions = std::move(summaries.repetitions);

@@ -32,8 +32,8 @@ double MpiReduce::max(double local) {
 void MpiReduce::sum(kernels::Histogram& local) {
   kernels::Histogram total{};
   static_assert(sizeof(unsigned long long) == sizeof(std::uint64_t));
-  MPI_Allreduce(local.data(), total.data(), static_cast<int>(local.size()), MPI_UNSIGNED_LONG_LONG, MPI_SUM,
-                comm_);
+  MPI_Allreduce(local.data(), total.data(), static_cast<int>(local.size()), MPI_UNSIGNED_LONG_LONG,
+                MPI_SUM, comm_);
   local = total;
 }
 
@@ -72,7 +72,8 @@ RunClock::RunClock(const bmpi::communicator& comm) {
 
 double RunClock::now() const noexcept { return steady_s() + offset_s_ - start_s_; }
 
-double job_bandwidth_gbyte_per_s(const bmpi::communicator& comm, int threads, double array_mib, int repetitions) {
+double job_bandwidth_gbyte_per_s(const bmpi::communicator& comm, int threads, double array_mib,
+                                 int repetitions) {
   kernels::Triad triad(threads, array_mib);
   double best = 0;
   for (int r = 0; r < repetitions; ++r) {

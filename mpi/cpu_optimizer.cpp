@@ -4,7 +4,8 @@
 // How a measurement is made (the template for every optimizer):
 //  - the reference runs once, and each kernel's inputs are prepared from it, outside every
 //    timing; buffers are allocated in warm-up runs, so no first touch is timed;
-//  - warm-up rounds, then measured rounds, strategies shuffled in each (core::measurement_schedule);
+//  - warm-up rounds, then measured rounds, strategies shuffled in each
+//  (core::measurement_schedule);
 //  - each round is a phase: the ranks compute at once (sharing memory bandwidth as in a real
 //    run), then agree, which also lines them up for the next round;
 //  - a sample records this rank's time in the measured region and when it began and ended on
@@ -33,10 +34,12 @@ using kernels::TileWork;
 // the Gaussian's and the Sobel's float32 budgets together.
 constexpr double kPipelineRelativeTolerance = 1e-4;
 
-std::string step_label(const std::string& what, const std::string& strategy, const core::Step& step, int repetitions) {
+std::string step_label(const std::string& what, const std::string& strategy, const core::Step& step,
+                       int repetitions) {
   return "cpu " + what + " " + strategy +
-         (step.measured() ? " rep " + std::to_string(step.repetition + 1) + "/" + std::to_string(repetitions)
-                          : " warm-up");
+         (step.measured()
+              ? " rep " + std::to_string(step.repetition + 1) + "/" + std::to_string(repetitions)
+              : " warm-up");
 }
 
 // What one strategy did on one tile over the measured repetitions.
@@ -59,8 +62,10 @@ void merge(kernels::KernelCheck& worst, const kernels::KernelCheck& c) {
 // Compares a strategy's pipeline output on one tile with the reference's. Masks may differ only
 // where the reference magnitude is within the tolerance of the threshold's boundary, and the
 // opened masks only within 2 pixels of such a difference (the reach of the opening).
-kernels::KernelCheck check_pipeline_tile(const TileWork<float>& got, const kernels::PipelineResult& got_global,
-                                         const TileWork<double>& ref, const kernels::PipelineResult& ref_global,
+kernels::KernelCheck check_pipeline_tile(const TileWork<float>& got,
+                                         const kernels::PipelineResult& got_global,
+                                         const TileWork<double>& ref,
+                                         const kernels::PipelineResult& ref_global,
                                          double tolerance) {
   kernels::KernelCheck c{core::CheckStatus::passed, 0.0, 0, tolerance};
   const auto gm = got.magnitude.view();
@@ -74,7 +79,8 @@ kernels::KernelCheck check_pipeline_tile(const TileWork<float>& got, const kerne
   }
   const bool same_threshold = got_global.threshold == ref_global.threshold;
   // Where background turns into edge: magnitudes at or above this are not background.
-  const double boundary = ref_global.scale > 0 ? (ref_global.threshold + 1) / ref_global.scale : 0.0;
+  const double boundary =
+      ref_global.scale > 0 ? (ref_global.threshold + 1) / ref_global.scale : 0.0;
   const double fuzz = tolerance + boundary * 1e-6;  // float32 rounding of the scale itself
   core::Plane<std::uint8_t> explained(gm.extent());
   bool unexplained = false;
@@ -83,8 +89,10 @@ kernels::KernelCheck check_pipeline_tile(const TileWork<float>& got, const kerne
       const int b = kernels::histogram_bin(gm(x, y), static_cast<float>(got_global.scale));
       const bool got_background = b >= 0 && b <= got_global.threshold;
       if (got_background == (ref.mask.view()(x, y) != 0)) continue;
-      if (std::abs(rm(x, y) - boundary) <= fuzz) explained.view()(x, y) = 1;
-      else unexplained = true;
+      if (std::abs(rm(x, y) - boundary) <= fuzz)
+        explained.view()(x, y) = 1;
+      else
+        unexplained = true;
     }
   }
   const auto go = got.opened.view();
@@ -100,7 +108,8 @@ kernels::KernelCheck check_pipeline_tile(const TileWork<float>& got, const kerne
       unexplained = unexplained || !near;
     }
   }
-  if (!same_threshold || unexplained || !(c.max_abs_error <= tolerance)) c.status = core::CheckStatus::failed;
+  if (!same_threshold || unexplained || !(c.max_abs_error <= tolerance))
+    c.status = core::CheckStatus::failed;
   return c;
 }
 
@@ -108,9 +117,11 @@ class CpuOptimizer final : public Optimizer {
  public:
   [[nodiscard]] std::int64_t halo() const override { return kernels::kPipelineHalo; }
 
-  [[nodiscard]] std::int64_t work_units(const core::Config& config, std::int64_t tiles) const override {
+  [[nodiscard]] std::int64_t work_units(const core::Config& config,
+                                        std::int64_t tiles) const override {
     const auto& b = config.benchmark;
-    const auto strategies = static_cast<std::int64_t>(config.optimizers.at("cpu").strategies.size());
+    const auto strategies =
+        static_cast<std::int64_t>(config.optimizers.at("cpu").strategies.size());
     const auto kernels = static_cast<std::int64_t>(kernels::kernel_registry().entries().size()) + 1;
     return kernels * strategies * (b.warmup + b.repetitions) * tiles;
   }
@@ -126,13 +137,16 @@ class CpuOptimizer final : public Optimizer {
     std::vector<TileWork<double>> reference;
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& name : names) {
-        strategies.push_back(kernels::cpu_strategies().at(name, "cpu strategy").make({ctx.threads}));
+        strategies.push_back(
+            kernels::cpu_strategies().at(name, "cpu strategy").make({ctx.threads}));
       }
-      for (const auto& tile : ctx.workload.tiles) reference.emplace_back(tile.padded, tile.rect, ctx.workload.image.extent);
+      for (const auto& tile : ctx.workload.tiles)
+        reference.emplace_back(tile.padded, tile.rect, ctx.workload.image.extent);
     });
     MpiReduce reduce(ctx.comm);
     kernels::PipelineResult global;
-    run_collective(ctx.comm, "reference", [&] { global = kernels::run_reference_pipeline(reference, reduce); });
+    run_collective(ctx.comm, "reference",
+                   [&] { global = kernels::run_reference_pipeline(reference, reduce); });
 
     std::int64_t units = ctx.units_before;
     for (const auto* kernel : kernels::kernels_in_pipeline_order()) {
@@ -148,8 +162,8 @@ class CpuOptimizer final : public Optimizer {
   }
 
  private:
-  static core::Sample sample_for(const OptimizerContext& ctx, const std::string& strategy, const std::string& kernel,
-                                 const core::Step& step) {
+  static core::Sample sample_for(const OptimizerContext& ctx, const std::string& strategy,
+                                 const std::string& kernel, const core::Step& step) {
     core::Sample s;
     s.optimizer = "cpu";
     s.strategy = strategy;
@@ -163,9 +177,10 @@ class CpuOptimizer final : public Optimizer {
   }
 
   static void measure_kernel(const OptimizerContext& ctx, const kernels::KernelInfo& kernel,
-                             const std::vector<TileWork<double>>& reference, const kernels::PipelineResult& global,
-                             std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies, std::int64_t& units,
-                             OptimizerOutput& out) {
+                             const std::vector<TileWork<double>>& reference,
+                             const kernels::PipelineResult& global,
+                             std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies,
+                             std::int64_t& units, OptimizerOutput& out) {
     const auto& names = ctx.config.optimizers.at("cpu").strategies;
     const auto& b = ctx.config.benchmark;
     const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
@@ -176,7 +191,8 @@ class CpuOptimizer final : public Optimizer {
     });
     std::vector<std::vector<TileRecord>> records(names.size(), std::vector<TileRecord>(tiles));
     std::vector<double> seconds(tiles);
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup, b.repetitions, b.seed)) {
+    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
+                                                       b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
       const std::string label = step_label(kernel.name, names[si], step, b.repetitions);
       run_phase(ctx.comm, "compute", [&] {
@@ -186,7 +202,9 @@ class CpuOptimizer final : public Optimizer {
           cases[t]->run(*strategies[si]);
           seconds[t] = clock.elapsed_s();
           // Rank 0 sees only its own tiles between rounds; the others run at the same pace.
-          ctx.progress.set(units + static_cast<std::int64_t>(t + 1) * total_tiles / static_cast<std::int64_t>(tiles), label);
+          ctx.progress.set(units + static_cast<std::int64_t>(t + 1) * total_tiles /
+                                       static_cast<std::int64_t>(tiles),
+                           label);
         }
         const double end = ctx.clock.now();
         if (!step.measured() || tiles == 0) return;
@@ -225,10 +243,11 @@ class CpuOptimizer final : public Optimizer {
     }
   }
 
-  static void measure_pipeline(const OptimizerContext& ctx, const std::vector<TileWork<double>>& reference,
+  static void measure_pipeline(const OptimizerContext& ctx,
+                               const std::vector<TileWork<double>>& reference,
                                const kernels::PipelineResult& ref_global,
-                               std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies, std::int64_t& units,
-                               OptimizerOutput& out) {
+                               std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies,
+                               std::int64_t& units, OptimizerOutput& out) {
     const auto& names = ctx.config.optimizers.at("cpu").strategies;
     const auto& b = ctx.config.benchmark;
     const auto& local = ctx.workload.tiles;
@@ -239,13 +258,16 @@ class CpuOptimizer final : public Optimizer {
       for (const auto& tile : local) {
         work.emplace_back(tile.padded, tile.rect, ctx.workload.image.extent);
         double largest = 1;
-        for (float v : work.back().input.values()) largest = std::max(largest, std::abs(static_cast<double>(v)));
+        for (float v : work.back().input.values())
+          largest = std::max(largest, std::abs(static_cast<double>(v)));
         tolerance = std::max(tolerance, kPipelineRelativeTolerance * largest);
       }
     });
     MpiReduce reduce(ctx.comm);
-    std::vector<std::vector<TileRecord>> records(names.size(), std::vector<TileRecord>(local.size()));
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup, b.repetitions, b.seed)) {
+    std::vector<std::vector<TileRecord>> records(names.size(),
+                                                 std::vector<TileRecord>(local.size()));
+    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
+                                                       b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
       const std::string label = step_label("pipeline", names[si], step, b.repetitions);
       kernels::PipelineResult global;
@@ -267,7 +289,8 @@ class CpuOptimizer final : public Optimizer {
           auto& r = records[si][t];
           const std::uint64_t sum = core::checksum_of(work[t].opened.values());
           kernels::KernelCheck c = r.check;
-          if (!r.checked || sum != r.checksum) c = check_pipeline_tile(work[t], global, reference[t], ref_global, tolerance);
+          if (!r.checked || sum != r.checksum)
+            c = check_pipeline_tile(work[t], global, reference[t], ref_global, tolerance);
           if (!r.checked) {
             r.checksum = sum;
             r.background = work[t].background;
@@ -279,9 +302,10 @@ class CpuOptimizer final : public Optimizer {
           s.seconds += work[t].compute_s;
           s.pixels += work[t].rect.pixels();
           // Input in, magnitude out and back, opened mask out: what the stages must move at least.
-          s.bytes += static_cast<std::int64_t>(work[t].input.values().size() * sizeof(float) +
-                                               2 * work[t].magnitude.values().size() * sizeof(float) +
-                                               work[t].opened.values().size());
+          s.bytes +=
+              static_cast<std::int64_t>(work[t].input.values().size() * sizeof(float) +
+                                        2 * work[t].magnitude.values().size() * sizeof(float) +
+                                        work[t].opened.values().size());
           sums.push_back(sum);
         }
         s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
@@ -316,7 +340,8 @@ class CpuOptimizer final : public Optimizer {
         row.max_abs_error = r.check.max_abs_error;
         row.tolerance = r.check.tolerance;
         row.differing = r.check.differing;
-        row.negative_space = static_cast<double>(r.background) / static_cast<double>(local[t].rect.pixels());
+        row.negative_space =
+            static_cast<double>(r.background) / static_cast<double>(local[t].rect.pixels());
         out.tiles.push_back(row);
       }
     }
@@ -325,8 +350,9 @@ class CpuOptimizer final : public Optimizer {
 
 }  // namespace
 
-NSPERF_REGISTER_OPTIMIZER(CpuOptimizer, "cpu",
-                          "CPU strategies (threads, vectorization, blocking, fusion) for every kernel and "
-                          "the whole pipeline, against a one-thread scalar baseline")
+NSPERF_REGISTER_OPTIMIZER(
+    CpuOptimizer, "cpu",
+    "CPU strategies (threads, vectorization, blocking, fusion) for every kernel and "
+    "the whole pipeline, against a one-thread scalar baseline")
 
 }  // namespace nsperf::mpi

@@ -14,7 +14,7 @@ namespace boost::serialization {
 template <class Archive, class Enum>
 void serialize_enum(Archive& ar, Enum& e) {
   auto v = static_cast<int>(e);
-  ar & v;
+  ar& v;
   e = static_cast<Enum>(v);
 }
 

@@ -23,13 +23,15 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
   const auto plan = core::make_tile_plan({96, 64}, 16, 2, world.size());
   const auto mine = plan.tiles_of(world.rank());
   const std::size_t strategies = cfg.optimizers.at("cpu").strategies.size();
-  const std::size_t kernels = nsperf::kernels::kernel_registry().entries().size() + 1;  // + pipeline
+  const std::size_t kernels =
+      nsperf::kernels::kernel_registry().entries().size() + 1;  // + pipeline
   EXPECT_EQ(result.samples.size(), mine.empty() ? 0u : kernels * strategies * 3u);
   EXPECT_EQ(result.tiles.size(), mine.size() * strategies);
   for (const auto& s : result.samples) {
     EXPECT_EQ(s.rank, world.rank());
     EXPECT_EQ(s.check, core::CheckStatus::passed)
-        << s.strategy << "/" << s.kernel << " error " << s.max_abs_error << ", " << s.differing << " differ";
+        << s.strategy << "/" << s.kernel << " error " << s.max_abs_error << ", " << s.differing
+        << " differ";
     EXPECT_EQ(s.tiles, static_cast<std::int64_t>(mine.size()));
     EXPECT_GT(s.seconds, 0.0);
     EXPECT_GE(s.end_s, s.start_s);

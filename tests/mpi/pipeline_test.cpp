@@ -29,7 +29,8 @@ TEST_F(Pipeline, OtsuAcrossRanksEqualsOtsuOnTheWholeImage) {
     const auto distributed = kernels::run_pipeline(*strategy, mine, reduce);
 
     std::vector<kernels::TileWork<float>> whole;
-    whole.emplace_back(core::extract_padded(image, 0, 0, spec.extent.width, spec.extent.height, kernels::kPipelineHalo),
+    whole.emplace_back(core::extract_padded(image, 0, 0, spec.extent.width, spec.extent.height,
+                                            kernels::kPipelineHalo),
                        core::Rect{0, 0, spec.extent.width, spec.extent.height}, spec.extent);
     kernels::LocalReduce local;
     const auto single = kernels::run_pipeline(*strategy, whole, local);
@@ -39,8 +40,10 @@ TEST_F(Pipeline, OtsuAcrossRanksEqualsOtsuOnTheWholeImage) {
     EXPECT_EQ(distributed.histogram, single.histogram) << name;
     for (const auto& t : mine) {
       for (std::int64_t y = 0; y < t.rect.height; ++y) {
-        ASSERT_EQ(std::memcmp(t.opened.view().row(y), whole[0].opened.view().row(t.rect.y + y) + t.rect.x,
-                              static_cast<std::size_t>(t.rect.width)), 0)
+        ASSERT_EQ(
+            std::memcmp(t.opened.view().row(y), whole[0].opened.view().row(t.rect.y + y) + t.rect.x,
+                        static_cast<std::size_t>(t.rect.width)),
+            0)
             << name << " tile at " << t.rect.x << "," << t.rect.y;
       }
     }
@@ -52,17 +55,31 @@ namespace {
 // A registered strategy whose stage A throws when told to.
 class Throwing final : public kernels::CpuStrategy {
  public:
-  Throwing(std::unique_ptr<kernels::CpuStrategy> inner, bool fail) : inner_(std::move(inner)), fail_(fail) {}
-  void gaussian5x5(kernels::View<const float> in, kernels::View<float> out) override { inner_->gaussian5x5(in, out); }
-  void sobel_magnitude(kernels::View<const float> in, kernels::View<float> out) override { inner_->sobel_magnitude(in, out); }
+  Throwing(std::unique_ptr<kernels::CpuStrategy> inner, bool fail)
+      : inner_(std::move(inner)), fail_(fail) {}
+  void gaussian5x5(kernels::View<const float> in, kernels::View<float> out) override {
+    inner_->gaussian5x5(in, out);
+  }
+  void sobel_magnitude(kernels::View<const float> in, kernels::View<float> out) override {
+    inner_->sobel_magnitude(in, out);
+  }
   float maximum(kernels::View<const float> in) override { return inner_->maximum(in); }
-  void histogram(kernels::View<const float> m, float s, kernels::Histogram& h) override { inner_->histogram(m, s, h); }
-  void background_mask(kernels::View<const float> m, float s, int t, kernels::View<std::uint8_t> out) override {
+  void histogram(kernels::View<const float> m, float s, kernels::Histogram& h) override {
+    inner_->histogram(m, s, h);
+  }
+  void background_mask(kernels::View<const float> m, float s, int t,
+                       kernels::View<std::uint8_t> out) override {
     inner_->background_mask(m, s, t, out);
   }
-  void erode3x3(kernels::View<const std::uint8_t> in, kernels::View<std::uint8_t> out) override { inner_->erode3x3(in, out); }
-  void dilate3x3(kernels::View<const std::uint8_t> in, kernels::View<std::uint8_t> out) override { inner_->dilate3x3(in, out); }
-  std::int64_t count_nonzero(kernels::View<const std::uint8_t> in) override { return inner_->count_nonzero(in); }
+  void erode3x3(kernels::View<const std::uint8_t> in, kernels::View<std::uint8_t> out) override {
+    inner_->erode3x3(in, out);
+  }
+  void dilate3x3(kernels::View<const std::uint8_t> in, kernels::View<std::uint8_t> out) override {
+    inner_->dilate3x3(in, out);
+  }
+  std::int64_t count_nonzero(kernels::View<const std::uint8_t> in) override {
+    return inner_->count_nonzero(in);
+  }
   void stage_a(kernels::TileWork<float>& t) override {
     if (fail_) throw nsperf::KernelError("stage A failed here");
     CpuStrategy::stage_a(t);
@@ -77,9 +94,11 @@ class Throwing final : public kernels::CpuStrategy {
 
 TEST_F(Pipeline, AStageFailingOnOneRankStopsEveryRankAtTheNextReduction) {
   const int bad = world.size() - 1;
-  Throwing strategy(kernels::cpu_strategies().at("scalar", "strategy").make({1}), world.rank() == bad);
+  Throwing strategy(kernels::cpu_strategies().at("scalar", "strategy").make({1}),
+                    world.rank() == bad);
   std::vector<kernels::TileWork<float>> tiles;
-  tiles.emplace_back(core::Image({14, 14}, core::DType::u8), core::Rect{0, 0, 4, 4}, core::Extent{4, 4});
+  tiles.emplace_back(core::Image({14, 14}, core::DType::u8), core::Rect{0, 0, 4, 4},
+                     core::Extent{4, 4});
   mpi::MpiReduce reduce(world);
   std::string what;
   try {
@@ -87,7 +106,8 @@ TEST_F(Pipeline, AStageFailingOnOneRankStopsEveryRankAtTheNextReduction) {
   } catch (const nsperf::KernelError& e) {
     what = e.what();
   }
-  EXPECT_EQ(what, world.rank() == bad ? "stage A failed here" : "the pipeline failed on another rank");
+  EXPECT_EQ(what,
+            world.rank() == bad ? "stage A failed here" : "the pipeline failed on another rank");
 }
 
 TEST_F(Pipeline, RunClockIsSharedAndMonotonic) {

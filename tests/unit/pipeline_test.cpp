@@ -39,8 +39,9 @@ TEST(Pipeline, OtsuSeparatesTwoModesAndHandlesDegenerateHistograms) {
   // Two noisy modes: the threshold falls between them, nearer neither.
   kernels::Histogram g{};
   for (int i = 0; i < 256; ++i) {
-    g[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(1000 * std::exp(-0.5 * std::pow((i - 60) / 10.0, 2)) +
-                                                               500 * std::exp(-0.5 * std::pow((i - 180) / 15.0, 2)));
+    g[static_cast<std::size_t>(i)] =
+        static_cast<std::uint64_t>(1000 * std::exp(-0.5 * std::pow((i - 60) / 10.0, 2)) +
+                                   500 * std::exp(-0.5 * std::pow((i - 180) / 15.0, 2)));
   }
   const int u = kernels::otsu_threshold(g);
   EXPECT_GT(u, 90);
@@ -52,7 +53,10 @@ TEST(Pipeline, ReflectOutsideFillsOnlyPixelsOutsideTheImage) {
   const core::Rect area{-2, 1, 10, 6};  // two columns left and right, two rows below the image
   core::Plane<float> w({area.width, area.height});
   for (std::int64_t y = 0; y < area.height; ++y)
-    for (std::int64_t x = 0; x < area.width; ++x) w.view()(x, y) = area.y + y >= image.height || area.x + x < 0 || area.x + x >= image.width ? -1.0f : static_cast<float>(10 * (area.y + y) + area.x + x);
+    for (std::int64_t x = 0; x < area.width; ++x)
+      w.view()(x, y) = area.y + y >= image.height || area.x + x < 0 || area.x + x >= image.width
+                           ? -1.0f
+                           : static_cast<float>(10 * (area.y + y) + area.x + x);
   kernels::reflect_outside<float>(w.view(), area, image);
   for (std::int64_t y = 0; y < area.height; ++y)
     for (std::int64_t x = 0; x < area.width; ++x) {
@@ -90,7 +94,9 @@ Oracle oracle(const core::Image& img) {
   const auto blurred = stage<double>(e, [&](std::int64_t x, std::int64_t y) {
     double s = 0;
     for (int j = -2; j <= 2; ++j)
-      for (int i = -2; i <= 2; ++i) s += w[static_cast<std::size_t>(j + 2)] * w[static_cast<std::size_t>(i + 2)] * at(in, x + i, y + j);
+      for (int i = -2; i <= 2; ++i)
+        s += w[static_cast<std::size_t>(j + 2)] * w[static_cast<std::size_t>(i + 2)] *
+             at(in, x + i, y + j);
     return s;
   });
   Oracle o;
@@ -111,16 +117,19 @@ Oracle oracle(const core::Image& img) {
   for (double v : o.magnitude.values()) max = std::max(max, v);
   const double scale = kernels::histogram_scale(max);
   kernels::Histogram h{};
-  for (double v : o.magnitude.values()) ++h[static_cast<std::size_t>(kernels::histogram_bin(v, scale))];
+  for (double v : o.magnitude.values())
+    ++h[static_cast<std::size_t>(kernels::histogram_bin(v, scale))];
   o.threshold = kernels::otsu_threshold(h);
   const auto mask = stage<std::uint8_t>(e, [&](std::int64_t x, std::int64_t y) {
-    return static_cast<std::uint8_t>(kernels::histogram_bin(o.magnitude.view()(x, y), scale) <= o.threshold);
+    return static_cast<std::uint8_t>(kernels::histogram_bin(o.magnitude.view()(x, y), scale) <=
+                                     o.threshold);
   });
   auto morph = [&](const core::Plane<std::uint8_t>& p, bool erode) {
     return stage<std::uint8_t>(e, [&](std::int64_t x, std::int64_t y) {
       std::uint8_t v = p.view()(x, y);
       for (int j = -1; j <= 1; ++j)
-        for (int i = -1; i <= 1; ++i) v = erode ? std::min(v, at(p, x + i, y + j)) : std::max(v, at(p, x + i, y + j));
+        for (int i = -1; i <= 1; ++i)
+          v = erode ? std::min(v, at(p, x + i, y + j)) : std::max(v, at(p, x + i, y + j));
       return v;
     });
   };
@@ -138,7 +147,8 @@ TEST(Pipeline, TiledReferenceEqualsTheWholeImageOracle) {
       if (tile > std::min(e.width, e.height)) continue;
       std::vector<kernels::TileWork<double>> tiles;
       for (const auto& r : core::make_tile_plan(e, tile, kernels::kPipelineHalo, 1).tiles) {
-        tiles.emplace_back(core::extract_padded(img, r.x, r.y, r.width, r.height, kernels::kPipelineHalo), r, e);
+        tiles.emplace_back(
+            core::extract_padded(img, r.x, r.y, r.width, r.height, kernels::kPipelineHalo), r, e);
       }
       kernels::LocalReduce reduce;
       const auto global = kernels::run_reference_pipeline(tiles, reduce);
@@ -146,8 +156,10 @@ TEST(Pipeline, TiledReferenceEqualsTheWholeImageOracle) {
       for (const auto& t : tiles) {
         for (std::int64_t y = 0; y < t.rect.height; ++y)
           for (std::int64_t x = 0; x < t.rect.width; ++x) {
-            ASSERT_EQ(t.magnitude.view()(x + 2, y + 2), o.magnitude.view()(t.rect.x + x, t.rect.y + y))
-                << e.width << "x" << e.height << " tile " << tile << " at " << t.rect.x + x << "," << t.rect.y + y;
+            ASSERT_EQ(t.magnitude.view()(x + 2, y + 2),
+                      o.magnitude.view()(t.rect.x + x, t.rect.y + y))
+                << e.width << "x" << e.height << " tile " << tile << " at " << t.rect.x + x << ","
+                << t.rect.y + y;
             ASSERT_EQ(t.opened.view()(x, y), o.opened.view()(t.rect.x + x, t.rect.y + y));
           }
       }

@@ -75,15 +75,18 @@ TEST(Records, WithoutTimestampsTheSlowestRankCounts) {
 TEST(Records, OutliersAreFlaggedByMad) {
   std::vector<core::Sample> s;
   const double times[] = {1.0, 1.01, 0.99, 1.02, 0.98, 1.0, 5.0};
-  for (int rep = 0; rep < 7; ++rep) s.push_back(sample("base", 0, rep, 10.0 * rep, 10.0 * rep + times[rep]));
+  for (int rep = 0; rep < 7; ++rep)
+    s.push_back(sample("base", 0, rep, 10.0 * rep, 10.0 * rep + times[rep]));
   const auto out = core::summarize_samples(s, kBaselines);
   EXPECT_EQ(out.rows[0].outliers, 1);
   for (const auto& r : out.repetitions) EXPECT_EQ(r.outlier, r.repetition == 6) << r.repetition;
-  EXPECT_TRUE(core::mad_outliers(std::vector<double>{2, 2, 2, 2}).empty()) << "no spread, no outliers";
+  EXPECT_TRUE(core::mad_outliers(std::vector<double>{2, 2, 2, 2}).empty())
+      << "no spread, no outliers";
 }
 
 TEST(Records, OneFailedSampleFailsTheStrategyAndNoBaselineMeansNoSpeedup) {
-  std::vector<core::Sample> s{sample("a", 0, 0, 0, 1), sample("a", 1, 0, 0, 1, core::CheckStatus::failed),
+  std::vector<core::Sample> s{sample("a", 0, 0, 0, 1),
+                              sample("a", 1, 0, 0, 1, core::CheckStatus::failed),
                               sample("a", 0, 1, 2, 3, core::CheckStatus::not_checked)};
   const auto out = core::summarize_samples(s, {});
   ASSERT_EQ(out.rows.size(), 1u);

@@ -35,10 +35,10 @@ struct Sample {
   int rank = 0;
   int repetition = 0;
   std::int64_t tiles = 0;
-  double seconds = 0;  ///< this rank's time in the measured region (docs/results-schema.md)
-  double start_s = 0;  ///< when this rank began: seconds since the run began, on rank 0's clock
-  double end_s = 0;    ///< when it ended, same clock
-  std::int64_t bytes = 0;           ///< bytes the kernel read and wrote (working type)
+  double seconds = 0;      ///< this rank's time in the measured region (docs/results-schema.md)
+  double start_s = 0;      ///< when this rank began: seconds since the run began, on rank 0's clock
+  double end_s = 0;        ///< when it ended, same clock
+  std::int64_t bytes = 0;  ///< bytes the kernel read and wrote (working type)
   std::int64_t pixels = 0;          ///< output values computed
   std::int64_t peak_rss_bytes = 0;  ///< peak resident memory of the rank after this sample
   std::uint64_t checksum = 0;       ///< of the output, tiles in id order

@@ -59,7 +59,8 @@ class CpuStrategy {
   /// Pixels that are not 0.
   virtual std::int64_t count_nonzero(View<const std::uint8_t> in) = 0;
 
-  // ---- stages: the defaults chain the kernels; a strategy may fuse them --------------------------
+  // ---- stages: the defaults chain the kernels; a strategy may fuse them
+  // --------------------------
   /// input -> blurred -> magnitude over the tile's window (rect + 2), values outside the image
   /// reflected; sets t.max_magnitude (over the tile's own pixels).
   virtual void stage_a(TileWork<float>& t);
@@ -81,9 +82,9 @@ core::Registry<CpuStrategyEntry>& cpu_strategies();
 /// A strategy's output against the reference's.
 struct KernelCheck {
   core::CheckStatus status = core::CheckStatus::not_checked;
-  double max_abs_error = 0;     ///< largest |difference| (0 for exact kernels that match)
-  std::int64_t differing = 0;   ///< output values that differ at all
-  double tolerance = 0;         ///< largest error accepted (0 = exact)
+  double max_abs_error = 0;    ///< largest |difference| (0 for exact kernels that match)
+  std::int64_t differing = 0;  ///< output values that differ at all
+  double tolerance = 0;        ///< largest error accepted (0 = exact)
 };
 
 /// One tile's inputs for one kernel, the reference's output on the same inputs, and room for a
@@ -138,21 +139,21 @@ bool register_kernel(KernelInfo info);
 /// Registers `Class` (a CpuStrategy constructible from CpuOptions) as CPU strategy `name`.
 /// `level` is the lowest optimization_level whose preset runs it; `baseline` marks the one
 /// strategy every other is compared with.
-#define NSPERF_REGISTER_CPU_STRATEGY(Class, name, description, baseline, level)               \
-  namespace {                                                                                 \
-  [[maybe_unused]] const bool nsperf_registered_##Class =                                     \
-      ::nsperf::kernels::detail::register_cpu_strategy(                                       \
-          {name, "cpu", description, baseline, level},                                        \
-          {name,                                                                              \
-           [](const ::nsperf::kernels::CpuOptions& o)                                         \
-               -> std::unique_ptr<::nsperf::kernels::CpuStrategy> {                           \
-             return std::make_unique<Class>(o);                                               \
-           }});                                                                               \
+#define NSPERF_REGISTER_CPU_STRATEGY(Class, name, description, baseline, level) \
+  namespace {                                                                   \
+  [[maybe_unused]] const bool nsperf_registered_##Class =                       \
+      ::nsperf::kernels::detail::register_cpu_strategy(                         \
+          {name, "cpu", description, baseline, level},                          \
+          {name,                                                                \
+           [](const ::nsperf::kernels::CpuOptions& o)                           \
+               -> std::unique_ptr<::nsperf::kernels::CpuStrategy> {             \
+             return std::make_unique<Class>(o);                                 \
+           }});                                                                 \
   }
 
 /// Registers a kernel: its KernelInfo fields after the identifier.
-#define NSPERF_REGISTER_KERNEL(Id, ...)                                                       \
-  namespace {                                                                                 \
-  [[maybe_unused]] const bool nsperf_registered_kernel_##Id =                                 \
-      ::nsperf::kernels::detail::register_kernel({__VA_ARGS__});                              \
+#define NSPERF_REGISTER_KERNEL(Id, ...)                          \
+  namespace {                                                    \
+  [[maybe_unused]] const bool nsperf_registered_kernel_##Id =    \
+      ::nsperf::kernels::detail::register_kernel({__VA_ARGS__}); \
   }

@@ -43,7 +43,8 @@ inline int histogram_bin(T v, T scale) noexcept {
 /// The scale that spreads magnitudes [0, max] over the bins (0 when max is 0 or not finite).
 template <class T>
 inline T histogram_scale(T max_magnitude) noexcept {
-  return max_magnitude > T(0) && std::isfinite(max_magnitude) ? T(kHistogramBins) / max_magnitude : T(0);
+  return max_magnitude > T(0) && std::isfinite(max_magnitude) ? T(kHistogramBins) / max_magnitude
+                                                              : T(0);
 }
 
 /// Otsu's threshold of a histogram: the bin t that maximizes the between-class variance of
@@ -78,8 +79,8 @@ class LocalReduce final : public Reduce {
 /// for the reference). Windows are the tile grown by the context the next stages need.
 template <class T>
 struct TileWork {
-  core::Rect rect;      ///< the tile, image coordinates
-  core::Extent image;   ///< the whole image
+  core::Rect rect;                   ///< the tile, image coordinates
+  core::Extent image;                ///< the whole image
   core::Plane<T> input;              ///< rect grown by 5 (reflect-101 beyond the image)
   core::Plane<T> blurred;            ///< rect grown by 3
   core::Plane<T> magnitude;          ///< rect grown by 2
@@ -112,7 +113,8 @@ struct PipelineResult {
 /// maximum, every tile's histogram, their global sum, Otsu, stage B. Collective through `reduce`.
 /// If a stage throws on any rank, every rank throws (this rank's own error, or KernelError
 /// "failed on another rank") after the same sequence of reductions.
-PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce);
+PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles,
+                            Reduce& reduce);
 
 /// The same with the double-precision reference kernels: the oracle.
 PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce);

@@ -40,12 +40,14 @@ template <class T>
 void histogram_reference(View<const T> magnitude, T scale, Histogram& histogram) {
   for (std::int64_t y = 0; y < magnitude.height; ++y)
     for (std::int64_t x = 0; x < magnitude.width; ++x)
-      if (const int b = histogram_bin(magnitude(x, y), scale); b >= 0) ++histogram[static_cast<std::size_t>(b)];
+      if (const int b = histogram_bin(magnitude(x, y), scale); b >= 0)
+        ++histogram[static_cast<std::size_t>(b)];
 }
 
 /// 1 where the value's bin is at most `threshold` (background, no edge), else 0.
 template <class T>
-void background_mask_reference(View<const T> magnitude, T scale, int threshold, View<std::uint8_t> mask) {
+void background_mask_reference(View<const T> magnitude, T scale, int threshold,
+                               View<std::uint8_t> mask) {
   for (std::int64_t y = 0; y < mask.height; ++y)
     for (std::int64_t x = 0; x < mask.width; ++x) {
       const int b = histogram_bin(magnitude(x, y), scale);

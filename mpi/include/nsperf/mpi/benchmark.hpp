@@ -23,12 +23,12 @@ struct BenchmarkRequest {
 
 /// What a benchmark produced.
 struct BenchmarkResult {
-  core::Provenance provenance;            ///< identical on every rank
-  std::vector<core::Sample> samples;      ///< this rank's
-  std::vector<core::TileResult> tiles;    ///< this rank's
+  core::Provenance provenance;                ///< identical on every rank
+  std::vector<core::Sample> samples;          ///< this rank's
+  std::vector<core::TileResult> tiles;        ///< this rank's
   std::vector<core::Repetition> repetitions;  ///< rank 0: every repetition; other ranks: empty
-  std::vector<core::SummaryRow> summary;  ///< rank 0: every strategy; other ranks: empty
-  std::vector<std::string> notes;         ///< rank 0: what the user should know about the figures
+  std::vector<core::SummaryRow> summary;      ///< rank 0: every strategy; other ranks: empty
+  std::vector<std::string> notes;  ///< rank 0: what the user should know about the figures
 };
 
 /// Collective over `comm`: makes the workload, runs each optimizer, and summarizes on rank 0.
