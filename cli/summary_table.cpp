@@ -66,6 +66,27 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   }
 }
 
+std::string mib(std::int64_t bytes) {
+  return bytes < 0 ? "-" : fixed(static_cast<double>(bytes) / (1 << 20), 1);
+}
+
+// Memory columns, for optimizers that measure memory.
+void print_memory(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"strategy", "peak added MiB", "of baseline", "buffers held MiB", "queue MiB",
+                   "allocations"});
+  const auto base = static_cast<double>(rows.front()->rss_increase_bytes);
+  for (const auto* r : rows) {
+    const bool ratio = base > 0 && r->rss_increase_bytes >= 0;
+    table.push_back(
+        {r->strategy, mib(r->rss_increase_bytes),
+         ratio ? fixed(100.0 * static_cast<double>(r->rss_increase_bytes) / base, 0) + "%" : "-",
+         mib(r->held_bytes), mib(r->queue_bytes),
+         r->allocations < 0 ? "-" : std::to_string(r->allocations)});
+  }
+  print_table(out, table);
+}
+
 // Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
 void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
   std::vector<std::vector<std::string>> table;
@@ -139,6 +160,13 @@ void print_summary(std::ostream& out, const core::Provenance& p,
     out << (headline.front()->kernel == "pipeline" ? "whole pipeline" : headline.front()->kernel)
         << " (time = earliest rank's start to latest rank's end, per repetition):\n";
     print_detail(out, headline);
+    if (std::any_of(headline.begin(), headline.end(),
+                    [](const core::SummaryRow* r) { return r->held_bytes >= 0; })) {
+      out << "memory per repetition (peak added: resident memory a run added, worst rank; buffers "
+             "and queue:\n"
+             "the strategy's own count, summed over ranks):\n";
+      print_memory(out, headline);
+    }
     if (!kernels.empty()) {
       out << "speedup per kernel (median of rounds paired with the baseline):\n";
       std::vector<std::vector<std::string>> table;

@@ -40,6 +40,9 @@ struct Round {
   int slowest_rank = 0;
   std::int64_t pixels = 0;
   std::int64_t bytes = 0;
+  std::int64_t held = -1;
+  std::int64_t allocations = -1;
+  std::int64_t queue = -1;
   // Runs without timestamps (end not after start) fall back to the slowest rank's time.
   [[nodiscard]] double makespan() const { return end > start ? end - start : slowest_seconds; }
 };
@@ -78,6 +81,14 @@ std::vector<Group> group(std::span<const Sample> samples) {
     r.slowest_seconds = std::max(r.slowest_seconds, s.seconds);
     r.pixels += s.pixels;
     r.bytes += s.bytes;
+    // Measured counts add up over ranks; -1 (not measured) stays -1.
+    auto add = [](std::int64_t& sum, std::int64_t v) {
+      if (v >= 0) sum = (sum < 0 ? 0 : sum) + v;
+    };
+    add(r.held, s.held_bytes);
+    add(r.allocations, s.allocations);
+    add(r.queue, s.queue_bytes);
+    g.row.rss_increase_bytes = std::max(g.row.rss_increase_bytes, s.rss_increase_bytes);
     g.ranks.insert(s.rank);
     if (s.check != CheckStatus::passed) {
       g.row.check = g.row.check == CheckStatus::failed ? CheckStatus::failed : s.check;
@@ -102,6 +113,9 @@ Summaries summarize_samples(std::span<const Sample> samples,
       // Every repetition does the same work; the largest guards against a missing sample.
       g.row.pixels = std::max(g.row.pixels, r.pixels);
       g.row.bytes = std::max(g.row.bytes, r.bytes);
+      g.row.held_bytes = std::max(g.row.held_bytes, r.held);
+      g.row.allocations = std::max(g.row.allocations, r.allocations);
+      g.row.queue_bytes = std::max(g.row.queue_bytes, r.queue);
     }
     g.row.seconds = summarize(spans);
     g.row.ranks = static_cast<int>(g.ranks.size());

@@ -40,6 +40,10 @@ struct SampleRow {
   double max_abs_error;
   double tolerance;
   std::int64_t differing_pixels;
+  std::int64_t rss_increase_bytes;
+  std::int64_t held_bytes;
+  std::int64_t allocations;
+  std::int64_t queue_bytes;
 };
 
 struct TileRow {
@@ -113,6 +117,10 @@ struct SummaryRowStored {
   double max_abs_error;
   double tolerance;
   std::int64_t differing_pixels;
+  std::int64_t rss_increase_bytes;
+  std::int64_t held_bytes;
+  std::int64_t allocations;
+  std::int64_t queue_bytes;
 };
 
 template <std::size_t N>
@@ -143,6 +151,10 @@ SampleRow to_row(const core::Sample& s) {
   r.max_abs_error = s.max_abs_error;
   r.tolerance = s.tolerance;
   r.differing_pixels = s.differing;
+  r.rss_increase_bytes = s.rss_increase_bytes;
+  r.held_bytes = s.held_bytes;
+  r.allocations = s.allocations;
+  r.queue_bytes = s.queue_bytes;
   return r;
 }
 
@@ -222,6 +234,10 @@ SummaryRowStored to_row(const core::SummaryRow& s) {
   r.max_abs_error = s.max_abs_error;
   r.tolerance = s.tolerance;
   r.differing_pixels = s.differing;
+  r.rss_increase_bytes = s.rss_increase_bytes;
+  r.held_bytes = s.held_bytes;
+  r.allocations = s.allocations;
+  r.queue_bytes = s.queue_bytes;
   return r;
 }
 
@@ -279,6 +295,10 @@ Handle sample_type() {
       .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, rss_increase_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, held_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, allocations, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, queue_bytes, H5T_NATIVE_INT64))
       .take();
 }
 
@@ -361,6 +381,10 @@ Handle summary_type() {
       .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
       .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, rss_increase_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, held_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, allocations, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, queue_bytes, H5T_NATIVE_INT64))
       .take();
 }
 

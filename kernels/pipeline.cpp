@@ -91,6 +91,8 @@ template void reflect_outside<float>(core::View<float>, const core::Rect&, core:
 template void reflect_outside<double>(core::View<double>, const core::Rect&, core::Extent) noexcept;
 template void reflect_outside<std::uint8_t>(core::View<std::uint8_t>, const core::Rect&,
                                             core::Extent) noexcept;
+template void reflect_outside<std::uint16_t>(core::View<std::uint16_t>, const core::Rect&,
+                                             core::Extent) noexcept;
 
 template <class T>
 TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)

@@ -71,6 +71,10 @@ void serialize(Archive& ar, nsperf::core::Sample& s, unsigned /*version*/) {
   ar & s.max_abs_error;
   ar & s.tolerance;
   ar & s.differing;
+  ar & s.rss_increase_bytes;
+  ar & s.held_bytes;
+  ar & s.allocations;
+  ar & s.queue_bytes;
 }
 
 template <class Archive>

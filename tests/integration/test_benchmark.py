@@ -89,6 +89,34 @@ class BenchmarkAtThreeRanks(TempDirTest):
         self.assertIn("samples   %d rows from ranks 0, 1, 2" % len(samples), summary_txt.stdout)
 
 
+class BothOptimizers(TempDirTest):
+    def test_cpu_and_memory_in_one_run(self):
+        out = self.path("r.h5")
+        r = run(["benchmark", "--cpu", "--memory", "--synthetic", "200x150:u16", "--tile", "50", "-r", "2", "-w", "1",
+                 "--level", "aggressive", "-o", out], ranks=2)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("cpu optimizer", r.out)
+        self.assertIn("memory optimizer", r.out)
+        self.assertIn("peak added MiB", r.out)
+        with h5py.File(out) as f:
+            g = f["runs"][list(f["runs"])[0]]
+            summary = frame(g, "summary")
+            memory = summary[summary.optimizer == b"memory"]
+            cpu = summary[summary.optimizer == b"cpu"]
+            self.assertEqual(set(memory.strategy), {b"float64", b"float32", b"uint16", b"pooled", b"compressed"})
+            self.assertTrue((memory.check_status == b"passed").all(), memory)
+            self.assertTrue((memory.held_bytes > 0).all())
+            self.assertEqual(int(memory[memory.strategy == b"pooled"].allocations.iloc[0]), 0)
+            self.assertTrue((cpu.held_bytes == -1).all(), "not measured by the cpu optimizer")
+            self.assertTrue((summary.check_status == b"passed").all())
+
+    def test_uint16_storage_is_skipped_for_float_images_and_says_so(self):
+        r = run(["benchmark", "--memory", "--synthetic", "64x64:f32", "--tile", "32", "-r", "2", "-w", "0",
+                 "--set", "optimizers.memory.strategies=float64,uint16", "-o", self.path("r.h5")])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("memory strategy uint16 skipped: f32 images", r.out)
+
+
 class OutputFileRules(TempDirTest):
     ARGS = ["benchmark", "--cpu", "--synthetic", "64x64", "--tile", "32", "--repetitions", "2", "--warmup", "0"]
 
@@ -134,7 +162,7 @@ class OutputFileRules(TempDirTest):
 
 class Progress(TempDirTest):
     def test_batch_logs_get_plain_progress_lines_from_rank_zero(self):
-        r = run(["benchmark", "--synthetic", "256x256", "--tile", "32", "-r", "5", "-o", self.path("r.h5")],
+        r = run(["benchmark", "--cpu", "--synthetic", "256x256", "--tile", "32", "-r", "5", "-o", self.path("r.h5")],
                 ranks=2, env={"NSPERF_PROGRESS_AFTER": "0"})
         self.assertEqual(r.code, 0, r)
         lines = [line for line in r.err.splitlines() if line.startswith("progress: ")]

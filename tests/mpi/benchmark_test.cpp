@@ -69,6 +69,40 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
   }
 }
 
+TEST_F(Benchmark, TheMemoryOptimizerMeasuresAndChecksEveryStrategy) {
+  const std::vector<core::Override> o{{"benchmark.synthetic", "128x96:u16", "test"},
+                                      {"benchmark.tile", 32, "test"},
+                                      {"benchmark.repetitions", 2, "test"},
+                                      {"benchmark.warmup", 1, "test"},
+                                      {"optimization_level", "aggressive", "test"}};
+  const auto cfg = core::resolve_config(nullptr, "test", o);
+  const auto result = mpi::run_benchmark(world, {cfg, {"memory"}, "test"}, nullptr);
+  const auto& names = cfg.optimizers.at("memory").strategies;
+  const bool has_tiles =
+      !core::make_tile_plan({128, 96}, 32, 5, world.size()).tiles_of(world.rank()).empty();
+  EXPECT_EQ(result.samples.size(), has_tiles ? names.size() * 2 : 0u);
+  for (const auto& s : result.samples) {
+    EXPECT_EQ(s.check, core::CheckStatus::passed) << s.strategy << ": " << s.differing << " differ";
+    EXPECT_GE(s.rss_increase_bytes, 0);
+    EXPECT_GT(s.held_bytes, 0);
+    EXPECT_GT(s.queue_bytes, 0);
+    if (s.strategy == "pooled") {
+      EXPECT_EQ(s.allocations, 0) << "a warm pool allocates nothing";
+    } else if (s.strategy == "float32") {
+      EXPECT_GT(s.allocations, 0);
+    }
+  }
+  if (world.rank() == 0) {
+    auto held = [&](const std::string& strategy) {
+      for (const auto& r : result.summary)
+        if (r.strategy == strategy) return static_cast<double>(r.held_bytes);
+      return 0.0;
+    };
+    EXPECT_NEAR(held("float32") / held("float64"), 0.5, 0.05);
+    EXPECT_NEAR(held("uint16") / held("float64"), 0.25, 0.05);
+  }
+}
+
 TEST_F(Benchmark, AutomaticThreadsNeverOversubscribeANode) {
   ASSERT_EQ(std::getenv("OMP_NUM_THREADS"), nullptr) << "the automatic choice defers to it";
   const auto layout = mpi::node_layout(world, 0);

@@ -103,10 +103,11 @@ TEST(Config, SchemaVersionIsRequiredAndNotNewer) {
 }
 
 TEST(Config, SectionsMustBeObjectsAndUnknownOptimizersAreNamed) {
-  const auto p = problems_of(
-      {{"schema_version", 1}, {"benchmark", 3}, {"optimizers", {{"memory", {{"enabled", true}}}}}});
+  const auto p = problems_of({{"schema_version", 1},
+                              {"benchmark", 3},
+                              {"optimizers", {{"network", {{"enabled", true}}}}}});
   EXPECT_TRUE(mentions(p, "'benchmark' must be an object")) << all(p);
-  EXPECT_TRUE(mentions(p, "unknown key 'optimizers.memory'")) << all(p);
+  EXPECT_TRUE(mentions(p, "unknown key 'optimizers.network'")) << all(p);
   EXPECT_TRUE(mentions(p, "optimizers.cpu")) << all(p);
 }
 

@@ -46,6 +46,11 @@ struct Sample {
   double max_abs_error = 0;    ///< against the reference, over this rank's tiles
   double tolerance = 0;        ///< the largest error the check accepts
   std::int64_t differing = 0;  ///< output values that differ from the reference's
+  // Memory accounting (the memory optimizer measures these; -1 = not measured):
+  std::int64_t rss_increase_bytes = -1;  ///< peak resident memory during the run minus at its start
+  std::int64_t held_bytes = -1;          ///< most bytes the strategy's buffers held at once
+  std::int64_t allocations = -1;         ///< buffer allocations the run made
+  std::int64_t queue_bytes = -1;         ///< the waiting tiles as the strategy held them
 };
 
 /// One tile under one strategy.
@@ -104,6 +109,12 @@ struct SummaryRow {
   double max_abs_error = 0;
   double tolerance = 0;
   std::int64_t differing = 0;  ///< largest over the samples
+  // Memory accounting, -1 when not measured: rss increase is the largest of any rank; the others
+  // are summed over ranks, the largest repetition.
+  std::int64_t rss_increase_bytes = -1;
+  std::int64_t held_bytes = -1;
+  std::int64_t allocations = -1;
+  std::int64_t queue_bytes = -1;
 };
 
 /// What summarize_samples makes.
