@@ -185,6 +185,10 @@ int main(int argc, char** argv) {
   cv::Mat blurred_pad = padded(blurred, 1);
   cv::Mat mask_pad = padded(mask, 1);
 
+  // The one-thread bandwidth ceiling: the best triad pass, sampled before and after the
+  // comparisons (the machine's bandwidth drifts; STREAM reports the best).
+  double ceiling = kernels::measure_triad_bandwidth(1, 128, 5).best_gbyte_per_s;
+
   std::vector<Row> rows;
   std::vector<std::string> candidates;
   for (const auto& s : kernels::cpu_strategies().names()) {
@@ -347,9 +351,26 @@ int main(int argc, char** argv) {
         });
   }
 
-  // Bandwidth ceiling of one thread, measured here, for the single-pass kernels' fractions.
-  const double ceiling = kernels::measure_triad_bandwidth(1, 128, 7).best_gbyte_per_s;
-  std::cout << "\nbandwidth ceiling (STREAM-style triad, 1 thread): " << ceiling << " GB/s\n\n";
+  ceiling = std::max(ceiling, kernels::measure_triad_bandwidth(1, 128, 5).best_gbyte_per_s);
+
+  // The fused pipeline at 1 and 2 threads, interleaved like everything else.
+  Timing scaling{0, 0};
+  if (std::find(o.threads.begin(), o.threads.end(), 1) != o.threads.end() &&
+      std::find(o.threads.begin(), o.threads.end(), 2) != o.threads.end() &&
+      kernels::cpu_strategies().find("fused") != nullptr) {
+    auto one = kernels::cpu_strategies().at("fused", "strategy").make({1});
+    auto two = kernels::cpu_strategies().at("fused", "strategy").make({2});
+    const auto input = core::extract_padded(image, 0, 0, n, n, kernels::kPipelineHalo);
+    std::vector<kernels::TileWork<float>> work;
+    work.emplace_back(input, core::Rect{0, 0, n, n}, core::Extent{n, n});
+    kernels::LocalReduce reduce;
+    scaling = race(
+        o, [&] { (void)kernels::run_pipeline(*one, work, reduce); },
+        [&] { (void)kernels::run_pipeline(*two, work, reduce); });
+  }
+
+  std::cout << "\nbandwidth ceiling (STREAM-style triad, 1 thread, best pass before and after): "
+            << ceiling << " GB/s\n\n";
   std::printf("%-30s %7s %-12s %10s %10s %7s %9s  %s\n", "operation", "threads", "nsperf",
               "OpenCV ms", "nsperf ms", "ratio", "of BW", "check");
   for (const auto& r : rows) {
@@ -381,12 +402,11 @@ int main(int argc, char** argv) {
                 p->t.opencv_s / p->t.nsperf_s,
                 p->t.opencv_s / p->t.nsperf_s >= 1.5 ? "met" : "NOT met");
   }
-  const auto* p1 = find("pipeline", 1);
-  const auto* p2 = find("pipeline", 2);
-  if (p1 != nullptr && p2 != nullptr) {
-    std::printf("  pipeline 2 threads vs 1 at least 1.6x: %.2fx %s\n",
-                p1->t.nsperf_s / p2->t.nsperf_s,
-                p1->t.nsperf_s / p2->t.nsperf_s >= 1.6 ? "met" : "NOT met");
+  if (scaling.nsperf_s > 0) {
+    const double r = scaling.opencv_s / scaling.nsperf_s;  // here: 1 thread / 2 threads
+    std::printf(
+        "  fused pipeline 2 threads vs 1 (interleaved: %.1f vs %.1f ms) at least 1.6x: %.2fx %s\n",
+        scaling.opencv_s * 1e3, scaling.nsperf_s * 1e3, r, r >= 1.6 ? "met" : "NOT met");
   }
   for (const char* op : {"gaussian5x5 f32", "gaussian5x5 u16", "sobel + magnitude f32"}) {
     if (const auto* r = find(op, 1)) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 
 #include "nsperf/core/memory.hpp"
@@ -112,19 +113,39 @@ std::string read_load_average() {
 
 }  // namespace
 
+namespace {
+
+// Runnable tasks now, from /proc/loadavg's fourth field ("running/total"); -1 if unknown.
+std::int64_t runnable_now() {
+  std::ifstream in("/proc/loadavg");
+  std::string a;
+  std::string b;
+  std::string c;
+  std::string running;
+  if (!(in >> a >> b >> c >> running)) return -1;
+  return std::strtoll(running.c_str(), nullptr, 10);
+}
+
+}  // namespace
+
 std::vector<std::string> measurement_warnings(std::int64_t own_ranks) {
   std::vector<std::string> w;
-  const std::string load = read_load_average();
-  const std::int64_t cores = online_cores();
-  if (load != "unknown") {
-    const double one_minute = std::strtod(load.c_str(), nullptr);
-    // Our own ranks have only just started, so the load average is mostly other work; warn
-    // when it exceeds the cores our ranks leave free.
-    if (one_minute > static_cast<double>(std::max<std::int64_t>(1, cores - own_ranks)) + 0.5) {
-      w.push_back("the machine is loaded (1-minute load average " + load.substr(0, load.find(' ')) +
-                  " on " + std::to_string(cores) +
-                  " cores): other work shares the cores and memory");
-    }
+  // The load average lags by a minute and would count a run that just ended; instead count the
+  // tasks runnable now, the fewest of a few samples (a passing task is not load), minus this
+  // job's own ranks (busy, or spinning in MPI calls).
+  std::int64_t fewest = -1;
+  for (int i = 0; i < 5; ++i) {
+    const std::int64_t r = runnable_now();
+    if (r >= 0 && (fewest < 0 || r < fewest)) fewest = r;
+    struct timespec pause = {0, 20'000'000};
+    ::nanosleep(&pause, nullptr);
+  }
+  const std::int64_t others = fewest - own_ranks;
+  if (fewest >= 0 && others >= 1) {
+    w.push_back("the machine is busy: " + std::to_string(others) + " other task" +
+                (others == 1 ? " was" : "s were") + " running on rank 0's node (" +
+                std::to_string(online_cores()) +
+                " cores) besides this job's ranks; they share its cores and memory");
   }
   const std::string governor = cpu_governors();
   if (governor != "unknown" && governor != "performance") {

@@ -172,6 +172,9 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   BenchmarkResult result;
   const NodeLayout layout = node_layout(comm, cfg.cpu_threads);
   result.provenance = gather_provenance(comm, request.command_line, cfg, layout);
+  // The machine as the measurements begin (the other ranks wait in the next collective).
+  if (comm.rank() == 0)
+    result.provenance.warnings = join_warnings(core::measurement_warnings(layout.node_ranks));
 
   std::vector<std::unique_ptr<Optimizer>> chosen;
   std::int64_t halo = 0;
@@ -235,7 +238,6 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     p.end_time = core::utc_timestamp();
     p.bandwidth_gbyte_per_s = bandwidth;
     p.clock_uncertainty_s = uncertainty;
-    p.warnings = join_warnings(core::measurement_warnings(layout.node_ranks));
   }
   bmpi::broadcast(comm, result.provenance, 0);
   return result;
