@@ -34,4 +34,11 @@ std::uint64_t physical_memory_bytes() noexcept {
 std::uint64_t current_rss_bytes() noexcept { return status_kib("VmRSS"); }
 std::uint64_t peak_rss_bytes() noexcept { return status_kib("VmHWM"); }
 
+bool reset_peak_rss() noexcept {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
 }  // namespace nsperf::core

@@ -102,28 +102,25 @@ std::string cpu_governors() {
 
 namespace {
 
-std::string read_load_average() {
+// /proc/loadavg's fields: three load averages, then "running/total" tasks; empty if unreadable.
+std::vector<std::string> loadavg_fields() {
   std::ifstream in("/proc/loadavg");
-  std::string a;
-  std::string b;
-  std::string c;
-  if (!(in >> a >> b >> c)) return "unknown";
-  return a + " " + b + " " + c;
+  std::vector<std::string> fields(4);
+  for (auto& f : fields) {
+    if (!(in >> f)) return {};
+  }
+  return fields;
 }
 
-}  // namespace
+std::string read_load_average() {
+  const auto f = loadavg_fields();
+  return f.empty() ? "unknown" : f[0] + " " + f[1] + " " + f[2];
+}
 
-namespace {
-
-// Runnable tasks now, from /proc/loadavg's fourth field ("running/total"); -1 if unknown.
+// Tasks runnable now; -1 if unknown.
 std::int64_t runnable_now() {
-  std::ifstream in("/proc/loadavg");
-  std::string a;
-  std::string b;
-  std::string c;
-  std::string running;
-  if (!(in >> a >> b >> c >> running)) return -1;
-  return std::strtoll(running.c_str(), nullptr, 10);
+  const auto f = loadavg_fields();
+  return f.empty() ? -1 : std::strtoll(f[3].c_str(), nullptr, 10);
 }
 
 }  // namespace

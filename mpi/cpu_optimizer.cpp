@@ -59,6 +59,18 @@ void merge(kernels::KernelCheck& worst, const kernels::KernelCheck& c) {
   worst.tolerance = std::max(worst.tolerance, c.tolerance);
 }
 
+// The end of a sample: the worst check of its tiles, the checksum of their checksums, the
+// rank's peak memory.
+void finish(core::Sample& s, const kernels::KernelCheck& worst,
+            const std::vector<std::uint64_t>& sums) {
+  s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
+  s.check = worst.status;
+  s.max_abs_error = worst.max_abs_error;
+  s.tolerance = worst.tolerance;
+  s.differing = worst.differing;
+  s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+}
+
 // Compares a strategy's pipeline output on one tile with the reference's. Masks may differ only
 // where the reference magnitude is within the tolerance of the threshold's boundary, and the
 // opened masks only within 2 pixels of such a difference (the reach of the opening).
@@ -230,12 +242,7 @@ class CpuOptimizer final : public Optimizer {
           s.bytes += cases[t]->bytes();
           sums.push_back(sum);
         }
-        s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
-        s.check = worst.status;
-        s.max_abs_error = worst.max_abs_error;
-        s.tolerance = worst.tolerance;
-        s.differing = worst.differing;
-        s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+        finish(s, worst, sums);
         out.samples.push_back(s);
       });
       units += total_tiles;
@@ -308,12 +315,7 @@ class CpuOptimizer final : public Optimizer {
                                         work[t].opened.values().size());
           sums.push_back(sum);
         }
-        s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
-        s.check = worst.status;
-        s.max_abs_error = worst.max_abs_error;
-        s.tolerance = worst.tolerance;
-        s.differing = worst.differing;
-        s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+        finish(s, worst, sums);
         out.samples.push_back(s);
       });
       units += total_tiles;

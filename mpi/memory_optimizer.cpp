@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <cmath>
-#include <fstream>
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
@@ -27,14 +26,6 @@ namespace nsperf::mpi {
 namespace {
 
 using kernels::TileWork;
-
-// Resets the peak; false if the kernel refuses (then VmHWM counts from process start).
-bool reset_peak_rss() {
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
-}
 
 // What a tile's output is checked against, kept small: the reference's opened mask, and for
 // the mask window how far each reference magnitude is from the threshold's boundary.
@@ -161,7 +152,7 @@ class MemoryOptimizer final : public Optimizer {
       double end = 0;
       std::int64_t rss_before = 0;
       run_collective(ctx.comm, "memory", [&] {
-        resets = reset_peak_rss() && resets;
+        resets = core::reset_peak_rss() && resets;
         rss_before = static_cast<std::int64_t>(core::current_rss_bytes());
         buffers[si]->reset_counts();
         start = ctx.clock.now();

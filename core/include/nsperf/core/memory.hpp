@@ -9,7 +9,11 @@ namespace nsperf::core {
 std::uint64_t physical_memory_bytes() noexcept;
 /// Resident set size of this process now, in bytes (VmRSS; 0 if unknown).
 std::uint64_t current_rss_bytes() noexcept;
-/// Peak resident set size of this process since it started, in bytes (VmHWM; 0 if unknown).
+/// Peak resident set size of this process in bytes (VmHWM: since start or the last
+/// reset_peak_rss(); 0 if unknown).
 std::uint64_t peak_rss_bytes() noexcept;
+/// Resets the peak to the current resident size (writes 5 to /proc/self/clear_refs); false if
+/// the kernel refused, in which case peak_rss_bytes() keeps counting from process start.
+bool reset_peak_rss() noexcept;
 
 }  // namespace nsperf::core
