@@ -1,6 +1,7 @@
 // nsperf benchmark: measure the optimizers' strategies against their baselines.
 #include <boost/mpi/collectives.hpp>
 #include <iostream>
+#include <sstream>
 #include <optional>
 
 #include "command.hpp"
@@ -84,7 +85,9 @@ Described describe_options() {
 }
 
 void print_help(std::ostream& out, const po::options_description& options) {
-  out << "usage: mpirun -n N nsperf benchmark [--cpu | --all] [options]\n\n"
+  out << "usage: mpirun -n N nsperf benchmark [";
+  for (const auto& o : mpi::optimizers().entries()) out << "--" << o.name << " ";
+  out << "| --all] [options]\n\n"
          "Runs each optimizer's strategies against its baseline on the tiles of a synthetic image\n"
          "partitioned across the ranks, checks every output against a reference, and writes all\n"
          "samples into one HDF5 results file. Rank 0 prints a summary.\n\n"
@@ -151,10 +154,16 @@ void print_list(std::ostream& out) {
       out << "      " << padded(s.name, 14) << padded(level, 14) << s.description << "\n";
     }
   }
-  out << "kernels:\n";
-  for (const auto& k : kernels::kernel_registry().entries()) {
-    out << "  " << k.name << "  halo " << k.halo << ", tolerance " << k.relative_tolerance
-        << " x max(1, |input|): " << k.description << "\n";
+  out << "kernels, in pipeline order (cpu optimizer):\n";
+  for (const auto* k : kernels::kernels_in_pipeline_order()) {
+    std::ostringstream check;
+    if (k->check == kernels::CheckKind::exact) {
+      check << "exact";
+    } else {
+      check << "within " << k->relative_tolerance << " x max(1, |input|)";
+    }
+    out << "  " << padded(k->name, 17) << "halo " << k->halo << ", " << padded(check.str(), 30) << k->description
+        << "\n";
   }
 }
 
