@@ -54,6 +54,17 @@ def describe_run(run_id, run, out):
         "check": headline.check_status,
     })
     print(view.to_string(index=False), file=out)
+    memory = headline[headline.held_bytes >= 0]
+    if not memory.empty:
+        mib = 1 << 20
+        print("  memory (peak added: worst rank; buffers and queue: all ranks):", file=out)
+        print(pd.DataFrame({
+            "strategy": memory.strategy,
+            "peak added MiB": (memory.rss_increase_bytes / mib).round(1),
+            "buffers held MiB": (memory.held_bytes / mib).round(1),
+            "queue MiB": (memory.queue_bytes / mib).round(1),
+            "allocations": memory.allocations,
+        }).to_string(index=False), file=out)
     kernels = summary[summary.kernel != "pipeline"]
     if not kernels.empty and len(kernels) != len(summary):
         pivot = kernels.pivot_table(index="strategy", columns="kernel", values="speedup", sort=False).round(2)
