@@ -1,8 +1,8 @@
 // nsperf benchmark: measure the optimizers' strategies against their baselines.
 #include <boost/mpi/collectives.hpp>
 #include <iostream>
-#include <sstream>
 #include <optional>
+#include <sstream>
 
 #include "command.hpp"
 #include "config_source.hpp"
@@ -162,8 +162,8 @@ void print_list(std::ostream& out) {
     } else {
       check << "within " << k->relative_tolerance << " x max(1, |input|)";
     }
-    out << "  " << padded(k->name, 17) << "halo " << k->halo << ", " << padded(check.str(), 30) << k->description
-        << "\n";
+    out << "  " << padded(k->name, 17) << "halo " << k->halo << ", " << padded(check.str(), 30)
+        << k->description << "\n";
   }
 }
 
