@@ -26,14 +26,6 @@ core::View<const T> grown_interior(const core::Plane<T>& plane, std::int64_t shr
   return plane.view().sub(shrink, shrink, e.width - 2 * shrink, e.height - 2 * shrink);
 }
 
-template <class T>
-core::Plane<T> copy_of(core::View<const T> in) {
-  core::Plane<T> out(in.extent());
-  for (std::int64_t y = 0; y < in.height; ++y)
-    for (std::int64_t x = 0; x < in.width; ++x) out.view()(x, y) = in(x, y);
-  return out;
-}
-
 double largest_magnitude(const core::Plane<float>& p) {
   double m = 0;
   for (float v : p.values()) m = std::max(m, std::abs(static_cast<double>(v)));
@@ -195,7 +187,7 @@ std::unique_ptr<KernelCase> mask_case(const TileWork<double>& ref, const Pipelin
 template <void (CpuStrategy::*Member)(View<const std::uint8_t>, View<std::uint8_t>),
           void (*Reference)(View<const std::uint8_t>, View<std::uint8_t>)>
 std::unique_ptr<KernelCase> morphology_case(const core::Plane<std::uint8_t>& source) {
-  auto in = std::make_shared<core::Plane<std::uint8_t>>(copy_of(source.view()));
+  auto in = std::make_shared<core::Plane<std::uint8_t>>(convert<std::uint8_t>(source.view()));
   core::Plane<std::uint8_t> expected({in->extent().width - 2, in->extent().height - 2});
   Reference(in->view(), expected.view());
   const auto n = expected.extent().pixels();
@@ -216,7 +208,7 @@ std::unique_ptr<KernelCase> dilate_case(const TileWork<double>& ref,
 
 std::unique_ptr<KernelCase> count_case(const TileWork<double>& ref,
                                        const PipelineResult& /*global*/) {
-  auto in = std::make_shared<core::Plane<std::uint8_t>>(copy_of(ref.opened.view()));
+  auto in = std::make_shared<core::Plane<std::uint8_t>>(convert<std::uint8_t>(ref.opened.view()));
   const std::int64_t expected = count_nonzero_reference(in->view());
   const auto n = in->extent().pixels();
   return std::make_unique<ExactCase<std::int64_t>>(

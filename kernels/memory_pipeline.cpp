@@ -151,17 +151,6 @@ void sobel(View<const S> in, View<S> out, double factor, int threads) {
   });
 }
 
-void morphology(View<const std::uint8_t> in, View<std::uint8_t> out, bool erode) {
-  for (std::int64_t y = 0; y < out.height; ++y)
-    for (std::int64_t x = 0; x < out.width; ++x) {
-      std::uint8_t v = in(x, y);
-      for (std::int64_t j = 0; j < 3; ++j)
-        for (std::int64_t i = 0; i < 3; ++i)
-          v = erode ? std::min(v, in(x + i, y + j)) : std::max(v, in(x + i, y + j));
-      out(x, y) = v;
-    }
-}
-
 template <class S>
 PipelineResult run(const MemoryPlan& plan, std::span<const core::Image* const> tiles,
                    std::span<const core::Rect> rects, core::Extent image, int threads,
@@ -169,19 +158,8 @@ PipelineResult run(const MemoryPlan& plan, std::span<const core::Image* const> t
                    MemoryRunStats& stats) {
   using C = Codec<S>;
   using W = typename C::W;
-  if (tiles.empty()) {
-    // Still takes part in the reductions.
-    PipelineResult r;
-    if (reduce.any(false)) throw KernelError("the pipeline failed on another rank");
-    r.max_magnitude = reduce.max(0.0);
-    r.scale = histogram_scale(r.max_magnitude);
-    if (reduce.any(false)) throw KernelError("the pipeline failed on another rank");
-    reduce.sum(r.histogram);
-    r.threshold = otsu_threshold(r.histogram);
-    if (reduce.any(false)) throw KernelError("the pipeline failed on another rank");
-    return r;
-  }
-  const core::DType dtype = tiles.front()->dtype();
+  // A rank without tiles runs through with nothing to do: it still takes part in every reduction.
+  const core::DType dtype = tiles.empty() ? core::DType::u8 : tiles.front()->dtype();
   const Scales scales = scales_of(plan.storage, dtype);
   const bool pooled = plan.pooled;
   std::exception_ptr error;
@@ -286,11 +264,11 @@ PipelineResult run(const MemoryPlan& plan, std::span<const core::Image* const> t
       buffers.put(slot_of(t, kMagnitude, pooled));
       auto eroded =
           plane<std::uint8_t>(buffers, slot_of(t, kEroded, pooled), extent_of(grown(r, 1)));
-      morphology(mask, eroded, true);
+      erode3x3_reference(mask, eroded);
       reflect_outside<std::uint8_t>(eroded, grown(r, 1), image);
       buffers.put(slot_of(t, kMask, pooled));
       auto opened = plane<std::uint8_t>(buffers, slot_of(t, kOpened, pooled), extent_of(r));
-      morphology(eroded, opened, false);
+      dilate3x3_reference(eroded, opened);
       buffers.put(slot_of(t, kEroded, pooled));
       sink(t, opened);
       buffers.put(slot_of(t, kOpened, pooled));

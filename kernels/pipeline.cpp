@@ -63,6 +63,24 @@ int otsu_threshold(const Histogram& histogram) noexcept {
   return best;
 }
 
+OpenedComparison compare_opened(core::View<const std::uint8_t> got,
+                                core::View<const std::uint8_t> want,
+                                core::View<const float> distance, double tolerance) noexcept {
+  OpenedComparison c;
+  for (std::int64_t y = 0; y < got.height; ++y) {
+    for (std::int64_t x = 0; x < got.width; ++x) {
+      if (got(x, y) == want(x, y)) continue;
+      ++c.differing;
+      // Opened pixel (x, y) is mask pixel (x + 2, y + 2).
+      bool near = false;
+      for (std::int64_t j = 0; j <= 4 && !near; ++j)
+        for (std::int64_t i = 0; i <= 4 && !near; ++i) near = distance(x + i, y + j) <= tolerance;
+      c.unexplained += near ? 0 : 1;
+    }
+  }
+  return c;
+}
+
 template <class T>
 void reflect_outside(core::View<T> window, const core::Rect& area, core::Extent image) noexcept {
   auto copy = [&](std::int64_t x, std::int64_t y) {
@@ -171,7 +189,6 @@ PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stage
   const T scale = histogram_scale(static_cast<T>(r.max_magnitude));
   r.scale = static_cast<double>(scale);
   each_tile([&](TileWork<T>& t) {
-    t.histogram.fill(0);
     stages.histogram(t, scale);
     for (std::size_t b = 0; b < r.histogram.size(); ++b) r.histogram[b] += t.histogram[b];
   });
@@ -200,6 +217,7 @@ struct ReferenceStages {
     t.max_magnitude = maximum_reference<double>(interior(t.magnitude, 2));
   }
   void histogram(TileWork<double>& t, double scale) {
+    t.histogram.fill(0);
     histogram_reference<double>(interior(t.magnitude, 2), scale, t.histogram);
   }
   void b(TileWork<double>& t, double scale, int threshold) {

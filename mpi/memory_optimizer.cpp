@@ -34,26 +34,6 @@ struct TileReference {
   core::Plane<float> distance;       // rect + 2
 };
 
-// Differences in the opened mask are allowed only within 2 pixels of a mask pixel whose
-// reference magnitude lies within the tolerance of the boundary.
-std::int64_t unexplained(core::View<const std::uint8_t> got, const TileReference& ref,
-                         double tolerance, std::int64_t& differing) {
-  std::int64_t bad = 0;
-  const auto want = ref.opened.view();
-  const auto distance = ref.distance.view();
-  for (std::int64_t y = 0; y < got.height; ++y) {
-    for (std::int64_t x = 0; x < got.width; ++x) {
-      if (got(x, y) == want(x, y)) continue;
-      ++differing;
-      bool near = false;
-      for (std::int64_t j = 0; j <= 4 && !near; ++j)
-        for (std::int64_t i = 0; i <= 4 && !near; ++i) near = distance(x + i, y + j) <= tolerance;
-      bad += near ? 0 : 1;
-    }
-  }
-  return bad;
-}
-
 class MemoryOptimizer final : public Optimizer {
  public:
   [[nodiscard]] std::int64_t halo() const override { return kernels::kPipelineHalo; }
@@ -163,7 +143,10 @@ class MemoryOptimizer final : public Optimizer {
               // before the buffer goes back. It only reads, and allocates nothing.
               sums[t] = core::checksum_of(std::span<const std::uint8_t>(
                   opened.data, static_cast<std::size_t>(opened.width * opened.height)));
-              bad += unexplained(opened, references[t], tolerance, differing);
+              const auto c = kernels::compare_opened(opened, references[t].opened.view(),
+                                                     references[t].distance.view(), tolerance);
+              differing += c.differing;
+              bad += c.unexplained;
             },
             stats);
         end = ctx.clock.now();

@@ -171,3 +171,18 @@ TEST(Pipeline, TilesNeedTheirHalo) {
   core::Image no_halo({4, 4}, core::DType::u8);
   EXPECT_THROW((kernels::TileWork<float>(no_halo, {0, 0, 4, 4}, {4, 4})), nsperf::KernelError);
 }
+
+TEST(Pipeline, OpenedDifferencesAreExplainedOnlyNearTheBoundary) {
+  // A 6x6 tile: its mask window is 10x10. One mask pixel sits on the threshold's boundary.
+  core::Plane<std::uint8_t> want({6, 6});
+  core::Plane<std::uint8_t> got({6, 6});
+  core::Plane<float> distance({10, 10});
+  for (auto& d : distance.values()) d = 100.0f;
+  distance.view()(2 + 1, 2 + 1) = 0.01f;  // near tile pixel (1, 1)
+  got.view()(3, 2) = 1;                   // 2 px from it: explained
+  got.view()(5, 5) = 1;                   // 4 px away: not
+  const auto c = kernels::compare_opened(got.view(), want.view(), distance.view(), 0.1);
+  EXPECT_EQ(c.differing, 2);
+  EXPECT_EQ(c.unexplained, 1);
+  EXPECT_EQ(kernels::compare_opened(got.view(), got.view(), distance.view(), 0.1).differing, 0);
+}

@@ -119,6 +119,20 @@ PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> ti
 /// The same with the double-precision reference kernels: the oracle.
 PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce);
 
+/// A strategy's opened mask against the reference's.
+struct OpenedComparison {
+  std::int64_t differing = 0;    ///< pixels that differ
+  std::int64_t unexplained = 0;  ///< of those, the ones no rounding can account for
+};
+
+/// Compares opened masks of one tile (`got`, `want`: the tile). A difference is explained when
+/// it lies within 2 pixels (the opening's reach) of a mask pixel whose reference magnitude is
+/// within `tolerance` of the threshold's boundary: `distance` holds |magnitude - boundary| over
+/// the mask window (the tile grown by 2).
+OpenedComparison compare_opened(core::View<const std::uint8_t> got,
+                                core::View<const std::uint8_t> want,
+                                core::View<const float> distance, double tolerance) noexcept;
+
 /// For every pixel of `window` (which covers `area` in image coordinates) outside `image`, copies
 /// the pixel reflect-101 maps it to (which lies inside both the image and the window).
 template <class T>
