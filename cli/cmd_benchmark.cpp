@@ -53,7 +53,9 @@ Described describe_options() {
       "tile", po::value<std::int64_t>()->value_name("N"),
       "tile side in pixels (benchmark.tile; default 512)")(
       "seed", po::value<std::uint64_t>()->value_name("N"),
-      "seed of the image and of the strategy order (benchmark.seed)");
+      "seed of the image and of the strategy order (benchmark.seed)")(
+      "skew", po::value<std::int64_t>()->value_name("PERCENT"),
+      "empty background at the bottom of the synthetic image, 0-99 (benchmark.skew; default 0)");
   po::options_description measurement("Measurement");
   measurement.add_options()("repetitions,r", po::value<std::int64_t>()->value_name("N"),
                             "measured runs per strategy (benchmark.repetitions; default 10)")(
@@ -119,6 +121,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
     add("synthetic", "benchmark.synthetic", vm["synthetic"].as<std::string>());
   if (vm.count("tile")) add("tile", "benchmark.tile", vm["tile"].as<std::int64_t>());
   if (vm.count("seed")) add("seed", "benchmark.seed", vm["seed"].as<std::uint64_t>());
+  if (vm.count("skew")) add("skew", "benchmark.skew", vm["skew"].as<std::int64_t>());
   if (vm.count("repetitions"))
     add("repetitions", "benchmark.repetitions", vm["repetitions"].as<std::int64_t>());
   if (vm.count("warmup")) add("warmup", "benchmark.warmup", vm["warmup"].as<std::int64_t>());

@@ -87,6 +87,36 @@ void print_memory(std::ostream& out, const std::vector<const core::SummaryRow*>&
   print_table(out, table);
 }
 
+// Where the ranks' time went, for optimizers that split it.
+void print_balance(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"strategy", "makespan", "imbalance", "busy", "idle", "transfer", "I/O"});
+  for (const auto* r : rows) {
+    const double ranks = std::max(1, r->ranks);
+    auto per_rank = [&](double s) { return s < 0 ? std::string("-") : format_seconds(s / ranks); };
+    table.push_back({r->strategy, format_seconds(r->seconds.median),
+                     r->imbalance < 0 ? "-" : fixed(r->imbalance, 2), per_rank(r->busy_s),
+                     per_rank(r->idle_s), per_rank(r->transfer_s), per_rank(r->io_s)});
+  }
+  print_table(out, table);
+}
+
+// Bytes on the wire against the bytes delivered, for optimizers that move tiles.
+void print_wire(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"strategy", "kernel", "end to end", "delivered MiB", "on the wire MiB",
+                   "ratio", "effective GB/s"});
+  for (const auto* r : rows) {
+    const bool wire = r->wire_bytes > 0;
+    table.push_back({r->strategy, r->kernel, format_seconds(r->seconds.median), mib(r->bytes),
+                     mib(r->wire_bytes),
+                     wire ? fixed(static_cast<double>(r->bytes) / static_cast<double>(r->wire_bytes), 2)
+                          : "-",
+                     fixed(r->gbyte_per_s, 2)});
+  }
+  print_table(out, table);
+}
+
 // Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
 void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
   std::vector<std::vector<std::string>> table;
@@ -166,6 +196,16 @@ void print_summary(std::ostream& out, const core::Provenance& p,
              "and queue:\n"
              "the strategy's own count, summed over ranks):\n";
       print_memory(out, headline);
+    }
+    if (std::any_of(headline.begin(), headline.end(),
+                    [](const core::SummaryRow* r) { return r->busy_s >= 0; })) {
+      out << "time per rank (mean over ranks, median repetition; imbalance = max / mean busy):\n";
+      print_balance(out, headline);
+    }
+    if (std::any_of(mine.begin(), mine.end(),
+                    [](const core::SummaryRow* r) { return r->wire_bytes >= 0; })) {
+      out << "transfers (effective = delivered bytes / end-to-end time):\n";
+      print_wire(out, mine);
     }
     if (!kernels.empty()) {
       out << "speedup per kernel (median of rounds paired with the baseline):\n";

@@ -235,6 +235,15 @@ std::vector<KeyInfo> config_keys() {
        kInt64Max,
        {},
        "Seed of the synthetic image and of the strategy order."},
+      {"benchmark.skew",
+       KeyType::integer,
+       0,
+       0,
+       99,
+       {},
+       "Percent of the synthetic image, at the bottom, that is empty background (one constant "
+       "level: no noise, no objects). Tiles there carry no signal, which the pipeline skips, so "
+       "tile costs differ as on real images; 0 = objects everywhere."},
       {"benchmark.output", KeyType::string, "nsperf-results.h5", 0, 0, {}, "Results file (HDF5)."},
   };
   const auto& catalog = strategy_catalog();
@@ -261,6 +270,26 @@ std::vector<KeyInfo> config_keys() {
                       "OpenMP threads per rank for multi-threaded strategies; 0 = automatic: "
                       "OMP_NUM_THREADS if set, else the cores the rank may use, shared with the "
                       "other ranks on its node that may use them too."});
+    }
+    if (opt == "distributed") {
+      keys.push_back({"optimizers.distributed.chunk",
+                      KeyType::integer,
+                      2,
+                      1,
+                      1 << 20,
+                      {},
+                      "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."});
+    }
+    if (opt == "network") {
+      keys.push_back({"optimizers.network.link_mbyte_per_s",
+                      KeyType::integer,
+                      0,
+                      0,
+                      1 << 30,
+                      {},
+                      "Emulated link speed in MB/s: every strategy paces its sends to it, to study "
+                      "a slower network than the one the job runs on; 0 = the real link, as "
+                      "measured."});
     }
   }
   return keys;
@@ -399,12 +428,15 @@ Config Config::from_json(const nlohmann::json& effective) {
   cfg.benchmark.synthetic =
       parse_image_spec(b.at("synthetic").get<std::string>(), "benchmark.synthetic");
   cfg.benchmark.seed = b.at("seed").get<std::uint64_t>();
+  cfg.benchmark.skew = b.at("skew").get<int>();
   cfg.benchmark.output = b.at("output").get<std::string>();
   if (effective.contains("optimizers")) {
     for (const auto& [name, o] : effective.at("optimizers").items()) {
       cfg.optimizers[name] = {o.at("enabled").get<bool>(),
                               o.at("strategies").get<std::vector<std::string>>()};
       if (name == "cpu") cfg.cpu_threads = o.at("threads").get<int>();
+      if (name == "distributed") cfg.distributed_chunk = o.at("chunk").get<std::int64_t>();
+      if (name == "network") cfg.link_mbyte_per_s = o.at("link_mbyte_per_s").get<std::int64_t>();
     }
   }
   return cfg;

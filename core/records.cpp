@@ -43,6 +43,11 @@ struct Round {
   std::int64_t held = -1;
   std::int64_t allocations = -1;
   std::int64_t queue = -1;
+  std::int64_t wire = -1;
+  std::vector<double> busy;  // of each rank, when measured
+  double idle = -1;
+  double transfer = -1;
+  double io = -1;
   // Runs without timestamps (end not after start) fall back to the slowest rank's time.
   [[nodiscard]] double makespan() const { return end > start ? end - start : slowest_seconds; }
 };
@@ -56,6 +61,18 @@ struct Group {
            row.image == s.image;
   }
 };
+
+// max / mean of the ranks' busy times; -1 when not measured, 1 when no rank was busy.
+double imbalance(const std::vector<double>& busy) {
+  if (busy.empty()) return -1;
+  double sum = 0;
+  double most = 0;
+  for (double b : busy) {
+    sum += b;
+    most = std::max(most, b);
+  }
+  return sum > 0 ? most / (sum / static_cast<double>(busy.size())) : 1.0;
+}
 
 std::vector<Group> group(std::span<const Sample> samples) {
   std::vector<Group> groups;
@@ -88,7 +105,15 @@ std::vector<Group> group(std::span<const Sample> samples) {
     add(r.held, s.held_bytes);
     add(r.allocations, s.allocations);
     add(r.queue, s.queue_bytes);
-    g.row.rss_increase_bytes = std::max(g.row.rss_increase_bytes, s.rss_increase_bytes);
+    add(r.wire, s.wire_bytes);
+    if (s.busy_s >= 0) r.busy.push_back(s.busy_s);
+    auto add_time = [](double& sum, double v) {
+      if (v >= 0) sum = (sum < 0 ? 0 : sum) + v;
+    };
+    add_time(r.idle, s.idle_s);
+    add_time(r.transfer, s.transfer_s);
+    add_time(r.io, s.io_s);
+g.row.rss_increase_bytes = std::max(g.row.rss_increase_bytes, s.rss_increase_bytes);
     g.ranks.insert(s.rank);
     if (s.check != CheckStatus::passed) {
       g.row.check = g.row.check == CheckStatus::failed ? CheckStatus::failed : s.check;
@@ -116,8 +141,25 @@ Summaries summarize_samples(std::span<const Sample> samples,
       g.row.held_bytes = std::max(g.row.held_bytes, r.held);
       g.row.allocations = std::max(g.row.allocations, r.allocations);
       g.row.queue_bytes = std::max(g.row.queue_bytes, r.queue);
+      g.row.wire_bytes = std::max(g.row.wire_bytes, r.wire);
     }
     g.row.seconds = summarize(spans);
+    // Medians over the repetitions of the ranks' summed times, where measured.
+    auto median_of = [&](auto get) {
+      std::vector<double> v;
+      for (const auto& [rep, r] : g.rounds) {
+        if (const double x = get(r); x >= 0) v.push_back(x);
+      }
+      return v.empty() ? -1.0 : median(v);
+    };
+    g.row.busy_s = median_of([](const Round& r) {
+      double sum = r.busy.empty() ? -1.0 : 0.0;
+      for (double b : r.busy) sum += b;
+      return sum;
+    });
+    g.row.idle_s = median_of([](const Round& r) { return r.idle; });
+    g.row.transfer_s = median_of([](const Round& r) { return r.transfer; });
+    g.row.io_s = median_of([](const Round& r) { return r.io; });
     g.row.ranks = static_cast<int>(g.ranks.size());
     const double m = g.row.seconds.median;
     g.row.mpixel_per_s = m > 0 ? static_cast<double>(g.row.pixels) / m / 1e6 : 0;
@@ -143,11 +185,14 @@ Summaries summarize_samples(std::span<const Sample> samples,
     const auto flagged = mad_outliers(spans);
     g.row.outliers = static_cast<int>(flagged.size());
     std::vector<double> ratios;
+    std::vector<double> imbalances;
     std::size_t i = 0;
     for (const auto& [rep, r] : g.rounds) {
       Repetition row{g.row.optimizer, g.row.strategy, g.row.kernel, g.row.image,   rep,
                      r.makespan(),    r.start,        r.end,        r.slowest_rank};
       row.outlier = std::find(flagged.begin(), flagged.end(), i++) != flagged.end();
+      row.imbalance = imbalance(r.busy);
+      if (row.imbalance >= 0) imbalances.push_back(row.imbalance);
       if (base != nullptr) {
         // The baseline ran in the same round, interleaved: the pair shares the machine's state.
         const auto b = base->rounds.find(rep);
@@ -158,6 +203,7 @@ Summaries summarize_samples(std::span<const Sample> samples,
       }
       out.repetitions.push_back(row);
     }
+    if (!imbalances.empty()) g.row.imbalance = median(imbalances);
     if (!ratios.empty()) {
       g.row.speedup = median(ratios);
       g.row.speedup_ci = median_ci(ratios);

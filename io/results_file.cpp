@@ -44,6 +44,11 @@ struct SampleRow {
   std::int64_t held_bytes;
   std::int64_t allocations;
   std::int64_t queue_bytes;
+  double busy_s;
+  double idle_s;
+  double transfer_s;
+  double io_s;
+  std::int64_t wire_bytes;
 };
 
 struct TileRow {
@@ -83,6 +88,7 @@ struct RepetitionRow {
   std::int32_t slowest_rank;
   std::int8_t outlier;
   double speedup;
+  double imbalance;
 };
 
 struct SummaryRowStored {
@@ -121,6 +127,12 @@ struct SummaryRowStored {
   std::int64_t held_bytes;
   std::int64_t allocations;
   std::int64_t queue_bytes;
+  double imbalance;
+  std::int64_t wire_bytes;
+  double busy_s;
+  double idle_s;
+  double transfer_s;
+  double io_s;
 };
 
 template <std::size_t N>
@@ -155,6 +167,11 @@ SampleRow to_row(const core::Sample& s) {
   r.held_bytes = s.held_bytes;
   r.allocations = s.allocations;
   r.queue_bytes = s.queue_bytes;
+  r.busy_s = s.busy_s;
+  r.idle_s = s.idle_s;
+  r.transfer_s = s.transfer_s;
+  r.io_s = s.io_s;
+  r.wire_bytes = s.wire_bytes;
   return r;
 }
 
@@ -198,6 +215,7 @@ RepetitionRow to_row(const core::Repetition& p) {
   r.slowest_rank = p.slowest_rank;
   r.outlier = p.outlier ? 1 : 0;
   r.speedup = p.speedup;
+  r.imbalance = p.imbalance;
   return r;
 }
 
@@ -238,6 +256,12 @@ SummaryRowStored to_row(const core::SummaryRow& s) {
   r.held_bytes = s.held_bytes;
   r.allocations = s.allocations;
   r.queue_bytes = s.queue_bytes;
+  r.imbalance = s.imbalance;
+  r.wire_bytes = s.wire_bytes;
+  r.busy_s = s.busy_s;
+  r.idle_s = s.idle_s;
+  r.transfer_s = s.transfer_s;
+  r.io_s = s.io_s;
   return r;
 }
 
@@ -299,6 +323,11 @@ Handle sample_type() {
       .add(NSPERF_MEMBER(T, held_bytes, H5T_NATIVE_INT64))
       .add(NSPERF_MEMBER(T, allocations, H5T_NATIVE_INT64))
       .add(NSPERF_MEMBER(T, queue_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, busy_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, idle_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, transfer_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, io_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, wire_bytes, H5T_NATIVE_INT64))
       .take();
 }
 
@@ -344,6 +373,7 @@ Handle repetition_type() {
       .add(NSPERF_MEMBER(T, slowest_rank, H5T_NATIVE_INT32))
       .add(NSPERF_MEMBER(T, outlier, H5T_NATIVE_INT8))
       .add(NSPERF_MEMBER(T, speedup, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, imbalance, H5T_NATIVE_DOUBLE))
       .take();
 }
 
@@ -385,6 +415,12 @@ Handle summary_type() {
       .add(NSPERF_MEMBER(T, held_bytes, H5T_NATIVE_INT64))
       .add(NSPERF_MEMBER(T, allocations, H5T_NATIVE_INT64))
       .add(NSPERF_MEMBER(T, queue_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, imbalance, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, wire_bytes, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, busy_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, idle_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, transfer_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, io_s, H5T_NATIVE_DOUBLE))
       .take();
 }
 

@@ -116,7 +116,7 @@ T quantize(double v) {
 template <class T>
 void render(core::View<T> out, const core::ImageSpec& spec, std::uint64_t seed,
             const core::Rect& rect, const std::vector<Object>& objects,
-            const std::vector<std::vector<std::uint32_t>>& bands) {
+            const std::vector<std::vector<std::uint32_t>>& bands, std::int64_t empty_from) {
   const core::Extent e = spec.extent;
 #pragma omp parallel
   {
@@ -124,6 +124,11 @@ void render(core::View<T> out, const core::ImageSpec& spec, std::uint64_t seed,
 #pragma omp for schedule(dynamic, 16)
     for (std::int64_t ry = 0; ry < rect.height; ++ry) {
       const std::int64_t y = rect.y + ry;
+      T* row = out.row(ry);
+      if (y >= empty_from) {
+        std::fill(row, row + rect.width, quantize<T>(kBackground));
+        continue;
+      }
       std::fill(acc.begin(), acc.end(), 0.0f);
       // Objects are added in index order, so a pixel's value does not depend on the rectangle.
       for (std::uint32_t i : bands[static_cast<std::size_t>(y / kBand)]) {
@@ -135,7 +140,6 @@ void render(core::View<T> out, const core::ImageSpec& spec, std::uint64_t seed,
           acc[static_cast<std::size_t>(x - rect.x)] += coverage(o, x, y);
         }
       }
-      T* row = out.row(ry);
       for (std::int64_t rx = 0; rx < rect.width; ++rx) {
         row[rx] =
             quantize<T>(background(seed, e, rect.x + rx, y) + acc[static_cast<std::size_t>(rx)]);
@@ -146,15 +150,21 @@ void render(core::View<T> out, const core::ImageSpec& spec, std::uint64_t seed,
 
 }  // namespace
 
+std::int64_t first_empty_row(core::Extent extent, int skew_percent) {
+  return extent.height - extent.height * std::clamp(skew_percent, 0, 99) / 100;
+}
+
 core::Image render_synthetic(const core::ImageSpec& spec, std::uint64_t seed,
-                             const core::Rect& rect) {
+                             const core::Rect& rect, int skew_percent) {
   const core::Extent e = spec.extent;
   if (rect.x < 0 || rect.y < 0 || rect.width < 1 || rect.height < 1 ||
       rect.x + rect.width > e.width || rect.y + rect.height > e.height) {
     throw InputError("synthetic image: rectangle is not inside the " + core::to_string(spec) +
                      " image");
   }
-  const auto objects = make_objects(spec.extent, seed);
+  const std::int64_t empty_from = first_empty_row(spec.extent, skew_percent);
+  // Objects fill the rows above the empty part, as densely as they fill an unskewed image.
+  const auto objects = make_objects({spec.extent.width, empty_from}, seed);
   std::vector<std::vector<std::uint32_t>> bands(
       static_cast<std::size_t>((spec.extent.height + kBand - 1) / kBand));
   for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -170,20 +180,20 @@ core::Image render_synthetic(const core::ImageSpec& spec, std::uint64_t seed,
   core::Image image({rect.width, rect.height}, spec.dtype);
   switch (spec.dtype) {
     case core::DType::u8:
-      render(image.view<std::uint8_t>(), spec, seed, rect, objects, bands);
+      render(image.view<std::uint8_t>(), spec, seed, rect, objects, bands, empty_from);
       break;
     case core::DType::u16:
-      render(image.view<std::uint16_t>(), spec, seed, rect, objects, bands);
+      render(image.view<std::uint16_t>(), spec, seed, rect, objects, bands, empty_from);
       break;
     case core::DType::f32:
-      render(image.view<float>(), spec, seed, rect, objects, bands);
+      render(image.view<float>(), spec, seed, rect, objects, bands, empty_from);
       break;
   }
   return image;
 }
 
-core::Image make_synthetic(const core::ImageSpec& spec, std::uint64_t seed) {
-  return render_synthetic(spec, seed, {0, 0, spec.extent.width, spec.extent.height});
+core::Image make_synthetic(const core::ImageSpec& spec, std::uint64_t seed, int skew_percent) {
+  return render_synthetic(spec, seed, {0, 0, spec.extent.width, spec.extent.height}, skew_percent);
 }
 
 }  // namespace nsperf::kernels

@@ -189,7 +189,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   });
 
   const Workload workload = distribute_synthetic(comm, cfg.benchmark.synthetic, cfg.benchmark.seed,
-                                                 cfg.benchmark.tile, halo);
+                                                 cfg.benchmark.tile, halo, cfg.benchmark.skew);
   // The ceiling every kernel's bandwidth is compared with: all ranks at once, as they run.
   const double bandwidth = job_bandwidth_gbyte_per_s(comm, layout.threads);
   const RunClock clock(comm);

@@ -75,6 +75,11 @@ void serialize(Archive& ar, nsperf::core::Sample& s, unsigned /*version*/) {
   ar & s.held_bytes;
   ar & s.allocations;
   ar & s.queue_bytes;
+  ar & s.busy_s;
+  ar & s.idle_s;
+  ar & s.transfer_s;
+  ar & s.io_s;
+  ar & s.wire_bytes;
 }
 
 template <class Archive>

@@ -12,15 +12,12 @@
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/synthetic.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "p2p.hpp"
 #include "serialization.hpp"
 
 namespace nsperf::mpi {
 namespace {
 
-constexpr int kTagHeader = 101;
-constexpr int kTagPixels = 102;
-// Messages are split so that no count exceeds what an int can hold.
-constexpr std::size_t kChunkBytes = std::size_t{1} << 30;
 
 // What precedes a tile's pixels: enough for the receiver to check it got what it expects.
 struct TileHeader {
@@ -31,35 +28,11 @@ struct TileHeader {
   double io_s;
 };
 
-void check_mpi(int rc, const char* call) {
-  if (rc != MPI_SUCCESS) {
-    char text[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, text, &len);
-    throw MpiError(std::string(call) + ": " + std::string(text, static_cast<std::size_t>(len)));
-  }
-}
-
-void send_bytes(MPI_Comm comm, int dest, std::span<const std::byte> bytes) {
-  for (std::size_t done = 0; done < bytes.size(); done += kChunkBytes) {
-    const auto n = static_cast<int>(std::min(kChunkBytes, bytes.size() - done));
-    check_mpi(MPI_Send(bytes.data() + done, n, MPI_BYTE, dest, kTagPixels, comm), "MPI_Send");
-  }
-}
-
-void recv_bytes(MPI_Comm comm, int source, std::span<std::byte> bytes) {
-  for (std::size_t done = 0; done < bytes.size(); done += kChunkBytes) {
-    const auto n = static_cast<int>(std::min(kChunkBytes, bytes.size() - done));
-    check_mpi(
-        MPI_Recv(bytes.data() + done, n, MPI_BYTE, source, kTagPixels, comm, MPI_STATUS_IGNORE),
-        "MPI_Recv");
-  }
-}
-
 }  // namespace
 
 Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageSpec& spec,
-                              std::uint64_t seed, std::int64_t tile, std::int64_t halo) {
+                              std::uint64_t seed, std::int64_t tile, std::int64_t halo,
+                              int skew_percent) {
   Workload w;
   w.image = spec;
   run_phase(comm, "plan", [&] {
@@ -67,9 +40,9 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
   });
   bmpi::broadcast(comm, w.plan, 0);
 
-  core::Image image;
+  core::Image& image = w.source;
   run_phase(comm, "image", [&] {
-    if (comm.rank() == 0) image = kernels::make_synthetic(spec, seed);
+    if (comm.rank() == 0) image = kernels::make_synthetic(spec, seed, skew_percent);
   });
 
   // Point to point from here on: a rank that fails cannot be waited for by the others, so a
@@ -91,15 +64,17 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
       const TileHeader header{static_cast<std::int64_t>(id), padded.extent().width,
                               padded.extent().height, static_cast<std::int64_t>(padded.dtype()),
                               io_s};
-      check_mpi(MPI_Send(&header, sizeof header, MPI_BYTE, owner, kTagHeader, raw), "MPI_Send");
-      send_bytes(raw, owner, padded.bytes());
+      p2p::check(MPI_Send(&header, sizeof header, MPI_BYTE, owner, p2p::kTileHeader, raw),
+                 "MPI_Send");
+      p2p::send_bytes(raw, owner, p2p::kTilePixels, padded.bytes());
     }
   } else {
     for (std::int64_t id : mine) {
       const core::Rect& r = w.plan.tiles[static_cast<std::size_t>(id)];
       core::Stopwatch clock;
       TileHeader header{};
-      check_mpi(MPI_Recv(&header, sizeof header, MPI_BYTE, 0, kTagHeader, raw, MPI_STATUS_IGNORE),
+      p2p::check(MPI_Recv(&header, sizeof header, MPI_BYTE, 0, p2p::kTileHeader, raw,
+                          MPI_STATUS_IGNORE),
                 "MPI_Recv");
       const core::Extent expected{r.width + 2 * halo, r.height + 2 * halo};
       if (header.id != id || header.width != expected.width || header.height != expected.height ||
@@ -109,7 +84,7 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
                        std::to_string(header.height) + " (plans disagree)");
       }
       core::Image padded(expected, spec.dtype);
-      recv_bytes(raw, 0, padded.bytes());
+      p2p::recv_bytes(raw, 0, p2p::kTilePixels, padded.bytes());
       w.tiles.push_back({id, r, std::move(padded), clock.elapsed_s(), header.io_s});
     }
   }

@@ -67,3 +67,27 @@ TEST(Synthetic, TypesShareOneScene) {
     EXPECT_NEAR(u16.view<std::uint16_t>().data[i], f * 65535.0, 0.51);
   }
 }
+
+TEST(Synthetic, SkewLeavesTheBottomEmptyAndTheTopAsDense) {
+  for (auto dtype : {core::DType::u8, core::DType::u16, core::DType::f32}) {
+    const core::ImageSpec spec{{200, 100}, dtype};
+    const auto img = kernels::make_synthetic(spec, 2, 30);
+    EXPECT_EQ(kernels::first_empty_row(spec.extent, 30), 70);
+    const auto bytes = img.bytes();
+    const std::size_t n = core::dtype_size(dtype);
+    const std::size_t row = 200 * n;
+    // Rows 70..99: one value; row 69 is not all that value.
+    for (std::size_t i = 70 * row; i < bytes.size(); i += n)
+      ASSERT_EQ(std::memcmp(bytes.data() + i, bytes.data() + 70 * row, n), 0) << i;
+    bool differs = false;
+    for (std::size_t i = 69 * row; i < 70 * row; i += n)
+      differs = differs || std::memcmp(bytes.data() + i, bytes.data() + 70 * row, n) != 0;
+    EXPECT_TRUE(differs) << core::to_string(dtype);
+    // Rectangles still render the whole image's pixels.
+    const core::Rect r{10, 60, 50, 30};
+    EXPECT_TRUE(same_bytes(kernels::render_synthetic(spec, 2, r, 30),
+                           core::extract_padded(img, r.x, r.y, r.width, r.height, 0)));
+  }
+  EXPECT_EQ(kernels::first_empty_row({10, 10}, 0), 10);
+  EXPECT_EQ(kernels::first_empty_row({10, 10}, 99), 1);
+}

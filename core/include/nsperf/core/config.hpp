@@ -39,10 +39,13 @@ struct Config {
     std::int64_t tile = 0;
     ImageSpec synthetic;
     std::uint64_t seed = 0;
+    int skew = 0;  ///< percent of the synthetic image, at the bottom, that is empty
     std::string output;
   } benchmark;
   std::map<std::string, OptimizerConfig, std::less<>> optimizers;
   int cpu_threads = 0;  ///< OpenMP threads per rank for the cpu optimizer; 0 = OpenMP's default
+  std::int64_t distributed_chunk = 2;  ///< tiles per request of the dynamic partitioner
+  std::int64_t link_mbyte_per_s = 0;   ///< emulated network link; 0 = the real one
   nlohmann::json json;  ///< the same, as the JSON document `config --show` prints
 
   /// Rebuilds a Config from the effective JSON (as broadcast to other ranks).

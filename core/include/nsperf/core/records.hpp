@@ -51,6 +51,12 @@ struct Sample {
   std::int64_t held_bytes = -1;          ///< most bytes the strategy's buffers held at once
   std::int64_t allocations = -1;         ///< buffer allocations the run made
   std::int64_t queue_bytes = -1;         ///< the waiting tiles as the strategy held them
+  // Where the rank's time went (the distributed and network optimizers; -1 = not measured):
+  double busy_s = -1;             ///< computing tiles
+  double idle_s = -1;             ///< waiting for work or for a peer
+  double transfer_s = -1;         ///< sending and receiving tile data
+  double io_s = -1;               ///< producing tiles from the image (cutting them out)
+  std::int64_t wire_bytes = -1;   ///< bytes this rank received over the network, as sent
 };
 
 /// One tile under one strategy.
@@ -87,6 +93,7 @@ struct Repetition {
   int slowest_rank = 0;   ///< the rank that ended last
   bool outlier = false;   ///< makespan more than 3 scaled MADs from the median
   double speedup = 0;     ///< baseline makespan / this one, same round (0 without a baseline)
+  double imbalance = -1;  ///< max / mean of the ranks' busy time (-1 = busy time not measured)
 };
 
 /// Statistics of one strategy's kernel over the repetitions' makespans.
@@ -115,6 +122,13 @@ struct SummaryRow {
   std::int64_t held_bytes = -1;
   std::int64_t allocations = -1;
   std::int64_t queue_bytes = -1;
+  double imbalance = -1;         ///< median over the repetitions (-1 = not measured)
+  std::int64_t wire_bytes = -1;  ///< received over the network per repetition, all ranks
+  // Where the ranks' time went: summed over ranks, median over repetitions (-1 = not measured).
+  double busy_s = -1;
+  double idle_s = -1;
+  double transfer_s = -1;
+  double io_s = -1;
 };
 
 /// What summarize_samples makes.

@@ -23,7 +23,7 @@
 namespace nsperf::io {
 
 /// The results layout this build writes, and the newest it reads.
-inline constexpr int kResultsSchemaVersion = 2;
+inline constexpr int kResultsSchemaVersion = 3;
 
 /// One run's rows as this rank holds them (repetitions and summary usually on rank 0 only).
 struct RunRows {

@@ -11,11 +11,15 @@ namespace nsperf::kernels {
 
 /// Renders the rectangle `rect` of the synthetic image `spec` with `seed`. Any rectangle
 /// renders exactly the pixels the whole image has there, so ranks can render their own tiles.
-/// Uses OpenMP threads over rows.
+/// Uses OpenMP threads over rows. `skew_percent` (0-99) of the image's rows, at the bottom, are
+/// empty: one constant level, no noise, no objects (the objects fill the rows above).
 core::Image render_synthetic(const core::ImageSpec& spec, std::uint64_t seed,
-                             const core::Rect& rect);
+                             const core::Rect& rect, int skew_percent = 0);
 
 /// The whole synthetic image.
-core::Image make_synthetic(const core::ImageSpec& spec, std::uint64_t seed);
+core::Image make_synthetic(const core::ImageSpec& spec, std::uint64_t seed, int skew_percent = 0);
+
+/// The first empty row of `extent` with `skew_percent` (extent.height when none is empty).
+std::int64_t first_empty_row(core::Extent extent, int skew_percent);
 
 }  // namespace nsperf::kernels

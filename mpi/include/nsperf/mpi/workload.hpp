@@ -27,13 +27,16 @@ struct Workload {
   core::ImageSpec image;
   core::TilePlan plan;
   std::vector<LocalTile> tiles;  ///< this rank's, in id order
+  core::Image source;            ///< rank 0: the whole image (optimizers re-send tiles from it)
 };
 
-/// Collective over `comm`: rank 0 renders the synthetic image `spec` from `seed`, cuts it into
+/// Collective over `comm`: rank 0 renders the synthetic image `spec` from `seed` (with
+/// `skew_percent` of it empty, see kernels/synthetic.hpp), cuts it into
 /// `tile` x `tile` tiles (static block partition) and sends each rank its own tiles with `halo`
 /// pixels of context. Plan and image problems are agreed (every rank throws PhaseFailed);
 /// a failure while tiles are in flight ends the job through main's MPI_Abort.
 Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageSpec& spec,
-                              std::uint64_t seed, std::int64_t tile, std::int64_t halo);
+                              std::uint64_t seed, std::int64_t tile, std::int64_t halo,
+                              int skew_percent = 0);
 
 }  // namespace nsperf::mpi

@@ -1,0 +1,547 @@
+// The distributed optimizer: the whole pipeline over the image's tiles, shared out among the
+// ranks by each partitioner, from rank 0, which holds the image.
+//
+// A repetition, on every rank from a common start:
+//  1. stage A (Gaussian, Sobel) on the tiles the partitioner gives this rank, which rank 0 cuts
+//     out of the image and sends (static: all at once, up front; self-scheduled: a chunk per
+//     request). Tiles with no signal (every pixel of the padded tile equal) are skipped: their
+//     gradient is exactly 0, so they are all background whatever the threshold;
+//  2. the global maximum and histogram (collective), Otsu's threshold;
+//  3. stage B (mask, opening) on the same tiles.
+// Each rank's time is split into busy (computing), idle (waiting for work, for a peer, or in the
+// reductions for slower ranks), transfer (in sends and receives of pixels) and I/O (cutting
+// tiles out of the image). Every tile's opened mask must equal, bit for bit, the one the same
+// CPU strategy computes with the workload's own static distribution and no skipping (the cpu
+// optimizer checks that one against the double-precision reference).
+//
+// Failures between the first message and the last are not agreed (a peer may be blocked in a
+// receive): they end the job through main's MPI_Abort (see phase.hpp).
+#include <malloc.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "nsperf/core/checksum.hpp"
+#include "nsperf/core/memory.hpp"
+#include "nsperf/core/schedule.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/kernels/cpu_strategy.hpp"
+#include "nsperf/mpi/collective.hpp"
+#include "nsperf/mpi/optimizer.hpp"
+#include "nsperf/mpi/partitioner.hpp"
+#include "nsperf/mpi/phase.hpp"
+#include "p2p.hpp"
+#include "serialization.hpp"
+
+namespace nsperf::mpi {
+namespace {
+
+using kernels::TileWork;
+
+// The CPU strategy every partitioner runs, so that only the partitioning differs.
+constexpr const char* kComputeStrategy = "fused";
+
+// True when every pixel of `padded` is the same: the tile carries no signal.
+// Compares 8 bytes at a time against the first pixel repeated: a scan at memory speed, a
+// small fraction of what computing the tile costs.
+bool no_signal(const core::Image& padded) {
+  const auto bytes = padded.bytes();
+  const std::size_t n = core::dtype_size(padded.dtype());
+  if (bytes.size() < n) return true;
+  std::uint64_t pattern = 0;
+  for (std::size_t i = 0; i < sizeof pattern; i += n)
+    std::memcpy(reinterpret_cast<std::byte*>(&pattern) + i, bytes.data(), n);
+  std::size_t i = 0;
+  for (; i + sizeof pattern <= bytes.size(); i += sizeof pattern) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, sizeof word);
+    if (word != pattern) return false;
+  }
+  return std::memcmp(bytes.data() + i, &pattern, bytes.size() - i) == 0;
+}
+
+// A tile this rank computes in this repetition.
+struct Held {
+  std::int64_t id = 0;
+  core::Rect rect;
+  std::optional<TileWork<float>> work;  // empty for a tile with no signal
+  double compute_s = 0;
+  double io_s = 0;  // rank 0 cutting it out
+  std::int64_t raw_bytes = 0;
+};
+
+// What the results keep of a tile (the planes are freed after every repetition).
+struct TileOutcome {
+  std::int64_t id = 0;
+  core::Rect rect;
+  double compute_s = 0;
+  double io_s = 0;
+  std::int64_t raw_bytes = 0;
+  std::uint64_t checksum = 0;
+  std::int64_t background = 0;
+};
+
+// Where a rank's time went.
+struct Times {
+  double busy = 0;
+  double idle = 0;
+  double transfer = 0;
+  double io = 0;
+};
+
+// Adds the time `fn` takes to `into`.
+template <class Fn>
+void timed(double& into, Fn&& fn) {
+  core::Stopwatch clock;
+  std::forward<Fn>(fn)();
+  into += clock.elapsed_s();
+}
+
+// What rank 0 sends before a self-scheduled chunk's pixels.
+struct Chunk {
+  std::int64_t first = 0;  // tile id
+  std::int64_t count = 0;  // 0 = no work left
+};
+
+core::Extent padded_extent(const core::Rect& r) {
+  return {r.width + 2 * kernels::kPipelineHalo, r.height + 2 * kernels::kPipelineHalo};
+}
+
+class DistributedOptimizer final : public Optimizer {
+ public:
+  [[nodiscard]] std::int64_t halo() const override { return kernels::kPipelineHalo; }
+
+  [[nodiscard]] double bytes_per_pixel() const override {
+    // The float32 pipeline's planes (15 B) and the expected run's, one at a time.
+    return 20.0;
+  }
+
+  [[nodiscard]] std::int64_t work_units(const core::Config& config,
+                                        std::int64_t tiles) const override {
+    const auto& b = config.benchmark;
+    const auto strategies =
+        static_cast<std::int64_t>(config.optimizers.at("distributed").strategies.size());
+    return strategies * (b.warmup + b.repetitions) * tiles;
+  }
+
+  void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
+    // Tiles are allocated afresh in every repetition (which rank holds which differs). Keep
+    // freed memory in the heap, so that after the warm-up no page fault is timed; what
+    // allocation itself costs is the memory optimizer's subject.
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    const auto& names = ctx.config.optimizers.at("distributed").strategies;
+    const auto& b = ctx.config.benchmark;
+    std::vector<std::unique_ptr<Partitioner>> partitioners_;
+    run_phase(ctx.comm, "prepare", [&] {
+      for (const auto& n : names)
+        partitioners_.push_back(mpi::partitioners().at(n, "distributed strategy").make());
+      strategy_ = kernels::cpu_strategies().at(kComputeStrategy, "cpu strategy").make({ctx.threads});
+    });
+    expected_ = expected_checksums(ctx);
+
+    const auto tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
+    std::int64_t units = ctx.units_before;
+    std::vector<std::vector<TileOutcome>> last(names.size());  // last measured repetition's
+    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
+                                                       b.repetitions, b.seed)) {
+      const auto si = static_cast<std::size_t>(step.strategy);
+      const std::string label =
+          "distributed " + names[si] +
+          (step.measured() ? " rep " + std::to_string(step.repetition + 1) + "/" +
+                                 std::to_string(b.repetitions)
+                           : " warm-up");
+      run_phase(ctx.comm, "distributed", [] {});  // every rank starts together
+      Times times;
+      std::vector<Held> held;
+      const double start = ctx.clock.now();
+      core::Stopwatch wall;
+      inject_fault(ctx.comm.rank(), "transfer");
+      const auto owners = partitioners_[si]->owners(ctx.workload.plan, ctx.comm.size());
+      if (!owners.empty()) {
+        run_static(ctx, owners, held, times, units, label);
+      } else {
+        run_self_scheduled(ctx, *partitioners_[si], held, times, units, label);
+      }
+      finish_pipeline(ctx, held, times);
+      const double end = ctx.clock.now();
+      const double seconds = wall.elapsed_s();
+      units += tiles;
+      ctx.progress.set(units, label);
+      if (!step.measured()) continue;
+
+      core::Sample s;
+      s.optimizer = "distributed";
+      s.strategy = names[si];
+      s.kernel = "pipeline";
+      s.image = ctx.workload.image;
+      s.rank = ctx.comm.rank();
+      s.repetition = step.repetition;
+      s.tiles = static_cast<std::int64_t>(held.size());
+      s.seconds = seconds;
+      s.start_s = start;
+      s.end_s = end;
+      s.busy_s = times.busy;
+      s.idle_s = times.idle;
+      s.transfer_s = times.transfer;
+      s.io_s = times.io;
+      check(held, s);
+      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+      out.samples.push_back(s);
+      last[si].clear();
+      for (const auto& h : held) {
+        last[si].push_back({h.id, h.rect, h.compute_s, h.io_s, h.raw_bytes, checksum_of(h),
+                            h.work ? h.work->background : h.rect.pixels()});
+      }
+    }
+
+    for (std::size_t si = 0; si < names.size(); ++si) {
+      for (const auto& h : last[si]) {
+        core::TileResult row;
+        row.tile_id = h.id;
+        row.rank = ctx.comm.rank();
+        row.rect = h.rect;
+        row.halo = kernels::kPipelineHalo;
+        row.optimizer = "distributed";
+        row.strategy = names[si];
+        row.kernel = "pipeline";
+        row.compute_s = h.compute_s;
+        row.io_s = h.io_s;
+        row.raw_bytes = h.raw_bytes;
+        row.checksum = h.checksum;
+        const bool same = row.checksum == expected_.at(h.id);
+        row.check = same ? core::CheckStatus::passed : core::CheckStatus::failed;
+        row.differing = same ? 0 : 1;
+        row.negative_space =
+            static_cast<double>(h.background) / static_cast<double>(h.rect.pixels());
+        out.tiles.push_back(row);
+      }
+    }
+    if (ctx.comm.rank() == 0) {
+      out.notes.push_back("distributed: every partitioner runs the '" +
+                          std::string(kComputeStrategy) +
+                          "' CPU strategy; tiles with no signal are skipped; imbalance = max / "
+                          "mean of the ranks' busy time");
+    }
+  }
+
+ private:
+  std::unique_ptr<kernels::CpuStrategy> strategy_;
+  std::map<std::int64_t, std::uint64_t> expected_;  // tile id -> opened-mask checksum
+
+  static std::uint64_t checksum_of(const Held& h) {
+    if (h.work) return core::checksum_of(h.work->opened.values());
+    // All background: what the opening of an all-background mask is.
+    const std::vector<std::uint8_t> ones(static_cast<std::size_t>(h.rect.pixels()), 1);
+    return core::checksum_of(std::span<const std::uint8_t>(ones));
+  }
+
+  // Every tile's opened mask from the workload's own tiles, no skipping, on every rank.
+  std::map<std::int64_t, std::uint64_t> expected_checksums(const OptimizerContext& ctx) {
+    std::vector<TileWork<float>> work;
+    // The workload's tiles carry the plan's halo, which is at least the pipeline's: cut the
+    // pipeline's window out of them.
+    run_phase(ctx.comm, "prepare", [&] {
+      work.clear();
+      for (const auto& t : ctx.workload.tiles) {
+        const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
+        const core::Extent e = padded_extent(t.rect);
+        const core::Image padded = core::extract_padded(t.padded, extra, extra, e.width, e.height, 0);
+        work.emplace_back(padded, t.rect, ctx.workload.image.extent);
+      }
+    });
+    MpiReduce reduce(ctx.comm);
+    run_collective(ctx.comm, "reference", [&] { kernels::run_pipeline(*strategy_, work, reduce); });
+    std::vector<std::pair<std::int64_t, std::uint64_t>> mine;
+    for (std::size_t i = 0; i < work.size(); ++i)
+      mine.emplace_back(ctx.workload.tiles[i].id, core::checksum_of(work[i].opened.values()));
+    std::vector<std::vector<std::pair<std::int64_t, std::uint64_t>>> all;
+    bmpi::all_gather(ctx.comm, mine, all);
+    std::map<std::int64_t, std::uint64_t> out;
+    for (const auto& part : all) out.insert(part.begin(), part.end());
+    return out;
+  }
+
+  // Rank 0: the tile `rect` with the pipeline's halo, out of the image.
+  static core::Image cut(const OptimizerContext& ctx, const core::Rect& r) {
+    return core::extract_padded(ctx.workload.source, r.x, r.y, r.width, r.height,
+                                kernels::kPipelineHalo);
+  }
+
+  // Stage A on one tile (skipped when it has no signal); counts as busy.
+  void compute_a(const OptimizerContext& ctx, const core::Image& padded, Held& h, Times& times) {
+    core::Stopwatch clock;
+    if (!no_signal(padded)) {
+      h.work.emplace(padded, h.rect, ctx.workload.image.extent);
+      strategy_->stage_a(*h.work);
+    }
+    h.compute_s = clock.elapsed_s();
+    times.busy += h.compute_s;
+  }
+
+  // Static partitioners: rank 0 sends every other rank's tiles at once (nonblocking), then
+  // computes its own; the others receive theirs in id order, computing each as it arrives.
+  void run_static(const OptimizerContext& ctx, const std::vector<int>& owners,
+                  std::vector<Held>& held, Times& times, std::int64_t units,
+                  const std::string& label) {
+    const MPI_Comm comm = ctx.comm;
+    const auto& tiles = ctx.workload.plan.tiles;
+    const int me = ctx.comm.rank();
+    if (me == 0) {
+      std::vector<core::Image> outgoing;
+      std::vector<MPI_Request> requests;
+      outgoing.reserve(tiles.size());
+      for (std::size_t id = 0; id < tiles.size(); ++id) {
+        if (owners[id] == 0) continue;
+        timed(times.io, [&] { outgoing.push_back(cut(ctx, tiles[id])); });
+        timed(times.transfer, [&] { isend(comm, owners[id], outgoing.back(), requests); });
+      }
+      std::int64_t done = 0;
+      for (std::size_t id = 0; id < tiles.size(); ++id) {
+        if (owners[id] != 0) continue;
+        Held& h = held.emplace_back();
+        h.id = static_cast<std::int64_t>(id);
+        h.rect = tiles[id];
+        core::Image padded;
+        timed(h.io_s, [&] { padded = cut(ctx, h.rect); });
+        times.io += h.io_s;
+        h.raw_bytes = static_cast<std::int64_t>(padded.bytes().size());
+        compute_a(ctx, padded, h, times);
+        ctx.progress.set(units + ++done * ctx.comm.size(), label);
+      }
+      timed(times.transfer, [&] {
+        p2p::check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
+                               MPI_STATUSES_IGNORE),
+                   "MPI_Waitall");
+      });
+      return;
+    }
+    std::vector<core::Image> incoming;
+    std::vector<MPI_Request> requests;
+    std::vector<std::int64_t> ids;
+    for (std::size_t id = 0; id < tiles.size(); ++id) {
+      if (owners[id] != me) continue;
+      ids.push_back(static_cast<std::int64_t>(id));
+      incoming.emplace_back(padded_extent(tiles[id]), ctx.workload.image.dtype);
+    }
+    requests.resize(incoming.size());
+    for (std::size_t i = 0; i < incoming.size(); ++i) {
+      auto bytes = incoming[i].bytes();
+      p2p::check(MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
+                           p2p::kWorkPixels, comm, &requests[i]),
+                 "MPI_Irecv");
+    }
+    for (std::size_t i = 0; i < incoming.size(); ++i) {
+      timed(times.transfer,
+            [&] { p2p::check(MPI_Wait(&requests[i], MPI_STATUS_IGNORE), "MPI_Wait"); });
+      Held& h = held.emplace_back();
+      h.id = ids[i];
+      h.rect = tiles[static_cast<std::size_t>(ids[i])];
+      h.raw_bytes = static_cast<std::int64_t>(incoming[i].bytes().size());
+      compute_a(ctx, incoming[i], h, times);
+      incoming[i] = core::Image{};
+    }
+  }
+
+  static void isend(MPI_Comm comm, int dest, const core::Image& image,
+                    std::vector<MPI_Request>& requests) {
+    const auto bytes = image.bytes();
+    if (bytes.size() > p2p::kMaxMessageBytes)
+      throw InputError("distributed: a tile of " + std::to_string(bytes.size()) +
+                       " bytes is larger than one message may be (1 GiB): use a smaller --tile");
+    MPI_Request r = MPI_REQUEST_NULL;
+    p2p::check(MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, dest,
+                         p2p::kWorkPixels, comm, &r),
+               "MPI_Isend");
+    requests.push_back(r);
+  }
+
+  // Self-scheduled partitioners: rank 0 serves requests for chunks between its own tiles;
+  // the others ask one chunk ahead.
+  void run_self_scheduled(const OptimizerContext& ctx, const Partitioner& partitioner,
+                          std::vector<Held>& held, Times& times, std::int64_t units,
+                          const std::string& label) {
+    const MPI_Comm comm = ctx.comm;
+    const auto& tiles = ctx.workload.plan.tiles;
+    const auto total = static_cast<std::int64_t>(tiles.size());
+    const int ranks = ctx.comm.size();
+    const std::int64_t k = ctx.config.distributed_chunk;
+    if (ctx.comm.rank() == 0) {
+      std::int64_t next = 0;
+      int finished = 0;  // workers told that no work is left
+      std::vector<core::Image> outgoing;  // kept until their sends complete
+      std::vector<MPI_Request> requests;
+      auto take = [&] {
+        const std::int64_t remaining = total - next;
+        return remaining > 0 ? std::min(remaining, partitioner.chunk(remaining, ranks, k))
+                             : std::int64_t{0};
+      };
+      // Answers every waiting request; waits for one first when `block`.
+      auto serve = [&](bool block) {
+        for (;;) {
+          int flag = 0;
+          MPI_Status status;
+          if (block) {
+            timed(times.idle, [&] {
+              p2p::check(MPI_Probe(MPI_ANY_SOURCE, p2p::kWorkRequest, comm, &status),
+                         "MPI_Probe");
+            });
+            flag = 1;
+            block = false;
+          } else {
+            p2p::check(MPI_Iprobe(MPI_ANY_SOURCE, p2p::kWorkRequest, comm, &flag, &status),
+                       "MPI_Iprobe");
+          }
+          if (flag == 0) return;
+          int ask = 0;
+          p2p::check(MPI_Recv(&ask, 1, MPI_INT, status.MPI_SOURCE, p2p::kWorkRequest, comm,
+                              MPI_STATUS_IGNORE),
+                     "MPI_Recv");
+          const Chunk chunk{next, take()};
+          next += chunk.count;
+          if (chunk.count == 0) ++finished;
+          timed(times.transfer, [&] {
+            p2p::check(MPI_Send(&chunk, sizeof chunk, MPI_BYTE, status.MPI_SOURCE,
+                                p2p::kWorkReply, comm),
+                       "MPI_Send");
+          });
+          for (std::int64_t id = chunk.first; id < chunk.first + chunk.count; ++id) {
+            timed(times.io,
+                  [&] { outgoing.push_back(cut(ctx, tiles[static_cast<std::size_t>(id)])); });
+            timed(times.transfer,
+                  [&] { isend(comm, status.MPI_SOURCE, outgoing.back(), requests); });
+          }
+        }
+      };
+      std::int64_t done = 0;
+      for (;;) {
+        serve(false);
+        const std::int64_t n = take();
+        if (n == 0) break;
+        const std::int64_t first = next;
+        next += n;
+        for (std::int64_t id = first; id < first + n; ++id) {
+          Held& h = held.emplace_back();
+          h.id = id;
+          h.rect = tiles[static_cast<std::size_t>(id)];
+          core::Image padded;
+          timed(h.io_s, [&] { padded = cut(ctx, h.rect); });
+          times.io += h.io_s;
+          h.raw_bytes = static_cast<std::int64_t>(padded.bytes().size());
+          compute_a(ctx, padded, h, times);
+          ctx.progress.set(units + ++done * ranks, label);
+          serve(false);
+        }
+      }
+      while (finished < ranks - 1) serve(true);
+      timed(times.transfer, [&] {
+        p2p::check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
+                               MPI_STATUSES_IGNORE),
+                   "MPI_Waitall");
+      });
+      return;
+    }
+    const int ask = 1;
+    auto request = [&] {
+      timed(times.transfer, [&] {
+        p2p::check(MPI_Send(&ask, 1, MPI_INT, 0, p2p::kWorkRequest, comm), "MPI_Send");
+      });
+    };
+    request();
+    for (;;) {
+      Chunk chunk;
+      timed(times.idle, [&] {
+        p2p::check(MPI_Recv(&chunk, sizeof chunk, MPI_BYTE, 0, p2p::kWorkReply, comm,
+                            MPI_STATUS_IGNORE),
+                   "MPI_Recv");
+      });
+      if (chunk.count == 0) break;
+      if (chunk.first < 0 || chunk.count < 0 || chunk.first + chunk.count > total)
+        throw MpiError("distributed: rank 0 sent an invalid chunk (plans disagree)");
+      std::vector<core::Image> incoming;
+      timed(times.transfer, [&] {
+        for (std::int64_t id = chunk.first; id < chunk.first + chunk.count; ++id) {
+          incoming.emplace_back(padded_extent(tiles[static_cast<std::size_t>(id)]),
+                                ctx.workload.image.dtype);
+          p2p::recv_bytes(comm, 0, p2p::kWorkPixels, incoming.back().bytes());
+        }
+      });
+      request();  // one ahead: the next chunk is on its way while this one computes
+      for (std::int64_t i = 0; i < chunk.count; ++i) {
+        Held& h = held.emplace_back();
+        h.id = chunk.first + i;
+        h.rect = tiles[static_cast<std::size_t>(h.id)];
+        h.raw_bytes = static_cast<std::int64_t>(incoming[static_cast<std::size_t>(i)].bytes().size());
+        compute_a(ctx, incoming[static_cast<std::size_t>(i)], h, times);
+      }
+    }
+  }
+
+  // The global threshold and stage B on the tiles this rank holds.
+  void finish_pipeline(const OptimizerContext& ctx, std::vector<Held>& held, Times& times) {
+    MpiReduce reduce(ctx.comm);
+    double local_max = 0;
+    for (const auto& h : held) {
+      if (h.work) local_max = std::max(local_max, static_cast<double>(h.work->max_magnitude));
+    }
+    double max_magnitude = 0;
+    timed(times.idle, [&] { max_magnitude = reduce.max(local_max); });
+    const float scale = kernels::histogram_scale(static_cast<float>(max_magnitude));
+    kernels::Histogram histogram{};
+    for (auto& h : held) {
+      core::Stopwatch clock;
+      if (h.work) {
+        strategy_->stage_histogram(*h.work, scale);
+        for (std::size_t i = 0; i < histogram.size(); ++i) histogram[i] += h.work->histogram[i];
+      } else {
+        histogram[0] += static_cast<std::uint64_t>(h.rect.pixels());  // gradient 0 everywhere
+      }
+      const double s = clock.elapsed_s();
+      h.compute_s += s;
+      times.busy += s;
+    }
+    timed(times.idle, [&] { reduce.sum(histogram); });
+    const int threshold = kernels::otsu_threshold(histogram);
+    for (auto& h : held) {
+      if (!h.work) continue;
+      core::Stopwatch clock;
+      strategy_->stage_b(*h.work, scale, threshold);
+      const double s = clock.elapsed_s();
+      h.compute_s += s;
+      times.busy += s;
+    }
+  }
+
+  // Compares this rank's tiles with the expected output.
+  void check(const std::vector<Held>& held, core::Sample& s) const {
+    std::vector<std::uint64_t> sums;
+    s.check = core::CheckStatus::passed;
+    s.differing = 0;
+    for (const auto& h : held) {
+      const std::uint64_t sum = checksum_of(h);
+      sums.push_back(sum);
+      s.pixels += h.rect.pixels();
+      s.bytes += h.raw_bytes;
+      if (sum != expected_.at(h.id)) {
+        s.check = core::CheckStatus::failed;
+        ++s.differing;
+      }
+    }
+    s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
+  }
+};
+
+}  // namespace
+
+NSPERF_REGISTER_OPTIMIZER(
+    DistributedOptimizer, "distributed",
+    "partitioning strategies (static, cyclic, self-scheduled) for the whole pipeline across "
+    "ranks, against a static block partition")
+
+}  // namespace nsperf::mpi
