@@ -92,6 +92,7 @@ void print_balance(std::ostream& out, const std::vector<const core::SummaryRow*>
   std::vector<std::vector<std::string>> table;
   table.push_back({"strategy", "makespan", "imbalance", "busy", "idle", "transfer", "I/O"});
   for (const auto* r : rows) {
+    if (r->busy_s < 0) continue;
     const double ranks = std::max(1, r->ranks);
     auto per_rank = [&](double s) { return s < 0 ? std::string("-") : format_seconds(s / ranks); };
     table.push_back({r->strategy, format_seconds(r->seconds.median),
@@ -104,15 +105,15 @@ void print_balance(std::ostream& out, const std::vector<const core::SummaryRow*>
 // Bytes on the wire against the bytes delivered, for optimizers that move tiles.
 void print_wire(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
   std::vector<std::vector<std::string>> table;
-  table.push_back({"strategy", "kernel", "end to end", "delivered MiB", "on the wire MiB",
-                   "ratio", "effective GB/s"});
+  table.push_back({"strategy", "kernel", "end to end", "delivered MiB", "on the wire MiB", "ratio",
+                   "effective GB/s"});
   for (const auto* r : rows) {
     const bool wire = r->wire_bytes > 0;
-    table.push_back({r->strategy, r->kernel, format_seconds(r->seconds.median), mib(r->bytes),
-                     mib(r->wire_bytes),
-                     wire ? fixed(static_cast<double>(r->bytes) / static_cast<double>(r->wire_bytes), 2)
-                          : "-",
-                     fixed(r->gbyte_per_s, 2)});
+    table.push_back(
+        {r->strategy, r->kernel, format_seconds(r->seconds.median), mib(r->bytes),
+         mib(r->wire_bytes),
+         wire ? fixed(static_cast<double>(r->bytes) / static_cast<double>(r->wire_bytes), 2) : "-",
+         fixed(r->gbyte_per_s, 2)});
   }
   print_table(out, table);
 }
@@ -120,8 +121,13 @@ void print_wire(std::ostream& out, const std::vector<const core::SummaryRow*>& r
 // Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
 void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
   std::vector<std::vector<std::string>> table;
+  // A kernel column when the rows measure more than one.
+  const bool kernels = std::any_of(rows.begin(), rows.end(), [&](const core::SummaryRow* r) {
+    return r->kernel != rows.front()->kernel;
+  });
   table.push_back({"strategy", "median", "95% CI of median", "speedup [95% CI]", "Mpixel/s",
                    "GB/s (of ceiling)", "outliers", "check"});
+  if (kernels) table.back().insert(table.back().begin() + 1, "kernel");
   for (const auto* r : rows) {
     double unit = 1;
     const char* name = unit_name(r->seconds.median, unit);
@@ -134,6 +140,7 @@ void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>&
     table.push_back({r->strategy, format_seconds(r->seconds.median), ci, speedup_text(*r, true),
                      fixed(r->mpixel_per_s, 1), bandwidth, std::to_string(r->outliers),
                      std::string(core::to_string(r->check))});
+    if (kernels) table.back().insert(table.back().begin() + 1, r->kernel);
   }
   print_table(out, table);
 }

@@ -113,7 +113,7 @@ std::vector<Group> group(std::span<const Sample> samples) {
     add_time(r.idle, s.idle_s);
     add_time(r.transfer, s.transfer_s);
     add_time(r.io, s.io_s);
-g.row.rss_increase_bytes = std::max(g.row.rss_increase_bytes, s.rss_increase_bytes);
+    g.row.rss_increase_bytes = std::max(g.row.rss_increase_bytes, s.rss_increase_bytes);
     g.ranks.insert(s.rank);
     if (s.check != CheckStatus::passed) {
       g.row.check = g.row.check == CheckStatus::failed ? CheckStatus::failed : s.check;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/memory.hpp"
@@ -219,12 +220,19 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
       if (const auto* b = core::strategy_catalog().baseline(name))
         baselines.emplace_back(name, b->name);
     }
-    // Strategies in the config's order (baseline first), kernels in the order they ran.
+    // Kernels in the order rank 0 first recorded them, then strategies in the config's order
+    // (baseline first; plain-MPI references, which are no strategy of the config, last).
+    std::vector<std::string> kernels;
+    for (const auto& s : flat) {
+      if (std::find(kernels.begin(), kernels.end(), s.kernel) == kernels.end())
+        kernels.push_back(s.kernel);
+    }
     auto order_of = [&](const core::Sample& s) {
       const auto& names = request.optimizers;
       const auto& list = cfg.optimizers.at(s.optimizer).strategies;
-      return std::pair(std::find(names.begin(), names.end(), s.optimizer) - names.begin(),
-                       std::find(list.begin(), list.end(), s.strategy) - list.begin());
+      return std::tuple(std::find(names.begin(), names.end(), s.optimizer) - names.begin(),
+                        std::find(kernels.begin(), kernels.end(), s.kernel) - kernels.begin(),
+                        std::find(list.begin(), list.end(), s.strategy) - list.begin());
     };
     std::stable_sort(flat.begin(), flat.end(), [&](const core::Sample& a, const core::Sample& b) {
       return order_of(a) < order_of(b);

@@ -142,7 +142,8 @@ class DistributedOptimizer final : public Optimizer {
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& n : names)
         partitioners_.push_back(mpi::partitioners().at(n, "distributed strategy").make());
-      strategy_ = kernels::cpu_strategies().at(kComputeStrategy, "cpu strategy").make({ctx.threads});
+      strategy_ =
+          kernels::cpu_strategies().at(kComputeStrategy, "cpu strategy").make({ctx.threads});
     });
     expected_ = expected_checksums(ctx);
 
@@ -152,11 +153,10 @@ class DistributedOptimizer final : public Optimizer {
     for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
                                                        b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
-      const std::string label =
-          "distributed " + names[si] +
-          (step.measured() ? " rep " + std::to_string(step.repetition + 1) + "/" +
-                                 std::to_string(b.repetitions)
-                           : " warm-up");
+      const std::string label = "distributed " + names[si] +
+                                (step.measured() ? " rep " + std::to_string(step.repetition + 1) +
+                                                       "/" + std::to_string(b.repetitions)
+                                                 : " warm-up");
       run_phase(ctx.comm, "distributed", [] {});  // every rank starts together
       Times times;
       std::vector<Held> held;
@@ -252,7 +252,8 @@ class DistributedOptimizer final : public Optimizer {
       for (const auto& t : ctx.workload.tiles) {
         const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
         const core::Extent e = padded_extent(t.rect);
-        const core::Image padded = core::extract_padded(t.padded, extra, extra, e.width, e.height, 0);
+        const core::Image padded =
+            core::extract_padded(t.padded, extra, extra, e.width, e.height, 0);
         work.emplace_back(padded, t.rect, ctx.workload.image.extent);
       }
     });
@@ -316,9 +317,9 @@ class DistributedOptimizer final : public Optimizer {
         ctx.progress.set(units + ++done * ctx.comm.size(), label);
       }
       timed(times.transfer, [&] {
-        p2p::check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
-                               MPI_STATUSES_IGNORE),
-                   "MPI_Waitall");
+        p2p::check(
+            MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+            "MPI_Waitall");
       });
       return;
     }
@@ -374,7 +375,7 @@ class DistributedOptimizer final : public Optimizer {
     const std::int64_t k = ctx.config.distributed_chunk;
     if (ctx.comm.rank() == 0) {
       std::int64_t next = 0;
-      int finished = 0;  // workers told that no work is left
+      int finished = 0;                   // workers told that no work is left
       std::vector<core::Image> outgoing;  // kept until their sends complete
       std::vector<MPI_Request> requests;
       auto take = [&] {
@@ -389,8 +390,7 @@ class DistributedOptimizer final : public Optimizer {
           MPI_Status status;
           if (block) {
             timed(times.idle, [&] {
-              p2p::check(MPI_Probe(MPI_ANY_SOURCE, p2p::kWorkRequest, comm, &status),
-                         "MPI_Probe");
+              p2p::check(MPI_Probe(MPI_ANY_SOURCE, p2p::kWorkRequest, comm, &status), "MPI_Probe");
             });
             flag = 1;
             block = false;
@@ -407,9 +407,9 @@ class DistributedOptimizer final : public Optimizer {
           next += chunk.count;
           if (chunk.count == 0) ++finished;
           timed(times.transfer, [&] {
-            p2p::check(MPI_Send(&chunk, sizeof chunk, MPI_BYTE, status.MPI_SOURCE,
-                                p2p::kWorkReply, comm),
-                       "MPI_Send");
+            p2p::check(
+                MPI_Send(&chunk, sizeof chunk, MPI_BYTE, status.MPI_SOURCE, p2p::kWorkReply, comm),
+                "MPI_Send");
           });
           for (std::int64_t id = chunk.first; id < chunk.first + chunk.count; ++id) {
             timed(times.io,
@@ -441,9 +441,9 @@ class DistributedOptimizer final : public Optimizer {
       }
       while (finished < ranks - 1) serve(true);
       timed(times.transfer, [&] {
-        p2p::check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
-                               MPI_STATUSES_IGNORE),
-                   "MPI_Waitall");
+        p2p::check(
+            MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+            "MPI_Waitall");
       });
       return;
     }
@@ -457,9 +457,9 @@ class DistributedOptimizer final : public Optimizer {
     for (;;) {
       Chunk chunk;
       timed(times.idle, [&] {
-        p2p::check(MPI_Recv(&chunk, sizeof chunk, MPI_BYTE, 0, p2p::kWorkReply, comm,
-                            MPI_STATUS_IGNORE),
-                   "MPI_Recv");
+        p2p::check(
+            MPI_Recv(&chunk, sizeof chunk, MPI_BYTE, 0, p2p::kWorkReply, comm, MPI_STATUS_IGNORE),
+            "MPI_Recv");
       });
       if (chunk.count == 0) break;
       if (chunk.first < 0 || chunk.count < 0 || chunk.first + chunk.count > total)
@@ -477,7 +477,8 @@ class DistributedOptimizer final : public Optimizer {
         Held& h = held.emplace_back();
         h.id = chunk.first + i;
         h.rect = tiles[static_cast<std::size_t>(h.id)];
-        h.raw_bytes = static_cast<std::int64_t>(incoming[static_cast<std::size_t>(i)].bytes().size());
+        h.raw_bytes =
+            static_cast<std::int64_t>(incoming[static_cast<std::size_t>(i)].bytes().size());
         compute_a(ctx, incoming[static_cast<std::size_t>(i)], h, times);
       }
     }

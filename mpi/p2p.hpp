@@ -17,6 +17,7 @@ enum Tag : int {
   kWorkPixels = 203,
   kNetHeader = 301,
   kNetPixels = 302,
+  kNetCompressed = 303,
   kPlain = 401,
 };
 

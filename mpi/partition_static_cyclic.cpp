@@ -19,7 +19,6 @@ class StaticCyclic final : public Partitioner {
 }  // namespace
 
 NSPERF_REGISTER_PARTITIONER(StaticCyclic, "static-cyclic",
-                            "tile i on rank i mod ranks, fixed before the run", false,
-                            conservative)
+                            "tile i on rank i mod ranks, fixed before the run", false, conservative)
 
 }  // namespace nsperf::mpi

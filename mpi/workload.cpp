@@ -18,7 +18,6 @@
 namespace nsperf::mpi {
 namespace {
 
-
 // What precedes a tile's pixels: enough for the receiver to check it got what it expects.
 struct TileHeader {
   std::int64_t id;
@@ -73,9 +72,9 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
       const core::Rect& r = w.plan.tiles[static_cast<std::size_t>(id)];
       core::Stopwatch clock;
       TileHeader header{};
-      p2p::check(MPI_Recv(&header, sizeof header, MPI_BYTE, 0, p2p::kTileHeader, raw,
-                          MPI_STATUS_IGNORE),
-                "MPI_Recv");
+      p2p::check(
+          MPI_Recv(&header, sizeof header, MPI_BYTE, 0, p2p::kTileHeader, raw, MPI_STATUS_IGNORE),
+          "MPI_Recv");
       const core::Extent expected{r.width + 2 * halo, r.height + 2 * halo};
       if (header.id != id || header.width != expected.width || header.height != expected.height ||
           header.dtype != static_cast<std::int64_t>(spec.dtype)) {

@@ -52,11 +52,11 @@ struct Sample {
   std::int64_t allocations = -1;         ///< buffer allocations the run made
   std::int64_t queue_bytes = -1;         ///< the waiting tiles as the strategy held them
   // Where the rank's time went (the distributed and network optimizers; -1 = not measured):
-  double busy_s = -1;             ///< computing tiles
-  double idle_s = -1;             ///< waiting for work or for a peer
-  double transfer_s = -1;         ///< sending and receiving tile data
-  double io_s = -1;               ///< producing tiles from the image (cutting them out)
-  std::int64_t wire_bytes = -1;   ///< bytes this rank received over the network, as sent
+  double busy_s = -1;            ///< computing tiles
+  double idle_s = -1;            ///< waiting for work or for a peer
+  double transfer_s = -1;        ///< sending and receiving tile data
+  double io_s = -1;              ///< producing tiles from the image (cutting them out)
+  std::int64_t wire_bytes = -1;  ///< bytes this rank received over the network, as sent
 };
 
 /// One tile under one strategy.

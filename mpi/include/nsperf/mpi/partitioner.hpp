@@ -43,12 +43,12 @@ bool register_partitioner(core::StrategyInfo info, PartitionerEntry entry);
 }  // namespace nsperf::mpi
 
 /// Registers `Class` (default-constructible Partitioner) as distributed strategy `name`.
-#define NSPERF_REGISTER_PARTITIONER(Class, name, description, baseline, level)       \
-  namespace {                                                                        \
-  [[maybe_unused]] const bool nsperf_registered_partitioner_##Class =                \
-      ::nsperf::mpi::detail::register_partitioner(                                   \
+#define NSPERF_REGISTER_PARTITIONER(Class, name, description, baseline, level)        \
+  namespace {                                                                         \
+  [[maybe_unused]] const bool nsperf_registered_partitioner_##Class =                 \
+      ::nsperf::mpi::detail::register_partitioner(                                    \
           {name, "distributed", description, baseline, ::nsperf::core::Level::level}, \
-          {name, []() -> std::unique_ptr<::nsperf::mpi::Partitioner> {               \
-             return std::make_unique<Class>();                                       \
-           }});                                                                      \
+          {name, []() -> std::unique_ptr<::nsperf::mpi::Partitioner> {                \
+             return std::make_unique<Class>();                                        \
+           }});                                                                       \
   }

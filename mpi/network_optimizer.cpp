@@ -1,0 +1,387 @@
+// The network optimizer: how rank 0 moves tiles to the ranks that compute them, under every
+// transfer strategy, with plain MPI measured in the same rounds for comparison.
+//
+// Each round, from a common start:
+//  - "transfer": rank 0 sends every other rank its tiles (the workload's, with halo), rank by
+//    rank; the ranks receive them into buffers they keep. Delivered bytes over the end-to-end
+//    time is the effective bandwidth;
+//  - "transfer+compute": the same, each rank running stage A (Gaussian, Sobel) on each tile as it
+//    arrives, and rank 0 on its own tiles after sending: what overlapping transfer with compute
+//    buys;
+//  - "mpi-ping-pong" (transfer): the same tiles bounced rank 0 -> rank r -> rank 0 with plain
+//    MPI_Send/MPI_Recv, and "mpi-scatterv": all of them in one MPI_Scatterv: the bandwidth plain
+//    MPI reaches on this link with these message sizes.
+// Every received tile is compared, byte for byte, with the one the rank got when the workload
+// was distributed (after the timed region; buffers are scrambled before every round).
+//
+// The link is the real one, its bandwidth measured by ping-pong at the tile size, unless
+// optimizers.network.link_mbyte_per_s emulates a slower one: then every strategy paces its
+// sends to that rate (the adaptive strategy decides against the same rate).
+#include <malloc.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <climits>
+#include <cstring>
+
+#include "nsperf/core/checksum.hpp"
+#include "nsperf/core/memory.hpp"
+#include "nsperf/core/schedule.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/kernels/cpu_strategy.hpp"
+#include "nsperf/mpi/collective.hpp"
+#include "nsperf/mpi/optimizer.hpp"
+#include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/transfer.hpp"
+#include "p2p.hpp"
+
+namespace nsperf::mpi {
+namespace {
+
+constexpr const char* kComputeStrategy = "fused";
+constexpr const char* kTransfer = "transfer";
+constexpr const char* kTransferCompute = "transfer+compute";
+constexpr const char* kPingPong = "mpi-ping-pong";
+constexpr const char* kScatter = "mpi-scatterv";
+constexpr unsigned char kScramble = 0xa5;
+
+bool same_bytes(const core::Image& a, const core::Image& b) {
+  return a.bytes().size() == b.bytes().size() &&
+         std::memcmp(a.bytes().data(), b.bytes().data(), a.bytes().size()) == 0;
+}
+
+class NetworkOptimizer final : public Optimizer {
+ public:
+  [[nodiscard]] std::int64_t halo() const override { return kernels::kPipelineHalo; }
+
+  [[nodiscard]] double bytes_per_pixel() const override {
+    // Receive buffers and the scatter's (image type, at most 4 B each), stage A's float planes.
+    return 24.0;
+  }
+
+  [[nodiscard]] std::int64_t work_units(const core::Config& config,
+                                        std::int64_t tiles) const override {
+    const auto& b = config.benchmark;
+    const auto strategies =
+        static_cast<std::int64_t>(config.optimizers.at("network").strategies.size());
+    return (2 * strategies + 2) * (b.warmup + b.repetitions) * tiles;
+  }
+
+  void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);  // as in the distributed optimizer: no timed page faults
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    const auto& names = ctx.config.optimizers.at("network").strategies;
+    const auto& b = ctx.config.benchmark;
+    const int me = ctx.comm.rank();
+    const int ranks = ctx.comm.size();
+    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
+    if (ranks == 1) {
+      if (me == 0) out.notes.push_back("network: 1 rank, no tile crosses the network; skipped");
+      ctx.progress.set(ctx.units_before + work_units(ctx.config, total_tiles), "network");
+      return;
+    }
+
+    std::vector<std::unique_ptr<TileTransfer>> transfers;
+    run_phase(ctx.comm, "prepare", [&] { prepare(ctx, names, transfers); });
+    link_ = measure_link(ctx);
+    if (me == 0) {
+      out.notes.push_back(
+          ctx.config.link_mbyte_per_s > 0
+              ? "network: link emulated at " + std::to_string(ctx.config.link_mbyte_per_s) +
+                    " MB/s (every strategy paces its sends to it)"
+              : "network: link measured by ping-pong at the tile size: " +
+                    std::to_string(static_cast<long long>(link_.bytes_per_s / 1e6)) + " MB/s");
+    }
+
+    const auto first_sample = static_cast<std::ptrdiff_t>(out.samples.size());
+    // Strategy i of the schedule: 2k = names[k] transfer, 2k+1 = names[k] transfer+compute,
+    // then the two plain-MPI references.
+    const int entries = static_cast<int>(2 * names.size() + 2);
+    std::int64_t units = ctx.units_before;
+    for (const auto& step : core::measurement_schedule(entries, b.warmup, b.repetitions, b.seed)) {
+      const auto e = static_cast<std::size_t>(step.strategy);
+      const bool plain = e >= 2 * names.size();
+      const std::string strategy =
+          plain ? (e == 2 * names.size() ? kPingPong : kScatter) : names[e / 2];
+      const std::string kernel = !plain && e % 2 == 1 ? kTransferCompute : kTransfer;
+      scramble();
+      run_phase(ctx.comm, "network", [] {});  // every rank starts together
+      core::Sample s;
+      const double start = ctx.clock.now();
+      core::Stopwatch wall;
+      inject_fault(me, "transfer");
+      if (strategy == kPingPong) {
+        ping_pong(ctx, s);
+      } else if (strategy == kScatter) {
+        scatter(ctx, s);
+      } else {
+        framework(ctx, *transfers[e / 2], kernel == kTransferCompute, s);
+      }
+      const double seconds = wall.elapsed_s();
+      const double end = ctx.clock.now();
+      units += total_tiles;
+      ctx.progress.set(units, "network " + strategy + " " + kernel +
+                                  (step.measured() ? " rep " + std::to_string(step.repetition + 1)
+                                                   : " warm-up"));
+      if (!step.measured()) continue;
+      s.optimizer = "network";
+      s.strategy = strategy;
+      s.kernel = kernel;
+      s.image = ctx.workload.image;
+      s.rank = me;
+      s.repetition = step.repetition;
+      s.tiles = static_cast<std::int64_t>(ctx.workload.tiles.size());
+      s.seconds = seconds;
+      s.start_s = start;
+      s.end_s = end;
+      s.pixels = 0;
+      for (const auto& t : ctx.workload.tiles) s.pixels += t.rect.pixels();
+      check(ctx, strategy, s);
+      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+      out.samples.push_back(s);
+    }
+    // Plain transfers first, then with compute (the summary keeps the order rank 0 gives).
+    std::stable_sort(out.samples.begin() + first_sample, out.samples.end(),
+                     [](const core::Sample& x, const core::Sample& y) {
+                       return (x.kernel != kTransfer) < (y.kernel != kTransfer);
+                     });
+  }
+
+ private:
+  Link link_;
+  std::unique_ptr<kernels::CpuStrategy> strategy_;
+  std::vector<std::vector<core::Image>> outgoing_;  // rank 0: each peer's tiles
+  std::vector<core::Image> into_;                   // peers: where their tiles arrive
+  core::Image bounced_;                             // rank 0: ping-pong replies
+  bool bounced_ok_ = true;
+  std::vector<std::byte> scatter_send_;  // rank 0: every peer's tiles, back to back
+  std::vector<int> scatter_counts_;
+  std::vector<int> scatter_displs_;
+  std::vector<std::byte> scatter_recv_;
+  bool scatter_fits_ = true;  // counts fit an int
+
+  void prepare(const OptimizerContext& ctx, const std::vector<std::string>& names,
+               std::vector<std::unique_ptr<TileTransfer>>& transfers) {
+    for (const auto& n : names)
+      transfers.push_back(transfer_strategies().at(n, "network strategy").make());
+    strategy_ = kernels::cpu_strategies().at(kComputeStrategy, "cpu strategy").make({ctx.threads});
+    const auto& plan = ctx.workload.plan;
+    const int ranks = ctx.comm.size();
+    std::size_t largest = 0;
+    if (ctx.comm.rank() == 0) {
+      outgoing_.assign(static_cast<std::size_t>(ranks), {});
+      scatter_counts_.assign(static_cast<std::size_t>(ranks), 0);
+      scatter_displs_.assign(static_cast<std::size_t>(ranks), 0);
+      std::size_t offset = 0;
+      for (int r = 1; r < ranks; ++r) {
+        std::size_t bytes = 0;
+        for (std::int64_t id : plan.tiles_of(r)) {
+          const core::Rect& t = plan.tiles[static_cast<std::size_t>(id)];
+          outgoing_[static_cast<std::size_t>(r)].push_back(
+              core::extract_padded(ctx.workload.source, t.x, t.y, t.width, t.height, plan.halo));
+          bytes += outgoing_[static_cast<std::size_t>(r)].back().bytes().size();
+          largest = std::max(largest, outgoing_[static_cast<std::size_t>(r)].back().bytes().size());
+        }
+        scatter_fits_ = scatter_fits_ && bytes <= INT_MAX && offset <= INT_MAX;
+        scatter_counts_[static_cast<std::size_t>(r)] =
+            static_cast<int>(std::min<std::size_t>(bytes, INT_MAX));
+        scatter_displs_[static_cast<std::size_t>(r)] =
+            static_cast<int>(std::min<std::size_t>(offset, INT_MAX));
+        offset += bytes;
+      }
+      if (scatter_fits_) {
+        scatter_send_.resize(offset);
+        std::size_t at = 0;
+        for (const auto& peer : outgoing_) {
+          for (const auto& t : peer) {
+            std::memcpy(scatter_send_.data() + at, t.bytes().data(), t.bytes().size());
+            at += t.bytes().size();
+          }
+        }
+      }
+      bounced_ = core::Image({1, static_cast<std::int64_t>(largest)}, core::DType::u8);
+    } else {
+      std::size_t bytes = 0;
+      for (const auto& t : ctx.workload.tiles) {
+        into_.emplace_back(t.padded.extent(), t.padded.dtype());
+        bytes += t.padded.bytes().size();
+        largest = std::max(largest, t.padded.bytes().size());
+      }
+      scatter_recv_.resize(bytes);
+    }
+    if (largest > p2p::kMaxMessageBytes)
+      throw InputError("network: a tile of " + std::to_string(largest) +
+                       " bytes is larger than one message may be (1 GiB): use a smaller --tile");
+  }
+
+  // The link's bandwidth: ping-pong rank 0 <-> rank 1 at the largest tile's size, best of 5
+  // after one warm-up; or the emulated one.
+  Link measure_link(const OptimizerContext& ctx) {
+    Link link;
+    if (ctx.config.link_mbyte_per_s > 0) {
+      link.bytes_per_s = static_cast<double>(ctx.config.link_mbyte_per_s) * 1e6;
+      link.emulated = true;
+      return link;
+    }
+    std::size_t size = 0;
+    for (const auto& t : ctx.workload.tiles) size = std::max(size, t.padded.bytes().size());
+    size = bmpi::all_reduce(ctx.comm, size, bmpi::maximum<std::size_t>());
+    std::vector<std::byte> buffer(std::max<std::size_t>(size, 1));
+    const auto n = static_cast<int>(buffer.size());
+    double best = INFINITY;
+    const MPI_Comm comm = ctx.comm;
+    run_phase(ctx.comm, "link", [] {});
+    for (int i = 0; i < 6; ++i) {
+      core::Stopwatch clock;
+      if (ctx.comm.rank() == 0) {
+        p2p::check(MPI_Send(buffer.data(), n, MPI_BYTE, 1, p2p::kPlain, comm), "MPI_Send");
+        p2p::check(MPI_Recv(buffer.data(), n, MPI_BYTE, 1, p2p::kPlain, comm, MPI_STATUS_IGNORE),
+                   "MPI_Recv");
+      } else if (ctx.comm.rank() == 1) {
+        p2p::check(MPI_Recv(buffer.data(), n, MPI_BYTE, 0, p2p::kPlain, comm, MPI_STATUS_IGNORE),
+                   "MPI_Recv");
+        p2p::check(MPI_Send(buffer.data(), n, MPI_BYTE, 0, p2p::kPlain, comm), "MPI_Send");
+      }
+      if (i > 0) best = std::min(best, clock.elapsed_s());
+    }
+    double rate = ctx.comm.rank() == 0 ? 2.0 * static_cast<double>(n) / best : 0.0;
+    bmpi::broadcast(ctx.comm, rate, 0);
+    link.bytes_per_s = rate;
+    return link;
+  }
+
+  void scramble() {
+    for (auto& t : into_) std::memset(t.bytes().data(), kScramble, t.bytes().size());
+    std::memset(scatter_recv_.data(), kScramble, scatter_recv_.size());
+    std::memset(bounced_.bytes().data(), kScramble, bounced_.bytes().size());
+  }
+
+  // Stage A on a tile as it arrives (the plan's halo may exceed the pipeline's).
+  void compute(const OptimizerContext& ctx, const core::Image& padded, const core::Rect& rect,
+               core::Sample& s) {
+    core::Stopwatch clock;
+    const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
+    kernels::TileWork<float> work(
+        extra == 0
+            ? padded
+            : core::extract_padded(padded, extra, extra, rect.width + 2 * kernels::kPipelineHalo,
+                                   rect.height + 2 * kernels::kPipelineHalo, 0),
+        rect, ctx.workload.image.extent);
+    strategy_->stage_a(work);
+    s.busy_s += clock.elapsed_s();
+  }
+
+  void framework(const OptimizerContext& ctx, TileTransfer& transfer, bool with_compute,
+                 core::Sample& s) {
+    const MPI_Comm comm = ctx.comm;
+    s.transfer_s = 0;
+    s.busy_s = with_compute ? 0 : -1;
+    if (ctx.comm.rank() == 0) {
+      core::Stopwatch clock;
+      for (int r = 1; r < ctx.comm.size(); ++r)
+        transfer.send(comm, r, outgoing_[static_cast<std::size_t>(r)], link_);
+      s.transfer_s = clock.elapsed_s();
+      s.wire_bytes = 0;
+      if (with_compute) {
+        for (const auto& t : ctx.workload.tiles) compute(ctx, t.padded, t.rect, s);
+      }
+      return;
+    }
+    const auto received = transfer.receive(comm, into_, [&](std::size_t i) {
+      if (with_compute) compute(ctx, into_[i], ctx.workload.tiles[i].rect, s);
+    });
+    s.transfer_s = received.transfer_s;
+    s.wire_bytes = received.wire_bytes;
+    for (const auto& t : into_) s.bytes += static_cast<std::int64_t>(t.bytes().size());
+  }
+
+  // Every peer's tiles bounced off it, one message at a time, plain MPI.
+  void ping_pong(const OptimizerContext& ctx, core::Sample& s) {
+    const MPI_Comm comm = ctx.comm;
+    core::Stopwatch clock;
+    if (ctx.comm.rank() == 0) {
+      bounced_ok_ = true;
+      for (int r = 1; r < ctx.comm.size(); ++r) {
+        for (const auto& t : outgoing_[static_cast<std::size_t>(r)]) {
+          const auto bytes = t.bytes();
+          const int n = static_cast<int>(bytes.size());
+          p2p::check(MPI_Send(bytes.data(), n, MPI_BYTE, r, p2p::kPlain, comm), "MPI_Send");
+          p2p::check(MPI_Recv(bounced_.bytes().data(), n, MPI_BYTE, r, p2p::kPlain, comm,
+                              MPI_STATUS_IGNORE),
+                     "MPI_Recv");
+          s.bytes += n;
+          // Outside the clock's purpose but cheap next to two messages: the bounce is intact.
+          bounced_ok_ =
+              bounced_ok_ && std::memcmp(bounced_.bytes().data(), bytes.data(), bytes.size()) == 0;
+        }
+      }
+    } else {
+      for (auto& t : into_) {
+        const auto bytes = t.bytes();
+        const int n = static_cast<int>(bytes.size());
+        p2p::check(MPI_Recv(bytes.data(), n, MPI_BYTE, 0, p2p::kPlain, comm, MPI_STATUS_IGNORE),
+                   "MPI_Recv");
+        p2p::check(MPI_Send(bytes.data(), n, MPI_BYTE, 0, p2p::kPlain, comm), "MPI_Send");
+        s.bytes += n;
+      }
+    }
+    s.transfer_s = clock.elapsed_s();
+    s.wire_bytes = s.bytes;
+  }
+
+  // Every peer's tiles in one MPI_Scatterv.
+  void scatter(const OptimizerContext& ctx, core::Sample& s) {
+    if (!scatter_fits_) return;  // said in check()
+    core::Stopwatch clock;
+    const int mine = static_cast<int>(scatter_recv_.size());
+    p2p::check(MPI_Scatterv(scatter_send_.data(), scatter_counts_.data(), scatter_displs_.data(),
+                            MPI_BYTE, ctx.comm.rank() == 0 ? MPI_IN_PLACE : scatter_recv_.data(),
+                            mine, MPI_BYTE, 0, ctx.comm),
+               "MPI_Scatterv");
+    s.transfer_s = clock.elapsed_s();
+    s.bytes = ctx.comm.rank() == 0 ? 0 : mine;
+    s.wire_bytes = s.bytes;
+  }
+
+  // After the timed region: what arrived is what the workload's distribution delivered.
+  void check(const OptimizerContext& ctx, const std::string& strategy, core::Sample& s) const {
+    s.check = core::CheckStatus::passed;
+    s.differing = 0;
+    const auto& tiles = ctx.workload.tiles;
+    if (ctx.comm.rank() == 0) {
+      if (strategy == kPingPong && !bounced_ok_) {
+        s.check = core::CheckStatus::failed;
+        s.differing = 1;
+      }
+      if (strategy == kScatter && !scatter_fits_) s.check = core::CheckStatus::not_checked;
+      return;
+    }
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < tiles.size(); ++i) {
+      const auto want = tiles[i].padded.bytes();
+      bool same = false;
+      if (strategy == kScatter) {
+        same =
+            scatter_fits_ && std::memcmp(scatter_recv_.data() + at, want.data(), want.size()) == 0;
+        at += want.size();
+      } else if (strategy == kPingPong) {
+        same = same_bytes(into_[i], tiles[i].padded);
+      } else {
+        same = same_bytes(into_[i], tiles[i].padded);
+      }
+      if (!same) ++s.differing;
+    }
+    if (s.differing > 0) s.check = core::CheckStatus::failed;
+    if (strategy == kScatter && !scatter_fits_) s.check = core::CheckStatus::not_checked;
+  }
+};
+
+}  // namespace
+
+NSPERF_REGISTER_OPTIMIZER(
+    NetworkOptimizer, "network",
+    "tile transfer strategies (nonblocking, persistent, compressed, adaptive) against blocking "
+    "MPI_Send/MPI_Recv, with plain MPI ping-pong and scatter measured alongside")
+
+}  // namespace nsperf::mpi
