@@ -106,7 +106,8 @@ class BadInput(TempDirTest):
         self.expect_usage_error(BENCH + ["--force", "--append"], "--force and --append exclude each other")
 
     def test_optimizer_not_in_this_version(self):
-        self.expect_usage_error(["benchmark", "--network"], "the network optimizer is not in nsperf", "--cpu, --memory")
+        self.expect_usage_error(["benchmark", "--io"], "the io optimizer is not in nsperf",
+                                "--cpu, --distributed, --memory, --network")
 
     def test_disabled_optimizer(self):
         path = self.config({"schema_version": 1, "optimizers": {"cpu": {"enabled": False}}})

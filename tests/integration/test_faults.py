@@ -36,3 +36,69 @@ class Faults(TempDirTest):
         r = self.fail_at("rank:*,phase:prepare")
         self.assertEqual(r.err.count("fault injected"), 1, r)
         self.assertNotIn("rank 0:", r.err)
+
+
+class FaultsInTransfers(TempDirTest):
+    """A rank failing while tiles move point to point, at 2, 3 and 4 ranks: no agreement is
+    possible, so the job is aborted; every rank exits non-zero within 10 s."""
+
+    def test_a_rank_failing_in_the_transfer_phase_ends_the_job(self):
+        for optimizer in ("--distributed", "--network"):
+            for ranks in (2, 3, 4):
+                r = run(["benchmark", optimizer, "--synthetic", "256x256", "--tile", "32",
+                         "--repetitions", "3", "--warmup", "1", "-o", self.path("r.h5")],
+                        ranks=ranks, env={"NSPERF_FAULT": "rank:1,phase:transfer"}, timeout=60)
+                self.assertNotEqual(r.code, 0, r)
+                self.assertLess(r.seconds, 10.0, r)
+                self.assertEqual(r.err.count("fault injected"), 1, r)
+                self.assertIn("[rank 1] nsperf benchmark: error: fault injected", r.err)
+                self.assertEqual(self.files(), [], "no results file and no temporary file")
+
+
+class KilledRank(TempDirTest):
+    """A rank killed with SIGKILL mid-run: the job ends, nothing appears under the final name,
+    and an earlier results file is untouched."""
+
+    def test_sigkill_mid_run(self):
+        import hashlib
+        import signal
+        import subprocess
+        import time
+        from nsperf_testing import MPIEXEC, NSPERF
+
+        out = self.path("r.h5")
+        first = run(["benchmark", "--distributed", "--synthetic", "128x128", "--tile", "64",
+                     "--repetitions", "1", "--warmup", "0", "-o", out], ranks=2)
+        self.assertEqual(first.code, 0, first)
+        before = hashlib.sha256(open(out, "rb").read()).hexdigest()
+        env = dict(__import__("os").environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        job = subprocess.Popen([MPIEXEC, "-n", "3", "--oversubscribe", NSPERF, "benchmark", "--distributed",
+                                "--synthetic", "2048x2048", "--tile", "128", "--repetitions", "1000",
+                                "--force", "--no-progress", "-o", out],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            victim = None
+            deadline = time.monotonic() + 30
+            while victim is None and time.monotonic() < deadline:
+                time.sleep(0.5)
+                for pid in subprocess.run(["pgrep", "-P", str(job.pid)], capture_output=True,
+                                          text=True).stdout.split():
+                    try:
+                        environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+                    except OSError:
+                        continue
+                    if b"OMPI_COMM_WORLD_RANK=1" in environ:
+                        victim = int(pid)
+            self.assertIsNotNone(victim, "rank 1 never started")
+            time.sleep(2)  # well into the repetitions
+            start = time.monotonic()
+            __import__("os").kill(victim, signal.SIGKILL)
+            job.communicate(timeout=60)
+            self.assertNotEqual(job.returncode, 0)
+            self.assertLess(time.monotonic() - start, 30)
+        finally:
+            if job.poll() is None:
+                job.kill()
+                job.communicate()
+        self.assertEqual(self.files(), ["r.h5"], "no temporary file left")
+        self.assertEqual(hashlib.sha256(open(out, "rb").read()).hexdigest(), before)
