@@ -1,11 +1,12 @@
 // adaptive: compresses a tile only when that is predicted to deliver it sooner:
 //   raw:        n / link
 //   compressed: n / compress speed + (n / ratio) / link + n / decompress speed
-// Compression speed, ratio and decompression speed are measured on a slice (16 KiB at most) of
-// the first tile and again every 256 tiles (well under 1% of the traffic), and updated from
-// every tile it does compress. The link is the one the optimizer measured (or emulates).
-// No header: the message's tag says raw or compressed and its size is probed, so a raw tile
-// costs exactly one message, as in blocking.
+// Compression speed, ratio and decompression speed are measured on the first tile and again
+// every 256 tiles (a slice would not do: zstd's fixed cost per call makes small inputs look
+// slow), and updated from every tile it does compress; the strategy keeps them from one run to
+// the next, so a probe costs one compression per 256 tiles. The link is the one the optimizer
+// measured (or emulates). No header: the message's tag says raw or compressed and its size is
+// probed, so a raw tile costs exactly one message, as in blocking.
 #include <algorithm>
 
 #include "nsperf/core/error.hpp"
@@ -18,7 +19,6 @@
 namespace nsperf::mpi {
 namespace {
 
-constexpr std::size_t kProbeBytes = 16 * 1024;
 constexpr std::size_t kProbeEvery = 256;
 
 class Adaptive final : public TileTransfer {
@@ -95,9 +95,9 @@ class Adaptive final : public TileTransfer {
   std::vector<std::byte> wire_;
   std::vector<std::byte> scratch_;
 
-  // Compresses and decompresses a slice of the tile to estimate what a whole one would cost.
+  // Compresses and decompresses the tile to estimate what the next ones will cost.
   void probe(std::span<const std::byte> bytes, std::size_t element) {
-    const std::size_t n = std::min(bytes.size() / element * element, kProbeBytes);
+    const std::size_t n = bytes.size() / element * element;
     if (n == 0) return;
     const auto slice = bytes.first(n);
     core::Stopwatch clock;
