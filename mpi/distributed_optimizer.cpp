@@ -191,14 +191,14 @@ class DistributedOptimizer final : public Optimizer {
       s.idle_s = times.idle;
       s.transfer_s = times.transfer;
       s.io_s = times.io;
-      check(held, s);
-      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-      out.samples.push_back(s);
       last[si].clear();
       for (const auto& h : held) {
         last[si].push_back({h.id, h.rect, h.compute_s, h.io_s, h.raw_bytes, checksum_of(h),
                             h.work ? h.work->background : h.rect.pixels()});
       }
+      check(last[si], s);
+      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+      out.samples.push_back(s);
     }
 
     for (std::size_t si = 0; si < names.size(); ++si) {
@@ -520,16 +520,15 @@ class DistributedOptimizer final : public Optimizer {
   }
 
   // Compares this rank's tiles with the expected output.
-  void check(const std::vector<Held>& held, core::Sample& s) const {
+  void check(const std::vector<TileOutcome>& tiles, core::Sample& s) const {
     std::vector<std::uint64_t> sums;
     s.check = core::CheckStatus::passed;
     s.differing = 0;
-    for (const auto& h : held) {
-      const std::uint64_t sum = checksum_of(h);
-      sums.push_back(sum);
-      s.pixels += h.rect.pixels();
-      s.bytes += h.raw_bytes;
-      if (sum != expected_.at(h.id)) {
+    for (const auto& t : tiles) {
+      sums.push_back(t.checksum);
+      s.pixels += t.rect.pixels();
+      s.bytes += t.raw_bytes;
+      if (t.checksum != expected_.at(t.id)) {
         s.check = core::CheckStatus::failed;
         ++s.differing;
       }

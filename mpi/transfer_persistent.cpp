@@ -76,7 +76,7 @@ class Persistent final : public TileTransfer {
       throw InputError("network: a tile of " + std::to_string(size) +
                        " bytes is larger than one message may be (1 GiB): use a smaller --tile");
     const int n = static_cast<int>(size);
-    auto* buffer = const_cast<std::byte*>(data);  // MPI_Send_init takes a const buffer
+    auto* buffer = const_cast<std::byte*>(data);  // MPI_Recv_init needs a mutable buffer
     if (send) {
       p2p::check(MPI_Send_init(buffer, n, MPI_BYTE, peer, p2p::kNetPixels, comm, &it->second),
                  "MPI_Send_init");

@@ -62,20 +62,6 @@ bool register_transfer(core::StrategyInfo info, TransferEntry entry);
 /// link would have carried it; returns at once on the real link.
 void pace(const Link& link, std::size_t bytes, double elapsed_s);
 
-/// The framing the compressing strategies share: a header with the payload's size and whether
-/// it is compressed, then the payload.
-struct Framed {
-  std::int64_t wire_bytes = 0;
-  std::int64_t compressed = 0;  ///< 1 = zstd with byte shuffle, 0 = raw
-};
-
-/// Receives one framed tile from rank 0 into `into`, using `wire` as scratch. Adds to `r`.
-void receive_framed(MPI_Comm comm, core::Image& into, std::vector<std::byte>& wire, Received& r);
-
-/// Sends `payload` framed (compressed or not) to `dest`, paced to the link.
-void send_framed(MPI_Comm comm, int dest, std::span<const std::byte> payload, bool compressed,
-                 const Link& link);
-
 }  // namespace nsperf::mpi
 
 /// Registers `Class` (default-constructible TileTransfer) as network strategy `name`.
