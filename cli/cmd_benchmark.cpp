@@ -47,7 +47,13 @@ Described describe_options() {
     optimizers.add_options()(o.name.c_str(), o.description.c_str());
   }
   po::options_description workload("Workload");
-  workload.add_options()("synthetic", po::value<std::string>()->value_name("WxH[:dtype]"),
+  workload.add_options()("image,i", po::value<std::string>()->value_name("FILE"),
+                         "image file: PNG, TIFF, JPEG, JPEG 2000, FITS (file.fits[SCI]), HDF5 "
+                         "dataset (file.h5:/path), raw with --raw; colour becomes luminance "
+                         "(benchmark.image)")(
+      "raw", po::value<std::string>()->value_name("WxH:dtype[:le|be]"),
+      "--image is headerless pixels of this layout; dtype u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 "
+      "(benchmark.raw)")("synthetic", po::value<std::string>()->value_name("WxH[:dtype]"),
                          "built-in synthetic image, dtype u8 (default), u16 or f32 "
                          "(benchmark.synthetic; default 2048x2048:u8)")(
       "tile", po::value<std::int64_t>()->value_name("N"),
@@ -90,9 +96,11 @@ void print_help(std::ostream& out, const po::options_description& options) {
   out << "usage: mpirun -n N nsperf benchmark [";
   for (const auto& o : mpi::optimizers().entries()) out << "--" << o.name << " ";
   out << "| --all] [options]\n\n"
-         "Runs each optimizer's strategies against its baseline on the tiles of a synthetic image\n"
-         "partitioned across the ranks, checks every output against a reference, and writes all\n"
-         "samples into one HDF5 results file. Rank 0 prints a summary.\n\n"
+         "Runs each optimizer's strategies against its baseline on the tiles of an image (a file\n"
+         "or the built-in synthetic one) partitioned across the ranks, checks every output "
+         "against\n"
+         "a reference, and writes all samples into one HDF5 results file. Rank 0 prints a "
+         "summary.\n\n"
       << options;
 }
 
@@ -117,8 +125,15 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   auto add = [&](const char* option, const char* key, nlohmann::json value) {
     o.overrides.push_back({key, std::move(value), std::string("--") + option});
   };
-  if (vm.count("synthetic"))
+  if (vm.count("image") && vm.count("synthetic")) {
+    throw UsageError("--image and --synthetic: choose one input");
+  }
+  if (vm.count("image")) add("image", "benchmark.image", vm["image"].as<std::string>());
+  if (vm.count("raw")) add("raw", "benchmark.raw", vm["raw"].as<std::string>());
+  if (vm.count("synthetic")) {
     add("synthetic", "benchmark.synthetic", vm["synthetic"].as<std::string>());
+    add("synthetic", "benchmark.image", "");  // over a config file's image
+  }
   if (vm.count("tile")) add("tile", "benchmark.tile", vm["tile"].as<std::int64_t>());
   if (vm.count("seed")) add("seed", "benchmark.seed", vm["seed"].as<std::uint64_t>());
   if (vm.count("skew")) add("skew", "benchmark.skew", vm["skew"].as<std::int64_t>());

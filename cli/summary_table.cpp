@@ -164,6 +164,7 @@ void print_summary(std::ostream& out, const core::Provenance& p,
     if (std::find(optimizers.begin(), optimizers.end(), r.optimizer) == optimizers.end())
       optimizers.push_back(r.optimizer);
   }
+  if (!p.image.empty()) out << "\nimage: " << p.image << "\n";
   for (const auto& optimizer : optimizers) {
     std::vector<const core::SummaryRow*> mine;
     for (const auto& r : rows) {

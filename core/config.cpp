@@ -90,7 +90,8 @@ std::string check_value(const KeyInfo& k, const json& v) {
       return v.is_boolean() ? "" : "must be true or false, got " + describe(v);
     case KeyType::string:
       if (!v.is_string()) return "must be a string, got " + describe(v);
-      return v.get<std::string>().empty() ? "must not be empty" : "";
+      // A key whose default is empty takes "" to mean "not set" (benchmark.image).
+      return v.get<std::string>().empty() && k.default_value != "" ? "must not be empty" : "";
     case KeyType::choice: {
       if (!v.is_string()) return "must be one of " + join(k.choices) + ", got " + describe(v);
       const auto s = v.get<std::string>();
@@ -169,19 +170,6 @@ json::json_pointer pointer_of(std::string_view key) {
   return json::json_pointer(p);
 }
 
-std::string format_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  int u = 0;
-  while (bytes >= 1024.0 && u < 6) {
-    bytes /= 1024.0;
-    ++u;
-  }
-  std::ostringstream out;
-  out.precision(3);
-  out << bytes << " " << units[u];
-  return out.str();
-}
-
 }  // namespace
 
 std::vector<KeyInfo> config_keys() {
@@ -221,6 +209,23 @@ std::vector<KeyInfo> config_keys() {
        kMaxImageSide,
        {},
        "Tile side in pixels; edge tiles are smaller when it does not divide the image."},
+      {"benchmark.image",
+       KeyType::string,
+       "",
+       0,
+       0,
+       {},
+       "Image file to run on instead of the synthetic one: PNG, TIFF, JPEG, JPEG 2000, FITS "
+       "(file.fits[EXT]), an HDF5 dataset (file.h5:/path), or raw pixels with benchmark.raw. "
+       "Colour becomes luminance."},
+      {"benchmark.raw",
+       KeyType::string,
+       "",
+       0,
+       0,
+       {},
+       "Layout of a headerless benchmark.image, WxH:dtype[:le|be] with dtype u8, i8, u16, i16, "
+       "u32, i32, u64, i64, f32 or f64; empty: the file has a header."},
       {"benchmark.synthetic",
        KeyType::image_spec,
        "2048x2048:u8",
@@ -397,7 +402,20 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
   Config cfg = Config::from_json(effective);
   const auto& b = cfg.benchmark;
   const Extent e = b.synthetic.extent;
-  if (b.tile > std::min(e.width, e.height)) {
+  const bool synthetic = b.image.empty();
+  if (!synthetic && b.skew > 0) {
+    problems.push_back(origin["benchmark.skew"] +
+                       ": 'benchmark.skew' applies to the synthetic "
+                       "image only, not to 'benchmark.image' " +
+                       b.image);
+  }
+  if (synthetic && !b.raw.empty()) {
+    problems.push_back(origin["benchmark.raw"] +
+                       ": 'benchmark.raw' describes a file; set "
+                       "'benchmark.image' (--image FILE) too");
+  }
+  // A file's size is known once rank 0 has read its header (the plan checks the tile then).
+  if (synthetic && b.tile > std::min(e.width, e.height)) {
     problems.push_back(origin["benchmark.tile"] + ": 'benchmark.tile' " + std::to_string(b.tile) +
                        " is larger than the " + std::to_string(e.width) + "x" +
                        std::to_string(e.height) + " image ('benchmark.synthetic' from " +
@@ -407,7 +425,7 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
   const double image_bytes = static_cast<double>(e.width) * static_cast<double>(e.height) *
                              static_cast<double>(dtype_size(b.synthetic.dtype));
   const auto memory = static_cast<double>(physical_memory_bytes());
-  if (memory > 0 && image_bytes > memory) {
+  if (synthetic && memory > 0 && image_bytes > memory) {
     problems.push_back(origin["benchmark.synthetic"] + ": 'benchmark.synthetic' " +
                        to_string(b.synthetic) + " needs " + format_bytes(image_bytes) +
                        " on rank 0, more than this node's " + format_bytes(memory) + " of memory");
@@ -425,6 +443,8 @@ Config Config::from_json(const nlohmann::json& effective) {
   cfg.benchmark.repetitions = b.at("repetitions").get<int>();
   cfg.benchmark.warmup = b.at("warmup").get<int>();
   cfg.benchmark.tile = b.at("tile").get<std::int64_t>();
+  cfg.benchmark.image = b.at("image").get<std::string>();
+  cfg.benchmark.raw = b.at("raw").get<std::string>();
   cfg.benchmark.synthetic =
       parse_image_spec(b.at("synthetic").get<std::string>(), "benchmark.synthetic");
   cfg.benchmark.seed = b.at("seed").get<std::uint64_t>();

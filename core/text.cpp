@@ -1,6 +1,7 @@
 #include "nsperf/core/text.hpp"
 
 #include <algorithm>
+#include <sstream>
 #include <vector>
 
 namespace nsperf::core {
@@ -51,6 +52,19 @@ std::string unknown_name_message(std::string_view what, std::string_view name,
   if (auto near = nearest_name(name, valid)) msg += "; did you mean '" + *near + "'?";
   msg += valid.empty() ? " (none available)" : " (valid: " + join(valid) + ")";
   return msg;
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024.0 && u < 6) {
+    bytes /= 1024.0;
+    ++u;
+  }
+  std::ostringstream out;
+  out.precision(3);
+  out << bytes << " " << units[u];
+  return out.str();
 }
 
 }  // namespace nsperf::core

@@ -21,13 +21,6 @@ herr_t collect(unsigned n, const H5E_error2_t* err, void* data) {
   return 0;
 }
 
-std::string hdf5_message() {
-  std::string text;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect, &text);
-  H5Eclear2(H5E_DEFAULT);
-  return text.empty() ? "no message from HDF5" : text;
-}
-
 std::string call_name(std::string_view call) {
   // "H5Dwrite(dset, type, ...)" reads best as "H5Dwrite".
   const auto paren = call.find('(');
@@ -35,6 +28,13 @@ std::string call_name(std::string_view call) {
 }
 
 }  // namespace
+
+std::string hdf5_message() {
+  std::string text;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect, &text);
+  H5Eclear2(H5E_DEFAULT);
+  return text.empty() ? "no message from HDF5" : text;
+}
 
 Handle::Handle(Handle&& other) noexcept
     : id_(std::exchange(other.id_, H5I_INVALID_HID)), closer_(other.closer_) {}

@@ -140,9 +140,9 @@ core::Provenance gather_provenance(const bmpi::communicator& comm, const std::st
 namespace {
 
 // Refuses, before any work, a run whose tiles cannot fit in a node's memory.
-void check_memory(const bmpi::communicator& comm, const core::Config& cfg, const NodeLayout& layout,
+void check_memory(const bmpi::communicator& comm, const core::ImageSpec& spec,
+                  const std::string& description, const NodeLayout& layout,
                   double bytes_per_pixel) {
-  const auto& spec = cfg.benchmark.synthetic;
   const double pixels = static_cast<double>(spec.extent.pixels());
   const double per_rank = pixels / comm.size() * bytes_per_pixel;
   // Rank 0 also holds the whole image while it sends the tiles out.
@@ -150,12 +150,11 @@ void check_memory(const bmpi::communicator& comm, const core::Config& cfg, const
       per_rank * layout.node_ranks + pixels * static_cast<double>(core::dtype_size(spec.dtype));
   const auto memory = static_cast<double>(core::physical_memory_bytes());
   if (comm.rank() == 0 && memory > 0 && node > 0.9 * memory) {
-    throw InputError("'benchmark.synthetic' " + core::to_string(spec) + " needs about " +
-                     std::to_string(static_cast<long long>(node / (1 << 30))) +
-                     " GiB on rank 0's node with " + std::to_string(comm.size()) +
-                     " ranks, more than its " +
-                     std::to_string(static_cast<long long>(memory / (1 << 30))) +
-                     " GiB: use more ranks (or nodes) or a smaller image");
+    throw InputError(
+        description + ": needs about " + std::to_string(static_cast<long long>(node / (1 << 30))) +
+        " GiB on rank 0's node with " + std::to_string(comm.size()) + " ranks, more than its " +
+        std::to_string(static_cast<long long>(memory / (1 << 30))) +
+        " GiB: use more ranks (or nodes) or a smaller image");
   }
 }
 
@@ -186,11 +185,18 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
       halo = std::max(halo, chosen.back()->halo());
       bytes_per_pixel = std::max(bytes_per_pixel, chosen.back()->bytes_per_pixel());
     }
-    check_memory(comm, cfg, layout, bytes_per_pixel);
   });
 
-  const Workload workload = distribute_synthetic(comm, cfg.benchmark.synthetic, cfg.benchmark.seed,
-                                                 cfg.benchmark.tile, halo, cfg.benchmark.skew);
+  const auto& bench = cfg.benchmark;
+  core::ImageSpec spec;
+  std::string description;
+  core::Image image = load_image(
+      comm, {bench.image, bench.raw, bench.synthetic, bench.seed, bench.skew}, spec, description);
+  run_phase(comm, "memory",
+            [&] { check_memory(comm, spec, description, layout, bytes_per_pixel); });
+  Workload workload = distribute_image(comm, std::move(image), spec, bench.tile, halo);
+  workload.description = description;
+  result.provenance.image = description;
   // The ceiling every kernel's bandwidth is compared with: all ranks at once, as they run.
   const double bandwidth = job_bandwidth_gbyte_per_s(comm, layout.threads);
   const RunClock clock(comm);

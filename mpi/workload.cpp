@@ -29,20 +29,57 @@ struct TileHeader {
 
 }  // namespace
 
+core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
+                       core::ImageSpec& spec, std::string& description) {
+  core::Image image;
+  run_phase(comm, "image", [&] {
+    if (comm.rank() != 0) return;
+    if (origin.image.empty()) {
+      image = kernels::make_synthetic(origin.synthetic, origin.seed, origin.skew_percent);
+      description = "synthetic " + core::to_string(origin.synthetic) + " seed " +
+                    std::to_string(origin.seed) +
+                    (origin.skew_percent > 0 ? " skew " + std::to_string(origin.skew_percent) + "%"
+                                             : std::string());
+      return;
+    }
+    std::optional<io::RawLayout> raw;
+    if (!origin.raw.empty()) raw = io::parse_raw_layout(origin.raw, "--raw");
+    const auto reader = io::open_image(io::parse_image_input(origin.image, raw));
+    image = reader->read_all();
+    description = reader->info().describe(origin.image);
+  });
+  std::int64_t header[3] = {image.extent().width, image.extent().height,
+                            static_cast<std::int64_t>(image.dtype())};
+  bmpi::broadcast(comm, header, 3, 0);
+  spec = {{header[0], header[1]}, static_cast<core::DType>(header[2])};
+  bmpi::broadcast(comm, description, 0);
+  return image;
+}
+
 Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageSpec& spec,
                               std::uint64_t seed, std::int64_t tile, std::int64_t halo,
                               int skew_percent) {
+  ImageOrigin origin;
+  origin.synthetic = spec;
+  origin.seed = seed;
+  origin.skew_percent = skew_percent;
+  core::ImageSpec made;
+  std::string description;
+  core::Image image = load_image(comm, origin, made, description);
+  Workload w = distribute_image(comm, std::move(image), made, tile, halo);
+  w.description = std::move(description);
+  return w;
+}
+
+Workload distribute_image(const bmpi::communicator& comm, core::Image image,
+                          const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo) {
   Workload w;
   w.image = spec;
   run_phase(comm, "plan", [&] {
     if (comm.rank() == 0) w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
   });
   bmpi::broadcast(comm, w.plan, 0);
-
-  core::Image& image = w.source;
-  run_phase(comm, "image", [&] {
-    if (comm.rank() == 0) image = kernels::make_synthetic(spec, seed, skew_percent);
-  });
+  w.source = std::move(image);
 
   // Point to point from here on: a rank that fails cannot be waited for by the others, so a
   // failure ends the job (see phase.hpp).
@@ -53,7 +90,7 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
     for (std::size_t id = 0; id < w.plan.tiles.size(); ++id) {
       const core::Rect& r = w.plan.tiles[id];
       core::Stopwatch clock;
-      core::Image padded = core::extract_padded(image, r.x, r.y, r.width, r.height, halo);
+      core::Image padded = core::extract_padded(w.source, r.x, r.y, r.width, r.height, halo);
       const double io_s = clock.elapsed_s();
       const int owner = w.plan.owner[id];
       if (owner == 0) {

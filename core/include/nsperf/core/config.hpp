@@ -37,6 +37,8 @@ struct Config {
     int repetitions = 0;
     int warmup = 0;
     std::int64_t tile = 0;
+    std::string image;  ///< input file (--image); empty: the synthetic image
+    std::string raw;    ///< raw layout of `image` (--raw WxH:dtype[:le|be]); empty: by header
     ImageSpec synthetic;
     std::uint64_t seed = 0;
     int skew = 0;  ///< percent of the synthetic image, at the bottom, that is empty

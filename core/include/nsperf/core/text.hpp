@@ -18,6 +18,9 @@ std::optional<std::string> nearest_name(std::string_view name,
 /// "a, b, c".
 std::string join(std::span<const std::string> items, std::string_view separator = ", ");
 
+/// "1.5 GiB": binary units, three significant digits.
+std::string format_bytes(double bytes);
+
 /// "unknown <what> 'name'; did you mean 'x'? valid: a, b, c" (the suggestion only when close).
 std::string unknown_name_message(std::string_view what, std::string_view name,
                                  std::span<const std::string> valid);

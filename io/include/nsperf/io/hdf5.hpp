@@ -32,6 +32,9 @@ class Handle {
   Closer closer_ = nullptr;
 };
 
+/// HDF5's error stack of this thread as one line (innermost cause first), then clears it.
+std::string hdf5_message();
+
 /// Throws IoError("<call>: <HDF5's message>") if `status` is negative; returns it otherwise.
 hid_t check(hid_t status, std::string_view call);
 /// As above for herr_t results.

@@ -1,6 +1,6 @@
 #pragma once
-/// \file The tiles each rank works on: rank 0 makes the image and the tile plan and sends every
-/// rank its tiles, with halos.
+/// \file The tiles each rank works on: rank 0 makes or reads the image and the tile plan and
+/// sends every rank its tiles, with halos.
 
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/tile_plan.hpp"
+#include "nsperf/io/image_reader.hpp"
 
 namespace nsperf::mpi {
 
@@ -28,7 +29,31 @@ struct Workload {
   core::TilePlan plan;
   std::vector<LocalTile> tiles;  ///< this rank's, in id order
   core::Image source;            ///< rank 0: the whole image (optimizers re-send tiles from it)
+  std::string description;       ///< what the image is, for provenance and messages
 };
+
+/// Where a workload's image comes from: a file (`image` non-empty, as --image names it, with
+/// `raw` the --raw layout or empty) or the built-in synthetic image.
+struct ImageOrigin {
+  std::string image;
+  std::string raw;
+  core::ImageSpec synthetic;
+  std::uint64_t seed = 1;
+  int skew_percent = 0;
+};
+
+/// Collective over `comm`: rank 0 reads the file (or renders the synthetic image), every rank
+/// learns its size and type; a missing or damaged file is agreed (every rank throws
+/// PhaseFailed, exit 2). `description` is set on every rank. The image stays on rank 0.
+core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
+                       core::ImageSpec& spec, std::string& description);
+
+/// Collective over `comm`: cuts rank 0's `image` (of `spec`, which every rank knows) into
+/// `tile` x `tile` tiles (static block partition) and sends each rank its own tiles with `halo`
+/// pixels of context. Plan problems are agreed; a failure while tiles are in flight ends the job
+/// through main's MPI_Abort.
+Workload distribute_image(const bmpi::communicator& comm, core::Image image,
+                          const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo);
 
 /// Collective over `comm`: rank 0 renders the synthetic image `spec` from `seed` (with
 /// `skew_percent` of it empty, see kernels/synthetic.hpp), cuts it into

@@ -1,0 +1,132 @@
+#pragma once
+/// \file Image files as the pipeline sees them: one grey plane of u8, u16 or f32.
+///
+/// Formats, one reader file each, registered by name with NSPERF_REGISTER_READER and chosen by
+/// the file's first bytes (never by its name): PNG, TIFF, JPEG and JPEG 2000 through OpenCV
+/// imgcodecs, FITS through cfitsio, HDF5 datasets, and raw pixels (chosen by a RawLayout).
+/// Every reader checks dimensions, sizes and types before it allocates. Colour becomes luminance
+/// (ITU-R BT.601, as OpenCV's cvtColor); 8- and 16-bit unsigned pixels keep their type; every
+/// other type becomes f32 (FITS BZERO/BSCALE applied), with NaN and infinities (FITS blanks)
+/// replaced by 0 (counted in ImageInfo::replaced): one value, so that a region read alone equals
+/// the same region of the whole image.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nsperf/core/image.hpp"
+#include "nsperf/core/registry.hpp"
+#include "nsperf/core/tile_plan.hpp"
+
+namespace nsperf::io {
+
+/// Sample types a raw file or a header may declare (wider than the pipeline's DType).
+enum class SampleType : std::uint8_t { u8, i8, u16, i16, u32, i32, u64, i64, f32, f64 };
+
+/// Bytes per sample of `t`.
+std::size_t sample_size(SampleType t) noexcept;
+/// "u8" … "f64".
+std::string_view to_string(SampleType t) noexcept;
+/// The pipeline type a sample type is read as: u8 → u8, u16 → u16, anything else → f32.
+core::DType pipeline_dtype(SampleType t) noexcept;
+
+/// `--raw WxH:dtype[:le|be]`: headerless pixels, row-major, no padding.
+struct RawLayout {
+  core::Extent extent;
+  SampleType type = SampleType::u8;
+  bool big_endian = false;
+};
+
+/// Parses "WxH:dtype[:le|be]" (dtype u8 i8 u16 i16 u32 i32 u64 i64 f32 f64; little-endian when
+/// absent). Throws InputError naming `what` and what is valid.
+RawLayout parse_raw_layout(std::string_view text, std::string_view what);
+
+/// What `--image` names: a file, and for FITS an extension (`file.fits[SCI]`, `file.fits[1]`),
+/// for HDF5 a dataset (`file.h5:/group/data`) with, for more than 2 dimensions, the indices of
+/// the leading ones (`file.h5:/cube[3]`).
+struct ImageInput {
+  std::string text;       ///< as given, for messages
+  std::string path;       ///< the file
+  std::string selection;  ///< FITS extension or HDF5 dataset path; empty for the whole file
+  std::vector<std::int64_t> indices;  ///< leading-dimension indices of an HDF5 selection
+  std::optional<RawLayout> raw;       ///< set: the file is raw pixels laid out so
+};
+
+/// Splits `text` into file and selection. A '[...]' suffix or ':/...' part is a selection only
+/// when the whole text is not itself an existing file. Throws InputError on a malformed
+/// selection.
+ImageInput parse_image_input(std::string_view text, std::optional<RawLayout> raw);
+
+/// What a reader found in the header.
+struct ImageInfo {
+  std::string format;       ///< reader name: "png", "tiff", "jpeg", "jp2", "fits", "hdf5", "raw"
+  core::Extent extent;      ///< pixels
+  core::DType dtype{};      ///< as read
+  std::string source_type;  ///< as stored: "u8 RGB", "f32 big-endian", "i16 BZERO=32768"
+  std::int64_t file_bytes = 0;
+  bool partial_reads = false;  ///< read() of a region reads only that region's bytes
+  std::int64_t replaced = 0;   ///< non-finite pixels replaced (known once read)
+
+  /// "flower.png: png 2268x1512 u8 RGB -> u8 luminance".
+  [[nodiscard]] std::string describe(std::string_view name) const;
+};
+
+/// An open image file.
+class ImageReader {
+ public:
+  virtual ~ImageReader() = default;
+  [[nodiscard]] const ImageInfo& info() const noexcept { return info_; }
+  /// The pixels of `r` (inside the image) as info().dtype. Throws InputError on a damaged file.
+  virtual core::Image read(const core::Rect& r) = 0;
+  /// The whole image.
+  core::Image read_all() { return read({0, 0, info_.extent.width, info_.extent.height}); }
+  /// Bytes this reader has taken from the file so far (a decoder reads all of it at once).
+  [[nodiscard]] std::int64_t bytes_read() const noexcept { return bytes_read_; }
+
+ protected:
+  ImageInfo info_;
+  std::int64_t bytes_read_ = 0;
+};
+
+/// One format.
+struct ReaderEntry {
+  std::string name;
+  std::string description;
+  /// Whether a file starting with `head` (up to 16 bytes; fewer for short files) is this format.
+  std::function<bool(std::string_view head)> sniff;
+  std::function<std::unique_ptr<ImageReader>(const ImageInput&)> open;
+};
+
+/// Every format this build reads.
+core::Registry<ReaderEntry>& image_readers();
+
+/// Opens `input`: checks the file exists and is readable, picks the reader by the first bytes
+/// (raw when input.raw is set) and reads the header. Throws InputError naming the file and what
+/// is wrong or valid.
+std::unique_ptr<ImageReader> open_image(const ImageInput& input);
+
+/// Copies the rectangle `r` out of `whole`; throws InputError if it is not inside.
+core::Image crop(const core::Image& whole, const core::Rect& r);
+
+namespace detail {
+bool register_reader(ReaderEntry entry);
+/// The largest image a reader accepts: sides up to core::kMaxImageSide and, in the pipeline's
+/// type, at most this node's physical memory. Throws InputError naming `file`.
+void check_extent(std::string_view file, std::int64_t width, std::int64_t height,
+                  core::DType dtype);
+/// Replaces NaN and infinities of an f32 image by 0; returns how many.
+std::int64_t replace_non_finite(core::Image& image);
+}  // namespace detail
+
+}  // namespace nsperf::io
+
+/// Registers a format: `name`, a sniff function and an open function (see ReaderEntry).
+#define NSPERF_REGISTER_READER(id, name, description, sniff, open)             \
+  namespace {                                                                  \
+  [[maybe_unused]] const bool nsperf_registered_reader_##id =                  \
+      ::nsperf::io::detail::register_reader({name, description, sniff, open}); \
+  }
