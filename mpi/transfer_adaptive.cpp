@@ -2,11 +2,13 @@
 //   raw:        n / link
 //   compressed: n / compress speed + (n / ratio) / link + n / decompress speed
 // Compression speed, ratio and decompression speed are measured on the first tile and again
-// every 256 tiles (a slice would not do: zstd's fixed cost per call makes small inputs look
-// slow), and updated from every tile it does compress; the strategy keeps them from one run to
-// the next, so a probe costs one compression per 256 tiles. The link is the one the optimizer
-// measured (or emulates). No header: the message's tag says raw or compressed and its size is
-// probed, so a raw tile costs exactly one message, as in blocking.
+// once the tiles sent since the last probe took 50 times what that probe cost (a probe is a whole
+// tile: a slice would not do, zstd's fixed cost per call makes small inputs look slow), so
+// probing stays within 2% of the sending time on any link and tile size; they are also updated
+// from every tile it does compress. The strategy keeps them from one run to the next. The link is
+// the one the optimizer measured (or emulates). No header and no MPI_Probe: a compressed tile is
+// sent only when it is smaller than the raw one, so the receiver posts one receive of the raw size
+// with any tag, and the tag says which arrived: a raw tile costs exactly what it costs in blocking.
 #include <algorithm>
 
 #include "nsperf/core/error.hpp"
@@ -19,7 +21,8 @@
 namespace nsperf::mpi {
 namespace {
 
-constexpr std::size_t kProbeEvery = 256;
+// Sending time between probes, in multiples of the last probe's cost.
+constexpr double kProbeSpacing = 50;
 
 class Adaptive final : public TileTransfer {
  public:
@@ -28,8 +31,7 @@ class Adaptive final : public TileTransfer {
     for (std::size_t i = 0; i < tiles.size(); ++i) {
       const auto bytes = tiles[i].bytes();
       const std::size_t element = core::dtype_size(tiles[i].dtype());
-      if (sent_ % kProbeEvery == 0) probe(bytes, element);
-      ++sent_;
+      if (!probed_ || since_probe_s_ >= kProbeSpacing * probe_s_) probe(bytes, element);
       const auto n = static_cast<double>(bytes.size());
       const double raw = n / link.bytes_per_s;
       const double packed =
@@ -38,13 +40,18 @@ class Adaptive final : public TileTransfer {
       if (packed >= raw) {
         send_one(comm, dest, bytes, p2p::kNetPixels);
         pace(link, bytes.size(), clock.elapsed_s());
+        since_probe_s_ += clock.elapsed_s();
         continue;
       }
       const auto out = kernels::compress_shuffled(bytes, element, 1);
-      learn(n, clock.elapsed_s(), static_cast<double>(out.size()));
+      const double compress_s = clock.elapsed_s();
+      learn(n, compress_s, static_cast<double>(out.size()));
       clock.restart();
-      send_one(comm, dest, out, p2p::kNetCompressed);
-      pace(link, out.size(), clock.elapsed_s());
+      const bool smaller = out.size() < bytes.size();
+      const auto wire = smaller ? std::span<const std::byte>(out) : bytes;
+      send_one(comm, dest, wire, smaller ? p2p::kNetCompressed : p2p::kNetPixels);
+      pace(link, wire.size(), clock.elapsed_s());
+      since_probe_s_ += compress_s + clock.elapsed_s();
     }
   }
 
@@ -53,24 +60,22 @@ class Adaptive final : public TileTransfer {
     Received r;
     for (std::size_t i = 0; i < into.size(); ++i) {
       core::Stopwatch clock;
+      const auto out = into[i].bytes();
       MPI_Status status;
-      p2p::check(MPI_Probe(0, MPI_ANY_TAG, comm, &status), "MPI_Probe");
+      p2p::check(MPI_Recv(out.data(), static_cast<int>(out.size()), MPI_BYTE, 0, MPI_ANY_TAG, comm,
+                          &status),
+                 "MPI_Recv");
       int count = 0;
       MPI_Get_count(&status, MPI_BYTE, &count);
-      const auto out = into[i].bytes();
-      if (status.MPI_TAG == p2p::kNetPixels) {
-        if (static_cast<std::size_t>(count) != out.size())
-          throw MpiError("network: rank 0 sent a tile of " + std::to_string(count) +
-                         " bytes where " + std::to_string(out.size()) + " were expected");
-        p2p::check(
-            MPI_Recv(out.data(), count, MPI_BYTE, 0, p2p::kNetPixels, comm, MPI_STATUS_IGNORE),
-            "MPI_Recv");
-      } else {
-        wire_.resize(static_cast<std::size_t>(count));
-        p2p::check(MPI_Recv(wire_.data(), count, MPI_BYTE, 0, p2p::kNetCompressed, comm,
-                            MPI_STATUS_IGNORE),
-                   "MPI_Recv");
+      if (status.MPI_TAG == p2p::kNetCompressed) {
+        // The compressed bytes landed at the front of the tile: move them out, then expand.
+        wire_.assign(out.begin(), out.begin() + count);
         kernels::decompress_shuffled(wire_, core::dtype_size(into[i].dtype()), out);
+      } else if (status.MPI_TAG != p2p::kNetPixels ||
+                 static_cast<std::size_t>(count) != out.size()) {
+        throw MpiError("network: rank 0 sent a tile of " + std::to_string(count) +
+                       " bytes with tag " + std::to_string(status.MPI_TAG) + " where " +
+                       std::to_string(out.size()) + " raw bytes were expected");
       }
       r.wire_bytes += count;
       r.transfer_s += clock.elapsed_s();
@@ -88,7 +93,9 @@ class Adaptive final : public TileTransfer {
                "MPI_Send");
   }
 
-  std::size_t sent_ = 0;
+  bool probed_ = false;
+  double probe_s_ = 0;         // what the last probe cost
+  double since_probe_s_ = 0;   // sending time since then
   double compress_speed_ = 1;  // bytes/s
   double decompress_speed_ = 1;
   double ratio_ = 1;
@@ -107,6 +114,9 @@ class Adaptive final : public TileTransfer {
     clock.restart();
     kernels::decompress_shuffled(out, element, scratch_);
     const double decompress_s = clock.elapsed_s();
+    probed_ = true;
+    probe_s_ = compress_s + decompress_s;
+    since_probe_s_ = 0;
     compress_speed_ = static_cast<double>(n) / std::max(compress_s, 1e-9);
     decompress_speed_ = static_cast<double>(n) / std::max(decompress_s, 1e-9);
     ratio_ = static_cast<double>(n) / static_cast<double>(std::max<std::size_t>(out.size(), 1));
