@@ -31,6 +31,7 @@ class Hdf5Reader final : public ImageReader {
  public:
   explicit Hdf5Reader(const ImageInput& input) : input_(input) {
     silence_hdf5_errors();
+    register_zstd_filter();
     file_ = Handle(H5Fopen(input.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (file_.get() < 0) fail("cannot open as HDF5: " + hdf5_message());
     if (input.selection.empty()) {

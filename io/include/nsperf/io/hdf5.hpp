@@ -44,6 +44,13 @@ herr_t check_status(herr_t status, std::string_view call);
 /// Call once per process before using HDF5.
 void silence_hdf5_errors() noexcept;
 
+/// HDF5's registered id of the zstd filter (a zstd frame per chunk, level in cd_values[0]).
+inline constexpr int kZstdFilterId = 32015;
+
+/// Makes the zstd filter available in this process (io/h5z_zstd.cpp), unless a plugin with
+/// the same id is already loaded. Idempotent. Throws IoError if HDF5 refuses.
+void register_zstd_filter();
+
 /// "HDF5 1.10.8 (parallel)".
 std::string hdf5_version();
 
