@@ -13,6 +13,7 @@
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/memory.hpp"
+#include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/kernels/machine.hpp"
@@ -190,11 +191,19 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   const auto& bench = cfg.benchmark;
   core::ImageSpec spec;
   std::string description;
-  core::Image image = load_image(
-      comm, {bench.image, bench.raw, bench.synthetic, bench.seed, bench.skew}, spec, description);
+  bool partial = false;
+  std::int64_t root_bytes = 0;
+  const ImageOrigin origin{bench.image, bench.raw, bench.synthetic, bench.seed, bench.skew};
+  core::Image image = load_image(comm, origin, spec, description, partial, root_bytes);
   run_phase(comm, "memory",
             [&] { check_memory(comm, spec, description, layout, bytes_per_pixel); });
-  Workload workload = distribute_image(comm, std::move(image), spec, bench.tile, halo);
+  // Formats with partial reads: every other rank reads its own tiles from the file (rank 0
+  // still holds the whole image, which the optimizers send tiles from).
+  Workload workload = partial
+                          ? read_own_tiles(comm, std::move(image), spec, origin, bench.tile, halo)
+                          : distribute_image(comm, std::move(image), spec, bench.tile, halo);
+  std::vector<std::int64_t> bytes_read;
+  bmpi::gather(comm, workload.bytes_read, bytes_read, 0);
   workload.description = description;
   result.provenance.image = description;
   // The ceiling every kernel's bandwidth is compared with: all ranks at once, as they run.
@@ -248,6 +257,17 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     result.repetitions = std::move(summaries.repetitions);
     result.notes = notes_for(result.provenance, layout, workload.plan);
     result.notes.insert(result.notes.end(), out.notes.begin(), out.notes.end());
+    if (partial && comm.size() > 1) {
+      std::string per_rank;
+      for (std::size_t r = 1; r < bytes_read.size(); ++r) {
+        per_rank += (r == 1 ? "" : ", ") + std::to_string(r) + ": " +
+                    core::format_bytes(static_cast<double>(bytes_read[r]));
+      }
+      result.notes.push_back("input: rank 0 read the whole image (" +
+                             core::format_bytes(static_cast<double>(root_bytes)) +
+                             "); the other ranks read only their tiles with halos (" + per_rank +
+                             ")");
+    }
     auto& p = result.provenance;
     p.end_time = core::utc_timestamp();
     p.bandwidth_gbyte_per_s = bandwidth;

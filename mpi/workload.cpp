@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <climits>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -30,8 +31,11 @@ struct TileHeader {
 }  // namespace
 
 core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
-                       core::ImageSpec& spec, std::string& description) {
+                       core::ImageSpec& spec, std::string& description, bool& partial,
+                       std::int64_t& bytes_read) {
   core::Image image;
+  partial = false;
+  bytes_read = 0;
   run_phase(comm, "image", [&] {
     if (comm.rank() != 0) return;
     if (origin.image.empty()) {
@@ -47,11 +51,14 @@ core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin
     const auto reader = io::open_image(io::parse_image_input(origin.image, raw));
     image = reader->read_all();
     description = reader->info().describe(origin.image);
+    partial = reader->info().partial_reads;
+    bytes_read = reader->bytes_read();
   });
-  std::int64_t header[3] = {image.extent().width, image.extent().height,
-                            static_cast<std::int64_t>(image.dtype())};
-  bmpi::broadcast(comm, header, 3, 0);
+  std::int64_t header[4] = {image.extent().width, image.extent().height,
+                            static_cast<std::int64_t>(image.dtype()), partial ? 1 : 0};
+  bmpi::broadcast(comm, header, 4, 0);
   spec = {{header[0], header[1]}, static_cast<core::DType>(header[2])};
+  partial = header[3] != 0;
   bmpi::broadcast(comm, description, 0);
   return image;
 }
@@ -65,7 +72,10 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
   origin.skew_percent = skew_percent;
   core::ImageSpec made;
   std::string description;
-  core::Image image = load_image(comm, origin, made, description);
+  bool partial = false;
+  std::int64_t bytes = 0;
+  core::Image image = load_image(comm, origin, made, description, partial, bytes);
+  (void)bytes;
   Workload w = distribute_image(comm, std::move(image), made, tile, halo);
   w.description = std::move(description);
   return w;
@@ -124,6 +134,53 @@ Workload distribute_image(const bmpi::communicator& comm, core::Image image,
       w.tiles.push_back({id, r, std::move(padded), clock.elapsed_s(), header.io_s});
     }
   }
+  return w;
+}
+
+Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
+                        const core::ImageSpec& spec, const ImageOrigin& origin, std::int64_t tile,
+                        std::int64_t halo) {
+  Workload w;
+  w.image = spec;
+  run_phase(comm, "plan", [&] {
+    if (comm.rank() == 0) w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
+  });
+  bmpi::broadcast(comm, w.plan, 0);
+  w.source = std::move(image);
+  run_phase(comm, "read", [&] {
+    std::unique_ptr<io::ImageReader> reader;
+    if (comm.rank() != 0) {
+      std::optional<io::RawLayout> raw;
+      if (!origin.raw.empty()) raw = io::parse_raw_layout(origin.raw, "--raw");
+      reader = io::open_image(io::parse_image_input(origin.image, raw));
+      const auto& info = reader->info();
+      if (info.extent != spec.extent || info.dtype != spec.dtype) {
+        throw InputError("--image '" + origin.image + "' reads as " +
+                         std::to_string(info.extent.width) + "x" +
+                         std::to_string(info.extent.height) + " here but as " +
+                         core::to_string(spec) + " on rank 0 (a different file on this node?)");
+      }
+    }
+    for (std::int64_t id : w.plan.tiles_of(comm.rank())) {
+      const core::Rect& r = w.plan.tiles[static_cast<std::size_t>(id)];
+      core::Stopwatch clock;
+      core::Image padded;
+      if (comm.rank() == 0) {
+        padded = core::extract_padded(w.source, r.x, r.y, r.width, r.height, halo);
+      } else {
+        // The padded tile's pixels inside the image; reflect-101 beyond the image's edges
+        // reflects about the same edges as in the whole image, since the region reaches them.
+        const std::int64_t x0 = std::max<std::int64_t>(0, r.x - halo);
+        const std::int64_t y0 = std::max<std::int64_t>(0, r.y - halo);
+        const std::int64_t x1 = std::min(spec.extent.width, r.x + r.width + halo);
+        const std::int64_t y1 = std::min(spec.extent.height, r.y + r.height + halo);
+        const core::Image region = reader->read({x0, y0, x1 - x0, y1 - y0});
+        padded = core::extract_padded(region, r.x - x0, r.y - y0, r.width, r.height, halo);
+      }
+      w.tiles.push_back({id, r, std::move(padded), 0.0, clock.elapsed_s()});
+    }
+    if (reader) w.bytes_read = reader->bytes_read();
+  });
   return w;
 }
 

@@ -94,6 +94,8 @@ class MadeInputs(TempDirTest):
             out = self.path(f"r{len(checksums)}.h5")
             r = run(["benchmark", "--cpu", "--tile", "96", "-o", out] + QUICK + args, ranks=2)
             self.assertEqual(r.code, 0, r)
+            # HDF5 and raw allow partial reads: rank 1 reads its tiles' rows, not the file.
+            self.assertIn("the other ranks read only their tiles with halos (1: ", r.out)
             attrs, samples = only_run(out)
             self.assertIn("400x300", attrs["image"])
             scalar = samples[samples["strategy"] == b"scalar"]

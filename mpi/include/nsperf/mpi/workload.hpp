@@ -30,6 +30,7 @@ struct Workload {
   std::vector<LocalTile> tiles;  ///< this rank's, in id order
   core::Image source;            ///< rank 0: the whole image (optimizers re-send tiles from it)
   std::string description;       ///< what the image is, for provenance and messages
+  std::int64_t bytes_read = 0;   ///< bytes this rank read from the image file (0: sent to it)
 };
 
 /// Where a workload's image comes from: a file (`image` non-empty, as --image names it, with
@@ -45,8 +46,20 @@ struct ImageOrigin {
 /// Collective over `comm`: rank 0 reads the file (or renders the synthetic image), every rank
 /// learns its size and type; a missing or damaged file is agreed (every rank throws
 /// PhaseFailed, exit 2). `description` is set on every rank. The image stays on rank 0.
+/// `partial` is set on every rank: the file's format lets a rank read only a region (HDF5,
+/// FITS, raw); false for synthetic images and whole-file codecs. `bytes_read` (rank 0) is what
+/// reading the whole image took from the file.
 core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
-                       core::ImageSpec& spec, std::string& description);
+                       core::ImageSpec& spec, std::string& description, bool& partial,
+                       std::int64_t& bytes_read);
+
+/// Collective over `comm`: as distribute_image, but every rank other than 0 reads its own tiles,
+/// with halos, from `origin`'s file itself (only their rows: a format with partial reads);
+/// rank 0 keeps `image` and cuts its own tiles from it. A rank that cannot read the file (not
+/// visible on its node, damaged) is agreed: every rank throws PhaseFailed naming it.
+Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
+                        const core::ImageSpec& spec, const ImageOrigin& origin, std::int64_t tile,
+                        std::int64_t halo);
 
 /// Collective over `comm`: cuts rank 0's `image` (of `spec`, which every rank knows) into
 /// `tile` x `tile` tiles (static block partition) and sends each rank its own tiles with `halo`
