@@ -235,12 +235,7 @@ std::unique_ptr<ImageReader> open_image(const ImageInput& input) {
 
 core::Image crop(const core::Image& whole, const core::Rect& r) {
   const auto e = whole.extent();
-  if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1 || r.x + r.width > e.width ||
-      r.y + r.height > e.height) {
-    throw InputError("region " + std::to_string(r.width) + "x" + std::to_string(r.height) + "+" +
-                     std::to_string(r.x) + "+" + std::to_string(r.y) + " is outside the " +
-                     std::to_string(e.width) + "x" + std::to_string(e.height) + " image");
-  }
+  detail::check_region("crop", r, e);
   core::Image out({r.width, r.height}, whole.dtype());
   const std::size_t px = core::dtype_size(whole.dtype());
   const auto src = whole.bytes();
@@ -281,6 +276,17 @@ void check_extent(std::string_view file, std::int64_t width, std::int64_t height
                      std::string(core::to_string(dtype)) + " needs " + core::format_bytes(bytes) +
                      ", more than this node's " + core::format_bytes(memory) + " of memory");
   }
+}
+
+void check_region(std::string_view where, const core::Rect& r, core::Extent extent) {
+  if (r.x >= 0 && r.y >= 0 && r.width >= 1 && r.height >= 1 && r.x + r.width <= extent.width &&
+      r.y + r.height <= extent.height) {
+    return;
+  }
+  throw InputError(std::string(where) + ": region " + std::to_string(r.width) + "x" +
+                   std::to_string(r.height) + "+" + std::to_string(r.x) + "+" +
+                   std::to_string(r.y) + " is outside the " + std::to_string(extent.width) + "x" +
+                   std::to_string(extent.height) + " image");
 }
 
 std::int64_t replace_non_finite(core::Image& image) {

@@ -86,11 +86,7 @@ class Hdf5Reader final : public ImageReader {
   }
 
   core::Image read(const core::Rect& r) override {
-    const auto e = info_.extent;
-    if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1 || r.x + r.width > e.width ||
-        r.y + r.height > e.height) {
-      throw InputError(where() + ": region outside the image");
-    }
+    detail::check_region(where(), r, info_.extent);
     core::Image out({r.width, r.height}, info_.dtype);
     std::array<hsize_t, kMaxRank> start{};
     std::array<hsize_t, kMaxRank> count{};

@@ -75,10 +75,7 @@ class RawReader final : public ImageReader {
 
   core::Image read(const core::Rect& r) override {
     const auto e = info_.extent;
-    if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1 || r.x + r.width > e.width ||
-        r.y + r.height > e.height) {
-      throw InputError("--image '" + path_ + "': region outside the image");
-    }
+    detail::check_region("--image '" + path_ + "'", r, e);
     core::Image out({r.width, r.height}, info_.dtype);
     const std::size_t sample = sample_size(layout_.type);
     const std::size_t in_row = static_cast<std::size_t>(r.width) * sample;

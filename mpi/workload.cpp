@@ -28,6 +28,19 @@ struct TileHeader {
   double io_s;
 };
 
+// The workload before its tiles: rank 0 makes the plan (problems agreed), every rank gets it.
+Workload planned(const bmpi::communicator& comm, core::Image image, const core::ImageSpec& spec,
+                 std::int64_t tile, std::int64_t halo) {
+  Workload w;
+  w.image = spec;
+  run_phase(comm, "plan", [&] {
+    if (comm.rank() == 0) w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
+  });
+  bmpi::broadcast(comm, w.plan, 0);
+  w.source = std::move(image);
+  return w;
+}
+
 }  // namespace
 
 core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
@@ -83,13 +96,7 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
 
 Workload distribute_image(const bmpi::communicator& comm, core::Image image,
                           const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo) {
-  Workload w;
-  w.image = spec;
-  run_phase(comm, "plan", [&] {
-    if (comm.rank() == 0) w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
-  });
-  bmpi::broadcast(comm, w.plan, 0);
-  w.source = std::move(image);
+  Workload w = planned(comm, std::move(image), spec, tile, halo);
 
   // Point to point from here on: a rank that fails cannot be waited for by the others, so a
   // failure ends the job (see phase.hpp).
@@ -140,13 +147,7 @@ Workload distribute_image(const bmpi::communicator& comm, core::Image image,
 Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                         const core::ImageSpec& spec, const ImageOrigin& origin, std::int64_t tile,
                         std::int64_t halo) {
-  Workload w;
-  w.image = spec;
-  run_phase(comm, "plan", [&] {
-    if (comm.rank() == 0) w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
-  });
-  bmpi::broadcast(comm, w.plan, 0);
-  w.source = std::move(image);
+  Workload w = planned(comm, std::move(image), spec, tile, halo);
   run_phase(comm, "read", [&] {
     std::unique_ptr<io::ImageReader> reader;
     if (comm.rank() != 0) {

@@ -118,6 +118,9 @@ bool register_reader(ReaderEntry entry);
 /// type, at most this node's physical memory. Throws InputError naming `file`.
 void check_extent(std::string_view file, std::int64_t width, std::int64_t height,
                   core::DType dtype);
+/// Throws InputError "<where>: region WxH+X+Y is outside the WxH image" unless `r` is a
+/// non-empty rectangle inside `extent`.
+void check_region(std::string_view where, const core::Rect& r, core::Extent extent);
 /// Replaces NaN and infinities of an f32 image by 0; returns how many.
 std::int64_t replace_non_finite(core::Image& image);
 }  // namespace detail
