@@ -97,10 +97,9 @@ void print_help(std::ostream& out, const po::options_description& options) {
   for (const auto& o : mpi::optimizers().entries()) out << "--" << o.name << " ";
   out << "| --all] [options]\n\n"
          "Runs each optimizer's strategies against its baseline on the tiles of an image (a file\n"
-         "or the built-in synthetic one) partitioned across the ranks, checks every output "
-         "against\n"
-         "a reference, and writes all samples into one HDF5 results file. Rank 0 prints a "
-         "summary.\n\n"
+         "or the built-in synthetic one) partitioned across the ranks, checks every output\n"
+         "against a reference, and writes all samples into one HDF5 results file. Rank 0 prints\n"
+         "a summary.\n\n"
       << options;
 }
 

@@ -221,31 +221,11 @@ std::unique_ptr<ImageReader> open_image(const ImageInput& input) {
   const std::string_view first(head, static_cast<std::size_t>(f.gcount()));
   if (first.empty()) throw InputError("--image '" + path + "': empty file");
   for (const auto& e : image_readers().entries()) {
-    if (e.name != "raw" && e.sniff(first)) {
-      if (!e.open) {
-        throw InputError("--image '" + path + "': " + e.name + " " + e.description);
-      }
-      return e.open(input);
-    }
+    if (e.name != "raw" && e.sniff(first)) return e.open(input);
   }
   throw InputError("--image '" + path + "': not an image this build reads (" +
                    core::join(image_readers().names(), ", ") +
                    "); headerless pixels need --raw WxH:dtype[:le|be]");
-}
-
-core::Image crop(const core::Image& whole, const core::Rect& r) {
-  const auto e = whole.extent();
-  detail::check_region("crop", r, e);
-  core::Image out({r.width, r.height}, whole.dtype());
-  const std::size_t px = core::dtype_size(whole.dtype());
-  const auto src = whole.bytes();
-  auto dst = out.bytes();
-  for (std::int64_t y = 0; y < r.height; ++y) {
-    std::memcpy(dst.data() + static_cast<std::size_t>(y * r.width) * px,
-                src.data() + static_cast<std::size_t>((r.y + y) * e.width + r.x) * px,
-                static_cast<std::size_t>(r.width) * px);
-  }
-  return out;
 }
 
 namespace detail {

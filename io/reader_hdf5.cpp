@@ -38,8 +38,7 @@ class Hdf5Reader final : public ImageReader {
       throw InputError(where() + ": name a dataset as file.h5:/path" + dataset_list());
     }
     // H5Dopen2 on a missing path fails; check each link first to say which.
-    const htri_t exists = path_exists(input.selection);
-    if (exists <= 0) {
+    if (!path_exists(input.selection)) {
       throw InputError(where() + ": no dataset '" + input.selection + "'" + dataset_list());
     }
     dataset_ = Handle(H5Dopen2(file_.get(), input.selection.c_str(), H5P_DEFAULT), H5Dclose);
@@ -127,24 +126,16 @@ class Hdf5Reader final : public ImageReader {
   }
 
   // Whether every link on the way to `path` exists (H5Lexists must be asked level by level).
-  htri_t path_exists(const std::string& path) const {
-    if (path.empty() || path[0] != '/') return 0;
-    std::string prefix;
-    std::size_t at = 1;
-    while (at <= path.size()) {
-      const auto next = path.find('/', at);
-      prefix = path.substr(0, next);
-      if (prefix.size() > 1) {
-        const htri_t ok = H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT);
-        if (ok <= 0) {
-          H5Eclear2(H5E_DEFAULT);
-          return ok < 0 ? 0 : ok;
-        }
+  bool path_exists(const std::string& path) const {
+    if (path.empty() || path[0] != '/') return false;
+    for (std::size_t next = path.find('/', 1);; next = path.find('/', next + 1)) {
+      const std::string prefix = path.substr(0, next);
+      if (prefix.size() > 1 && H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return false;
       }
-      if (next == std::string::npos) break;
-      at = next + 1;
+      if (next == std::string::npos) return true;
     }
-    return 1;
   }
 
   void source_type(hid_t type) {

@@ -226,7 +226,9 @@ class OpenCvReader final : public ImageReader {
     info_.replaced = detail::replace_non_finite(whole_);
   }
 
-  core::Image read(const core::Rect& r) override { return crop(whole_, r); }
+  core::Image read(const core::Rect& r) override {
+    return core::extract_padded(whole_, r.x, r.y, r.width, r.height, 0);
+  }
 
  private:
   core::Image whole_;

@@ -189,23 +189,20 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   });
 
   const auto& bench = cfg.benchmark;
-  core::ImageSpec spec;
-  std::string description;
-  bool partial = false;
-  std::int64_t root_bytes = 0;
   const ImageOrigin origin{bench.image, bench.raw, bench.synthetic, bench.seed, bench.skew};
-  core::Image image = load_image(comm, origin, spec, description, partial, root_bytes);
+  LoadedImage loaded = load_image(comm, origin);
+  const auto& spec = loaded.spec;
   run_phase(comm, "memory",
-            [&] { check_memory(comm, spec, description, layout, bytes_per_pixel); });
+            [&] { check_memory(comm, spec, loaded.description, layout, bytes_per_pixel); });
   // Formats with partial reads: every other rank reads its own tiles from the file (rank 0
   // still holds the whole image, which the optimizers send tiles from).
-  Workload workload = partial
-                          ? read_own_tiles(comm, std::move(image), spec, origin, bench.tile, halo)
-                          : distribute_image(comm, std::move(image), spec, bench.tile, halo);
+  const Workload workload =
+      loaded.partial
+          ? read_own_tiles(comm, std::move(loaded.pixels), spec, origin, bench.tile, halo)
+          : distribute_image(comm, std::move(loaded.pixels), spec, bench.tile, halo);
   std::vector<std::int64_t> bytes_read;
   bmpi::gather(comm, workload.bytes_read, bytes_read, 0);
-  workload.description = description;
-  result.provenance.image = description;
+  result.provenance.image = loaded.description;
   // The ceiling every kernel's bandwidth is compared with: all ranks at once, as they run.
   const double bandwidth = job_bandwidth_gbyte_per_s(comm, layout.threads);
   const RunClock clock(comm);
@@ -257,14 +254,14 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     result.repetitions = std::move(summaries.repetitions);
     result.notes = notes_for(result.provenance, layout, workload.plan);
     result.notes.insert(result.notes.end(), out.notes.begin(), out.notes.end());
-    if (partial && comm.size() > 1) {
+    if (loaded.partial && comm.size() > 1) {
       std::string per_rank;
       for (std::size_t r = 1; r < bytes_read.size(); ++r) {
         per_rank += (r == 1 ? "" : ", ") + std::to_string(r) + ": " +
                     core::format_bytes(static_cast<double>(bytes_read[r]));
       }
       result.notes.push_back("input: rank 0 read the whole image (" +
-                             core::format_bytes(static_cast<double>(root_bytes)) +
+                             core::format_bytes(static_cast<double>(loaded.bytes_read)) +
                              "); the other ranks read only their tiles with halos (" + per_rank +
                              ")");
     }

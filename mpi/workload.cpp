@@ -43,37 +43,35 @@ Workload planned(const bmpi::communicator& comm, core::Image image, const core::
 
 }  // namespace
 
-core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
-                       core::ImageSpec& spec, std::string& description, bool& partial,
-                       std::int64_t& bytes_read) {
-  core::Image image;
-  partial = false;
-  bytes_read = 0;
+LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin) {
+  LoadedImage loaded;
   run_phase(comm, "image", [&] {
     if (comm.rank() != 0) return;
     if (origin.image.empty()) {
-      image = kernels::make_synthetic(origin.synthetic, origin.seed, origin.skew_percent);
-      description = "synthetic " + core::to_string(origin.synthetic) + " seed " +
-                    std::to_string(origin.seed) +
-                    (origin.skew_percent > 0 ? " skew " + std::to_string(origin.skew_percent) + "%"
-                                             : std::string());
+      loaded.pixels = kernels::make_synthetic(origin.synthetic, origin.seed, origin.skew_percent);
+      loaded.description =
+          "synthetic " + core::to_string(origin.synthetic) + " seed " +
+          std::to_string(origin.seed) +
+          (origin.skew_percent > 0 ? " skew " + std::to_string(origin.skew_percent) + "%"
+                                   : std::string());
       return;
     }
     std::optional<io::RawLayout> raw;
     if (!origin.raw.empty()) raw = io::parse_raw_layout(origin.raw, "--raw");
     const auto reader = io::open_image(io::parse_image_input(origin.image, raw));
-    image = reader->read_all();
-    description = reader->info().describe(origin.image);
-    partial = reader->info().partial_reads;
-    bytes_read = reader->bytes_read();
+    loaded.pixels = reader->read_all();
+    loaded.description = reader->info().describe(origin.image);
+    loaded.partial = reader->info().partial_reads;
+    loaded.bytes_read = reader->bytes_read();
   });
-  std::int64_t header[4] = {image.extent().width, image.extent().height,
-                            static_cast<std::int64_t>(image.dtype()), partial ? 1 : 0};
+  const auto& px = loaded.pixels;
+  std::int64_t header[4] = {px.extent().width, px.extent().height,
+                            static_cast<std::int64_t>(px.dtype()), loaded.partial ? 1 : 0};
   bmpi::broadcast(comm, header, 4, 0);
-  spec = {{header[0], header[1]}, static_cast<core::DType>(header[2])};
-  partial = header[3] != 0;
-  bmpi::broadcast(comm, description, 0);
-  return image;
+  loaded.spec = {{header[0], header[1]}, static_cast<core::DType>(header[2])};
+  loaded.partial = header[3] != 0;
+  bmpi::broadcast(comm, loaded.description, 0);
+  return loaded;
 }
 
 Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageSpec& spec,
@@ -83,15 +81,8 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
   origin.synthetic = spec;
   origin.seed = seed;
   origin.skew_percent = skew_percent;
-  core::ImageSpec made;
-  std::string description;
-  bool partial = false;
-  std::int64_t bytes = 0;
-  core::Image image = load_image(comm, origin, made, description, partial, bytes);
-  (void)bytes;
-  Workload w = distribute_image(comm, std::move(image), made, tile, halo);
-  w.description = std::move(description);
-  return w;
+  LoadedImage loaded = load_image(comm, origin);
+  return distribute_image(comm, std::move(loaded.pixels), loaded.spec, tile, halo);
 }
 
 Workload distribute_image(const bmpi::communicator& comm, core::Image image,

@@ -64,14 +64,10 @@ TEST_F(Workload, RanksReadingTheirOwnTilesGetWhatRankZeroWouldSend) {
   mpi::ImageOrigin origin;
   origin.image = path;
   origin.raw = "203x97:u16";
-  core::ImageSpec read_spec;
-  std::string description;
-  bool partial = false;
-  std::int64_t bytes = 0;
-  core::Image image = mpi::load_image(world, origin, read_spec, description, partial, bytes);
-  EXPECT_TRUE(partial);
-  EXPECT_EQ(read_spec, spec);
-  const auto w = mpi::read_own_tiles(world, std::move(image), read_spec, origin, 40, 5);
+  auto loaded = mpi::load_image(world, origin);
+  EXPECT_TRUE(loaded.partial);
+  EXPECT_EQ(loaded.spec, spec);
+  const auto w = mpi::read_own_tiles(world, std::move(loaded.pixels), loaded.spec, origin, 40, 5);
   const auto mine = w.plan.tiles_of(world.rank());
   ASSERT_EQ(w.tiles.size(), mine.size());
   std::int64_t own_bytes = 0;

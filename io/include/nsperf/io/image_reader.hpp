@@ -109,9 +109,6 @@ core::Registry<ReaderEntry>& image_readers();
 /// is wrong or valid.
 std::unique_ptr<ImageReader> open_image(const ImageInput& input);
 
-/// Copies the rectangle `r` out of `whole`; throws InputError if it is not inside.
-core::Image crop(const core::Image& whole, const core::Rect& r);
-
 namespace detail {
 bool register_reader(ReaderEntry entry);
 /// The largest image a reader accepts: sides up to core::kMaxImageSide and, in the pipeline's

@@ -29,7 +29,6 @@ struct Workload {
   core::TilePlan plan;
   std::vector<LocalTile> tiles;  ///< this rank's, in id order
   core::Image source;            ///< rank 0: the whole image (optimizers re-send tiles from it)
-  std::string description;       ///< what the image is, for provenance and messages
   std::int64_t bytes_read = 0;   ///< bytes this rank read from the image file (0: sent to it)
 };
 
@@ -43,15 +42,19 @@ struct ImageOrigin {
   int skew_percent = 0;
 };
 
-/// Collective over `comm`: rank 0 reads the file (or renders the synthetic image), every rank
-/// learns its size and type; a missing or damaged file is agreed (every rank throws
-/// PhaseFailed, exit 2). `description` is set on every rank. The image stays on rank 0.
-/// `partial` is set on every rank: the file's format lets a rank read only a region (HDF5,
-/// FITS, raw); false for synthetic images and whole-file codecs. `bytes_read` (rank 0) is what
-/// reading the whole image took from the file.
-core::Image load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
-                       core::ImageSpec& spec, std::string& description, bool& partial,
-                       std::int64_t& bytes_read);
+/// An image as rank 0 loaded it. Every rank knows all but `pixels`.
+struct LoadedImage {
+  core::Image pixels;           ///< rank 0: the whole image; empty elsewhere
+  core::ImageSpec spec;         ///< size and pipeline type
+  std::string description;      ///< "flower.png: png 2268x1512 u8 RGB -> u8 luminance"
+  bool partial = false;         ///< the format lets a rank read only a region (HDF5, FITS, raw)
+  std::int64_t bytes_read = 0;  ///< rank 0: bytes taken from the file for the whole image
+};
+
+/// Collective over `comm`: rank 0 reads the file (or renders the synthetic image) and every
+/// rank learns what it is; a missing or damaged file is agreed (every rank throws PhaseFailed,
+/// exit 2).
+LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin);
 
 /// Collective over `comm`: as distribute_image, but every rank other than 0 reads its own tiles,
 /// with halos, from `origin`'s file itself (only their rows: a format with partial reads);
