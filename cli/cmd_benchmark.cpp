@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "config_source.hpp"
+#include "input_options.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/version.hpp"
@@ -46,22 +47,7 @@ Described describe_options() {
   for (const auto& o : mpi::optimizers().entries()) {
     optimizers.add_options()(o.name.c_str(), o.description.c_str());
   }
-  po::options_description workload("Workload");
-  workload.add_options()("image,i", po::value<std::string>()->value_name("FILE"),
-                         "image file: PNG, TIFF, JPEG, JPEG 2000, FITS (file.fits[SCI]), HDF5 "
-                         "dataset (file.h5:/path), raw with --raw; colour becomes luminance "
-                         "(benchmark.image)")(
-      "raw", po::value<std::string>()->value_name("WxH:dtype[:le|be]"),
-      "--image is headerless pixels of this layout; dtype u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 "
-      "(benchmark.raw)")("synthetic", po::value<std::string>()->value_name("WxH[:dtype]"),
-                         "built-in synthetic image, dtype u8 (default), u16 or f32 "
-                         "(benchmark.synthetic; default 2048x2048:u8)")(
-      "tile", po::value<std::int64_t>()->value_name("N"),
-      "tile side in pixels (benchmark.tile; default 512)")(
-      "seed", po::value<std::uint64_t>()->value_name("N"),
-      "seed of the image and of the strategy order (benchmark.seed)")(
-      "skew", po::value<std::int64_t>()->value_name("PERCENT"),
-      "empty background at the bottom of the synthetic image, 0-99 (benchmark.skew; default 0)");
+  po::options_description workload = input_options();
   po::options_description measurement("Measurement");
   measurement.add_options()("repetitions,r", po::value<std::int64_t>()->value_name("N"),
                             "measured runs per strategy (benchmark.repetitions; default 10)")(
@@ -124,18 +110,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   auto add = [&](const char* option, const char* key, nlohmann::json value) {
     o.overrides.push_back({key, std::move(value), std::string("--") + option});
   };
-  if (vm.count("image") && vm.count("synthetic")) {
-    throw UsageError("--image and --synthetic: choose one input");
-  }
-  if (vm.count("image")) add("image", "benchmark.image", vm["image"].as<std::string>());
-  if (vm.count("raw")) add("raw", "benchmark.raw", vm["raw"].as<std::string>());
-  if (vm.count("synthetic")) {
-    add("synthetic", "benchmark.synthetic", vm["synthetic"].as<std::string>());
-    add("synthetic", "benchmark.image", "");  // over a config file's image
-  }
-  if (vm.count("tile")) add("tile", "benchmark.tile", vm["tile"].as<std::int64_t>());
-  if (vm.count("seed")) add("seed", "benchmark.seed", vm["seed"].as<std::uint64_t>());
-  if (vm.count("skew")) add("skew", "benchmark.skew", vm["skew"].as<std::int64_t>());
+  add_input_overrides(vm, o.overrides);
   if (vm.count("repetitions"))
     add("repetitions", "benchmark.repetitions", vm["repetitions"].as<std::int64_t>());
   if (vm.count("warmup")) add("warmup", "benchmark.warmup", vm["warmup"].as<std::int64_t>());
@@ -143,11 +118,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
     add("threads", "optimizers.cpu.threads", vm["threads"].as<std::int64_t>());
   if (vm.count("level")) add("level", "optimization_level", vm["level"].as<std::string>());
   if (vm.count("output")) add("output", "benchmark.output", vm["output"].as<std::string>());
-  if (vm.count("set")) {
-    for (const auto& s : vm["set"].as<std::vector<std::string>>()) {
-      o.overrides.push_back(core::parse_assignment(s, "--set"));
-    }
-  }
+  add_set_overrides(vm, o.overrides);
   if (vm.count("force") && vm.count("append"))
     throw UsageError("--force and --append exclude each other");
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;

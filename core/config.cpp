@@ -250,6 +250,41 @@ std::vector<KeyInfo> config_keys() {
        "level: no noise, no objects). Tiles there carry no signal, which the pipeline skips, so "
        "tile costs differ as on real images; 0 = objects everywhere."},
       {"benchmark.output", KeyType::string, "nsperf-results.h5", 0, 0, {}, "Results file (HDF5)."},
+      {"run.output",
+       KeyType::string,
+       "nsperf-output.h5",
+       0,
+       0,
+       {},
+       "Output file of 'nsperf run' (HDF5: mask, gradient, per-tile statistics). Its input is "
+       "benchmark.image (or the synthetic image), cut into benchmark.tile tiles."},
+      {"run.strategy", KeyType::choice, "fused", 0, 0, strategy_catalog().strategy_names("cpu"),
+       "CPU strategy 'nsperf run' computes the pipeline with."},
+      {"run.compression",
+       KeyType::choice,
+       "none",
+       0,
+       0,
+       {"none", "deflate", "zstd"},
+       "Compression of the output's mask and gradient chunks: none, deflate (gzip; every HDF5 "
+       "reader has it) or zstd (HDF5 filter 32015: readers need HDF5_PLUGIN_PATH, see "
+       "docs/hdf5-zstd.md)."},
+      {"run.compression_level",
+       KeyType::integer,
+       0,
+       0,
+       22,
+       {},
+       "Compression level: deflate 1-9, zstd 1-22; 0 = the library's default (deflate 6, zstd "
+       "3)."},
+      {"run.check",
+       KeyType::boolean,
+       false,
+       0,
+       0,
+       {},
+       "Whether 'nsperf run' also runs the double-precision reference on every tile and checks "
+       "the output against it (about doubles the compute time)."},
   };
   const auto& catalog = strategy_catalog();
   for (const auto& opt : catalog.optimizers()) {
@@ -430,6 +465,11 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
                        to_string(b.synthetic) + " needs " + format_bytes(image_bytes) +
                        " on rank 0, more than this node's " + format_bytes(memory) + " of memory");
   }
+  if (cfg.run.compression == "deflate" && cfg.run.compression_level > 9) {
+    problems.push_back(origin["run.compression_level"] + ": 'run.compression_level' " +
+                       std::to_string(cfg.run.compression_level) +
+                       " is not a deflate level; valid: 1..9, or 0 for the default");
+  }
   if (!problems.empty()) throw ConfigError(problems);
   return cfg;
 }
@@ -450,6 +490,12 @@ Config Config::from_json(const nlohmann::json& effective) {
   cfg.benchmark.seed = b.at("seed").get<std::uint64_t>();
   cfg.benchmark.skew = b.at("skew").get<int>();
   cfg.benchmark.output = b.at("output").get<std::string>();
+  const auto& r = effective.at("run");
+  cfg.run.output = r.at("output").get<std::string>();
+  cfg.run.strategy = r.at("strategy").get<std::string>();
+  cfg.run.compression = r.at("compression").get<std::string>();
+  cfg.run.compression_level = r.at("compression_level").get<int>();
+  cfg.run.check = r.at("check").get<bool>();
   if (effective.contains("optimizers")) {
     for (const auto& [name, o] : effective.at("optimizers").items()) {
       cfg.optimizers[name] = {o.at("enabled").get<bool>(),

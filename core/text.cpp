@@ -1,4 +1,5 @@
 #include "nsperf/core/text.hpp"
+#include <cstdio>
 
 #include <algorithm>
 #include <sstream>
@@ -65,6 +66,12 @@ std::string format_bytes(double bytes) {
   out.precision(3);
   out << bytes << " " << units[u];
   return out.str();
+}
+
+std::string format_number(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*g", digits, value);
+  return text;
 }
 
 }  // namespace nsperf::core

@@ -1,6 +1,8 @@
 #include "nsperf/io/hdf5.hpp"
 
+#include <numeric>
 #include <utility>
+#include <variant>
 
 #include "nsperf/core/error.hpp"
 
@@ -84,6 +86,102 @@ std::string hdf5_version() {
   v += " (parallel)";
 #endif
   return v;
+}
+
+Handle string_type(std::size_t size) {
+  Handle t(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+  NSPERF_H5(H5Tset_size(t.get(), size));
+  NSPERF_H5(H5Tset_strpad(t.get(), H5T_STR_NULLTERM));
+  return t;
+}
+
+Compound::Compound(std::size_t size)
+    : type_(check(H5Tcreate(H5T_COMPOUND, size), "H5Tcreate"), H5Tclose) {}
+
+Compound& Compound::add(const char* name, std::size_t offset, hid_t type) {
+  NSPERF_H5(H5Tinsert(type_.get(), name, offset, type));
+  return *this;
+}
+
+Compound& Compound::add_string(const char* name, std::size_t offset, std::size_t size) {
+  const Handle s = string_type(size);
+  return add(name, offset, s.get());
+}
+
+namespace {
+
+void scalar_attribute(hid_t object, const char* name, hid_t file_type, hid_t mem_type,
+                      const void* value) {
+  const Handle space(check(H5Screate(H5S_SCALAR), "H5Screate"), H5Sclose);
+  const Handle attr(
+      check(H5Acreate2(object, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "H5Acreate2"),
+      H5Aclose);
+  NSPERF_H5(H5Awrite(attr.get(), mem_type, value));
+}
+
+}  // namespace
+
+void write_attribute(hid_t object, const char* name, const core::Provenance::Value& value) {
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    scalar_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, i);
+  } else if (const auto* d = std::get_if<double>(&value)) {
+    scalar_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, d);
+  } else {
+    const Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
+    NSPERF_H5(H5Tset_size(type.get(), H5T_VARIABLE));
+    NSPERF_H5(H5Tset_cset(type.get(), H5T_CSET_UTF8));
+    const char* ptr = std::get<std::string>(value).c_str();
+    scalar_attribute(object, name, type.get(), type.get(), &ptr);
+  }
+}
+
+Handle mpio_access(MPI_Comm comm) {
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
+  NSPERF_H5(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL));
+  // Metadata reads and writes are collective: one rank touches the disk, the others listen.
+  NSPERF_H5(H5Pset_all_coll_metadata_ops(fapl.get(), true));
+  NSPERF_H5(H5Pset_coll_metadata_write(fapl.get(), true));
+  return fapl;
+}
+
+void write_rows(hid_t group, const char* name, hid_t mem_type, const void* rows, std::size_t count,
+                MPI_Comm comm) {
+  int size = 0;
+  int rank = 0;
+  MPI_Comm_size(comm, &size);
+  MPI_Comm_rank(comm, &rank);
+  const auto mine = static_cast<unsigned long long>(count);
+  std::vector<unsigned long long> counts(static_cast<std::size_t>(size));
+  MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, counts.data(), 1, MPI_UNSIGNED_LONG_LONG, comm);
+  const hsize_t total = std::accumulate(counts.begin(), counts.end(), 0ULL);
+  const hsize_t offset = std::accumulate(counts.begin(), counts.begin() + rank, 0ULL);
+
+  // The file type is the memory type packed: no padding bytes on disk.
+  const Handle file_type(check(H5Tcopy(mem_type), "H5Tcopy"), H5Tclose);
+  NSPERF_H5(H5Tpack(file_type.get()));
+  const hsize_t dims[1] = {total};
+  const Handle file_space(check(H5Screate_simple(1, dims, nullptr), "H5Screate_simple"), H5Sclose);
+  const Handle dataset(check(H5Dcreate2(group, name, file_type.get(), file_space.get(), H5P_DEFAULT,
+                                        H5P_DEFAULT, H5P_DEFAULT),
+                             "H5Dcreate2"),
+                       H5Dclose);
+  const hsize_t extent[1] = {mine};
+  const Handle mem_space(check(H5Screate_simple(1, extent, nullptr), "H5Screate_simple"), H5Sclose);
+  if (mine > 0) {
+    const hsize_t start[1] = {offset};
+    NSPERF_H5(
+        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr));
+  } else {
+    NSPERF_H5(H5Sselect_none(file_space.get()));
+    NSPERF_H5(H5Sselect_none(mem_space.get()));
+  }
+  const Handle xfer(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
+  NSPERF_H5(H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE));
+  if (total > 0) {
+    NSPERF_H5(H5Dwrite(dataset.get(), mem_type, mem_space.get(), file_space.get(), xfer.get(),
+                       count > 0 ? rows : nullptr));
+  }
 }
 
 }  // namespace nsperf::io

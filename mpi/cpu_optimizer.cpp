@@ -20,6 +20,7 @@
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
+#include "nsperf/kernels/pipeline_check.hpp"
 #include "nsperf/kernels/reference.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
@@ -29,10 +30,6 @@ namespace nsperf::mpi {
 namespace {
 
 using kernels::TileWork;
-
-// The pipeline's magnitude may differ from the reference's by this times max(1, largest |input|):
-// the Gaussian's and the Sobel's float32 budgets together.
-constexpr double kPipelineRelativeTolerance = 1e-4;
 
 std::string step_label(const std::string& what, const std::string& strategy, const core::Step& step,
                        int repetitions) {
@@ -69,50 +66,6 @@ void finish(core::Sample& s, const kernels::KernelCheck& worst,
   s.tolerance = worst.tolerance;
   s.differing = worst.differing;
   s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-}
-
-// Compares a strategy's pipeline output on one tile with the reference's. Masks may differ only
-// where the reference magnitude is within the tolerance of the threshold's boundary, and the
-// opened masks only within 2 pixels of such a difference (the reach of the opening).
-kernels::KernelCheck check_pipeline_tile(const TileWork<float>& got,
-                                         const kernels::PipelineResult& got_global,
-                                         const TileWork<double>& ref,
-                                         const kernels::PipelineResult& ref_global,
-                                         double tolerance) {
-  kernels::KernelCheck c{core::CheckStatus::passed, 0.0, 0, tolerance};
-  const auto gm = got.magnitude.view();
-  const auto rm = ref.magnitude.view();
-  // The tile's own pixels only: halo values are other tiles' (or reflections of them).
-  for (std::int64_t y = 2; y < gm.height - 2; ++y) {
-    for (std::int64_t x = 2; x < gm.width - 2; ++x) {
-      const double e = std::abs(static_cast<double>(gm(x, y)) - rm(x, y));
-      if (!(e <= c.max_abs_error)) c.max_abs_error = std::isnan(e) ? INFINITY : e;
-    }
-  }
-  const bool same_threshold = got_global.threshold == ref_global.threshold;
-  // Where background turns into edge: magnitudes at or above this are not background.
-  const double boundary =
-      ref_global.scale > 0 ? (ref_global.threshold + 1) / ref_global.scale : 0.0;
-  const double fuzz = tolerance + boundary * 1e-6;  // float32 rounding of the scale itself
-  core::Plane<float> distance(gm.extent());
-  bool unexplained = false;
-  for (std::int64_t y = 0; y < gm.height; ++y) {
-    for (std::int64_t x = 0; x < gm.width; ++x) {
-      distance.view()(x, y) = static_cast<float>(std::abs(rm(x, y) - boundary));
-      // The mask itself may differ only where the reference magnitude is that close.
-      const int b = kernels::histogram_bin(gm(x, y), static_cast<float>(got_global.scale));
-      const bool got_background = b >= 0 && b <= got_global.threshold;
-      if (got_background != (ref.mask.view()(x, y) != 0) && !(distance.view()(x, y) <= fuzz))
-        unexplained = true;
-    }
-  }
-  const auto opened =
-      kernels::compare_opened(got.opened.view(), ref.opened.view(), distance.view(), fuzz);
-  c.differing = opened.differing;
-  unexplained = unexplained || opened.unexplained > 0;
-  if (!same_threshold || unexplained || !(c.max_abs_error <= tolerance))
-    c.status = core::CheckStatus::failed;
-  return c;
 }
 
 class CpuOptimizer final : public Optimizer {
@@ -254,10 +207,7 @@ class CpuOptimizer final : public Optimizer {
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& tile : local) {
         work.emplace_back(tile.padded, tile.rect, ctx.workload.image.extent);
-        double largest = 1;
-        for (float v : work.back().input.values())
-          largest = std::max(largest, std::abs(static_cast<double>(v)));
-        tolerance = std::max(tolerance, kPipelineRelativeTolerance * largest);
+        tolerance = std::max(tolerance, kernels::pipeline_tolerance(work.back()));
       }
     });
     MpiReduce reduce(ctx.comm);
@@ -287,7 +237,7 @@ class CpuOptimizer final : public Optimizer {
           const std::uint64_t sum = core::checksum_of(work[t].opened.values());
           kernels::KernelCheck c = r.check;
           if (!r.checked || sum != r.checksum)
-            c = check_pipeline_tile(work[t], global, reference[t], ref_global, tolerance);
+            c = kernels::check_pipeline_tile(work[t], global, reference[t], ref_global, tolerance);
           if (!r.checked) {
             r.checksum = sum;
             r.background = work[t].background;

@@ -74,27 +74,23 @@ void check_output(const std::filesystem::path& path, WriteMode mode) {
   }
 }
 
-void write_results(const bmpi::communicator& comm, const std::filesystem::path& path,
-                   WriteMode mode, const core::Provenance& provenance, const io::RunRows& rows) {
+void write_through_temporary(const bmpi::communicator& comm, const std::filesystem::path& path,
+                             bool copy_existing, const std::string& phases,
+                             const std::function<void(const std::string&)>& write) {
   std::string temporary;
   try {
-    run_phase(comm, "results-prepare", [&] {
+    run_phase(comm, phases + "-prepare", [&] {
       if (comm.rank() != 0) return;
       temporary = make_temporary(path).string();
-      if (mode == WriteMode::append) {
-        // The run is added to a copy, so the original stays whole until the rename.
+      if (copy_existing) {
+        // Changes go to a copy, so the original stays whole until the rename.
         std::filesystem::copy_file(path, temporary,
                                    std::filesystem::copy_options::overwrite_existing);
       }
     });
     bmpi::broadcast(comm, temporary, 0);
-    run_collective(comm, "results-write", [&] {
-      auto file = mode == WriteMode::append ? io::ResultsFile::open_for_append(temporary, comm)
-                                            : io::ResultsFile::create(temporary, comm);
-      file.write_run(provenance, rows);
-      file.close();
-    });
-    run_phase(comm, "results-commit", [&] {
+    run_collective(comm, phases + "-write", [&] { write(temporary); });
+    run_phase(comm, phases + "-commit", [&] {
       if (comm.rank() != 0) return;
       if (::rename(temporary.c_str(), path.c_str()) != 0) {
         throw IoError(path.string() + ": cannot rename the finished file into place (" +
@@ -105,6 +101,17 @@ void write_results(const bmpi::communicator& comm, const std::filesystem::path& 
     if (comm.rank() == 0 && !temporary.empty()) ::unlink(temporary.c_str());
     throw;
   }
+}
+
+void write_results(const bmpi::communicator& comm, const std::filesystem::path& path,
+                   WriteMode mode, const core::Provenance& provenance, const io::RunRows& rows) {
+  const bool append = mode == WriteMode::append;
+  write_through_temporary(comm, path, append, "results", [&](const std::string& temporary) {
+    auto file = append ? io::ResultsFile::open_for_append(temporary, comm)
+                       : io::ResultsFile::create(temporary, comm);
+    file.write_run(provenance, rows);
+    file.close();
+  });
 }
 
 }  // namespace nsperf::mpi

@@ -43,7 +43,8 @@ Workload planned(const bmpi::communicator& comm, core::Image image, const core::
 
 }  // namespace
 
-LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin) {
+LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
+                       bool whole_if_partial) {
   LoadedImage loaded;
   run_phase(comm, "image", [&] {
     if (comm.rank() != 0) return;
@@ -59,14 +60,20 @@ LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin
     std::optional<io::RawLayout> raw;
     if (!origin.raw.empty()) raw = io::parse_raw_layout(origin.raw, "--raw");
     const auto reader = io::open_image(io::parse_image_input(origin.image, raw));
-    loaded.pixels = reader->read_all();
-    loaded.description = reader->info().describe(origin.image);
     loaded.partial = reader->info().partial_reads;
+    if (!loaded.partial || whole_if_partial) {
+      loaded.pixels = reader->read_all();
+      loaded.spec = {loaded.pixels.extent(), loaded.pixels.dtype()};
+    } else {
+      loaded.spec = {reader->info().extent, reader->info().dtype};
+    }
+    loaded.description = reader->info().describe(origin.image);
     loaded.bytes_read = reader->bytes_read();
   });
-  const auto& px = loaded.pixels;
-  std::int64_t header[4] = {px.extent().width, px.extent().height,
-                            static_cast<std::int64_t>(px.dtype()), loaded.partial ? 1 : 0};
+  if (comm.rank() == 0 && origin.image.empty())
+    loaded.spec = {loaded.pixels.extent(), loaded.pixels.dtype()};
+  std::int64_t header[4] = {loaded.spec.extent.width, loaded.spec.extent.height,
+                            static_cast<std::int64_t>(loaded.spec.dtype), loaded.partial ? 1 : 0};
   bmpi::broadcast(comm, header, 4, 0);
   loaded.spec = {{header[0], header[1]}, static_cast<core::DType>(header[2])};
   loaded.partial = header[3] != 0;
@@ -140,8 +147,10 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                         std::int64_t halo) {
   Workload w = planned(comm, std::move(image), spec, tile, halo);
   run_phase(comm, "read", [&] {
+    // Rank 0 cuts its tiles from the whole image when it holds it, else reads them too.
+    const bool from_file = w.source.extent().pixels() == 0;
     std::unique_ptr<io::ImageReader> reader;
-    if (comm.rank() != 0) {
+    if (from_file) {
       std::optional<io::RawLayout> raw;
       if (!origin.raw.empty()) raw = io::parse_raw_layout(origin.raw, "--raw");
       reader = io::open_image(io::parse_image_input(origin.image, raw));
@@ -157,7 +166,7 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
       const core::Rect& r = w.plan.tiles[static_cast<std::size_t>(id)];
       core::Stopwatch clock;
       core::Image padded;
-      if (comm.rank() == 0) {
+      if (!from_file) {
         padded = core::extract_padded(w.source, r.x, r.y, r.width, r.height, halo);
       } else {
         // The padded tile's pixels inside the image; reflect-101 beyond the image's edges

@@ -44,6 +44,14 @@ struct Config {
     int skew = 0;  ///< percent of the synthetic image, at the bottom, that is empty
     std::string output;
   } benchmark;
+  /// `nsperf run`: the production job (its input is benchmark.image / synthetic / tile).
+  struct Run {
+    std::string output;
+    std::string strategy;       ///< CPU strategy
+    std::string compression;    ///< none, deflate, zstd
+    int compression_level = 0;  ///< 0: the library's default
+    bool check = false;         ///< also run the reference and compare
+  } run;
   std::map<std::string, OptimizerConfig, std::less<>> optimizers;
   int cpu_threads = 0;  ///< OpenMP threads per rank for the cpu optimizer; 0 = OpenMP's default
   std::int64_t distributed_chunk = 2;  ///< tiles per request of the dynamic partitioner

@@ -21,6 +21,9 @@ std::string join(std::span<const std::string> items, std::string_view separator 
 /// "1.5 GiB": binary units, three significant digits.
 std::string format_bytes(double bytes);
 
+/// `value` with `digits` significant digits ("12.3", "0.0451"), as printf's %g.
+std::string format_number(double value, int digits);
+
 /// "unknown <what> 'name'; did you mean 'x'? valid: a, b, c" (the suggestion only when close).
 std::string unknown_name_message(std::string_view what, std::string_view name,
                                  std::span<const std::string> valid);

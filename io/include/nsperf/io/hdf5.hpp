@@ -4,9 +4,15 @@
 
 #include <hdf5.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nsperf/core/provenance.hpp"
 
 namespace nsperf::io {
 
@@ -50,6 +56,40 @@ inline constexpr int kZstdFilterId = 32015;
 /// Makes the zstd filter available in this process (io/h5z_zstd.cpp), unless a plugin with
 /// the same id is already loaded. Idempotent. Throws IoError if HDF5 refuses.
 void register_zstd_filter();
+
+/// A fixed-size, NUL-terminated string type of `size` bytes.
+Handle string_type(std::size_t size);
+
+/// Builds a compound type member by member; the memory layout is the C++ struct's.
+class Compound {
+ public:
+  explicit Compound(std::size_t size);
+  Compound& add(const char* name, std::size_t offset, hid_t type);
+  Compound& add_string(const char* name, std::size_t offset, std::size_t size);
+  Handle take() { return std::move(type_); }
+
+ private:
+  Handle type_;
+};
+
+/// Writes a scalar attribute: int64, double, or a variable-length UTF-8 string (which h5py
+/// returns as str).
+void write_attribute(hid_t object, const char* name, const core::Provenance::Value& value);
+
+/// File access through MPI-IO over `comm`, with collective metadata reads and writes.
+Handle mpio_access(MPI_Comm comm);
+
+/// Collective over `comm`: creates the 1-D dataset `name` in `group` of every rank's `count`
+/// rows of compound `mem_type` (stored packed), rank 0's rows first; each rank writes its own.
+void write_rows(hid_t group, const char* name, hid_t mem_type, const void* rows, std::size_t count,
+                MPI_Comm comm);
+
+/// The same for a vector of rows.
+template <class Row>
+void write_rows(hid_t group, const char* name, hid_t mem_type, const std::vector<Row>& rows,
+                MPI_Comm comm) {
+  write_rows(group, name, mem_type, rows.data(), rows.size(), comm);
+}
 
 /// "HDF5 1.10.8 (parallel)".
 std::string hdf5_version();

@@ -5,7 +5,9 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <filesystem>
+#include <functional>
 #include <span>
+#include <string>
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
@@ -25,6 +27,15 @@ enum class WriteMode {
 /// Checks, before any work, that `path` can be written in `mode`. Throws InputError naming the
 /// path and what would be valid. Local: call on one rank.
 void check_output(const std::filesystem::path& path, WriteMode mode);
+
+/// Collective over `comm`: calls `write(temporary)` on every rank (a collective body that
+/// writes the whole file at `temporary`, a new file next to `path`, or a copy of `path` if
+/// `copy_existing`), then renames it to `path`. The phases are named `phases`-prepare, -write and
+/// -commit. On failure the temporary file is removed and an
+/// earlier file at `path` is untouched; every rank throws PhaseFailed.
+void write_through_temporary(const bmpi::communicator& comm, const std::filesystem::path& path,
+                             bool copy_existing, const std::string& phases,
+                             const std::function<void(const std::string&)>& write);
 
 /// Collective over `comm`: writes the run (`provenance` identical on every rank, each rank its
 /// own rows) into `path`, through a temporary file renamed into place when every rank's rows are

@@ -53,13 +53,16 @@ struct LoadedImage {
 
 /// Collective over `comm`: rank 0 reads the file (or renders the synthetic image) and every
 /// rank learns what it is; a missing or damaged file is agreed (every rank throws PhaseFailed,
-/// exit 2).
-LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin);
+/// exit 2). With `whole_if_partial` false, rank 0 reads only the header of a format with partial
+/// reads (its `pixels` stay empty: read_own_tiles then reads rank 0's tiles too).
+LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
+                       bool whole_if_partial = true);
 
 /// Collective over `comm`: as distribute_image, but every rank other than 0 reads its own tiles,
 /// with halos, from `origin`'s file itself (only their rows: a format with partial reads);
-/// rank 0 keeps `image` and cuts its own tiles from it. A rank that cannot read the file (not
-/// visible on its node, damaged) is agreed: every rank throws PhaseFailed naming it.
+/// rank 0 keeps `image` and cuts its own tiles from it, or reads them too if `image` is empty. A
+/// rank that cannot read the file (not visible on its node, damaged) is agreed: every rank throws
+/// PhaseFailed naming it.
 Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                         const core::ImageSpec& spec, const ImageOrigin& origin, std::int64_t tile,
                         std::int64_t halo);

@@ -1,0 +1,154 @@
+// nsperf run: the production job. The negative-space pipeline over a whole image with the
+// configured strategy; mask, gradient and per-tile statistics written collectively to HDF5.
+#include <boost/mpi/collectives.hpp>
+#include <iostream>
+#include <optional>
+
+#include "command.hpp"
+#include "config_source.hpp"
+#include "input_options.hpp"
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/production.hpp"
+#include "nsperf/mpi/results_writer.hpp"
+#include "progress_line.hpp"
+#include "summary_table.hpp"
+
+namespace nsperf::cli {
+namespace {
+
+struct Options {
+  std::optional<std::string> config;
+  std::vector<core::Override> overrides;
+  mpi::WriteMode mode = mpi::WriteMode::create;
+  bool progress = true;
+  bool help = false;
+};
+
+po::options_description describe_options() {
+  po::options_description run("Pipeline and output");
+  run.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
+                    "output file, HDF5 (run.output; default nsperf-output.h5)")(
+      "strategy", po::value<std::string>()->value_name("NAME"),
+      "CPU strategy: scalar, openmp, simd, blocked, fused, opencv (run.strategy; default fused)")(
+      "compression", po::value<std::string>()->value_name("NAME"),
+      "mask and gradient chunks: none, deflate or zstd (run.compression; default none; zstd "
+      "readers need HDF5_PLUGIN_PATH, see docs/hdf5-zstd.md)")(
+      "compression-level", po::value<std::int64_t>()->value_name("N"),
+      "deflate 1-9, zstd 1-22; 0 = default (run.compression_level)")(
+      "check", "also run the float64 reference on every tile and compare (run.check)")(
+      "threads,t", po::value<std::int64_t>()->value_name("N"),
+      "OpenMP threads per rank (optimizers.cpu.threads; default: automatic)")(
+      "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+      "any config key (repeatable)")("config,c", po::value<std::string>()->value_name("FILE"),
+                                     "optimization config (default: ./optimization_config.json "
+                                     "if present)")(
+      "force", "replace the output file if it exists")("no-progress", "no progress line on stderr")(
+      "help,h", "this help");
+  po::options_description all;
+  all.add(input_options()).add(run);
+  return all;
+}
+
+Options parse(const CommandContext& ctx, const po::options_description& description) {
+  const auto vm = parse_options(ctx.args, description, nullptr, "run");
+  Options o;
+  o.help = vm.count("help") > 0;
+  if (vm.count("config")) o.config = vm["config"].as<std::string>();
+  add_input_overrides(vm, o.overrides);
+  auto add = [&](const char* option, const char* key, nlohmann::json value) {
+    o.overrides.push_back({key, std::move(value), std::string("--") + option});
+  };
+  if (vm.count("output")) add("output", "run.output", vm["output"].as<std::string>());
+  if (vm.count("strategy")) add("strategy", "run.strategy", vm["strategy"].as<std::string>());
+  if (vm.count("compression"))
+    add("compression", "run.compression", vm["compression"].as<std::string>());
+  if (vm.count("compression-level"))
+    add("compression-level", "run.compression_level", vm["compression-level"].as<std::int64_t>());
+  if (vm.count("check")) add("check", "run.check", true);
+  if (vm.count("threads"))
+    add("threads", "optimizers.cpu.threads", vm["threads"].as<std::int64_t>());
+  add_set_overrides(vm, o.overrides);
+  if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
+  o.progress = vm.count("no-progress") == 0;
+  return o;
+}
+
+void print_help(std::ostream& out, const po::options_description& options) {
+  out << "usage: mpirun -n N nsperf run (--image FILE | --synthetic WxH) [-o out.h5] [options]\n\n"
+         "Runs the negative-space pipeline (Gaussian 5x5, Sobel magnitude, global Otsu\n"
+         "threshold, background mask, opening 3x3) over the whole image, cut into tiles across\n"
+         "the ranks, and writes collectively into one HDF5 file: /mask (u8, 1 = negative\n"
+         "space), /gradient (f32), /tiles (per-tile statistics), the threshold, the source\n"
+         "file's name and SHA-256, and /provenance. Layout: docs/output-layout.md.\n\n"
+      << options;
+}
+
+// "1432", "58.3": no exponents in a rate.
+std::string format_rate(double v) {
+  return v >= 100 ? std::to_string(static_cast<long long>(v + 0.5)) : core::format_number(v, 3);
+}
+
+void print_report(std::ostream& out, const mpi::ProductionReport& r, const core::Config& cfg) {
+  const auto& p = r.provenance;
+  out << "nsperf run: " << p.image << "\n";
+  out << "  " << p.ranks << " rank" << (p.ranks == 1 ? "" : "s") << " x " << p.threads_per_rank
+      << " thread" << (p.threads_per_rank == 1 ? "" : "s") << ", " << r.tiles << " tiles of "
+      << cfg.benchmark.tile << ", strategy " << cfg.run.strategy << "\n";
+  out << "  threshold: bin " << r.threshold << " of 256 (gradient magnitude below "
+      << core::format_number(r.boundary_magnitude, 4) << " is background); negative space "
+      << core::format_number(100 * r.negative_space_fraction, 3) << "% of the image\n";
+  out << "  times (slowest rank): read " << format_seconds(r.read_s) << ", pipeline "
+      << format_seconds(r.compute_s);
+  if (cfg.run.check) out << ", check " << format_seconds(r.check_s);
+  const double mib = static_cast<double>(r.written_bytes) / (1 << 20);
+  out << ", write " << format_seconds(r.write_s) << " ("
+      << core::format_bytes(static_cast<double>(r.written_bytes)) << ", "
+      << format_rate(r.write_s > 0 ? mib / r.write_s : 0) << " MiB/s)\n";
+  if (r.partial && r.bytes_read.size() > 1) {
+    out << "  input: every rank read only its tiles with halos (";
+    for (std::size_t i = 0; i < r.bytes_read.size(); ++i)
+      out << (i == 0 ? "" : ", ") << i << ": "
+          << core::format_bytes(static_cast<double>(r.bytes_read[i]));
+    out << ")\n";
+  }
+  if (cfg.run.check) {
+    if (r.failed_tiles == 0)
+      out << "  check: passed on every tile (float64 reference)\n";
+    else
+      out << "  check: FAILED on " << r.failed_tiles << " of " << r.tiles
+          << " tiles (float64 reference; see the check_status column of /tiles)\n";
+  }
+  if (!r.source_sha256.empty()) out << "  source sha256: " << r.source_sha256 << "\n";
+  out << "output: " << cfg.run.output << " ("
+      << core::format_bytes(static_cast<double>(r.file_bytes)) << ", compression "
+      << cfg.run.compression << ")\n";
+}
+
+int run(const CommandContext& ctx) {
+  const auto& world = *ctx.world;
+  const auto description = describe_options();
+  const Options options =
+      mpi::run_phase(world, "arguments", [&] { return parse(ctx, description); });
+  if (options.help) {
+    if (world.rank() == 0) print_help(std::cout, description);
+    return 0;
+  }
+  const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
+  mpi::run_phase(world, "check-output", [&] {
+    if (world.rank() == 0) mpi::check_output(cfg.run.output, options.mode);
+  });
+  ProgressLine progress(options.progress);
+  const auto report = mpi::run_production(world, {cfg, ctx.command_line}, &progress);
+  if (world.rank() == 0) print_report(std::cout, report, cfg);
+  // A wrong output is written (so it can be inspected) but fails the job.
+  return report.failed_tiles > 0 ? static_cast<int>(ExitCode::runtime) : 0;
+}
+
+}  // namespace
+}  // namespace nsperf::cli
+
+NSPERF_REGISTER_COMMAND(Run, "run",
+                        "the production job: the pipeline over a whole image, output to HDF5",
+                        /*uses_mpi=*/true, &nsperf::cli::run)

@@ -1,0 +1,99 @@
+#pragma once
+/// \file The output of `nsperf run`: one parallel HDF5 file, layout version 1, documented in
+/// docs/output-layout.md.
+///
+///   /              attrs: output_version, nsperf_version, created, the run's figures
+///   /mask          u8  [height][width]  1 = negative space (opened background mask)
+///   /gradient      f32 [height][width]  Sobel magnitude of the Gaussian-smoothed image
+///   /tiles         compound table, one row per tile (TileStats)
+///   /provenance    group; attrs: the provenance (as a results file's run)
+///
+/// The images are chunked by tile (one chunk per tile, so every rank writes whole chunks) and
+/// optionally compressed; every write is collective.
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nsperf/core/image.hpp"
+#include "nsperf/core/provenance.hpp"
+#include "nsperf/core/records.hpp"
+#include "nsperf/core/tile_plan.hpp"
+#include "nsperf/io/hdf5.hpp"
+
+namespace nsperf::io {
+
+/// The output layout this build writes.
+inline constexpr int kOutputVersion = 1;
+
+/// How the image datasets are stored.
+struct OutputLayout {
+  core::Extent image;
+  std::int64_t tile = 0;      ///< chunk side (clipped to the image)
+  std::string compression;    ///< none, deflate or zstd
+  int compression_level = 0;  ///< 0: the library's default (deflate 6, zstd 3)
+};
+
+/// One tile's output, as a rank holds it.
+struct OutputTile {
+  core::Rect rect;                      ///< image coordinates
+  core::View<const std::uint8_t> mask;  ///< rect.width x rect.height
+  core::View<const float> gradient;     ///< rect.width x rect.height (any stride)
+};
+
+/// One row of /tiles.
+struct TileStats {
+  std::int64_t tile_id = 0;
+  int rank = 0;
+  core::Rect rect;
+  double negative_space_fraction = 0;  ///< background pixels of the opened mask / pixels
+  double gradient_mean = 0;
+  double gradient_max = 0;
+  double read_s = 0;                ///< reading (or cutting out) the tile's pixels
+  double transfer_s = 0;            ///< receiving them from rank 0 (0 when read from the file)
+  double compute_s = 0;             ///< the pipeline's stages on this tile
+  std::uint64_t mask_checksum = 0;  ///< core::checksum of the tile's mask rows
+  core::CheckStatus check = core::CheckStatus::not_checked;
+  std::int64_t differing_pixels = 0;  ///< mask pixels that differ from the reference's
+};
+
+/// An open output file, for writing collectively.
+class OutputFile {
+ public:
+  /// Collective over `comm`: creates `path` (replacing any file) with /mask and /gradient laid
+  /// out as `layout` says. Throws IoError (on every rank) if HDF5 refuses.
+  static OutputFile create(const std::filesystem::path& path, MPI_Comm comm,
+                           const OutputLayout& layout);
+
+  /// Collective: writes this rank's tiles into /mask and /gradient; ranks may hold different
+  /// numbers of tiles (none too). Returns the bytes this rank handed to HDF5.
+  std::int64_t write_tiles(std::span<const OutputTile> tiles);
+
+  /// Collective: writes /tiles from every rank's rows.
+  void write_stats(std::span<const TileStats> rows);
+
+  /// Collective: root attributes (the same on every rank), and /provenance.
+  void write_attributes(std::span<const std::pair<std::string, core::Provenance::Value>> attrs,
+                        const core::Provenance& provenance);
+
+  /// Collective: flushes and closes; throws IoError if the data could not be written.
+  void close();
+
+ private:
+  OutputFile(Handle file, Handle mask, Handle gradient, MPI_Comm comm)
+      : file_(std::move(file)),
+        mask_(std::move(mask)),
+        gradient_(std::move(gradient)),
+        comm_(comm) {}
+  Handle file_;
+  Handle mask_;
+  Handle gradient_;
+  MPI_Comm comm_;
+};
+
+}  // namespace nsperf::io

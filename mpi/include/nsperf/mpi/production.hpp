@@ -1,0 +1,52 @@
+#pragma once
+/// \file `nsperf run`: the negative-space pipeline over a whole image with the configured
+/// strategy, its output written collectively into one HDF5 file (io/output_file.hpp).
+
+#include <boost/mpi/communicator.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nsperf/core/config.hpp"
+#include "nsperf/core/provenance.hpp"
+#include "nsperf/mpi/optimizer.hpp"
+
+namespace nsperf::mpi {
+
+namespace bmpi = boost::mpi;
+
+/// What to run.
+struct ProductionRequest {
+  core::Config config;  ///< identical on every rank; input, tile and run.* are used
+  std::string command_line;
+};
+
+/// What a production run did; identical on every rank.
+struct ProductionReport {
+  core::Provenance provenance;
+  std::string source_sha256;  ///< of the input file; empty for the synthetic image
+  std::int64_t tiles = 0;
+  int threshold = 0;              ///< Otsu's bin; background is bin <= threshold
+  double boundary_magnitude = 0;  ///< magnitudes below this are background
+  double negative_space_fraction = 0;
+  double read_s = 0;     ///< slowest rank: reading or receiving its tiles
+  double compute_s = 0;  ///< slowest rank: the pipeline
+  double check_s = 0;    ///< slowest rank: the reference and the comparison (0: not checked)
+  double write_s = 0;    ///< every rank: the collective write, temporary file to rename
+  std::int64_t written_bytes = 0;        ///< uncompressed bytes of /mask and /gradient
+  std::int64_t file_bytes = 0;           ///< the output file's size
+  std::int64_t failed_tiles = 0;         ///< tiles whose check failed (0 when not checked)
+  std::vector<std::int64_t> bytes_read;  ///< per rank, from the image file (0: sent to it)
+  bool partial = false;                  ///< ranks read their own tiles from the file
+};
+
+/// Collective over `comm`: reads the input (each rank its own tiles where the format allows),
+/// runs the pipeline with `run.strategy`, optionally checks it against the reference, and writes
+/// `run.output` through a temporary file renamed into place. Throws PhaseFailed on every rank
+/// if any rank fails; nothing is then left under the output name. `progress` is used on rank 0
+/// only and may be null.
+ProductionReport run_production(const bmpi::communicator& comm, const ProductionRequest& request,
+                                ProgressSink* progress);
+
+}  // namespace nsperf::mpi

@@ -1,0 +1,169 @@
+"""nsperf run, the production job: output layout read back with h5py, tiled output equal to the
+whole-image run at 1-4 ranks, the float64 reference check, real images, compression, the
+parallel h5py reader example under mpirun, and failures that leave nothing behind."""
+import hashlib
+import os
+
+import h5py
+import numpy as np
+
+from nsperf_testing import MPIEXEC, SOURCE_DIR, TempDirTest, run
+
+SHARED = os.environ.get("NSPERF_SHARED_DATA", os.path.join(SOURCE_DIR, "..", "shared", "data"))
+IMAGES = os.path.join(SHARED, "images")
+REAL = ["flower.png", "hdr_room_16bit.png", "ihc.png", "retina.jpg", "j8bt06nyq_flt.fits[SCI]"]
+PLUGINS = os.path.join(os.environ.get("NSPERF_BUILD_DIR", ""), "hdf5-plugins")
+QUIET = ["--no-progress"]
+
+
+def read(path):
+    with h5py.File(path, "r") as f:
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        return attrs, f["mask"][:], f["gradient"][:], f["tiles"][:]
+
+
+class Synthetic(TempDirTest):
+    def whole(self, spec, strategy):
+        """The whole image as one tile at one rank: the reference the tiled runs must equal."""
+        side = min(int(v) for v in spec.split(":")[0].split("x"))
+        out = self.path(f"whole-{strategy}.h5")
+        r = run(["run", "--synthetic", spec, "--tile", str(side), "--strategy", strategy, "-o", out]
+                + QUIET, ranks=1)
+        self.assertEqual(r.code, 0, r)
+        return read(out)
+
+    def test_tiled_equals_whole_image_at_1_to_4_ranks(self):
+        spec = "610x403:u16"
+        for strategy in ("fused", "scalar"):
+            w_attrs, w_mask, w_grad, _ = self.whole(spec, strategy)
+            for ranks in (1, 2, 3, 4):
+                with self.subTest(strategy=strategy, ranks=ranks):
+                    out = self.path(f"t{ranks}-{strategy}.h5")
+                    r = run(["run", "--synthetic", spec, "--tile", "97", "--strategy", strategy, "--check",
+                             "-o", out] + QUIET, ranks=ranks)
+                    self.assertEqual(r.code, 0, r)
+                    self.assertIn("check: passed on every tile", r.out)
+                    attrs, mask, grad, tiles = read(out)
+                    self.assertEqual(mask.shape, (403, 610))
+                    self.assertEqual(mask.dtype, np.uint8)
+                    self.assertEqual(grad.dtype, np.float32)
+                    # Bit for bit, whatever the tiling and the rank count.
+                    self.assertTrue(np.array_equal(mask, w_mask))
+                    self.assertTrue(np.array_equal(grad, w_grad))
+                    self.assertEqual(attrs["threshold"], w_attrs["threshold"])
+                    self.assertEqual(attrs["check_status"], "passed")
+                    self.assertEqual(set(np.unique(mask)) <= {0, 1}, True)
+                    self.assertAlmostEqual(attrs["negative_space_fraction"], mask.mean(), places=12)
+                    # Every tile once, from the rank that owns it, with figures that match the images.
+                    self.assertEqual(sorted(tiles["tile_id"]), list(range(len(tiles))))
+                    self.assertEqual(set(tiles["rank"]), set(range(min(ranks, len(tiles)))))
+                    self.assertEqual(int((tiles["width"] * tiles["height"]).sum()), 610 * 403)
+                    for t in tiles[:: max(1, len(tiles) // 7)]:
+                        window = np.s_[t["y"]:t["y"] + t["height"], t["x"]:t["x"] + t["width"]]
+                        self.assertAlmostEqual(t["negative_space_fraction"], mask[window].mean(), places=12)
+                        self.assertAlmostEqual(t["gradient_max"], float(grad[window].max()), places=3)
+                        self.assertEqual(t["check_status"], b"passed")
+
+    def test_compressed_outputs_hold_the_same_values(self):
+        plain = self.path("plain.h5")
+        self.assertEqual(run(["run", "--synthetic", "512x384", "--tile", "128", "-o", plain] + QUIET,
+                             ranks=2).code, 0)
+        _, mask, grad, _ = read(plain)
+        for compression, filter_name in (("deflate", "gzip"), ("zstd", "32015")):
+            with self.subTest(compression=compression):
+                out = self.path(f"{compression}.h5")
+                r = run(["run", "--synthetic", "512x384", "--tile", "128", "--compression", compression,
+                         "-o", out] + QUIET, ranks=2)
+                self.assertEqual(r.code, 0, r)
+                self.assertLess(os.path.getsize(out), os.path.getsize(plain))
+                env_before = os.environ.get("HDF5_PLUGIN_PATH")
+                os.environ["HDF5_PLUGIN_PATH"] = PLUGINS  # read in this process by h5py
+                try:
+                    with h5py.File(out, "r") as f:
+                        self.assertEqual(f["mask"].chunks, (128, 128))
+                        self.assertIn(filter_name, str(f["mask"]._filters))
+                        self.assertTrue(np.array_equal(f["mask"][:], mask))
+                        self.assertTrue(np.array_equal(f["gradient"][:], grad))
+                finally:
+                    if env_before is None:
+                        del os.environ["HDF5_PLUGIN_PATH"]
+                    else:
+                        os.environ["HDF5_PLUGIN_PATH"] = env_before
+
+    def test_parallel_h5py_reader_example(self):
+        out = self.path("o.h5")
+        self.assertEqual(run(["run", "--synthetic", "640x480", "--tile", "160", "--compression", "zstd",
+                              "-o", out] + QUIET, ranks=2).code, 0)
+        import subprocess
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   HDF5_PLUGIN_PATH=PLUGINS)
+        script = os.path.join(SOURCE_DIR, "scripts", "read-output-parallel.py")
+        p = subprocess.run([MPIEXEC, "-n", "3", "--oversubscribe", "/usr/bin/python3", script, out],
+                           capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("read by 3 ranks", p.stdout)
+        for rank in range(3):
+            self.assertIn(f"rank {rank}: rows", p.stdout)
+
+    def test_existing_output_needs_force_and_a_failure_leaves_nothing(self):
+        out = self.path("o.h5")
+        args = ["run", "--synthetic", "256x256", "--tile", "64", "-o", out] + QUIET
+        self.assertEqual(run(args, ranks=2).code, 0)
+        before = os.path.getmtime(out), os.path.getsize(out)
+        r = run(args, ranks=2)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("file exists; use --force", r.err)
+        # One rank fails while the others compute: agreed, exit 1, the old file untouched and no
+        # temporary file left.
+        r = run(args + ["--force"], ranks=2, env={"NSPERF_FAULT": "rank:1,phase:prepare"})
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("rank 1: fault injected by NSPERF_FAULT", r.err)
+        self.assertEqual((os.path.getmtime(out), os.path.getsize(out)), before)
+        self.assertEqual(self.files(), ["o.h5"])
+        r = run(args + ["--force"], ranks=2, env={"NSPERF_FAULT": "rank:0,phase:output-commit"})
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.files(), ["o.h5"])
+        self.assertEqual(run(args + ["--force"], ranks=2).code, 0)
+
+    def test_help_names_the_layout_and_options(self):
+        r = run(["run", "--help"], ranks=1)
+        self.assertEqual(r.code, 0, r)
+        for text in ("--image", "--synthetic", "--compression", "--check", "--strategy", "/mask",
+                     "docs/output-layout.md"):
+            self.assertIn(text, r.out)
+
+
+class RealImages(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        if not os.path.exists(os.path.join(IMAGES, "MANIFEST.txt")):
+            self.skipTest(f"no real images at {IMAGES}")
+
+    def test_every_image_checked_and_equal_across_rank_counts(self):
+        for name in REAL:
+            with self.subTest(image=name):
+                image = os.path.join(IMAGES, name)
+                outputs = []
+                for ranks, tile in ((1, 400), (3, 128)):
+                    out = self.path(f"{name.split('[')[0]}-{ranks}.h5")
+                    r = run(["run", "--image", image, "--tile", str(tile), "--check", "-o", out]
+                            + QUIET, ranks=ranks, timeout=300)
+                    self.assertEqual(r.code, 0, r)
+                    self.assertIn("check: passed on every tile", r.out)
+                    outputs.append(read(out))
+                (attrs, mask, grad, tiles), (attrs3, mask3, grad3, tiles3) = outputs
+                self.assertTrue(np.array_equal(mask, mask3))
+                self.assertTrue(np.array_equal(grad, grad3))
+                self.assertEqual(mask.shape, (attrs["height"], attrs["width"]))
+                self.assertEqual(attrs["source_file"], image)
+                with open(image.split("[")[0], "rb") as f:
+                    self.assertEqual(attrs["source_sha256"], hashlib.sha256(f.read()).hexdigest())
+                self.assertTrue(0 < attrs["negative_space_fraction"] < 1)
+                self.assertEqual(set(tiles3["check_status"]), {b"passed"})
+
+    def test_partial_reads_split_the_fits_file(self):
+        out = self.path("f.h5")
+        r = run(["run", "--image", os.path.join(IMAGES, "j8bt06nyq_flt.fits[SCI]"), "--tile", "128",
+                 "-o", out] + QUIET, ranks=4, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("input: every rank read only its tiles with halos (0: ", r.out)
