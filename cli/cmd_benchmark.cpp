@@ -64,9 +64,12 @@ Described describe_options() {
   po::options_description output("Output");
   output.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
                        "results file (benchmark.output; default nsperf-results.h5)")(
-      "force", "replace the results file if it exists")(
-      "append", "add this run to an existing results file")("no-progress",
-                                                            "no progress line on stderr")(
+      "force", "replace the results file if it exists")("append",
+                                                        "add this run to an existing results file")(
+      "io-dir", po::value<std::string>()->value_name("DIR"),
+      "io optimizer: where its scratch folder goes, on a filesystem every node sees "
+      "(optimizers.io.dir; default: the results file's folder)")("no-progress",
+                                                                 "no progress line on stderr")(
       "list", "list optimizers, strategies and kernels, and exit")("help,h", "this help");
   Described d;
   d.visible.add(optimizers).add(workload).add(measurement).add(output);
@@ -118,6 +121,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
     add("threads", "optimizers.cpu.threads", vm["threads"].as<std::int64_t>());
   if (vm.count("level")) add("level", "optimization_level", vm["level"].as<std::string>());
   if (vm.count("output")) add("output", "benchmark.output", vm["output"].as<std::string>());
+  if (vm.count("io-dir")) add("io-dir", "optimizers.io.dir", vm["io-dir"].as<std::string>());
   add_set_overrides(vm, o.overrides);
   if (vm.count("force") && vm.count("append"))
     throw UsageError("--force and --append exclude each other");

@@ -118,6 +118,24 @@ void print_wire(std::ostream& out, const std::vector<const core::SummaryRow*>& r
   print_table(out, table);
 }
 
+// Throughput and the files' size, for the io optimizer (wire bytes there: the files on disk).
+void print_io(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"strategy", "kernel", "median", "MiB/s", "speedup [95% CI]", "data MiB",
+                   "on disk MiB", "ratio"});
+  for (const auto* r : rows) {
+    const double mib_per_s = r->gbyte_per_s * 1e9 / (1 << 20);
+    const bool disk = r->wire_bytes > 0;
+    table.push_back(
+        {r->strategy, r->kernel, format_seconds(r->seconds.median),
+         fixed(mib_per_s, mib_per_s >= 100 ? 0 : 1), speedup_text(*r, true), mib(r->bytes),
+         mib(r->wire_bytes),
+         disk ? fixed(static_cast<double>(r->bytes) / static_cast<double>(r->wire_bytes), 2)
+              : "-"});
+  }
+  print_table(out, table);
+}
+
 // Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
 void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
   std::vector<std::vector<std::string>> table;
@@ -210,8 +228,12 @@ void print_summary(std::ostream& out, const core::Provenance& p,
       out << "time per rank (mean over ranks, median repetition; imbalance = max / mean busy):\n";
       print_balance(out, headline);
     }
-    if (std::any_of(mine.begin(), mine.end(),
-                    [](const core::SummaryRow* r) { return r->wire_bytes >= 0; })) {
+    if (optimizer == "io") {
+      out << "files (MiB/s = every rank's bytes / median time; writes include fsync, reads are "
+             "cold):\n";
+      print_io(out, mine);
+    } else if (std::any_of(mine.begin(), mine.end(),
+                           [](const core::SummaryRow* r) { return r->wire_bytes >= 0; })) {
       out << "transfers (effective = delivered bytes / end-to-end time):\n";
       print_wire(out, mine);
     }

@@ -320,6 +320,17 @@ std::vector<KeyInfo> config_keys() {
                       {},
                       "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."});
     }
+    if (opt == "io") {
+      keys.push_back({"optimizers.io.dir",
+                      KeyType::string,
+                      "",
+                      0,
+                      0,
+                      {},
+                      "Folder in which the io optimizer makes its scratch folder (removed "
+                      "afterwards); it must be visible from every node; \"\" = the results "
+                      "file's folder."});
+    }
     if (opt == "network") {
       keys.push_back({"optimizers.network.link_mbyte_per_s",
                       KeyType::integer,
@@ -502,6 +513,7 @@ Config Config::from_json(const nlohmann::json& effective) {
                               o.at("strategies").get<std::vector<std::string>>()};
       if (name == "cpu") cfg.cpu_threads = o.at("threads").get<int>();
       if (name == "distributed") cfg.distributed_chunk = o.at("chunk").get<std::int64_t>();
+      if (name == "io") cfg.io_dir = o.at("dir").get<std::string>();
       if (name == "network") cfg.link_mbyte_per_s = o.at("link_mbyte_per_s").get<std::int64_t>();
     }
   }

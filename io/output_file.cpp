@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "hdf5_image.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
@@ -52,67 +53,6 @@ Handle tile_type() {
   return c.take();
 }
 
-Handle image_dataset(hid_t file, const char* name, hid_t file_type, const OutputLayout& layout) {
-  const hsize_t dims[2] = {static_cast<hsize_t>(layout.image.height),
-                           static_cast<hsize_t>(layout.image.width)};
-  const Handle space(check(H5Screate_simple(2, dims, nullptr), "H5Screate_simple"), H5Sclose);
-  const Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"), H5Pclose);
-  // One chunk per tile: a rank writes whole chunks, and no two ranks share one.
-  const hsize_t chunk[2] = {std::min(dims[0], static_cast<hsize_t>(layout.tile)),
-                            std::min(dims[1], static_cast<hsize_t>(layout.tile))};
-  NSPERF_H5(H5Pset_chunk(dcpl.get(), 2, chunk));
-  // Every pixel is written: filling chunks first would write the file twice.
-  NSPERF_H5(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER));
-  if (layout.compression == "deflate") {
-    NSPERF_H5(H5Pset_deflate(dcpl.get(), layout.compression_level > 0
-                                             ? static_cast<unsigned>(layout.compression_level)
-                                             : 6U));
-  } else if (layout.compression == "zstd") {
-    register_zstd_filter();
-    const unsigned level =
-        layout.compression_level > 0 ? static_cast<unsigned>(layout.compression_level) : 3U;
-    NSPERF_H5(H5Pset_filter(dcpl.get(), kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level));
-  } else if (layout.compression != "none") {
-    throw UsageError("compression '" + layout.compression + "': valid: none, deflate, zstd");
-  }
-  return {
-      check(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-            "H5Dcreate2"),
-      H5Dclose};
-}
-
-// Selects `rect` of a [height][width] file space.
-void select_rect(hid_t space, const core::Rect& rect) {
-  const hsize_t start[2] = {static_cast<hsize_t>(rect.y), static_cast<hsize_t>(rect.x)};
-  const hsize_t count[2] = {static_cast<hsize_t>(rect.height), static_cast<hsize_t>(rect.width)};
-  NSPERF_H5(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr));
-}
-
-// Collective: one H5Dwrite of `data` (a view of `rect`'s pixels), or of nothing.
-template <class T>
-void write_view(hid_t dataset, hid_t mem_type, const core::Rect* rect, core::View<const T> data) {
-  const Handle file_space(check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
-  Handle mem_space;
-  if (rect != nullptr) {
-    select_rect(file_space.get(), *rect);
-    // The view's rows lie `stride` apart in memory: select its width of each.
-    const hsize_t dims[2] = {static_cast<hsize_t>(data.height), static_cast<hsize_t>(data.stride)};
-    mem_space = Handle(check(H5Screate_simple(2, dims, nullptr), "H5Screate_simple"), H5Sclose);
-    select_rect(mem_space.get(), {0, 0, data.width, data.height});
-  } else {
-    NSPERF_H5(H5Sselect_none(file_space.get()));
-    const hsize_t dims[2] = {1, 1};
-    mem_space = Handle(check(H5Screate_simple(2, dims, nullptr), "H5Screate_simple"), H5Sclose);
-    NSPERF_H5(H5Sselect_none(mem_space.get()));
-  }
-  const Handle xfer(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
-  // Collective: parallel HDF5 writes compressed chunks only so.
-  NSPERF_H5(H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE));
-  static const T none{};
-  NSPERF_H5(H5Dwrite(dataset, mem_type, mem_space.get(), file_space.get(), xfer.get(),
-                     rect != nullptr ? data.data : &none));
-}
-
 }  // namespace
 
 OutputFile OutputFile::create(const std::filesystem::path& path, MPI_Comm comm,
@@ -123,8 +63,10 @@ OutputFile OutputFile::create(const std::filesystem::path& path, MPI_Comm comm,
   write_attribute(file.get(), "output_version", std::int64_t{kOutputVersion});
   write_attribute(file.get(), "nsperf_version", std::string(core::version()));
   write_attribute(file.get(), "created", core::utc_timestamp());
-  Handle mask = image_dataset(file.get(), "mask", H5T_STD_U8LE, layout);
-  Handle gradient = image_dataset(file.get(), "gradient", H5T_IEEE_F32LE, layout);
+  const detail::ImageDatasetLayout images{layout.image, layout.tile, layout.compression,
+                                          layout.compression_level};
+  Handle mask = detail::create_image_dataset(file.get(), "mask", H5T_STD_U8LE, images);
+  Handle gradient = detail::create_image_dataset(file.get(), "gradient", H5T_IEEE_F32LE, images);
   return {std::move(file), std::move(mask), std::move(gradient), comm};
 }
 
@@ -142,10 +84,13 @@ std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles) {
          t->gradient.width != t->rect.width || t->gradient.height != t->rect.height)) {
       throw Error("output tile " + std::to_string(i) + ": planes do not match its size");
     }
-    write_view<std::uint8_t>(mask_.get(), H5T_NATIVE_UINT8, t != nullptr ? &t->rect : nullptr,
-                             t != nullptr ? t->mask : core::View<const std::uint8_t>{});
-    write_view<float>(gradient_.get(), H5T_NATIVE_FLOAT, t != nullptr ? &t->rect : nullptr,
-                      t != nullptr ? t->gradient : core::View<const float>{});
+    // Collective: parallel HDF5 writes compressed chunks only so.
+    const core::Rect* rect = t != nullptr ? &t->rect : nullptr;
+    detail::write_rect(mask_.get(), H5T_NATIVE_UINT8, rect, t != nullptr ? t->mask.data : nullptr,
+                       t != nullptr ? t->mask.stride : 0, /*collective=*/true);
+    detail::write_rect(gradient_.get(), H5T_NATIVE_FLOAT, rect,
+                       t != nullptr ? t->gradient.data : nullptr,
+                       t != nullptr ? t->gradient.stride : 0, /*collective=*/true);
     if (t != nullptr) bytes += t->rect.pixels() * static_cast<std::int64_t>(1 + sizeof(float));
   }
   return bytes;

@@ -56,7 +56,8 @@ struct Config {
   int cpu_threads = 0;  ///< OpenMP threads per rank for the cpu optimizer; 0 = OpenMP's default
   std::int64_t distributed_chunk = 2;  ///< tiles per request of the dynamic partitioner
   std::int64_t link_mbyte_per_s = 0;   ///< emulated network link; 0 = the real one
-  nlohmann::json json;                 ///< the same, as the JSON document `config --show` prints
+  std::string io_dir;   ///< where the io optimizer's scratch folder goes; "" = the results' folder
+  nlohmann::json json;  ///< the same, as the JSON document `config --show` prints
 
   /// Rebuilds a Config from the effective JSON (as broadcast to other ranks).
   static Config from_json(const nlohmann::json& effective);

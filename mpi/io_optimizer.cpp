@@ -1,0 +1,329 @@
+// The I/O optimizer: each rank's tile stream (the pipeline's gradient magnitude of its tiles,
+// float32) written to files and read back under every I/O strategy (io/io_strategy.hpp).
+//
+// Each round, per strategy, from a common start:
+//  - the strategy's files from the previous round are deleted (untimed), so every write creates
+//    new files;
+//  - "write": open to durable close, fsync included (every strategy returns only once its
+//    bytes are on disk);
+//  - the files' pages are dropped from the page cache (posix_fadvise DONTNEED after the fsync;
+//    mincore says how many stayed), so the read comes from the disk;
+//  - "read": the tiles back into a buffer scrambled beforehand;
+//  - outside the timings, the buffer read is compared with the stream by checksum.
+// Files go into a scratch folder made for the run (under --io-dir, else beside the results
+// file) and removed at the end.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <numeric>
+
+#include "nsperf/core/checksum.hpp"
+#include "nsperf/core/memory.hpp"
+#include "nsperf/core/schedule.hpp"
+#include "nsperf/core/statistics.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/io/io_strategy.hpp"
+#include "nsperf/kernels/cpu_strategy.hpp"
+#include "nsperf/mpi/collective.hpp"
+#include "nsperf/mpi/optimizer.hpp"
+#include "nsperf/mpi/phase.hpp"
+
+namespace nsperf::mpi {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kWrite = "write";
+constexpr const char* kRead = "read";
+constexpr unsigned char kScramble = 0x5a;
+// Strategies that write through POSIX calls alone: the yardstick of the HDF5 target.
+const std::vector<std::string> kPosix = {"unbuffered", "buffered",  "mmap",
+                                         "batched",    "posix-fpp", "posix-shared"};
+
+// The scratch folder: made by rank 0, removed by rank 0 when the optimizer ends, however it ends.
+class Scratch {
+ public:
+  Scratch(const bmpi::communicator& comm, const fs::path& parent) : comm_(comm) {
+    run_phase(comm, "io-dir", [&] {
+      if (comm.rank() != 0) return;
+      std::error_code ec;
+      if (!fs::is_directory(parent, ec))
+        throw InputError("--io-dir " + parent.string() + ": not a folder");
+      std::string name = (parent / ".nsperf-io.XXXXXX").string();
+      if (::mkdtemp(name.data()) == nullptr)
+        throw InputError("--io-dir " + parent.string() + ": cannot make a scratch folder there (" +
+                         std::strerror(errno) + ")");
+      path_ = name;
+    });
+    std::string path = path_.string();
+    bmpi::broadcast(comm, path, 0);
+    path_ = path;
+    run_phase(comm, "io-dir-visible", [&] {
+      std::error_code ec;
+      if (!fs::is_directory(path_, ec))
+        throw InputError("io scratch folder " + path_.string() +
+                         " is not visible here: pass --io-dir on a filesystem every node shares");
+    });
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() {
+    if (comm_.rank() == 0 && !path_.empty()) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
+  }
+  [[nodiscard]] const fs::path& path() const noexcept { return path_; }
+
+ private:
+  const bmpi::communicator& comm_;
+  fs::path path_;
+};
+
+std::int64_t size_on_disk(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : static_cast<std::int64_t>(size);
+}
+
+class IoOptimizer final : public Optimizer {
+ public:
+  [[nodiscard]] std::int64_t halo() const override { return kernels::kPipelineHalo; }
+
+  [[nodiscard]] double bytes_per_pixel() const override {
+    // The float32 pipeline that makes the stream (15 B), the stream and the read buffer (4 B each).
+    return 24.0;
+  }
+
+  [[nodiscard]] std::int64_t work_units(const core::Config& config,
+                                        std::int64_t tiles) const override {
+    const auto& b = config.benchmark;
+    const auto strategies = static_cast<std::int64_t>(config.optimizers.at("io").strategies.size());
+    return 2 * strategies * (b.warmup + b.repetitions) * tiles;
+  }
+
+  void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
+    const auto& names = ctx.config.optimizers.at("io").strategies;
+    const auto& b = ctx.config.benchmark;
+    const int me = ctx.comm.rank();
+    const fs::path parent = !ctx.config.io_dir.empty() ? fs::path(ctx.config.io_dir)
+                                                       : (fs::path(b.output).parent_path().empty()
+                                                              ? fs::path(".")
+                                                              : fs::path(b.output).parent_path());
+    std::vector<std::unique_ptr<io::IoStrategy>> strategies;
+    run_phase(ctx.comm, "prepare", [&] {
+      for (const auto& n : names)
+        strategies.push_back(io::io_strategies().at(n, "io strategy").make());
+    });
+    const Scratch scratch(ctx.comm, parent);
+    // One rank per node drops a shared file's pages (the page cache is the node's).
+    MPI_Comm node = MPI_COMM_NULL;
+    MPI_Comm_split_type(ctx.comm, MPI_COMM_TYPE_SHARED, me, MPI_INFO_NULL, &node);
+    int node_rank = 0;
+    MPI_Comm_rank(node, &node_rank);
+    MPI_Comm_free(&node);
+    const bool node_leader = node_rank == 0;
+    const io::TileStream stream = make_stream(ctx, scratch.path());
+    const std::vector<std::byte> data = gradient_stream(ctx, stream);
+    const std::uint64_t expected = core::checksum(data);
+    std::vector<std::byte> into(data.size());
+
+    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
+    std::int64_t units = ctx.units_before;
+    double most_cached = 0;  // of a file's pages still cached after the eviction, and where
+    std::string most_cached_by;
+    // Rank 0: each strategy's repetition times (earliest start to latest end), per kernel.
+    std::map<std::string, std::vector<double>> write_s;
+    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
+                                                       b.repetitions, b.seed)) {
+      const auto si = static_cast<std::size_t>(step.strategy);
+      auto& strategy = *strategies[si];
+      const fs::path file = strategy.file(stream);
+      run_phase(ctx.comm, "io-clean", [&] {
+        std::error_code ec;
+        if (!strategy.shared_file() || me == 0) fs::remove(file, ec);
+      });
+      const auto label = [&](const char* kernel) {
+        return "io " + names[si] + " " + kernel +
+               (step.measured() ? " rep " + std::to_string(step.repetition + 1) : " warm-up");
+      };
+      core::Sample w = timed(ctx, "io-write", [&] { strategy.write(stream, data); });
+      units += total_tiles;
+      ctx.progress.set(units, label(kWrite));
+      double cached = 0;
+      run_phase(ctx.comm, "io-evict", [&] {
+        if (!strategy.shared_file() || node_leader) cached = io::drop_from_cache(file);
+      });
+      cached = bmpi::all_reduce(ctx.comm, cached, bmpi::maximum<double>());
+      if (cached > most_cached) {
+        most_cached = cached;
+        most_cached_by = names[si];
+      }
+      std::memset(into.data(), kScramble, into.size());
+      core::Sample r = timed(ctx, "io-read", [&] { strategy.read(stream, into); });
+      units += total_tiles;
+      ctx.progress.set(units, label(kRead));
+      const double span = repetition_span(ctx, w);
+      repetition_span(ctx, r);
+      if (!step.measured()) continue;
+      if (me == 0) write_s[names[si]].push_back(span);
+      const bool same = core::checksum(into) == expected;
+      const std::int64_t on_disk = !strategy.shared_file() || me == 0 ? size_on_disk(file) : 0;
+      for (auto* s : {&w, &r}) {
+        s->optimizer = "io";
+        s->strategy = names[si];
+        s->kernel = s == &w ? kWrite : kRead;
+        s->image = ctx.workload.image;
+        s->rank = me;
+        s->repetition = step.repetition;
+        s->tiles = static_cast<std::int64_t>(stream.tiles.size());
+        s->bytes = static_cast<std::int64_t>(stream.bytes);
+        s->pixels = static_cast<std::int64_t>(stream.bytes / io::kStreamPixelBytes);
+        s->checksum = core::checksum(into);
+        s->check = same ? core::CheckStatus::passed : core::CheckStatus::failed;
+        s->differing = same ? 0 : count_differing(data, into);
+        s->wire_bytes = on_disk;
+        s->io_s = s->seconds;
+        s->peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+        out.samples.push_back(*s);
+      }
+    }
+    if (me == 0) add_notes(parent, most_cached, most_cached_by, write_s, out);
+    // Every rank is done with the files before rank 0 removes the folder.
+    run_phase(ctx.comm, "io-done", [] {});
+  }
+
+ private:
+  // The stream's layout: this rank's tiles back to back, and every tile's place in a tile-major
+  // file of all of them.
+  static io::TileStream make_stream(const OptimizerContext& ctx, const fs::path& dir) {
+    io::TileStream s;
+    s.comm = ctx.comm;
+    s.rank = ctx.comm.rank();
+    s.ranks = ctx.comm.size();
+    s.image = ctx.workload.image.extent;
+    s.tile = ctx.workload.plan.tile_size;
+    s.dir = dir;
+    std::vector<std::uint64_t> file_offset(ctx.workload.plan.tiles.size() + 1, 0);
+    for (std::size_t id = 0; id < ctx.workload.plan.tiles.size(); ++id) {
+      file_offset[id + 1] =
+          file_offset[id] +
+          static_cast<std::uint64_t>(ctx.workload.plan.tiles[id].pixels()) * io::kStreamPixelBytes;
+    }
+    s.total_bytes = file_offset.back();
+    for (const auto& t : ctx.workload.tiles) {
+      io::StreamTile st{t.id, t.rect, s.bytes, file_offset[static_cast<std::size_t>(t.id)]};
+      s.bytes += st.bytes();
+      s.tiles.push_back(st);
+    }
+    return s;
+  }
+
+  // The pipeline (fused) over this rank's tiles; each tile's gradient magnitude, back to back.
+  static std::vector<std::byte> gradient_stream(const OptimizerContext& ctx,
+                                                const io::TileStream& s) {
+    std::vector<kernels::TileWork<float>> work;
+    std::unique_ptr<kernels::CpuStrategy> fused;
+    run_phase(ctx.comm, "prepare", [&] {
+      fused = kernels::cpu_strategies().at("fused", "cpu strategy").make({ctx.threads});
+      for (const auto& t : ctx.workload.tiles)
+        work.emplace_back(t.padded, t.rect, ctx.workload.image.extent);
+    });
+    MpiReduce reduce(ctx.comm);
+    run_collective(ctx.comm, "pipeline", [&] { kernels::run_pipeline(*fused, work, reduce); });
+    std::vector<std::byte> data(s.bytes);
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      const auto& t = s.tiles[i];
+      const auto m = work[i].magnitude.view().sub(2, 2, t.rect.width, t.rect.height);
+      auto* dst = reinterpret_cast<float*>(data.data() + t.offset);
+      for (std::int64_t y = 0; y < m.height; ++y)
+        std::memcpy(dst + y * m.width, m.row(y), static_cast<std::size_t>(m.width) * sizeof(float));
+    }
+    return data;
+  }
+
+  // Every rank starts together; the body is collective for MPI-IO and HDF5 strategies.
+  template <class Fn>
+  static core::Sample timed(const OptimizerContext& ctx, const char* phase, Fn&& fn) {
+    core::Sample s;
+    run_phase(ctx.comm, std::string(phase) + "-start", [] {});
+    // Faults are injected in the start phase, agreed; inside, a rank leaving early would
+    // strand its peers in a collective MPI-IO or HDF5 call.
+    run_collective(ctx.comm, phase, [&] {
+      core::Stopwatch clock;
+      s.start_s = ctx.clock.now();
+      fn();
+      s.end_s = ctx.clock.now();
+      s.seconds = clock.elapsed_s();
+    });
+    return s;
+  }
+
+  // Earliest start to latest end over the ranks.
+  static double repetition_span(const OptimizerContext& ctx, const core::Sample& s) {
+    const double start = bmpi::all_reduce(ctx.comm, s.start_s, bmpi::minimum<double>());
+    const double end = bmpi::all_reduce(ctx.comm, s.end_s, bmpi::maximum<double>());
+    return end - start;
+  }
+
+  static std::int64_t count_differing(const std::vector<std::byte>& a,
+                                      const std::vector<std::byte>& b) {
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i + 4 <= a.size(); i += 4) n += std::memcmp(&a[i], &b[i], 4) != 0;
+    return n;
+  }
+
+  static void add_notes(const fs::path& parent, double most_cached, const std::string& where,
+                        const std::map<std::string, std::vector<double>>& write_s,
+                        OptimizerOutput& out) {
+    out.notes.push_back("io: files in a scratch folder under " + parent.string() +
+                        " (removed afterwards); write times run from open to close with fsync: "
+                        "the bytes are on disk when the clock stops");
+    std::string cold =
+        "io: reads are cold: each file's pages were dropped from the page cache "
+        "(posix_fadvise DONTNEED after fsync); afterwards at most " +
+        core::format_number(100 * most_cached, 3) +
+        "% of a file's pages were still cached (mincore" +
+        (most_cached > 0 ? ", " + where : std::string()) + ")";
+    if (most_cached > 0.05)
+      cold +=
+          ": reads were partly served from memory (a filesystem that ignores the hint, "
+          "such as tmpfs, or memory pressure)";
+    out.notes.push_back(cold);
+    // The target: parallel HDF5's collective write against the best raw POSIX write.
+    const auto h5 = write_s.find("hdf5-collective");
+    std::string best;
+    double best_s = 0;
+    for (const auto& name : kPosix) {
+      const auto it = write_s.find(name);
+      if (it == write_s.end() || it->second.empty()) continue;
+      const double m = core::median(it->second);
+      if (best.empty() || m < best_s) {
+        best = name;
+        best_s = m;
+      }
+    }
+    if (h5 != write_s.end() && !h5->second.empty() && !best.empty()) {
+      const double h5_s = core::median(h5->second);
+      out.notes.push_back("io: hdf5-collective writes at " +
+                          core::format_number(100 * best_s / h5_s, 3) +
+                          "% of the speed of the best POSIX write in this run (" + best + ", " +
+                          "median " + core::format_number(1e3 * best_s, 3) + " ms vs " +
+                          core::format_number(1e3 * h5_s, 3) + " ms)");
+    }
+  }
+};
+
+}  // namespace
+
+NSPERF_REGISTER_OPTIMIZER(
+    IoOptimizer, "io",
+    "file I/O of the tile stream: POSIX, MPI-IO and parallel HDF5, with fsync "
+    "and cold reads")
+
+}  // namespace nsperf::mpi
