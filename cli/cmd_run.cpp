@@ -106,7 +106,7 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
   out << ", write " << format_seconds(r.write_s) << " ("
       << core::format_bytes(static_cast<double>(r.written_bytes)) << ", "
       << format_rate(r.write_s > 0 ? mib / r.write_s : 0) << " MiB/s)\n";
-  if (r.partial && r.bytes_read.size() > 1) {
+  if (r.partial) {
     out << "  input: every rank read only its tiles with halos (";
     for (std::size_t i = 0; i < r.bytes_read.size(); ++i)
       out << (i == 0 ? "" : ", ") << i << ": "

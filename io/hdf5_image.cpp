@@ -97,4 +97,41 @@ void read_rect(hid_t dataset, hid_t mem_type, const core::Rect* rect, void* data
                     rect != nullptr ? data : &none));
 }
 
+std::vector<RectBlock> merge_tiles(std::span<const core::Rect> tiles) {
+  std::vector<RectBlock> strips;
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    const auto& t = tiles[i];
+    if (!strips.empty()) {
+      auto& last = strips.back().rect;
+      if (last.y == t.y && last.height == t.height && last.x + last.width == t.x) {
+        last.width += t.width;
+        strips.back().members.push_back(i);
+        continue;
+      }
+    }
+    strips.push_back({t, {i}});
+  }
+  std::vector<RectBlock> blocks;
+  for (auto& strip : strips) {
+    if (!blocks.empty()) {
+      auto& last = blocks.back();
+      if (last.rect.x == strip.rect.x && last.rect.width == strip.rect.width &&
+          last.rect.y + last.rect.height == strip.rect.y) {
+        last.rect.height += strip.rect.height;
+        last.members.insert(last.members.end(), strip.members.begin(), strip.members.end());
+        continue;
+      }
+    }
+    blocks.push_back(std::move(strip));
+  }
+  return blocks;
+}
+
+int transfer_rounds(MPI_Comm comm, std::size_t mine, bool collective) {
+  int local = static_cast<int>(mine);
+  int rounds = local;
+  if (collective) MPI_Allreduce(&local, &rounds, 1, MPI_INT, MPI_MAX, comm);
+  return rounds;
+}
+
 }  // namespace nsperf::io::detail
