@@ -120,6 +120,10 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
       out << "  check: FAILED on " << r.failed_tiles << " of " << r.tiles
           << " tiles (float64 reference; see the check_status column of /tiles)\n";
   }
+  if (r.tiles < p.ranks) {
+    out << "  note: " << p.ranks - r.tiles << " of " << p.ranks << " ranks had no tile ("
+        << r.tiles << " tiles); a smaller --tile gives every rank work\n";
+  }
   if (!r.source_sha256.empty()) out << "  source sha256: " << r.source_sha256 << "\n";
   out << "output: " << cfg.run.output << " ("
       << core::format_bytes(static_cast<double>(r.file_bytes)) << ", compression "
