@@ -1,6 +1,7 @@
 // nsperf run: the production job. The negative-space pipeline over a whole image with the
 // configured strategy; mask, gradient and per-tile statistics written collectively to HDF5.
 #include <boost/mpi/collectives.hpp>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -9,6 +10,7 @@
 #include "input_options.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
+#include "nsperf/io/catalog.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/production.hpp"
 #include "nsperf/mpi/results_writer.hpp"
@@ -38,8 +40,10 @@ po::options_description describe_options() {
       "compression-level", po::value<std::int64_t>()->value_name("N"),
       "deflate 1-9, zstd 1-22; 0 = default (run.compression_level)")(
       "check", "also run the float64 reference on every tile and compare (run.check)")(
-      "threads,t", po::value<std::int64_t>()->value_name("N"),
-      "OpenMP threads per rank (optimizers.cpu.threads; default: automatic)")(
+      "catalog", po::value<std::string>()->value_name("FILE"),
+      "add the run and its tiles to this SQLite catalog, created if absent (run.catalog; "
+      "docs/catalog.md)")("threads,t", po::value<std::int64_t>()->value_name("N"),
+                          "OpenMP threads per rank (optimizers.cpu.threads; default: automatic)")(
       "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
       "any config key (repeatable)")("config,c", po::value<std::string>()->value_name("FILE"),
                                      "optimization config (default: ./optimization_config.json "
@@ -67,6 +71,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("compression-level"))
     add("compression-level", "run.compression_level", vm["compression-level"].as<std::int64_t>());
   if (vm.count("check")) add("check", "run.check", true);
+  if (vm.count("catalog")) add("catalog", "run.catalog", vm["catalog"].as<std::string>());
   if (vm.count("threads"))
     add("threads", "optimizers.cpu.threads", vm["threads"].as<std::int64_t>());
   add_set_overrides(vm, o.overrides);
@@ -121,10 +126,13 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
           << " tiles (float64 reference; see the check_status column of /tiles)\n";
   }
   if (r.tiles < p.ranks) {
-    out << "  note: " << p.ranks - r.tiles << " of " << p.ranks << " ranks had no tile ("
-        << r.tiles << " tiles); a smaller --tile gives every rank work\n";
+    out << "  note: " << p.ranks - r.tiles << " of " << p.ranks << " ranks had no tile (" << r.tiles
+        << " tiles); a smaller --tile gives every rank work\n";
   }
   if (!r.source_sha256.empty()) out << "  source sha256: " << r.source_sha256 << "\n";
+  if (!cfg.run.catalog.empty()) {
+    out << "catalog: " << cfg.run.catalog << " (run " << p.run_id << ", " << r.tiles << " tiles)\n";
+  }
   out << "output: " << cfg.run.output << " ("
       << core::format_bytes(static_cast<double>(r.file_bytes)) << ", compression "
       << cfg.run.compression << ")\n";
@@ -141,7 +149,14 @@ int run(const CommandContext& ctx) {
   }
   const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
   mpi::run_phase(world, "check-output", [&] {
-    if (world.rank() == 0) mpi::check_output(cfg.run.output, options.mode);
+    if (world.rank() != 0) return;
+    mpi::check_output(cfg.run.output, options.mode);
+    // The catalog is checked now (schema, lock, or where it will be made), not after the work.
+    if (cfg.run.catalog.empty()) return;
+    if (std::filesystem::exists(cfg.run.catalog))
+      io::Catalog::open(cfg.run.catalog).close();
+    else
+      mpi::check_new_file(cfg.run.catalog, "--catalog " + cfg.run.catalog);
   });
   ProgressLine progress(options.progress);
   const auto report = mpi::run_production(world, {cfg, ctx.command_line}, &progress);

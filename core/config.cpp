@@ -277,6 +277,14 @@ std::vector<KeyInfo> config_keys() {
        {},
        "Compression level: deflate 1-9, zstd 1-22; 0 = the library's default (deflate 6, zstd "
        "3)."},
+      {"run.catalog",
+       KeyType::string,
+       "",
+       0,
+       0,
+       {},
+       "SQLite tile catalog 'nsperf run' adds the run to (one row per run and per tile; created "
+       "if absent, docs/catalog.md); \"\" = none."},
       {"run.check",
        KeyType::boolean,
        false,
@@ -507,6 +515,7 @@ Config Config::from_json(const nlohmann::json& effective) {
   cfg.run.compression = r.at("compression").get<std::string>();
   cfg.run.compression_level = r.at("compression_level").get<int>();
   cfg.run.check = r.at("check").get<bool>();
+  cfg.run.catalog = r.at("catalog").get<std::string>();
   if (effective.contains("optimizers")) {
     for (const auto& [name, o] : effective.at("optimizers").items()) {
       cfg.optimizers[name] = {o.at("enabled").get<bool>(),

@@ -1,13 +1,18 @@
 #include "nsperf/mpi/production.hpp"
 
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/sha256.hpp"
 #include "nsperf/core/timer.hpp"
+#include "nsperf/io/catalog.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/kernels/pipeline_check.hpp"
@@ -52,6 +57,53 @@ io::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int r
   s.gradient_max = max;
   s.mask_checksum = core::checksum_of(work.opened.values());
   return s;
+}
+
+// Rank 0 writes the catalog alone, fed the other ranks' rows over MPI: SQLite has one writer at
+// a time, and the rows are few (one per tile).
+void add_to_catalog(const bmpi::communicator& comm, const core::Config& cfg,
+                    const ProductionReport& report, const std::vector<io::TileStats>& stats,
+                    const std::filesystem::path& output) {
+  static_assert(std::is_trivially_copyable_v<io::TileStats>);
+  const MPI_Comm raw = comm;
+  const int mine = static_cast<int>(stats.size() * sizeof(io::TileStats));
+  std::vector<int> counts(static_cast<std::size_t>(comm.size()));
+  MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, raw);
+  std::vector<int> displs(counts.size(), 0);
+  for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+  std::vector<io::TileStats> all;
+  if (comm.rank() == 0)
+    all.resize(static_cast<std::size_t>(displs.back() + counts.back()) / sizeof(io::TileStats));
+  MPI_Gatherv(stats.data(), mine, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0,
+              raw);
+  run_phase(comm, "catalog", [&] {
+    if (comm.rank() != 0) return;
+    std::sort(all.begin(), all.end(),
+              [](const io::TileStats& a, const io::TileStats& b) { return a.tile_id < b.tile_id; });
+    const auto& p = report.provenance;
+    nlohmann::json provenance = nlohmann::json::object();
+    for (const auto& [name, value] : p.attributes())
+      std::visit([&](const auto& v) { provenance[name] = v; }, value);
+    io::CatalogRun run;
+    run.run_id = p.run_id;
+    run.created = p.end_time;
+    run.image = p.image;
+    run.source_file = cfg.benchmark.image;
+    run.source_sha256 = report.source_sha256;
+    run.output = output.string();
+    run.strategy = cfg.run.strategy;
+    run.ranks = static_cast<int>(p.ranks);
+    run.width = report.width;
+    run.height = report.height;
+    run.tile = cfg.benchmark.tile;
+    run.threshold = report.threshold;
+    run.negative_space_fraction = report.negative_space_fraction;
+    run.check_status = report.check_status;
+    run.provenance_json = provenance.dump();
+    auto catalog = io::Catalog::open(cfg.run.catalog);
+    catalog.add_run(run, all);
+    catalog.close();
+  });
 }
 
 }  // namespace
@@ -152,6 +204,12 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
 
   progress.set(++stage, "write");
   const std::filesystem::path output = cfg.run.output;
+  report.width = workload.image.extent.width;
+  report.height = workload.image.extent.height;
+  report.check_status =
+      std::string(core::to_string(!cfg.run.check             ? core::CheckStatus::not_checked
+                                  : report.failed_tiles == 0 ? core::CheckStatus::passed
+                                                             : core::CheckStatus::failed));
   std::vector<io::OutputTile> planes;
   for (std::size_t t = 0; t < work.size(); ++t) {
     const auto& r = workload.tiles[t].rect;
@@ -181,10 +239,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
       {"histogram_scale", global.scale},
       {"boundary_magnitude", report.boundary_magnitude},
       {"negative_space_fraction", report.negative_space_fraction},
-      {"check_status",
-       std::string(core::to_string(!cfg.run.check             ? core::CheckStatus::not_checked
-                                   : report.failed_tiles == 0 ? core::CheckStatus::passed
-                                                              : core::CheckStatus::failed))},
+      {"check_status", report.check_status},
   };
   write_through_temporary(comm, output, /*copy_existing=*/false, "output",
                           [&](const std::string& temporary) {
@@ -195,6 +250,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
                             file.close();
                           });
   report.write_s = slowest(comm, write_clock.elapsed_s());
+  if (!cfg.run.catalog.empty()) add_to_catalog(comm, cfg, report, stats, output);
   report.written_bytes = bmpi::all_reduce(comm, written, std::plus<>());
   if (comm.rank() == 0) {
     std::error_code ec;

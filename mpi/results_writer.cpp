@@ -36,9 +36,8 @@ std::filesystem::path make_temporary(const std::filesystem::path& path) {
 
 }  // namespace
 
-void check_output(const std::filesystem::path& path, WriteMode mode) {
+void check_new_file(const std::filesystem::path& path, const std::string& name) {
   namespace fs = std::filesystem;
-  const std::string name = "--output " + path.string();
   if (path.empty() || path.filename().empty()) throw InputError(name + ": not a file name");
   const fs::path folder = folder_of(path);
   std::error_code ec;
@@ -55,6 +54,13 @@ void check_output(const std::filesystem::path& path, WriteMode mode) {
   }
   ::close(fd);
   ::unlink(probe.c_str());
+}
+
+void check_output(const std::filesystem::path& path, WriteMode mode) {
+  namespace fs = std::filesystem;
+  const std::string name = "--output " + path.string();
+  check_new_file(path, name);
+  std::error_code ec;
   const bool exists = fs::exists(path, ec);
   if (exists && fs::is_directory(path, ec)) throw InputError(name + ": is a folder, not a file");
   switch (mode) {

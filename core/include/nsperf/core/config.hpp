@@ -51,6 +51,7 @@ struct Config {
     std::string compression;    ///< none, deflate, zstd
     int compression_level = 0;  ///< 0: the library's default
     bool check = false;         ///< also run the reference and compare
+    std::string catalog;        ///< SQLite tile catalog to add the run to; "" = none
   } run;
   std::map<std::string, OptimizerConfig, std::less<>> optimizers;
   int cpu_threads = 0;  ///< OpenMP threads per rank for the cpu optimizer; 0 = OpenMP's default

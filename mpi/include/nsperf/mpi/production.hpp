@@ -39,13 +39,17 @@ struct ProductionReport {
   std::int64_t failed_tiles = 0;         ///< tiles whose check failed (0 when not checked)
   std::vector<std::int64_t> bytes_read;  ///< per rank, from the image file (0: sent to it)
   bool partial = false;                  ///< ranks read their own tiles from the file
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  std::string check_status;  ///< passed, failed or not-checked (without --check)
 };
 
 /// Collective over `comm`: reads the input (each rank its own tiles where the format allows),
 /// runs the pipeline with `run.strategy`, optionally checks it against the reference, and writes
-/// `run.output` through a temporary file renamed into place. Throws PhaseFailed on every rank
-/// if any rank fails; nothing is then left under the output name. `progress` is used on rank 0
-/// only and may be null.
+/// `run.output` through a temporary file renamed into place, then adds the run to the catalog
+/// `run.catalog` if one is set (rank 0 writes it, with every rank's tile rows). Throws PhaseFailed
+/// on every rank if any rank fails; nothing is then left under the output name. `progress` is used
+/// on rank 0 only and may be null.
 ProductionReport run_production(const bmpi::communicator& comm, const ProductionRequest& request,
                                 ProgressSink* progress);
 

@@ -24,6 +24,11 @@ enum class WriteMode {
   append,     ///< add this run to it (--append); it must be an nsperf results file
 };
 
+/// Checks, before any work, that a file can be made at `path`: its folder exists and is
+/// writable (a file is made and removed there). Throws InputError starting with `name` (the
+/// option and the path). Local.
+void check_new_file(const std::filesystem::path& path, const std::string& name);
+
 /// Checks, before any work, that `path` can be written in `mode`. Throws InputError naming the
 /// path and what would be valid. Local: call on one rank.
 void check_output(const std::filesystem::path& path, WriteMode mode);
