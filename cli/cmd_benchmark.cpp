@@ -20,10 +20,6 @@
 namespace nsperf::cli {
 namespace {
 
-// Optimizers DESIGN.md names that this version does not have yet: their flags say so instead of
-// being "unknown".
-const std::vector<std::string> kPlanned = {"memory", "io", "network", "database", "distributed"};
-
 struct Options {
   std::vector<std::string> optimizers;  // as named on the command line
   bool all = false;
@@ -35,12 +31,7 @@ struct Options {
   bool list = false;
 };
 
-struct Described {
-  po::options_description visible;  // for --help
-  po::options_description all;      // for parsing: also the planned optimizers' flags
-};
-
-Described describe_options() {
+po::options_description describe_options() {
   po::options_description optimizers(
       "Optimizers (none named: every optimizer enabled in the config)");
   optimizers.add_options()("all", "every optimizer enabled in the config");
@@ -71,14 +62,9 @@ Described describe_options() {
       "(optimizers.io.dir; default: the results file's folder)")("no-progress",
                                                                  "no progress line on stderr")(
       "list", "list optimizers, strategies and kernels, and exit")("help,h", "this help");
-  Described d;
-  d.visible.add(optimizers).add(workload).add(measurement).add(output);
-  po::options_description planned;
-  for (const auto& p : kPlanned) {
-    if (mpi::optimizers().find(p) == nullptr) planned.add_options()(p.c_str(), "");
-  }
-  d.all.add(d.visible).add(planned);
-  return d;
+  po::options_description all;
+  all.add(optimizers).add(workload).add(measurement).add(output);
+  return all;
 }
 
 void print_help(std::ostream& out, const po::options_description& options) {
@@ -98,14 +84,6 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   o.help = vm.count("help") > 0;
   o.list = vm.count("list") > 0;
   o.all = vm.count("all") > 0;
-  for (const auto& p : kPlanned) {
-    if (vm.count(p) > 0 && mpi::optimizers().find(p) == nullptr) {
-      const auto available = mpi::optimizers().names();
-      throw UsageError("--" + p + ": the " + p + " optimizer is not in nsperf " +
-                       std::string(core::version()) + " yet (available: --" +
-                       core::join(available, ", --") + ")");
-    }
-  }
   for (const auto& e : mpi::optimizers().entries()) {
     if (vm.count(e.name) > 0) o.optimizers.push_back(e.name);
   }
@@ -186,11 +164,11 @@ int run(const CommandContext& ctx) {
   const auto& world = *ctx.world;
   const auto description = describe_options();
   const Options options =
-      mpi::run_phase(world, "arguments", [&] { return parse(ctx, description.all); });
+      mpi::run_phase(world, "arguments", [&] { return parse(ctx, description); });
   if (options.help || options.list) {
     if (world.rank() == 0) {
       if (options.help)
-        print_help(std::cout, description.visible);
+        print_help(std::cout, description);
       else
         print_list(std::cout);
     }

@@ -136,6 +136,20 @@ void print_io(std::ostream& out, const std::vector<const core::SummaryRow*>& row
   print_table(out, table);
 }
 
+// Rows per second and the catalog's size, for the database optimizer (pixels there: rows).
+void print_database(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back(
+      {"strategy", "kernel", "median", "rows/s", "speedup [95% CI]", "rows", "file MiB"});
+  for (const auto* r : rows) {
+    const double per_s = r->mpixel_per_s * 1e6;
+    table.push_back({r->strategy, r->kernel, format_seconds(r->seconds.median),
+                     r->kernel == "insert" ? fixed(per_s, 0) : "-", speedup_text(*r, true),
+                     std::to_string(r->pixels), mib(r->bytes)});
+  }
+  print_table(out, table);
+}
+
 // Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
 void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
   std::vector<std::vector<std::string>> table;
@@ -227,6 +241,10 @@ void print_summary(std::ostream& out, const core::Provenance& p,
                     [](const core::SummaryRow* r) { return r->busy_s >= 0; })) {
       out << "time per rank (mean over ranks, median repetition; imbalance = max / mean busy):\n";
       print_balance(out, headline);
+    }
+    if (optimizer == "database") {
+      out << "catalog (rows/s = every rank's rows / median time; query rows = rows returned):\n";
+      print_database(out, mine);
     }
     if (optimizer == "io") {
       out << "files (MiB/s = every rank's bytes / median time; writes include fsync, reads are "

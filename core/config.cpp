@@ -328,16 +328,42 @@ std::vector<KeyInfo> config_keys() {
                       {},
                       "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."});
     }
-    if (opt == "io") {
-      keys.push_back({"optimizers.io.dir",
-                      KeyType::string,
-                      "",
-                      0,
-                      0,
+    if (opt == "database") {
+      keys.push_back({"optimizers.database.rows",
+                      KeyType::integer,
+                      1000,
+                      1,
+                      100000000,
                       {},
-                      "Folder in which the io optimizer makes its scratch folder (removed "
-                      "afterwards); it must be visible from every node; \"\" = the results "
-                      "file's folder."});
+                      "Tile rows each rank inserts per repetition of every insert strategy (the "
+                      "baseline opens a connection and syncs a journal per row: keep it small)."});
+      keys.push_back({"optimizers.database.batch",
+                      KeyType::integer,
+                      500,
+                      1,
+                      100000000,
+                      {},
+                      "Rows per transaction of the 'batched' and 'wal' strategies."});
+      keys.push_back({"optimizers.database.query_rows",
+                      KeyType::integer,
+                      1000000,
+                      1000,
+                      1000000000,
+                      {},
+                      "Rows of the catalog each rank builds (untimed) for the query strategies, "
+                      "1000 tiles per run."});
+    }
+    if (opt == "io") {
+      keys.push_back(
+          {"optimizers.io.dir",
+           KeyType::string,
+           "",
+           0,
+           0,
+           {},
+           "Folder in which the io and database optimizers make their scratch folder (removed "
+           "afterwards); it must be visible from every node; \"\" = the results "
+           "file's folder."});
     }
     if (opt == "network") {
       keys.push_back({"optimizers.network.link_mbyte_per_s",
@@ -523,6 +549,11 @@ Config Config::from_json(const nlohmann::json& effective) {
       if (name == "cpu") cfg.cpu_threads = o.at("threads").get<int>();
       if (name == "distributed") cfg.distributed_chunk = o.at("chunk").get<std::int64_t>();
       if (name == "io") cfg.io_dir = o.at("dir").get<std::string>();
+      if (name == "database") {
+        cfg.database_rows = o.at("rows").get<std::int64_t>();
+        cfg.database_batch = o.at("batch").get<int>();
+        cfg.database_query_rows = o.at("query_rows").get<std::int64_t>();
+      }
       if (name == "network") cfg.link_mbyte_per_s = o.at("link_mbyte_per_s").get<std::int64_t>();
     }
   }

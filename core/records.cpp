@@ -164,10 +164,10 @@ Summaries summarize_samples(std::span<const Sample> samples,
     const double m = g.row.seconds.median;
     g.row.mpixel_per_s = m > 0 ? static_cast<double>(g.row.pixels) / m / 1e6 : 0;
     g.row.gbyte_per_s = m > 0 ? static_cast<double>(g.row.bytes) / m / 1e9 : 0;
-    // A fraction of the memory bandwidth means nothing for file I/O.
-    g.row.bandwidth_fraction = bandwidth_gbyte_per_s > 0 && g.row.optimizer != "io"
-                                   ? g.row.gbyte_per_s / bandwidth_gbyte_per_s
-                                   : 0;
+    // A fraction of the memory bandwidth means nothing for files and databases.
+    const bool in_memory = g.row.optimizer != "io" && g.row.optimizer != "database";
+    g.row.bandwidth_fraction =
+        bandwidth_gbyte_per_s > 0 && in_memory ? g.row.gbyte_per_s / bandwidth_gbyte_per_s : 0;
   }
 
   Summaries out;

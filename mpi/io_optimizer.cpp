@@ -32,6 +32,7 @@
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "scratch.hpp"
 
 namespace nsperf::mpi {
 namespace {
@@ -44,46 +45,6 @@ constexpr unsigned char kScramble = 0x5a;
 // Strategies that write through POSIX calls alone: the yardstick of the HDF5 target.
 const std::vector<std::string> kPosix = {"unbuffered", "buffered",  "mmap",
                                          "batched",    "posix-fpp", "posix-shared"};
-
-// The scratch folder: made by rank 0, removed by rank 0 when the optimizer ends, however it ends.
-class Scratch {
- public:
-  Scratch(const bmpi::communicator& comm, const fs::path& parent) : comm_(comm) {
-    run_phase(comm, "io-dir", [&] {
-      if (comm.rank() != 0) return;
-      std::error_code ec;
-      if (!fs::is_directory(parent, ec))
-        throw InputError("--io-dir " + parent.string() + ": not a folder");
-      std::string name = (parent / ".nsperf-io.XXXXXX").string();
-      if (::mkdtemp(name.data()) == nullptr)
-        throw InputError("--io-dir " + parent.string() + ": cannot make a scratch folder there (" +
-                         std::strerror(errno) + ")");
-      path_ = name;
-    });
-    std::string path = path_.string();
-    bmpi::broadcast(comm, path, 0);
-    path_ = path;
-    run_phase(comm, "io-dir-visible", [&] {
-      std::error_code ec;
-      if (!fs::is_directory(path_, ec))
-        throw InputError("io scratch folder " + path_.string() +
-                         " is not visible here: pass --io-dir on a filesystem every node shares");
-    });
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() {
-    if (comm_.rank() == 0 && !path_.empty()) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    }
-  }
-  [[nodiscard]] const fs::path& path() const noexcept { return path_; }
-
- private:
-  const bmpi::communicator& comm_;
-  fs::path path_;
-};
 
 std::int64_t size_on_disk(const fs::path& path) {
   std::error_code ec;
@@ -111,10 +72,7 @@ class IoOptimizer final : public Optimizer {
     const auto& names = ctx.config.optimizers.at("io").strategies;
     const auto& b = ctx.config.benchmark;
     const int me = ctx.comm.rank();
-    const fs::path parent = !ctx.config.io_dir.empty() ? fs::path(ctx.config.io_dir)
-                                                       : (fs::path(b.output).parent_path().empty()
-                                                              ? fs::path(".")
-                                                              : fs::path(b.output).parent_path());
+    const fs::path parent = scratch_parent(ctx.config.io_dir, b.output);
     std::vector<std::unique_ptr<io::IoStrategy>> strategies;
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& n : names)

@@ -105,10 +105,6 @@ class BadInput(TempDirTest):
     def test_conflicting_options(self):
         self.expect_usage_error(BENCH + ["--force", "--append"], "--force and --append exclude each other")
 
-    def test_optimizer_not_in_this_version(self):
-        self.expect_usage_error(["benchmark", "--database"], "the database optimizer is not in nsperf",
-                                "--cpu, --distributed, --io, --memory, --network")
-
     def test_disabled_optimizer(self):
         path = self.config({"schema_version": 1, "optimizers": {"cpu": {"enabled": False}}})
         self.expect_usage_error(BENCH + ["--config", path], "the cpu optimizer is disabled")

@@ -55,8 +55,11 @@ struct Config {
   } run;
   std::map<std::string, OptimizerConfig, std::less<>> optimizers;
   int cpu_threads = 0;  ///< OpenMP threads per rank for the cpu optimizer; 0 = OpenMP's default
-  std::int64_t distributed_chunk = 2;  ///< tiles per request of the dynamic partitioner
-  std::int64_t link_mbyte_per_s = 0;   ///< emulated network link; 0 = the real one
+  std::int64_t distributed_chunk = 2;          ///< tiles per request of the dynamic partitioner
+  std::int64_t link_mbyte_per_s = 0;           ///< emulated network link; 0 = the real one
+  std::int64_t database_rows = 1000;           ///< rows per insert repetition, per rank
+  int database_batch = 500;                    ///< rows per transaction (batched, wal)
+  std::int64_t database_query_rows = 1000000;  ///< rows of the query catalog, per rank
   std::string io_dir;   ///< where the io optimizer's scratch folder goes; "" = the results' folder
   nlohmann::json json;  ///< the same, as the JSON document `config --show` prints
 

@@ -1,0 +1,39 @@
+"""The database optimizer end to end: every insert and query strategy at 1 to 4 ranks with its
+data verified, rows/s and query plans in the output, and the scratch folder removed."""
+import h5py
+import pandas as pd
+
+from nsperf_testing import TempDirTest, run
+
+INSERT = {b"naive", b"pooled-connection", b"prepared", b"batched", b"wal"}
+QUERY = {b"no-index", b"indexed"}
+
+
+class Database(TempDirTest):
+    def test_every_strategy_verified_at_one_to_four_ranks(self):
+        for ranks in (1, 2, 3, 4):
+            with self.subTest(ranks=ranks):
+                out = self.path(f"db{ranks}.h5")
+                r = run(["benchmark", "--database", "--synthetic", "256x256", "--tile", "64",
+                         "--repetitions", "2", "--warmup", "0", "--no-progress", "-o", out,
+                         "--set", "optimizers.database.rows=60", "--set",
+                         "optimizers.database.query_rows=5000", "--set", "optimizers.database.batch=25",
+                         "--level", "aggressive"], ranks=ranks, timeout=300)
+                self.assertEqual(r.code, 0, r)
+                with h5py.File(out) as f:
+                    g = f["runs"][list(f["runs"])[0]]
+                    samples = pd.DataFrame(g["samples"][:])
+                    summary = pd.DataFrame(g["summary"][:])
+                self.assertEqual(set(summary.strategy), INSERT | QUERY)
+                self.assertTrue((samples.check_status == b"passed").all())
+                self.assertEqual(set(samples["rank"]), set(range(ranks)))
+                inserts = summary[summary.kernel == b"insert"]
+                self.assertTrue((inserts.pixels == 60 * ranks).all(), inserts.pixels)  # rows
+                queries = summary[summary.kernel == b"query"]
+                self.assertEqual(len(set(queries.pixels)), 1)  # both answer with the same rows
+                self.assertIn("rows/s", r.out)
+                self.assertIn("query plan, indexed: slowest: SCAN tiles USING INDEX tiles_compute_s",
+                              r.out)
+                self.assertIn("query plan, no-index: slowest: SCAN tiles", r.out)
+                self.assertIn("inserts", r.out)
+                self.assertEqual([f for f in self.files() if f.startswith(".nsperf-io")], [])
