@@ -173,6 +173,21 @@ void make_catalog_with_runs(const std::filesystem::path& file,
   db.exec("COMMIT");
 }
 
+void merge_catalogs(const std::filesystem::path& target,
+                    std::span<const std::filesystem::path> sources) {
+  detail::Connection db(target);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  for (const auto& source : sources) {
+    // ATTACH outside a transaction; the file name is bound, not spliced.
+    Statement attach(db.get(), "ATTACH DATABASE ?1 AS source", target);
+    attach.bind(1, source.string()).run();
+    db.exec("BEGIN; INSERT INTO tiles SELECT * FROM source.tiles; COMMIT;");
+    db.exec("DETACH DATABASE source");
+  }
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
 QueryAnswer read_back(const std::filesystem::path& file) {
   detail::Connection db(file);
   Statement s(db.get(),

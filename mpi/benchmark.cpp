@@ -266,6 +266,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
                              ")");
     }
     auto& p = result.provenance;
+    for (const auto& note : result.notes) p.notes += (p.notes.empty() ? "" : "\n") + note;
     p.end_time = core::utc_timestamp();
     p.bandwidth_gbyte_per_s = bandwidth;
     p.clock_uncertainty_s = uncertainty;

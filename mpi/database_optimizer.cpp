@@ -11,12 +11,20 @@
 //    untimed); each round the query set (the slowest tiles, the failed tiles, and for 10 runs
 //    how many tiles are mostly negative space) runs on it, timed, and its answer is compared
 //    with the first query strategy's. EXPLAIN QUERY PLAN goes into the notes.
+//  - "catalog": the two ways `nsperf run --catalog` could gather every rank's rows into one
+//    catalog, end to end: "rank0-writer" (the rows sent to rank 0 with MPI_Gatherv, rank 0
+//    inserts them all; what nsperf run does) and "per-rank-merge" (every rank inserts into its
+//    own file, then rank 0 attaches each and copies its rows). Both insert the way "wal" does;
+//    the merged catalog is read back and checked on rank 0.
 #include <algorithm>
 #include <boost/mpi/collectives.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/schedule.hpp"
@@ -34,6 +42,8 @@ namespace {
 
 constexpr const char* kInsert = "insert";
 constexpr const char* kQuery = "query";
+constexpr const char* kCatalog = "catalog";
+const std::vector<std::string> kDesigns = {"rank0-writer", "per-rank-merge"};
 constexpr std::int64_t kTilesPerRun = 1000;
 
 // Removes a catalog with its journal, WAL and shared-memory files.
@@ -145,12 +155,41 @@ class DatabaseOptimizer final : public Optimizer {
       remove_catalog(base);
     });
 
+    // The catalog designs: every rank's run ids and rows, known to rank 0 (untimed) so that it
+    // can make the merged catalog's runs and check its contents.
+    std::vector<std::vector<std::string>> all_runs;
+    bmpi::gather(ctx.comm, insert_runs, all_runs, 0);
+    io::QueryAnswer merged_expected;
+    std::vector<std::string> every_run;
+    run_phase(ctx.comm, "database-designs", [&] {
+      if (me != 0) return;
+      std::vector<io::DbRow> every;
+      for (int r = 0; r < ctx.comm.size(); ++r) {
+        std::vector<std::string> ids;
+        auto part = make_rows(ctx.workload.plan, cfg.database_rows, r, b.seed, ids);
+        every.insert(every.end(), part.begin(), part.end());
+        every_run.insert(every_run.end(), ids.begin(), ids.end());
+      }
+      std::sort(every.begin(), every.end(), [](const io::DbRow& a, const io::DbRow& c) {
+        return std::tie(a.run_id, a.tile.tile_id) < std::tie(c.run_id, c.tile.tile_id);
+      });
+      merged_expected = io::expected_read_back(every);
+    });
+
     const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
     std::int64_t units = ctx.units_before;
     std::map<std::string, std::vector<double>> spans;  // rank 0: repetition times
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
-                                                       b.repetitions, b.seed)) {
+    const int entries = static_cast<int>(names.size() + kDesigns.size());
+    for (const auto& step : core::measurement_schedule(entries, b.warmup, b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
+      if (si >= names.size()) {
+        const auto& design = kDesigns[si - names.size()];
+        catalog_design(ctx, design, dir, scratch.path(), rows, insert_runs, every_run,
+                       merged_expected, step, out, spans);
+        units += total_tiles;
+        ctx.progress.set(units, "database " + design);
+        continue;
+      }
       auto& strategy = *strategies[si];
       const bool query = strategy.queries();
       const fs::path file = query ? query_files[si] : dir / ("insert-" + names[si] + ".sqlite");
@@ -206,6 +245,103 @@ class DatabaseOptimizer final : public Optimizer {
   }
 
  private:
+  // One end-to-end run of a way to gather every rank's rows into one catalog.
+  static void catalog_design(const OptimizerContext& ctx, const std::string& design,
+                             const fs::path& dir, const fs::path& shared,
+                             const std::vector<io::DbRow>& rows,
+                             const std::vector<std::string>& runs,
+                             const std::vector<std::string>& every_run,
+                             const io::QueryAnswer& expected, const core::Step& step,
+                             OptimizerOutput& out,
+                             std::map<std::string, std::vector<double>>& spans) {
+    const auto& cfg = ctx.config;
+    const int me = ctx.comm.rank();
+    const MPI_Comm comm = ctx.comm;
+    const fs::path merged = shared / ("catalog-" + design + ".sqlite");
+    const fs::path own = dir / ("catalog-" + design + ".sqlite");
+    run_phase(ctx.comm, "database-clean", [&] {
+      if (me == 0) {
+        remove_catalog(merged);
+        io::make_catalog_with_runs(merged, every_run);
+      }
+      if (design == "per-rank-merge") {
+        remove_catalog(own);
+        io::make_catalog_with_runs(own, runs);
+      }
+    });
+    auto wal = io::db_strategies().at("wal", "database strategy").make();
+    core::Sample s;
+    run_phase(ctx.comm, "database-start", [] {});
+    core::Stopwatch clock;
+    s.start_s = ctx.clock.now();
+    if (design == "rank0-writer") {
+      // The tile records travel as bytes; rank 0 knows every rank's run ids and thresholds
+      // (as in nsperf run).
+      std::vector<io::TileStats> mine;
+      for (const auto& r : rows) mine.push_back(r.tile);
+      const int bytes = static_cast<int>(mine.size() * sizeof(io::TileStats));
+      std::vector<int> counts(static_cast<std::size_t>(ctx.comm.size()));
+      MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
+      std::vector<int> displs(counts.size(), 0);
+      for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+      std::vector<io::TileStats> all;
+      if (me == 0)
+        all.resize(static_cast<std::size_t>(displs.back() + counts.back()) / sizeof(io::TileStats));
+      MPI_Gatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                  0, comm);
+      run_phase(ctx.comm, "database-catalog", [&] {
+        if (me != 0) return;
+        std::vector<io::DbRow> every(all.size());
+        const auto per_rank = static_cast<std::size_t>(cfg.database_rows);
+        for (std::size_t i = 0; i < all.size(); ++i) {
+          const std::size_t rank = i / per_rank;
+          const std::size_t index = i % per_rank;
+          every[i].tile = all[i];
+          every[i].threshold = static_cast<int>(index % 256);
+          every[i].run_id = every_run[rank * ((per_rank + kTilesPerRun - 1) / kTilesPerRun) +
+                                      index / static_cast<std::size_t>(kTilesPerRun)];
+        }
+        wal->insert(merged, every, cfg.database_batch);
+      });
+    } else {
+      run_phase(ctx.comm, "database-catalog", [&] { wal->insert(own, rows, cfg.database_batch); });
+      std::vector<std::string> sources;
+      bmpi::gather(ctx.comm, own.string(), sources, 0);
+      run_phase(ctx.comm, "database-merge", [&] {
+        if (me != 0) return;
+        const std::vector<fs::path> paths(sources.begin(), sources.end());
+        io::merge_catalogs(merged, paths);
+      });
+    }
+    s.end_s = ctx.clock.now();
+    s.seconds = clock.elapsed_s();
+    const double start = bmpi::all_reduce(ctx.comm, s.start_s, bmpi::minimum<double>());
+    const double end = bmpi::all_reduce(ctx.comm, s.end_s, bmpi::maximum<double>());
+    if (!step.measured()) return;
+    if (me == 0) spans[design].push_back(end - start);
+    run_phase(ctx.comm, "database-check", [&] {
+      s.optimizer = "database";
+      s.strategy = design;
+      s.kernel = kCatalog;
+      s.image = ctx.workload.image;
+      s.rank = me;
+      s.repetition = step.repetition;
+      s.pixels = static_cast<std::int64_t>(rows.size());
+      s.check = core::CheckStatus::passed;
+      if (me == 0) {
+        const auto got = io::read_back(merged);
+        s.checksum = got.checksum;
+        s.bytes = static_cast<std::int64_t>(fs::file_size(merged));
+        if (got.rows != expected.rows || got.checksum != expected.checksum) {
+          s.check = core::CheckStatus::failed;
+          s.differing = std::abs(got.rows - expected.rows) + 1;
+        }
+      }
+      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
+      out.samples.push_back(s);
+    });
+  }
+
   static void add_notes(const core::Config& cfg, double build_s,
                         const std::map<std::string, std::string>& plans,
                         const std::map<std::string, std::vector<double>>& spans,
@@ -229,6 +365,16 @@ class DatabaseOptimizer final : public Optimizer {
                           " s (untimed)");
       for (const auto& [name, plan] : plans)
         out.notes.push_back("database: query plan, " + name + ": " + plan);
+    }
+    if (const double a = median_of("rank0-writer"), m = median_of("per-rank-merge");
+        a > 0 && m > 0) {
+      out.notes.push_back(
+          "database: one catalog from every rank: rank0-writer (MPI_Gatherv, rank 0 "
+          "inserts) " +
+          core::format_number(1e3 * a, 3) +
+          " ms, per-rank-merge (own files, "
+          "rank 0 attaches and copies) " +
+          core::format_number(1e3 * m, 3) + " ms");
     }
     if (const double scan = median_of("no-index"), index = median_of("indexed");
         scan > 0 && index > 0) {

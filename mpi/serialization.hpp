@@ -110,6 +110,7 @@ void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
   ar & p.bandwidth_gbyte_per_s;
   ar & p.clock_uncertainty_s;
   ar & p.warnings;
+  ar & p.notes;
   ar & p.image;
 }
 // clang-format on

@@ -7,6 +7,7 @@ from nsperf_testing import TempDirTest, run
 
 INSERT = {b"naive", b"pooled-connection", b"prepared", b"batched", b"wal"}
 QUERY = {b"no-index", b"indexed"}
+DESIGNS = {b"rank0-writer", b"per-rank-merge"}
 
 
 class Database(TempDirTest):
@@ -23,8 +24,13 @@ class Database(TempDirTest):
                 with h5py.File(out) as f:
                     g = f["runs"][list(f["runs"])[0]]
                     samples = pd.DataFrame(g["samples"][:])
+                    notes = g.attrs["notes"]
+                    notes = notes.decode() if isinstance(notes, bytes) else notes
                     summary = pd.DataFrame(g["summary"][:])
-                self.assertEqual(set(summary.strategy), INSERT | QUERY)
+                self.assertEqual(set(summary.strategy), INSERT | QUERY | DESIGNS)
+                # The two ways to one catalog from every rank: all the rows, checked on rank 0.
+                designs = summary[summary.kernel == b"catalog"]
+                self.assertTrue((designs.pixels == 60 * ranks).all(), designs.pixels)
                 self.assertTrue((samples.check_status == b"passed").all())
                 self.assertEqual(set(samples["rank"]), set(range(ranks)))
                 inserts = summary[summary.kernel == b"insert"]
@@ -35,5 +41,8 @@ class Database(TempDirTest):
                 self.assertIn("query plan, indexed: slowest: SCAN tiles USING INDEX tiles_compute_s",
                               r.out)
                 self.assertIn("query plan, no-index: slowest: SCAN tiles", r.out)
+                # The plans are stored beside the timings, in the run's notes.
+                self.assertIn("database: query plan, indexed: slowest: SCAN tiles USING INDEX", notes)
                 self.assertIn("inserts", r.out)
+                self.assertIn("one catalog from every rank: rank0-writer", r.out)
                 self.assertEqual([f for f in self.files() if f.startswith(".nsperf-io")], [])

@@ -39,6 +39,7 @@ struct Provenance {
   double bandwidth_gbyte_per_s = 0;   ///< the job's measured triad bandwidth, all ranks at once
   double clock_uncertainty_s = 0;     ///< largest uncertainty of a rank's clock offset to rank 0
   std::string warnings;               ///< why figures may not be representative, "; "-separated
+  std::string notes;  ///< what the figures need to be read right (query plans, ...), "\n"-separated
 
   /// Name/value pairs in documented order (docs/results-schema.md).
   using Value = std::variant<std::int64_t, double, std::string>;

@@ -63,6 +63,11 @@ core::Registry<DbStrategyEntry>& db_strategies();
 void make_catalog_with_runs(const std::filesystem::path& file,
                             std::span<const std::string> run_ids);
 
+/// Copies every tile row of the catalogs `sources` into the catalog `target` (which holds their
+/// runs), in one transaction: how rank 0 merges per-rank catalogs.
+void merge_catalogs(const std::filesystem::path& target,
+                    std::span<const std::filesystem::path> sources);
+
 /// Reads `file`'s tiles back ordered by (run_id, tile_id): their count and a checksum over every
 /// column, to compare with the rows written.
 QueryAnswer read_back(const std::filesystem::path& file);
