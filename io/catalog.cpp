@@ -75,6 +75,9 @@ Catalog Catalog::open(const std::filesystem::path& path, int busy_ms) {
     throw InputError("catalog " + path.string() + ": cannot be opened or created (" +
                      (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) + ")");
   }
+  // SQLite opens a file it may not write read-only, silently; the run would fail at the end.
+  if (sqlite3_db_readonly(db.get(), "main") == 1)
+    throw InputError("catalog " + path.string() + ": read-only (cannot be written)");
   sqlite3_busy_timeout(db.get(), busy_ms);
   exec(db.get(), "PRAGMA foreign_keys = ON", path);
   int version = 0;

@@ -102,6 +102,22 @@ class Catalog(TempDirTest):
                 self.assertEqual(r.err.count(message), 1)
                 self.assertFalse(os.path.exists(out), "checked before any work")
 
+    def test_a_read_only_catalog_is_refused_before_any_work(self):
+        catalog = self.path("c.sqlite")
+        self.assertEqual(self.run_into(catalog, self.path("a.h5"), 1, "--synthetic", "64x64",
+                                       "--tile", "32").code, 0)
+        # Root writes through permission bits; an immutable file it cannot write.
+        if subprocess.run(["chattr", "+i", catalog], capture_output=True).returncode != 0:
+            self.skipTest("chattr +i is not allowed here")
+        try:
+            out = self.path("b.h5")
+            r = self.run_into(catalog, out, 2, "--synthetic", "64x64", "--tile", "32")
+            self.assertEqual(r.code, 2, r)
+            self.assertIn(f"catalog {catalog}: read-only", r.err)
+            self.assertFalse(os.path.exists(out))
+        finally:
+            subprocess.run(["chattr", "-i", catalog])
+
     def test_a_locked_catalog_is_a_clear_error(self):
         catalog = self.path("c.sqlite")
         self.assertEqual(self.run_into(catalog, self.path("a.h5"), 1, "--synthetic", "64x64",
