@@ -9,6 +9,19 @@
 namespace nsperf::core {
 namespace {
 
+// The inverse error function by Newton's method on std::erf (for confidence levels: x in
+// (0, 1), a handful of iterations).
+double inverse_erf(double x) {
+  double y = 0;
+  for (int i = 0; i < 50; ++i) {
+    const double step = (std::erf(y) - x) / (2.0 / std::sqrt(M_PI) * std::exp(-y * y));
+    y -= step;
+    if (std::abs(step) < 1e-15) break;
+  }
+  return y;
+}
+
+
 void require_values(std::span<const double> values, const char* what) {
   if (values.empty()) throw std::invalid_argument(std::string(what) + " of no values");
 }
@@ -89,6 +102,65 @@ Interval median_ci(std::span<const double> values, double level) {
   // With n = 1 the "interval" is the single value and says nothing about coverage.
   if (n == 1) best.level = 0.0;
   return best;
+}
+
+double mann_whitney_p(std::span<const double> a, std::span<const double> b) {
+  require_values(a, "mann_whitney_p");
+  require_values(b, "mann_whitney_p");
+  const auto n1 = static_cast<double>(a.size());
+  const auto n2 = static_cast<double>(b.size());
+  // Ranks of the pooled values, ties sharing their average rank.
+  std::vector<std::pair<double, int>> pooled;
+  for (double v : a) pooled.emplace_back(v, 0);
+  for (double v : b) pooled.emplace_back(v, 1);
+  std::sort(pooled.begin(), pooled.end());
+  double rank_sum_a = 0;
+  double ties = 0;  // sum of t^3 - t over groups of ties
+  for (std::size_t i = 0; i < pooled.size();) {
+    std::size_t j = i;
+    while (j < pooled.size() && pooled[j].first == pooled[i].first) ++j;
+    const double rank = (static_cast<double>(i + j) + 1.0) / 2.0;  // ranks i+1 .. j
+    for (std::size_t k = i; k < j; ++k)
+      if (pooled[k].second == 0) rank_sum_a += rank;
+    const auto t = static_cast<double>(j - i);
+    ties += t * t * t - t;
+    i = j;
+  }
+  const double u = rank_sum_a - n1 * (n1 + 1) / 2;
+  const double n = n1 + n2;
+  const double variance = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1)));
+  if (variance <= 0) return 1.0;  // every value equal
+  const double z = (std::abs(u - n1 * n2 / 2) - 0.5) / std::sqrt(variance);
+  return std::min(1.0, std::erfc(std::max(0.0, z) / std::sqrt(2.0)));
+}
+
+Shift hodges_lehmann(std::span<const double> base, std::span<const double> next, double level) {
+  require_values(base, "hodges_lehmann");
+  require_values(next, "hodges_lehmann");
+  std::vector<double> d;
+  d.reserve(base.size() * next.size());
+  for (double y : next)
+    for (double x : base) d.push_back(y - x);
+  std::sort(d.begin(), d.end());
+  const auto m = static_cast<double>(base.size());
+  const auto n = static_cast<double>(next.size());
+  const auto count = d.size();
+  Shift s;
+  s.estimate = median(d);
+  // The k-th smallest and k-th largest difference bound the shift where k is the Mann–Whitney
+  // critical count: mn/2 - z sqrt(mn(m+n+1)/12), z the normal quantile of (1 + level) / 2.
+  const double z = std::sqrt(2.0) * inverse_erf(level);
+  const double k = std::floor(m * n / 2 - z * std::sqrt(m * n * (m + n + 1) / 12));
+  if (k < 1) {
+    // Too few values for `level`: every difference. The shift lies outside them only when U is
+    // 0 or mn, each with probability 1 / C(m+n, m).
+    const double log_choose = std::lgamma(m + n + 1) - std::lgamma(m + 1) - std::lgamma(n + 1);
+    s.ci = {d.front(), d.back(), 1.0 - 2.0 * std::exp(-log_choose)};
+    return s;
+  }
+  const auto i = static_cast<std::size_t>(k) - 1;
+  s.ci = {d[i], d[count - 1 - i], level};
+  return s;
 }
 
 Summary summarize(std::span<const double> values) {

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
 
@@ -490,6 +491,53 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
 }
 
 void ResultsFile::close() { file_.close(); }
+
+std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
+                                               const std::string& run_id) {
+  const auto runs = list_runs(path);  // checks the file
+  if (std::find(runs.begin(), runs.end(), run_id) == runs.end()) {
+    throw InputError(path.string() + ": no run '" + run_id +
+                     "' (runs: " + (runs.empty() ? std::string("none") : core::join(runs)) + ")");
+  }
+  const Handle file(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"), H5Fclose);
+  const std::string name = "runs/" + run_id + "/repetitions";
+  if (H5Lexists(file.get(), ("runs/" + run_id).c_str(), H5P_DEFAULT) <= 0 ||
+      H5Lexists(file.get(), name.c_str(), H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": run '" + run_id + "' has no repetitions table");
+  }
+  const Handle dataset(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), "H5Dopen2"),
+                       H5Dclose);
+  const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count < 0) throw InputError(path.string() + ": " + name + " is not a table");
+  std::vector<RepetitionRow> rows(static_cast<std::size_t>(count));
+  // Read by member name: a file written with fewer or reordered members still reads.
+  if (H5Dread(dataset.get(), repetition_type().get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) <
+      0) {
+    throw InputError(path.string() + ": " + name + " cannot be read (" + hdf5_message() + ")");
+  }
+  std::vector<core::Repetition> out;
+  for (const auto& r : rows) {
+    core::Repetition p;
+    p.optimizer = std::string(r.optimizer, strnlen(r.optimizer, sizeof r.optimizer));
+    p.strategy = std::string(r.strategy, strnlen(r.strategy, sizeof r.strategy));
+    p.kernel = std::string(r.kernel, strnlen(r.kernel, sizeof r.kernel));
+    const auto dtype =
+        core::parse_dtype(std::string_view(r.dtype, strnlen(r.dtype, sizeof r.dtype)));
+    p.image = {{r.width, r.height}, dtype.value_or(core::DType::u8)};
+    p.repetition = r.repetition;
+    p.makespan_s = r.makespan_s;
+    p.start_s = r.start_s;
+    p.end_s = r.end_s;
+    p.slowest_rank = r.slowest_rank;
+    p.outlier = r.outlier != 0;
+    p.speedup = r.speedup;
+    p.imbalance = r.imbalance;
+    out.push_back(p);
+  }
+  return out;
+}
 
 std::vector<std::string> list_runs(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");

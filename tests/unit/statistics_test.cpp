@@ -73,3 +73,43 @@ TEST(Statistics, SummarizeAgreesWithTheParts) {
   EXPECT_DOUBLE_EQ(s.min, 0.125);
   EXPECT_DOUBLE_EQ(s.max, 1.0);
 }
+
+namespace nsperf::core {
+namespace {
+
+// Reference values from scipy.stats.mannwhitneyu(a, b, method="asymptotic") (scipy 1.10).
+TEST(MannWhitney, MatchesScipysAsymptoticPValue) {
+  const std::vector<double> a = {1.0, 2.1, 3.3, 4.2, 5.5, 6.1, 7.7, 8.2, 9.9};
+  const std::vector<double> b = {2.5, 3.6, 4.8, 5.9, 7.1, 8.4, 9.5, 10.2, 11.8, 12.5};
+  EXPECT_NEAR(mann_whitney_p(a, b), 0.15304188415882009, 1e-12);
+  EXPECT_NEAR(mann_whitney_p(b, a), 0.15304188415882009, 1e-12);
+  // With ties.
+  const std::vector<double> c = {1, 1, 2, 2, 3, 3, 3, 4, 9};
+  const std::vector<double> d = {2, 3, 3, 4, 4, 5, 5, 6, 6};
+  EXPECT_NEAR(mann_whitney_p(c, d), 0.07265546135143545, 1e-12);
+  // Identical samples: no evidence at all; all values equal: p = 1.
+  EXPECT_NEAR(mann_whitney_p(a, a), 1.0, 1e-12);
+  EXPECT_EQ(mann_whitney_p(std::vector<double>{2, 2}, std::vector<double>{2, 2, 2}), 1.0);
+}
+
+TEST(HodgesLehmann, EstimatesAShiftAndBracketsIt) {
+  std::vector<double> base;
+  for (int i = 0; i < 15; ++i) base.push_back(10.0 + 0.1 * ((i * 7) % 11));
+  std::vector<double> next;
+  for (double v : base) next.push_back(v + 2.0);
+  const Shift s = hodges_lehmann(base, next);
+  EXPECT_NEAR(s.estimate, 2.0, 1e-12);
+  EXPECT_LE(s.ci.low, 2.0);
+  EXPECT_GE(s.ci.high, 2.0);
+  EXPECT_LT(s.ci.high - s.ci.low, 1.1);  // the spread of one sample, not more
+  EXPECT_EQ(s.ci.level, 0.95);
+  // Two values a side cannot reach 95%: every difference, and the coverage it has (1 - 2/6).
+  const Shift tiny = hodges_lehmann(std::vector<double>{1, 2}, std::vector<double>{4, 6});
+  EXPECT_EQ(tiny.ci.low, 2.0);
+  EXPECT_EQ(tiny.ci.high, 5.0);
+  EXPECT_NEAR(tiny.ci.level, 1.0 - 2.0 / 6.0, 1e-12);
+  EXPECT_THROW(hodges_lehmann(std::vector<double>{}, next), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace nsperf::core

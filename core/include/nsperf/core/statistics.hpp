@@ -44,4 +44,21 @@ struct Summary {
 
 Summary summarize(std::span<const double> values);
 
+/// Two-sided p-value of the Mann–Whitney U test that `a` and `b` come from the same
+/// distribution: the normal approximation with tie and continuity corrections (as scipy's
+/// `mannwhitneyu(method="asymptotic")`). Trustworthy from about 8 values per side.
+double mann_whitney_p(std::span<const double> a, std::span<const double> b);
+
+/// A shift in location between two samples.
+struct Shift {
+  double estimate = 0;  ///< Hodges–Lehmann: the median of every difference next_i - base_j
+  Interval ci;          ///< distribution-free, from the ordered differences (Moses)
+};
+
+/// Hodges–Lehmann estimate of next - base with its confidence interval at `level` (the order
+/// statistics of the pairwise differences that the Mann–Whitney distribution, in its normal
+/// approximation, puts at the tails). With too few values the interval is every difference.
+Shift hodges_lehmann(std::span<const double> base, std::span<const double> next,
+                     double level = 0.95);
+
 }  // namespace nsperf::core

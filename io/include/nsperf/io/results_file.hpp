@@ -61,4 +61,9 @@ class ResultsFile {
 /// not one (not HDF5, no schema_version, or a newer schema than this build reads).
 std::vector<std::string> list_runs(const std::filesystem::path& path);
 
+/// Without MPI: the `repetitions` table of run `run_id` of an nsperf results file. Throws
+/// InputError naming the file and the run if either is missing or not readable.
+std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
+                                               const std::string& run_id);
+
 }  // namespace nsperf::io

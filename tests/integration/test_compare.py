@@ -1,0 +1,78 @@
+"""nsperf compare: a run against itself and against a repeat flags nothing; a regression injected
+on purpose (transfers paced to an emulated slow link) is found and fails the command; the three
+formats; bad inputs."""
+import json
+import os
+
+import h5py
+
+from nsperf_testing import TempDirTest, run
+
+NETWORK = ["benchmark", "--network", "--synthetic", "384x256", "--tile", "64", "--warmup", "1",
+           "--no-progress", "--set", "optimizers.network.strategies=blocking,nonblocking"]
+
+
+class Compare(TempDirTest):
+    def bench(self, name, *extra, repetitions=9):
+        out = self.path(name)
+        r = run(NETWORK + ["-r", str(repetitions), "-o", out] + list(extra), ranks=2, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        return out
+
+    def test_itself_a_repeat_and_an_injected_regression(self):
+        base = self.bench("base.h5")
+        # The same run: nothing changes.
+        r = run(["compare", base, base])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("result: no regression", r.out)
+        self.assertIn("geometric mean of new/base: 1\n", r.out)
+        # A repeat: nothing flagged beyond a threshold that covers a shared machine's drift.
+        repeat = self.bench("repeat.h5")
+        r = run(["compare", base, repeat, "--threshold", "25"])
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("regression |", r.out)
+        # Injected: every framework transfer paced to a 20 MB/s link.
+        slow = self.bench("slow.h5", "--set", "optimizers.network.link_mbyte_per_s=20")
+        r = run(["compare", base, slow])
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("network/blocking/transfer 384x256:u8", r.out)
+        self.assertRegex(r.out, r"network/blocking/transfer 384x256:u8 .* \+[0-9.]+% .* regression")
+        self.assertIn("regression(s) beyond 5%", r.out)
+        # JSON and markdown say the same.
+        j = json.loads(run(["compare", base, slow, "--format", "json"]).out)
+        self.assertGreater(j["regressions"], 0)
+        rows = {b["benchmark"]: b for b in j["benchmarks"]}
+        blocking = rows["network/blocking/transfer 384x256:u8"]
+        self.assertEqual(blocking["verdict"], "regression")
+        self.assertGreater(blocking["ratio_ci"][0], 1.05)
+        self.assertLess(blocking["p_value"], 0.05)
+        self.assertEqual(blocking["base_repetitions"], 9)
+        md = run(["compare", base, slow, "--format", "markdown"])
+        self.assertEqual(md.code, 1)
+        self.assertIn("| benchmark | base median | new median | change | 95% CI | p | verdict |", md.out)
+        # Faster is an improvement, not a failure.
+        r = run(["compare", slow, base])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("improvement", r.out)
+
+    def test_few_repetitions_warn_and_bad_inputs_exit_2(self):
+        small = self.bench("small.h5", repetitions=3)
+        r = run(["compare", small, small])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("fewer than 9 repetitions", r.out)
+        with h5py.File(self.path("plain.h5"), "w") as f:
+            f["x"] = [1]
+        cpu = self.path("cpu.h5")
+        self.assertEqual(run(["benchmark", "--cpu", "--synthetic", "128x128", "--tile", "64", "-r", "2",
+                              "--warmup", "0", "--no-progress", "-o", cpu], ranks=1).code, 0)
+        for args, message in (
+                ([small, self.path("absent.h5")], "absent.h5: no such file"),
+                ([small, self.path("plain.h5")], "not an nsperf results file"),
+                ([small, cpu], "no benchmark in common"),
+                ([small], "compare needs two results files"),
+                ([small, small, "--format", "xml"], "--format xml: valid: text, json, markdown"),
+                ([small, small, "--base-run", "nope"], "no run 'nope' (runs: ")):
+            with self.subTest(args=args):
+                r = run(["compare"] + args)
+                self.assertEqual(r.code, 2, r)
+                self.assertIn(message, r.err)
