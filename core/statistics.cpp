@@ -21,7 +21,6 @@ double inverse_erf(double x) {
   return y;
 }
 
-
 void require_values(std::span<const double> values, const char* what) {
   if (values.empty()) throw std::invalid_argument(std::string(what) + " of no values");
 }
