@@ -168,8 +168,8 @@ class DatabaseOptimizer final : public Optimizer {
         std::vector<std::string> ids;
         auto part = make_rows(ctx.workload.plan, cfg.database_rows, r, b.seed, ids);
         every.insert(every.end(), part.begin(), part.end());
-        every_run.insert(every_run.end(), ids.begin(), ids.end());
       }
+      for (const auto& ids : all_runs) every_run.insert(every_run.end(), ids.begin(), ids.end());
       std::sort(every.begin(), every.end(), [](const io::DbRow& a, const io::DbRow& c) {
         return std::tie(a.run_id, a.tile.tile_id) < std::tie(c.run_id, c.tile.tile_id);
       });
@@ -184,7 +184,7 @@ class DatabaseOptimizer final : public Optimizer {
       const auto si = static_cast<std::size_t>(step.strategy);
       if (si >= names.size()) {
         const auto& design = kDesigns[si - names.size()];
-        catalog_design(ctx, design, dir, scratch.path(), rows, insert_runs, every_run,
+        catalog_design(ctx, design, dir, scratch.path(), rows, insert_runs, all_runs, every_run,
                        merged_expected, step, out, spans);
         units += total_tiles;
         ctx.progress.set(units, "database " + design);
@@ -250,13 +250,13 @@ class DatabaseOptimizer final : public Optimizer {
                              const fs::path& dir, const fs::path& shared,
                              const std::vector<io::DbRow>& rows,
                              const std::vector<std::string>& runs,
+                             const std::vector<std::vector<std::string>>& all_runs,
                              const std::vector<std::string>& every_run,
                              const io::QueryAnswer& expected, const core::Step& step,
                              OptimizerOutput& out,
                              std::map<std::string, std::vector<double>>& spans) {
     const auto& cfg = ctx.config;
     const int me = ctx.comm.rank();
-    const MPI_Comm comm = ctx.comm;
     const fs::path merged = shared / ("catalog-" + design + ".sqlite");
     const fs::path own = dir / ("catalog-" + design + ".sqlite");
     run_phase(ctx.comm, "database-clean", [&] {
@@ -279,27 +279,18 @@ class DatabaseOptimizer final : public Optimizer {
       // (as in nsperf run).
       std::vector<io::TileStats> mine;
       for (const auto& r : rows) mine.push_back(r.tile);
-      const int bytes = static_cast<int>(mine.size() * sizeof(io::TileStats));
-      std::vector<int> counts(static_cast<std::size_t>(ctx.comm.size()));
-      MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
-      std::vector<int> displs(counts.size(), 0);
-      for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
-      std::vector<io::TileStats> all;
-      if (me == 0)
-        all.resize(static_cast<std::size_t>(displs.back() + counts.back()) / sizeof(io::TileStats));
-      MPI_Gatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
-                  0, comm);
+      const auto per_rank = gather_records(ctx.comm, std::span<const io::TileStats>(mine));
       run_phase(ctx.comm, "database-catalog", [&] {
         if (me != 0) return;
-        std::vector<io::DbRow> every(all.size());
-        const auto per_rank = static_cast<std::size_t>(cfg.database_rows);
-        for (std::size_t i = 0; i < all.size(); ++i) {
-          const std::size_t rank = i / per_rank;
-          const std::size_t index = i % per_rank;
-          every[i].tile = all[i];
-          every[i].threshold = static_cast<int>(index % 256);
-          every[i].run_id = every_run[rank * ((per_rank + kTilesPerRun - 1) / kTilesPerRun) +
-                                      index / static_cast<std::size_t>(kTilesPerRun)];
+        std::vector<io::DbRow> every;
+        for (std::size_t rank = 0; rank < per_rank.size(); ++rank) {
+          for (std::size_t i = 0; i < per_rank[rank].size(); ++i) {
+            io::DbRow row;
+            row.tile = per_rank[rank][i];
+            row.threshold = static_cast<int>(i % 256);
+            row.run_id = all_runs[rank][i / static_cast<std::size_t>(kTilesPerRun)];
+            every.push_back(std::move(row));
+          }
         }
         wal->insert(merged, every, cfg.database_batch);
       });

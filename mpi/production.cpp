@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <type_traits>
 #include <variant>
 
 #include "nsperf/core/checksum.hpp"
@@ -64,20 +63,11 @@ io::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int r
 void add_to_catalog(const bmpi::communicator& comm, const core::Config& cfg,
                     const ProductionReport& report, const std::vector<io::TileStats>& stats,
                     const std::filesystem::path& output) {
-  static_assert(std::is_trivially_copyable_v<io::TileStats>);
-  const MPI_Comm raw = comm;
-  const int mine = static_cast<int>(stats.size() * sizeof(io::TileStats));
-  std::vector<int> counts(static_cast<std::size_t>(comm.size()));
-  MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, raw);
-  std::vector<int> displs(counts.size(), 0);
-  for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
-  std::vector<io::TileStats> all;
-  if (comm.rank() == 0)
-    all.resize(static_cast<std::size_t>(displs.back() + counts.back()) / sizeof(io::TileStats));
-  MPI_Gatherv(stats.data(), mine, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0,
-              raw);
+  const auto per_rank = gather_records(comm, std::span<const io::TileStats>(stats));
   run_phase(comm, "catalog", [&] {
     if (comm.rank() != 0) return;
+    std::vector<io::TileStats> all;
+    for (const auto& part : per_rank) all.insert(all.end(), part.begin(), part.end());
     std::sort(all.begin(), all.end(),
               [](const io::TileStats& a, const io::TileStats& b) { return a.tile_id < b.tile_id; });
     const auto& p = report.provenance;

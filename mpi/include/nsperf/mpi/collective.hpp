@@ -2,7 +2,12 @@
 /// \file Measurement helpers that need every rank: the pipeline's reductions over MPI, a clock
 /// shared by all ranks, and the memory-bandwidth ceiling of the whole job.
 
+#include <mpi.h>
+
 #include <boost/mpi/communicator.hpp>
+#include <span>
+#include <type_traits>
+#include <vector>
 
 #include "nsperf/kernels/pipeline.hpp"
 
@@ -21,6 +26,32 @@ class MpiReduce final : public kernels::Reduce {
  private:
   const bmpi::communicator& comm_;
 };
+
+/// Collective over `comm`: every rank's `mine` (trivially copyable records, sent as bytes with
+/// one MPI_Gatherv) on rank 0, indexed by rank; empty on the other ranks.
+template <class T>
+std::vector<std::vector<T>> gather_records(const bmpi::communicator& comm,
+                                           std::span<const T> mine) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const MPI_Comm raw = comm;
+  const int bytes = static_cast<int>(mine.size_bytes());
+  std::vector<int> counts(static_cast<std::size_t>(comm.size()));
+  MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, raw);
+  std::vector<int> displs(counts.size(), 0);
+  for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+  std::vector<T> flat;
+  if (comm.rank() == 0)
+    flat.resize(static_cast<std::size_t>(displs.back() + counts.back()) / sizeof(T));
+  MPI_Gatherv(mine.data(), bytes, MPI_BYTE, flat.data(), counts.data(), displs.data(), MPI_BYTE, 0,
+              raw);
+  std::vector<std::vector<T>> out;
+  if (comm.rank() != 0) return out;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    const auto first = flat.begin() + displs[r] / static_cast<int>(sizeof(T));
+    out.emplace_back(first, first + counts[r] / static_cast<int>(sizeof(T)));
+  }
+  return out;
+}
 
 /// Seconds since the run began on rank 0's clock, readable on every rank. Each rank's offset to
 /// rank 0's steady clock is estimated once by ping-pong (the exchange with the shortest round
