@@ -1,4 +1,5 @@
 """Helpers for the integration tests: run the real nsperf binary, under mpiexec or alone."""
+import contextlib
 import os
 import shutil
 import subprocess
@@ -49,3 +50,18 @@ class TempDirTest(unittest.TestCase):
 
     def files(self):
         return sorted(os.listdir(self.dir))
+
+
+@contextlib.contextmanager
+def small_filesystem(test, path, size):
+    """Mounts a tmpfs of `size` (e.g. "256k") on `path` for the block: a disk that fills up.
+    Skips the test, saying why, where mounting is not allowed (needs root and CAP_SYS_ADMIN)."""
+    os.makedirs(path, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        test.skipTest(f"cannot mount a small tmpfs here to fill a disk: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", path], capture_output=True)

@@ -9,7 +9,7 @@ import time
 
 import h5py
 
-from nsperf_testing import SOURCE_DIR, TempDirTest, run
+from nsperf_testing import SOURCE_DIR, TempDirTest, run, small_filesystem
 
 SMALL_PNG = os.path.join(SOURCE_DIR, "tests", "data", "bad_inputs", "small.png")
 QUIET = ["--no-progress"]
@@ -136,3 +136,21 @@ class Catalog(TempDirTest):
         db = sqlite3.connect(catalog)
         self.assertEqual(db.execute("SELECT count(*) FROM runs").fetchone(), (1,))
         self.assertEqual(db.execute("PRAGMA integrity_check").fetchone(), ("ok",))
+
+    def test_a_full_disk_is_a_clear_error_and_leaves_the_catalog_consistent(self):
+        with small_filesystem(self, self.path("small"), "256k") as disk:
+            catalog = os.path.join(disk, "tiles.sqlite")
+            self.assertEqual(self.run_into(catalog, self.path("a.h5"), 2, "--synthetic", "128x128",
+                                           "--tile", "32").code, 0)
+            # 16384 tile rows do not fit in what is left of 256 KiB.
+            r = self.run_into(catalog, self.path("b.h5"), 2, "--synthetic", "2048x2048",
+                              "--tile", "16")
+            self.assertEqual(r.code, 1, r)
+            self.assertIn(f"catalog {catalog}", r.err)
+            self.assertIn("the disk is full", r.err)
+            self.assertEqual(r.err.count("the disk is full"), 1, r)
+            db = sqlite3.connect(catalog)
+            self.assertEqual(db.execute("PRAGMA integrity_check").fetchone(), ("ok",))
+            self.assertEqual(db.execute("SELECT count(*) FROM runs").fetchone(), (1,))
+            self.assertEqual(db.execute("SELECT count(*) FROM tiles").fetchone(), (16,))
+            db.close()
