@@ -186,7 +186,8 @@ int run(const CommandContext& ctx) {
   ProgressLine progress(options.progress);
   const auto result = mpi::run_benchmark(world, request, &progress);
   mpi::write_results(world, output, options.mode, result.provenance,
-                     {result.samples, result.tiles, result.repetitions, result.summary});
+                     {result.samples, result.tiles, result.repetitions, result.summary,
+                      result.regions});
 
   if (world.rank() == 0) {
     print_summary(std::cout, result.provenance, result.summary, cfg.benchmark.tile);

@@ -40,6 +40,7 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"cpu_governor", cpu_governor},
       {"bandwidth_gbyte_per_s", bandwidth_gbyte_per_s},
       {"clock_uncertainty_s", clock_uncertainty_s},
+      {"region_overhead_s", region_overhead_s},
       {"warnings", warnings},
       {"notes", notes},
       {"image", image},

@@ -1,5 +1,7 @@
 #include "nsperf/io/hdf5.hpp"
 
+#include <cstring>
+
 #include <numeric>
 #include <utility>
 #include <variant>
@@ -134,6 +136,61 @@ void write_attribute(hid_t object, const char* name, const core::Provenance::Val
     const char* ptr = std::get<std::string>(value).c_str();
     scalar_attribute(object, name, type.get(), type.get(), &ptr);
   }
+}
+
+namespace {
+
+herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*info*/, void* data) {
+  auto& out = *static_cast<std::vector<std::pair<std::string, core::Provenance::Value>>*>(data);
+  const hid_t attr = H5Aopen(object, name, H5P_DEFAULT);
+  if (attr < 0) return 0;
+  const Handle a(attr, H5Aclose);
+  const Handle space(H5Aget_space(attr), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) return 0;
+  const Handle type(H5Aget_type(attr), H5Tclose);
+  switch (H5Tget_class(type.get())) {
+    case H5T_INTEGER: {
+      std::int64_t v = 0;
+      if (H5Aread(attr, H5T_NATIVE_INT64, &v) >= 0) out.emplace_back(name, v);
+      break;
+    }
+    case H5T_FLOAT: {
+      double v = 0;
+      if (H5Aread(attr, H5T_NATIVE_DOUBLE, &v) >= 0) out.emplace_back(name, v);
+      break;
+    }
+    case H5T_STRING: {
+      if (H5Tis_variable_str(type.get()) > 0) {
+        char* text = nullptr;
+        const Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(mem.get(), H5T_VARIABLE);
+        if (H5Aread(attr, mem.get(), &text) >= 0 && text != nullptr) {
+          out.emplace_back(name, std::string(text));
+          H5free_memory(text);
+        }
+      } else {
+        std::string text(H5Tget_size(type.get()), '\0');
+        if (H5Aread(attr, type.get(), text.data()) >= 0) {
+          text.resize(std::strlen(text.c_str()));
+          out.emplace_back(name, text);
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid_t object) {
+  std::vector<std::pair<std::string, core::Provenance::Value>> out;
+  hsize_t index = 0;
+  NSPERF_H5(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute, &out));
+  H5Eclear2(H5E_DEFAULT);
+  return out;
 }
 
 Handle mpio_access(MPI_Comm comm) {

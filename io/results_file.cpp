@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstring>
 #include <numeric>
+#include <optional>
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
@@ -136,6 +137,18 @@ struct SummaryRowStored {
   double io_s;
 };
 
+// Region paths are longer than registry names; longer ones are cut at 255 bytes.
+struct RegionRow {
+  char path[256];
+  char name[64];
+  std::int32_t depth;
+  char kind[8];
+  std::int32_t rank;
+  std::int64_t calls;
+  double inclusive_s;
+  double exclusive_s;
+};
+
 template <std::size_t N>
 void copy_name(char (&dst)[N], std::string_view src) {
   std::memset(dst, 0, N);
@@ -264,6 +277,24 @@ SummaryRowStored to_row(const core::SummaryRow& s) {
   r.transfer_s = s.transfer_s;
   r.io_s = s.io_s;
   return r;
+}
+
+RegionRow to_row(const core::RankRegion& rr) {
+  RegionRow r{};
+  copy_name(r.path, rr.region.path);
+  copy_name(r.name, rr.region.name);
+  r.depth = rr.region.depth;
+  copy_name(r.kind, core::to_string(rr.region.kind));
+  r.rank = rr.rank;
+  r.calls = rr.region.calls;
+  r.inclusive_s = rr.region.inclusive_s;
+  r.exclusive_s = rr.region.exclusive_s;
+  return r;
+}
+
+template <std::size_t N>
+std::string text_of(const char (&field)[N]) {
+  return {field, strnlen(field, N)};
 }
 
 // ---- HDF5 types of the rows ------------------------------------------------------------------
@@ -399,6 +430,20 @@ Handle summary_type() {
       .take();
 }
 
+Handle region_type() {
+  using T = RegionRow;
+  return Compound(sizeof(T))
+      .add_string(NSPERF_STRING(T, path))
+      .add_string(NSPERF_STRING(T, name))
+      .add(NSPERF_MEMBER(T, depth, H5T_NATIVE_INT32))
+      .add_string(NSPERF_STRING(T, kind))
+      .add(NSPERF_MEMBER(T, rank, H5T_NATIVE_INT32))
+      .add(NSPERF_MEMBER(T, calls, H5T_NATIVE_INT64))
+      .add(NSPERF_MEMBER(T, inclusive_s, H5T_NATIVE_DOUBLE))
+      .add(NSPERF_MEMBER(T, exclusive_s, H5T_NATIVE_DOUBLE))
+      .take();
+}
+
 #undef NSPERF_MEMBER
 #undef NSPERF_STRING
 
@@ -488,44 +533,93 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
   for (const auto& r : rows.repetitions) repetition_rows.push_back(to_row(r));
   write_rows(run.get(), "repetitions", repetition_type().get(), repetition_rows, comm_);
   write_rows(run.get(), "summary", summary_type().get(), summary_rows, comm_);
+  const Handle profile(
+      check(H5Gcreate2(run.get(), "profile", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
+      H5Gclose);
+  std::vector<RegionRow> region_rows;
+  for (const auto& r : rows.regions) region_rows.push_back(to_row(r));
+  write_rows(profile.get(), "regions", region_type().get(), region_rows, comm_);
 }
 
 void ResultsFile::close() { file_.close(); }
 
-std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
-                                               const std::string& run_id) {
+namespace {
+
+// Checks that `run_id` is in the results file at `path` and opens the file.
+Handle open_run_file(const std::filesystem::path& path, const std::string& run_id) {
   const auto runs = list_runs(path);  // checks the file
   if (std::find(runs.begin(), runs.end(), run_id) == runs.end()) {
     throw InputError(path.string() + ": no run '" + run_id +
                      "' (runs: " + (runs.empty() ? std::string("none") : core::join(runs)) + ")");
   }
-  const Handle file(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"), H5Fclose);
-  const std::string name = "runs/" + run_id + "/repetitions";
-  if (H5Lexists(file.get(), ("runs/" + run_id).c_str(), H5P_DEFAULT) <= 0 ||
-      H5Lexists(file.get(), name.c_str(), H5P_DEFAULT) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() + ": run '" + run_id + "' has no repetitions table");
+  return {check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"), H5Fclose};
+}
+
+bool has_link(hid_t file, const std::string& name) {
+  // H5Lexists needs every intermediate group to exist.
+  std::string prefix;
+  std::size_t from = 0;
+  while (true) {
+    const auto slash = name.find('/', from);
+    prefix = name.substr(0, slash);
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    if (slash == std::string::npos) return true;
+    from = slash + 1;
+  }
+}
+
+// Table `table` of run `run_id` as rows of `Row` (read by member name: a file written with
+// fewer or reordered members still reads). Null when absent and `optional`.
+template <class Row>
+std::optional<std::vector<Row>> read_table(const std::filesystem::path& path,
+                                           const std::string& run_id, const std::string& table,
+                                           hid_t type, bool optional) {
+  const Handle file = open_run_file(path, run_id);
+  const std::string name = "runs/" + run_id + "/" + table;
+  if (!has_link(file.get(), name)) {
+    if (optional) return std::nullopt;
+    throw InputError(path.string() + ": run '" + run_id + "' has no " + table + " table");
   }
   const Handle dataset(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), "H5Dopen2"),
                        H5Dclose);
   const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
-  if (count < 0) throw InputError(path.string() + ": " + name + " is not a table");
-  std::vector<RepetitionRow> rows(static_cast<std::size_t>(count));
-  // Read by member name: a file written with fewer or reordered members still reads.
-  if (H5Dread(dataset.get(), repetition_type().get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) <
-      0) {
+  if (count < 0 || H5Sget_simple_extent_ndims(space.get()) > 1)
+    throw InputError(path.string() + ": " + name + " is not a table");
+  std::vector<Row> rows(static_cast<std::size_t>(count));
+  if (count > 0 && H5Dread(dataset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0) {
     throw InputError(path.string() + ": " + name + " cannot be read (" + hdf5_message() + ")");
   }
+  return rows;
+}
+
+core::ImageSpec image_of(std::int64_t width, std::int64_t height, const DTypeName& dtype) {
+  return {{width, height}, core::parse_dtype(text_of(dtype)).value_or(core::DType::u8)};
+}
+
+core::CheckStatus status_of(const Status& text) {
+  const std::string s = text_of(text);
+  if (s == "passed") return core::CheckStatus::passed;
+  if (s == "failed") return core::CheckStatus::failed;
+  return core::CheckStatus::not_checked;
+}
+
+}  // namespace
+
+std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
+                                               const std::string& run_id) {
+  const auto rows = *read_table<RepetitionRow>(path, run_id, "repetitions",
+                                               repetition_type().get(), false);
   std::vector<core::Repetition> out;
   for (const auto& r : rows) {
     core::Repetition p;
-    p.optimizer = std::string(r.optimizer, strnlen(r.optimizer, sizeof r.optimizer));
-    p.strategy = std::string(r.strategy, strnlen(r.strategy, sizeof r.strategy));
-    p.kernel = std::string(r.kernel, strnlen(r.kernel, sizeof r.kernel));
-    const auto dtype =
-        core::parse_dtype(std::string_view(r.dtype, strnlen(r.dtype, sizeof r.dtype)));
-    p.image = {{r.width, r.height}, dtype.value_or(core::DType::u8)};
+    p.optimizer = text_of(r.optimizer);
+    p.strategy = text_of(r.strategy);
+    p.kernel = text_of(r.kernel);
+    p.image = image_of(r.width, r.height, r.dtype);
     p.repetition = r.repetition;
     p.makespan_s = r.makespan_s;
     p.start_s = r.start_s;
@@ -537,6 +631,82 @@ std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path
     out.push_back(p);
   }
   return out;
+}
+
+std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
+                                           const std::string& run_id) {
+  const auto rows =
+      *read_table<SummaryRowStored>(path, run_id, "summary", summary_type().get(), false);
+  std::vector<core::SummaryRow> out;
+  for (const auto& r : rows) {
+    core::SummaryRow s;
+    s.optimizer = text_of(r.optimizer);
+    s.strategy = text_of(r.strategy);
+    s.kernel = text_of(r.kernel);
+    s.image = image_of(r.width, r.height, r.dtype);
+    s.ranks = r.ranks;
+    s.pixels = r.pixels;
+    s.bytes = r.bytes;
+    s.seconds.count = static_cast<std::size_t>(std::max<std::int64_t>(0, r.repetitions));
+    s.seconds.median = r.median_s;
+    s.seconds.mad = r.mad_s;
+    s.seconds.mean = r.mean_s;
+    s.seconds.stddev = r.stddev_s;
+    s.seconds.min = r.min_s;
+    s.seconds.max = r.max_s;
+    s.seconds.ci = {r.ci_low_s, r.ci_high_s, r.ci_level};
+    s.outliers = r.outliers;
+    s.speedup = r.speedup;
+    s.speedup_ci = {r.speedup_ci_low, r.speedup_ci_high, r.speedup_ci_level};
+    s.mpixel_per_s = r.mpixel_per_s;
+    s.gbyte_per_s = r.gbyte_per_s;
+    s.bandwidth_fraction = r.bandwidth_fraction;
+    s.check = status_of(r.check_status);
+    s.max_abs_error = r.max_abs_error;
+    s.tolerance = r.tolerance;
+    s.differing = r.differing_pixels;
+    s.rss_increase_bytes = r.rss_increase_bytes;
+    s.held_bytes = r.held_bytes;
+    s.allocations = r.allocations;
+    s.queue_bytes = r.queue_bytes;
+    s.imbalance = r.imbalance;
+    s.wire_bytes = r.wire_bytes;
+    s.busy_s = r.busy_s;
+    s.idle_s = r.idle_s;
+    s.transfer_s = r.transfer_s;
+    s.io_s = r.io_s;
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
+                                           const std::string& run_id) {
+  const auto rows =
+      read_table<RegionRow>(path, run_id, "profile/regions", region_type().get(), true);
+  std::vector<core::RankRegion> out;
+  if (!rows) return out;
+  for (const auto& r : *rows) {
+    core::RankRegion rr;
+    rr.rank = r.rank;
+    rr.region.path = text_of(r.path);
+    rr.region.name = text_of(r.name);
+    rr.region.depth = r.depth;
+    rr.region.kind = text_of(r.kind) == "mpi" ? core::RegionKind::mpi : core::RegionKind::code;
+    rr.region.calls = r.calls;
+    rr.region.inclusive_s = r.inclusive_s;
+    rr.region.exclusive_s = r.exclusive_s;
+    out.push_back(std::move(rr));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, core::Provenance::Value>> read_run_attributes(
+    const std::filesystem::path& path, const std::string& run_id) {
+  const Handle file = open_run_file(path, run_id);
+  const Handle run(check(H5Gopen2(file.get(), ("runs/" + run_id).c_str(), H5P_DEFAULT), "H5Gopen2"),
+                   H5Gclose);
+  return read_attributes(run.get());
 }
 
 std::vector<std::string> list_runs(const std::filesystem::path& path) {

@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/profiler.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/kernels/reference.hpp"
@@ -179,23 +180,32 @@ PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stage
   };
   PipelineResult r;
   double local_max = 0;
-  each_tile([&](TileWork<T>& t) {
-    t.compute_s = 0;
-    stages.a(t);
-    local_max = std::max(local_max, static_cast<double>(t.max_magnitude));
-  });
+  {
+    NSPERF_REGION("stage_a");
+    each_tile([&](TileWork<T>& t) {
+      t.compute_s = 0;
+      stages.a(t);
+      local_max = std::max(local_max, static_cast<double>(t.max_magnitude));
+    });
+  }
   checkpoint();
   r.max_magnitude = reduce.max(local_max);
   const T scale = histogram_scale(static_cast<T>(r.max_magnitude));
   r.scale = static_cast<double>(scale);
-  each_tile([&](TileWork<T>& t) {
-    stages.histogram(t, scale);
-    for (std::size_t b = 0; b < r.histogram.size(); ++b) r.histogram[b] += t.histogram[b];
-  });
+  {
+    NSPERF_REGION("histogram");
+    each_tile([&](TileWork<T>& t) {
+      stages.histogram(t, scale);
+      for (std::size_t b = 0; b < r.histogram.size(); ++b) r.histogram[b] += t.histogram[b];
+    });
+  }
   checkpoint();
   reduce.sum(r.histogram);
   r.threshold = otsu_threshold(r.histogram);
-  each_tile([&](TileWork<T>& t) { stages.b(t, scale, r.threshold); });
+  {
+    NSPERF_REGION("stage_b");
+    each_tile([&](TileWork<T>& t) { stages.b(t, scale, r.threshold); });
+  }
   checkpoint();
   return r;
 }

@@ -7,6 +7,7 @@
 #include <boost/version.hpp>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <tuple>
@@ -19,6 +20,7 @@
 #include "nsperf/kernels/machine.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/profile.hpp"
 #include "serialization.hpp"
 
 namespace nsperf::mpi {
@@ -171,6 +173,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
                               ProgressSink* sink) {
   const auto& cfg = request.config;
   BenchmarkResult result;
+  start_profile();
   const NodeLayout layout = node_layout(comm, cfg.cpu_threads);
   result.provenance = gather_provenance(comm, request.command_line, cfg, layout);
   // The machine as the measurements begin (the other ranks wait in the next collective).
@@ -190,6 +193,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
 
   const auto& bench = cfg.benchmark;
   const ImageOrigin origin{bench.image, bench.raw, bench.synthetic, bench.seed, bench.skew};
+  std::optional<core::ScopedRegion> input_region(std::in_place, "input");
   LoadedImage loaded = load_image(comm, origin);
   const auto& spec = loaded.spec;
   run_phase(comm, "memory",
@@ -200,12 +204,20 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
       loaded.partial
           ? read_own_tiles(comm, std::move(loaded.pixels), spec, origin, bench.tile, halo)
           : distribute_image(comm, std::move(loaded.pixels), spec, bench.tile, halo);
+  input_region.reset();
   std::vector<std::int64_t> bytes_read;
   bmpi::gather(comm, workload.bytes_read, bytes_read, 0);
   result.provenance.image = loaded.description;
   // The ceiling every kernel's bandwidth is compared with: all ranks at once, as they run.
-  const double bandwidth = job_bandwidth_gbyte_per_s(comm, layout.threads);
+  double bandwidth = 0;
+  {
+    NSPERF_REGION("bandwidth");
+    bandwidth = job_bandwidth_gbyte_per_s(comm, layout.threads);
+  }
+  std::optional<core::ScopedRegion> clock_region(std::in_place, "clock",
+                                                 core::RegionKind::mpi);
   const RunClock clock(comm);
+  clock_region.reset();
   const double uncertainty = bmpi::all_reduce(comm, clock.uncertainty_s(), bmpi::maximum<double>());
   const auto tiles = static_cast<std::int64_t>(workload.plan.tiles.size());
   std::int64_t total = 0;
@@ -214,7 +226,9 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
 
   OptimizerOutput out;
   std::int64_t before = 0;
-  for (const auto& o : chosen) {
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const auto& o = chosen[i];
+    NSPERF_REGION(request.optimizers[i]);
     o->run({comm, cfg, workload, progress, clock, layout.threads, before}, out);
     before += o->work_units(cfg, tiles);
   }
@@ -223,7 +237,10 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   result.tiles = std::move(out.tiles);
 
   std::vector<std::vector<core::Sample>> all;
-  bmpi::gather(comm, result.samples, all, 0);
+  {
+    NSPERF_MPI_REGION("gather");
+    bmpi::gather(comm, result.samples, all, 0);
+  }
   if (comm.rank() == 0) {
     std::vector<core::Sample> flat;
     for (auto& part : all) flat.insert(flat.end(), part.begin(), part.end());
@@ -270,8 +287,13 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     p.end_time = core::utc_timestamp();
     p.bandwidth_gbyte_per_s = bandwidth;
     p.clock_uncertainty_s = uncertainty;
+    p.region_overhead_s = core::region_overhead_s();
   }
   bmpi::broadcast(comm, result.provenance, 0);
+  // The profile ends here: the results file it is stored in is written afterwards.
+  auto regions = gather_regions(comm);
+  result.regions = std::move(regions.mine);
+  result.all_regions = std::move(regions.all);
   return result;
 }
 

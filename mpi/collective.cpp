@@ -5,6 +5,7 @@
 #include <boost/mpi/collectives.hpp>
 #include <chrono>
 
+#include "nsperf/core/profiler.hpp"
 #include "nsperf/kernels/machine.hpp"
 
 namespace nsperf::mpi {
@@ -17,6 +18,7 @@ double steady_s() {
 }  // namespace
 
 bool MpiReduce::any(bool local) {
+  NSPERF_MPI_REGION("MPI_Allreduce");
   int flag = local ? 1 : 0;
   int result = 0;
   MPI_Allreduce(&flag, &result, 1, MPI_INT, MPI_MAX, comm_);
@@ -24,12 +26,14 @@ bool MpiReduce::any(bool local) {
 }
 
 double MpiReduce::max(double local) {
+  NSPERF_MPI_REGION("MPI_Allreduce");
   double result = 0;
   MPI_Allreduce(&local, &result, 1, MPI_DOUBLE, MPI_MAX, comm_);
   return result;
 }
 
 void MpiReduce::sum(kernels::Histogram& local) {
+  NSPERF_MPI_REGION("MPI_Allreduce");
   kernels::Histogram total{};
   static_assert(sizeof(unsigned long long) == sizeof(std::uint64_t));
   MPI_Allreduce(local.data(), total.data(), static_cast<int>(local.size()), MPI_UNSIGNED_LONG_LONG,

@@ -149,6 +149,7 @@ class CpuOptimizer final : public Optimizer {
     for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
                                                        b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
+      NSPERF_REGION(names[si]);
       const std::string label = step_label(kernel.name, names[si], step, b.repetitions);
       run_phase(ctx.comm, "compute", [&] {
         const double start = ctx.clock.now();
@@ -216,6 +217,7 @@ class CpuOptimizer final : public Optimizer {
     for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
                                                        b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
+      NSPERF_REGION(names[si]);
       const std::string label = step_label("pipeline", names[si], step, b.repetitions);
       kernels::PipelineResult global;
       double start = 0;

@@ -95,9 +95,10 @@ struct Times {
   double io = 0;
 };
 
-// Adds the time `fn` takes to `into`.
+// Adds the time `fn` takes to `into`, and profiles it as `region`.
 template <class Fn>
-void timed(double& into, Fn&& fn) {
+void timed(double& into, const char* region, core::RegionKind kind, Fn&& fn) {
+  const core::ScopedRegion profiled(region, kind);
   core::Stopwatch clock;
   std::forward<Fn>(fn)();
   into += clock.elapsed_s();
@@ -153,6 +154,7 @@ class DistributedOptimizer final : public Optimizer {
     for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
                                                        b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
+      NSPERF_REGION(names[si]);
       const std::string label = "distributed " + names[si] +
                                 (step.measured() ? " rep " + std::to_string(step.repetition + 1) +
                                                        "/" + std::to_string(b.repetitions)
@@ -277,6 +279,7 @@ class DistributedOptimizer final : public Optimizer {
 
   // Stage A on one tile (skipped when it has no signal); counts as busy.
   void compute_a(const OptimizerContext& ctx, const core::Image& padded, Held& h, Times& times) {
+    NSPERF_REGION("stage_a");
     core::Stopwatch clock;
     if (!no_signal(padded)) {
       h.work.emplace(padded, h.rect, ctx.workload.image.extent);
@@ -300,8 +303,8 @@ class DistributedOptimizer final : public Optimizer {
       outgoing.reserve(tiles.size());
       for (std::size_t id = 0; id < tiles.size(); ++id) {
         if (owners[id] == 0) continue;
-        timed(times.io, [&] { outgoing.push_back(cut(ctx, tiles[id])); });
-        timed(times.transfer, [&] { isend(comm, owners[id], outgoing.back(), requests); });
+        timed(times.io, "cut", core::RegionKind::code, [&] { outgoing.push_back(cut(ctx, tiles[id])); });
+        timed(times.transfer, "transfer", core::RegionKind::mpi, [&] { isend(comm, owners[id], outgoing.back(), requests); });
       }
       std::int64_t done = 0;
       for (std::size_t id = 0; id < tiles.size(); ++id) {
@@ -310,13 +313,13 @@ class DistributedOptimizer final : public Optimizer {
         h.id = static_cast<std::int64_t>(id);
         h.rect = tiles[id];
         core::Image padded;
-        timed(h.io_s, [&] { padded = cut(ctx, h.rect); });
+        timed(h.io_s, "cut", core::RegionKind::code, [&] { padded = cut(ctx, h.rect); });
         times.io += h.io_s;
         h.raw_bytes = static_cast<std::int64_t>(padded.bytes().size());
         compute_a(ctx, padded, h, times);
         ctx.progress.set(units + ++done * ctx.comm.size(), label);
       }
-      timed(times.transfer, [&] {
+      timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
         p2p::check(
             MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
             "MPI_Waitall");
@@ -339,7 +342,7 @@ class DistributedOptimizer final : public Optimizer {
                  "MPI_Irecv");
     }
     for (std::size_t i = 0; i < incoming.size(); ++i) {
-      timed(times.transfer,
+      timed(times.transfer, "transfer", core::RegionKind::mpi,
             [&] { p2p::check(MPI_Wait(&requests[i], MPI_STATUS_IGNORE), "MPI_Wait"); });
       Held& h = held.emplace_back();
       h.id = ids[i];
@@ -389,7 +392,7 @@ class DistributedOptimizer final : public Optimizer {
           int flag = 0;
           MPI_Status status;
           if (block) {
-            timed(times.idle, [&] {
+            timed(times.idle, "wait", core::RegionKind::mpi, [&] {
               p2p::check(MPI_Probe(MPI_ANY_SOURCE, p2p::kWorkRequest, comm, &status), "MPI_Probe");
             });
             flag = 1;
@@ -406,15 +409,15 @@ class DistributedOptimizer final : public Optimizer {
           const Chunk chunk{next, take()};
           next += chunk.count;
           if (chunk.count == 0) ++finished;
-          timed(times.transfer, [&] {
+          timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
             p2p::check(
                 MPI_Send(&chunk, sizeof chunk, MPI_BYTE, status.MPI_SOURCE, p2p::kWorkReply, comm),
                 "MPI_Send");
           });
           for (std::int64_t id = chunk.first; id < chunk.first + chunk.count; ++id) {
-            timed(times.io,
+            timed(times.io, "cut", core::RegionKind::code,
                   [&] { outgoing.push_back(cut(ctx, tiles[static_cast<std::size_t>(id)])); });
-            timed(times.transfer,
+            timed(times.transfer, "transfer", core::RegionKind::mpi,
                   [&] { isend(comm, status.MPI_SOURCE, outgoing.back(), requests); });
           }
         }
@@ -431,7 +434,7 @@ class DistributedOptimizer final : public Optimizer {
           h.id = id;
           h.rect = tiles[static_cast<std::size_t>(id)];
           core::Image padded;
-          timed(h.io_s, [&] { padded = cut(ctx, h.rect); });
+          timed(h.io_s, "cut", core::RegionKind::code, [&] { padded = cut(ctx, h.rect); });
           times.io += h.io_s;
           h.raw_bytes = static_cast<std::int64_t>(padded.bytes().size());
           compute_a(ctx, padded, h, times);
@@ -440,7 +443,7 @@ class DistributedOptimizer final : public Optimizer {
         }
       }
       while (finished < ranks - 1) serve(true);
-      timed(times.transfer, [&] {
+      timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
         p2p::check(
             MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
             "MPI_Waitall");
@@ -449,14 +452,14 @@ class DistributedOptimizer final : public Optimizer {
     }
     const int ask = 1;
     auto request = [&] {
-      timed(times.transfer, [&] {
+      timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
         p2p::check(MPI_Send(&ask, 1, MPI_INT, 0, p2p::kWorkRequest, comm), "MPI_Send");
       });
     };
     request();
     for (;;) {
       Chunk chunk;
-      timed(times.idle, [&] {
+      timed(times.idle, "wait", core::RegionKind::mpi, [&] {
         p2p::check(
             MPI_Recv(&chunk, sizeof chunk, MPI_BYTE, 0, p2p::kWorkReply, comm, MPI_STATUS_IGNORE),
             "MPI_Recv");
@@ -465,7 +468,7 @@ class DistributedOptimizer final : public Optimizer {
       if (chunk.first < 0 || chunk.count < 0 || chunk.first + chunk.count > total)
         throw MpiError("distributed: rank 0 sent an invalid chunk (plans disagree)");
       std::vector<core::Image> incoming;
-      timed(times.transfer, [&] {
+      timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
         for (std::int64_t id = chunk.first; id < chunk.first + chunk.count; ++id) {
           incoming.emplace_back(padded_extent(tiles[static_cast<std::size_t>(id)]),
                                 ctx.workload.image.dtype);
@@ -492,10 +495,11 @@ class DistributedOptimizer final : public Optimizer {
       if (h.work) local_max = std::max(local_max, static_cast<double>(h.work->max_magnitude));
     }
     double max_magnitude = 0;
-    timed(times.idle, [&] { max_magnitude = reduce.max(local_max); });
+    timed(times.idle, "wait", core::RegionKind::mpi, [&] { max_magnitude = reduce.max(local_max); });
     const float scale = kernels::histogram_scale(static_cast<float>(max_magnitude));
     kernels::Histogram histogram{};
     for (auto& h : held) {
+      NSPERF_REGION("histogram");
       core::Stopwatch clock;
       if (h.work) {
         strategy_->stage_histogram(*h.work, scale);
@@ -507,10 +511,11 @@ class DistributedOptimizer final : public Optimizer {
       h.compute_s += s;
       times.busy += s;
     }
-    timed(times.idle, [&] { reduce.sum(histogram); });
+    timed(times.idle, "wait", core::RegionKind::mpi, [&] { reduce.sum(histogram); });
     const int threshold = kernels::otsu_threshold(histogram);
     for (auto& h : held) {
       if (!h.work) continue;
+      NSPERF_REGION("stage_b");
       core::Stopwatch clock;
       strategy_->stage_b(*h.work, scale, threshold);
       const double s = clock.elapsed_s();

@@ -100,6 +100,7 @@ class IoOptimizer final : public Optimizer {
     for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
                                                        b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
+      NSPERF_REGION(names[si]);
       auto& strategy = *strategies[si];
       const fs::path file = strategy.file(stream);
       run_phase(ctx.comm, "io-clean", [&] {

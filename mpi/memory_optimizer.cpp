@@ -113,6 +113,7 @@ class MemoryOptimizer final : public Optimizer {
     for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
                                                        b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
+      NSPERF_REGION(names[si]);
       const auto& plan = plans[si];
       const std::string label = "memory " + names[si] +
                                 (step.measured() ? " rep " + std::to_string(step.repetition + 1) +

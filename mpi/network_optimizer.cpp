@@ -105,6 +105,7 @@ class NetworkOptimizer final : public Optimizer {
       const std::string strategy =
           plain ? (e == 2 * names.size() ? kPingPong : kScatter) : names[e / 2];
       const std::string kernel = !plain && e % 2 == 1 ? kTransferCompute : kTransfer;
+      NSPERF_REGION(strategy + " " + kernel);
       scramble();
       run_phase(ctx.comm, "network", [] {});  // every rank starts together
       core::Sample s;
@@ -260,6 +261,7 @@ class NetworkOptimizer final : public Optimizer {
   // Stage A on a tile as it arrives (the plan's halo may exceed the pipeline's).
   void compute(const OptimizerContext& ctx, const core::Image& padded, const core::Rect& rect,
                core::Sample& s) {
+    NSPERF_REGION("compute");
     core::Stopwatch clock;
     const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
     kernels::TileWork<float> work(
@@ -279,8 +281,11 @@ class NetworkOptimizer final : public Optimizer {
     s.busy_s = with_compute ? 0 : -1;
     if (ctx.comm.rank() == 0) {
       core::Stopwatch clock;
-      for (int r = 1; r < ctx.comm.size(); ++r)
-        transfer.send(comm, r, outgoing_[static_cast<std::size_t>(r)], link_);
+      {
+        NSPERF_MPI_REGION("send");
+        for (int r = 1; r < ctx.comm.size(); ++r)
+          transfer.send(comm, r, outgoing_[static_cast<std::size_t>(r)], link_);
+      }
       s.transfer_s = clock.elapsed_s();
       s.wire_bytes = 0;
       if (with_compute) {
@@ -288,6 +293,7 @@ class NetworkOptimizer final : public Optimizer {
       }
       return;
     }
+    NSPERF_MPI_REGION("receive");  // stage A on arriving tiles is a code region inside it
     const auto received = transfer.receive(comm, into_, [&](std::size_t i) {
       if (with_compute) compute(ctx, into_[i], ctx.workload.tiles[i].rect, s);
     });
@@ -298,6 +304,7 @@ class NetworkOptimizer final : public Optimizer {
 
   // Every peer's tiles bounced off it, one message at a time, plain MPI.
   void ping_pong(const OptimizerContext& ctx, core::Sample& s) {
+    NSPERF_MPI_REGION("ping-pong");
     const MPI_Comm comm = ctx.comm;
     core::Stopwatch clock;
     if (ctx.comm.rank() == 0) {
@@ -331,6 +338,7 @@ class NetworkOptimizer final : public Optimizer {
   // Every peer's tiles in one MPI_Scatterv.
   void scatter(const OptimizerContext& ctx, core::Sample& s) {
     if (!scatter_fits_) return;  // said in check()
+    NSPERF_MPI_REGION("MPI_Scatterv");
     core::Stopwatch clock;
     const int mine = static_cast<int>(scatter_recv_.size());
     p2p::check(MPI_Scatterv(scatter_send_.data(), scatter_counts_.data(), scatter_displs_.data(),

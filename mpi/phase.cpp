@@ -96,6 +96,7 @@ void inject_fault(int rank, std::string_view phase) {
 
 void agree(const bmpi::communicator& comm, std::string_view phase,
            const std::exception_ptr& local) {
+  NSPERF_MPI_REGION("agree");
   Failure mine = describe(local, phase);
   const int worst = bmpi::all_reduce(comm, mine.code, bmpi::maximum<int>());
   if (worst == 0) return;

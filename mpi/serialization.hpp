@@ -7,6 +7,7 @@
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
+#include "nsperf/core/regions.hpp"
 #include "nsperf/core/tile_plan.hpp"
 
 namespace boost::serialization {
@@ -109,9 +110,26 @@ void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
   ar & p.cpu_governor;
   ar & p.bandwidth_gbyte_per_s;
   ar & p.clock_uncertainty_s;
+  ar & p.region_overhead_s;
   ar & p.warnings;
   ar & p.notes;
   ar & p.image;
+}
+template <class Archive>
+void serialize(Archive& ar, nsperf::core::RegionRecord& r, unsigned /*version*/) {
+  ar & r.path;
+  ar & r.name;
+  ar & r.depth;
+  serialize_enum(ar, r.kind);
+  ar & r.calls;
+  ar & r.inclusive_s;
+  ar & r.exclusive_s;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nsperf::core::RankRegion& r, unsigned /*version*/) {
+  ar & r.rank;
+  ar & r.region;
 }
 // clang-format on
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/profiler.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/synthetic.hpp"
 #include "nsperf/mpi/phase.hpp"
@@ -95,6 +96,7 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
 Workload distribute_image(const bmpi::communicator& comm, core::Image image,
                           const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo) {
   Workload w = planned(comm, std::move(image), spec, tile, halo);
+  NSPERF_REGION("distribute");
 
   // Point to point from here on: a rank that fails cannot be waited for by the others, so a
   // failure ends the job (see phase.hpp).
@@ -115,6 +117,7 @@ Workload distribute_image(const bmpi::communicator& comm, core::Image image,
       const TileHeader header{static_cast<std::int64_t>(id), padded.extent().width,
                               padded.extent().height, static_cast<std::int64_t>(padded.dtype()),
                               io_s};
+      NSPERF_MPI_REGION("MPI_Send");
       p2p::check(MPI_Send(&header, sizeof header, MPI_BYTE, owner, p2p::kTileHeader, raw),
                  "MPI_Send");
       p2p::send_bytes(raw, owner, p2p::kTilePixels, padded.bytes());
@@ -124,6 +127,7 @@ Workload distribute_image(const bmpi::communicator& comm, core::Image image,
       const core::Rect& r = w.plan.tiles[static_cast<std::size_t>(id)];
       core::Stopwatch clock;
       TileHeader header{};
+      NSPERF_MPI_REGION("MPI_Recv");
       p2p::check(
           MPI_Recv(&header, sizeof header, MPI_BYTE, 0, p2p::kTileHeader, raw, MPI_STATUS_IGNORE),
           "MPI_Recv");

@@ -74,7 +74,13 @@ class ResultsWriter : public MpiTest {
       summary[0].ranks = world.size();
       repetitions.resize(3);
     }
-    mpi::write_results(world, path, mode, p, {samples, tiles, repetitions, summary});
+    // Each rank two regions, the second nested in the first.
+    std::vector<core::RankRegion> regions(2);
+    regions[0] = {world.rank(), {"outer", "outer", 0, core::RegionKind::code, 1, 2.0, 1.5}};
+    regions[1] = {world.rank(),
+                  {"outer/MPI_Send", "MPI_Send", 1, core::RegionKind::mpi, world.rank() + 1, 0.5,
+                   0.5}};
+    mpi::write_results(world, path, mode, p, {samples, tiles, repetitions, summary, regions});
   }
   std::size_t files_in_dir() const {
     return static_cast<std::size_t>(
@@ -96,6 +102,21 @@ TEST_F(ResultsWriter, EveryRankWritesItsOwnRowsInRankOrder) {
   EXPECT_EQ(read_ranks(path, "run-a", "summary"), std::vector<std::int32_t>{world.size()});
   EXPECT_EQ(io::list_runs(path), std::vector<std::string>{"run-a"});
   EXPECT_EQ(files_in_dir(), 1u) << "the temporary file was renamed, not left behind";
+  const auto regions = io::read_regions(path, "run-a");
+  ASSERT_EQ(regions.size(), static_cast<std::size_t>(2 * world.size()));
+  for (int r = 0; r < world.size(); ++r) {
+    const auto& outer = regions[static_cast<std::size_t>(2 * r)];
+    const auto& send = regions[static_cast<std::size_t>(2 * r + 1)];
+    EXPECT_EQ(outer.rank, r);
+    EXPECT_EQ(outer.region.path, "outer");
+    EXPECT_EQ(outer.region.kind, core::RegionKind::code);
+    EXPECT_EQ(outer.region.inclusive_s, 2.0);
+    EXPECT_EQ(send.region.path, "outer/MPI_Send");
+    EXPECT_EQ(send.region.name, "MPI_Send");
+    EXPECT_EQ(send.region.depth, 1);
+    EXPECT_EQ(send.region.kind, core::RegionKind::mpi);
+    EXPECT_EQ(send.region.calls, r + 1);
+  }
 }
 
 TEST_F(ResultsWriter, AppendAddsARunAndCreateRefusesAnExistingFile) {

@@ -38,6 +38,7 @@ struct Provenance {
   std::string cpu_governor;           ///< scaling governor(s) of rank 0's node, or "unknown"
   double bandwidth_gbyte_per_s = 0;   ///< the job's measured triad bandwidth, all ranks at once
   double clock_uncertainty_s = 0;     ///< largest uncertainty of a rank's clock offset to rank 0
+  double region_overhead_s = 0;       ///< what one profiled region costs (enter + leave), rank 0
   std::string warnings;               ///< why figures may not be representative, "; "-separated
   std::string notes;  ///< what the figures need to be read right (query plans, ...), "\n"-separated
 

@@ -76,6 +76,10 @@ class Compound {
 /// returns as str).
 void write_attribute(hid_t object, const char* name, const core::Provenance::Value& value);
 
+/// Every scalar attribute of `object` that is an integer, a float or a string, by name, in
+/// name order (others are skipped). Strings may be fixed or variable length.
+std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid_t object);
+
 /// File access through MPI-IO over `comm`, with collective metadata reads and writes.
 Handle mpio_access(MPI_Comm comm);
 

@@ -5,6 +5,7 @@
 ///   /                      attrs: schema_version, nsperf_version, created
 ///   /runs/<run_id>/        attrs: provenance (core::Provenance::attributes())
 ///       samples, tiles, repetitions, summary   compound tables, one row per record
+///       profile/regions    every rank's profiled regions (core/profiler.hpp)
 ///
 /// Tables are written collectively: every rank passes its own rows and they land, in rank
 /// order, in one dataset.
@@ -18,12 +19,13 @@
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
+#include "nsperf/core/regions.hpp"
 #include "nsperf/io/hdf5.hpp"
 
 namespace nsperf::io {
 
 /// The results layout this build writes, and the newest it reads.
-inline constexpr int kResultsSchemaVersion = 3;
+inline constexpr int kResultsSchemaVersion = 4;
 
 /// One run's rows as this rank holds them (repetitions and summary usually on rank 0 only).
 struct RunRows {
@@ -31,6 +33,7 @@ struct RunRows {
   std::span<const core::TileResult> tiles;
   std::span<const core::Repetition> repetitions;
   std::span<const core::SummaryRow> summary;
+  std::span<const core::RankRegion> regions;  ///< this rank's profiled regions
 };
 
 /// An open results file, for writing runs in parallel.
@@ -65,5 +68,19 @@ std::vector<std::string> list_runs(const std::filesystem::path& path);
 /// InputError naming the file and the run if either is missing or not readable.
 std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
                                                const std::string& run_id);
+
+/// Without MPI: the `summary` table of run `run_id`. Throws InputError as read_repetitions.
+std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
+                                           const std::string& run_id);
+
+/// Without MPI: every rank's profiled regions of run `run_id` (`profile/regions`); empty for a
+/// run stored without them (schema 3 and older). Throws InputError as read_repetitions.
+std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
+                                           const std::string& run_id);
+
+/// Without MPI: the attributes of run `run_id` (its provenance), by name. Throws InputError as
+/// read_repetitions.
+std::vector<std::pair<std::string, core::Provenance::Value>> read_run_attributes(
+    const std::filesystem::path& path, const std::string& run_id);
 
 }  // namespace nsperf::io

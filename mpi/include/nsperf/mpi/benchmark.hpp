@@ -8,6 +8,7 @@
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
+#include "nsperf/core/regions.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 
 namespace nsperf::mpi {
@@ -29,6 +30,8 @@ struct BenchmarkResult {
   std::vector<core::Repetition> repetitions;  ///< rank 0: every repetition; other ranks: empty
   std::vector<core::SummaryRow> summary;      ///< rank 0: every strategy; other ranks: empty
   std::vector<std::string> notes;  ///< rank 0: what the user should know about the figures
+  std::vector<core::RankRegion> regions;      ///< this rank's profiled regions
+  std::vector<core::RankRegion> all_regions;  ///< rank 0: every rank's; other ranks: empty
 };
 
 /// Collective over `comm`: makes the workload, runs each optimizer, and summarizes on rank 0.

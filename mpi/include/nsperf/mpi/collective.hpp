@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "nsperf/core/profiler.hpp"
 #include "nsperf/kernels/pipeline.hpp"
 
 namespace nsperf::mpi {
@@ -33,6 +34,7 @@ template <class T>
 std::vector<std::vector<T>> gather_records(const bmpi::communicator& comm,
                                            std::span<const T> mine) {
   static_assert(std::is_trivially_copyable_v<T>);
+  NSPERF_MPI_REGION("MPI_Gatherv");
   const MPI_Comm raw = comm;
   const int bytes = static_cast<int>(mine.size_bytes());
   std::vector<int> counts(static_cast<std::size_t>(comm.size()));

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/profiler.hpp"
 
 namespace nsperf::mpi {
 
@@ -47,6 +48,9 @@ void agree(const bmpi::communicator& comm, std::string_view phase, const std::ex
 template <class Fn>
 auto run_phase(const bmpi::communicator& comm, std::string_view phase, Fn&& fn) {
   using Result = std::invoke_result_t<Fn>;
+  // Every phase is a profiled region; its agreement is an MPI region inside it ("agree"), where
+  // a rank waits for the slower ones.
+  NSPERF_REGION(std::string(phase));
   std::exception_ptr error;
   if constexpr (std::is_void_v<Result>) {
     try {
@@ -74,6 +78,7 @@ auto run_phase(const bmpi::communicator& comm, std::string_view phase, Fn&& fn) 
 /// rank, as failures of collective library calls do; then all ranks agree and throw PhaseFailed.
 template <class Fn>
 void run_collective(const bmpi::communicator& comm, std::string_view phase, Fn&& fn) {
+  NSPERF_REGION(std::string(phase));
   std::exception_ptr error;
   try {
     std::forward<Fn>(fn)();
