@@ -1,5 +1,6 @@
 // nsperf run: the production job. The negative-space pipeline over a whole image with the
 // configured strategy; mask, gradient and per-tile statistics written collectively to HDF5.
+// `nsperf profile` with run options is the same job, followed by its profile.
 #include <boost/mpi/collectives.hpp>
 #include <filesystem>
 #include <iostream>
@@ -14,13 +15,16 @@
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/production.hpp"
 #include "nsperf/mpi/results_writer.hpp"
+#include "profile_report.hpp"
 #include "progress_line.hpp"
+#include "run_job.hpp"
 #include "summary_table.hpp"
 
 namespace nsperf::cli {
 namespace {
 
 struct Options {
+  ProfileView view;
   std::optional<std::string> config;
   std::vector<core::Override> overrides;
   mpi::WriteMode mode = mpi::WriteMode::create;
@@ -28,7 +32,7 @@ struct Options {
   bool help = false;
 };
 
-po::options_description describe_options() {
+po::options_description describe_options(bool profile) {
   po::options_description run("Pipeline and output");
   run.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
                     "output file, HDF5 (run.output; default nsperf-output.h5)")(
@@ -52,12 +56,25 @@ po::options_description describe_options() {
       "help,h", "this help");
   po::options_description all;
   all.add(input_options()).add(run);
+  if (profile) {
+    po::options_description shown("Profile");
+    shown.add_options()("top", po::value<std::int64_t>()->value_name("N"),
+                        "hotspots listed (default 15)")("tree", "also print the call tree");
+    all.add(shown);
+  }
   return all;
 }
 
-Options parse(const CommandContext& ctx, const po::options_description& description) {
-  const auto vm = parse_options(ctx.args, description, nullptr, "run");
+Options parse(const CommandContext& ctx, const po::options_description& description,
+              const char* command) {
+  const auto vm = parse_options(ctx.args, description, nullptr, command);
   Options o;
+  if (vm.count("top")) {
+    const auto top = vm["top"].as<std::int64_t>();
+    if (top < 1) throw UsageError("--top " + std::to_string(top) + ": must be at least 1");
+    o.view.top = static_cast<std::size_t>(top);
+  }
+  o.view.tree = vm.count("tree") > 0;
   o.help = vm.count("help") > 0;
   if (vm.count("config")) o.config = vm["config"].as<std::string>();
   add_input_overrides(vm, o.overrides);
@@ -80,7 +97,21 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   return o;
 }
 
-void print_help(std::ostream& out, const po::options_description& options) {
+void print_help(std::ostream& out, const po::options_description& options, bool profile) {
+  if (profile) {
+    out << "usage: mpirun -n N nsperf profile (--image FILE | --synthetic WxH) [run options]\n"
+           "       nsperf profile FILE.h5 [FILE.h5 ...] [--run ID] [--top N] [--tree] "
+           "[--format text|json]\n"
+           "       nsperf profile [-r N] -- COMMAND [ARGS ...]\n\n"
+           "The first form runs the production job exactly as 'nsperf run' does (same options,\n"
+           "same output file, which also holds the profile), then prints where the time went:\n"
+           "per rank, per profiled region (hotspots), in MPI, and what the profiler itself cost,\n"
+           "followed by recommendations. The second reads that from files (nsperf run outputs\n"
+           "or benchmark results) without MPI; the third measures an external command. See\n"
+           "docs/profiling.md.\n\n"
+        << options;
+    return;
+  }
   out << "usage: mpirun -n N nsperf run (--image FILE | --synthetic WxH) [-o out.h5] [options]\n\n"
          "Runs the negative-space pipeline (Gaussian 5x5, Sobel magnitude, global Otsu\n"
          "threshold, background mask, opening 3x3) over the whole image, cut into tiles across\n"
@@ -138,13 +169,18 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
       << cfg.run.compression << ")\n";
 }
 
-int run(const CommandContext& ctx) {
+int run(const CommandContext& ctx) { return run_job(ctx, false); }
+
+}  // namespace
+
+int run_job(const CommandContext& ctx, bool profile) {
   const auto& world = *ctx.world;
-  const auto description = describe_options();
+  const char* command = profile ? "profile" : "run";
+  const auto description = describe_options(profile);
   const Options options =
-      mpi::run_phase(world, "arguments", [&] { return parse(ctx, description); });
+      mpi::run_phase(world, "arguments", [&] { return parse(ctx, description, command); });
   if (options.help) {
-    if (world.rank() == 0) print_help(std::cout, description);
+    if (world.rank() == 0) print_help(std::cout, description, profile);
     return 0;
   }
   const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
@@ -160,12 +196,26 @@ int run(const CommandContext& ctx) {
   });
   ProgressLine progress(options.progress);
   const auto report = mpi::run_production(world, {cfg, ctx.command_line}, &progress);
-  if (world.rank() == 0) print_report(std::cout, report, cfg);
+  if (world.rank() == 0) {
+    print_report(std::cout, report, cfg);
+    if (profile) {
+      ProfiledRun run;
+      run.kind = "run";
+      run.file = cfg.run.output;
+      run.run_id = report.provenance.run_id;
+      run.region_overhead_s = report.provenance.region_overhead_s;
+      run.evidence = make_evidence(std::filesystem::path(cfg.run.output).filename().string() +
+                                       ", run " + run.run_id,
+                                   report.provenance, {}, report.regions);
+      std::cout << "\n";
+      print_profile(std::cout, run, options.view);
+      print_recommendations(std::cout, recommendations_for(std::span(&run, 1)));
+    }
+  }
   // A wrong output is written (so it can be inspected) but fails the job.
   return report.failed_tiles > 0 ? static_cast<int>(ExitCode::runtime) : 0;
 }
 
-}  // namespace
 }  // namespace nsperf::cli
 
 NSPERF_REGISTER_COMMAND(Run, "run",

@@ -26,6 +26,9 @@ struct CommandEntry {
   std::string summary;  ///< one line for `nsperf --help`
   bool uses_mpi = false;
   int (*run)(const CommandContext&) = nullptr;
+  /// When set, decides from the arguments whether this invocation starts MPI (`nsperf profile`
+  /// runs the job under MPI, but reads files or runs a command without it).
+  bool (*mpi_for)(const std::vector<std::string>& args) = nullptr;
 };
 
 core::Registry<CommandEntry>& commands();
@@ -47,4 +50,11 @@ bool register_command(CommandEntry entry);
   namespace {                                                                 \
   [[maybe_unused]] const bool nsperf_registered_command_##Id =                \
       ::nsperf::cli::detail::register_command({name, summary, uses_mpi, fn}); \
+  }
+
+/// Registers a command whose use of MPI depends on its arguments (`mpi_for`).
+#define NSPERF_REGISTER_COMMAND_MPI_IF(Id, name, summary, fn, mpi_for)             \
+  namespace {                                                                     \
+  [[maybe_unused]] const bool nsperf_registered_command_##Id =                    \
+      ::nsperf::cli::detail::register_command({name, summary, true, fn, mpi_for}); \
   }

@@ -37,7 +37,8 @@ void print_usage(std::ostream& out) {
   for (const auto& c : nsperf::cli::commands().entries()) {
     std::string name = c.name;
     name.resize(12, ' ');
-    out << "  " << name << c.summary << (c.uses_mpi ? "  [MPI]" : "") << "\n";
+    out << "  " << name << c.summary
+        << (c.mpi_for != nullptr ? "  [MPI for the job]" : c.uses_mpi ? "  [MPI]" : "") << "\n";
   }
   out << "\n  --version   print the version and the git commit it was built from\n";
 }
@@ -52,6 +53,8 @@ std::string join_command_line(int argc, char** argv) {
 }
 
 int run_plain(const CommandEntry& command, const CommandContext& ctx) {
+  // nsperf reports HDF5's failures in its own words (NSPERF_H5 quotes HDF5's innermost message).
+  nsperf::io::silence_hdf5_errors();
   try {
     return command.run(ctx);
   } catch (const nsperf::Error& e) {
@@ -111,6 +114,6 @@ int main(int argc, char** argv) {
     return static_cast<int>(nsperf::ExitCode::usage);
   }
   CommandContext ctx{{args.begin() + 1, args.end()}, join_command_line(argc, argv), nullptr};
-  return command->uses_mpi ? run_mpi(*command, std::move(ctx), argc, argv)
-                           : run_plain(*command, ctx);
+  const bool mpi = command->mpi_for != nullptr ? command->mpi_for(ctx.args) : command->uses_mpi;
+  return mpi ? run_mpi(*command, std::move(ctx), argc, argv) : run_plain(*command, ctx);
 }

@@ -7,7 +7,7 @@ install(TARGETS nsperf_core nsperf_kernels nsperf_io nsperf_mpi
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS nsperf RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS nsperf nsperf-exec RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS nsperf_h5zstd LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/nsperf/hdf5-plugins)
 foreach(dir core kernels io mpi)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

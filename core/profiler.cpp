@@ -55,11 +55,16 @@ void RegionTree::leave() noexcept {
 std::vector<RegionRecord> RegionTree::records() const {
   // Open regions count up to now: a tree read in the middle of a run is still consistent.
   std::vector<std::int64_t> inclusive(nodes_.size());
-  for (std::size_t i = 0; i < nodes_.size(); ++i) inclusive[i] = nodes_[i].inclusive_ns;
+  std::vector<std::int64_t> calls(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    inclusive[i] = nodes_[i].inclusive_ns;
+    calls[i] = nodes_[i].calls;
+  }
   const auto now = Clock::now();
   for (const auto& open : stack_) {
-    inclusive[static_cast<std::size_t>(open.node)] +=
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now - open.start).count();
+    const auto i = static_cast<std::size_t>(open.node);
+    inclusive[i] += std::chrono::duration_cast<std::chrono::nanoseconds>(now - open.start).count();
+    ++calls[i];  // the call in progress
   }
   std::vector<RegionRecord> out;
   struct Item {
@@ -79,7 +84,7 @@ std::vector<RegionRecord> RegionTree::records() const {
     r.path = item.path.empty() ? n.name : item.path + "/" + n.name;
     r.depth = item.depth;
     r.kind = n.kind;
-    r.calls = n.calls;
+    r.calls = calls[static_cast<std::size_t>(item.node)];
     std::int64_t children_ns = 0;
     for (int c : n.children) children_ns += inclusive[static_cast<std::size_t>(c)];
     const std::int64_t own = inclusive[static_cast<std::size_t>(item.node)];

@@ -164,6 +164,7 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*inf
         char* text = nullptr;
         const Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(mem.get(), H5T_VARIABLE);
+        H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // no conversion between ASCII and UTF-8
         if (H5Aread(attr, mem.get(), &text) >= 0 && text != nullptr) {
           out.emplace_back(name, std::string(text));
           H5free_memory(text);

@@ -7,6 +7,7 @@
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
+#include "region_table.hpp"
 
 namespace nsperf::io {
 namespace {
@@ -140,6 +141,70 @@ void OutputFile::close() {
   mask_.close();
   gradient_.close();
   file_.close();
+}
+
+namespace {
+
+Handle open_output(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": not an HDF5 file");
+  }
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": cannot be opened as an HDF5 file");
+  }
+  Handle file(id, H5Fclose);
+  if (H5Aexists(file.get(), "output_version") <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": an HDF5 file, but not an output of nsperf run");
+  }
+  return file;
+}
+
+}  // namespace
+
+void append_profile(const std::filesystem::path& path, std::span<const core::RankRegion> regions) {
+  // Parallel HDF5 over this process alone: the file was written through MPI-IO and is closed.
+  const Handle fapl = mpio_access(MPI_COMM_SELF);
+  const Handle file(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), "H5Fopen"), H5Fclose);
+  const Handle group(
+      check(H5Gcreate2(file.get(), "profile", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
+      H5Gclose);
+  write_region_table(group.get(), regions, MPI_COMM_SELF);
+}
+
+bool is_output_file(const std::filesystem::path& path) {
+  try {
+    open_output(path);
+    return true;
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+std::vector<core::RankRegion> read_output_regions(const std::filesystem::path& path) {
+  const Handle file = open_output(path);
+  if (H5Lexists(file.get(), "profile", H5P_DEFAULT) <= 0 ||
+      H5Lexists(file.get(), "profile/regions", H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return {};
+  }
+  return read_region_table(file.get(), "profile/regions", path);
+}
+
+std::vector<std::pair<std::string, core::Provenance::Value>> read_output_attributes(
+    const std::filesystem::path& path) {
+  const Handle file = open_output(path);
+  auto out = read_attributes(file.get());
+  if (H5Lexists(file.get(), "provenance", H5P_DEFAULT) > 0) {
+    const Handle group(check(H5Gopen2(file.get(), "provenance", H5P_DEFAULT), "H5Gopen2"),
+                       H5Gclose);
+    for (auto& a : read_attributes(group.get())) out.push_back(std::move(a));
+  }
+  return out;
 }
 
 }  // namespace nsperf::io

@@ -10,6 +10,7 @@
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
+#include "region_table.hpp"
 
 namespace nsperf::io {
 namespace {
@@ -135,18 +136,6 @@ struct SummaryRowStored {
   double idle_s;
   double transfer_s;
   double io_s;
-};
-
-// Region paths are longer than registry names; longer ones are cut at 255 bytes.
-struct RegionRow {
-  char path[256];
-  char name[64];
-  std::int32_t depth;
-  char kind[8];
-  std::int32_t rank;
-  std::int64_t calls;
-  double inclusive_s;
-  double exclusive_s;
 };
 
 template <std::size_t N>
@@ -276,19 +265,6 @@ SummaryRowStored to_row(const core::SummaryRow& s) {
   r.idle_s = s.idle_s;
   r.transfer_s = s.transfer_s;
   r.io_s = s.io_s;
-  return r;
-}
-
-RegionRow to_row(const core::RankRegion& rr) {
-  RegionRow r{};
-  copy_name(r.path, rr.region.path);
-  copy_name(r.name, rr.region.name);
-  r.depth = rr.region.depth;
-  copy_name(r.kind, core::to_string(rr.region.kind));
-  r.rank = rr.rank;
-  r.calls = rr.region.calls;
-  r.inclusive_s = rr.region.inclusive_s;
-  r.exclusive_s = rr.region.exclusive_s;
   return r;
 }
 
@@ -430,20 +406,6 @@ Handle summary_type() {
       .take();
 }
 
-Handle region_type() {
-  using T = RegionRow;
-  return Compound(sizeof(T))
-      .add_string(NSPERF_STRING(T, path))
-      .add_string(NSPERF_STRING(T, name))
-      .add(NSPERF_MEMBER(T, depth, H5T_NATIVE_INT32))
-      .add_string(NSPERF_STRING(T, kind))
-      .add(NSPERF_MEMBER(T, rank, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, calls, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, inclusive_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, exclusive_s, H5T_NATIVE_DOUBLE))
-      .take();
-}
-
 #undef NSPERF_MEMBER
 #undef NSPERF_STRING
 
@@ -536,9 +498,7 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
   const Handle profile(
       check(H5Gcreate2(run.get(), "profile", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
       H5Gclose);
-  std::vector<RegionRow> region_rows;
-  for (const auto& r : rows.regions) region_rows.push_back(to_row(r));
-  write_rows(profile.get(), "regions", region_type().get(), region_rows, comm_);
+  write_region_table(profile.get(), rows.regions, comm_);
 }
 
 void ResultsFile::close() { file_.close(); }
@@ -682,23 +642,10 @@ std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
 
 std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
                                            const std::string& run_id) {
-  const auto rows =
-      read_table<RegionRow>(path, run_id, "profile/regions", region_type().get(), true);
-  std::vector<core::RankRegion> out;
-  if (!rows) return out;
-  for (const auto& r : *rows) {
-    core::RankRegion rr;
-    rr.rank = r.rank;
-    rr.region.path = text_of(r.path);
-    rr.region.name = text_of(r.name);
-    rr.region.depth = r.depth;
-    rr.region.kind = text_of(r.kind) == "mpi" ? core::RegionKind::mpi : core::RegionKind::code;
-    rr.region.calls = r.calls;
-    rr.region.inclusive_s = r.inclusive_s;
-    rr.region.exclusive_s = r.exclusive_s;
-    out.push_back(std::move(rr));
-  }
-  return out;
+  const Handle file = open_run_file(path, run_id);
+  const std::string name = "runs/" + run_id + "/profile/regions";
+  if (!has_link(file.get(), name)) return {};
+  return read_region_table(file.get(), name, path);
 }
 
 std::vector<std::pair<std::string, core::Provenance::Value>> read_run_attributes(

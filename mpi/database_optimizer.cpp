@@ -182,7 +182,7 @@ class DatabaseOptimizer final : public Optimizer {
     const int entries = static_cast<int>(names.size() + kDesigns.size());
     for (const auto& step : core::measurement_schedule(entries, b.warmup, b.repetitions, b.seed)) {
       const auto si = static_cast<std::size_t>(step.strategy);
-      NSPERF_REGION(names[si]);
+      NSPERF_REGION(si < names.size() ? names[si] : std::string(kDesigns[si - names.size()]));
       if (si >= names.size()) {
         const auto& design = kDesigns[si - names.size()];
         catalog_design(ctx, design, dir, scratch.path(), rows, insert_runs, all_runs, every_run,

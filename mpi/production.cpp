@@ -18,6 +18,7 @@
 #include "nsperf/mpi/benchmark.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/profile.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 #include "nsperf/mpi/workload.hpp"
 #include "serialization.hpp"
@@ -103,8 +104,11 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   const auto& cfg = request.config;
   const auto& bench = cfg.benchmark;
   ProductionReport report;
+  start_profile();
   const NodeLayout layout = node_layout(comm, cfg.cpu_threads);
   report.provenance = gather_provenance(comm, request.command_line, cfg, layout);
+  if (comm.rank() == 0) report.provenance.region_overhead_s = core::region_overhead_s();
+  bmpi::broadcast(comm, report.provenance.region_overhead_s, 0);
   // Stages as progress units: read, pipeline, check (if asked), write.
   const std::int64_t stages = cfg.run.check ? 4 : 3;
   Progress progress(comm.rank() == 0 ? sink : nullptr, stages);
@@ -238,6 +242,12 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
                             file.write_stats(stats);
                             file.write_attributes(attributes, report.provenance);
                             file.close();
+                            // The profile is added last, so that it covers the write.
+                            auto regions = gather_regions(comm);
+                            if (comm.rank() == 0) {
+                              io::append_profile(temporary, regions.all);
+                              report.regions = std::move(regions.all);
+                            }
                           });
   report.write_s = slowest(comm, write_clock.elapsed_s());
   if (!cfg.run.catalog.empty()) add_to_catalog(comm, cfg, report, stats, output);

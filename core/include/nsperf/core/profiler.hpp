@@ -55,7 +55,7 @@ class RegionTree {
   /// Closes the region entered last. Ignored when none is open.
   void leave() noexcept;
   /// Every node entered so far, depth first, children in the order first entered. Regions still
-  /// open count the time up to now.
+  /// open count the time up to now, and their call in progress.
   [[nodiscard]] std::vector<RegionRecord> records() const;
   /// Regions currently open.
   [[nodiscard]] std::size_t open_regions() const noexcept { return stack_.size(); }

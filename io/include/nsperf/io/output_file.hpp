@@ -7,6 +7,7 @@
 ///   /gradient      f32 [height][width]  Sobel magnitude of the Gaussian-smoothed image
 ///   /tiles         compound table, one row per tile (TileStats)
 ///   /provenance    group; attrs: the provenance (as a results file's run)
+///   /profile/regions  every rank's profiled regions of the run (core/regions.hpp)
 ///
 /// The images are chunked by tile (one chunk per tile, so every rank writes whole chunks) and
 /// optionally compressed; every write is collective.
@@ -22,6 +23,7 @@
 
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/provenance.hpp"
+#include "nsperf/core/regions.hpp"
 #include "nsperf/core/records.hpp"
 #include "nsperf/core/tile_plan.hpp"
 #include "nsperf/io/hdf5.hpp"
@@ -95,5 +97,22 @@ class OutputFile {
   Handle gradient_;
   MPI_Comm comm_;
 };
+
+/// Local: adds /profile/regions (every rank's `regions`) to the output file at `path`, which
+/// must be closed everywhere. Called on one rank, after the collective write, so that the
+/// profile covers the write too.
+void append_profile(const std::filesystem::path& path, std::span<const core::RankRegion> regions);
+
+/// Without MPI: whether `path` is an output of nsperf run (an HDF5 file with output_version).
+bool is_output_file(const std::filesystem::path& path);
+
+/// Without MPI: /profile/regions of an output file (empty if it has none). Throws InputError
+/// naming the file if it is not an output file.
+std::vector<core::RankRegion> read_output_regions(const std::filesystem::path& path);
+
+/// Without MPI: the root attributes and the /provenance attributes of an output file, by name
+/// (root first). Throws InputError naming the file if it is not an output file.
+std::vector<std::pair<std::string, core::Provenance::Value>> read_output_attributes(
+    const std::filesystem::path& path);
 
 }  // namespace nsperf::io

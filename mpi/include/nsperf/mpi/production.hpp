@@ -10,6 +10,7 @@
 
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/provenance.hpp"
+#include "nsperf/core/regions.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 
 namespace nsperf::mpi {
@@ -42,6 +43,7 @@ struct ProductionReport {
   std::int64_t width = 0;
   std::int64_t height = 0;
   std::string check_status;  ///< passed, failed or not-checked (without --check)
+  std::vector<core::RankRegion> regions;  ///< rank 0: every rank's profiled regions, as stored
 };
 
 /// Collective over `comm`: reads the input (each rank its own tiles where the format allows),
