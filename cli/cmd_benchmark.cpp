@@ -15,6 +15,7 @@
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 #include "progress_line.hpp"
+#include "report_writer.hpp"
 #include "summary_table.hpp"
 
 namespace nsperf::cli {
@@ -29,6 +30,7 @@ struct Options {
   bool progress = true;
   bool help = false;
   bool list = false;
+  bool visualize = false;
 };
 
 po::options_description describe_options() {
@@ -61,6 +63,8 @@ po::options_description describe_options() {
       "io optimizer: where its scratch folder goes, on a filesystem every node sees "
       "(optimizers.io.dir; default: the results file's folder)")("no-progress",
                                                                  "no progress line on stderr")(
+      "visualize", "also write the HTML report (nsperf report) next to the results file, "
+                   "named after it with .html")(
       "list", "list optimizers, strategies and kernels, and exit")("help,h", "this help");
   po::options_description all;
   all.add(optimizers).add(workload).add(measurement).add(output);
@@ -106,6 +110,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
   if (vm.count("append")) o.mode = mpi::WriteMode::append;
   o.progress = vm.count("no-progress") == 0;
+  o.visualize = vm.count("visualize") > 0;
   return o;
 }
 
@@ -199,6 +204,17 @@ int run(const CommandContext& ctx) {
       std::cout << "warning: " << w << "\n";
     }
     std::cout << "results: " << output.string() << " (run " << result.provenance.run_id << ")\n";
+  }
+  if (options.visualize) {
+    // Rank 0 draws the report; every rank learns whether that worked.
+    mpi::run_phase(world, "report", [&] {
+      if (world.rank() != 0) return;
+      ReportRequest report;
+      report.files = {output};
+      report.output = std::filesystem::path(output).replace_extension(".html");
+      write_report(report);
+      std::cout << "report: " << report.output.string() << "\n";
+    });
   }
   bool failed = false;
   for (const auto& r : result.summary) failed = failed || r.check == core::CheckStatus::failed;

@@ -15,7 +15,8 @@ endforeach()
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/install-deps ${PROJECT_SOURCE_DIR}/scripts/run-example
                  ${PROJECT_SOURCE_DIR}/scripts/test
         DESTINATION ${CMAKE_INSTALL_DATADIR}/nsperf/scripts)
-install(FILES ${PROJECT_SOURCE_DIR}/scripts/summarize.py DESTINATION ${CMAKE_INSTALL_DATADIR}/nsperf/scripts)
+install(FILES ${PROJECT_SOURCE_DIR}/scripts/summarize.py ${PROJECT_SOURCE_DIR}/scripts/report.py
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/nsperf/scripts)
 
 install(EXPORT nsperfTargets NAMESPACE nsperf:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/nsperf)
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/nsperfConfig.cmake.in

@@ -19,9 +19,10 @@ class Install(TempDirTest):
         self.sh("cmake", "--install", BUILD_DIR, "--prefix", prefix)
         out = self.sh(os.path.join(prefix, "bin", "nsperf"), "--version")
         self.assertRegex(out, r"^nsperf \d+\.\d+\.\d+ \(git ")
-        for header in ("core/config.hpp", "kernels/cpu_strategy.hpp", "io/results_file.hpp", "mpi/phase.hpp"):
+        for header in ("core/config.hpp", "core/profiler.hpp", "kernels/cpu_strategy.hpp",
+                       "io/results_file.hpp", "mpi/phase.hpp"):
             self.assertTrue(os.path.isfile(os.path.join(prefix, "include", "nsperf", header)), header)
-        for script in ("install-deps", "run-example", "test", "summarize.py"):
+        for script in ("install-deps", "run-example", "test", "summarize.py", "report.py"):
             self.assertTrue(os.path.isfile(os.path.join(prefix, "share", "nsperf", "scripts", script)), script)
         consumer = self.path("consumer")
         self.sh("cmake", "-S", os.path.join(SOURCE_DIR, "tests", "integration", "consumer"), "-B", consumer,
@@ -30,3 +31,15 @@ class Install(TempDirTest):
         out = self.sh(os.path.join(consumer, "consumer"))
         self.assertIn("scalar\n", out)
         self.assertIn("openmp\n", out)
+        self.assertIn("region blur calls ", out)
+        self.assertIn("region blur/scalar calls 1\n", out)
+        # The installed nsperf finds its helper and its report script beside it.
+        nsperf = os.path.join(prefix, "bin", "nsperf")
+        self.assertIn("median wall", self.sh(nsperf, "profile", "-r", "1", "--", "true"))
+        results = self.path("r.h5")
+        self.sh(nsperf, "benchmark", "--cpu", "--synthetic", "128x128", "--tile", "64", "-r", "2",
+                "--warmup", "0", "--no-progress", "-o", results,
+                env=dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1"))
+        report = self.path("r.html")
+        self.sh(nsperf, "report", results, "-o", report)
+        self.assertTrue(os.path.getsize(report) > 10000)

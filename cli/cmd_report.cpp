@@ -1,0 +1,58 @@
+// nsperf report (alias visualize): one self-contained HTML page of charts from results files.
+#include <iostream>
+
+#include "command.hpp"
+#include "nsperf/core/error.hpp"
+#include "report_writer.hpp"
+
+namespace nsperf::cli {
+namespace {
+
+int run(const CommandContext& ctx) {
+  po::options_description options("Report");
+  options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
+                        "results files (nsperf benchmark) and outputs (nsperf run)")(
+      "output,o", po::value<std::string>()->value_name("FILE"),
+      "the HTML page (default nsperf-report.html; replaced if it exists)")(
+      "title", po::value<std::string>()->value_name("TEXT"), "the page's title")(
+      "top", po::value<std::int64_t>()->value_name("N"), "hotspots shown (default 15)")(
+      "help,h", "this help");
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  const auto vm = parse_options(ctx.args, options, &positional, "report");
+  if (vm.count("help")) {
+    std::cout << "usage: nsperf report FILE.h5 [FILE.h5 ...] [-o report.html] [--title TEXT]\n\n"
+                 "Writes one self-contained HTML page (charts embedded) from every run of the\n"
+                 "files: speedup per optimizer and strategy with 95% intervals, time against image\n"
+                 "size, memory against time with the best front, busy and idle time per rank,\n"
+                 "achieved bandwidth against the measured ceiling, hotspots, scaling efficiency\n"
+                 "across rank counts, recommendations, and provenance. A chart the files hold no\n"
+                 "data for says what run would provide it. Drawn by scripts/report.py (Debian's\n"
+                 "python3-h5py, -pandas, -matplotlib). No MPI. Alias: nsperf visualize.\n\n"
+              << options;
+    return 0;
+  }
+  if (vm.count("file") == 0) throw UsageError("give one or more results files (nsperf report --help)");
+  ReportRequest request;
+  for (const auto& f : vm["file"].as<std::vector<std::string>>()) request.files.emplace_back(f);
+  request.output = vm.count("output") ? vm["output"].as<std::string>() : "nsperf-report.html";
+  if (vm.count("title")) request.title = vm["title"].as<std::string>();
+  if (vm.count("top")) {
+    const auto top = vm["top"].as<std::int64_t>();
+    if (top < 1) throw UsageError("--top " + std::to_string(top) + ": must be at least 1");
+    request.top = static_cast<std::size_t>(top);
+  }
+  const auto runs = write_report(request);
+  std::cout << "report: " << request.output.string() << " (" << runs << " run"
+            << (runs == 1 ? "" : "s") << " from " << request.files.size() << " file"
+            << (request.files.size() == 1 ? "" : "s") << ")\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace nsperf::cli
+
+NSPERF_REGISTER_COMMAND(Report, "report", "an HTML page of charts from results files",
+                        /*uses_mpi=*/false, &nsperf::cli::run)
+NSPERF_REGISTER_COMMAND(Visualize, "visualize", "the same as report",
+                        /*uses_mpi=*/false, &nsperf::cli::run)

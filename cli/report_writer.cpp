@@ -1,0 +1,145 @@
+#include "report_writer.hpp"
+
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/io/output_file.hpp"
+#include "nsperf/io/results_file.hpp"
+#include "profile_report.hpp"
+
+extern char** environ;
+
+namespace nsperf::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A new empty file next to `near` (same filesystem, so a rename is atomic), made by mkstemp.
+fs::path temporary_beside(const fs::path& near, const std::string& suffix) {
+  const fs::path dir = near.has_parent_path() ? near.parent_path() : fs::path(".");
+  std::string name = (dir / ("." + near.filename().string() + ".XXXXXX" + suffix)).string();
+  const int fd = mkstemps(name.data(), static_cast<int>(suffix.size()));
+  if (fd < 0) {
+    throw InputError(near.string() + ": cannot write in " + dir.string() + " (" +
+                     std::strerror(errno) + ")");
+  }
+  // mkstemp makes the file private (0600); a report is shared like any file the user writes.
+  const mode_t mask = umask(0);
+  umask(mask);
+  (void)fchmod(fd, 0666 & ~mask);
+  close(fd);
+  return name;
+}
+
+// Removes a file when it goes out of scope, unless released.
+struct Removed {
+  fs::path path;
+  ~Removed() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove(path, ec);
+  }
+};
+
+std::string python() {
+  // Debian's interpreter has h5py, pandas and matplotlib; the first python3 on PATH may not.
+  if (access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
+  return "python3";
+}
+
+}  // namespace
+
+fs::path report_script() {
+  std::error_code ec;
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = self.parent_path() / ".." / "share" / "nsperf" / "scripts" / "report.py";
+    if (fs::exists(installed)) return fs::weakly_canonical(installed);
+  }
+  const fs::path source = fs::path(NSPERF_SOURCE_DIR) / "scripts" / "report.py";
+  if (fs::exists(source)) return source;
+  throw IoError("scripts/report.py not found beside this nsperf or in its source tree (" +
+                std::string(NSPERF_SOURCE_DIR) + ")");
+}
+
+std::size_t write_report(const ReportRequest& request) {
+  if (request.files.empty()) throw UsageError("give one or more results files to report on");
+  const fs::path output = request.output;
+  if (fs::is_directory(output)) throw UsageError("-o " + output.string() + ": is a folder");
+  for (const auto& f : request.files) {
+    std::error_code ec;
+    if (fs::equivalent(f, output, ec))
+      throw UsageError("-o " + output.string() + ": is one of the input files");
+  }
+  // Every run of every file, checked here so that a bad file is named before any work.
+  std::vector<ProfiledRun> runs;
+  for (const auto& f : request.files) {
+    if (io::is_output_file(f)) {
+      runs.push_back(read_profiled_run(f, std::nullopt));
+      continue;
+    }
+    for (const auto& id : io::list_runs(f)) runs.push_back(read_profiled_run(f, id));
+  }
+  if (runs.empty()) throw InputError("the files hold no run to report on");
+  std::stable_sort(runs.begin(), runs.end(), [](const ProfiledRun& a, const ProfiledRun& b) {
+    return a.run_id < b.run_id;  // run ids sort by time: the rules read the newest last
+  });
+  // Hotspots of the newest run of each file; recommendations over all of them.
+  std::vector<ProfiledRun> newest;
+  for (const auto& r : runs) {
+    auto same = std::find_if(newest.begin(), newest.end(),
+                             [&](const ProfiledRun& n) { return n.file == r.file; });
+    if (same == newest.end())
+      newest.push_back(r);
+    else
+      *same = r;
+  }
+  const auto recs = recommendations_for(runs);
+  ProfileView view;
+  view.top = request.top;
+  const auto script = report_script();
+
+  Removed json{temporary_beside(output, ".json")};
+  {
+    std::ofstream out(json.path);
+    out << profile_json(newest, recs, view).dump();
+    if (!out) throw IoError(json.path.string() + ": cannot be written");
+  }
+  Removed page{temporary_beside(output, ".html")};
+  std::vector<std::string> args = {python(),          script.string(), "--profile-json",
+                                   json.path.string(), "--title",       request.title,
+                                   "-o",               page.path.string()};
+  for (const auto& f : request.files) args.push_back(f.string());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // posix_spawn rather than fork: safe inside an MPI process (benchmark --visualize), and no
+  // shell is involved.
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) throw IoError("cannot start " + args[0] + ": " + std::strerror(rc));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw IoError(std::string("waitpid: ") + std::strerror(errno));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw IoError(script.string() + " failed (" +
+                  (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
+                                     : "signal " + std::to_string(WTERMSIG(status))) +
+                  "; it needs Debian's python3-h5py, python3-pandas and python3-matplotlib: "
+                  "scripts/install-deps); nothing written to " + output.string());
+  }
+  std::error_code ec;
+  fs::rename(page.path, output, ec);
+  if (ec) throw IoError(output.string() + ": cannot be written (" + ec.message() + ")");
+  page.path.clear();
+  return runs.size();
+}
+
+}  // namespace nsperf::cli

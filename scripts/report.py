@@ -1,0 +1,491 @@
+#!/usr/bin/python3
+"""The HTML report of nsperf results: one self-contained page (charts embedded as PNG).
+
+Run by `nsperf report FILE.h5 ... -o report.html`, which passes the profiles and the
+recommendations it computed (--profile-json); it can also be run by hand:
+
+    /usr/bin/python3 scripts/report.py results.h5 [more.h5 ...] -o report.html
+
+Reads every run of every results file (nsperf benchmark) with h5py and pandas; an output of
+nsperf run contributes its provenance (its profile arrives through --profile-json). Each chart
+says why when the files hold no data for it. Needs Debian's python3-h5py, python3-pandas and
+python3-matplotlib.
+"""
+import argparse
+import base64
+import html
+import io
+import json
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to PNG in memory
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+# The kernel that stands for each optimizer in the speedup chart.
+MAIN_KERNEL = {"cpu": "pipeline", "memory": "pipeline", "distributed": "pipeline",
+               "network": "transfer", "io": "write", "database": "insert"}
+OPTIMIZER_ORDER = ["cpu", "memory", "distributed", "network", "io", "database"]
+COLORS = {"code": "#4878a8", "mpi": "#d1605e"}
+
+
+def text(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def table(group, name):
+    if name not in group:
+        return pd.DataFrame()
+    frame = pd.DataFrame(group[name][:])
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(text)
+    return frame
+
+
+class Run:
+    """One run of a results file, or the run of an nsperf run output."""
+
+    def __init__(self, path, run_id, attrs, summary, samples, kind):
+        self.path = path
+        self.run_id = run_id
+        self.attrs = attrs
+        self.summary = summary
+        self.samples = samples
+        self.kind = kind
+
+    @property
+    def label(self):
+        return f"{os.path.basename(self.path)}: {self.run_id}"
+
+
+def load(paths):
+    runs = []
+    for path in paths:
+        with h5py.File(path, "r") as f:
+            if "schema_version" in f.attrs and "runs" in f:
+                for run_id in sorted(f["runs"]):
+                    g = f["runs"][run_id]
+                    attrs = {k: text(v) for k, v in g.attrs.items()}
+                    runs.append(Run(path, run_id, attrs, table(g, "summary"), table(g, "samples"),
+                                    "benchmark"))
+            elif "output_version" in f.attrs:
+                attrs = {k: text(v) for k, v in f.attrs.items()}
+                if "provenance" in f:
+                    attrs.update({k: text(v) for k, v in f["provenance"].attrs.items()})
+                runs.append(Run(path, attrs.get("run_id", "?"), attrs, pd.DataFrame(),
+                                pd.DataFrame(), "run"))
+            else:
+                raise SystemExit(f"report.py: {path}: neither an nsperf results file nor an "
+                                 "output of nsperf run")
+    runs.sort(key=lambda r: r.run_id)  # run ids sort by time
+    return runs
+
+
+def png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def newest_with(runs, optimizer, kernel=None):
+    for run in reversed(runs):
+        s = run.summary
+        if s.empty:
+            continue
+        rows = s[s.optimizer == optimizer]
+        if kernel is not None:
+            rows = rows[rows.kernel == kernel]
+        if not rows.empty:
+            return run, rows
+    return None, None
+
+
+def plain_ticks(axis):
+    """Log-scale tick labels as plain numbers (0.5, 2, 10) rather than powers of ten."""
+    formatter = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
+    axis.set_major_formatter(formatter)
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def seconds(s):
+    if s >= 1:
+        return f"{s:.3g} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3g} ms"
+    return f"{s * 1e6:.3g} µs"
+
+
+# ---- charts: each returns (png or None, caption or reason) -----------------------------------
+
+def chart_speedup(runs):
+    present = [o for o in OPTIMIZER_ORDER if newest_with(runs, o, MAIN_KERNEL[o])[0] is not None]
+    if not present:
+        return None, "no benchmark summaries in these files (nsperf benchmark writes them)"
+    cols = 2 if len(present) > 1 else 1
+    rows_n = (len(present) + cols - 1) // cols
+    fig, axes = plt.subplots(rows_n, cols, figsize=(6.2 * cols, 2.6 * rows_n), squeeze=False)
+    for ax in axes.flat[len(present):]:
+        ax.axis("off")
+    for ax, optimizer in zip(axes.flat, present):
+        run, rows = newest_with(runs, optimizer, MAIN_KERNEL[optimizer])
+        rows = rows[rows.speedup > 0].sort_values("speedup")
+        low = (rows.speedup - rows.speedup_ci_low).clip(lower=0)
+        high = (rows.speedup_ci_high - rows.speedup).clip(lower=0)
+        failed = rows.check_status != "passed"
+        colors = ["#bbbbbb" if f else "#4878a8" for f in failed]
+        # Bars grow from 1 (the baseline): right for faster, left for slower.
+        ax.barh(rows.strategy, rows.speedup - 1, left=1, xerr=[low, high], color=colors, capsize=3)
+        ax.axvline(1, color="black", linewidth=0.8)
+        ax.set_xscale("log")
+        plain_ticks(ax.xaxis)
+        ax.set_title(f"{optimizer} ({MAIN_KERNEL[optimizer]})", fontsize=10)
+        ax.set_xlabel("speedup over the baseline (95% CI)")
+    fig.tight_layout()
+    return png(fig), ("Speedup of every strategy over its optimizer's baseline, median of "
+                      "per-round ratios with its 95% interval (log scale); grey bars failed "
+                      "their check. Newest run with each optimizer.")
+
+
+def chart_time_vs_size(runs):
+    frames = []
+    for run in runs:
+        s = run.summary
+        if s.empty:
+            continue
+        frames.append(s[s.kernel == "pipeline"].assign(run=run.run_id))
+    if not frames:
+        return None, "no pipeline summaries in these files"
+    data = pd.concat(frames)
+    data = data.assign(pixels=data.width * data.height)
+    # One line per strategy and rank count: times at different rank counts are not comparable.
+    groups = [(k, g.sort_values("pixels"))
+              for k, g in data.groupby(["optimizer", "strategy", "ranks"]) if g.pixels.nunique() >= 2]
+    if not groups:
+        sizes = sorted({f"{w}x{h}" for w, h in zip(data.width, data.height)})
+        return None, ("one image size per rank count only (" + ", ".join(sizes) + "): run "
+                      "nsperf benchmark at several --synthetic sizes (into one file with "
+                      "--append, or several files) to see time against size")
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    ticks = set()
+    for (optimizer, strategy, ranks), g in groups:
+        g = g.groupby("pixels", as_index=False).median(numeric_only=True)
+        ticks.update(g.pixels / 1e6)
+        ax.errorbar(g.pixels / 1e6, g.median_s, yerr=[g.median_s - g.ci_low_s, g.ci_high_s - g.median_s],
+                    marker="o", capsize=3, label=f"{optimizer}/{strategy}, {ranks} rank(s)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(sorted(ticks))
+    plain_ticks(ax.xaxis)
+    ax.set_xlabel("image size (Mpixel)")
+    ax.set_ylabel("pipeline time, median (s)")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(True, which="both", alpha=0.3)
+    return png(fig), "Whole-pipeline time against image size (log-log), median with 95% CI."
+
+
+def pareto(points):
+    """Indices of the points no other point beats on both time and memory."""
+    front = []
+    for i, (t, m) in enumerate(points):
+        if not any((t2 <= t and m2 <= m) and (t2 < t or m2 < m) for j, (t2, m2) in enumerate(points) if j != i):
+            front.append(i)
+    return sorted(front, key=lambda i: points[i][0])
+
+
+def chart_memory_vs_time(runs):
+    run, rows = newest_with(runs, "memory", "pipeline")
+    if run is None:
+        return None, "no memory optimizer results (nsperf benchmark --memory)"
+    rows = rows[rows.held_bytes > 0]
+    if rows.empty:
+        return None, "the memory optimizer's rows hold no memory figures"
+    points = list(zip(rows.median_s, rows.held_bytes / 2**20))
+    front = pareto(points)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ax.scatter(rows.median_s * 1e3, rows.held_bytes / 2**20, color="#4878a8", zorder=3)
+    for (t, m), name in zip(points, rows.strategy):
+        ax.annotate(name, (t * 1e3, m), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    fx = [points[i][0] * 1e3 for i in front]
+    fy = [points[i][1] for i in front]
+    ax.plot(fx, fy, color="#d1605e", linestyle="--", marker="o", markersize=9, fillstyle="none",
+            label="best front (nothing is both faster and smaller)", zorder=2)
+    ax.set_xlabel("pipeline time, median (ms)")
+    ax.set_ylabel("peak bytes held by buffers (MiB)")
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return png(fig), f"Memory against time per memory strategy, best front marked ({run.label})."
+
+
+def chart_rank_busy_idle(runs, profile):
+    for optimizer in ("distributed", "network"):
+        for run in reversed(runs):
+            s = run.samples
+            if s.empty:
+                continue
+            rows = s[(s.optimizer == optimizer) & (s.busy_s >= 0)]
+            if rows.empty:
+                continue
+            parts = ["busy_s", "idle_s", "transfer_s", "io_s"]
+            med = rows.groupby(["strategy", "rank"])[parts].median().clip(lower=0).reset_index()
+            strategies = list(dict.fromkeys(rows.strategy))
+            ranks = sorted(med["rank"].unique())
+            fig, axes = plt.subplots(1, len(strategies), figsize=(3.2 * len(strategies), 3.2),
+                                     sharey=True, squeeze=False)
+            colors = {"busy_s": "#4878a8", "idle_s": "#cccccc", "transfer_s": "#d1605e", "io_s": "#e3a33b"}
+            for ax, strategy in zip(axes.flat, strategies):
+                g = med[med.strategy == strategy].set_index("rank").reindex(ranks, fill_value=0)
+                bottom = np.zeros(len(ranks))
+                for part in parts:
+                    ax.bar([str(r) for r in ranks], g[part] * 1e3, bottom=bottom, color=colors[part],
+                           label=part[:-2])
+                    bottom += g[part].to_numpy() * 1e3
+                busy = g.busy_s
+                imbalance = busy.max() / busy.mean() if busy.mean() > 0 else 1
+                ax.set_title(f"{strategy}\nimbalance {imbalance:.2f}", fontsize=9)
+                ax.set_xlabel("rank")
+            axes.flat[0].set_ylabel("time per repetition, median (ms)")
+            axes.flat[-1].legend(fontsize=7)
+            fig.tight_layout()
+            return png(fig), (f"Where each rank's time went, {optimizer} optimizer: busy computing, "
+                              f"idle waiting, transferring, cutting tiles (imbalance = max/mean "
+                              f"busy) ({run.label}).")
+    # No optimizer measured it: the profile's time per rank, split into MPI and the rest.
+    for r in reversed(profile.get("runs", [])):
+        times = r.get("rank_times", [])
+        if len(times) >= 1 and any(t["total_s"] > 0 for t in times):
+            fig, ax = plt.subplots(figsize=(6, 3.2))
+            ranks = [str(t["rank"]) for t in times]
+            mpi = np.array([t["mpi_s"] for t in times])
+            other = np.array([t["total_s"] for t in times]) - mpi
+            ax.bar(ranks, other, color="#4878a8", label="outside MPI")
+            ax.bar(ranks, mpi, bottom=other, color="#d1605e", label="in MPI")
+            ax.set_xlabel("rank")
+            ax.set_ylabel("time (s)")
+            ax.legend(fontsize=8)
+            return png(fig), (f"Time per rank from the profiled regions, in and outside MPI "
+                              f"({os.path.basename(r['file'])}: {r['run_id']}).")
+    return None, "no per-rank times (nsperf benchmark --distributed or --network, or a profile)"
+
+
+def chart_bandwidth(runs):
+    run, rows = newest_with(runs, "cpu")
+    if run is None:
+        return None, "no cpu optimizer results (nsperf benchmark --cpu)"
+    ceiling = float(run.attrs.get("bandwidth_gbyte_per_s", 0) or 0)
+    kernels = list(dict.fromkeys(rows.kernel))
+    strategies = list(dict.fromkeys(rows.strategy))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / max(1, len(strategies))
+    x = np.arange(len(kernels))
+    for i, strategy in enumerate(strategies):
+        g = rows[rows.strategy == strategy].set_index("kernel").reindex(kernels)
+        ax.bar(x + i * width, g.gbyte_per_s.fillna(0), width, label=strategy)
+    if ceiling > 0:
+        ax.axhline(ceiling, color="black", linestyle="--", linewidth=1,
+                   label=f"measured ceiling {ceiling:.3g} GB/s")
+    ax.set_xticks(x + width * (len(strategies) - 1) / 2)
+    ax.set_xticklabels(kernels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("achieved bandwidth (GB/s)")
+    ax.legend(fontsize=7, ncol=3)
+    return png(fig), (f"Bytes each kernel reads and writes per second, against the memory-bandwidth "
+                      f"ceiling measured at the start of the run (STREAM-style triad, all ranks); "
+                      f"kernels whose tiles stay in cache can pass it ({run.label}).")
+
+
+def chart_hotspots(profile):
+    for r in reversed(profile.get("runs", [])):
+        spots = r.get("hotspots", [])
+        if not spots:
+            continue
+        spots = spots[:15][::-1]
+        fig, ax = plt.subplots(figsize=(8, 0.32 * len(spots) + 1.2))
+        labels = [s["path"] for s in spots]
+        colors = [COLORS.get(s["kind"], "#4878a8") for s in spots]
+        ax.barh(labels, [s["exclusive_max_s"] for s in spots], color=colors, label="slowest rank")
+        ax.scatter([s["exclusive_mean_s"] for s in spots], labels, color="black", s=12, zorder=3,
+                   label="mean over ranks")
+        ax.set_xlabel("exclusive time (s); red: MPI regions")
+        ax.tick_params(axis="y", labelsize=7)
+        ax.legend(fontsize=7)
+        return png(fig), (f"Hotspots: regions ranked by the slowest rank's exclusive time "
+                          f"({os.path.basename(r['file'])}: {r['run_id']}).")
+    return None, "no profiled regions in these files (written by nsperf 0.2 and later)"
+
+
+def chart_scaling(runs):
+    frames = []
+    for run in runs:
+        s = run.summary
+        if not s.empty:
+            frames.append(s[s.kernel == "pipeline"])
+    if not frames:
+        return None, "no pipeline summaries in these files"
+    data = pd.concat(frames)
+    groups = []
+    for key, g in data.groupby(["optimizer", "strategy", "width", "height", "dtype"]):
+        if g["ranks"].nunique() >= 2:
+            groups.append((key, g.groupby("ranks", as_index=False).median_s.median().sort_values("ranks")))
+    if not groups:
+        counts = sorted(data["ranks"].unique())
+        return None, (f"one rank count only ({', '.join(str(c) for c in counts)}): run the same "
+                      "benchmark at several rank counts (scripts/scaling-study does) to see scaling")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    top = 1
+    for (optimizer, strategy, w, h, dtype), g in groups[:12]:
+        base_ranks = g["ranks"].iloc[0]
+        speedup = g.median_s.iloc[0] / g.median_s
+        efficiency = speedup * base_ranks / g["ranks"]
+        label = f"{optimizer}/{strategy} {w}x{h}"
+        a1.plot(g["ranks"], speedup, marker="o", label=label)
+        a2.plot(g["ranks"], efficiency, marker="o", label=label)
+        top = max(top, g["ranks"].max() / base_ranks)
+    a1.plot([1, top], [1, top], color="black", linestyle=":", label="ideal")
+    a1.set_xlabel("ranks")
+    a1.set_ylabel("speedup over the fewest ranks")
+    a2.set_xlabel("ranks")
+    a2.set_ylabel("parallel efficiency")
+    a2.set_ylim(0, 1.2)
+    a2.axhline(1, color="black", linestyle=":")
+    a1.legend(fontsize=6)
+    fig.tight_layout()
+    return png(fig), ("Strong scaling of the whole pipeline across runs with different rank counts "
+                      "(same image): speedup and efficiency relative to the fewest ranks.")
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+CHARTS = [
+    ("speedup", "Speedup per optimizer and strategy"),
+    ("time-vs-size", "Time against image size"),
+    ("memory-vs-time", "Memory against time"),
+    ("rank-busy-idle", "Busy and idle time per rank"),
+    ("bandwidth", "Achieved bandwidth against the measured ceiling"),
+    ("hotspots", "Hotspots"),
+    ("scaling", "Scaling efficiency"),
+]
+
+PROVENANCE = ["command_line", "start_time", "hosts", "ranks", "threads_per_rank", "rank_binding",
+              "cpu_model", "cores", "compiler", "build_type", "simd_isa", "git_commit",
+              "nsperf_version", "libraries", "image", "bandwidth_gbyte_per_s", "slurm_job",
+              "warnings"]
+
+STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+figure.chart img { max-width: 100%; } figcaption { font-size: 0.9em; color: #555; }
+p.absent { color: #8a5a00; background: #fff6e0; padding: 0.5em; }
+table { border-collapse: collapse; font-size: 0.8em; } td, th { border: 1px solid #ddd; padding: 3px 6px;
+vertical-align: top; text-align: left; } ol.recs li { margin-bottom: 0.8em; } code { background: #f3f3f3; }
+"""
+
+CHECK_SCRIPT = """
+window.addEventListener('load', function () {
+  var imgs = document.querySelectorAll('figure.chart img');
+  var ok = 0;
+  imgs.forEach(function (img) { if (img.complete && img.naturalWidth > 0) ok++; });
+  document.body.setAttribute('data-charts-loaded', String(ok));
+  document.body.setAttribute('data-charts-broken', String(imgs.length - ok));
+});
+"""
+
+
+def recommendations_html(recs):
+    if not recs:
+        return ("<p>None: no rule found a change its data supports (docs/profiling.md lists the "
+                "rules and the data each needs).</p>")
+    items = []
+    for r in recs:
+        expected = "not measured"
+        if r.get("expected_speedup"):
+            expected = f"{r['expected_speedup']:.3g}x"
+            if r.get("expected_ci"):
+                expected += f" [{r['expected_ci'][0]:.3g}, {r['expected_ci'][1]:.3g}]"
+        key = ""
+        if r.get("key"):
+            where = "nsperf run and benchmark" if r.get("run_key") else "what nsperf benchmark measures"
+            key = f"<br>set: <code>--set {html.escape(r['key'])}={html.escape(r['value'])}</code> ({where})"
+        items.append(f"<li><b>[{html.escape(r['rule'])}]</b> {html.escape(r['finding'])}<br>"
+                     f"do: {html.escape(r['action'])}{key}<br>expected: {html.escape(expected)}; "
+                     f"{html.escape(r['evidence'])}</li>")
+    return "<ol class='recs'>" + "".join(items) + "</ol>"
+
+
+def provenance_html(runs):
+    head = "<tr><th>field</th>" + "".join(f"<th>{html.escape(r.label)}</th>" for r in runs) + "</tr>"
+    body = []
+    for field in PROVENANCE:
+        cells = "".join(f"<td>{html.escape(str(r.attrs.get(field, '')))}</td>" for r in runs)
+        body.append(f"<tr><th>{field}</th>{cells}</tr>")
+    return f"<table id='provenance-table'>{head}{''.join(body)}</table>"
+
+
+def build(runs, profile, title):
+    rendered = {
+        "speedup": chart_speedup(runs),
+        "time-vs-size": chart_time_vs_size(runs),
+        "memory-vs-time": chart_memory_vs_time(runs),
+        "rank-busy-idle": chart_rank_busy_idle(runs, profile),
+        "bandwidth": chart_bandwidth(runs),
+        "hotspots": chart_hotspots(profile),
+        "scaling": chart_scaling(runs),
+    }
+    sections = []
+    present = 0
+    for key, heading in CHARTS:
+        image, caption = rendered[key]
+        if image is not None:
+            present += 1
+            inner = (f"<img alt='{html.escape(heading)}' src='data:image/png;base64,{image}'>"
+                     f"<figcaption>{html.escape(caption)}</figcaption>")
+        else:
+            inner = f"<p class='absent'>Not drawn: {html.escape(caption)}.</p>"
+        sections.append(f"<h2>{html.escape(heading)}</h2><figure class='chart' id='chart-{key}' "
+                        f"data-present='{'yes' if image is not None else 'no'}'>{inner}</figure>")
+    files = sorted({r.path for r in runs})
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{STYLE}</style></head>
+<body data-charts-expected="{present}" data-charts-total="{len(CHARTS)}">
+<h1>{html.escape(title)}</h1>
+<p>{len(runs)} run(s) from {len(files)} file(s): {html.escape(', '.join(os.path.basename(f) for f in files))}.
+Every figure is a median over repetitions with its 95% interval; ratios come from measurements
+taken side by side in one run.</p>
+{''.join(sections)}
+<h2>Recommendations</h2><section id="recommendations">{recommendations_html(profile.get('recommendations', []))}</section>
+<h2>Provenance</h2><section id="provenance">{provenance_html(runs)}</section>
+<script>{CHECK_SCRIPT}</script>
+</body></html>
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description="HTML report of nsperf results files")
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--profile-json", help="profiles and recommendations from nsperf report")
+    parser.add_argument("--title", default="nsperf report")
+    args = parser.parse_args()
+    profile = {}
+    if args.profile_json:
+        with open(args.profile_json) as f:
+            profile = json.load(f)
+    runs = load(args.files)
+    page = build(runs, profile, args.title)
+    with open(args.output, "w") as f:
+        f.write(page)
+
+
+if __name__ == "__main__":
+    main()
