@@ -648,6 +648,40 @@ std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
   return read_region_table(file.get(), name, path);
 }
 
+std::size_t merge_results(std::span<const std::filesystem::path> inputs,
+                          const std::filesystem::path& path) {
+  // Check everything first: a bad input or a run found twice is named before any writing.
+  std::vector<std::pair<std::filesystem::path, std::string>> runs;
+  for (const auto& input : inputs) {
+    for (const auto& id : list_runs(input)) {
+      for (const auto& [other, other_id] : runs) {
+        if (other_id == id) {
+          throw InputError("run " + id + " is in both " + other.string() + " and " +
+                           input.string() + " (a file given twice?)");
+        }
+      }
+      runs.emplace_back(input, id);
+    }
+  }
+  Handle out(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate"),
+             H5Fclose);
+  write_attribute(out.get(), "schema_version", std::int64_t{kResultsSchemaVersion});
+  write_attribute(out.get(), "nsperf_version", std::string(core::version()));
+  write_attribute(out.get(), "created", core::utc_timestamp());
+  const Handle group(
+      check(H5Gcreate2(out.get(), "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
+      H5Gclose);
+  for (const auto& [input, id] : runs) {
+    const Handle in(check(H5Fopen(input.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"),
+                    H5Fclose);
+    // The run's group, its attributes (the provenance), tables and subgroups, as they are.
+    const std::string name = "runs/" + id;
+    NSPERF_H5(H5Ocopy(in.get(), name.c_str(), out.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+  }
+  out.close();
+  return runs.size();
+}
+
 std::vector<std::pair<std::string, core::Provenance::Value>> read_run_attributes(
     const std::filesystem::path& path, const std::string& run_id) {
   const Handle file = open_run_file(path, run_id);

@@ -69,6 +69,13 @@ std::vector<std::string> list_runs(const std::filesystem::path& path);
 std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
                                                const std::string& run_id);
 
+/// Without MPI: copies every run of `inputs` (results files this build reads), intact with
+/// their provenance, into a new results file at `path` (which must not exist). Throws
+/// InputError naming the file for an unreadable input or a run id found twice. Returns the
+/// runs copied.
+std::size_t merge_results(std::span<const std::filesystem::path> inputs,
+                          const std::filesystem::path& path);
+
 /// Without MPI: the `summary` table of run `run_id`. Throws InputError as read_repetitions.
 std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
                                            const std::string& run_id);

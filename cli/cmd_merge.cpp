@@ -1,0 +1,74 @@
+// nsperf merge: the runs of several results files copied into one (e.g. a sweep's array tasks).
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "command.hpp"
+#include "nsperf/core/error.hpp"
+#include "nsperf/io/hdf5.hpp"
+#include "nsperf/io/results_file.hpp"
+
+namespace nsperf::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+int run(const CommandContext& ctx) {
+  po::options_description options("Merge");
+  options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
+                        "results files to merge")(
+      "output,o", po::value<std::string>()->value_name("FILE"), "the merged results file")(
+      "force", "replace the output if it exists")("help,h", "this help");
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  const auto vm = parse_options(ctx.args, options, &positional, "merge");
+  if (vm.count("help")) {
+    std::cout << "usage: nsperf merge A.h5 B.h5 [...] -o ALL.h5 [--force]\n\n"
+                 "Copies every run of the results files, intact with its provenance (the run's\n"
+                 "attributes and all its tables), into one new results file: for instance the\n"
+                 "files of a SLURM sweep's array tasks, before nsperf report. A run id found in\n"
+                 "two files is refused. The file is written under a temporary name and renamed\n"
+                 "when complete. No MPI.\n\n"
+              << options;
+    return 0;
+  }
+  if (vm.count("file") == 0) throw UsageError("give the results files to merge (nsperf merge --help)");
+  if (vm.count("output") == 0) throw UsageError("-o/--output FILE: the merged file is required");
+  const fs::path output = vm["output"].as<std::string>();
+  std::vector<fs::path> inputs;
+  for (const auto& f : vm["file"].as<std::vector<std::string>>()) {
+    std::error_code ec;
+    if (fs::equivalent(f, output, ec))
+      throw UsageError("-o " + output.string() + ": is one of the input files");
+    inputs.emplace_back(f);
+  }
+  if (fs::exists(output) && vm.count("force") == 0)
+    throw InputError(output.string() + ": exists (--force replaces it)");
+  const fs::path dir = output.has_parent_path() ? output.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir))
+    throw InputError("-o " + output.string() + ": folder " + dir.string() + " does not exist");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw InputError("-o " + output.string() + ": folder " + dir.string() + " is not writable");
+  io::silence_hdf5_errors();
+  // Written beside the output and renamed: a failure leaves nothing under its name.
+  const fs::path temporary = dir / ("." + output.filename().string() + ".merge." + std::to_string(getpid()));
+  std::size_t runs = 0;
+  try {
+    runs = io::merge_results(inputs, temporary);
+    fs::rename(temporary, output);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(temporary, ec);
+    throw;
+  }
+  std::cout << "merged: " << output.string() << " (" << runs << " run" << (runs == 1 ? "" : "s")
+            << " from " << inputs.size() << " file" << (inputs.size() == 1 ? "" : "s") << ")\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace nsperf::cli
+
+NSPERF_REGISTER_COMMAND(Merge, "merge", "copy the runs of several results files into one",
+                        /*uses_mpi=*/false, &nsperf::cli::run)
