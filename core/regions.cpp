@@ -6,6 +6,38 @@
 
 namespace nsperf::core {
 
+namespace {
+
+// The regions of every rank merged into one tree, depth first, siblings in the order first
+// seen: each rank's records are depth first, but a path only some ranks entered (a receive on
+// the non-root ranks) appears after the first rank's whole tree.
+std::vector<RegionStats> tree_order(std::vector<RegionStats> flat) {
+  std::map<std::string, std::vector<std::size_t>> children;  // parent path -> indices
+  std::map<std::string, bool> known;
+  for (const auto& s : flat) known[s.path] = true;
+  std::vector<std::size_t> roots;
+  for (std::size_t i = 0; i < flat.size(); ++i) {
+    const auto slash = flat[i].path.rfind('/');
+    // A node whose parent is missing (a path cut at its stored length) stays at the top.
+    if (slash == std::string::npos || !known.count(flat[i].path.substr(0, slash)))
+      roots.push_back(i);
+    else
+      children[flat[i].path.substr(0, slash)].push_back(i);
+  }
+  std::vector<RegionStats> out;
+  std::vector<std::size_t> todo(roots.rbegin(), roots.rend());
+  while (!todo.empty()) {
+    const std::size_t i = todo.back();
+    todo.pop_back();
+    const auto it = children.find(flat[i].path);
+    if (it != children.end()) todo.insert(todo.end(), it->second.rbegin(), it->second.rend());
+    out.push_back(std::move(flat[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<RegionStats> region_stats(std::span<const RankRegion> regions, int ranks) {
   struct PerRank {
     double inclusive = 0;
@@ -57,7 +89,7 @@ std::vector<RegionStats> region_stats(std::span<const RankRegion> regions, int r
     s.exclusive_mean_s = exclusive_sum / static_cast<double>(n);
     s.imbalance = s.inclusive_mean_s > 0 ? s.inclusive_max_s / s.inclusive_mean_s : 1.0;
   }
-  return out;
+  return tree_order(std::move(out));
 }
 
 std::vector<RegionStats> hotspots(std::span<const RegionStats> stats, std::size_t count) {

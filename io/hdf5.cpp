@@ -194,6 +194,20 @@ std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid
   return out;
 }
 
+Handle open_for_reading(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": not an HDF5 file");
+  }
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": cannot be opened as an HDF5 file");
+  }
+  return {id, H5Fclose};
+}
+
 Handle mpio_access(MPI_Comm comm) {
   Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
   NSPERF_H5(H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL));

@@ -146,17 +146,7 @@ void OutputFile::close() {
 namespace {
 
 Handle open_output(const std::filesystem::path& path) {
-  if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() + ": not an HDF5 file");
-  }
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() + ": cannot be opened as an HDF5 file");
-  }
-  Handle file(id, H5Fclose);
+  Handle file = open_for_reading(path);
   if (H5Aexists(file.get(), "output_version") <= 0) {
     H5Eclear2(H5E_DEFAULT);
     throw InputError(path.string() + ": an HDF5 file, but not an output of nsperf run");

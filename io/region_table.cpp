@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "nsperf/core/error.hpp"
+#include "fixed_text.hpp"
 #include "nsperf/io/hdf5.hpp"
 
 namespace nsperf::io {
@@ -21,16 +22,8 @@ struct RegionRow {
   double exclusive_s;
 };
 
-template <std::size_t N>
-void copy_text(char (&dst)[N], std::string_view src) {
-  std::memset(dst, 0, N);
-  std::memcpy(dst, src.data(), std::min(src.size(), N - 1));
-}
-
-template <std::size_t N>
-std::string text_of(const char (&field)[N]) {
-  return {field, strnlen(field, N)};
-}
+using detail::copy_text;
+using detail::text_of;
 
 Handle region_type() {
   using T = RegionRow;

@@ -10,6 +10,7 @@
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
+#include "fixed_text.hpp"
 #include "region_table.hpp"
 
 namespace nsperf::io {
@@ -138,10 +139,11 @@ struct SummaryRowStored {
   double io_s;
 };
 
+using detail::text_of;
+
 template <std::size_t N>
 void copy_name(char (&dst)[N], std::string_view src) {
-  std::memset(dst, 0, N);
-  std::memcpy(dst, src.data(), std::min(src.size(), N - 1));
+  detail::copy_text(dst, src);
 }
 
 SampleRow to_row(const core::Sample& s) {
@@ -266,11 +268,6 @@ SummaryRowStored to_row(const core::SummaryRow& s) {
   r.transfer_s = s.transfer_s;
   r.io_s = s.io_s;
   return r;
-}
-
-template <std::size_t N>
-std::string text_of(const char (&field)[N]) {
-  return {field, strnlen(field, N)};
 }
 
 // ---- HDF5 types of the rows ------------------------------------------------------------------
@@ -691,17 +688,7 @@ std::vector<std::pair<std::string, core::Provenance::Value>> read_run_attributes
 }
 
 std::vector<std::string> list_runs(const std::filesystem::path& path) {
-  if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() + ": not an HDF5 file");
-  }
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() + ": cannot be opened as an HDF5 file");
-  }
-  const Handle file(id, H5Fclose);
+  const Handle file = open_for_reading(path);
   require_results_file(file.get(), path, /*for_append=*/false);
   std::vector<std::string> runs;
   if (H5Lexists(file.get(), "runs", H5P_DEFAULT) > 0) {

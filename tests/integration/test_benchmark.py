@@ -28,7 +28,7 @@ class BenchmarkAtThreeRanks(TempDirTest):
         self.assertIn("scalar", r.out)
         self.assertIn("openmp", r.out)
         with h5py.File(out) as f:
-            self.assertEqual(f.attrs["schema_version"], 3)
+            self.assertEqual(f.attrs["schema_version"], 4)
             runs = list(f["runs"])
             self.assertEqual(len(runs), 1)
             g = f["runs"][runs[0]]

@@ -28,7 +28,9 @@ class ProfileJob(TempDirTest):
         self.assertRegex(r.out, r"profiler overhead: [0-9.]+ region calls per rank x [0-9.]+ ns")
         self.assertIn("hotspots", r.out)
         self.assertIn("call tree", r.out)
-        self.assertIn("pipeline/stage_a", r.out)
+        tree = r.out[r.out.index("call tree"):]
+        self.assertRegex(tree, r"\n  pipeline .*\n    stage_a ")
+        self.assertRegex(tree, r"\n  distribute .*\n    MPI_Send \[MPI\].*\n    MPI_Recv \[MPI\]")
         self.assertIn("recommendations", r.out)
         with h5py.File(out) as f:
             regions = f["profile/regions"][:]

@@ -46,6 +46,23 @@ TEST(RegionStats, MinMeanMaxAndImbalanceOverEveryRankOfTheRun) {
   EXPECT_EQ(r.slowest_rank, 0);
 }
 
+TEST(RegionStats, RanksTreesMergeIntoOneTreeInDepthFirstOrder) {
+  // Rank 1 has a child rank 0 never entered; it must follow its parent, not rank 0's last node.
+  const std::vector<RankRegion> regions = {
+      region(0, "distribute", 1, 1),
+      region(0, "distribute/MPI_Send", 1, 1, RegionKind::mpi, 1),
+      region(0, "output-write", 1, 1),
+      region(1, "distribute", 1, 1),
+      region(1, "distribute/MPI_Recv", 1, 1, RegionKind::mpi, 1),
+      region(1, "output-write", 1, 1),
+  };
+  const auto stats = nsperf::core::region_stats(regions, 2);
+  std::vector<std::string> paths;
+  for (const auto& s : stats) paths.push_back(s.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"distribute", "distribute/MPI_Send",
+                                             "distribute/MPI_Recv", "output-write"}));
+}
+
 TEST(RegionStats, ARegionWithNoTimeIsBalanced) {
   const auto stats = nsperf::core::region_stats(std::vector{region(0, "empty", 0, 0)}, 2);
   ASSERT_EQ(stats.size(), 1u);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,6 +80,10 @@ void write_attribute(hid_t object, const char* name, const core::Provenance::Val
 /// Every scalar attribute of `object` that is an integer, a float or a string, by name, in
 /// name order (others are skipped). Strings may be fixed or variable length.
 std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid_t object);
+
+/// Without MPI: opens an existing HDF5 file read-only. Throws InputError naming it when it is
+/// missing ("no such file"), not HDF5, or cannot be opened.
+Handle open_for_reading(const std::filesystem::path& path);
 
 /// File access through MPI-IO over `comm`, with collective metadata reads and writes.
 Handle mpio_access(MPI_Comm comm);
