@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "nsperf/core/checksum.hpp"
 #include "nsperf/core/error.hpp"
 
 namespace nsperf::io {
@@ -254,6 +255,53 @@ void write_rows(hid_t group, const char* name, hid_t mem_type, const void* rows,
     NSPERF_H5(H5Dwrite(dataset.get(), mem_type, mem_space.get(), file_space.get(), xfer.get(),
                        count > 0 ? rows : nullptr));
   }
+  // Each rank hashes its rows as they are stored (converted to the packed file type here, as
+  // HDF5 does on the way to the file); the parts add up to the table's checksum.
+  const std::size_t mem_size = H5Tget_size(mem_type);
+  const std::size_t file_size = H5Tget_size(file_type.get());
+  std::vector<std::byte> packed(std::max(mem_size, file_size) * std::max<std::size_t>(count, 1));
+  if (count > 0) {
+    std::memcpy(packed.data(), rows, mem_size * count);
+    // Compound conversions need a background buffer of the destination type.
+    std::vector<std::byte> background(file_size * count);
+    NSPERF_H5(H5Tconvert(mem_type, file_type.get(), count, packed.data(), background.data(),
+                         H5P_DEFAULT));
+  }
+  const std::uint64_t mine_sum =
+      table_checksum(std::span(packed.data(), file_size * count), file_size, offset);
+  std::uint64_t sum = 0;
+  MPI_Allreduce(&mine_sum, &sum, 1, MPI_UINT64_T, MPI_SUM, comm);
+  scalar_attribute(dataset.get(), "rows_checksum", H5T_STD_U64LE, H5T_NATIVE_UINT64, &sum);
+}
+
+std::uint64_t table_checksum(std::span<const std::byte> packed, std::size_t row_size,
+                             std::uint64_t first_row) noexcept {
+  std::uint64_t sum = 0;
+  if (row_size == 0) return sum;
+  for (std::size_t i = 0; i * row_size < packed.size(); ++i)
+    sum += core::checksum(packed.subspan(i * row_size, row_size), first_row + i);
+  return sum;
+}
+
+TableCheck check_table(hid_t dataset) {
+  TableCheck c;
+  const Handle type(check(H5Dget_type(dataset), "H5Dget_type"), H5Tclose);
+  const Handle space(check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  c.rows = n > 0 ? static_cast<std::uint64_t>(n) : 0;
+  const std::size_t row_size = H5Tget_size(type.get());
+  std::vector<std::byte> bytes(row_size * c.rows);
+  // Read with the stored type itself: the bytes as they are in the file, no conversion.
+  if (c.rows > 0) {
+    NSPERF_H5(H5Dread(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()));
+  }
+  c.computed = table_checksum(bytes, row_size, 0);
+  if (H5Aexists(dataset, "rows_checksum") > 0) {
+    const Handle attr(check(H5Aopen(dataset, "rows_checksum", H5P_DEFAULT), "H5Aopen"), H5Aclose);
+    NSPERF_H5(H5Aread(attr.get(), H5T_NATIVE_UINT64, &c.stored));
+    c.has_checksum = true;
+  }
+  return c;
 }
 
 }  // namespace nsperf::io

@@ -27,6 +27,7 @@ struct TileRow {
   double transfer_s;
   double compute_s;
   std::uint64_t mask_checksum;
+  std::uint64_t gradient_checksum;
   char check_status[12];
   std::int64_t differing_pixels;
 };
@@ -48,6 +49,7 @@ Handle tile_type() {
   NSPERF_MEMBER(transfer_s, H5T_NATIVE_DOUBLE);
   NSPERF_MEMBER(compute_s, H5T_NATIVE_DOUBLE);
   NSPERF_MEMBER(mask_checksum, H5T_NATIVE_UINT64);
+  NSPERF_MEMBER(gradient_checksum, H5T_NATIVE_UINT64);
   c.add_string("check_status", offsetof(T, check_status), sizeof(T::check_status));
   NSPERF_MEMBER(differing_pixels, H5T_NATIVE_INT64);
 #undef NSPERF_MEMBER
@@ -117,6 +119,7 @@ void OutputFile::write_stats(std::span<const TileStats> rows) {
     r.transfer_s = s.transfer_s;
     r.compute_s = s.compute_s;
     r.mask_checksum = s.mask_checksum;
+    r.gradient_checksum = s.gradient_checksum;
     const auto status = core::to_string(s.check);
     std::memcpy(r.check_status, status.data(), std::min(status.size(), sizeof r.check_status - 1));
     r.differing_pixels = s.differing_pixels;

@@ -56,6 +56,11 @@ io::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int r
   s.gradient_mean = pixels > 0 ? sum / pixels : 0.0;
   s.gradient_max = max;
   s.mask_checksum = core::checksum_of(work.opened.values());
+  // As nsperf verify reads it back: the tile's gradient rows, contiguous.
+  std::vector<float> gradient;
+  gradient.reserve(static_cast<std::size_t>(tile.rect.pixels()));
+  for (std::int64_t y = 0; y < m.height; ++y) gradient.insert(gradient.end(), m.row(y), m.row(y) + m.width);
+  s.gradient_checksum = core::checksum_of(std::span<const float>(gradient));
   return s;
 }
 

@@ -90,6 +90,8 @@ Handle mpio_access(MPI_Comm comm);
 
 /// Collective over `comm`: creates the 1-D dataset `name` in `group` of every rank's `count`
 /// rows of compound `mem_type` (stored packed), rank 0's rows first; each rank writes its own.
+/// The dataset's attribute `rows_checksum` (uint64) is table_checksum of the rows as stored, so
+/// that `nsperf verify` can tell a damaged table.
 void write_rows(hid_t group, const char* name, hid_t mem_type, const void* rows, std::size_t count,
                 MPI_Comm comm);
 
@@ -99,6 +101,23 @@ void write_rows(hid_t group, const char* name, hid_t mem_type, const std::vector
                 MPI_Comm comm) {
   write_rows(group, name, mem_type, rows.data(), rows.size(), comm);
 }
+
+/// The checksum of table rows as stored (`row_size` packed bytes each, the first being row
+/// `first_row` of the table): the sum, modulo 2^64, of each row's core::checksum seeded with
+/// its row number. A sum, so that every rank can add its own rows' part.
+std::uint64_t table_checksum(std::span<const std::byte> packed, std::size_t row_size,
+                             std::uint64_t first_row) noexcept;
+
+/// A stored table checked against its `rows_checksum`.
+struct TableCheck {
+  bool has_checksum = false;  ///< false for tables written before nsperf 0.2
+  std::uint64_t stored = 0;
+  std::uint64_t computed = 0;
+  std::uint64_t rows = 0;
+};
+
+/// Without MPI: reads the 1-D compound dataset `dataset` as stored and recomputes its checksum.
+TableCheck check_table(hid_t dataset);
 
 /// "HDF5 1.10.8 (parallel)".
 std::string hdf5_version();

@@ -1,0 +1,229 @@
+// nsperf verify: every stored checksum recomputed from the bytes in the file.
+#include "nsperf/io/verify.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <variant>
+#include <vector>
+
+#include "nsperf/core/checksum.hpp"
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/io/hdf5.hpp"
+#include "nsperf/io/output_file.hpp"
+#include "nsperf/io/results_file.hpp"
+
+namespace nsperf::io {
+namespace {
+
+bool exists(hid_t file, const std::string& name) {
+  std::string prefix;
+  std::size_t from = 0;
+  while (true) {
+    const auto slash = name.find('/', from);
+    prefix = name.substr(0, slash);
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    if (slash == std::string::npos) return true;
+    from = slash + 1;
+  }
+}
+
+// A table against its rows_checksum; a table that cannot be read is damage too.
+VerifyCheck table(hid_t file, const std::string& name) {
+  VerifyCheck c{name, true, ""};
+  try {
+    const Handle dataset(check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "H5Dopen2"), H5Dclose);
+    const auto t = check_table(dataset.get());
+    if (!t.has_checksum) {
+      c.detail = std::to_string(t.rows) + " rows; no stored checksum (written before nsperf 0.2)";
+    } else if (t.stored != t.computed) {
+      c.ok = false;
+      c.detail = std::to_string(t.rows) + " rows: checksum of the stored rows differs from the one "
+                 "written with them (damaged)";
+    } else {
+      c.detail = std::to_string(t.rows) + " rows, checksum matches";
+    }
+  } catch (const Error& e) {
+    H5Eclear2(H5E_DEFAULT);
+    c.ok = false;
+    c.detail = std::string("cannot be read: ") + e.what();
+  }
+  return c;
+}
+
+void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport& report) {
+  report.kind = "results";
+  for (const auto& id : list_runs(path)) {
+    const std::string run = "runs/" + id;
+    for (const char* name : {"samples", "tiles", "repetitions", "summary"}) {
+      const std::string t = run + "/" + name;
+      if (!exists(file, t)) {
+        report.checks.push_back({t, false, "missing (every run has it)"});
+        continue;
+      }
+      report.checks.push_back(table(file, t));
+    }
+    if (exists(file, run + "/profile/regions")) report.checks.push_back(table(file, run + "/profile/regions"));
+    // The typed readers take the tables by member name, as compare and profile do.
+    try {
+      (void)read_summary(path, id);
+      (void)read_repetitions(path, id);
+      (void)read_regions(path, id);
+    } catch (const Error& e) {
+      H5Eclear2(H5E_DEFAULT);
+      report.checks.push_back({run, false, std::string("does not read as this schema: ") + e.what()});
+    }
+  }
+}
+
+struct TileRef {
+  std::int64_t id;
+  std::int64_t x, y, width, height;
+  std::uint64_t mask_checksum;
+  std::uint64_t gradient_checksum;
+};
+
+template <class T>
+std::vector<T> read_block(hid_t dataset, hid_t mem_type, const TileRef& t) {
+  std::vector<T> values(static_cast<std::size_t>(t.width * t.height));
+  const Handle space(check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
+  const hsize_t start[2] = {static_cast<hsize_t>(t.y), static_cast<hsize_t>(t.x)};
+  const hsize_t count[2] = {static_cast<hsize_t>(t.height), static_cast<hsize_t>(t.width)};
+  NSPERF_H5(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr));
+  const Handle mem(check(H5Screate_simple(2, count, nullptr), "H5Screate_simple"), H5Sclose);
+  NSPERF_H5(H5Dread(dataset, mem_type, mem.get(), space.get(), H5P_DEFAULT, values.data()));
+  return values;
+}
+
+void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& report) {
+  report.kind = "output";
+  for (const char* name : {"tiles", "profile/regions"}) {
+    if (exists(file, name)) report.checks.push_back(table(file, name));
+  }
+  for (const char* name : {"mask", "gradient", "tiles"}) {
+    if (!exists(file, name)) report.checks.push_back({std::string("/") + name, false, "missing"});
+  }
+  if (!report.ok()) return;
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  double fraction = -1;
+  for (const auto& [name, value] : read_output_attributes(path)) {
+    if (name == "width" && std::holds_alternative<std::int64_t>(value)) width = std::get<std::int64_t>(value);
+    if (name == "height" && std::holds_alternative<std::int64_t>(value)) height = std::get<std::int64_t>(value);
+    if (name == "negative_space_fraction" && std::holds_alternative<double>(value)) fraction = std::get<double>(value);
+  }
+  // The tiles, read by member name; an output written before nsperf 0.2 has no gradient
+  // checksums, and its gradient is then not checked.
+  std::vector<TileRef> tiles;
+  bool has_gradient = false;
+  try {
+    const Handle dataset(check(H5Dopen2(file, "tiles", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
+    const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
+    const Handle stored(check(H5Dget_type(dataset.get()), "H5Dget_type"), H5Tclose);
+    has_gradient = H5Tget_member_index(stored.get(), "gradient_checksum") >= 0;
+    tiles.resize(static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.get()))));
+    Compound type(sizeof(TileRef));
+    type.add("tile_id", offsetof(TileRef, id), H5T_NATIVE_INT64)
+        .add("x", offsetof(TileRef, x), H5T_NATIVE_INT64)
+        .add("y", offsetof(TileRef, y), H5T_NATIVE_INT64)
+        .add("width", offsetof(TileRef, width), H5T_NATIVE_INT64)
+        .add("height", offsetof(TileRef, height), H5T_NATIVE_INT64)
+        .add("mask_checksum", offsetof(TileRef, mask_checksum), H5T_NATIVE_UINT64);
+    if (has_gradient)
+      type.add("gradient_checksum", offsetof(TileRef, gradient_checksum), H5T_NATIVE_UINT64);
+    const Handle memory = type.take();
+    if (!tiles.empty())
+      NSPERF_H5(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, tiles.data()));
+  } catch (const Error& e) {
+    H5Eclear2(H5E_DEFAULT);
+    report.checks.push_back({"/tiles", false, std::string("cannot be read: ") + e.what()});
+    return;
+  }
+  // The tiles cover the image, each pixel once.
+  std::int64_t covered = 0;
+  bool inside = true;
+  for (const auto& t : tiles) {
+    covered += t.width * t.height;
+    inside = inside && t.x >= 0 && t.y >= 0 && t.width > 0 && t.height > 0 &&
+             t.x + t.width <= width && t.y + t.height <= height;
+  }
+  if (!inside || covered != width * height) {
+    report.checks.push_back({"/tiles", false, "the tiles do not cover the " + std::to_string(width) +
+                                                  "x" + std::to_string(height) + " image once"});
+    return;
+  }
+  const Handle mask(check(H5Dopen2(file, "mask", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
+  const Handle gradient(check(H5Dopen2(file, "gradient", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
+  std::int64_t background = 0;
+  int bad_mask = 0;
+  int bad_gradient = 0;
+  std::string first_bad;
+  for (const auto& t : tiles) {
+    const std::string where = "tile " + std::to_string(t.id) + " (x " + std::to_string(t.x) +
+                              ", y " + std::to_string(t.y) + ", " + std::to_string(t.width) + "x" +
+                              std::to_string(t.height) + ")";
+    try {
+      const auto m = read_block<std::uint8_t>(mask.get(), H5T_NATIVE_UINT8, t);
+      background += std::count_if(m.begin(), m.end(), [](std::uint8_t v) { return v != 0; });
+      if (core::checksum_of(std::span<const std::uint8_t>(m)) != t.mask_checksum) {
+        if (bad_mask++ == 0) first_bad = "/mask " + where;
+      }
+      if (has_gradient) {
+        const auto g = read_block<float>(gradient.get(), H5T_NATIVE_FLOAT, t);
+        if (core::checksum_of(std::span<const float>(g)) != t.gradient_checksum) {
+          if (bad_gradient++ == 0 && first_bad.empty()) first_bad = "/gradient " + where;
+        }
+      }
+    } catch (const Error& e) {
+      H5Eclear2(H5E_DEFAULT);
+      report.checks.push_back({"/mask and /gradient " + where, false,
+                               std::string("cannot be read: ") + e.what()});
+      return;
+    }
+  }
+  const auto n = std::to_string(tiles.size());
+  report.checks.push_back({"/mask", bad_mask == 0,
+                           bad_mask == 0 ? n + " tiles, checksums match /tiles"
+                                         : std::to_string(bad_mask) + " of " + n +
+                                               " tiles differ from their checksums in /tiles, "
+                                               "first " + first_bad});
+  if (has_gradient) {
+    report.checks.push_back({"/gradient", bad_gradient == 0,
+                             bad_gradient == 0 ? n + " tiles, checksums match /tiles"
+                                               : std::to_string(bad_gradient) + " of " + n +
+                                                     " tiles differ from their checksums in "
+                                                     "/tiles, first " + first_bad});
+  } else {
+    report.checks.push_back({"/gradient", true, "no checksums stored (written before nsperf 0.2)"});
+  }
+  const double recount = width * height > 0 ? static_cast<double>(background) /
+                                                  static_cast<double>(width * height)
+                                            : 0.0;
+  const bool same = fraction >= 0 && std::abs(recount - fraction) <= 1e-12;
+  report.checks.push_back({"negative_space_fraction", same,
+                           "stored " + core::format_number(fraction, 10) + ", /mask gives " +
+                               core::format_number(recount, 10)});
+}
+
+}  // namespace
+
+VerifyReport verify_file(const std::filesystem::path& path) {
+  VerifyReport report;
+  register_zstd_filter();  // outputs may be zstd-compressed
+  const Handle file = open_for_reading(path);
+  if (H5Aexists(file.get(), "schema_version") > 0) {
+    verify_results(file.get(), path, report);
+  } else if (H5Aexists(file.get(), "output_version") > 0) {
+    verify_output(file.get(), path, report);
+  } else {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() +
+                     ": an HDF5 file, but neither an nsperf results file nor an output of nsperf run");
+  }
+  return report;
+}
+
+}  // namespace nsperf::io
