@@ -93,6 +93,17 @@ class Slurm(TempDirTest):
             self.assertEqual(set(samples["rank"]), {0, 1})
         self.assertIn("2 ranks x 1 threads (srun)", self.output_of("nsperf-benchmark"))
 
+    def test_mpirun_as_the_launcher(self):
+        job = self.sbatch("-N", "2", "--ntasks-per-node=1", os.path.join(SLURM, "nsperf-benchmark.sbatch"),
+                          NSPERF_ARGS=SMALL + " --tile 64", NSPERF_LAUNCHER="mpirun")
+        states = self.wait(job)
+        self.assertEqual(states[job][0][:2], ("COMPLETED", "0:0"), self.output_of("nsperf-benchmark"))
+        with h5py.File(os.path.join(self.dir, "results", f"nsperf-{job}.h5")) as f:
+            run = f["runs"][sorted(f["runs"])[-1]]
+            self.assertEqual(run.attrs["ranks"], 2)
+            self.assertIn(f"SLURM_JOB_ID={job}", run.attrs["slurm_job"])
+        self.assertIn("(mpirun)", self.output_of("nsperf-benchmark"))
+
     def test_a_sweep_then_its_report(self):
         r = subprocess.run([os.path.join(SLURM, "submit-study"), "--tile 32;--tile 64;--tile 128"],
                            env=dict(self.env, NSPERF_ARGS=SMALL), cwd=self.dir, capture_output=True,
