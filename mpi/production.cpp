@@ -253,7 +253,12 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
                               io::append_profile(temporary, regions.all);
                               report.regions = std::move(regions.all);
                             }
-                          });
+                          },
+                          // Uncompressed, the mask (u8) and gradient (f32) of every pixel; a
+                          // compressed output's size is not known before it is written.
+                          cfg.run.compression == "none"
+                              ? static_cast<std::uint64_t>(workload.image.extent.pixels()) * 5
+                              : 0);
   report.write_s = slowest(comm, write_clock.elapsed_s());
   if (!cfg.run.catalog.empty()) add_to_catalog(comm, cfg, report, stats, output);
   report.written_bytes = bmpi::all_reduce(comm, written, std::plus<>());

@@ -1,6 +1,8 @@
 #include "nsperf/mpi/results_writer.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <boost/mpi/collectives.hpp>
@@ -9,6 +11,7 @@
 #include <string>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/phase.hpp"
 
@@ -32,6 +35,29 @@ std::filesystem::path make_temporary(const std::filesystem::path& path) {
   ::fchmod(fd, 0666 & ~mask);
   ::close(fd);
   return name;
+}
+
+std::string mib(double bytes) { return core::format_bytes(bytes); }
+
+// Refuses a write that cannot fit: HDF5 failing half-way through a collective write on a full
+// disk cannot be recovered cleanly (it keeps the file open and retries at MPI_Finalize).
+void check_room(const std::filesystem::path& path, std::uint64_t bytes) {
+  struct statvfs fs {};
+  if (::statvfs(folder_of(path).c_str(), &fs) == 0) {
+    const auto free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (free_bytes < bytes) {
+      throw IoError(path.string() + ": needs about " + mib(static_cast<double>(bytes)) + " in " +
+                    folder_of(path).string() + ", where " + mib(static_cast<double>(free_bytes)) +
+                    " are free (the disk is full): free space or write elsewhere");
+    }
+  }
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < bytes) {
+    throw IoError(path.string() + ": needs about " + mib(static_cast<double>(bytes)) +
+                  ", more than this process's file-size limit of " +
+                  mib(static_cast<double>(limit.rlim_cur)) + " (ulimit -f)");
+  }
 }
 
 }  // namespace
@@ -82,11 +108,18 @@ void check_output(const std::filesystem::path& path, WriteMode mode) {
 
 void write_through_temporary(const bmpi::communicator& comm, const std::filesystem::path& path,
                              bool copy_existing, const std::string& phases,
-                             const std::function<void(const std::string&)>& write) {
+                             const std::function<void(const std::string&)>& write,
+                             std::uint64_t new_bytes) {
   std::string temporary;
   try {
     run_phase(comm, phases + "-prepare", [&] {
       if (comm.rank() != 0) return;
+      if (new_bytes > 0) {
+        std::error_code ec;
+        const auto existing = copy_existing ? std::filesystem::file_size(path, ec) : 0;
+        // HDF5's metadata and the tables' headers: a generous allowance.
+        check_room(path, new_bytes + new_bytes / 8 + (64u << 10) + (ec ? 0 : existing));
+      }
       temporary = make_temporary(path).string();
       if (copy_existing) {
         // Changes go to a copy, so the original stays whole until the rename.
@@ -112,12 +145,23 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
 void write_results(const bmpi::communicator& comm, const std::filesystem::path& path,
                    WriteMode mode, const core::Provenance& provenance, const io::RunRows& rows) {
   const bool append = mode == WriteMode::append;
-  write_through_temporary(comm, path, append, "results", [&](const std::string& temporary) {
-    auto file = append ? io::ResultsFile::open_for_append(temporary, comm)
-                       : io::ResultsFile::create(temporary, comm);
-    file.write_run(provenance, rows);
-    file.close();
-  });
+  // What this run adds, every rank's rows (the in-memory records are a little larger than the
+  // packed rows stored).
+  const std::uint64_t mine = rows.samples.size() * sizeof(core::Sample) +
+                             rows.tiles.size() * sizeof(core::TileResult) +
+                             rows.repetitions.size() * sizeof(core::Repetition) +
+                             rows.summary.size() * sizeof(core::SummaryRow) +
+                             rows.regions.size() * 400;  // a region row is 360 bytes stored
+  const std::uint64_t bytes = bmpi::all_reduce(comm, mine, std::plus<>());
+  write_through_temporary(
+      comm, path, append, "results",
+      [&](const std::string& temporary) {
+        auto file = append ? io::ResultsFile::open_for_append(temporary, comm)
+                           : io::ResultsFile::create(temporary, comm);
+        file.write_run(provenance, rows);
+        file.close();
+      },
+      bytes);
 }
 
 }  // namespace nsperf::mpi

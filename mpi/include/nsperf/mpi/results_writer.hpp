@@ -4,6 +4,7 @@
 /// the same folder and renamed into place when complete.
 
 #include <boost/mpi/communicator.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <span>
@@ -36,11 +37,14 @@ void check_output(const std::filesystem::path& path, WriteMode mode);
 /// Collective over `comm`: calls `write(temporary)` on every rank (a collective body that
 /// writes the whole file at `temporary`, a new file next to `path`, or a copy of `path` if
 /// `copy_existing`), then renames it to `path`. The phases are named `phases`-prepare, -write and
-/// -commit. On failure the temporary file is removed and an
-/// earlier file at `path` is untouched; every rank throws PhaseFailed.
+/// -commit. `new_bytes` (0 if unknown) is about what the write adds: a folder without that much
+/// free space (plus a copy of the existing file), or a file-size limit below it, is refused in
+/// the prepare phase, before HDF5 starts writing. On failure the temporary file is removed and
+/// an earlier file at `path` is untouched; every rank throws PhaseFailed.
 void write_through_temporary(const bmpi::communicator& comm, const std::filesystem::path& path,
                              bool copy_existing, const std::string& phases,
-                             const std::function<void(const std::string&)>& write);
+                             const std::function<void(const std::string&)>& write,
+                             std::uint64_t new_bytes = 0);
 
 /// Collective over `comm`: writes the run (`provenance` identical on every rank, each rank its
 /// own rows) into `path`, through a temporary file renamed into place when every rank's rows are
