@@ -63,9 +63,10 @@ po::options_description describe_options() {
       "io optimizer: where its scratch folder goes, on a filesystem every node sees "
       "(optimizers.io.dir; default: the results file's folder)")("no-progress",
                                                                  "no progress line on stderr")(
-      "visualize", "also write the HTML report (nsperf report) next to the results file, "
-                   "named after it with .html")(
-      "list", "list optimizers, strategies and kernels, and exit")("help,h", "this help");
+      "visualize",
+      "also write the HTML report (nsperf report) next to the results file, "
+      "named after it with .html")("list", "list optimizers, strategies and kernels, and exit")(
+      "help,h", "this help");
   po::options_description all;
   all.add(optimizers).add(workload).add(measurement).add(output);
   return all;
@@ -190,9 +191,9 @@ int run(const CommandContext& ctx) {
 
   ProgressLine progress(options.progress);
   const auto result = mpi::run_benchmark(world, request, &progress);
-  mpi::write_results(world, output, options.mode, result.provenance,
-                     {result.samples, result.tiles, result.repetitions, result.summary,
-                      result.regions});
+  mpi::write_results(
+      world, output, options.mode, result.provenance,
+      {result.samples, result.tiles, result.repetitions, result.summary, result.regions});
 
   if (world.rank() == 0) {
     print_summary(std::cout, result.provenance, result.summary, cfg.benchmark.tile);

@@ -33,7 +33,8 @@ int run(const CommandContext& ctx) {
               << options;
     return 0;
   }
-  if (vm.count("file") == 0) throw UsageError("give the results files to merge (nsperf merge --help)");
+  if (vm.count("file") == 0)
+    throw UsageError("give the results files to merge (nsperf merge --help)");
   if (vm.count("output") == 0) throw UsageError("-o/--output FILE: the merged file is required");
   const fs::path output = vm["output"].as<std::string>();
   std::vector<fs::path> inputs;
@@ -52,7 +53,8 @@ int run(const CommandContext& ctx) {
     throw InputError("-o " + output.string() + ": folder " + dir.string() + " is not writable");
   io::silence_hdf5_errors();
   // Written beside the output and renamed: a failure leaves nothing under its name.
-  const fs::path temporary = dir / ("." + output.filename().string() + ".merge." + std::to_string(getpid()));
+  const fs::path temporary =
+      dir / ("." + output.filename().string() + ".merge." + std::to_string(getpid()));
   std::size_t runs = 0;
   try {
     runs = io::merge_results(inputs, temporary);

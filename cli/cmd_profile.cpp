@@ -90,7 +90,8 @@ int profile_files(const CommandContext& ctx) {
   }
   view.tree = vm.count("tree") > 0;
   if (vm.count("file") == 0)
-    throw UsageError("give results files or nsperf run outputs to read (see nsperf profile --help)");
+    throw UsageError(
+        "give results files or nsperf run outputs to read (see nsperf profile --help)");
   const auto files = vm["file"].as<std::vector<std::string>>();
   std::optional<std::string> run_id;
   if (vm.count("run")) {
@@ -291,7 +292,8 @@ class ExternalCommand {
 };
 
 std::string outcome(const Execution& e) {
-  return e.signal != 0 ? "killed by " + signal_name(e.signal) : "exit " + std::to_string(e.exit_code);
+  return e.signal != 0 ? "killed by " + signal_name(e.signal)
+                       : "exit " + std::to_string(e.exit_code);
 }
 
 double median_of(const std::vector<Execution>& runs, double (*field)(const Execution&)) {
@@ -307,23 +309,25 @@ int profile_command(const CommandContext& ctx) {
   po::options_description options("Profiling a command");
   options.add_options()("repetitions,r", po::value<std::int64_t>()->value_name("N"),
                         "measured runs (default 5)")(
-      "warmup,w", po::value<std::int64_t>()->value_name("N"),
-      "unmeasured runs first (default 0)")("format", po::value<std::string>()->value_name("F"),
-                                            "text (default) or json")("help,h", "this help");
+      "warmup,w", po::value<std::int64_t>()->value_name("N"), "unmeasured runs first (default 0)")(
+      "format", po::value<std::string>()->value_name("F"), "text (default) or json")("help,h",
+                                                                                     "this help");
   const auto vm = parse_options(own, options, nullptr, "profile");
   if (vm.count("help")) {
-    std::cout << "usage: nsperf profile [-r N] [-w N] [--format text|json] -- COMMAND [ARGS ...]\n\n"
-                 "Runs COMMAND (execvp: no shell, so no quoting or redirection) N times and "
-                 "reports\nper run and as medians: wall time, user and system CPU time, peak "
-                 "resident memory\n(wait4), page faults, context switches, and the hardware "
-                 "counters cycles,\ninstructions and cache misses (perf_event_open, user space, "
-                 "the command and its\nchildren) where the kernel allows them; where it does "
-                 "not, it says why. Exit 1\nif any run fails.\n\n"
-              << options;
+    std::cout
+        << "usage: nsperf profile [-r N] [-w N] [--format text|json] -- COMMAND [ARGS ...]\n\n"
+           "Runs COMMAND (execvp: no shell, so no quoting or redirection) N times and "
+           "reports\nper run and as medians: wall time, user and system CPU time, peak "
+           "resident memory\n(wait4), page faults, context switches, and the hardware "
+           "counters cycles,\ninstructions and cache misses (perf_event_open, user space, "
+           "the command and its\nchildren) where the kernel allows them; where it does "
+           "not, it says why. Exit 1\nif any run fails.\n\n"
+        << options;
     return 0;
   }
   if (argv.empty()) throw UsageError("nothing to run after '--' (nsperf profile -- COMMAND ARGS)");
-  const std::int64_t repetitions = vm.count("repetitions") ? vm["repetitions"].as<std::int64_t>() : 5;
+  const std::int64_t repetitions =
+      vm.count("repetitions") ? vm["repetitions"].as<std::int64_t>() : 5;
   const std::int64_t warmup = vm.count("warmup") ? vm["warmup"].as<std::int64_t>() : 0;
   if (repetitions < 1 || repetitions > 100000)
     throw UsageError("--repetitions " + std::to_string(repetitions) + ": valid: 1 to 100000");
@@ -337,8 +341,8 @@ int profile_command(const CommandContext& ctx) {
   for (std::int64_t i = 0; i < warmup; ++i) command.run();
   std::vector<Execution> runs;
   for (std::int64_t i = 0; i < repetitions; ++i) runs.push_back(command.run());
-  const bool all_ok = std::all_of(runs.begin(), runs.end(),
-                                  [](const Execution& e) { return e.exit_code == 0; });
+  const bool all_ok =
+      std::all_of(runs.begin(), runs.end(), [](const Execution& e) { return e.exit_code == 0; });
 
   if (format == "json") {
     nlohmann::json j;
@@ -373,8 +377,8 @@ int profile_command(const CommandContext& ctx) {
   }
 
   std::cout << "profile: " << command.text() << " (" << repetitions << " run"
-            << (repetitions == 1 ? "" : "s") << (warmup > 0 ? " after " + std::to_string(warmup) + " warm-up" : "")
-            << ")\n";
+            << (repetitions == 1 ? "" : "s")
+            << (warmup > 0 ? " after " + std::to_string(warmup) + " warm-up" : "") << ")\n";
   std::cout << "  run  wall        user        sys         peak RSS    faults (minor/major)  "
                "switches (vol/invol)  outcome";
   if (command.counters()) std::cout << "  cycles  instructions  IPC  cache misses";
@@ -387,8 +391,9 @@ int profile_command(const CommandContext& ctx) {
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& e = runs[i];
     std::cout << "  " << fmt(std::to_string(i + 1), 3) << "  " << fmt(format_seconds(e.wall_s), 10)
-              << "  " << fmt(format_seconds(e.user_s), 10) << "  " << fmt(format_seconds(e.sys_s), 10)
-              << "  " << fmt(core::format_bytes(static_cast<double>(e.max_rss_bytes)), 10) << "  "
+              << "  " << fmt(format_seconds(e.user_s), 10) << "  "
+              << fmt(format_seconds(e.sys_s), 10) << "  "
+              << fmt(core::format_bytes(static_cast<double>(e.max_rss_bytes)), 10) << "  "
               << fmt(std::to_string(e.minor_faults) + "/" + std::to_string(e.major_faults), 20)
               << "  "
               << fmt(std::to_string(e.voluntary_switches) + "/" +
@@ -411,15 +416,15 @@ int profile_command(const CommandContext& ctx) {
   for (const auto& e : runs) walls.push_back(e.wall_s);
   const auto s = core::summarize(walls);
   std::cout << "  median wall " << format_seconds(s.median) << " [" << format_seconds(s.ci.low)
-            << ", " << format_seconds(s.ci.high) << "] (" << core::format_number(100 * s.ci.level, 3)
-            << "% interval of the median), min " << format_seconds(s.min) << ", max "
-            << format_seconds(s.max) << "; median user "
+            << ", " << format_seconds(s.ci.high) << "] ("
+            << core::format_number(100 * s.ci.level, 3) << "% interval of the median), min "
+            << format_seconds(s.min) << ", max " << format_seconds(s.max) << "; median user "
             << format_seconds(median_of(runs, [](const Execution& e) { return e.user_s; }))
-            << ", sys " << format_seconds(median_of(runs, [](const Execution& e) { return e.sys_s; }))
+            << ", sys "
+            << format_seconds(median_of(runs, [](const Execution& e) { return e.sys_s; }))
             << ", peak RSS "
-            << core::format_bytes(median_of(runs, [](const Execution& e) {
-                 return static_cast<double>(e.max_rss_bytes);
-               }))
+            << core::format_bytes(median_of(
+                   runs, [](const Execution& e) { return static_cast<double>(e.max_rss_bytes); }))
             << "\n";
   if (!command.counters())
     std::cout << "  hardware counters: unavailable: " << command.counters_note() << "\n";

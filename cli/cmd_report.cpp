@@ -21,18 +21,20 @@ int run(const CommandContext& ctx) {
   positional.add("file", -1);
   const auto vm = parse_options(ctx.args, options, &positional, "report");
   if (vm.count("help")) {
-    std::cout << "usage: nsperf report FILE.h5 [FILE.h5 ...] [-o report.html] [--title TEXT]\n\n"
-                 "Writes one self-contained HTML page (charts embedded) from every run of the\n"
-                 "files: speedup per optimizer and strategy with 95% intervals, time against image\n"
-                 "size, memory against time with the best front, busy and idle time per rank,\n"
-                 "achieved bandwidth against the measured ceiling, hotspots, scaling efficiency\n"
-                 "across rank counts, recommendations, and provenance. A chart the files hold no\n"
-                 "data for says what run would provide it. Drawn by scripts/report.py (Debian's\n"
-                 "python3-h5py, -pandas, -matplotlib). No MPI. Alias: nsperf visualize.\n\n"
-              << options;
+    std::cout
+        << "usage: nsperf report FILE.h5 [FILE.h5 ...] [-o report.html] [--title TEXT]\n\n"
+           "Writes one self-contained HTML page (charts embedded) from every run of the\n"
+           "files: speedup per optimizer and strategy with 95% intervals, time against image\n"
+           "size, memory against time with the best front, busy and idle time per rank,\n"
+           "achieved bandwidth against the measured ceiling, hotspots, scaling efficiency\n"
+           "across rank counts, recommendations, and provenance. A chart the files hold no\n"
+           "data for says what run would provide it. Drawn by scripts/report.py (Debian's\n"
+           "python3-h5py, -pandas, -matplotlib). No MPI. Alias: nsperf visualize.\n\n"
+        << options;
     return 0;
   }
-  if (vm.count("file") == 0) throw UsageError("give one or more results files (nsperf report --help)");
+  if (vm.count("file") == 0)
+    throw UsageError("give one or more results files (nsperf report --help)");
   ReportRequest request;
   for (const auto& f : vm["file"].as<std::vector<std::string>>()) request.files.emplace_back(f);
   request.output = vm.count("output") ? vm["output"].as<std::string>() : "nsperf-report.html";

@@ -204,9 +204,9 @@ int run_job(const CommandContext& ctx, bool profile) {
       run.file = cfg.run.output;
       run.run_id = report.provenance.run_id;
       run.region_overhead_s = report.provenance.region_overhead_s;
-      run.evidence = make_evidence(std::filesystem::path(cfg.run.output).filename().string() +
-                                       ", run " + run.run_id,
-                                   report.provenance, {}, report.regions);
+      run.evidence = make_evidence(
+          std::filesystem::path(cfg.run.output).filename().string() + ", run " + run.run_id,
+          report.provenance, {}, report.regions);
       std::cout << "\n";
       print_profile(std::cout, run, options.view);
       print_recommendations(std::cout, recommendations_for(std::span(&run, 1)));

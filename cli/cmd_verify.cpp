@@ -19,14 +19,15 @@ int run(const CommandContext& ctx) {
   positional.add("file", -1);
   const auto vm = parse_options(ctx.args, options, &positional, "verify");
   if (vm.count("help")) {
-    std::cout << "usage: nsperf verify FILE.h5 [FILE.h5 ...] [-q]\n\n"
-                 "Recomputes every checksum stored in the files from the bytes that are there: each\n"
-                 "table's rows (rows_checksum), and for an output of nsperf run each tile of /mask\n"
-                 "and /gradient (checksums in /tiles), the tiles covering the image and the\n"
-                 "negative-space fraction; checks a results file's schema and that every run's\n"
-                 "tables are present and readable. Exit 0 when all is intact, 1 naming what is\n"
-                 "damaged, 2 for a file that is neither kind. No MPI.\n\n"
-              << options;
+    std::cout
+        << "usage: nsperf verify FILE.h5 [FILE.h5 ...] [-q]\n\n"
+           "Recomputes every checksum stored in the files from the bytes that are there: each\n"
+           "table's rows (rows_checksum), and for an output of nsperf run each tile of /mask\n"
+           "and /gradient (checksums in /tiles), the tiles covering the image and the\n"
+           "negative-space fraction; checks a results file's schema and that every run's\n"
+           "tables are present and readable. Exit 0 when all is intact, 1 naming what is\n"
+           "damaged, 2 for a file that is neither kind. No MPI.\n\n"
+        << options;
     return 0;
   }
   if (vm.count("file") == 0) throw UsageError("give the files to verify (nsperf verify --help)");

@@ -54,7 +54,7 @@ bool register_command(CommandEntry entry);
 
 /// Registers a command whose use of MPI depends on its arguments (`mpi_for`).
 #define NSPERF_REGISTER_COMMAND_MPI_IF(Id, name, summary, fn, mpi_for)             \
-  namespace {                                                                     \
-  [[maybe_unused]] const bool nsperf_registered_command_##Id =                    \
+  namespace {                                                                      \
+  [[maybe_unused]] const bool nsperf_registered_command_##Id =                     \
       ::nsperf::cli::detail::register_command({name, summary, true, fn, mpi_for}); \
   }

@@ -38,7 +38,10 @@ void print_usage(std::ostream& out) {
     std::string name = c.name;
     name.resize(12, ' ');
     out << "  " << name << c.summary
-        << (c.mpi_for != nullptr ? "  [MPI for the job]" : c.uses_mpi ? "  [MPI]" : "") << "\n";
+        << (c.mpi_for != nullptr ? "  [MPI for the job]"
+            : c.uses_mpi         ? "  [MPI]"
+                                 : "")
+        << "\n";
   }
   out << "\n  --version   print the version and the git commit it was built from\n";
 }

@@ -122,12 +122,11 @@ int main(int argc, char** argv) {
     close(fds[i]);
   }
   char line[512];
-  int n = snprintf(line, sizeof line, "%d %lld %lld %lld %ld %ld %ld %ld %ld %d %d", exec_errno,
-                   (long long)wall,
-                   (long long)usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec,
-                   (long long)usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec,
-                   usage.ru_maxrss, usage.ru_minflt, usage.ru_majflt, usage.ru_nvcsw,
-                   usage.ru_nivcsw, status, perf_errno);
+  int n = snprintf(
+      line, sizeof line, "%d %lld %lld %lld %ld %ld %ld %ld %ld %d %d", exec_errno, (long long)wall,
+      (long long)usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec,
+      (long long)usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec, usage.ru_maxrss,
+      usage.ru_minflt, usage.ru_majflt, usage.ru_nvcsw, usage.ru_nivcsw, status, perf_errno);
   for (int i = 0; i < COUNTERS && n > 0 && (size_t)n < sizeof line; ++i) {
     n += snprintf(line + n, sizeof line - (size_t)n, " %llu %llu %llu",
                   (unsigned long long)values[i][0], (unsigned long long)values[i][1],

@@ -136,9 +136,9 @@ ProfiledRun read_profiled_run(const std::filesystem::path& path,
   const auto attrs = io::read_run_attributes(path, run.run_id);  // names a missing run
   const auto p = provenance_of(attrs);
   run.region_overhead_s = p.region_overhead_s;
-  run.evidence = make_evidence(path.filename().string() + ", run " + run.run_id, p,
-                               io::read_summary(path, run.run_id),
-                               io::read_regions(path, run.run_id));
+  run.evidence =
+      make_evidence(path.filename().string() + ", run " + run.run_id, p,
+                    io::read_summary(path, run.run_id), io::read_regions(path, run.run_id));
   return run;
 }
 
@@ -176,7 +176,8 @@ void print_profile(std::ostream& out, const ProfiledRun& run, const ProfileView&
   out << "hotspots (ranked by the slowest rank's exclusive time; imbalance = max/mean of "
          "inclusive time over ranks):\n";
   std::size_t width = 6;
-  for (const auto& s : top) width = std::max(width, s.path.size() + (s.kind == core::RegionKind::mpi ? 6 : 0));
+  for (const auto& s : top)
+    width = std::max(width, s.path.size() + (s.kind == core::RegionKind::mpi ? 6 : 0));
   out << "  " << pad("region", width) << "  calls      excl (slowest)  excl (mean)  incl (max)  "
       << "imbalance  slowest rank\n";
   for (const auto& s : top) {
@@ -266,10 +267,10 @@ nlohmann::json profile_json(std::span<const ProfiledRun> runs,
   }
   j["recommendations"] = nlohmann::json::array();
   for (const auto& r : recs) {
-    nlohmann::json x = {{"rule", r.rule},         {"optimizer", r.optimizer},
-                        {"finding", r.finding},   {"action", r.action},
-                        {"key", r.key},           {"value", r.value},
-                        {"run_key", r.run_key},   {"evidence", r.evidence}};
+    nlohmann::json x = {{"rule", r.rule},       {"optimizer", r.optimizer},
+                        {"finding", r.finding}, {"action", r.action},
+                        {"key", r.key},         {"value", r.value},
+                        {"run_key", r.run_key}, {"evidence", r.evidence}};
     x["expected_speedup"] = r.expected_speedup > 0 ? nlohmann::json(r.expected_speedup) : nullptr;
     if (r.expected_ci.level > 0)
       x["expected_ci"] = {r.expected_ci.low, r.expected_ci.high};

@@ -19,7 +19,7 @@ namespace nsperf::cli {
 
 /// One run as `nsperf profile` reads it.
 struct ProfiledRun {
-  std::string kind;   ///< "benchmark" (a results file's run) or "run" (nsperf run's output)
+  std::string kind;  ///< "benchmark" (a results file's run) or "run" (nsperf run's output)
   std::string file;
   std::string run_id;
   core::RunEvidence evidence;    ///< summary, regions and layout, for the rules

@@ -112,9 +112,9 @@ std::size_t write_report(const ReportRequest& request) {
     if (!out) throw IoError(json.path.string() + ": cannot be written");
   }
   Removed page{temporary_beside(output, ".html")};
-  std::vector<std::string> args = {python(),          script.string(), "--profile-json",
-                                   json.path.string(), "--title",       request.title,
-                                   "-o",               page.path.string()};
+  std::vector<std::string> args = {
+      python(), script.string(),   "--profile-json", json.path.string(), "--title", request.title,
+      "-o",     page.path.string()};
   for (const auto& f : request.files) args.push_back(f.string());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -133,7 +133,8 @@ std::size_t write_report(const ReportRequest& request) {
                   (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
                                      : "signal " + std::to_string(WTERMSIG(status))) +
                   "; it needs Debian's python3-h5py, python3-pandas and python3-matplotlib: "
-                  "scripts/install-deps); nothing written to " + output.string());
+                  "scripts/install-deps); nothing written to " +
+                  output.string());
   }
   std::error_code ec;
   fs::rename(page.path, output, ec);

@@ -100,9 +100,8 @@ void cpu_bandwidth(std::span<const RunEvidence> runs, const RecommendRules& rule
   r.rule = "cpu-bandwidth";
   r.optimizer = "cpu";
   r.finding = "the " + *baseline + " pipeline reaches " + percent(base->bandwidth_fraction) +
-              " of the measured memory-bandwidth ceiling (" +
-              format_number(base->gbyte_per_s, 3) + " GB/s): it is bound by instructions, " +
-              "not by memory";
+              " of the measured memory-bandwidth ceiling (" + format_number(base->gbyte_per_s, 3) +
+              " GB/s): it is bound by instructions, " + "not by memory";
   r.action = "compute the pipeline with the " + best->strategy + " strategy (" +
              percent(best->bandwidth_fraction) + " of the ceiling)";
   r.key = "run.strategy";
@@ -130,8 +129,8 @@ void threads(std::span<const RunEvidence> runs, std::vector<Recommendation>& out
   r.action = "run " + std::to_string(per_rank) +
              " OpenMP threads per rank, with each rank given that many cores (mpirun "
              "--map-by slot:PE=" +
-             std::to_string(per_rank) + ", or --bind-to none; srun --cpus-per-task=" +
-             std::to_string(per_rank) + ")";
+             std::to_string(per_rank) +
+             ", or --bind-to none; srun --cpus-per-task=" + std::to_string(per_rank) + ")";
   r.key = "optimizers.cpu.threads";
   r.value = std::to_string(per_rank);
   r.run_key = true;
@@ -158,8 +157,8 @@ void memory_storage(std::span<const RunEvidence> runs, const RecommendRules& rul
     if (best == nullptr || r.held_bytes < best->held_bytes) best = &r;
   }
   if (best == nullptr) return;
-  const double saved = 1.0 - static_cast<double>(best->held_bytes) /
-                                 static_cast<double>(base->held_bytes);
+  const double saved =
+      1.0 - static_cast<double>(best->held_bytes) / static_cast<double>(base->held_bytes);
   if (saved < rules.memory_saving) return;
   Recommendation r;
   r.rule = "memory-storage";
@@ -213,9 +212,9 @@ void imbalance(std::span<const RunEvidence> runs, const RecommendRules& rules,
       const auto most = std::max_element(busy.begin(), busy.end());
       const double ratio = *most / (sum / static_cast<double>(busy.size()));
       if (ratio > rules.imbalance) {
-        finding = "the pipeline's stages keep rank " +
-                  std::to_string(most - busy.begin()) + " busy " + times(ratio) +
-                  " as long as the mean rank (profiled regions, " + it->source + ")";
+        finding = "the pipeline's stages keep rank " + std::to_string(most - busy.begin()) +
+                  " busy " + times(ratio) + " as long as the mean rank (profiled regions, " +
+                  it->source + ")";
       }
     }
   }
@@ -239,8 +238,9 @@ void imbalance(std::span<const RunEvidence> runs, const RecommendRules& rules,
     r.action = "share the tiles out dynamically (self-scheduling) instead of in fixed blocks";
     r.key = "optimizers.distributed.strategies";
     r.value = "static-block,dynamic";
-    r.evidence = "no partitioner measured on this workload yet: run nsperf benchmark "
-                 "--distributed on the same image to predict the gain";
+    r.evidence =
+        "no partitioner measured on this workload yet: run nsperf benchmark "
+        "--distributed on the same image to predict the gain";
   }
   out.push_back(std::move(r));
 }
@@ -278,8 +278,8 @@ void network(std::span<const RunEvidence> runs, const RecommendRules& rules,
     Recommendation r;
     r.rule = "compress-transfers";
     r.optimizer = "network";
-    r.finding = "tiles compress " + times(ratio) + " and the link is slow enough for it to pay" +
-                share;
+    r.finding =
+        "tiles compress " + times(ratio) + " and the link is slow enough for it to pay" + share;
     r.action = "send tiles with the " + best->strategy + " transfer";
     r.key = "optimizers.network.strategies";
     r.value = measured_list(*baseline, best->strategy);
@@ -319,9 +319,9 @@ void database(std::span<const RunEvidence> runs, const RecommendRules& rules,
               std::vector<Recommendation>& out) {
   if (const RunEvidence* run = newest_with(runs, "database", "insert")) {
     const std::string* baseline = baseline_of(*run, "database");
-    const SummaryRow* best =
-        baseline != nullptr ? best_of(*run, "database", "insert", *baseline, rules.min_speedup)
-                            : nullptr;
+    const SummaryRow* best = baseline != nullptr
+                                 ? best_of(*run, "database", "insert", *baseline, rules.min_speedup)
+                                 : nullptr;
     if (best != nullptr) {
       Recommendation r;
       r.rule = "catalog-inserts";
@@ -341,8 +341,7 @@ void database(std::span<const RunEvidence> runs, const RecommendRules& rules,
     const SummaryRow* plain = row_of(*run, "database", "query", "no-index");
     const SummaryRow* indexed = row_of(*run, "database", "query", "indexed");
     if (plain != nullptr && indexed != nullptr && indexed->seconds.median > 0 &&
-        indexed->check == CheckStatus::passed &&
-        indexed->seconds.ci.high < plain->seconds.ci.low) {
+        indexed->check == CheckStatus::passed && indexed->seconds.ci.high < plain->seconds.ci.low) {
       const double gain = plain->seconds.median / indexed->seconds.median;
       Recommendation r;
       r.rule = "catalog-indexes";
@@ -353,8 +352,8 @@ void database(std::span<const RunEvidence> runs, const RecommendRules& rules,
       r.key = "optimizers.database.strategies";
       r.value = "no-index,indexed";
       r.expected_speedup = gain;
-      r.evidence = "indexed vs no-index medians, intervals apart: " + times(gain) + " (" +
-                   run->source + ")";
+      r.evidence =
+          "indexed vs no-index medians, intervals apart: " + times(gain) + " (" + run->source + ")";
       out.push_back(std::move(r));
     }
   }

@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <cstring>
 
-#include "nsperf/core/error.hpp"
 #include "fixed_text.hpp"
+#include "nsperf/core/error.hpp"
 #include "nsperf/io/hdf5.hpp"
 
 namespace nsperf::io {

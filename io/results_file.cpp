@@ -6,11 +6,11 @@
 #include <numeric>
 #include <optional>
 
+#include "fixed_text.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
-#include "fixed_text.hpp"
 #include "region_table.hpp"
 
 namespace nsperf::io {
@@ -568,8 +568,8 @@ core::CheckStatus status_of(const Status& text) {
 
 std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
                                                const std::string& run_id) {
-  const auto rows = *read_table<RepetitionRow>(path, run_id, "repetitions",
-                                               repetition_type().get(), false);
+  const auto rows =
+      *read_table<RepetitionRow>(path, run_id, "repetitions", repetition_type().get(), false);
   std::vector<core::Repetition> out;
   for (const auto& r : rows) {
     core::Repetition p;

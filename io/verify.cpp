@@ -41,7 +41,8 @@ VerifyCheck table(hid_t file, const std::string& name) {
       c.detail = std::to_string(t.rows) + " rows; no stored checksum (written before nsperf 0.2)";
     } else if (t.stored != t.computed) {
       c.ok = false;
-      c.detail = std::to_string(t.rows) + " rows: checksum of the stored rows differs from the one "
+      c.detail = std::to_string(t.rows) +
+                 " rows: checksum of the stored rows differs from the one "
                  "written with them (damaged)";
     } else {
       c.detail = std::to_string(t.rows) + " rows, checksum matches";
@@ -66,7 +67,8 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
       }
       report.checks.push_back(table(file, t));
     }
-    if (exists(file, run + "/profile/regions")) report.checks.push_back(table(file, run + "/profile/regions"));
+    if (exists(file, run + "/profile/regions"))
+      report.checks.push_back(table(file, run + "/profile/regions"));
     // The typed readers take the tables by member name, as compare and profile do.
     try {
       (void)read_summary(path, id);
@@ -74,7 +76,8 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
       (void)read_regions(path, id);
     } catch (const Error& e) {
       H5Eclear2(H5E_DEFAULT);
-      report.checks.push_back({run, false, std::string("does not read as this schema: ") + e.what()});
+      report.checks.push_back(
+          {run, false, std::string("does not read as this schema: ") + e.what()});
     }
   }
 }
@@ -111,9 +114,12 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   std::int64_t height = 0;
   double fraction = -1;
   for (const auto& [name, value] : read_output_attributes(path)) {
-    if (name == "width" && std::holds_alternative<std::int64_t>(value)) width = std::get<std::int64_t>(value);
-    if (name == "height" && std::holds_alternative<std::int64_t>(value)) height = std::get<std::int64_t>(value);
-    if (name == "negative_space_fraction" && std::holds_alternative<double>(value)) fraction = std::get<double>(value);
+    if (name == "width" && std::holds_alternative<std::int64_t>(value))
+      width = std::get<std::int64_t>(value);
+    if (name == "height" && std::holds_alternative<std::int64_t>(value))
+      height = std::get<std::int64_t>(value);
+    if (name == "negative_space_fraction" && std::holds_alternative<double>(value))
+      fraction = std::get<double>(value);
   }
   // The tiles, read by member name; an output written before nsperf 0.2 has no gradient
   // checksums, and its gradient is then not checked.
@@ -124,7 +130,8 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
     const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
     const Handle stored(check(H5Dget_type(dataset.get()), "H5Dget_type"), H5Tclose);
     has_gradient = H5Tget_member_index(stored.get(), "gradient_checksum") >= 0;
-    tiles.resize(static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.get()))));
+    tiles.resize(
+        static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.get()))));
     Compound type(sizeof(TileRef));
     type.add("tile_id", offsetof(TileRef, id), H5T_NATIVE_INT64)
         .add("x", offsetof(TileRef, x), H5T_NATIVE_INT64)
@@ -151,8 +158,9 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
              t.x + t.width <= width && t.y + t.height <= height;
   }
   if (!inside || covered != width * height) {
-    report.checks.push_back({"/tiles", false, "the tiles do not cover the " + std::to_string(width) +
-                                                  "x" + std::to_string(height) + " image once"});
+    report.checks.push_back({"/tiles", false,
+                             "the tiles do not cover the " + std::to_string(width) + "x" +
+                                 std::to_string(height) + " image once"});
     return;
   }
   const Handle mask(check(H5Dopen2(file, "mask", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
@@ -179,8 +187,8 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
       }
     } catch (const Error& e) {
       H5Eclear2(H5E_DEFAULT);
-      report.checks.push_back({"/mask and /gradient " + where, false,
-                               std::string("cannot be read: ") + e.what()});
+      report.checks.push_back(
+          {"/mask and /gradient " + where, false, std::string("cannot be read: ") + e.what()});
       return;
     }
   }
@@ -189,19 +197,21 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
                            bad_mask == 0 ? n + " tiles, checksums match /tiles"
                                          : std::to_string(bad_mask) + " of " + n +
                                                " tiles differ from their checksums in /tiles, "
-                                               "first " + first_bad});
+                                               "first " +
+                                               first_bad});
   if (has_gradient) {
     report.checks.push_back({"/gradient", bad_gradient == 0,
                              bad_gradient == 0 ? n + " tiles, checksums match /tiles"
                                                : std::to_string(bad_gradient) + " of " + n +
                                                      " tiles differ from their checksums in "
-                                                     "/tiles, first " + first_bad});
+                                                     "/tiles, first " +
+                                                     first_bad});
   } else {
     report.checks.push_back({"/gradient", true, "no checksums stored (written before nsperf 0.2)"});
   }
-  const double recount = width * height > 0 ? static_cast<double>(background) /
-                                                  static_cast<double>(width * height)
-                                            : 0.0;
+  const double recount = width * height > 0
+                             ? static_cast<double>(background) / static_cast<double>(width * height)
+                             : 0.0;
   const bool same = fraction >= 0 && std::abs(recount - fraction) <= 1e-12;
   report.checks.push_back({"negative_space_fraction", same,
                            "stored " + core::format_number(fraction, 10) + ", /mask gives " +
@@ -220,8 +230,9 @@ VerifyReport verify_file(const std::filesystem::path& path) {
     verify_output(file.get(), path, report);
   } else {
     H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() +
-                     ": an HDF5 file, but neither an nsperf results file nor an output of nsperf run");
+    throw InputError(
+        path.string() +
+        ": an HDF5 file, but neither an nsperf results file nor an output of nsperf run");
   }
   return report;
 }

@@ -214,8 +214,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     NSPERF_REGION("bandwidth");
     bandwidth = job_bandwidth_gbyte_per_s(comm, layout.threads);
   }
-  std::optional<core::ScopedRegion> clock_region(std::in_place, "clock",
-                                                 core::RegionKind::mpi);
+  std::optional<core::ScopedRegion> clock_region(std::in_place, "clock", core::RegionKind::mpi);
   const RunClock clock(comm);
   clock_region.reset();
   const double uncertainty = bmpi::all_reduce(comm, clock.uncertainty_s(), bmpi::maximum<double>());

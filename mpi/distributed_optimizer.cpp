@@ -303,8 +303,10 @@ class DistributedOptimizer final : public Optimizer {
       outgoing.reserve(tiles.size());
       for (std::size_t id = 0; id < tiles.size(); ++id) {
         if (owners[id] == 0) continue;
-        timed(times.io, "cut", core::RegionKind::code, [&] { outgoing.push_back(cut(ctx, tiles[id])); });
-        timed(times.transfer, "transfer", core::RegionKind::mpi, [&] { isend(comm, owners[id], outgoing.back(), requests); });
+        timed(times.io, "cut", core::RegionKind::code,
+              [&] { outgoing.push_back(cut(ctx, tiles[id])); });
+        timed(times.transfer, "transfer", core::RegionKind::mpi,
+              [&] { isend(comm, owners[id], outgoing.back(), requests); });
       }
       std::int64_t done = 0;
       for (std::size_t id = 0; id < tiles.size(); ++id) {
@@ -495,7 +497,8 @@ class DistributedOptimizer final : public Optimizer {
       if (h.work) local_max = std::max(local_max, static_cast<double>(h.work->max_magnitude));
     }
     double max_magnitude = 0;
-    timed(times.idle, "wait", core::RegionKind::mpi, [&] { max_magnitude = reduce.max(local_max); });
+    timed(times.idle, "wait", core::RegionKind::mpi,
+          [&] { max_magnitude = reduce.max(local_max); });
     const float scale = kernels::histogram_scale(static_cast<float>(max_magnitude));
     kernels::Histogram histogram{};
     for (auto& h : held) {

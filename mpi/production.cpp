@@ -59,7 +59,8 @@ io::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int r
   // As nsperf verify reads it back: the tile's gradient rows, contiguous.
   std::vector<float> gradient;
   gradient.reserve(static_cast<std::size_t>(tile.rect.pixels()));
-  for (std::int64_t y = 0; y < m.height; ++y) gradient.insert(gradient.end(), m.row(y), m.row(y) + m.width);
+  for (std::int64_t y = 0; y < m.height; ++y)
+    gradient.insert(gradient.end(), m.row(y), m.row(y) + m.width);
   s.gradient_checksum = core::checksum_of(std::span<const float>(gradient));
   return s;
 }
@@ -240,25 +241,25 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
       {"negative_space_fraction", report.negative_space_fraction},
       {"check_status", report.check_status},
   };
-  write_through_temporary(comm, output, /*copy_existing=*/false, "output",
-                          [&](const std::string& temporary) {
-                            auto file = io::OutputFile::create(temporary, comm, out_layout);
-                            written = file.write_tiles(planes);
-                            file.write_stats(stats);
-                            file.write_attributes(attributes, report.provenance);
-                            file.close();
-                            // The profile is added last, so that it covers the write.
-                            auto regions = gather_regions(comm);
-                            if (comm.rank() == 0) {
-                              io::append_profile(temporary, regions.all);
-                              report.regions = std::move(regions.all);
-                            }
-                          },
-                          // Uncompressed, the mask (u8) and gradient (f32) of every pixel; a
-                          // compressed output's size is not known before it is written.
-                          cfg.run.compression == "none"
-                              ? static_cast<std::uint64_t>(workload.image.extent.pixels()) * 5
-                              : 0);
+  write_through_temporary(
+      comm, output, /*copy_existing=*/false, "output",
+      [&](const std::string& temporary) {
+        auto file = io::OutputFile::create(temporary, comm, out_layout);
+        written = file.write_tiles(planes);
+        file.write_stats(stats);
+        file.write_attributes(attributes, report.provenance);
+        file.close();
+        // The profile is added last, so that it covers the write.
+        auto regions = gather_regions(comm);
+        if (comm.rank() == 0) {
+          io::append_profile(temporary, regions.all);
+          report.regions = std::move(regions.all);
+        }
+      },
+      // Uncompressed, the mask (u8) and gradient (f32) of every pixel; a
+      // compressed output's size is not known before it is written.
+      cfg.run.compression == "none" ? static_cast<std::uint64_t>(workload.image.extent.pixels()) * 5
+                                    : 0);
   report.write_s = slowest(comm, write_clock.elapsed_s());
   if (!cfg.run.catalog.empty()) add_to_catalog(comm, cfg, report, stats, output);
   report.written_bytes = bmpi::all_reduce(comm, written, std::plus<>());

@@ -77,9 +77,9 @@ class ResultsWriter : public MpiTest {
     // Each rank two regions, the second nested in the first.
     std::vector<core::RankRegion> regions(2);
     regions[0] = {world.rank(), {"outer", "outer", 0, core::RegionKind::code, 1, 2.0, 1.5}};
-    regions[1] = {world.rank(),
-                  {"outer/MPI_Send", "MPI_Send", 1, core::RegionKind::mpi, world.rank() + 1, 0.5,
-                   0.5}};
+    regions[1] = {
+        world.rank(),
+        {"outer/MPI_Send", "MPI_Send", 1, core::RegionKind::mpi, world.rank() + 1, 0.5, 0.5}};
     mpi::write_results(world, path, mode, p, {samples, tiles, repetitions, summary, regions});
   }
   std::size_t files_in_dir() const {

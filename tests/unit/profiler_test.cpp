@@ -48,8 +48,8 @@ TEST(RegionTree, NestsRegionsIntoATreeWithCallsAndTimes) {
   EXPECT_GE(records[1].inclusive_s, 0.010);
   EXPECT_GE(records[2].inclusive_s, 0.004);
   // Exclusive time is what the children do not cover; leaves have no children.
-  EXPECT_NEAR(outer.exclusive_s, outer.inclusive_s - records[1].inclusive_s - records[2].inclusive_s,
-              1e-9);
+  EXPECT_NEAR(outer.exclusive_s,
+              outer.inclusive_s - records[1].inclusive_s - records[2].inclusive_s, 1e-9);
   EXPECT_GE(outer.exclusive_s, 0.002);
   EXPECT_EQ(records[1].exclusive_s, records[1].inclusive_s);
   EXPECT_EQ(tree.total_calls(), 6);

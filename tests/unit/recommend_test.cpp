@@ -12,8 +12,8 @@ using nsperf::core::Recommendation;
 using nsperf::core::RunEvidence;
 using nsperf::core::SummaryRow;
 
-SummaryRow row(const std::string& optimizer, const std::string& strategy,
-               const std::string& kernel, double speedup, Interval ci, double median_s = 1.0) {
+SummaryRow row(const std::string& optimizer, const std::string& strategy, const std::string& kernel,
+               double speedup, Interval ci, double median_s = 1.0) {
   SummaryRow r;
   r.optimizer = optimizer;
   r.strategy = strategy;
@@ -37,8 +37,8 @@ RunEvidence evidence() {
   e.node_cores = 2;
   e.ranks_on_node = 2;
   e.run_strategy = "fused";
-  e.baselines = {{"cpu", "scalar"},       {"memory", "float64"},    {"distributed", "static-block"},
-                 {"network", "blocking"}, {"io", "unbuffered"},     {"database", "naive"}};
+  e.baselines = {{"cpu", "scalar"},       {"memory", "float64"}, {"distributed", "static-block"},
+                 {"network", "blocking"}, {"io", "unbuffered"},  {"database", "naive"}};
   return e;
 }
 

@@ -11,9 +11,8 @@ using nsperf::core::RegionRecord;
 RankRegion region(int rank, const std::string& path, double inclusive, double exclusive,
                   RegionKind kind = RegionKind::code, int depth = 0, std::int64_t calls = 1) {
   const auto slash = path.rfind('/');
-  return {rank,
-          RegionRecord{path, slash == std::string::npos ? path : path.substr(slash + 1), depth,
-                       kind, calls, inclusive, exclusive}};
+  return {rank, RegionRecord{path, slash == std::string::npos ? path : path.substr(slash + 1),
+                             depth, kind, calls, inclusive, exclusive}};
 }
 
 TEST(RegionStats, MinMeanMaxAndImbalanceOverEveryRankOfTheRun) {
@@ -71,9 +70,12 @@ TEST(RegionStats, ARegionWithNoTimeIsBalanced) {
 
 TEST(Hotspots, RankedByTheSlowestRanksExclusiveTime) {
   const std::vector<RankRegion> regions = {
-      region(0, "a", 10, 1),   region(1, "a", 10, 2),          // slowest rank: 2
-      region(0, "a/b", 9, 9, RegionKind::code, 1), region(1, "a/b", 8, 8, RegionKind::code, 1),
-      region(0, "c", 5, 5),    region(1, "c", 1, 1),
+      region(0, "a", 10, 1),
+      region(1, "a", 10, 2),  // slowest rank: 2
+      region(0, "a/b", 9, 9, RegionKind::code, 1),
+      region(1, "a/b", 8, 8, RegionKind::code, 1),
+      region(0, "c", 5, 5),
+      region(1, "c", 1, 1),
       region(0, "idle", 0, 0),
   };
   const auto stats = nsperf::core::region_stats(regions, 2);

@@ -114,7 +114,7 @@ double region_overhead_s(int iterations = 200000);
 #define NSPERF_REGION(name) \
   const ::nsperf::core::ScopedRegion NSPERF_REGION_CONCAT(nsperf_region_, __LINE__) { name }
 /// Times the rest of the enclosing scope as region `name`, counted as MPI time.
-#define NSPERF_MPI_REGION(name)                                                      \
+#define NSPERF_MPI_REGION(name)                                                       \
   const ::nsperf::core::ScopedRegion NSPERF_REGION_CONCAT(nsperf_region_, __LINE__) { \
-    name, ::nsperf::core::RegionKind::mpi                                            \
+    name, ::nsperf::core::RegionKind::mpi                                             \
   }

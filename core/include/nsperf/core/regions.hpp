@@ -24,16 +24,16 @@ struct RegionStats {
   std::string name;
   int depth = 0;
   RegionKind kind = RegionKind::code;
-  int ranks_entered = 0;         ///< ranks that entered it at least once
-  std::int64_t calls = 0;        ///< summed over ranks
-  double inclusive_min_s = 0;    ///< over all ranks of the run
+  int ranks_entered = 0;       ///< ranks that entered it at least once
+  std::int64_t calls = 0;      ///< summed over ranks
+  double inclusive_min_s = 0;  ///< over all ranks of the run
   double inclusive_mean_s = 0;
   double inclusive_max_s = 0;
   double exclusive_min_s = 0;
   double exclusive_mean_s = 0;
-  double exclusive_max_s = 0;    ///< the slowest rank's exclusive time: what hotspots rank by
-  int slowest_rank = 0;          ///< the rank with the most exclusive time
-  double imbalance = 1;          ///< max / mean of the inclusive time (1 = balanced; 1 if no time)
+  double exclusive_max_s = 0;  ///< the slowest rank's exclusive time: what hotspots rank by
+  int slowest_rank = 0;        ///< the rank with the most exclusive time
+  double imbalance = 1;        ///< max / mean of the inclusive time (1 = balanced; 1 if no time)
 };
 
 /// Statistics of every region path over `ranks` ranks, in the order paths first appear (depth

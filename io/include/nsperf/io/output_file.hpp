@@ -23,8 +23,8 @@
 
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/provenance.hpp"
-#include "nsperf/core/regions.hpp"
 #include "nsperf/core/records.hpp"
+#include "nsperf/core/regions.hpp"
 #include "nsperf/core/tile_plan.hpp"
 #include "nsperf/io/hdf5.hpp"
 
@@ -60,7 +60,8 @@ struct TileStats {
   double transfer_s = 0;            ///< receiving them from rank 0 (0 when read from the file)
   double compute_s = 0;             ///< the pipeline's stages on this tile
   std::uint64_t mask_checksum = 0;  ///< core::checksum of the tile's mask rows
-  std::uint64_t gradient_checksum = 0;  ///< core::checksum of its gradient rows (float32, row-major)
+  std::uint64_t gradient_checksum =
+      0;  ///< core::checksum of its gradient rows (float32, row-major)
   core::CheckStatus check = core::CheckStatus::not_checked;
   std::int64_t differing_pixels = 0;  ///< mask pixels that differ from the reference's
 };

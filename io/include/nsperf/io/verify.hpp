@@ -10,7 +10,7 @@ namespace nsperf::io {
 
 /// One check and its outcome.
 struct VerifyCheck {
-  std::string what;    ///< "runs/<id>/samples", "/mask tile 17", ...
+  std::string what;  ///< "runs/<id>/samples", "/mask tile 17", ...
   bool ok = true;
   std::string detail;  ///< what was compared, or what is wrong
 };

@@ -29,8 +29,8 @@ struct BenchmarkResult {
   std::vector<core::TileResult> tiles;        ///< this rank's
   std::vector<core::Repetition> repetitions;  ///< rank 0: every repetition; other ranks: empty
   std::vector<core::SummaryRow> summary;      ///< rank 0: every strategy; other ranks: empty
-  std::vector<std::string> notes;  ///< rank 0: what the user should know about the figures
-  std::vector<core::RankRegion> regions;      ///< this rank's profiled regions
+  std::vector<std::string> notes;         ///< rank 0: what the user should know about the figures
+  std::vector<core::RankRegion> regions;  ///< this rank's profiled regions
   std::vector<core::RankRegion> all_regions;  ///< rank 0: every rank's; other ranks: empty
 };
 

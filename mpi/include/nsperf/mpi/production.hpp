@@ -42,7 +42,7 @@ struct ProductionReport {
   bool partial = false;                  ///< ranks read their own tiles from the file
   std::int64_t width = 0;
   std::int64_t height = 0;
-  std::string check_status;  ///< passed, failed or not-checked (without --check)
+  std::string check_status;               ///< passed, failed or not-checked (without --check)
   std::vector<core::RankRegion> regions;  ///< rank 0: every rank's profiled regions, as stored
 };
 
