@@ -1,6 +1,4 @@
 // nsperf merge: the runs of several results files copied into one (e.g. a sweep's array tasks).
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 
@@ -8,6 +6,7 @@
 #include "nsperf/core/error.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/io/results_file.hpp"
+#include "nsperf/mpi/results_writer.hpp"
 
 namespace nsperf::cli {
 namespace {
@@ -46,15 +45,10 @@ int run(const CommandContext& ctx) {
   }
   if (fs::exists(output) && vm.count("force") == 0)
     throw InputError(output.string() + ": exists (--force replaces it)");
-  const fs::path dir = output.has_parent_path() ? output.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir))
-    throw InputError("-o " + output.string() + ": folder " + dir.string() + " does not exist");
-  if (access(dir.c_str(), W_OK) != 0)
-    throw InputError("-o " + output.string() + ": folder " + dir.string() + " is not writable");
+  mpi::check_new_file(output, "-o " + output.string());
   io::silence_hdf5_errors();
   // Written beside the output and renamed: a failure leaves nothing under its name.
-  const fs::path temporary =
-      dir / ("." + output.filename().string() + ".merge." + std::to_string(getpid()));
+  const fs::path temporary = mpi::make_temporary(output);
   std::size_t runs = 0;
   try {
     runs = io::merge_results(inputs, temporary);

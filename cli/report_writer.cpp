@@ -1,7 +1,6 @@
 #include "report_writer.hpp"
 
 #include <spawn.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include "nsperf/core/error.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/io/results_file.hpp"
+#include "nsperf/mpi/results_writer.hpp"
 #include "profile_report.hpp"
 
 extern char** environ;
@@ -20,23 +20,6 @@ namespace nsperf::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A new empty file next to `near` (same filesystem, so a rename is atomic), made by mkstemp.
-fs::path temporary_beside(const fs::path& near, const std::string& suffix) {
-  const fs::path dir = near.has_parent_path() ? near.parent_path() : fs::path(".");
-  std::string name = (dir / ("." + near.filename().string() + ".XXXXXX" + suffix)).string();
-  const int fd = mkstemps(name.data(), static_cast<int>(suffix.size()));
-  if (fd < 0) {
-    throw InputError(near.string() + ": cannot write in " + dir.string() + " (" +
-                     std::strerror(errno) + ")");
-  }
-  // mkstemp makes the file private (0600); a report is shared like any file the user writes.
-  const mode_t mask = umask(0);
-  umask(mask);
-  (void)fchmod(fd, 0666 & ~mask);
-  close(fd);
-  return name;
-}
 
 // Removes a file when it goes out of scope, unless released.
 struct Removed {
@@ -105,13 +88,13 @@ std::size_t write_report(const ReportRequest& request) {
   view.top = request.top;
   const auto script = report_script();
 
-  Removed json{temporary_beside(output, ".json")};
+  Removed json{mpi::make_temporary(output, ".json")};
   {
     std::ofstream out(json.path);
     out << profile_json(newest, recs, view).dump();
     if (!out) throw IoError(json.path.string() + ": cannot be written");
   }
-  Removed page{temporary_beside(output, ".html")};
+  Removed page{mpi::make_temporary(output, ".html")};
   std::vector<std::string> args = {
       python(), script.string(),   "--profile-json", json.path.string(), "--title", request.title,
       "-o",     page.path.string()};

@@ -195,6 +195,18 @@ std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid
   return out;
 }
 
+bool link_exists(hid_t loc, const std::string& path) {
+  if (path.empty()) return false;
+  for (std::size_t next = path.find('/', 1);; next = path.find('/', next + 1)) {
+    const std::string prefix = path.substr(0, next);
+    if (prefix != "/" && H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;
+    }
+    if (next == std::string::npos) return true;
+  }
+}
+
 Handle open_for_reading(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) {

@@ -180,11 +180,7 @@ bool is_output_file(const std::filesystem::path& path) {
 
 std::vector<core::RankRegion> read_output_regions(const std::filesystem::path& path) {
   const Handle file = open_output(path);
-  if (H5Lexists(file.get(), "profile", H5P_DEFAULT) <= 0 ||
-      H5Lexists(file.get(), "profile/regions", H5P_DEFAULT) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return {};
-  }
+  if (!link_exists(file.get(), "profile/regions")) return {};
   return read_region_table(file.get(), "profile/regions", path);
 }
 

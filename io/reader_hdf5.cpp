@@ -125,17 +125,9 @@ class Hdf5Reader final : public ImageReader {
            "'";
   }
 
-  // Whether every link on the way to `path` exists (H5Lexists must be asked level by level).
+  // An absolute path whose every link exists.
   bool path_exists(const std::string& path) const {
-    if (path.empty() || path[0] != '/') return false;
-    for (std::size_t next = path.find('/', 1);; next = path.find('/', next + 1)) {
-      const std::string prefix = path.substr(0, next);
-      if (prefix.size() > 1 && H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return false;
-      }
-      if (next == std::string::npos) return true;
-    }
+    return !path.empty() && path[0] == '/' && link_exists(file_.get(), path);
   }
 
   void source_type(hid_t type) {

@@ -512,22 +512,6 @@ Handle open_run_file(const std::filesystem::path& path, const std::string& run_i
   return {check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"), H5Fclose};
 }
 
-bool has_link(hid_t file, const std::string& name) {
-  // H5Lexists needs every intermediate group to exist.
-  std::string prefix;
-  std::size_t from = 0;
-  while (true) {
-    const auto slash = name.find('/', from);
-    prefix = name.substr(0, slash);
-    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return false;
-    }
-    if (slash == std::string::npos) return true;
-    from = slash + 1;
-  }
-}
-
 // Table `table` of run `run_id` as rows of `Row` (read by member name: a file written with
 // fewer or reordered members still reads). Null when absent and `optional`.
 template <class Row>
@@ -536,7 +520,7 @@ std::optional<std::vector<Row>> read_table(const std::filesystem::path& path,
                                            hid_t type, bool optional) {
   const Handle file = open_run_file(path, run_id);
   const std::string name = "runs/" + run_id + "/" + table;
-  if (!has_link(file.get(), name)) {
+  if (!link_exists(file.get(), name)) {
     if (optional) return std::nullopt;
     throw InputError(path.string() + ": run '" + run_id + "' has no " + table + " table");
   }
@@ -641,7 +625,7 @@ std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
                                            const std::string& run_id) {
   const Handle file = open_run_file(path, run_id);
   const std::string name = "runs/" + run_id + "/profile/regions";
-  if (!has_link(file.get(), name)) return {};
+  if (!link_exists(file.get(), name)) return {};
   return read_region_table(file.get(), name, path);
 }
 
@@ -660,7 +644,7 @@ std::size_t merge_results(std::span<const std::filesystem::path> inputs,
       runs.emplace_back(input, id);
     }
   }
-  Handle out(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate"),
+  Handle out(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate"),
              H5Fclose);
   write_attribute(out.get(), "schema_version", std::int64_t{kResultsSchemaVersion});
   write_attribute(out.get(), "nsperf_version", std::string(core::version()));

@@ -16,21 +16,6 @@
 namespace nsperf::io {
 namespace {
 
-bool exists(hid_t file, const std::string& name) {
-  std::string prefix;
-  std::size_t from = 0;
-  while (true) {
-    const auto slash = name.find('/', from);
-    prefix = name.substr(0, slash);
-    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return false;
-    }
-    if (slash == std::string::npos) return true;
-    from = slash + 1;
-  }
-}
-
 // A table against its rows_checksum; a table that cannot be read is damage too.
 VerifyCheck table(hid_t file, const std::string& name) {
   VerifyCheck c{name, true, ""};
@@ -61,13 +46,13 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
     const std::string run = "runs/" + id;
     for (const char* name : {"samples", "tiles", "repetitions", "summary"}) {
       const std::string t = run + "/" + name;
-      if (!exists(file, t)) {
+      if (!link_exists(file, t)) {
         report.checks.push_back({t, false, "missing (every run has it)"});
         continue;
       }
       report.checks.push_back(table(file, t));
     }
-    if (exists(file, run + "/profile/regions"))
+    if (link_exists(file, run + "/profile/regions"))
       report.checks.push_back(table(file, run + "/profile/regions"));
     // The typed readers take the tables by member name, as compare and profile do.
     try {
@@ -104,10 +89,11 @@ std::vector<T> read_block(hid_t dataset, hid_t mem_type, const TileRef& t) {
 void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& report) {
   report.kind = "output";
   for (const char* name : {"tiles", "profile/regions"}) {
-    if (exists(file, name)) report.checks.push_back(table(file, name));
+    if (link_exists(file, name)) report.checks.push_back(table(file, name));
   }
   for (const char* name : {"mask", "gradient", "tiles"}) {
-    if (!exists(file, name)) report.checks.push_back({std::string("/") + name, false, "missing"});
+    if (!link_exists(file, name))
+      report.checks.push_back({std::string("/") + name, false, "missing"});
   }
   if (!report.ok()) return;
   std::int64_t width = 0;
@@ -165,10 +151,17 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   }
   const Handle mask(check(H5Dopen2(file, "mask", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
   const Handle gradient(check(H5Dopen2(file, "gradient", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
+  // Per image: how many tiles differ from their checksums, and the first one.
+  struct Damage {
+    int tiles = 0;
+    std::string first;
+    void add(const std::string& where) {
+      if (tiles++ == 0) first = where;
+    }
+  };
   std::int64_t background = 0;
-  int bad_mask = 0;
-  int bad_gradient = 0;
-  std::string first_bad;
+  Damage mask_damage;
+  Damage gradient_damage;
   for (const auto& t : tiles) {
     const std::string where = "tile " + std::to_string(t.id) + " (x " + std::to_string(t.x) +
                               ", y " + std::to_string(t.y) + ", " + std::to_string(t.width) + "x" +
@@ -176,14 +169,12 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
     try {
       const auto m = read_block<std::uint8_t>(mask.get(), H5T_NATIVE_UINT8, t);
       background += std::count_if(m.begin(), m.end(), [](std::uint8_t v) { return v != 0; });
-      if (core::checksum_of(std::span<const std::uint8_t>(m)) != t.mask_checksum) {
-        if (bad_mask++ == 0) first_bad = "/mask " + where;
-      }
+      if (core::checksum_of(std::span<const std::uint8_t>(m)) != t.mask_checksum)
+        mask_damage.add(where);
       if (has_gradient) {
         const auto g = read_block<float>(gradient.get(), H5T_NATIVE_FLOAT, t);
-        if (core::checksum_of(std::span<const float>(g)) != t.gradient_checksum) {
-          if (bad_gradient++ == 0 && first_bad.empty()) first_bad = "/gradient " + where;
-        }
+        if (core::checksum_of(std::span<const float>(g)) != t.gradient_checksum)
+          gradient_damage.add(where);
       }
     } catch (const Error& e) {
       H5Eclear2(H5E_DEFAULT);
@@ -193,22 +184,19 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
     }
   }
   const auto n = std::to_string(tiles.size());
-  report.checks.push_back({"/mask", bad_mask == 0,
-                           bad_mask == 0 ? n + " tiles, checksums match /tiles"
-                                         : std::to_string(bad_mask) + " of " + n +
-                                               " tiles differ from their checksums in /tiles, "
-                                               "first " +
-                                               first_bad});
-  if (has_gradient) {
-    report.checks.push_back({"/gradient", bad_gradient == 0,
-                             bad_gradient == 0 ? n + " tiles, checksums match /tiles"
-                                               : std::to_string(bad_gradient) + " of " + n +
-                                                     " tiles differ from their checksums in "
-                                                     "/tiles, first " +
-                                                     first_bad});
-  } else {
+  auto tiles_check = [&](const char* image, const Damage& d) {
+    report.checks.push_back({image, d.tiles == 0,
+                             d.tiles == 0 ? n + " tiles, checksums match /tiles"
+                                          : std::to_string(d.tiles) + " of " + n +
+                                                " tiles differ from their checksums in /tiles, "
+                                                "first " +
+                                                image + " " + d.first});
+  };
+  tiles_check("/mask", mask_damage);
+  if (has_gradient)
+    tiles_check("/gradient", gradient_damage);
+  else
     report.checks.push_back({"/gradient", true, "no checksums stored (written before nsperf 0.2)"});
-  }
   const double recount = width * height > 0
                              ? static_cast<double>(background) / static_cast<double>(width * height)
                              : 0.0;

@@ -22,21 +22,6 @@ std::filesystem::path folder_of(const std::filesystem::path& path) {
   return path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
 }
 
-// A new, empty, uniquely named file next to `path`, with the permissions a normal file gets.
-std::filesystem::path make_temporary(const std::filesystem::path& path) {
-  std::string name = (folder_of(path) / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
-  const int fd = ::mkstemp(name.data());
-  if (fd < 0) {
-    throw IoError(path.string() + ": cannot create a temporary file in " +
-                  folder_of(path).string() + " (" + std::strerror(errno) + ")");
-  }
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
-  ::close(fd);
-  return name;
-}
-
 std::string mib(double bytes) { return core::format_bytes(bytes); }
 
 // Refuses a write that cannot fit: HDF5 failing half-way through a collective write on a full
@@ -61,6 +46,22 @@ void check_room(const std::filesystem::path& path, std::uint64_t bytes) {
 }
 
 }  // namespace
+
+std::filesystem::path make_temporary(const std::filesystem::path& path, const std::string& suffix) {
+  std::string name =
+      (folder_of(path) / ("." + path.filename().string() + ".tmp.XXXXXX" + suffix)).string();
+  const int fd = ::mkstemps(name.data(), static_cast<int>(suffix.size()));
+  if (fd < 0) {
+    throw IoError(path.string() + ": cannot create a temporary file in " +
+                  folder_of(path).string() + " (" + std::strerror(errno) + ")");
+  }
+  // mkstemp makes it private (0600); the finished file is shared like any the user writes.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  ::close(fd);
+  return name;
+}
 
 void check_new_file(const std::filesystem::path& path, const std::string& name) {
   namespace fs = std::filesystem;

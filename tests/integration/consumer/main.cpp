@@ -14,7 +14,10 @@ int main() {
   core::Plane<float> out({64, 64});
   for (const auto& s : nsperf::kernels::cpu_strategies().entries()) {
     NSPERF_REGION("blur");
-    { NSPERF_REGION(s.name); s.make({1})->gaussian5x5(in.view(), out.view()); }
+    {
+      NSPERF_REGION(s.name);
+      s.make({1})->gaussian5x5(in.view(), out.view());
+    }
     std::cout << s.name << "\n";
   }
   for (const auto& r : core::thread_regions().records())

@@ -81,6 +81,10 @@ void write_attribute(hid_t object, const char* name, const core::Provenance::Val
 /// name order (others are skipped). Strings may be fixed or variable length.
 std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid_t object);
 
+/// Whether every link on the way to `path` (relative to `loc`, or absolute) exists: H5Lexists
+/// must be asked level by level, since a missing group on the way is an error, not "no".
+bool link_exists(hid_t loc, const std::string& path);
+
 /// Without MPI: opens an existing HDF5 file read-only. Throws InputError naming it when it is
 /// missing ("no such file"), not HDF5, or cannot be opened.
 Handle open_for_reading(const std::filesystem::path& path);

@@ -70,7 +70,7 @@ std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path
                                                const std::string& run_id);
 
 /// Without MPI: copies every run of `inputs` (results files this build reads), intact with
-/// their provenance, into a new results file at `path` (which must not exist). Throws
+/// their provenance, into a new results file at `path` (replacing any file there). Throws
 /// InputError naming the file for an unreadable input or a run id found twice. Returns the
 /// runs copied.
 std::size_t merge_results(std::span<const std::filesystem::path> inputs,

@@ -30,6 +30,12 @@ enum class WriteMode {
 /// option and the path). Local.
 void check_new_file(const std::filesystem::path& path, const std::string& name);
 
+/// A new, empty, uniquely named file beside `path` (same folder, so a rename is atomic), named
+/// `.<name>.tmp.XXXXXX<suffix>`, with the permissions a normal file gets. Throws IoError naming
+/// the folder if it cannot be made. Local.
+std::filesystem::path make_temporary(const std::filesystem::path& path,
+                                     const std::string& suffix = "");
+
 /// Checks, before any work, that `path` can be written in `mode`. Throws InputError naming the
 /// path and what would be valid. Local: call on one rank.
 void check_output(const std::filesystem::path& path, WriteMode mode);
