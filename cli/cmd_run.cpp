@@ -10,6 +10,7 @@
 #include "config_source.hpp"
 #include "input_options.hpp"
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/stop.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/io/catalog.hpp"
 #include "nsperf/mpi/phase.hpp"
@@ -28,6 +29,7 @@ struct Options {
   std::optional<std::string> config;
   std::vector<core::Override> overrides;
   mpi::WriteMode mode = mpi::WriteMode::create;
+  bool resume = false;
   bool progress = true;
   bool help = false;
 };
@@ -51,9 +53,12 @@ po::options_description describe_options(bool profile) {
       "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
       "any config key (repeatable)")("config,c", po::value<std::string>()->value_name("FILE"),
                                      "optimization config (default: ./optimization_config.json "
-                                     "if present)")(
-      "force", "replace the output file if it exists")("no-progress", "no progress line on stderr")(
-      "help,h", "this help");
+                                     "if present)")("force",
+                                                    "replace the output file if it exists")(
+      "resume",
+      "continue the incomplete run in the output file (one a stop signal ended: SIGTERM, "
+      "SIGINT, SIGUSR1) from the tiles it recorded; same input and options")(
+      "no-progress", "no progress line on stderr")("help,h", "this help");
   po::options_description all;
   all.add(input_options()).add(run);
   if (profile) {
@@ -93,6 +98,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
     add("threads", "optimizers.cpu.threads", vm["threads"].as<std::int64_t>());
   add_set_overrides(vm, o.overrides);
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
+  o.resume = vm.count("resume") > 0;
   o.progress = vm.count("no-progress") == 0;
   return o;
 }
@@ -118,6 +124,9 @@ void print_help(std::ostream& out, const po::options_description& options, bool 
          "the ranks, and writes collectively into one HDF5 file: /mask (u8, 1 = negative\n"
          "space), /gradient (f32), /tiles (per-tile statistics), the threshold, the source\n"
          "file's name and SHA-256, and /provenance. Layout: docs/output-layout.md.\n\n"
+         "On SIGTERM (a SLURM time limit), SIGINT or SIGUSR1 the ranks stop between tiles,\n"
+         "write the tiles whose gradient is complete as an incomplete run and exit with 3;\n"
+         "the same command with --resume continues it (docs/reliability.md).\n\n"
       << options;
 }
 
@@ -160,6 +169,10 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
     out << "  note: " << p.ranks - r.tiles << " of " << p.ranks << " ranks had no tile (" << r.tiles
         << " tiles); a smaller --tile gives every rank work\n";
   }
+  if (!r.resumed_from.empty()) {
+    out << "  resumed: " << r.tiles_resumed << " of " << r.tiles
+        << " tiles' gradients read back from the incomplete run " << r.resumed_from << "\n";
+  }
   if (!r.source_sha256.empty()) out << "  source sha256: " << r.source_sha256 << "\n";
   if (!cfg.run.catalog.empty()) {
     out << "catalog: " << cfg.run.catalog << " (run " << p.run_id << ", " << r.tiles << " tiles)\n";
@@ -186,7 +199,8 @@ int run_job(const CommandContext& ctx, bool profile) {
   const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
   mpi::run_phase(world, "check-output", [&] {
     if (world.rank() != 0) return;
-    mpi::check_output(cfg.run.output, options.mode);
+    // A resumed run replaces the incomplete file it continues.
+    mpi::check_output(cfg.run.output, options.resume ? mpi::WriteMode::overwrite : options.mode);
     // The catalog is checked now (schema, lock, or where it will be made), not after the work.
     if (cfg.run.catalog.empty()) return;
     if (std::filesystem::exists(cfg.run.catalog))
@@ -195,7 +209,10 @@ int run_job(const CommandContext& ctx, bool profile) {
       mpi::check_new_file(cfg.run.catalog, "--catalog " + cfg.run.catalog);
   });
   ProgressLine progress(options.progress);
-  const auto report = mpi::run_production(world, {cfg, ctx.command_line}, &progress);
+  core::watch_stop_signals();
+  mpi::ProductionRequest request{cfg, ctx.command_line, options.resume,
+                                 [] { return core::stop_signal(); }};
+  const auto report = mpi::run_production(world, request, &progress);
   if (world.rank() == 0) {
     print_report(std::cout, report, cfg);
     if (profile) {

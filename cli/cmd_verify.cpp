@@ -26,7 +26,8 @@ int run(const CommandContext& ctx) {
            "and /gradient (checksums in /tiles), the tiles covering the image and the\n"
            "negative-space fraction; checks a results file's schema and that every run's\n"
            "tables are present and readable. Exit 0 when all is intact, 1 naming what is\n"
-           "damaged, 2 for a file that is neither kind. No MPI.\n\n"
+           "damaged or for an intact but incomplete run (one a stop signal ended; nsperf run\n"
+           "--resume continues it), 2 for a file that is neither kind. No MPI.\n\n"
         << options;
     return 0;
   }
@@ -36,12 +37,17 @@ int run(const CommandContext& ctx) {
   bool damaged = false;
   for (const auto& f : vm["file"].as<std::vector<std::string>>()) {
     const auto report = io::verify_file(f);
-    std::cout << f << " (" << report.kind << "): " << (report.ok() ? "intact" : "DAMAGED") << "\n";
+    std::cout << f << " (" << report.kind << "): "
+              << (!report.ok()        ? "DAMAGED"
+                  : report.incomplete ? "intact, but an INCOMPLETE run (continue it with nsperf "
+                                        "run --resume and the same options)"
+                                      : "intact")
+              << "\n";
     for (const auto& c : report.checks) {
       if (quiet && c.ok) continue;
       std::cout << "  " << (c.ok ? "ok      " : "DAMAGED ") << c.what << ": " << c.detail << "\n";
     }
-    damaged = damaged || !report.ok();
+    damaged = damaged || !report.ok() || report.incomplete;
   }
   return damaged ? static_cast<int>(ExitCode::runtime) : 0;
 }

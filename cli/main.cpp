@@ -27,7 +27,7 @@ void print_error(const std::string& command, const std::string& message) {
        pos = text.find('\n', pos + 3)) {
     text.insert(pos + 1, "  ");
   }
-  std::cerr << "nsperf " << command << ": error: " << text << "\n";
+  std::cerr << "nsperf " + command + ": error: " + text + "\n";  // one write (see run_mpi)
 }
 
 void print_usage(std::ostream& out) {
@@ -84,8 +84,11 @@ int run_mpi(const CommandEntry& command, CommandContext ctx, int argc, char** ar
   } catch (const std::exception& e) {
     const auto* err = dynamic_cast<const nsperf::Error*>(&e);
     const int code = err != nullptr ? static_cast<int>(err->exit_code()) : 1;
-    std::cerr << "[rank " << world.rank() << "] nsperf " << command.name << ": error: " << e.what()
-              << "\n(the other ranks cannot be told in order, so the job is aborted)\n"
+    // One write: std::cerr is unbuffered, and mpirun's own abort notice would land between the
+    // pieces of a message written piece by piece.
+    std::cerr << "[rank " + std::to_string(world.rank()) + "] nsperf " + command.name +
+                     ": error: " + e.what() +
+                     "\n(the other ranks cannot be told in order, so the job is aborted)\n"
               << std::flush;
     MPI_Abort(world, code);
     return code;

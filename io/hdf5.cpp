@@ -171,7 +171,10 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*inf
           H5free_memory(text);
         }
       } else {
-        std::string text(H5Tget_size(type.get()), '\0');
+        // The size is the file's word: larger than what the attribute stores is damage.
+        const std::size_t size = H5Tget_size(type.get());
+        if (size > H5Aget_storage_size(attr)) break;
+        std::string text(size, '\0');
         if (H5Aread(attr, type.get(), text.data()) >= 0) {
           text.resize(std::strlen(text.c_str()));
           out.emplace_back(name, text);
@@ -295,12 +298,29 @@ std::uint64_t table_checksum(std::span<const std::byte> packed, std::size_t row_
   return sum;
 }
 
+std::size_t table_rows(hid_t dataset, const std::string& what) {
+  const Handle type(check(H5Dget_type(dataset), "H5Dget_type"), H5Tclose);
+  const Handle space(check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
+  const hssize_t rows = H5Sget_simple_extent_npoints(space.get());
+  const std::size_t row_size = H5Tget_size(type.get());
+  if (rows < 0 || row_size == 0 || H5Sget_simple_extent_ndims(space.get()) > 1)
+    throw InputError(what + " is not a table");
+  const Handle file(check(H5Iget_file_id(dataset), "H5Iget_file_id"), H5Fclose);
+  hsize_t file_bytes = 0;
+  NSPERF_H5(H5Fget_filesize(file.get(), &file_bytes));
+  // Division, not rows * row_size, which a damaged dataspace can overflow.
+  if (static_cast<hsize_t>(rows) > file_bytes / row_size) {
+    throw InputError(what + " claims " + std::to_string(rows) + " rows of " +
+                     std::to_string(row_size) + " bytes, more than the file's " +
+                     std::to_string(file_bytes) + " bytes (damaged)");
+  }
+  return static_cast<std::size_t>(rows);
+}
+
 TableCheck check_table(hid_t dataset) {
   TableCheck c;
   const Handle type(check(H5Dget_type(dataset), "H5Dget_type"), H5Tclose);
-  const Handle space(check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  c.rows = n > 0 ? static_cast<std::uint64_t>(n) : 0;
+  c.rows = table_rows(dataset, "the dataset");
   const std::size_t row_size = H5Tget_size(type.get());
   std::vector<std::byte> bytes(row_size * c.rows);
   // Read with the stored type itself: the bytes as they are in the file, no conversion.

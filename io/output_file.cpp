@@ -73,7 +73,7 @@ OutputFile OutputFile::create(const std::filesystem::path& path, MPI_Comm comm,
   return {std::move(file), std::move(mask), std::move(gradient), comm};
 }
 
-std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles) {
+std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles, bool with_mask) {
   // A tile at a time: each write is one whole chunk, which HDF5 writes straight from the
   // tile's rows. (Merging a rank's tiles into rectangles, as the io optimizer's HDF5 strategies
   // do, made this write 2x slower for uncompressed chunks: HDF5 then gathers every chunk from
@@ -92,12 +92,16 @@ std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles) {
     }
     // Collective: parallel HDF5 writes compressed chunks only so.
     const core::Rect* rect = t != nullptr ? &t->rect : nullptr;
-    detail::write_rect(mask_.get(), H5T_NATIVE_UINT8, rect, t != nullptr ? t->mask.data : nullptr,
-                       t != nullptr ? t->mask.stride : 0, /*collective=*/true);
+    if (with_mask) {
+      detail::write_rect(mask_.get(), H5T_NATIVE_UINT8, rect, t != nullptr ? t->mask.data : nullptr,
+                         t != nullptr ? t->mask.stride : 0,
+                         /*collective=*/true);
+    }
     detail::write_rect(gradient_.get(), H5T_NATIVE_FLOAT, rect,
                        t != nullptr ? t->gradient.data : nullptr,
                        t != nullptr ? t->gradient.stride : 0, /*collective=*/true);
-    if (t != nullptr) bytes += t->rect.pixels() * static_cast<std::int64_t>(1 + sizeof(float));
+    if (t != nullptr)
+      bytes += t->rect.pixels() * static_cast<std::int64_t>((with_mask ? 1 : 0) + sizeof(float));
   }
   return bytes;
 }
@@ -167,6 +171,61 @@ void append_profile(const std::filesystem::path& path, std::span<const core::Ran
       check(H5Gcreate2(file.get(), "profile", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
       H5Gclose);
   write_region_table(group.get(), regions, MPI_COMM_SELF);
+}
+
+OutputReader::OutputReader(const std::filesystem::path& path)
+    : path_(path), file_(open_output(path)) {}
+
+std::vector<TileStats> OutputReader::tiles() const {
+  std::vector<TileRow> stored;
+  try {
+    const Handle dataset(check(H5Dopen2(file_.get(), "tiles", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
+    stored.resize(table_rows(dataset.get(), "/tiles"));
+    if (!stored.empty()) {
+      NSPERF_H5(
+          H5Dread(dataset.get(), tile_type().get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, stored.data()));
+    }
+  } catch (const Error& e) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path_.string() + ": /tiles cannot be read (" + e.what() + ")");
+  }
+  std::vector<TileStats> rows;
+  for (const auto& r : stored) {
+    TileStats s;
+    s.tile_id = r.tile_id;
+    s.rank = r.rank;
+    s.rect = {r.x, r.y, r.width, r.height};
+    s.negative_space_fraction = r.negative_space_fraction;
+    s.gradient_mean = r.gradient_mean;
+    s.gradient_max = r.gradient_max;
+    s.read_s = r.read_s;
+    s.transfer_s = r.transfer_s;
+    s.compute_s = r.compute_s;
+    s.mask_checksum = r.mask_checksum;
+    s.gradient_checksum = r.gradient_checksum;
+    s.differing_pixels = r.differing_pixels;
+    rows.push_back(s);
+  }
+  return rows;
+}
+
+core::Plane<float> OutputReader::gradient(const core::Rect& area) const {
+  core::Plane<float> plane({area.width, area.height});
+  try {
+    const Handle dataset(check(H5Dopen2(file_.get(), "gradient", H5P_DEFAULT), "H5Dopen2"),
+                         H5Dclose);
+    const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
+    const hsize_t start[2] = {static_cast<hsize_t>(area.y), static_cast<hsize_t>(area.x)};
+    const hsize_t count[2] = {static_cast<hsize_t>(area.height), static_cast<hsize_t>(area.width)};
+    NSPERF_H5(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr));
+    const Handle memory(check(H5Screate_simple(2, count, nullptr), "H5Screate_simple"), H5Sclose);
+    NSPERF_H5(H5Dread(dataset.get(), H5T_NATIVE_FLOAT, memory.get(), space.get(), H5P_DEFAULT,
+                      plane.view().data));
+  } catch (const Error& e) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path_.string() + ": /gradient cannot be read (" + e.what() + ")");
+  }
+  return plane;
 }
 
 bool is_output_file(const std::filesystem::path& path) {

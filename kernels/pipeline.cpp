@@ -126,6 +126,21 @@ TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)
   }
 }
 
+template <class T>
+TileWork<T>::TileWork(core::Plane<T> m, T max, core::Rect r, core::Extent img)
+    : rect(r),
+      image(img),
+      magnitude(std::move(m)),
+      opened(extent_of(r)),
+      max_magnitude(max),
+      recorded(true),
+      gradient_ready(true) {
+  if (magnitude.extent() != extent_of(window(2))) {
+    throw KernelError("tile " + std::to_string(r.width) + "x" + std::to_string(r.height) +
+                      ": a recorded magnitude must cover the tile grown by 2");
+  }
+}
+
 template struct TileWork<float>;
 template struct TileWork<double>;
 
@@ -158,7 +173,8 @@ namespace {
 // Runs the pipeline's stages with a failure checkpoint before every reduction: a stage's
 // exception is held, every rank learns of it at the next checkpoint, and all stop there.
 template <class T, class Stages>
-PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stages) {
+PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stages,
+                     const std::function<bool()>& stop) {
   std::exception_ptr error;
   auto checkpoint = [&] {
     if (reduce.any(error != nullptr)) {
@@ -180,15 +196,28 @@ PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stage
   };
   PipelineResult r;
   double local_max = 0;
+  bool stopped = false;
   {
     NSPERF_REGION("stage_a");
     each_tile([&](TileWork<T>& t) {
-      t.compute_s = 0;
-      stages.a(t);
+      if (!t.recorded) {
+        t.gradient_ready = false;
+        stopped = stopped || (stop && stop());
+        if (stopped) return;
+        t.compute_s = 0;
+        stages.a(t);
+        t.gradient_ready = true;
+      }
       local_max = std::max(local_max, static_cast<double>(t.max_magnitude));
     });
   }
+  // Asked once more: the caller may have stopped before handing over all of its tiles.
+  stopped = stopped || (stop && stop());
   checkpoint();
+  if (stop && reduce.any(stopped)) {
+    r.interrupted = true;
+    return r;
+  }
   r.max_magnitude = reduce.max(local_max);
   const T scale = histogram_scale(static_cast<T>(r.max_magnitude));
   r.scale = static_cast<double>(scale);
@@ -243,15 +272,15 @@ struct ReferenceStages {
 
 }  // namespace
 
-PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles,
-                            Reduce& reduce) {
+PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce,
+                            const std::function<bool()>& stop) {
   StrategyStages stages{strategy};
-  return drive(tiles, reduce, stages);
+  return drive(tiles, reduce, stages, stop);
 }
 
 PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce) {
   ReferenceStages stages;
-  return drive(tiles, reduce, stages);
+  return drive(tiles, reduce, stages, {});
 }
 
 }  // namespace nsperf::kernels

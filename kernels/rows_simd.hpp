@@ -89,8 +89,8 @@ inline std::int64_t byte_bins(const float* __restrict src, float scale,
   std::int64_t invalid = 0;
   for (std::int64_t x = 0; x < n; ++x) {
     const float b = src[x] * scale;
-    const bool valid = b >= 0.0f;                             // false for NaN
-    const float clamped = valid & (b < 255.0f) ? b : 255.0f;  // `&`: see mask()
+    const bool valid = b >= 0.0f;                               // false for NaN
+    const float clamped = (valid & (b < 255.0f)) ? b : 255.0f;  // `&`: see mask()
     dst[x] = static_cast<std::uint8_t>(static_cast<std::int32_t>(clamped));
     invalid += valid ? 0 : 1;
   }

@@ -1,7 +1,9 @@
 #include "nsperf/mpi/phase.hpp"
 
 #include <boost/mpi/collectives.hpp>
+#include <csignal>
 #include <cstdlib>
+#include <map>
 #include <new>
 #include <string>
 #include <vector>
@@ -86,12 +88,40 @@ void inject_fault(int rank, std::string_view phase) {
     const std::string item = spec.substr(pos, end - pos);
     if (item.rfind("rank:", 0) == 0) want_rank = item.substr(5);
     if (item.rfind("phase:", 0) == 0) want_phase = item.substr(6);
+    if (item.rfind("signal:", 0) == 0) return;  // a signal, raised by inject_signal
     pos = end + 1;
   }
   if ((want_rank == "*" || want_rank == std::to_string(rank)) &&
       (want_phase == "*" || want_phase == phase)) {
     throw Error("fault injected by NSPERF_FAULT=" + spec + " in phase " + std::string(phase));
   }
+}
+
+void inject_signal(int rank, std::int64_t tile) {
+  const char* value = std::getenv("NSPERF_FAULT");
+  if (value == nullptr || *value == '\0') return;
+  const std::string spec = value;
+  std::string want_rank = "*";
+  std::string want_tile;
+  std::string signal;
+  std::size_t pos = 0;
+  while (pos <= spec.size()) {
+    const auto end = std::min(spec.find(',', pos), spec.size());
+    const std::string item = spec.substr(pos, end - pos);
+    if (item.rfind("rank:", 0) == 0) want_rank = item.substr(5);
+    if (item.rfind("tile:", 0) == 0) want_tile = item.substr(5);
+    if (item.rfind("signal:", 0) == 0) signal = item.substr(7);
+    pos = end + 1;
+  }
+  if (signal.empty() || want_tile != std::to_string(tile) ||
+      (want_rank != "*" && want_rank != std::to_string(rank)))
+    return;
+  const std::map<std::string, int> signals = {
+      {"TERM", SIGTERM}, {"INT", SIGINT}, {"USR1", SIGUSR1}, {"KILL", SIGKILL}};
+  const auto it = signals.find(signal);
+  if (it == signals.end())
+    throw UsageError("NSPERF_FAULT=" + spec + ": signal is TERM, INT, USR1 or KILL");
+  std::raise(it->second);
 }
 
 void agree(const bmpi::communicator& comm, std::string_view phase,

@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <variant>
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/sha256.hpp"
+#include "nsperf/core/stop.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/catalog.hpp"
 #include "nsperf/io/output_file.hpp"
@@ -65,6 +67,105 @@ io::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int r
   return s;
 }
 
+// What an interrupted run recorded in its output: read on rank 0, sent to every rank.
+struct Recorded {
+  std::vector<std::pair<std::string, core::Provenance::Value>> attributes;  // rank 0 only
+  std::string run_id;
+  std::vector<io::TileStats> tiles;
+};
+
+std::string text_attribute(const Recorded& r, const std::string& name) {
+  for (const auto& [n, v] : r.attributes) {
+    if (n != name) continue;
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  }
+  return {};
+}
+
+Recorded read_recorded(const std::filesystem::path& output) {
+  if (!std::filesystem::exists(output)) {
+    throw InputError("--resume: " + output.string() +
+                     ": no such file, so nothing to resume (run without --resume)");
+  }
+  Recorded r;
+  r.attributes = io::read_output_attributes(output);
+  const auto status = text_attribute(r, "status");
+  if (status != io::kStatusIncomplete) {
+    throw InputError("--resume: " + output.string() + " holds a complete run (status " +
+                     (status.empty() ? std::string(io::kStatusComplete) : status) +
+                     "), so nothing to resume; without --resume and with --force to run again");
+  }
+  r.run_id = text_attribute(r, "run_id");
+  r.tiles = io::OutputReader(output).tiles();
+  return r;
+}
+
+// The recorded run must be this run: same pixels, tiling and strategy (strategies may round
+// differently). Checked on rank 0 once the image is known.
+void check_recorded(const Recorded& r, const std::filesystem::path& output,
+                    const std::vector<std::pair<std::string, std::string>>& expected) {
+  for (const auto& [name, want] : expected) {
+    const auto got = text_attribute(r, name);
+    if (got != want) {
+      throw InputError("--resume: " + output.string() + " was run with " + name + " " +
+                       (got.empty() ? "(none)" : got) + ", this run has " + want +
+                       "; resume with the interrupted run's input and options");
+    }
+  }
+}
+
+void broadcast_tiles(const bmpi::communicator& comm, std::vector<io::TileStats>& tiles) {
+  static_assert(std::is_trivially_copyable_v<io::TileStats>);
+  auto n = static_cast<std::int64_t>(tiles.size());
+  bmpi::broadcast(comm, n, 0);
+  tiles.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(tiles.data(), static_cast<int>(tiles.size() * sizeof(io::TileStats)), MPI_BYTE, 0,
+            comm);
+}
+
+// A recorded tile's stage A result, read back: its magnitude window (the tile grown by 2) from
+// the recorded /gradient, reflected beyond the image as stage A leaves it. Empty when part of the
+// window lies in a tile that was not recorded: that tile's stage A then runs again.
+std::optional<TileWork<float>> load_recorded(const io::OutputReader& reader,
+                                             const core::TilePlan& plan,
+                                             const std::vector<const io::TileStats*>& recorded,
+                                             const io::TileStats& row,
+                                             kernels::CpuStrategy& strategy,
+                                             const std::filesystem::path& output) {
+  const core::Rect rect = row.rect;
+  const core::Rect window{rect.x - 2, rect.y - 2, rect.width + 4, rect.height + 4};
+  const std::int64_t x0 = std::max<std::int64_t>(window.x, 0);
+  const std::int64_t y0 = std::max<std::int64_t>(window.y, 0);
+  const std::int64_t x1 = std::min(window.x + window.width, plan.image.width);
+  const std::int64_t y1 = std::min(window.y + window.height, plan.image.height);
+  for (std::int64_t r = y0 / plan.tile_size; r <= (y1 - 1) / plan.tile_size; ++r)
+    for (std::int64_t c = x0 / plan.tile_size; c <= (x1 - 1) / plan.tile_size; ++c)
+      if (recorded[static_cast<std::size_t>(r * plan.columns() + c)] == nullptr) return {};
+  const core::Rect area{x0, y0, x1 - x0, y1 - y0};
+  const auto part = reader.gradient(area);
+  core::Plane<float> magnitude({window.width, window.height});
+  const auto into = magnitude.view();
+  for (std::int64_t y = 0; y < area.height; ++y) {
+    const float* from = part.view().row(y);
+    std::copy(from, from + area.width, into.row(y + y0 - window.y) + (x0 - window.x));
+  }
+  kernels::reflect_outside(into, window, plan.image);
+  const auto own = into.sub(2, 2, rect.width, rect.height);
+  std::vector<float> rows;
+  rows.reserve(static_cast<std::size_t>(rect.pixels()));
+  for (std::int64_t y = 0; y < own.height; ++y)
+    rows.insert(rows.end(), own.row(y), own.row(y) + own.width);
+  if (core::checksum_of(std::span<const float>(rows)) != row.gradient_checksum) {
+    throw InputError("--resume: " + output.string() + ": tile " + std::to_string(row.tile_id) +
+                     "'s /gradient differs from its checksum in /tiles (damaged; nsperf verify " +
+                     output.string() + " says more)");
+  }
+  TileWork<float> work(std::move(magnitude), strategy.maximum(own), rect, plan.image);
+  work.compute_s = row.compute_s;
+  return work;
+}
+
 // Rank 0 writes the catalog alone, fed the other ranks' rows over MPI: SQLite has one writer at
 // a time, and the rows are few (one per tile).
 void add_to_catalog(const bmpi::communicator& comm, const core::Config& cfg,
@@ -79,8 +180,8 @@ void add_to_catalog(const bmpi::communicator& comm, const core::Config& cfg,
               [](const io::TileStats& a, const io::TileStats& b) { return a.tile_id < b.tile_id; });
     const auto& p = report.provenance;
     nlohmann::json provenance = nlohmann::json::object();
-    for (const auto& [name, value] : p.attributes())
-      std::visit([&](const auto& v) { provenance[name] = v; }, value);
+    for (const auto& attribute : p.attributes())
+      std::visit([&](const auto& v) { provenance[attribute.first] = v; }, attribute.second);
     io::CatalogRun run;
     run.run_id = p.run_id;
     run.created = p.end_time;
@@ -103,6 +204,95 @@ void add_to_catalog(const bmpi::communicator& comm, const core::Config& cfg,
   });
 }
 
+// The root attributes every output has, complete or not.
+std::vector<std::pair<std::string, core::Provenance::Value>> common_attributes(
+    const core::Config& cfg, const ProductionReport& report, const std::string& image,
+    core::Extent extent) {
+  return {
+      {"image", image},
+      {"source_file", cfg.benchmark.image},
+      {"source_sha256", report.source_sha256},
+      {"width", extent.width},
+      {"height", extent.height},
+      {"tile", cfg.benchmark.tile},
+      {"halo", kernels::kPipelineHalo},
+      {"strategy", cfg.run.strategy},
+      {"compression", cfg.run.compression},
+      {"compression_level", std::int64_t{cfg.run.compression_level}},
+      {"histogram_bins", std::int64_t{kernels::kHistogramBins}},
+  };
+}
+
+// Collective: writes run.output through a temporary file renamed into place: the tiles whose
+// gradient is ready (/mask too when `with_mask`), `stats` as /tiles, the attributes and the
+// provenance, then the profile, added last so that it covers the write. Returns the bytes this
+// rank handed to HDF5.
+std::int64_t write_output(
+    const bmpi::communicator& comm, const core::Config& cfg, const Workload& workload,
+    std::span<TileWork<float>> work, std::span<const io::TileStats> stats,
+    const std::vector<std::pair<std::string, core::Provenance::Value>>& attributes,
+    ProductionReport& report, bool with_mask) {
+  std::vector<io::OutputTile> planes;
+  for (std::size_t t = 0; t < work.size(); ++t) {
+    if (!work[t].gradient_ready) continue;
+    const auto& r = workload.tiles[t].rect;
+    planes.push_back(
+        {r, work[t].opened.view(), work[t].magnitude.view().sub(2, 2, r.width, r.height)});
+  }
+  const auto& extent = workload.image.extent;
+  const io::OutputLayout layout{extent, cfg.benchmark.tile, cfg.run.compression,
+                                cfg.run.compression_level};
+  std::int64_t written = 0;
+  write_through_temporary(
+      comm, cfg.run.output, /*copy_existing=*/false, "output",
+      [&](const std::string& temporary) {
+        auto file = io::OutputFile::create(temporary, comm, layout);
+        written = file.write_tiles(planes, with_mask);
+        file.write_stats(stats);
+        file.write_attributes(attributes, report.provenance);
+        file.close();
+        auto regions = gather_regions(comm);
+        if (comm.rank() == 0) {
+          io::append_profile(temporary, regions.all);
+          report.regions = std::move(regions.all);
+        }
+      },
+      // Uncompressed, the mask (u8) and gradient (f32) of every pixel; a compressed output's
+      // size is not known before it is written.
+      cfg.run.compression == "none" ? static_cast<std::uint64_t>(extent.pixels()) * 5 : 0);
+  return written;
+}
+
+// Collective: the tiles a stop signal left complete (their gradients, no mask: the threshold
+// needs every tile), written as an incomplete run that --resume continues.
+void write_incomplete(const bmpi::communicator& comm, const ProductionRequest& request,
+                      ProductionReport& report, const Workload& workload,
+                      std::span<TileWork<float>> work, const std::string& image) {
+  const auto& cfg = request.config;
+  std::vector<io::TileStats> stats;
+  std::int64_t done = 0;
+  for (std::size_t t = 0; t < work.size(); ++t) {
+    if (!work[t].gradient_ready) continue;
+    auto s = stats_of(workload.tiles[t], work[t], comm.rank());
+    s.negative_space_fraction = 0;  // no mask yet
+    s.mask_checksum = 0;
+    stats.push_back(s);
+    ++done;
+  }
+  done = bmpi::all_reduce(comm, done, std::plus<>());
+  if (comm.rank() == 0) report.provenance.end_time = core::utc_timestamp();
+  bmpi::broadcast(comm, report.provenance.end_time, 0);
+  auto attributes = common_attributes(cfg, report, image, workload.image.extent);
+  attributes.emplace_back("status", std::string(io::kStatusIncomplete));
+  attributes.emplace_back("tiles_complete", done);
+  attributes.emplace_back("tiles_total", report.tiles);
+  attributes.emplace_back(
+      "interrupted_by",
+      core::signal_name(bmpi::all_reduce(comm, request.stop_signal(), bmpi::maximum<int>())));
+  if (request.resume) attributes.emplace_back("resumed_from", report.resumed_from);
+  write_output(comm, cfg, workload, work, stats, attributes, report, /*with_mask=*/false);
+}
+
 }  // namespace
 
 ProductionReport run_production(const bmpi::communicator& comm, const ProductionRequest& request,
@@ -119,6 +309,18 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   const std::int64_t stages = cfg.run.check ? 4 : 3;
   Progress progress(comm.rank() == 0 ? sink : nullptr, stages);
   std::int64_t stage = 0;
+
+  // With a stop signal, the pipeline leaves its remaining tiles (asked between tiles).
+  std::function<bool()> stop;
+  if (request.stop_signal) stop = [&] { return request.stop_signal() != 0; };
+  Recorded recorded;
+  if (request.resume) {
+    run_phase(comm, "resume-read", [&] {
+      if (comm.rank() == 0) recorded = read_recorded(cfg.run.output);
+    });
+    bmpi::broadcast(comm, recorded.run_id, 0);
+    broadcast_tiles(comm, recorded.tiles);
+  }
 
   std::unique_ptr<kernels::CpuStrategy> strategy;
   run_phase(comm, "setup", [&] {
@@ -149,21 +351,85 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   bmpi::broadcast(comm, report.bytes_read, 0);
   report.provenance.image = loaded.description;
   report.tiles = static_cast<std::int64_t>(workload.plan.tiles.size());
+  // The recorded tiles by id, checked against this run's tiling.
+  std::vector<const io::TileStats*> recorded_by_id(workload.plan.tiles.size(), nullptr);
+  if (request.resume) {
+    run_phase(comm, "resume-check", [&] {
+      if (comm.rank() == 0) {
+        check_recorded(
+            recorded, cfg.run.output,
+            {{"width", std::to_string(workload.image.extent.width)},
+             {"height", std::to_string(workload.image.extent.height)},
+             {"tile", std::to_string(bench.tile)},
+             {"strategy", cfg.run.strategy},
+             {report.source_sha256.empty() ? "image" : "source_sha256",
+              report.source_sha256.empty() ? loaded.description : report.source_sha256}});
+      }
+      for (const auto& row : recorded.tiles) {
+        const auto id = static_cast<std::size_t>(row.tile_id);
+        if (row.tile_id < 0 || id >= recorded_by_id.size() ||
+            !(row.rect == workload.plan.tiles[id]) || recorded_by_id[id] != nullptr) {
+          throw InputError("--resume: " + cfg.run.output + ": /tiles row for tile " +
+                           std::to_string(row.tile_id) + " does not fit this run's " +
+                           std::to_string(recorded_by_id.size()) + " tiles (damaged?)");
+        }
+        recorded_by_id[id] = &row;
+      }
+    });
+  }
 
   progress.set(++stage, "pipeline " + cfg.run.strategy);
   std::vector<TileWork<float>> work;
+  std::int64_t resumed = 0;
   run_phase(comm, "prepare", [&] {
+    std::optional<io::OutputReader> reader;
+    if (!recorded.tiles.empty()) reader.emplace(cfg.run.output);
     for (auto& tile : workload.tiles) {
-      work.emplace_back(tile.padded, tile.rect, workload.image.extent);
+      // A stop leaves the remaining tiles unprepared; the pipeline then stops at once.
+      if (stop && stop()) break;
+      std::optional<TileWork<float>> loaded_work;
+      if (const auto* row = recorded_by_id[static_cast<std::size_t>(tile.id)]; row != nullptr) {
+        loaded_work =
+            load_recorded(*reader, workload.plan, recorded_by_id, *row, *strategy, cfg.run.output);
+      }
+      if (loaded_work) {
+        work.push_back(std::move(*loaded_work));
+        ++resumed;
+      } else {
+        work.emplace_back(tile.padded, tile.rect, workload.image.extent);
+      }
       if (!cfg.run.check) tile.padded = {};  // the working copy holds the pixels now
     }
   });
+  report.tiles_resumed = bmpi::all_reduce(comm, resumed, std::plus<>());
+  report.resumed_from = recorded.run_id;
   MpiReduce reduce(comm);
   kernels::PipelineResult global;
   core::Stopwatch compute_clock;
-  run_collective(comm, "pipeline",
-                 [&] { global = kernels::run_pipeline(*strategy, work, reduce); });
+  std::int64_t asked = 0;  // stage A asks before each tile it computes
+  const std::function<bool()> stop_between_tiles = stop ? std::function<bool()>([&] {
+    inject_signal(comm.rank(), asked++);
+    return stop();
+  })
+                                                        : nullptr;
+  run_collective(comm, "pipeline", [&] {
+    global = kernels::run_pipeline(*strategy, work, reduce, stop_between_tiles);
+  });
   report.compute_s = slowest(comm, compute_clock.elapsed_s());
+  if (global.interrupted) {
+    write_incomplete(comm, request, report, workload, work, loaded.description);
+    progress.finish();
+    const int signal = bmpi::all_reduce(comm, request.stop_signal(), bmpi::maximum<int>());
+    std::int64_t done = 0;
+    for (const auto& w : work) done += w.gradient_ready ? 1 : 0;
+    done = bmpi::all_reduce(comm, done, std::plus<>());
+    throw PhaseFailed("interrupted by " + core::signal_name(signal) + ": " + std::to_string(done) +
+                          " of " + std::to_string(report.tiles) + " tiles were complete; " +
+                          cfg.run.output + " holds them as an incomplete run (status " +
+                          io::kStatusIncomplete +
+                          "); continue it with the same command and --resume",
+                      ExitCode::interrupted);
+  }
   report.threshold = global.threshold;
   report.boundary_magnitude = global.scale > 0 ? (global.threshold + 1) / global.scale : 0.0;
 
@@ -203,64 +469,34 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   }
 
   progress.set(++stage, "write");
-  const std::filesystem::path output = cfg.run.output;
   report.width = workload.image.extent.width;
   report.height = workload.image.extent.height;
   report.check_status =
       std::string(core::to_string(!cfg.run.check             ? core::CheckStatus::not_checked
                                   : report.failed_tiles == 0 ? core::CheckStatus::passed
                                                              : core::CheckStatus::failed));
-  std::vector<io::OutputTile> planes;
-  for (std::size_t t = 0; t < work.size(); ++t) {
-    const auto& r = workload.tiles[t].rect;
-    planes.push_back(
-        {r, work[t].opened.view(), work[t].magnitude.view().sub(2, 2, r.width, r.height)});
-  }
-  const io::OutputLayout out_layout{workload.image.extent, bench.tile, cfg.run.compression,
-                                    cfg.run.compression_level};
   core::Stopwatch write_clock;
-  std::int64_t written = 0;
   if (comm.rank() == 0) report.provenance.end_time = core::utc_timestamp();
   bmpi::broadcast(comm, report.provenance.end_time, 0);
-  const std::vector<std::pair<std::string, core::Provenance::Value>> attributes = {
-      {"image", loaded.description},
-      {"source_file", origin.image},
-      {"source_sha256", report.source_sha256},
-      {"width", workload.image.extent.width},
-      {"height", workload.image.extent.height},
-      {"tile", bench.tile},
-      {"halo", halo},
-      {"strategy", cfg.run.strategy},
-      {"compression", cfg.run.compression},
-      {"compression_level", std::int64_t{cfg.run.compression_level}},
+  auto attributes = common_attributes(cfg, report, loaded.description, workload.image.extent);
+  const std::vector<std::pair<std::string, core::Provenance::Value>> figures = {
+      {"status", std::string(io::kStatusComplete)},
       {"threshold", std::int64_t{global.threshold}},
-      {"histogram_bins", std::int64_t{kernels::kHistogramBins}},
       {"max_magnitude", global.max_magnitude},
       {"histogram_scale", global.scale},
       {"boundary_magnitude", report.boundary_magnitude},
       {"negative_space_fraction", report.negative_space_fraction},
       {"check_status", report.check_status},
   };
-  write_through_temporary(
-      comm, output, /*copy_existing=*/false, "output",
-      [&](const std::string& temporary) {
-        auto file = io::OutputFile::create(temporary, comm, out_layout);
-        written = file.write_tiles(planes);
-        file.write_stats(stats);
-        file.write_attributes(attributes, report.provenance);
-        file.close();
-        // The profile is added last, so that it covers the write.
-        auto regions = gather_regions(comm);
-        if (comm.rank() == 0) {
-          io::append_profile(temporary, regions.all);
-          report.regions = std::move(regions.all);
-        }
-      },
-      // Uncompressed, the mask (u8) and gradient (f32) of every pixel; a
-      // compressed output's size is not known before it is written.
-      cfg.run.compression == "none" ? static_cast<std::uint64_t>(workload.image.extent.pixels()) * 5
-                                    : 0);
+  attributes.insert(attributes.end(), figures.begin(), figures.end());
+  if (request.resume) {
+    attributes.emplace_back("resumed_from", report.resumed_from);
+    attributes.emplace_back("tiles_resumed", report.tiles_resumed);
+  }
+  const std::int64_t written =
+      write_output(comm, cfg, workload, work, stats, attributes, report, /*with_mask=*/true);
   report.write_s = slowest(comm, write_clock.elapsed_s());
+  const std::filesystem::path output = cfg.run.output;
   if (!cfg.run.catalog.empty()) add_to_catalog(comm, cfg, report, stats, output);
   report.written_bytes = bmpi::all_reduce(comm, written, std::plus<>());
   if (comm.rank() == 0) {

@@ -8,7 +8,8 @@
 namespace nsperf {
 
 /// Process exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.
-enum class ExitCode : int { success = 0, runtime = 1, usage = 2 };
+/// interrupted: a stop signal ended the job early; what was complete is written (core/stop.hpp).
+enum class ExitCode : int { success = 0, runtime = 1, usage = 2, interrupted = 3 };
 
 /// Root of every error nsperf throws on purpose. Carries the exit code it should end with.
 class Error : public std::runtime_error {

@@ -112,6 +112,11 @@ void write_rows(hid_t group, const char* name, hid_t mem_type, const std::vector
 std::uint64_t table_checksum(std::span<const std::byte> packed, std::size_t row_size,
                              std::uint64_t first_row) noexcept;
 
+/// Without MPI: the rows of the 1-D table `dataset`. Throws InputError naming `what` if it is
+/// not 1-D, or if its rows as stored would take more bytes than the whole file holds (nsperf
+/// stores tables uncompressed), so that a damaged dataspace never makes a reader allocate.
+std::size_t table_rows(hid_t dataset, const std::string& what);
+
 /// A stored table checked against its `rows_checksum`.
 struct TableCheck {
   bool has_checksum = false;  ///< false for tables written before nsperf 0.2

@@ -33,6 +33,14 @@ namespace nsperf::io {
 /// The output layout this build writes.
 inline constexpr int kOutputVersion = 1;
 
+/// Root attribute `status`: "complete", or "incomplete" for a run a stop signal ended early.
+/// An incomplete output holds the complete tiles only: their /gradient and /tiles rows (mask
+/// columns 0), no /mask values and no threshold, since Otsu's threshold needs every tile.
+/// `nsperf run --resume` continues it. Outputs written before nsperf 0.3 have no status and are
+/// complete.
+inline constexpr const char* kStatusComplete = "complete";
+inline constexpr const char* kStatusIncomplete = "incomplete";
+
 /// How the image datasets are stored.
 struct OutputLayout {
   core::Extent image;
@@ -74,9 +82,10 @@ class OutputFile {
   static OutputFile create(const std::filesystem::path& path, MPI_Comm comm,
                            const OutputLayout& layout);
 
-  /// Collective: writes this rank's tiles into /mask and /gradient; ranks may hold different
-  /// numbers of tiles (none too). Returns the bytes this rank handed to HDF5.
-  std::int64_t write_tiles(std::span<const OutputTile> tiles);
+  /// Collective: writes this rank's tiles into /mask and /gradient (only /gradient when
+  /// `with_mask` is false, on every rank alike); ranks may hold different numbers of tiles (none
+  /// too). Returns the bytes this rank handed to HDF5.
+  std::int64_t write_tiles(std::span<const OutputTile> tiles, bool with_mask = true);
 
   /// Collective: writes /tiles from every rank's rows.
   void write_stats(std::span<const TileStats> rows);
@@ -104,6 +113,22 @@ class OutputFile {
 /// must be closed everywhere. Called on one rank, after the collective write, so that the
 /// profile covers the write too.
 void append_profile(const std::filesystem::path& path, std::span<const core::RankRegion> regions);
+
+/// Without MPI: an output of nsperf run open for reading its tiles back, as `nsperf run
+/// --resume` reads an incomplete one.
+class OutputReader {
+ public:
+  /// Throws InputError naming the file if it is not an output of nsperf run.
+  explicit OutputReader(const std::filesystem::path& path);
+  /// The rows of /tiles.
+  [[nodiscard]] std::vector<TileStats> tiles() const;
+  /// `area` (inside the image) of /gradient.
+  [[nodiscard]] core::Plane<float> gradient(const core::Rect& area) const;
+
+ private:
+  std::filesystem::path path_;
+  Handle file_;
+};
 
 /// Without MPI: whether `path` is an output of nsperf run (an HDF5 file with output_version).
 bool is_output_file(const std::filesystem::path& path);

@@ -19,6 +19,9 @@ struct VerifyCheck {
 struct VerifyReport {
   std::string kind;  ///< "results" or "output"
   std::vector<VerifyCheck> checks;
+  /// An output a stop signal ended early (status incomplete): what it holds was checked, but it
+  /// is not a finished run.
+  bool incomplete = false;
   [[nodiscard]] bool ok() const {
     for (const auto& c : checks)
       if (!c.ok) return false;

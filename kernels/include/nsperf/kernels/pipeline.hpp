@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <span>
 
 #include "nsperf/core/image.hpp"
@@ -89,12 +90,19 @@ struct TileWork {
   core::Plane<std::uint8_t> opened;  ///< rect
   double compute_s = 0;              ///< the last run's stage time on this tile
   T max_magnitude = 0;               ///< over the tile's own pixels
-  Histogram histogram{};             ///< of the tile's own pixels
-  std::int64_t background = 0;       ///< background pixels of the opened mask
+  /// magnitude and max_magnitude were recorded by an interrupted run: stage A skips the tile.
+  bool recorded = false;
+  /// magnitude and max_magnitude hold stage A's result (recorded, or stage A's last run).
+  bool gradient_ready = false;
+  Histogram histogram{};        ///< of the tile's own pixels
+  std::int64_t background = 0;  ///< background pixels of the opened mask
 
   /// Buffers for `rect` of `image`; `padded` is the tile grown by kPipelineHalo in any pixel
   /// type (core::extract_padded), converted to T.
   TileWork(const core::Image& padded, core::Rect rect, core::Extent image);
+  /// A tile whose stage A is already done: `magnitude` covers rect grown by 2 (reflect-101
+  /// beyond the image), `max_magnitude` is over the tile's own pixels. It has no input.
+  TileWork(core::Plane<T> magnitude, T max_magnitude, core::Rect rect, core::Extent image);
   /// The area of `image` a window grown by `grow` covers.
   [[nodiscard]] core::Rect window(std::int64_t grow) const noexcept {
     return {rect.x - grow, rect.y - grow, rect.width + 2 * grow, rect.height + 2 * grow};
@@ -103,6 +111,9 @@ struct TileWork {
 
 /// What a pipeline run found, the same on every rank.
 struct PipelineResult {
+  /// Stage A stopped early on some rank because `stop` said so: nothing after stage A ran, and
+  /// the tiles with gradient_ready are the complete ones.
+  bool interrupted = false;
   double max_magnitude = 0;
   double scale = 0;  ///< bins per unit of magnitude
   int threshold = 0;
@@ -112,9 +123,12 @@ struct PipelineResult {
 /// Runs the pipeline over this rank's tiles with `strategy`: stage A on every tile, the global
 /// maximum, every tile's histogram, their global sum, Otsu, stage B. Collective through `reduce`.
 /// If a stage throws on any rank, every rank throws (this rank's own error, or KernelError
-/// "failed on another rank") after the same sequence of reductions.
-PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles,
-                            Reduce& reduce);
+/// "failed on another rank") after the same sequence of reductions. Recorded tiles skip
+/// stage A. When `stop` is given (on every rank alike), it is asked before
+/// each tile's stage A; once it says true, this rank leaves its remaining tiles, and if any rank
+/// did, every rank returns after stage A with `interrupted` set.
+PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce,
+                            const std::function<bool()>& stop = {});
 
 /// The same with the double-precision reference kernels: the oracle.
 PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce);

@@ -40,6 +40,11 @@ class PhaseFailed : public MpiError {
 /// rank fail at a chosen point.
 void inject_fault(int rank, std::string_view phase);
 
+/// Raises the signal NSPERF_FAULT asks for, if it names this rank and `tile`: the variable reads
+/// "rank:R,tile:N,signal:S" (S one of TERM, INT, USR1, KILL), and the signal is raised before
+/// the rank computes its N-th tile (from 0), so that tests can interrupt a run at a chosen point.
+void inject_signal(int rank, std::int64_t tile);
+
 /// Collective over `comm`: all ranks learn whether `local` (null when this rank succeeded)
 /// is null everywhere; if not, throws PhaseFailed on every rank.
 void agree(const bmpi::communicator& comm, std::string_view phase, const std::exception_ptr& local);

@@ -5,6 +5,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ namespace bmpi = boost::mpi;
 struct ProductionRequest {
   core::Config config;  ///< identical on every rank; input, tile and run.* are used
   std::string command_line;
+  /// Continue the incomplete run recorded in run.output (a stop signal ended it): its tiles'
+  /// gradients are read back instead of computed, and the output equals an uninterrupted run's.
+  bool resume = false;
+  /// The stop signal received so far (core::stop_signal), 0 for none; asked between tiles.
+  /// Empty: the job does not stop early.
+  std::function<int()> stop_signal;
 };
 
 /// What a production run did; identical on every rank.
@@ -44,14 +51,19 @@ struct ProductionReport {
   std::int64_t height = 0;
   std::string check_status;               ///< passed, failed or not-checked (without --check)
   std::vector<core::RankRegion> regions;  ///< rank 0: every rank's profiled regions, as stored
+  std::int64_t tiles_resumed = 0;         ///< tiles whose gradient came from the interrupted run
+  std::string resumed_from;               ///< that run's id (empty when not resumed)
 };
 
 /// Collective over `comm`: reads the input (each rank its own tiles where the format allows),
 /// runs the pipeline with `run.strategy`, optionally checks it against the reference, and writes
 /// `run.output` through a temporary file renamed into place, then adds the run to the catalog
 /// `run.catalog` if one is set (rank 0 writes it, with every rank's tile rows). Throws PhaseFailed
-/// on every rank if any rank fails; nothing is then left under the output name. `progress` is used
-/// on rank 0 only and may be null.
+/// on every rank if any rank fails; nothing is then left under the output name. If a stop signal
+/// arrives before every tile's gradient is computed, the complete tiles are written to
+/// `run.output` as an incomplete run (io::kStatusIncomplete) and PhaseFailed with
+/// ExitCode::interrupted is thrown on every rank. `progress` is used on rank 0 only and may be
+/// null.
 ProductionReport run_production(const bmpi::communicator& comm, const ProductionRequest& request,
                                 ProgressSink* progress);
 

@@ -1,0 +1,22 @@
+#pragma once
+/// \file A graceful stop on request: SIGTERM (what SLURM sends at a job's time limit, KillWait
+/// seconds before SIGKILL), SIGINT (Ctrl-C) and SIGUSR1 (which mpirun forwards to its ranks
+/// without killing them, unlike SIGTERM; `sbatch --signal=USR1@120` sends it ahead of the limit).
+/// A job that watches for them finishes or abandons its current unit of work, writes what is
+/// complete and ends with ExitCode::interrupted.
+
+#include <string>
+
+namespace nsperf::core {
+
+/// Installs the handlers (idempotent). Only jobs that poll stop_signal() do so: a process that
+/// catches SIGTERM and never looks would not stop at all.
+void watch_stop_signals();
+
+/// The first stop signal received since watch_stop_signals(), or 0.
+[[nodiscard]] int stop_signal() noexcept;
+
+/// "SIGTERM", "SIGINT", "SIGUSR1" (or "signal N").
+[[nodiscard]] std::string signal_name(int signal);
+
+}  // namespace nsperf::core
