@@ -150,6 +150,12 @@ void OutputFile::close() {
   file_.close();
 }
 
+void OutputFile::abandon() noexcept {
+  mask_.abandon();
+  gradient_.abandon();
+  file_.abandon();
+}
+
 namespace {
 
 Handle open_output(const std::filesystem::path& path) {

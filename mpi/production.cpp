@@ -247,10 +247,15 @@ std::int64_t write_output(
       comm, cfg.run.output, /*copy_existing=*/false, "output",
       [&](const std::string& temporary) {
         auto file = io::OutputFile::create(temporary, comm, layout);
-        written = file.write_tiles(planes, with_mask);
-        file.write_stats(stats);
-        file.write_attributes(attributes, report.provenance);
-        file.close();
+        try {
+          written = file.write_tiles(planes, with_mask);
+          file.write_stats(stats);
+          file.write_attributes(attributes, report.provenance);
+          file.close();
+        } catch (...) {
+          file.abandon();  // not closed: see write_through_temporary
+          throw;
+        }
         auto regions = gather_regions(comm);
         if (comm.rank() == 0) {
           io::append_profile(temporary, regions.all);

@@ -4,13 +4,17 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <iostream>
 
 #include <boost/mpi/collectives.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <string>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/profiler.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/phase.hpp"
@@ -107,6 +111,27 @@ void check_output(const std::filesystem::path& path, WriteMode mode) {
   }
 }
 
+namespace {
+
+// A parallel HDF5 write that failed part-way (a disk filling up, a quota, an I/O error) may have
+// failed on some ranks only, and the open file then closes with collective calls that the ranks
+// no longer make in step: waiting for agreement would hang, and leaving the file to HDF5 crashes
+// it at MPI_Finalize. So the failing rank removes the temporary file and ends the job.
+[[noreturn]] void abort_failed_write(const bmpi::communicator& comm,
+                                     const std::filesystem::path& path,
+                                     const std::string& temporary, const std::exception& e) {
+  ::unlink(temporary.c_str());
+  std::cerr << "[rank " + std::to_string(comm.rank()) + "] nsperf: error: writing " +
+                   path.string() + " failed: " + e.what() + "\n(" + path.string() +
+                   " is unchanged and the temporary file is removed; the writes of the other "
+                   "ranks cannot be finished in order, so the job is aborted)\n"
+            << std::flush;
+  MPI_Abort(comm, static_cast<int>(ExitCode::runtime));
+  std::abort();  // MPI_Abort does not return
+}
+
+}  // namespace
+
 void write_through_temporary(const bmpi::communicator& comm, const std::filesystem::path& path,
                              bool copy_existing, const std::string& phases,
                              const std::function<void(const std::string&)>& write,
@@ -129,7 +154,14 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
       }
     });
     bmpi::broadcast(comm, temporary, 0);
-    run_collective(comm, phases + "-write", [&] { write(temporary); });
+    {
+      NSPERF_REGION(phases + "-write");
+      try {
+        write(temporary);
+      } catch (const std::exception& e) {
+        abort_failed_write(comm, path, temporary, e);
+      }
+    }
     run_phase(comm, phases + "-commit", [&] {
       if (comm.rank() != 0) return;
       if (::rename(temporary.c_str(), path.c_str()) != 0) {
@@ -159,8 +191,13 @@ void write_results(const bmpi::communicator& comm, const std::filesystem::path& 
       [&](const std::string& temporary) {
         auto file = append ? io::ResultsFile::open_for_append(temporary, comm)
                            : io::ResultsFile::create(temporary, comm);
-        file.write_run(provenance, rows);
-        file.close();
+        try {
+          file.write_run(provenance, rows);
+          file.close();
+        } catch (...) {
+          file.abandon();  // not closed: see abort_failed_write
+          throw;
+        }
       },
       bytes);
 }

@@ -36,3 +36,22 @@ class DiskFull(TempDirTest):
             self.assertEqual(r.code, 1, r)
             self.assertIn(f"{out}: needs about 5.", r.err)
             self.assertEqual(os.listdir(disk), ["r.h5"])
+
+    def test_a_disk_that_fills_during_the_write(self):
+        # A compressed output's size is not known before it is written, so it is not refused up
+        # front: the disk fills while HDF5 writes. The job must end (no hang at the collective
+        # close, no crash at MPI_Finalize) with exit 1, the temporary file removed and the
+        # earlier output untouched.
+        with small_filesystem(self, self.path("disk"), "1m") as disk:
+            out = os.path.join(disk, "o.h5")
+            r = run(["run", "--synthetic", "128x128", "--tile", "64", "--no-progress", "-o", out], ranks=2)
+            self.assertEqual(r.code, 0, r)
+            before = digest(out)
+            r = run(["run", "--synthetic", "1024x1024", "--tile", "128", "--compression", "deflate",
+                     "--no-progress", "--force", "-o", out], ranks=2, timeout=90)
+            self.assertEqual(r.code, 1, r)
+            self.assertIn(f"nsperf: error: writing {out} failed: H5Dwrite", r.err)
+            self.assertIn("the job is aborted", r.err)
+            self.assertNotIn("Segmentation", r.err)
+            self.assertEqual(digest(out), before)
+            self.assertEqual(os.listdir(disk), ["o.h5"], "no temporary file left")

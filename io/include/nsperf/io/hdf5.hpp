@@ -33,6 +33,10 @@ class Handle {
   [[nodiscard]] hid_t get() const noexcept { return id_; }
   /// Closes now; throws IoError if HDF5 reports failure (e.g. flushing a full disk).
   void close();
+  /// Forgets the object without closing it. For a parallel file whose collective write failed
+  /// part-way: closing it makes collective calls the ranks may no longer make in step (a hang),
+  /// so the job is aborted instead (mpi::write_through_temporary).
+  void abandon() noexcept { id_ = H5I_INVALID_HID; }
 
  private:
   hid_t id_ = H5I_INVALID_HID;

@@ -97,6 +97,9 @@ class OutputFile {
   /// Collective: flushes and closes; throws IoError if the data could not be written.
   void close();
 
+  /// Leaves the file without closing it, after a failed write (Handle::abandon).
+  void abandon() noexcept;
+
  private:
   OutputFile(Handle file, Handle mask, Handle gradient, MPI_Comm comm)
       : file_(std::move(file)),

@@ -52,6 +52,9 @@ class ResultsFile {
   /// Collective: flushes and closes; throws IoError if the data could not be written.
   void close();
 
+  /// Leaves the file without closing it, after a failed write (Handle::abandon).
+  void abandon() noexcept { file_.abandon(); }
+
  private:
   ResultsFile(Handle file, MPI_Comm comm, std::filesystem::path path)
       : file_(std::move(file)), comm_(comm), path_(std::move(path)) {}

@@ -46,7 +46,10 @@ void check_output(const std::filesystem::path& path, WriteMode mode);
 /// -commit. `new_bytes` (0 if unknown) is about what the write adds: a folder without that much
 /// free space (plus a copy of the existing file), or a file-size limit below it, is refused in
 /// the prepare phase, before HDF5 starts writing. On failure the temporary file is removed and
-/// an earlier file at `path` is untouched; every rank throws PhaseFailed.
+/// an earlier file at `path` is untouched; every rank throws PhaseFailed, except when `write`
+/// itself throws: then the failing rank says so and aborts the job (exit 1), since the ranks
+/// can no longer close the half-written file together. `write` must abandon, not close, its
+/// file when it fails (io::OutputFile::abandon).
 void write_through_temporary(const bmpi::communicator& comm, const std::filesystem::path& path,
                              bool copy_existing, const std::string& phases,
                              const std::function<void(const std::string&)>& write,
