@@ -164,7 +164,7 @@ int run(const CommandContext& ctx) {
       "samples, tiles, repetitions or summary")("run", po::value<std::string>()->value_name("ID"),
                                                 "run to export (default: the newest)")(
       "output,o", po::value<std::string>()->value_name("FILE"), "write here instead of stdout")(
-      "help,h", "this help");
+      "force", "replace the output file if it exists")("help,h", "this help");
   po::positional_options_description positional;
   positional.add("results", 1);
   const auto vm = parse_options(ctx.args, options, &positional, "export");
@@ -183,6 +183,8 @@ int run(const CommandContext& ctx) {
   if (std::find(kTables.begin(), kTables.end(), table) == kTables.end())
     throw UsageError("--table " + table + ": valid: " + core::join(kTables));
   const std::string path = vm["results"].as<std::string>();
+  if (vm.count("output"))
+    check_output_file(vm["output"].as<std::string>(), {path}, vm.count("force") > 0, "--output");
   io::silence_hdf5_errors();
   const auto runs = io::list_runs(path);
   if (runs.empty()) throw InputError(path + ": holds no run");

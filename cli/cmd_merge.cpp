@@ -37,15 +37,8 @@ int run(const CommandContext& ctx) {
   if (vm.count("output") == 0) throw UsageError("-o/--output FILE: the merged file is required");
   const fs::path output = vm["output"].as<std::string>();
   std::vector<fs::path> inputs;
-  for (const auto& f : vm["file"].as<std::vector<std::string>>()) {
-    std::error_code ec;
-    if (fs::equivalent(f, output, ec))
-      throw UsageError("-o " + output.string() + ": is one of the input files");
-    inputs.emplace_back(f);
-  }
-  if (fs::exists(output) && vm.count("force") == 0)
-    throw InputError(output.string() + ": exists (--force replaces it)");
-  mpi::check_new_file(output, "-o " + output.string());
+  for (const auto& f : vm["file"].as<std::vector<std::string>>()) inputs.emplace_back(f);
+  check_output_file(output, inputs, vm.count("force") > 0, "-o");
   io::silence_hdf5_errors();
   // Written beside the output and renamed: a failure leaves nothing under its name.
   const fs::path temporary = mpi::make_temporary(output);

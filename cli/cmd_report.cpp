@@ -13,7 +13,8 @@ int run(const CommandContext& ctx) {
   options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
                         "results files (nsperf benchmark) and outputs (nsperf run)")(
       "output,o", po::value<std::string>()->value_name("FILE"),
-      "the HTML page (default nsperf-report.html; replaced if it exists)")(
+      "the HTML page (default nsperf-report.html); an existing .html file is replaced, any "
+      "other file only with --force")("force", "replace the output file whatever it is")(
       "title", po::value<std::string>()->value_name("TEXT"), "the page's title")(
       "top", po::value<std::int64_t>()->value_name("N"), "hotspots shown (default 15)")(
       "help,h", "this help");
@@ -38,6 +39,9 @@ int run(const CommandContext& ctx) {
   ReportRequest request;
   for (const auto& f : vm["file"].as<std::vector<std::string>>()) request.files.emplace_back(f);
   request.output = vm.count("output") ? vm["output"].as<std::string>() : "nsperf-report.html";
+  // A page from an earlier report is replaced; a results file given by mistake is not.
+  check_output_file(request.output, request.files,
+                    vm.count("force") > 0 || request.output.extension() == ".html", "-o");
   if (vm.count("title")) request.title = vm["title"].as<std::string>();
   if (vm.count("top")) {
     const auto top = vm["top"].as<std::int64_t>();

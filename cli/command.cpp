@@ -2,6 +2,7 @@
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
+#include "nsperf/mpi/results_writer.hpp"
 
 namespace nsperf::cli {
 
@@ -40,6 +41,21 @@ po::variables_map parse_options(const std::vector<std::string>& args,
     throw UsageError(std::string(e.what()) + help);
   }
   return vm;
+}
+
+void check_output_file(const std::filesystem::path& output,
+                       const std::vector<std::filesystem::path>& inputs, bool replace,
+                       const std::string& option) {
+  const std::string name = option + " " + output.string();
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    if (std::filesystem::equivalent(input, output, ec))
+      throw UsageError(name + ": is one of the input files");
+  }
+  if (std::filesystem::is_directory(output)) throw InputError(name + ": is a folder");
+  if (std::filesystem::exists(output) && !replace)
+    throw InputError(name + ": exists (--force replaces it)");
+  mpi::check_new_file(output, name);
 }
 
 }  // namespace nsperf::cli

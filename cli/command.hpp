@@ -3,6 +3,7 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,13 @@ po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::options_description& options,
                                 const po::positional_options_description* positional,
                                 const std::string& command);
+
+/// Checks, before any work, that a command may write `output` (named `option` in messages): it
+/// is none of `inputs` and not a folder, it exists only when `replace` allows replacing it, and
+/// its folder exists and is writable. Throws UsageError or InputError (exit 2). Local.
+void check_output_file(const std::filesystem::path& output,
+                       const std::vector<std::filesystem::path>& inputs, bool replace,
+                       const std::string& option);
 
 namespace detail {
 bool register_command(CommandEntry entry);

@@ -6,6 +6,8 @@ target_compile_options(nsperf_warnings INTERFACE
   -Woverloaded-virtual -Wimplicit-fallthrough
   # GCC 12 reports impossible overlaps inside std::string at -O3 (GCC bug 105651).
   $<$<AND:$<CXX_COMPILER_ID:GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>
+  # Clang (the asan preset) notes every `omp simd` loop it leaves to the auto-vectorizer.
+  $<$<CXX_COMPILER_ID:Clang>:-Wno-pass-failed>
   $<$<BOOL:${NSPERF_WERROR}>:-Werror>)
 
 add_library(nsperf_tuning INTERFACE)
@@ -19,6 +21,27 @@ if(NSPERF_SANITIZE)
   target_compile_options(nsperf_sanitizers INTERFACE -fsanitize=${_nsperf_san} -fno-omit-frame-pointer
                                                      -fno-sanitize-recover=all)
   target_link_options(nsperf_sanitizers INTERFACE -fsanitize=${_nsperf_san})
+endif()
+
+# NSPERF_FUZZ: the libraries the fuzz targets exercise (core, io) carry libFuzzer's coverage
+# instrumentation (the callbacks come from libFuzzer in the fuzz targets and from the ASan
+# runtime, as weak no-ops, in every other binary).
+add_library(nsperf_fuzz_coverage INTERFACE)
+set(NSPERF_FUZZ_INSTRUMENTED core io)
+if(NSPERF_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR
+      "NSPERF_FUZZ=ON needs Clang (libFuzzer), but the C++ compiler is ${CMAKE_CXX_COMPILER_ID} "
+      "${CMAKE_CXX_COMPILER_VERSION}.\nConfigure with CC=clang CXX=clang++ (Debian: apt-get install "
+      "clang), or set NSPERF_FUZZ=OFF.")
+  endif()
+  if(NOT "address" IN_LIST NSPERF_SANITIZE)
+    message(FATAL_ERROR
+      "NSPERF_FUZZ=ON needs NSPERF_SANITIZE to include address (e.g. -DNSPERF_SANITIZE=address;undefined): "
+      "fuzzing without AddressSanitizer misses memory errors, and the instrumented libraries "
+      "need its runtime in every binary.")
+  endif()
+  target_compile_options(nsperf_fuzz_coverage INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 
 # Applies the project's flags to one of its own targets.
@@ -36,6 +59,9 @@ function(nsperf_library name)
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   nsperf_project_flags(nsperf_${name})
+  if(name IN_LIST NSPERF_FUZZ_INSTRUMENTED)
+    target_link_libraries(nsperf_${name} PRIVATE nsperf_fuzz_coverage)
+  endif()
 endfunction()
 
 # Executables built with sanitizers carry the Open MPI leak suppressions, so that they apply

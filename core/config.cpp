@@ -60,8 +60,20 @@ struct Schema {
   }
 };
 
+// Whether `v` can be written as JSON: nlohmann::json refuses strings that are not UTF-8 (a
+// command-line value in another encoding), and every config is written (config --show, the
+// broadcast to other ranks, the results' provenance).
+bool is_utf8(const json& v) {
+  try {
+    (void)v.dump();
+    return true;
+  } catch (const json::type_error&) {
+    return false;
+  }
+}
+
 std::string describe(const json& v) {
-  std::string text = v.dump();
+  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return std::string(v.type_name()) + " " + text;
 }
@@ -70,6 +82,7 @@ std::string key_name(std::string_view key) { return "'" + std::string(key) + "'"
 
 // What is wrong with `v` as a value of `k`, or "" if nothing.
 std::string check_value(const KeyInfo& k, const json& v) {
+  if (!is_utf8(v)) return "must be UTF-8 text, got " + describe(v);
   switch (k.type) {
     case KeyType::integer: {
       if (!v.is_number_integer()) return "must be an integer, got " + describe(v);
@@ -388,8 +401,9 @@ nlohmann::json read_config_file(const std::filesystem::path& path) {
   }
   try {
     return json::parse(in);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, …".
+  } catch (const json::exception& e) {
+    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, …";
+    // a number too large for a double (1e999) is an out_of_range error, not a parse_error.
     std::string what = e.what();
     if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
     throw ConfigError({path.string() + ": not valid JSON: " + what});
@@ -582,7 +596,24 @@ Override parse_assignment(std::string_view text, std::string_view origin) {
   return o;
 }
 
-void set_key(nlohmann::json& doc, const Override& o) { doc[pointer_of(o.key)] = o.value; }
+void set_key(nlohmann::json& doc, const Override& o) {
+  // Member by member, not through a JSON pointer: a key may hold any character ('~' is an
+  // escape in pointers), and a value on the way (benchmark=3 before benchmark.tile=5) is
+  // reported instead of thrown as a JSON library error.
+  json* at = &doc;
+  std::string walked;
+  std::stringstream parts{o.key};
+  for (std::string part; std::getline(parts, part, '.');) {
+    if (!at->is_null() && !at->is_object()) {
+      throw ConfigError({o.origin + ": cannot set " + key_name(o.key) + ": " +
+                         (walked.empty() ? "the config" : key_name(walked)) + " is " +
+                         describe(*at) + ", not an object"});
+    }
+    walked += (walked.empty() ? "" : ".") + part;
+    at = &(*at)[part];
+  }
+  *at = o.value;
+}
 
 void write_config_file(const std::filesystem::path& path, const nlohmann::json& doc) {
   const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();

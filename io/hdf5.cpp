@@ -211,6 +211,8 @@ bool link_exists(hid_t loc, const std::string& path) {
 }
 
 Handle open_for_reading(const std::filesystem::path& path) {
+  if (std::filesystem::is_directory(path))
+    throw InputError(path.string() + ": is a folder, not a file");
   if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     H5Eclear2(H5E_DEFAULT);

@@ -259,8 +259,9 @@ void check_extent(std::string_view file, std::int64_t width, std::int64_t height
 }
 
 void check_region(std::string_view where, const core::Rect& r, core::Extent extent) {
-  if (r.x >= 0 && r.y >= 0 && r.width >= 1 && r.height >= 1 && r.x + r.width <= extent.width &&
-      r.y + r.height <= extent.height) {
+  // Compared without r.x + r.width, which overflows for a region far outside.
+  if (r.x >= 0 && r.y >= 0 && r.width >= 1 && r.height >= 1 && r.x <= extent.width - r.width &&
+      r.y <= extent.height - r.height) {
     return;
   }
   throw InputError(std::string(where) + ": region " + std::to_string(r.width) + "x" +

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include "nsperf/core/error.hpp"
@@ -116,6 +117,7 @@ class FitsReader final : public ImageReader {
     info_.partial_reads = true;
     std::error_code ec;
     info_.file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(path_, ec));
+    check_data_in_file(naxes[0], naxes[1], stored);
   }
 
   core::Image read(const core::Rect& r) override {
@@ -148,6 +150,28 @@ class FitsReader final : public ImageReader {
     return "--image '" + path_ + (selection_.empty() ? "" : "[" + selection_ + "]") + "'";
   }
 
+  // A header promising more pixels than the file holds is refused before anything is
+  // allocated for them. A tile-compressed image (a table underneath) is left to cfitsio.
+  void check_data_in_file(long width, long height, int bitpix) {
+    int status = 0;
+    if (fits_is_compressed_image(file_.get(), &status) != 0 || status != 0 || bitpix == 0) return;
+    LONGLONG header_start = 0;
+    LONGLONG data_start = 0;
+    LONGLONG data_end = 0;
+    if (fits_get_hduaddrll(file_.get(), &header_start, &data_start, &data_end, &status) != 0) {
+      fail("cannot locate the image data", status);
+    }
+    // Sides are at most core::kMaxImageSide (2^20) and |BITPIX| at most 64: no overflow.
+    const LONGLONG bytes = static_cast<LONGLONG>(width) * height * (std::abs(bitpix) / 8);
+    if (info_.file_bytes >= 0 && data_start + bytes > info_.file_bytes) {
+      throw InputError(where() + ": the header says " + std::to_string(width) + "x" +
+                       std::to_string(height) + " pixels of BITPIX " + std::to_string(bitpix) +
+                       " (" + std::to_string(bytes) + " bytes from byte " +
+                       std::to_string(data_start) + "), but the file has " +
+                       std::to_string(info_.file_bytes) + " bytes (truncated?)");
+    }
+  }
+
   void select(const std::string& selection) {
     selection_ = selection;
     int status = 0;
@@ -157,7 +181,9 @@ class FitsReader final : public ImageReader {
       // Numbered as in cfitsio and astropy: 0 is the primary HDU.
       if (number < 0) throw InputError(where() + ": extension numbers start at 0");
       int type = 0;
-      if (fits_movabs_hdu(file_.get(), static_cast<int>(number) + 1, &type, &status) != 0) {
+      // cfitsio numbers HDUs with an int (2147483647 would overflow number + 1).
+      if (number >= std::numeric_limits<int>::max() ||
+          fits_movabs_hdu(file_.get(), static_cast<int>(number) + 1, &type, &status) != 0) {
         fits_clear_errmsg();
         throw InputError(where() + ": no extension " + selection + extension_list());
       }

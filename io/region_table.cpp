@@ -61,11 +61,8 @@ void write_region_table(hid_t group, std::span<const core::RankRegion> regions, 
 std::vector<core::RankRegion> read_region_table(hid_t file, const std::string& name,
                                                 const std::filesystem::path& path) {
   const Handle dataset(check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "H5Dopen2"), H5Dclose);
-  const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
-  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
-  if (count < 0 || H5Sget_simple_extent_ndims(space.get()) > 1)
-    throw InputError(path.string() + ": " + name + " is not a table");
-  std::vector<RegionRow> rows(static_cast<std::size_t>(count));
+  const std::size_t count = table_rows(dataset.get(), path.string() + ": " + name);
+  std::vector<RegionRow> rows(count);
   // By member name: a table with fewer or reordered members still reads.
   if (count > 0 &&
       H5Dread(dataset.get(), region_type().get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0) {

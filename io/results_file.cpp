@@ -526,11 +526,8 @@ std::optional<std::vector<Row>> read_table(const std::filesystem::path& path,
   }
   const Handle dataset(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), "H5Dopen2"),
                        H5Dclose);
-  const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
-  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
-  if (count < 0 || H5Sget_simple_extent_ndims(space.get()) > 1)
-    throw InputError(path.string() + ": " + name + " is not a table");
-  std::vector<Row> rows(static_cast<std::size_t>(count));
+  const std::size_t count = table_rows(dataset.get(), path.string() + ": " + name);
+  std::vector<Row> rows(count);
   if (count > 0 && H5Dread(dataset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0) {
     throw InputError(path.string() + ": " + name + " cannot be read (" + hdf5_message() + ")");
   }

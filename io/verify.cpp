@@ -42,6 +42,10 @@ VerifyCheck table(hid_t file, const std::string& name) {
 
 void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport& report) {
   report.kind = "results";
+  if (!link_exists(file, "runs")) {
+    report.checks.push_back({"/runs", false, "missing (every results file has it)"});
+    return;
+  }
   for (const auto& id : list_runs(path)) {
     const std::string run = "runs/" + id;
     for (const char* name : {"samples", "tiles", "repetitions", "summary"}) {
@@ -118,8 +122,7 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
     const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
     const Handle stored(check(H5Dget_type(dataset.get()), "H5Dget_type"), H5Tclose);
     has_gradient = H5Tget_member_index(stored.get(), "gradient_checksum") >= 0;
-    tiles.resize(
-        static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.get()))));
+    tiles.resize(table_rows(dataset.get(), "/tiles"));
     Compound type(sizeof(TileRef));
     type.add("tile_id", offsetof(TileRef, id), H5T_NATIVE_INT64)
         .add("x", offsetof(TileRef, x), H5T_NATIVE_INT64)
@@ -138,12 +141,16 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
     return;
   }
   // The tiles cover the image, each pixel once (an incomplete run's, part of it).
+  // Every figure is the file's word: bounded before it is multiplied or added.
+  bool inside =
+      width > 0 && height > 0 && width <= core::kMaxImageSide && height <= core::kMaxImageSide;
   std::int64_t covered = 0;
-  bool inside = true;
   for (const auto& t : tiles) {
+    inside = inside && t.x >= 0 && t.y >= 0 && t.width > 0 && t.height > 0 && t.width <= width &&
+             t.height <= height && t.x <= width - t.width && t.y <= height - t.height;
+    if (!inside) break;
     covered += t.width * t.height;
-    inside = inside && t.x >= 0 && t.y >= 0 && t.width > 0 && t.height > 0 &&
-             t.x + t.width <= width && t.y + t.height <= height;
+    if (covered > width * height) break;
   }
   if (!inside || (report.incomplete ? covered > width * height : covered != width * height)) {
     report.checks.push_back({"/tiles", false,

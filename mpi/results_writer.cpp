@@ -98,8 +98,8 @@ void check_output(const std::filesystem::path& path, WriteMode mode) {
     case WriteMode::create:
       if (exists) {
         throw InputError(name +
-                         ": file exists; use --force to replace it or --append to add "
-                         "this run to it");
+                         ": file exists; use --force to replace it (nsperf benchmark: or "
+                         "--append to add this run to it)");
       }
       break;
     case WriteMode::overwrite:

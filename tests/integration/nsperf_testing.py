@@ -33,7 +33,21 @@ def run(args, ranks=None, env=None, cwd=None, timeout=120):
     full_env.update(env or {})
     start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
-    return Result(proc, time.monotonic() - start)
+    result = Result(proc, time.monotonic() - start)
+    check_sanitizers(result)
+    return result
+
+
+# What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer print (the asan preset's
+# binaries exit with 86 after a report): any of them fails the test, whatever it expected.
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def check_sanitizers(result):
+    for report in SANITIZER_REPORTS:
+        if report in result.err or report in result.out:
+            raise AssertionError(f"sanitizer report ({report}):\n{result}")
 
 
 class TempDirTest(unittest.TestCase):

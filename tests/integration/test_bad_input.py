@@ -1,110 +1,222 @@
-"""Bad input: exit code 2, one clear message from rank 0 naming the thing and what is valid, no
-output file, no hang, no crash. Each case runs under mpiexec with 2 ranks."""
+"""Bad input: every case of the corpus tests/data/bad_inputs/cases.json (image files, configs,
+command lines, catalogs, results files given to report / compare / verify / merge / export /
+profile, commands for `profile --`). Each case must end with its exit code (2 bad usage or input,
+1 at run time), print its message once (rank 0 only under mpiexec), crash nowhere (no signal, no
+sanitizer report), finish within the timeout, and leave its scratch folder as it found it:
+nothing written under the output name, no temporary file, no input changed.
+
+The cases run a few at a time (NSPERF_TEST_JOBS, default 6): most of a case's time is MPI start-up
+and teardown, not CPU. The results files the cases need are made once, in setUpClass."""
+import concurrent.futures
 import json
 import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
 
-from nsperf_testing import TempDirTest, run
+import h5py
 
-BENCH = ["benchmark", "--cpu", "--repetitions", "1", "--warmup", "0"]
+from nsperf_testing import SOURCE_DIR, run
+
+CORPUS_DIR = os.path.join(SOURCE_DIR, "tests", "data", "bad_inputs")
+CORPUS = os.path.join(CORPUS_DIR, "cases.json")
+JOBS = int(os.environ.get("NSPERF_TEST_JOBS", "6"))
+TIMEOUT_S = 300  # generous: a sanitizer build on a busy machine; a hang still fails
+CRASHES = ("Segmentation", "core dumped", "terminate called", "Aborted", "AddressSanitizer",
+           "LeakSanitizer", "runtime error:")
+OUT = re.compile(r"\{OUT(\.\w+)?\}")
 
 
-class BadInput(TempDirTest):
-    def config(self, content):
-        path = self.path("cfg.json")
-        with open(path, "w") as f:
-            f.write(content if isinstance(content, str) else json.dumps(content))
-        return path
+def load_corpus():
+    with open(CORPUS) as f:
+        return json.load(f)
 
-    def expect_usage_error(self, args, *fragments, ranks=2):
-        out = self.path("out.h5")
-        before = set(self.files())
-        r = run(list(args) + (["-o", out] if args and args[0] == "benchmark" and "-o" not in args else []),
-                ranks=ranks, timeout=60)
-        self.assertEqual(r.code, 2, r)
-        for fragment in fragments:
-            self.assertIn(fragment, r.err, r)
-            self.assertEqual(r.err.count(fragment), 1, f"printed once, by rank 0:\n{r}")
-        for crash in ("Segmentation", "core dumped", "terminate called", "Aborted"):
-            self.assertNotIn(crash, r.err)
-        self.assertEqual(set(self.files()), before, "nothing written")
-        return r
 
-    def test_missing_config(self):
-        self.expect_usage_error(BENCH + ["--config", self.path("absent.json")], "absent.json: no such file")
+def expand(corpus):
+    """(case, name, argv) per run: a case with 'commands' runs once per command."""
+    runs = []
+    for index, case in enumerate(corpus["cases"]):
+        for command in case.get("commands", [None]):
+            argv = []
+            for arg in case["args"]:
+                if arg == "{command}":
+                    argv += corpus["command_lines"][command]
+                else:
+                    argv.append(arg)
+            name = f"#{index} {case['class']}" + (f" [{command}]" if command else "")
+            runs.append((case, name, argv))
+    return runs
 
-    def test_malformed_config(self):
-        path = self.config('{"schema_version": 1,,}')
-        self.expect_usage_error(BENCH + ["--config", path], "cfg.json: not valid JSON", "line 1")
 
-    def test_unknown_key_with_suggestion(self):
-        path = self.config({"schema_version": 1, "benchmark": {"repetitons": 3}})
-        self.expect_usage_error(BENCH + ["--config", path],
-                                "unknown key 'benchmark.repetitons'; did you mean 'benchmark.repetitions'?")
+def make_fixtures(corpus, folder):
+    """The results files the cases copy, in the corpus's order (a derived one after its source)."""
+    specs = corpus["fixtures"]
 
-    def test_wrong_type(self):
-        path = self.config({"schema_version": 1, "benchmark": {"tile": "big"}})
-        self.expect_usage_error(BENCH + ["--config", path], "'benchmark.tile' must be an integer, got string \"big\"")
+    def made_by_nsperf(name):
+        argv = [a.replace("{file}", os.path.join(folder, name)) for a in specs[name]["nsperf"]]
+        r = run(argv, cwd=folder, timeout=TIMEOUT_S)
+        if r.code != 0:
+            raise RuntimeError(f"fixture {name}: {r}")
 
-    def test_every_problem_at_once(self):
-        path = self.config({"schema_version": 1, "benchmark": {"tile": -1, "warmup": "x"}, "optimisation_level": 1})
-        r = self.expect_usage_error(BENCH + ["--config", path], "3 problems:")
-        for fragment in ("'benchmark.tile' must be between", "'benchmark.warmup' must be an integer",
-                         "did you mean 'optimization_level'"):
-            self.assertIn(fragment, r.err)
+    with concurrent.futures.ThreadPoolExecutor(max(1, JOBS)) as pool:
+        list(pool.map(made_by_nsperf, [n for n, s in specs.items() if "nsperf" in s]))
+    for name, spec in specs.items():
+        path = os.path.join(folder, name)
+        if "h5py" in spec:
+            with h5py.File(path, "w") as f:
+                for key, value in spec["h5py"].items():
+                    f[key] = value
+        elif "from" in spec:
+            shutil.copy(os.path.join(folder, spec["from"]), path)
+            if "truncate" in spec:
+                os.truncate(path, int(os.path.getsize(path) * spec["truncate"]))
+            if spec.get("delete"):
+                with h5py.File(path, "a") as f:
+                    for pattern in spec["delete"]:
+                        for target in matches(f, pattern.split("/")):
+                            del f[target]
 
-    def test_newer_schema_and_not_an_object(self):
-        self.expect_usage_error(BENCH + ["--config", self.config({"schema_version": 9})], "written by a newer nsperf")
-        self.expect_usage_error(BENCH + ["--config", self.config([1, 2])], "must be a JSON object")
 
-    def test_tile_zero_and_negative(self):
-        self.expect_usage_error(BENCH + ["--tile", "0"], "--tile: 'benchmark.tile' must be between 1 and 1048576, got 0")
-        self.expect_usage_error(BENCH + ["--tile=-5"], "--tile: 'benchmark.tile' must be between 1 and 1048576, got -5")
+def matches(group, parts, prefix=""):
+    """HDF5 paths matching a pattern whose parts may be '*' (any member)."""
+    names = list(group.keys()) if parts[0] == "*" else [parts[0]]
+    found = []
+    for name in names:
+        if name not in group:
+            continue
+        path = prefix + name
+        found += [path] if len(parts) == 1 else matches(group[name], parts[1:], path + "/")
+    return found
 
-    def test_tile_larger_than_image(self):
-        self.expect_usage_error(BENCH + ["--synthetic", "100x50", "--tile", "64"],
-                                "'benchmark.tile' 64 is larger than the 100x50 image", "valid: 1..50")
 
-    def test_empty_and_malformed_image(self):
-        self.expect_usage_error(BENCH + ["--synthetic", "0x0"], "'0x0' has a zero or negative side")
-        self.expect_usage_error(BENCH + ["--synthetic", "100x100:u32"], "unknown pixel type", "u8, u16 or f32")
-        self.expect_usage_error(BENCH + ["--synthetic", "banana"], "'banana' is not an image size")
+def make_files(case, folder, fixtures):
+    for name, spec in case.get("files", {}).items():
+        path = os.path.join(folder, name)
+        if isinstance(spec, str):
+            with open(path, "w") as f:
+                f.write(spec)
+        elif "json" in spec:
+            with open(path, "w") as f:
+                json.dump(spec["json"], f)
+        elif "copy" in spec:
+            shutil.copy(os.path.join(CORPUS_DIR, spec["copy"]), path)
+        elif "fixture" in spec:
+            shutil.copy(os.path.join(fixtures, spec["fixture"]), path)
+        elif "sqlite" in spec:
+            db = sqlite3.connect(path)
+            for statement in spec["sqlite"]:
+                db.execute(statement)
+            db.commit()
+            db.close()
+        elif spec.get("folder"):
+            os.mkdir(path)
+        else:
+            raise ValueError(f"unknown file spec for {name}: {spec}")
 
-    def test_absurdly_large_image(self):
-        self.expect_usage_error(BENCH + ["--synthetic", "99999999999x2"], "is too large")
-        self.expect_usage_error(BENCH + ["--synthetic", "1048576x1048576:f32"], "needs 4 TiB", "of memory")
 
-    def test_output_folder_missing(self):
-        self.expect_usage_error(BENCH + ["-o", self.path("no", "such", "r.h5")], "does not exist")
+def snapshot(folder):
+    """Every entry under folder, dot files included, with size and mtime for files."""
+    state = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            state[os.path.relpath(os.path.join(root, name), folder) + "/"] = None
+        for name in files:
+            st = os.lstat(os.path.join(root, name))
+            state[os.path.relpath(os.path.join(root, name), folder)] = (st.st_size, st.st_mtime_ns)
+    return state
 
-    def test_output_folder_not_writable(self):
-        folder = "/sys"  # sysfs refuses new files, even to root
+
+def run_case(case, argv, fixtures):
+    """Runs one case in a fresh scratch folder; returns what the assertions need."""
+    folder = tempfile.mkdtemp(prefix="nsperf_bad_")
+    try:
+        make_files(case, folder, fixtures)
+        outputs = []
+
+        def output(m):
+            outputs.append(os.path.join(folder, "OUT" + (m.group(1) or ".h5")))
+            return outputs[-1]
+
+        args = [OUT.sub(output, a.replace("{dir}", folder).replace("{corpus}", CORPUS_DIR))
+                for a in argv]
+        before = snapshot(folder)
         try:
-            with open(os.path.join(folder, "nsperf-writable-probe"), "w"):
-                pass
-            self.skipTest(f"{folder} is writable here; no unwritable folder to test with")
-        except OSError:
-            pass
-        self.expect_usage_error(BENCH + ["-o", os.path.join(folder, "r.h5")], "folder /sys is not writable")
+            result = run(args, ranks=case.get("ranks"), cwd=folder, timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            result = None
+        after = snapshot(folder)
+        return {"result": result, "args": args, "before": before, "after": after,
+                "outputs_left": [o for o in outputs if os.path.exists(o)]}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
-    def test_output_is_a_folder(self):
-        os.mkdir(self.path("sub"))
-        self.expect_usage_error(BENCH + ["-o", self.path("sub"), "--force"], "is a folder, not a file")
 
-    def test_unknown_command(self):
-        self.expect_usage_error(["benchmrk"], "unknown command 'benchmrk'; did you mean 'benchmark'?", ranks=None)
+class BadInputCorpus(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.corpus = load_corpus()
+        cls.fixtures = tempfile.mkdtemp(prefix="nsperf_bad_fixtures_")
+        make_fixtures(cls.corpus, cls.fixtures)
 
-    def test_unknown_option(self):
-        self.expect_usage_error(BENCH + ["--tiles", "4"], "unknown option '--tiles'; did you mean '--tile'?")
-        self.expect_usage_error(["config", "--shwo"], "did you mean '--show'?", ranks=None)
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.fixtures, ignore_errors=True)
 
-    def test_bad_option_value(self):
-        self.expect_usage_error(BENCH + ["--tile", "abc"], "--tile")
-        self.expect_usage_error(BENCH + ["--level", "fast"], "unknown value 'fast'", "conservative, balanced, aggressive")
-        self.expect_usage_error(BENCH + ["--set", "benchmark.tile"], "expected key=value")
+    def test_corpus_is_well_formed(self):
+        classes = set()
+        for case in self.corpus["cases"]:
+            with self.subTest(case=case):
+                self.assertLessEqual({"class", "args", "ranks", "exit", "message"}, set(case))
+                self.assertIn(case["exit"], (1, 2))
+                self.assertTrue(case["message"])
+                classes.add(case["class"])
+                for spec in case.get("files", {}).values():
+                    if isinstance(spec, dict) and "copy" in spec:
+                        self.assertTrue(os.path.isfile(os.path.join(CORPUS_DIR, spec["copy"])),
+                                        spec)
+                    if isinstance(spec, dict) and "fixture" in spec:
+                        self.assertIn(spec["fixture"], self.corpus["fixtures"])
+        self.assertLessEqual({"image", "config", "cli", "results", "catalog"}, classes)
 
-    def test_conflicting_options(self):
-        self.expect_usage_error(BENCH + ["--force", "--append"], "--force and --append exclude each other")
+    def test_every_case(self):
+        runs = expand(self.corpus)
+        with concurrent.futures.ThreadPoolExecutor(max(1, JOBS)) as pool:
+            futures = [pool.submit(run_case, case, argv, self.fixtures) for case, _, argv in runs]
+            times = []
+            for (case, name, argv), future in zip(runs, futures):
+                with self.subTest(name, args=" ".join(case["args"])):
+                    got = future.result()
+                    if got["result"] is not None:
+                        times.append((got["result"].seconds, " ".join(argv)))
+                    self.check(case, got)
+        # Where the time goes (shown, never asserted).
+        times.sort(reverse=True)
+        cases = len(self.corpus["cases"])
+        print(f"\n{len(runs)} runs of {cases} cases, {JOBS} at a time; slowest:",
+              *(f"  {s:5.1f} s  nsperf {a}" for s, a in times[:5]), sep="\n", file=sys.stderr)
 
-    def test_disabled_optimizer(self):
-        path = self.config({"schema_version": 1, "optimizers": {"cpu": {"enabled": False}}})
-        self.expect_usage_error(BENCH + ["--config", path], "the cpu optimizer is disabled")
+    def check(self, case, got):
+        r = got["result"]
+        self.assertIsNotNone(r, f"no exit within {TIMEOUT_S} s: nsperf {' '.join(got['args'])}")
+        for crash in CRASHES:
+            self.assertNotIn(crash, r.out + r.err, r)
+        self.assertGreaterEqual(r.code, 0, f"killed by a signal: {r}")
+        if "known" in case:
+            self.skipTest(f"known defect: {case['known']}")
+        self.assertEqual(r.code, case["exit"], r)
+        text = r.out if case.get("stream") == "stdout" else r.err
+        self.assertEqual(text.count(case["message"]), 1,
+                         f"{case['message']!r} once (rank 0 only):\n{r}")
+        for fragment in case.get("also", []):
+            self.assertIn(fragment, text, r)
+        self.assertEqual(got["outputs_left"], [], "nothing written under the output name")
+        self.assertEqual(got["after"], got["before"], "the scratch folder unchanged (no output, no "
+                                                      "temporary file, inputs untouched)")
+
+
+if __name__ == "__main__":
+    unittest.main()

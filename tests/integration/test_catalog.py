@@ -1,5 +1,6 @@
 """nsperf run --catalog: the SQLite tile catalog against the HDF5 output of the same run at 1 to 4
-ranks, the sqlite3 command-line client on it, odd file names, and catalogs it must refuse."""
+ranks, the sqlite3 command-line client on it, odd file names, a read-only and a locked catalog (the
+other catalogs it must refuse are cases of the bad-input corpus, test_bad_input.py)."""
 import json
 import os
 import shutil
@@ -72,35 +73,6 @@ class Catalog(TempDirTest):
         db = sqlite3.connect(catalog)
         self.assertEqual(db.execute("SELECT source_file FROM runs").fetchall(), [(odd,)])
         self.assertEqual(db.execute("SELECT count(*) FROM tiles").fetchone(), (12,))
-
-    def test_catalogs_it_must_refuse_before_any_work(self):
-        newer = self.path("newer.sqlite")
-        db = sqlite3.connect(newer)
-        db.execute("PRAGMA user_version = 2")
-        db.execute("CREATE TABLE runs (x)")
-        db.commit()
-        db.close()
-        other = self.path("other.sqlite")
-        db = sqlite3.connect(other)
-        db.execute("CREATE TABLE t (x)")
-        db.commit()
-        db.close()
-        text = self.path("text.sqlite")
-        with open(text, "w") as f:
-            f.write("just some text, not a database at all, but long enough\n" * 4)
-        for catalog, message in ((newer, "schema version 2 is newer than this nsperf reads (1)"),
-                                 (other, "not an nsperf tile catalog"),
-                                 (text, "not an SQLite database"),
-                                 ("/proc/c.sqlite", "--catalog /proc/c.sqlite: folder /proc is not "
-                                                    "writable"),
-                                 (self.path("absent", "c.sqlite"), "does not exist (create it first)")):
-            with self.subTest(catalog=catalog):
-                out = self.path("o.h5")
-                r = self.run_into(catalog, out, 2, "--synthetic", "64x64", "--tile", "32")
-                self.assertEqual(r.code, 2, r)
-                self.assertIn(message, r.err)
-                self.assertEqual(r.err.count(message), 1)
-                self.assertFalse(os.path.exists(out), "checked before any work")
 
     def test_a_read_only_catalog_is_refused_before_any_work(self):
         catalog = self.path("c.sqlite")

@@ -1,7 +1,6 @@
-"""Image files as inputs: the real images in ../shared/data (skipped when absent), HDF5 and raw
-inputs made here, and the bad-input corpus in tests/data/bad_inputs (each case: exit code, one
-message from rank 0, nothing written under the output name)."""
-import json
+"""Image files as inputs: the real images in ../shared/data (skipped when absent) and HDF5 and raw
+inputs made here. Bad image files are cases of the bad-input corpus
+(tests/data/bad_inputs/cases.json), run by test_bad_input.py."""
 import os
 import shutil
 
@@ -26,28 +25,6 @@ def only_run(path):
         assert len(runs) == 1
         return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in runs[0].attrs.items()}, \
             runs[0]["samples"][:]
-
-
-class BadImageCorpus(TempDirTest):
-    def test_every_case_under_benchmark_and_run(self):
-        with open(os.path.join(CORPUS, "cases.json")) as f:
-            cases = json.load(f)["cases"]
-        self.assertGreaterEqual(len(cases), 25)
-        out = self.path("out.h5")
-        commands = {"benchmark": ["benchmark", "--cpu"] + QUICK, "run": ["run", "--no-progress"]}
-        for case in cases:
-            for command in case.get("commands", ["benchmark", "run"]):
-                with self.subTest(command=command, args=case["args"]):
-                    output = [] if "-o" in case["args"] else ["-o", out]
-                    r = run(commands[command] + output + case["args"], ranks=2, cwd=CORPUS, timeout=60)
-                    self.assertEqual(r.code, case["exit"], r)
-                    self.assertIn(case["message"], r.err, r)
-                    self.assertEqual(r.err.count(case["message"]), 1, f"one message, from rank 0:\n{r}")
-                    for crash in ("Segmentation", "core dumped", "terminate called", "Aborted"):
-                        self.assertNotIn(crash, r.err)
-                    self.assertFalse(os.path.exists(out), "nothing written under the output name")
-        # Nothing left behind in the corpus folder either (temporary files, probes).
-        self.assertEqual([f for f in os.listdir(CORPUS) if f.startswith(".")], [])
 
 
 class RealImages(TempDirTest):

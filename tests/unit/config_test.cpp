@@ -167,6 +167,43 @@ TEST(Config, ParseAssignment) {
   EXPECT_THROW(core::parse_assignment("=3", "--set"), nsperf::UsageError);
 }
 
+TEST(Config, SetKeyThroughAValueIsAConfigError) {
+  // config --set benchmark=3 --set benchmark.tile=5: found by fuzzing (fuzz/config_fuzz.cpp),
+  // it escaped as a JSON library error.
+  json doc = {{"schema_version", 1}};
+  core::set_key(doc, core::parse_assignment("benchmark=3", "--set"));
+  try {
+    core::set_key(doc, core::parse_assignment("benchmark.tile=5", "--set"));
+    FAIL() << "no error";
+  } catch (const nsperf::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--set benchmark.tile: cannot set 'benchmark.tile': "
+                                         "'benchmark' is number 3, not an object"),
+              std::string::npos)
+        << e.what();
+  }
+  json list = json::array();
+  EXPECT_THROW(core::set_key(list, core::parse_assignment("benchmark.tile=5", "--set")),
+               nsperf::ConfigError);
+  // '~' is an escape in JSON pointers, not in keys.
+  core::set_key(doc, core::parse_assignment("a~b.c=1", "--set"));
+  EXPECT_EQ(doc["a~b"]["c"], 1);
+  EXPECT_FALSE(core::validate_config(doc, "f.json").empty());
+}
+
+TEST(Config, ValuesThatAreNotUtf8AreRefused) {
+  // Found by fuzzing: such a value passed validation, then failed when the config was written
+  // as JSON (the broadcast to other ranks, config --show).
+  const std::vector<core::Override> o = {
+      core::parse_assignment("benchmark.image=\xff.fits", "--set")};
+  try {
+    (void)core::resolve_config(json(), "defaults", o);
+    FAIL() << "no error";
+  } catch (const nsperf::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'benchmark.image' must be UTF-8 text"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Config, FileRoundTripIsAtomicAndReadable) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("nsperf_config_test_" + std::to_string(::getpid()));
@@ -189,6 +226,16 @@ TEST(Config, FileRoundTripIsAtomicAndReadable) {
     EXPECT_NE(std::string(e.what()).find("bad.json: not valid JSON"), std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("line 1"), std::string::npos) << e.what();
+  }
+  // Found by fuzzing: a number too large for a double escaped as json::out_of_range.
+  std::ofstream(dir / "huge.json") << "{\"schema_version\": 1, \"benchmark\": {\"tile\": 1e999}}";
+  try {
+    (void)core::read_config_file(dir / "huge.json");
+    FAIL() << "no error";
+  } catch (const nsperf::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("huge.json: not valid JSON: number overflow"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(core::read_config_file(dir / "absent.json"), nsperf::InputError);
   std::filesystem::remove_all(dir);

@@ -269,11 +269,46 @@ TEST_F(ImageReader, FitsPrimaryExtensionsScalingAndBlanks) {
     EXPECT_NE(std::string(e.what()).find("1 SCI"), std::string::npos) << e.what();
   }
   EXPECT_THROW(open(p + "[5]"), nsperf::InputError);
+  // Found by fuzzing: number + 1 overflowed int before reaching cfitsio.
+  EXPECT_THROW(open(p + "[2147483647]"), nsperf::InputError);
+  EXPECT_THROW(open(p + "[99999999999999999999]"), nsperf::InputError);
 
   auto bytes = read_bytes(p);
   bytes.resize(2880 + 100);  // the primary header and part of its data
   write_bytes(path("cut.fits"), bytes.data(), bytes.size());
   EXPECT_THROW((void)open(path("cut.fits"))->read_all(), nsperf::InputError);
+}
+
+TEST_F(ImageReader, FitsHeaderPromisingMoreDataThanTheFileIsRefusedAtOpen) {
+  // 4000x3000 f32 (48 MB) over one block of data: refused before anything is allocated.
+  std::string header;
+  for (const char* card : {"SIMPLE  =                    T", "BITPIX  =                  -32",
+                           "NAXIS   =                    2", "NAXIS1  =                 4000",
+                           "NAXIS2  =                 3000", "END"}) {
+    header += std::string(card) + std::string(80 - std::strlen(card), ' ');
+  }
+  header.resize(2880, ' ');
+  header.resize(2 * 2880, '\0');
+  write_bytes(path("short.fits"), header.data(), header.size());
+  try {
+    (void)open(path("short.fits"));
+    ADD_FAILURE() << "accepted";
+  } catch (const nsperf::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("48000000 bytes from byte 2880), but the file has 5760 "
+                                         "bytes (truncated?)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ImageReaderDetail, RegionsFarOutsideAreRefusedWithoutOverflow) {
+  // Found by fuzzing: x + width overflowed in the bounds check.
+  const core::Extent e{100, 50};
+  EXPECT_NO_THROW(io::detail::check_region("x", {0, 0, 100, 50}, e));
+  EXPECT_NO_THROW(io::detail::check_region("x", {99, 49, 1, 1}, e));
+  EXPECT_THROW(io::detail::check_region("x", {INT64_MAX, 0, 2, 1}, e), nsperf::InputError);
+  EXPECT_THROW(io::detail::check_region("x", {0, 1, 1, INT64_MAX}, e), nsperf::InputError);
+  EXPECT_THROW(io::detail::check_region("x", {1, 0, 100, 1}, e), nsperf::InputError);
 }
 
 TEST_F(ImageReader, Hdf5DatasetsOfAnyNumericTypeAndSelections) {

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Writes the bad-input corpus next to this script (run once; the files are committed).
+"""Writes the image files of the bad-input corpus next to this script (run once; the files are
+committed).
 
-Every file is made here from a small pattern (no real image is copied). cases.json says, per
-case, the command-line arguments, the expected exit code and a fragment of the expected message;
-tests/integration/test_images.py runs them all. Needs numpy, h5py and PIL (Debian packages),
-only to regenerate.
+Every file is made here from a small pattern (no real image is copied). cases.json, written by
+hand, is the whole corpus: per case the command line, the files its scratch folder holds (these,
+inline configs, and results files made once per test run), the expected exit code and a fragment
+of the expected message; tests/integration/test_bad_input.py runs them all. Needs numpy, h5py and
+PIL (Debian packages), only to regenerate.
 """
 import os
 
