@@ -30,7 +30,7 @@ std::uint64_t checksum(std::span<const std::byte> bytes, std::uint64_t seed) noe
     n -= 32;
   }
   std::uint64_t tail[4] = {0, 0, 0, 0};
-  std::memcpy(tail, p, n);
+  if (n > 0) std::memcpy(tail, p, n);  // p is null for an empty span (UBSan)
   for (int i = 0; i < 4; ++i) lane[i] = mix(lane[i] ^ tail[i]);
   return mix(lane[0] ^ mix(lane[1] ^ mix(lane[2] ^ mix(lane[3] ^ bytes.size()))));
 }
