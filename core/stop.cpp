@@ -12,7 +12,11 @@ static_assert(std::atomic<int>::is_always_lock_free);
 
 extern "C" void on_stop_signal(int signal) {
   int none = 0;
-  received.compare_exchange_strong(none, signal);
+  if (!received.compare_exchange_strong(none, signal)) {
+    // A second stop signal (Ctrl-C pressed again): end at once, as without the handler.
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
 }
 
 }  // namespace

@@ -10,7 +10,8 @@
 namespace nsperf::core {
 
 /// Installs the handlers (idempotent). Only jobs that poll stop_signal() do so: a process that
-/// catches SIGTERM and never looks would not stop at all.
+/// catches SIGTERM and never looks would not stop at all. A second stop signal ends the process
+/// at once, as it would without the handlers.
 void watch_stop_signals();
 
 /// The first stop signal received since watch_stop_signals(), or 0.

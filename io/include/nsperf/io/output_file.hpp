@@ -36,7 +36,7 @@ inline constexpr int kOutputVersion = 1;
 /// Root attribute `status`: "complete", or "incomplete" for a run a stop signal ended early.
 /// An incomplete output holds the complete tiles only: their /gradient and /tiles rows (mask
 /// columns 0), no /mask values and no threshold, since Otsu's threshold needs every tile.
-/// `nsperf run --resume` continues it. Outputs written before nsperf 0.3 have no status and are
+/// `nsperf run --resume` continues it. Older outputs have no status and are
 /// complete.
 inline constexpr const char* kStatusComplete = "complete";
 inline constexpr const char* kStatusIncomplete = "incomplete";
