@@ -75,52 +75,55 @@ std::string combine(const std::vector<std::string>& messages) {
 
 }  // namespace
 
-void inject_fault(int rank, std::string_view phase) {
-  // Read at every call (it is cheap next to a phase) so tests can set it between phases.
+namespace {
+
+// NSPERF_FAULT's items ("rank:1,phase:compute" -> rank=1, phase=compute), read at every call
+// (cheap next to a phase or a tile) so tests can set it between phases; empty when unset.
+std::map<std::string, std::string> fault_spec() {
+  std::map<std::string, std::string> items;
   const char* value = std::getenv("NSPERF_FAULT");
-  if (value == nullptr || *value == '\0') return;
+  if (value == nullptr || *value == '\0') return items;
   const std::string spec = value;
-  std::string want_rank = "*";
-  std::string want_phase = "*";
+  items["spec"] = spec;
   std::size_t pos = 0;
   while (pos <= spec.size()) {
     const auto end = std::min(spec.find(',', pos), spec.size());
     const std::string item = spec.substr(pos, end - pos);
-    if (item.rfind("rank:", 0) == 0) want_rank = item.substr(5);
-    if (item.rfind("phase:", 0) == 0) want_phase = item.substr(6);
-    if (item.rfind("signal:", 0) == 0) return;  // a signal, raised by inject_signal
+    const auto colon = item.find(':');
+    if (colon != std::string::npos) items[item.substr(0, colon)] = item.substr(colon + 1);
     pos = end + 1;
   }
-  if ((want_rank == "*" || want_rank == std::to_string(rank)) &&
-      (want_phase == "*" || want_phase == phase)) {
-    throw Error("fault injected by NSPERF_FAULT=" + spec + " in phase " + std::string(phase));
+  return items;
+}
+
+bool names(const std::map<std::string, std::string>& spec, const char* key,
+           const std::string& value) {
+  const auto it = spec.find(key);
+  return it == spec.end() || it->second == "*" || it->second == value;
+}
+
+}  // namespace
+
+void inject_fault(int rank, std::string_view phase) {
+  const auto spec = fault_spec();
+  // A spec with a signal is inject_signal's.
+  if (spec.empty() || spec.count("signal") > 0) return;
+  if (names(spec, "rank", std::to_string(rank)) && names(spec, "phase", std::string(phase))) {
+    throw Error("fault injected by NSPERF_FAULT=" + spec.at("spec") + " in phase " +
+                std::string(phase));
   }
 }
 
 void inject_signal(int rank, std::int64_t tile) {
-  const char* value = std::getenv("NSPERF_FAULT");
-  if (value == nullptr || *value == '\0') return;
-  const std::string spec = value;
-  std::string want_rank = "*";
-  std::string want_tile;
-  std::string signal;
-  std::size_t pos = 0;
-  while (pos <= spec.size()) {
-    const auto end = std::min(spec.find(',', pos), spec.size());
-    const std::string item = spec.substr(pos, end - pos);
-    if (item.rfind("rank:", 0) == 0) want_rank = item.substr(5);
-    if (item.rfind("tile:", 0) == 0) want_tile = item.substr(5);
-    if (item.rfind("signal:", 0) == 0) signal = item.substr(7);
-    pos = end + 1;
-  }
-  if (signal.empty() || want_tile != std::to_string(tile) ||
-      (want_rank != "*" && want_rank != std::to_string(rank)))
+  const auto spec = fault_spec();
+  if (spec.count("signal") == 0 || spec.count("tile") == 0 ||
+      spec.at("tile") != std::to_string(tile) || !names(spec, "rank", std::to_string(rank)))
     return;
   const std::map<std::string, int> signals = {
       {"TERM", SIGTERM}, {"INT", SIGINT}, {"USR1", SIGUSR1}, {"KILL", SIGKILL}};
-  const auto it = signals.find(signal);
+  const auto it = signals.find(spec.at("signal"));
   if (it == signals.end())
-    throw UsageError("NSPERF_FAULT=" + spec + ": signal is TERM, INT, USR1 or KILL");
+    throw UsageError("NSPERF_FAULT=" + spec.at("spec") + ": signal is TERM, INT, USR1 or KILL");
   std::raise(it->second);
 }
 

@@ -50,6 +50,15 @@ def check_sanitizers(result):
             raise AssertionError(f"sanitizer report ({report}):\n{result}")
 
 
+def flip(path, offset):
+    """Inverts the byte at `offset` of the file at `path` (damage for verify and --resume)."""
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
 class TempDirTest(unittest.TestCase):
     """A test with its own scratch folder, self.dir."""
 

@@ -15,8 +15,7 @@ import unittest
 import h5py
 import numpy as np
 
-from nsperf_testing import MPIEXEC, NSPERF, TempDirTest, run
-
+from nsperf_testing import MPIEXEC, NSPERF, TempDirTest, flip, run
 
 
 def job(synthetic="1024x768", tile="96"):
@@ -30,14 +29,6 @@ RANKS = 2
 SAME_COLUMNS = ["tile_id", "x", "y", "width", "height", "negative_space_fraction", "gradient_mean",
                 "gradient_max", "mask_checksum", "gradient_checksum", "check_status",
                 "differing_pixels"]
-
-
-def flip(path, offset):
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        byte = f.read(1)
-        f.seek(offset)
-        f.write(bytes([byte[0] ^ 0xFF]))
 
 
 class Resume(TempDirTest):

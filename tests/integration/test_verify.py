@@ -6,15 +6,7 @@ import shutil
 import h5py
 import numpy as np
 
-from nsperf_testing import TempDirTest, run
-
-
-def flip(path, offset):
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        byte = f.read(1)
-        f.seek(offset)
-        f.write(bytes([byte[0] ^ 0xFF]))
+from nsperf_testing import TempDirTest, flip, run
 
 
 class Verify(TempDirTest):
