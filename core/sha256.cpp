@@ -65,6 +65,7 @@ void Sha256::block(const std::uint8_t* p) noexcept {
 void Sha256::update(std::span<const std::byte> bytes) noexcept {
   const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
   std::size_t n = bytes.size();
+  if (n == 0) return;  // an empty span's data() may be null, which memcpy must not get
   length_ += n;
   if (buffered_ > 0) {
     const std::size_t take = std::min(n, 64 - buffered_);

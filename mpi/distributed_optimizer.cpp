@@ -45,7 +45,7 @@ namespace {
 using kernels::TileWork;
 
 // The CPU strategy every partitioner runs, so that only the partitioning differs.
-constexpr const char* kComputeStrategy = "fused";
+constexpr const char* kDistributedCompute = "fused";
 
 // True when every pixel of `padded` is the same: the tile carries no signal.
 // Compares 8 bytes at a time against the first pixel repeated: a scan at memory speed, a
@@ -144,7 +144,7 @@ class DistributedOptimizer final : public Optimizer {
       for (const auto& n : names)
         partitioners_.push_back(mpi::partitioners().at(n, "distributed strategy").make());
       strategy_ =
-          kernels::cpu_strategies().at(kComputeStrategy, "cpu strategy").make({ctx.threads});
+          kernels::cpu_strategies().at(kDistributedCompute, "cpu strategy").make({ctx.threads});
     });
     expected_ = expected_checksums(ctx);
 
@@ -227,7 +227,7 @@ class DistributedOptimizer final : public Optimizer {
     }
     if (ctx.comm.rank() == 0) {
       out.notes.push_back("distributed: every partitioner runs the '" +
-                          std::string(kComputeStrategy) +
+                          std::string(kDistributedCompute) +
                           "' CPU strategy; tiles with no signal are skipped; imbalance = max / "
                           "mean of the ranks' busy time");
     }

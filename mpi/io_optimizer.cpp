@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kWrite = "write";
 constexpr const char* kRead = "read";
-constexpr unsigned char kScramble = 0x5a;
+constexpr std::byte kScramble{0x5a};
 // Strategies that write through POSIX calls alone: the yardstick of the HDF5 target.
 const std::vector<std::string> kPosix = {"unbuffered", "buffered",  "mmap",
                                          "batched",    "posix-fpp", "posix-shared"};
@@ -123,7 +123,7 @@ class IoOptimizer final : public Optimizer {
         most_cached = cached;
         most_cached_by = names[si];
       }
-      std::memset(into.data(), kScramble, into.size());
+      std::ranges::fill(into, kScramble);  // not memset: empty on a rank without tiles
       core::Sample r = timed(ctx, "io-read", [&] { strategy.read(stream, into); });
       units += total_tiles;
       ctx.progress.set(units, label(kRead));

@@ -39,12 +39,12 @@
 namespace nsperf::mpi {
 namespace {
 
-constexpr const char* kComputeStrategy = "fused";
+constexpr const char* kNetworkCompute = "fused";
 constexpr const char* kTransfer = "transfer";
 constexpr const char* kTransferCompute = "transfer+compute";
 constexpr const char* kPingPong = "mpi-ping-pong";
 constexpr const char* kScatter = "mpi-scatterv";
-constexpr unsigned char kScramble = 0xa5;
+constexpr std::byte kScramble{0xa5};
 
 bool same_bytes(const core::Image& a, const core::Image& b) {
   return a.bytes().size() == b.bytes().size() &&
@@ -166,7 +166,7 @@ class NetworkOptimizer final : public Optimizer {
                std::vector<std::unique_ptr<TileTransfer>>& transfers) {
     for (const auto& n : names)
       transfers.push_back(transfer_strategies().at(n, "network strategy").make());
-    strategy_ = kernels::cpu_strategies().at(kComputeStrategy, "cpu strategy").make({ctx.threads});
+    strategy_ = kernels::cpu_strategies().at(kNetworkCompute, "cpu strategy").make({ctx.threads});
     const auto& plan = ctx.workload.plan;
     const int ranks = ctx.comm.size();
     std::size_t largest = 0;
@@ -253,9 +253,10 @@ class NetworkOptimizer final : public Optimizer {
   }
 
   void scramble() {
-    for (auto& t : into_) std::memset(t.bytes().data(), kScramble, t.bytes().size());
-    std::memset(scatter_recv_.data(), kScramble, scatter_recv_.size());
-    std::memset(bounced_.bytes().data(), kScramble, bounced_.bytes().size());
+    // std::ranges::fill, not memset: a rank without tiles has empty (null) buffers.
+    for (auto& t : into_) std::ranges::fill(t.bytes(), kScramble);
+    std::ranges::fill(scatter_recv_, kScramble);
+    std::ranges::fill(bounced_.bytes(), kScramble);
   }
 
   // Stage A on a tile as it arrives (the plan's halo may exceed the pipeline's).

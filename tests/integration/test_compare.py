@@ -56,8 +56,10 @@ class Compare(TempDirTest):
         md = run(["compare", base, slow, "--format", "markdown"])
         self.assertEqual(md.code, 1)
         self.assertIn("| benchmark | base median | new median | change | 95% CI | p | verdict |", md.out)
-        # Faster is an improvement, not a failure.
-        r = run(["compare", slow, base])
+        # Faster is an improvement, not a failure. The threshold is above the drift between
+        # processes again: the benchmarks the pacing does not touch (mpi-ping-pong) moved by 9%
+        # once; the paced ones are about 60 times faster.
+        r = run(["compare", slow, base, "--threshold", "90"])
         self.assertEqual(r.code, 0, r)
         self.assertIn("improvement", r.out)
 
