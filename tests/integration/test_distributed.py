@@ -68,9 +68,14 @@ class Distributed(TempDirTest):
         self.check_every_tile_once(samples, tiles, 64, 2)
         empty = tiles[(tiles.y >= 256 + 5) & (tiles.strategy == b"static-block")]
         self.assertTrue((empty.negative_space_fraction == 1).all())
-        by = summary.set_index("strategy").imbalance
-        self.assertGreater(by[b"static-block"], 1.5, by)  # busy time, not wall time: not noisy
-        self.assertLess(by[b"static-cyclic"], by[b"static-block"])
+        # The work each rank gets, counted in tiles that are not all empty (empty tiles are skipped
+        # exactly). Counted, not timed: busy-time imbalance depends on the machine (under ASan on
+        # a loaded CI runner static-block's fell to 1.36), and a test never asserts a timing.
+        work = tiles[tiles.negative_space_fraction < 1].groupby(["strategy", "rank"]).size()
+        block, cyclic = work[b"static-block"], work[b"static-cyclic"]
+        self.assertGreaterEqual(block.get(0, 0), 4 * block.get(1, 0), work)
+        self.assertLessEqual(abs(cyclic.get(0, 0) - cyclic.get(1, 0)), 2, work)
+        self.assertTrue((summary.imbalance >= 1).all(), summary.imbalance)
         # Dynamic hands the busy tiles to both ranks: each computes some of the top half.
         dyn = tiles[(tiles.strategy == b"dynamic") & (tiles.y < 256)]
         self.assertEqual(set(dyn["rank"]), {0, 1})
