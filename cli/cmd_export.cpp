@@ -184,7 +184,8 @@ int run(const CommandContext& ctx) {
     throw UsageError("--table " + table + ": valid: " + core::join(kTables));
   const std::string path = vm["results"].as<std::string>();
   if (vm.count("output"))
-    check_output_file(vm["output"].as<std::string>(), {path}, vm.count("force") > 0, "--output");
+    check_output_file(vm["output"].as<std::string>(), {path}, vm.count("force") > 0,
+                      /*renamed=*/false, "--output");
   io::silence_hdf5_errors();
   const auto runs = io::list_runs(path);
   if (runs.empty()) throw InputError(path + ": holds no run");

@@ -38,7 +38,7 @@ int run(const CommandContext& ctx) {
   const fs::path output = vm["output"].as<std::string>();
   std::vector<fs::path> inputs;
   for (const auto& f : vm["file"].as<std::vector<std::string>>()) inputs.emplace_back(f);
-  check_output_file(output, inputs, vm.count("force") > 0, "-o");
+  check_output_file(output, inputs, vm.count("force") > 0, /*renamed=*/true, "-o");
   io::silence_hdf5_errors();
   // Written beside the output and renamed: a failure leaves nothing under its name.
   const fs::path temporary = mpi::make_temporary(output);

@@ -41,7 +41,8 @@ int run(const CommandContext& ctx) {
   request.output = vm.count("output") ? vm["output"].as<std::string>() : "nsperf-report.html";
   // A page from an earlier report is replaced; a results file given by mistake is not.
   check_output_file(request.output, request.files,
-                    vm.count("force") > 0 || request.output.extension() == ".html", "-o");
+                    vm.count("force") > 0 || request.output.extension() == ".html",
+                    /*renamed=*/true, "-o");
   if (vm.count("title")) request.title = vm["title"].as<std::string>();
   if (vm.count("top")) {
     const auto top = vm["top"].as<std::int64_t>();

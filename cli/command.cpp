@@ -44,7 +44,7 @@ po::variables_map parse_options(const std::vector<std::string>& args,
 }
 
 void check_output_file(const std::filesystem::path& output,
-                       const std::vector<std::filesystem::path>& inputs, bool replace,
+                       const std::vector<std::filesystem::path>& inputs, bool replace, bool renamed,
                        const std::string& option) {
   const std::string name = option + " " + output.string();
   for (const auto& input : inputs) {
@@ -53,6 +53,7 @@ void check_output_file(const std::filesystem::path& output,
       throw UsageError(name + ": is one of the input files");
   }
   if (std::filesystem::is_directory(output)) throw InputError(name + ": is a folder");
+  if (renamed) mpi::check_replaceable(output, name);
   if (std::filesystem::exists(output) && !replace)
     throw InputError(name + ": exists (--force replaces it)");
   mpi::check_new_file(output, name);

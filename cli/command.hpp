@@ -43,9 +43,11 @@ po::variables_map parse_options(const std::vector<std::string>& args,
 
 /// Checks, before any work, that a command may write `output` (named `option` in messages): it
 /// is none of `inputs` and not a folder, it exists only when `replace` allows replacing it, and
-/// its folder exists and is writable. Throws UsageError or InputError (exit 2). Local.
+/// its folder exists and is writable; if `renamed` (written beside it and renamed into place),
+/// an existing one must be a regular file, not a link or a device (mpi::check_replaceable).
+/// Throws UsageError or InputError (exit 2). Local.
 void check_output_file(const std::filesystem::path& output,
-                       const std::vector<std::filesystem::path>& inputs, bool replace,
+                       const std::vector<std::filesystem::path>& inputs, bool replace, bool renamed,
                        const std::string& option);
 
 namespace detail {

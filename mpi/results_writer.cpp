@@ -87,13 +87,35 @@ void check_new_file(const std::filesystem::path& path, const std::string& name) 
   ::unlink(probe.c_str());
 }
 
+void check_replaceable(const std::filesystem::path& path, const std::string& name) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;  // nothing there (or unreadable: the write says)
+  if (S_ISLNK(st.st_mode)) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(path, ec);
+    throw InputError(name + ": is a symbolic link" + (ec ? "" : " to " + target.string()) +
+                     "; nsperf writes a new file and renames it into place, which would replace "
+                     "the link, not its target: give the target's path");
+  }
+  if (S_ISREG(st.st_mode)) return;
+  if (S_ISDIR(st.st_mode)) throw InputError(name + ": is a folder, not a file");
+  const char* kind = S_ISCHR(st.st_mode)    ? "a character device"
+                     : S_ISBLK(st.st_mode)  ? "a block device"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "not a regular file";
+  throw InputError(name + ": is " + kind +
+                   "; nsperf writes only regular files (a new one, renamed into place), so it "
+                   "never replaces this, even with --force");
+}
+
 void check_output(const std::filesystem::path& path, WriteMode mode) {
   namespace fs = std::filesystem;
   const std::string name = "--output " + path.string();
   check_new_file(path, name);
+  check_replaceable(path, name);
   std::error_code ec;
   const bool exists = fs::exists(path, ec);
-  if (exists && fs::is_directory(path, ec)) throw InputError(name + ": is a folder, not a file");
   switch (mode) {
     case WriteMode::create:
       if (exists) {

@@ -114,6 +114,10 @@ def make_files(case, folder, fixtures):
             db.close()
         elif spec.get("folder"):
             os.mkdir(path)
+        elif "symlink" in spec:
+            os.symlink(spec["symlink"], path)
+        elif spec.get("fifo"):
+            os.mkfifo(path)
         else:
             raise ValueError(f"unknown file spec for {name}: {spec}")
 
@@ -125,8 +129,9 @@ def snapshot(folder):
         for name in dirs:
             state[os.path.relpath(os.path.join(root, name), folder) + "/"] = None
         for name in files:
-            st = os.lstat(os.path.join(root, name))
-            state[os.path.relpath(os.path.join(root, name), folder)] = (st.st_size, st.st_mtime_ns)
+            st = os.lstat(os.path.join(root, name))  # a link or a FIFO replaced by a file shows
+            state[os.path.relpath(os.path.join(root, name), folder)] = (st.st_mode, st.st_size,
+                                                                        st.st_mtime_ns)
     return state
 
 

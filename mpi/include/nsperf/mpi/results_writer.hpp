@@ -30,6 +30,12 @@ enum class WriteMode {
 /// option and the path). Local.
 void check_new_file(const std::filesystem::path& path, const std::string& name);
 
+/// Refuses an existing `path` that a new file renamed into place must not replace: a symbolic
+/// link (the rename would replace the link, not the file it points to) or anything but a regular
+/// file (a device such as /dev/null, which root could otherwise replace; a FIFO, a socket, a
+/// folder). Throws InputError starting with `name`. Nothing at `path` passes. Local.
+void check_replaceable(const std::filesystem::path& path, const std::string& name);
+
 /// A new, empty, uniquely named file beside `path` (same folder, so a rename is atomic), named
 /// `.<name>.tmp.XXXXXX<suffix>`, with the permissions a normal file gets. Throws IoError naming
 /// the folder if it cannot be made. Local.
