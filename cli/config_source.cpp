@@ -2,8 +2,10 @@
 
 #include <boost/mpi/collectives.hpp>
 #include <filesystem>
+#include <iostream>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/io/image_reader.hpp"
 #include "nsperf/mpi/phase.hpp"
 
 namespace nsperf::cli {
@@ -31,7 +33,23 @@ core::Config resolve_on_root(const boost::mpi::communicator& comm,
                              const std::vector<core::Override>& overrides) {
   std::string effective;
   mpi::run_phase(comm, "config", [&] {
-    if (comm.rank() == 0) effective = resolve(config_path(path), overrides).json.dump();
+    if (comm.rank() != 0) return;
+    core::Config cfg = resolve(config_path(path), overrides);
+    const auto& bench = cfg.benchmark;
+    if (cfg.tile_is_default && !bench.image.empty()) {
+      try {
+        const auto raw = bench.raw.empty()
+                             ? std::nullopt
+                             : std::optional(io::parse_raw_layout(bench.raw, "--raw"));
+        core::fit_default_tile(
+            cfg, io::open_image(io::parse_image_input(bench.image, raw))->info().extent);
+      } catch (const Error&) {
+        // A file that cannot be opened is reported where it is read, by the image phase, with
+        // the message every command gives for it; until then the tile stays as configured.
+      }
+    }
+    for (const auto& note : cfg.notes) std::cout << "note: " << note << "\n";
+    effective = cfg.json.dump();
   });
   boost::mpi::broadcast(comm, effective, 0);
   return core::Config::from_json(nlohmann::json::parse(effective));

@@ -21,7 +21,7 @@ po::options_description input_options() {
                          "built-in synthetic image, dtype u8 (default), u16 or f32 "
                          "(benchmark.synthetic; default 2048x2048:u8)")(
       "tile", po::value<std::int64_t>()->value_name("N"),
-      "tile side in pixels (benchmark.tile; default 512)")(
+      "tile side in pixels (benchmark.tile; default 512, or the image's shorter side if smaller)")(
       "seed", po::value<std::uint64_t>()->value_name("N"),
       "seed of the synthetic image and of the strategy order (benchmark.seed)")(
       "skew", po::value<std::int64_t>()->value_name("PERCENT"),

@@ -494,9 +494,12 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
   }
 
   Config cfg = Config::from_json(effective);
+  cfg.tile_is_default = origin["benchmark.tile"] == "default";
   const auto& b = cfg.benchmark;
   const Extent e = b.synthetic.extent;
   const bool synthetic = b.image.empty();
+  // A file's size is known once its header is read (cli::resolve_on_root fits the tile then).
+  if (synthetic && e.width > 0 && e.height > 0) fit_default_tile(cfg, e);
   if (!synthetic && b.skew > 0) {
     problems.push_back(origin["benchmark.skew"] +
                        ": 'benchmark.skew' applies to the synthetic "
@@ -531,6 +534,17 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
   }
   if (!problems.empty()) throw ConfigError(problems);
   return cfg;
+}
+
+void fit_default_tile(Config& cfg, Extent image) {
+  const std::int64_t side = std::min(image.width, image.height);
+  if (!cfg.tile_is_default || side < 1 || cfg.benchmark.tile <= side) return;
+  cfg.notes.push_back("tile " + std::to_string(side) + ": the default, " +
+                      std::to_string(cfg.benchmark.tile) + ", is larger than the " +
+                      std::to_string(image.width) + "x" + std::to_string(image.height) +
+                      " image (--tile sets it)");
+  cfg.benchmark.tile = side;
+  cfg.json["benchmark"]["tile"] = side;
 }
 
 Config Config::from_json(const nlohmann::json& effective) {

@@ -88,3 +88,22 @@ class MadeInputs(TempDirTest):
         r = run(["benchmark", "--cpu", "--tile", "16", "--image", self.path("odd[1].png"), "-o",
                  self.path("r.h5")] + QUICK, ranks=1)
         self.assertEqual(r.code, 0, r)
+
+    def test_a_default_tile_fits_a_small_image_and_an_explicit_one_is_refused(self):
+        """Without --tile, an image smaller than the default tile runs with tiles of its shorter
+        side (and says so); a tile the user gave is never changed."""
+        small = os.path.join(CORPUS, "small.png")  # 64x48
+        np.zeros((40, 30), dtype="<u2").tofile(self.path("small.raw"))
+        for args in (["--image", small], ["--image", self.path("small.raw"), "--raw", "30x40:u16"]):
+            with self.subTest(args=args):
+                out = self.path("o.h5")
+                r = run(["run", "-o", out, "--force", "--no-progress"] + args, ranks=2)
+                self.assertEqual(r.code, 0, r)
+                side = 48 if args[1] == small else 30
+                self.assertEqual(r.out.count(f"note: tile {side}: the default, 512, is larger"), 1, r)
+                with h5py.File(out, "r") as f:
+                    self.assertEqual(int(f.attrs["tile"]), side)
+        r = run(["run", "-o", self.path("x.h5"), "--image", small, "--tile", "64"], ranks=2)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("tile size 64 is larger than the 64x48 image; valid: 1..48", r.err)
+        self.assertFalse(os.path.exists(self.path("x.h5")))

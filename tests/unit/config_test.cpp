@@ -142,6 +142,32 @@ TEST(Config, TileLargerThanImageNamesBothSources) {
   }
 }
 
+TEST(Config, DefaultTileFitsASmallImageAndSaysSo) {
+  const std::vector<core::Override> o{{"benchmark.synthetic", "300x200", "--synthetic"}};
+  const auto cfg = core::resolve_config(nullptr, "defaults", o);
+  EXPECT_TRUE(cfg.tile_is_default);
+  EXPECT_EQ(cfg.benchmark.tile, 200);
+  EXPECT_EQ(cfg.json["benchmark"]["tile"], 200);  // what is broadcast to the other ranks
+  ASSERT_EQ(cfg.notes.size(), 1U);
+  EXPECT_NE(cfg.notes[0].find("tile 200: the default, 512, is larger than the 300x200 image"),
+            std::string::npos)
+      << cfg.notes[0];
+
+  // A file's size comes later: only a default tile follows it, and only down.
+  auto file = core::resolve_config(nullptr, "defaults", {});
+  core::fit_default_tile(file, {676, 449});
+  EXPECT_EQ(file.benchmark.tile, 449);
+  auto big = core::resolve_config(nullptr, "defaults", {});
+  core::fit_default_tile(big, {4096, 4096});
+  EXPECT_EQ(big.benchmark.tile, 512);
+  EXPECT_TRUE(big.notes.empty());
+  const std::vector<core::Override> given{{"benchmark.tile", 600, "--tile"}};
+  auto explicit_tile = core::resolve_config(nullptr, "defaults", given);
+  EXPECT_FALSE(explicit_tile.tile_is_default);
+  core::fit_default_tile(explicit_tile, {676, 449});
+  EXPECT_EQ(explicit_tile.benchmark.tile, 600);  // refused later, by the plan, naming it
+}
+
 TEST(Config, ImageLargerThanMemoryIsRefused) {
   const std::vector<core::Override> o{
       {"benchmark.synthetic", "1048576x1048576:f32", "--synthetic"}};

@@ -63,6 +63,12 @@ struct Config {
   std::string io_dir;   ///< where the io optimizer's scratch folder goes; "" = the results' folder
   nlohmann::json json;  ///< the same, as the JSON document `config --show` prints
 
+  /// benchmark.tile was set by neither the file nor the command line: it may shrink to fit a
+  /// small image (fit_default_tile). Known where the config was resolved, not in `json`.
+  bool tile_is_default = false;
+  /// What resolving changed that the user did not ask for, to print once (not in `json`).
+  std::vector<std::string> notes;
+
   /// Rebuilds a Config from the effective JSON (as broadcast to other ranks).
   static Config from_json(const nlohmann::json& effective);
 };
@@ -103,6 +109,11 @@ std::vector<std::string> validate_config(const nlohmann::json& doc, std::string_
 /// config. Throws ConfigError listing every problem.
 Config resolve_config(const nlohmann::json& doc, std::string_view source,
                       std::span<const Override> overrides);
+
+/// A default tile larger than the image's shorter side becomes that side, so that a small image
+/// runs without --tile (an explicit tile is never changed: it is checked and refused). Updates
+/// `cfg.benchmark.tile` and `cfg.json`, and adds a note saying so.
+void fit_default_tile(Config& cfg, Extent image);
 
 /// Parses "key=value" (from --set): the value as JSON when it parses, else as a string; a
 /// string-list key also takes "a,b,c". Throws UsageError without '='.
