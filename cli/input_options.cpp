@@ -22,8 +22,9 @@ po::options_description input_options() {
                          "(benchmark.synthetic; default 2048x2048:u8)")(
       "tile", po::value<std::int64_t>()->value_name("N"),
       "tile side in pixels (benchmark.tile; default 512, or the image's shorter side if smaller)")(
-      "seed", po::value<std::uint64_t>()->value_name("N"),
-      "seed of the synthetic image and of the strategy order (benchmark.seed)")(
+      "seed", po::value<std::int64_t>()->value_name("N"),
+      "seed of the synthetic image and of the strategy order (benchmark.seed; 0 and up; a negative "
+      "value is refused, not wrapped)")(
       "skew", po::value<std::int64_t>()->value_name("PERCENT"),
       "empty background at the bottom of the synthetic image, 0-99 (benchmark.skew; default 0)");
   return workload;
@@ -43,7 +44,7 @@ void add_input_overrides(const po::variables_map& vm, std::vector<core::Override
     add("synthetic", "benchmark.image", "");  // over a config file's image
   }
   if (vm.count("tile")) add("tile", "benchmark.tile", vm["tile"].as<std::int64_t>());
-  if (vm.count("seed")) add("seed", "benchmark.seed", vm["seed"].as<std::uint64_t>());
+  if (vm.count("seed")) add("seed", "benchmark.seed", vm["seed"].as<std::int64_t>());
   if (vm.count("skew")) add("skew", "benchmark.skew", vm["skew"].as<std::int64_t>());
 }
 
