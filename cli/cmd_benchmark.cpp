@@ -8,6 +8,7 @@
 #include "config_source.hpp"
 #include "input_options.hpp"
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/stop.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/version.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
@@ -189,6 +190,17 @@ int run(const CommandContext& ctx) {
     if (world.rank() == 0) mpi::check_output(output, options.mode);
   });
 
+  // A benchmark cannot stop part-way: its results are written whole, when every optimizer has
+  // finished. So a stop signal (a SLURM time limit, Ctrl-C) ends it at once, with a message,
+  // rather than silently by the default action; an earlier file at the output is untouched.
+  core::end_on_stop_signals(
+      "\nnsperf benchmark: stopped by ",
+      ": nothing was written (a benchmark's results are written when every optimizer has "
+      "finished; " +
+          output.string() +
+          " is as it was). To fit a time limit, lower --repetitions "
+          "or run the optimizers as separate jobs (--cpu, --io, ...).\n",
+      world.rank() == 0);
   ProgressLine progress(options.progress);
   const auto result = mpi::run_benchmark(world, request, &progress);
   mpi::write_results(

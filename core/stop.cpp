@@ -1,7 +1,14 @@
 #include "nsperf/core/stop.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <csignal>
+#include <cstring>
+
+#include "nsperf/core/error.hpp"
 
 namespace nsperf::core {
 namespace {
@@ -10,29 +17,31 @@ namespace {
 std::atomic<int> received{0};
 static_assert(std::atomic<int>::is_always_lock_free);
 
-extern "C" void on_stop_signal(int signal) {
-  int none = 0;
-  if (!received.compare_exchange_strong(none, signal)) {
-    // A second stop signal (Ctrl-C pressed again): end at once, as without the handler.
-    std::signal(signal, SIG_DFL);
-    std::raise(signal);
+// What the handlers use, prepared outside them: they may only call async-signal-safe functions
+// (write, unlink, _exit), so no std::string and no allocation inside.
+std::array<char, 4096> temporary{};
+std::atomic<bool> has_temporary{false};
+std::array<char, 1024> before_text{};
+std::array<char, 1024> after_text{};
+bool print_message = false;
+
+void copy_text(std::array<char, 1024>& to, const std::string& from) {
+  const std::size_t n = std::min(from.size(), to.size() - 1);
+  std::memcpy(to.data(), from.data(), n);
+  to[n] = '\0';
+}
+
+void write_text(const char* text) {
+  std::size_t left = std::strlen(text);
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, text, left);
+    if (n <= 0) return;
+    text += n;
+    left -= static_cast<std::size_t>(n);
   }
 }
 
-}  // namespace
-
-void watch_stop_signals() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  // SA_RESTART: a read or write in progress carries on rather than failing with EINTR.
-  action.sa_flags = SA_RESTART;
-  for (const int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &action, nullptr);
-}
-
-int stop_signal() noexcept { return received.load(); }
-
-std::string signal_name(int signal) {
+const char* name_of(int signal) {
   switch (signal) {
     case SIGTERM:
       return "SIGTERM";
@@ -40,6 +49,70 @@ std::string signal_name(int signal) {
       return "SIGINT";
     case SIGUSR1:
       return "SIGUSR1";
+    default:
+      return "a signal";
+  }
+}
+
+void remove_temporary() {
+  if (has_temporary.load()) ::unlink(temporary.data());
+}
+
+extern "C" void on_stop_signal(int signal) {
+  int none = 0;
+  if (!received.compare_exchange_strong(none, signal)) {
+    // A second stop signal (Ctrl-C pressed again): end at once, as without the handler.
+    remove_temporary();
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
+}
+
+extern "C" void on_stop_signal_end(int signal) {
+  if (print_message) {
+    write_text(before_text.data());
+    write_text(name_of(signal));
+    write_text(after_text.data());
+  }
+  remove_temporary();
+  ::_exit(static_cast<int>(ExitCode::interrupted));
+}
+
+void install(void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  // SA_RESTART: a read or write in progress carries on rather than failing with EINTR.
+  action.sa_flags = SA_RESTART;
+  for (const int s : {SIGTERM, SIGINT, SIGUSR1}) sigaction(s, &action, nullptr);
+}
+
+}  // namespace
+
+void watch_stop_signals() { install(on_stop_signal); }
+
+void end_on_stop_signals(const std::string& before, const std::string& after, bool print) {
+  copy_text(before_text, before);
+  copy_text(after_text, after);
+  print_message = print;
+  install(on_stop_signal_end);
+}
+
+void remove_on_stop(const std::string& path) {
+  has_temporary.store(false);
+  if (path.empty() || path.size() >= temporary.size()) return;
+  std::memcpy(temporary.data(), path.c_str(), path.size() + 1);
+  has_temporary.store(true);
+}
+
+int stop_signal() noexcept { return received.load(); }
+
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGTERM:
+    case SIGINT:
+    case SIGUSR1:
+      return name_of(signal);
     default:
       return "signal " + std::to_string(signal);
   }

@@ -102,16 +102,25 @@ bool names(const std::map<std::string, std::string>& spec, const char* key,
   return it == spec.end() || it->second == "*" || it->second == value;
 }
 
+void raise_signal(const std::map<std::string, std::string>& spec) {
+  const std::map<std::string, int> signals = {
+      {"TERM", SIGTERM}, {"INT", SIGINT}, {"USR1", SIGUSR1}, {"KILL", SIGKILL}};
+  const auto it = signals.find(spec.at("signal"));
+  if (it == signals.end())
+    throw UsageError("NSPERF_FAULT=" + spec.at("spec") + ": signal is TERM, INT, USR1 or KILL");
+  std::raise(it->second);
+}
+
 }  // namespace
 
 void inject_fault(int rank, std::string_view phase) {
   const auto spec = fault_spec();
-  // A spec with a signal is inject_signal's.
-  if (spec.empty() || spec.count("signal") > 0) return;
-  if (names(spec, "rank", std::to_string(rank)) && names(spec, "phase", std::string(phase))) {
-    throw Error("fault injected by NSPERF_FAULT=" + spec.at("spec") + " in phase " +
-                std::string(phase));
-  }
+  if (spec.empty() || spec.count("tile") > 0) return;  // a tile's signal is inject_signal's
+  if (!names(spec, "rank", std::to_string(rank)) || !names(spec, "phase", std::string(phase)))
+    return;
+  if (spec.count("signal") > 0) return raise_signal(spec);
+  throw Error("fault injected by NSPERF_FAULT=" + spec.at("spec") + " in phase " +
+              std::string(phase));
 }
 
 void inject_signal(int rank, std::int64_t tile) {
@@ -119,12 +128,7 @@ void inject_signal(int rank, std::int64_t tile) {
   if (spec.count("signal") == 0 || spec.count("tile") == 0 ||
       spec.at("tile") != std::to_string(tile) || !names(spec, "rank", std::to_string(rank)))
     return;
-  const std::map<std::string, int> signals = {
-      {"TERM", SIGTERM}, {"INT", SIGINT}, {"USR1", SIGUSR1}, {"KILL", SIGKILL}};
-  const auto it = signals.find(spec.at("signal"));
-  if (it == signals.end())
-    throw UsageError("NSPERF_FAULT=" + spec.at("spec") + ": signal is TERM, INT, USR1 or KILL");
-  std::raise(it->second);
+  raise_signal(spec);
 }
 
 void agree(const bmpi::communicator& comm, std::string_view phase,

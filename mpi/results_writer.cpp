@@ -15,6 +15,7 @@
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/profiler.hpp"
+#include "nsperf/core/stop.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/phase.hpp"
@@ -169,6 +170,7 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
         check_room(path, new_bytes + new_bytes / 8 + (64u << 10) + (ec ? 0 : existing));
       }
       temporary = make_temporary(path).string();
+      core::remove_on_stop(temporary);  // a stop signal during the write leaves nothing behind
       if (copy_existing) {
         // Changes go to a copy, so the original stays whole until the rename.
         std::filesystem::copy_file(path, temporary,
@@ -190,9 +192,13 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
         throw IoError(path.string() + ": cannot rename the finished file into place (" +
                       std::strerror(errno) + ")");
       }
+      core::remove_on_stop("");
     });
   } catch (...) {
-    if (comm.rank() == 0 && !temporary.empty()) ::unlink(temporary.c_str());
+    if (comm.rank() == 0 && !temporary.empty()) {
+      core::remove_on_stop("");
+      ::unlink(temporary.c_str());
+    }
     throw;
   }
 }

@@ -102,3 +102,79 @@ class KilledRank(TempDirTest):
                 job.communicate()
         self.assertEqual(self.files(), ["r.h5"], "no temporary file left")
         self.assertEqual(hashlib.sha256(open(out, "rb").read()).hexdigest(), before)
+
+
+class BenchmarkStopped(TempDirTest):
+    """A stop signal (a SLURM time limit, Ctrl-C) ends nsperf benchmark at once with one message
+    and exit 3: its results are written whole, so nothing is written and an earlier file stays."""
+
+    @staticmethod
+    def digest(path):
+        import hashlib
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+
+    def earlier(self):
+        out = self.path("r.h5")
+        first = run(["benchmark", "--cpu", "--synthetic", "128x128", "--tile", "64", "--repetitions", "1",
+                     "--warmup", "0", "--no-progress", "-o", out])
+        self.assertEqual(first.code, 0, first)
+        return out, self.digest(out)
+
+    def assert_untouched(self, out, digest, r):
+        self.assertEqual(r.err.count("nsperf benchmark: stopped by SIGTERM: nothing was written"), 1, r)
+        self.assertEqual(self.files(), ["r.h5"], "no temporary file left")
+        self.assertEqual(self.digest(out), digest)
+
+    def test_a_signal_while_the_results_are_written(self):
+        out, digest = self.earlier()
+        # The temporary file is complete and not yet renamed when rank 0 gets the signal.
+        for ranks in (None, 2):
+            with self.subTest(ranks=ranks):
+                r = run(ARGS + ["--force", "--no-progress", "-o", out], ranks=ranks, timeout=60,
+                        env={"NSPERF_FAULT": "rank:0,phase:results-commit,signal:TERM"})
+                self.assertEqual(r.code, 3, r)
+                self.assert_untouched(out, digest, r)
+
+    def test_sigterm_to_mpirun_mid_measurement(self):
+        import signal
+        import subprocess
+        import time
+        from nsperf_testing import MPIEXEC, NSPERF, Result, check_sanitizers
+
+        out, digest = self.earlier()
+        env = dict(__import__("os").environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+        job = subprocess.Popen([MPIEXEC, "-n", "2", NSPERF, "benchmark", "--cpu", "--synthetic", "1024x1024",
+                                "--repetitions", "100000", "--force", "-o", out],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        def catching_sigterm():  # the ranks whose handler is installed (SigCgt bit 15 - 1)
+            ranks = 0
+            for pid in subprocess.run(["pgrep", "-P", str(job.pid)], capture_output=True,
+                                      text=True).stdout.split():
+                try:
+                    status = open(f"/proc/{pid}/status").read()
+                except OSError:
+                    continue
+                caught = [line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")]
+                ranks += bool(caught and int(caught[0], 16) & (1 << (signal.SIGTERM - 1)))
+            return ranks
+
+        try:
+            deadline = time.monotonic() + 30
+            while catching_sigterm() < 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(0.5)  # measuring: 100000 repetitions take hours
+            self.assertIsNone(job.poll(), "the job ended early")
+            start = time.monotonic()
+            job.send_signal(signal.SIGTERM)  # mpirun passes it to the ranks
+            stdout, stderr = job.communicate(timeout=60)
+            seconds = time.monotonic() - start
+        finally:
+            if job.poll() is None:
+                job.kill()
+                job.communicate()
+        r = Result(subprocess.CompletedProcess(job.args, job.returncode, stdout, stderr), seconds)
+        check_sanitizers(r)
+        self.assertNotEqual(r.code, 0, r)
+        self.assertLess(seconds, 10.0, r)
+        self.assert_untouched(out, digest, r)

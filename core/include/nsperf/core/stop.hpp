@@ -14,6 +14,16 @@ namespace nsperf::core {
 /// at once, as it would without the handlers.
 void watch_stop_signals();
 
+/// For a job that cannot stop part-way (nsperf benchmark writes its results whole, at the end):
+/// a stop signal writes `before` + the signal's name + `after` to stderr (only if `print`: rank
+/// 0), removes the file given to remove_on_stop(), and ends the process at once with
+/// ExitCode::interrupted. Replaces watch_stop_signals()'s handlers.
+void end_on_stop_signals(const std::string& before, const std::string& after, bool print);
+
+/// A file a stop signal must not leave behind (a temporary file being written), or "" for none.
+/// Both handlers remove it when they end the process.
+void remove_on_stop(const std::string& path);
+
 /// The first stop signal received since watch_stop_signals(), or 0.
 [[nodiscard]] int stop_signal() noexcept;
 

@@ -37,7 +37,8 @@ class PhaseFailed : public MpiError {
 
 /// Throws the fault NSPERF_FAULT asks for, if it names this rank and `phase`. The variable reads
 /// "rank:R,phase:NAME" (R a rank or *, NAME a phase or *); it exists so that tests can make one
-/// rank fail at a chosen point.
+/// rank fail at a chosen point. With ",signal:S" (as for inject_signal) the signal is raised
+/// instead, as the phase starts.
 void inject_fault(int rank, std::string_view phase);
 
 /// Raises the signal NSPERF_FAULT asks for, if it names this rank and `tile`: the variable reads
