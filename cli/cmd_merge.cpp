@@ -4,6 +4,7 @@
 
 #include "command.hpp"
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/stop.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/results_writer.hpp"
@@ -41,12 +42,18 @@ int run(const CommandContext& ctx) {
   check_output_file(output, inputs, vm.count("force") > 0, /*renamed=*/true, "-o");
   io::silence_hdf5_errors();
   // Written beside the output and renamed: a failure leaves nothing under its name.
+  // A stop signal ends it at once and removes the temporary file.
+  core::end_on_stop_signals("\nnsperf merge: stopped by ",
+                            ": nothing was written (" + output.string() + " is as it was)\n", true);
   const fs::path temporary = mpi::make_temporary(output);
+  core::remove_on_stop(temporary.string());
   std::size_t runs = 0;
   try {
     runs = io::merge_results(inputs, temporary);
     fs::rename(temporary, output);
+    core::keep_on_stop(temporary.string());
   } catch (...) {
+    core::keep_on_stop(temporary.string());
     std::error_code ec;
     fs::remove(temporary, ec);
     throw;

@@ -3,6 +3,7 @@
 
 #include "command.hpp"
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/stop.hpp"
 #include "report_writer.hpp"
 
 namespace nsperf::cli {
@@ -49,6 +50,10 @@ int run(const CommandContext& ctx) {
     if (top < 1) throw UsageError("--top " + std::to_string(top) + ": must be at least 1");
     request.top = static_cast<std::size_t>(top);
   }
+  // Ended at once by a stop signal, its temporary files removed (write_report registers them).
+  core::end_on_stop_signals(
+      "\nnsperf report: stopped by ",
+      ": nothing was written (" + request.output.string() + " is as it was)\n", true);
   const auto runs = write_report(request);
   std::cout << "report: " << request.output.string() << " (" << runs << " run"
             << (runs == 1 ? "" : "s") << " from " << request.files.size() << " file"

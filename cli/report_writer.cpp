@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/stop.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/results_writer.hpp"
@@ -22,11 +23,16 @@ namespace {
 namespace fs = std::filesystem;
 
 // Removes a file when it goes out of scope, unless released.
+// A temporary file, removed when done with, or by a stop signal (where one ends the process).
 struct Removed {
   fs::path path;
+  explicit Removed(fs::path p) : path(std::move(p)) { core::remove_on_stop(path.string()); }
+  Removed(const Removed&) = delete;
+  Removed& operator=(const Removed&) = delete;
   ~Removed() {
+    core::keep_on_stop(path.string());
     std::error_code ec;
-    if (!path.empty()) fs::remove(path, ec);
+    fs::remove(path, ec);
   }
 };
 

@@ -19,8 +19,11 @@ static_assert(std::atomic<int>::is_always_lock_free);
 
 // What the handlers use, prepared outside them: they may only call async-signal-safe functions
 // (write, unlink, _exit), so no std::string and no allocation inside.
-std::array<char, 4096> temporary{};
-std::atomic<bool> has_temporary{false};
+struct Temporary {
+  std::atomic<bool> used{false};
+  std::array<char, 4096> path{};
+};
+std::array<Temporary, 4> temporaries;  // a report has two at once
 std::array<char, 1024> before_text{};
 std::array<char, 1024> after_text{};
 bool print_message = false;
@@ -54,15 +57,17 @@ const char* name_of(int signal) {
   }
 }
 
-void remove_temporary() {
-  if (has_temporary.load()) ::unlink(temporary.data());
+void remove_temporaries() {
+  for (auto& t : temporaries) {
+    if (t.used.load()) ::unlink(t.path.data());
+  }
 }
 
 extern "C" void on_stop_signal(int signal) {
   int none = 0;
   if (!received.compare_exchange_strong(none, signal)) {
     // A second stop signal (Ctrl-C pressed again): end at once, as without the handler.
-    remove_temporary();
+    remove_temporaries();
     std::signal(signal, SIG_DFL);
     std::raise(signal);
   }
@@ -74,7 +79,7 @@ extern "C" void on_stop_signal_end(int signal) {
     write_text(name_of(signal));
     write_text(after_text.data());
   }
-  remove_temporary();
+  remove_temporaries();
   ::_exit(static_cast<int>(ExitCode::interrupted));
 }
 
@@ -99,10 +104,18 @@ void end_on_stop_signals(const std::string& before, const std::string& after, bo
 }
 
 void remove_on_stop(const std::string& path) {
-  has_temporary.store(false);
-  if (path.empty() || path.size() >= temporary.size()) return;
-  std::memcpy(temporary.data(), path.c_str(), path.size() + 1);
-  has_temporary.store(true);
+  for (auto& t : temporaries) {
+    if (t.used.load() || path.empty() || path.size() >= t.path.size()) continue;
+    std::memcpy(t.path.data(), path.c_str(), path.size() + 1);
+    t.used.store(true);  // after the copy: a handler never sees half a path
+    return;
+  }
+}
+
+void keep_on_stop(const std::string& path) {
+  for (auto& t : temporaries) {
+    if (t.used.load() && path == t.path.data()) t.used.store(false);
+  }
 }
 
 int stop_signal() noexcept { return received.load(); }

@@ -192,11 +192,11 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
         throw IoError(path.string() + ": cannot rename the finished file into place (" +
                       std::strerror(errno) + ")");
       }
-      core::remove_on_stop("");
+      core::keep_on_stop(temporary);
     });
   } catch (...) {
     if (comm.rank() == 0 && !temporary.empty()) {
-      core::remove_on_stop("");
+      core::keep_on_stop(temporary);
       ::unlink(temporary.c_str());
     }
     throw;

@@ -2,7 +2,7 @@
 and no results file (nor a temporary one) is left."""
 from nsperf_testing import TempDirTest, run
 
-ARGS = ["benchmark", "--cpu", "--synthetic", "256x256", "--tile", "64", "--repetitions", "3", "--warmup", "1"]
+ARGS = ["benchmark", "--cpu", "--synthetic", "128x128", "--tile", "64", "--repetitions", "3", "--warmup", "1"]
 
 
 class Faults(TempDirTest):

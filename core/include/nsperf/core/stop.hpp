@@ -20,9 +20,12 @@ void watch_stop_signals();
 /// ExitCode::interrupted. Replaces watch_stop_signals()'s handlers.
 void end_on_stop_signals(const std::string& before, const std::string& after, bool print);
 
-/// A file a stop signal must not leave behind (a temporary file being written), or "" for none.
-/// Both handlers remove it when they end the process.
+/// A file a stop signal must not leave behind (a temporary file being written; up to 4 at once,
+/// more are not removed). Both handlers remove it when they end the process.
 void remove_on_stop(const std::string& path);
+
+/// `path` no longer needs removing (renamed into place, or removed).
+void keep_on_stop(const std::string& path);
 
 /// The first stop signal received since watch_stop_signals(), or 0.
 [[nodiscard]] int stop_signal() noexcept;
