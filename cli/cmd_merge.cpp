@@ -41,23 +41,13 @@ int run(const CommandContext& ctx) {
   for (const auto& f : vm["file"].as<std::vector<std::string>>()) inputs.emplace_back(f);
   check_output_file(output, inputs, vm.count("force") > 0, /*renamed=*/true, "-o");
   io::silence_hdf5_errors();
-  // Written beside the output and renamed: a failure leaves nothing under its name.
-  // A stop signal ends it at once and removes the temporary file.
+  // Written beside the output and renamed: a failure, or a stop signal (which ends it at once),
+  // leaves nothing under its name.
   core::end_on_stop_signals("\nnsperf merge: stopped by ",
                             ": nothing was written (" + output.string() + " is as it was)\n", true);
-  const fs::path temporary = mpi::make_temporary(output);
-  core::remove_on_stop(temporary.string());
-  std::size_t runs = 0;
-  try {
-    runs = io::merge_results(inputs, temporary);
-    fs::rename(temporary, output);
-    core::keep_on_stop(temporary.string());
-  } catch (...) {
-    core::keep_on_stop(temporary.string());
-    std::error_code ec;
-    fs::remove(temporary, ec);
-    throw;
-  }
+  mpi::TemporaryFile temporary(output);
+  const std::size_t runs = io::merge_results(inputs, temporary.path());
+  temporary.rename_to(output);
   std::cout << "merged: " << output.string() << " (" << runs << " run" << (runs == 1 ? "" : "s")
             << " from " << inputs.size() << " file" << (inputs.size() == 1 ? "" : "s") << ")\n";
   return 0;

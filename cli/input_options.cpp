@@ -23,8 +23,7 @@ po::options_description input_options() {
       "tile", po::value<std::int64_t>()->value_name("N"),
       "tile side in pixels (benchmark.tile; default 512, or the image's shorter side if smaller)")(
       "seed", po::value<std::int64_t>()->value_name("N"),
-      "seed of the synthetic image and of the strategy order (benchmark.seed; 0 and up; a negative "
-      "value is refused, not wrapped)")(
+      "seed of the synthetic image and of the strategy order (benchmark.seed; 0 or more)")(
       "skew", po::value<std::int64_t>()->value_name("PERCENT"),
       "empty background at the bottom of the synthetic image, 0-99 (benchmark.skew; default 0)");
   return workload;

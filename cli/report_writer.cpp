@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "nsperf/core/error.hpp"
-#include "nsperf/core/stop.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/results_writer.hpp"
@@ -21,20 +20,6 @@ namespace nsperf::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Removes a file when it goes out of scope, unless released.
-// A temporary file, removed when done with, or by a stop signal (where one ends the process).
-struct Removed {
-  fs::path path;
-  explicit Removed(fs::path p) : path(std::move(p)) { core::remove_on_stop(path.string()); }
-  Removed(const Removed&) = delete;
-  Removed& operator=(const Removed&) = delete;
-  ~Removed() {
-    core::keep_on_stop(path.string());
-    std::error_code ec;
-    fs::remove(path, ec);
-  }
-};
 
 std::string python() {
   // Debian's interpreter has h5py, pandas and matplotlib; the first python3 on PATH may not.
@@ -94,16 +79,21 @@ std::size_t write_report(const ReportRequest& request) {
   view.top = request.top;
   const auto script = report_script();
 
-  Removed json{mpi::make_temporary(output, ".json")};
+  mpi::TemporaryFile json(output, ".json");
   {
-    std::ofstream out(json.path);
+    std::ofstream out(json.path());
     out << profile_json(newest, recs, view).dump();
-    if (!out) throw IoError(json.path.string() + ": cannot be written");
+    if (!out) throw IoError(json.path().string() + ": cannot be written");
   }
-  Removed page{mpi::make_temporary(output, ".html")};
-  std::vector<std::string> args = {
-      python(), script.string(),   "--profile-json", json.path.string(), "--title", request.title,
-      "-o",     page.path.string()};
+  mpi::TemporaryFile page(output, ".html");
+  std::vector<std::string> args = {python(),
+                                   script.string(),
+                                   "--profile-json",
+                                   json.path().string(),
+                                   "--title",
+                                   request.title,
+                                   "-o",
+                                   page.path().string()};
   for (const auto& f : request.files) args.push_back(f.string());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -125,10 +115,7 @@ std::size_t write_report(const ReportRequest& request) {
                   "scripts/install-deps); nothing written to " +
                   output.string());
   }
-  std::error_code ec;
-  fs::rename(page.path, output, ec);
-  if (ec) throw IoError(output.string() + ": cannot be written (" + ec.message() + ")");
-  page.path.clear();
+  page.rename_to(output);
   return runs.size();
 }
 

@@ -118,9 +118,11 @@ void inject_fault(int rank, std::string_view phase) {
   if (spec.empty() || spec.count("tile") > 0) return;  // a tile's signal is inject_signal's
   if (!names(spec, "rank", std::to_string(rank)) || !names(spec, "phase", std::string(phase)))
     return;
-  if (spec.count("signal") > 0) return raise_signal(spec);
-  throw Error("fault injected by NSPERF_FAULT=" + spec.at("spec") + " in phase " +
-              std::string(phase));
+  if (spec.count("signal") == 0) {
+    throw Error("fault injected by NSPERF_FAULT=" + spec.at("spec") + " in phase " +
+                std::string(phase));
+  }
+  raise_signal(spec);
 }
 
 void inject_signal(int rank, std::int64_t tile) {

@@ -68,6 +68,24 @@ std::filesystem::path make_temporary(const std::filesystem::path& path, const st
   return name;
 }
 
+TemporaryFile::TemporaryFile(const std::filesystem::path& target, const std::string& suffix)
+    : path_(make_temporary(target, suffix)) {
+  core::remove_on_stop(path_.string());
+}
+
+TemporaryFile::~TemporaryFile() {
+  core::keep_on_stop(path_.string());
+  if (!renamed_) ::unlink(path_.c_str());
+}
+
+void TemporaryFile::rename_to(const std::filesystem::path& target) {
+  if (::rename(path_.c_str(), target.c_str()) != 0) {
+    throw IoError(target.string() + ": cannot rename the finished file into place (" +
+                  std::strerror(errno) + ")");
+  }
+  renamed_ = true;
+}
+
 void check_new_file(const std::filesystem::path& path, const std::string& name) {
   namespace fs = std::filesystem;
   if (path.empty() || path.filename().empty()) throw InputError(name + ": not a file name");

@@ -42,6 +42,25 @@ void check_replaceable(const std::filesystem::path& path, const std::string& nam
 std::filesystem::path make_temporary(const std::filesystem::path& path,
                                      const std::string& suffix = "");
 
+/// A file made by make_temporary(target, suffix) and written by one process: removed when it
+/// goes out of scope, or by a stop signal that ends the process (core::remove_on_stop), unless
+/// renamed into place first. Local.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(const std::filesystem::path& target, const std::string& suffix = "");
+  ~TemporaryFile();
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  /// Renames the finished file to `target`. Throws IoError naming `target`.
+  void rename_to(const std::filesystem::path& target);
+
+ private:
+  std::filesystem::path path_;
+  bool renamed_ = false;
+};
+
 /// Checks, before any work, that `path` can be written in `mode`. Throws InputError naming the
 /// path and what would be valid. Local: call on one rank.
 void check_output(const std::filesystem::path& path, WriteMode mode);
