@@ -80,7 +80,9 @@ void print_help(std::ostream& out, const po::options_description& options) {
          "Runs each optimizer's strategies against its baseline on the tiles of an image (a file\n"
          "or the built-in synthetic one) partitioned across the ranks, checks every output\n"
          "against a reference, and writes all samples into one HDF5 results file. Rank 0 prints\n"
-         "a summary.\n\n"
+         "a summary. The file is written when every optimizer has finished: on SIGTERM (a SLURM\n"
+         "time limit), SIGINT or SIGUSR1 the ranks end at once with exit 3, writing nothing (an\n"
+         "earlier file at the output stays as it was).\n\n"
       << options;
 }
 
