@@ -32,8 +32,7 @@ struct Table {
 
 // Every row of compound dataset `name` of `run`, decoded member by member from the file's type.
 Table read_table(const std::string& path, const std::string& run, const std::string& name) {
-  const io::Handle file(io::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"),
-                        H5Fclose);
+  const io::Handle file = io::open_for_reading(path);
   const std::string dataset_name = "runs/" + run + "/" + name;
   if (H5Lexists(file.get(), dataset_name.c_str(), H5P_DEFAULT) <= 0) {
     H5Eclear2(H5E_DEFAULT);

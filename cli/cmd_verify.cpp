@@ -25,7 +25,8 @@ int run(const CommandContext& ctx) {
            "table's rows (rows_checksum), and for an output of nsperf run each tile of /mask\n"
            "and /gradient (checksums in /tiles), the tiles covering the image and the\n"
            "negative-space fraction; checks a results file's schema and that every run's\n"
-           "tables are present and readable. Exit 0 when all is intact, 1 naming what is\n"
+           "tables and attributes are present and readable, and that the file's groups do\n"
+           "not loop back into themselves. Exit 0 when all is intact, 1 naming what is\n"
            "damaged or for an intact but incomplete run (one a stop signal ended; nsperf run\n"
            "--resume continues it), 2 for a file that is neither kind. No MPI.\n\n"
         << options;

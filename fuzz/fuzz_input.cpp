@@ -38,11 +38,16 @@ const fs::path& scratch() {
 }  // namespace
 
 fs::path write_input(std::string_view name, std::span<const std::byte> bytes) {
-  const fs::path path = scratch() / name;
-  // A new file (not the old one truncated), so that no library can mistake it for a file it
-  // still holds open.
+  // A new file under a new name for every input: no library can mistake it for a file it still
+  // holds open, and io::check_structure, which walks a file once per process, walks each.
+  static fs::path last;
+  static std::uint64_t count = 0;
   std::error_code ec;
-  fs::remove(path, ec);
+  if (!last.empty()) fs::remove(last, ec);
+  char number[24];  // one width for every name: paths in messages are as long for each input
+  std::snprintf(number, sizeof number, "%012llu-", static_cast<unsigned long long>(count++));
+  const fs::path path = scratch() / (number + std::string(name));
+  last = path;
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(bytes.data()),
             static_cast<std::streamsize>(bytes.size()));

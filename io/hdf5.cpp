@@ -12,10 +12,15 @@
 namespace nsperf::io {
 namespace {
 
+constexpr std::string_view kDamaged = "damaged ";
+
 // HDF5 keeps an error stack per thread; the innermost entry says what really went wrong
 // ("No space left on device"), the outermost which API call failed.
 herr_t collect(unsigned n, const H5E_error2_t* err, void* data) {
   auto* text = static_cast<std::string*>(data);
+  // Damage found by nsperf's read driver says all there is to say; the calls above it only
+  // repeat that a read failed.
+  if (n > 0 && text->rfind(kDamaged, 0) == 0) return 0;
   if (err->desc != nullptr && err->desc[0] != '\0') {
     if (n == 0) {
       *text = err->desc;
@@ -141,10 +146,22 @@ void write_attribute(hid_t object, const char* name, const core::Provenance::Val
 
 namespace {
 
+// Every scalar attribute; an attribute of another shape or class is skipped, but one that
+// cannot be read (a damaged global heap under a string) ends the iteration as a failure.
+struct Attributes {
+  std::vector<std::pair<std::string, core::Provenance::Value>> values;
+  std::string error;  // the first attribute that could not be read, and why
+};
+
 herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*info*/, void* data) {
-  auto& out = *static_cast<std::vector<std::pair<std::string, core::Provenance::Value>>*>(data);
+  auto& all = *static_cast<Attributes*>(data);
+  auto& out = all.values;
+  const auto failed = [&] {
+    all.error = std::string("attribute '") + name + "' cannot be read (" + hdf5_message() + ")";
+    return -1;
+  };
   const hid_t attr = H5Aopen(object, name, H5P_DEFAULT);
-  if (attr < 0) return 0;
+  if (attr < 0) return failed();
   const Handle a(attr, H5Aclose);
   const Handle space(H5Aget_space(attr), H5Sclose);
   if (H5Sget_simple_extent_npoints(space.get()) != 1) return 0;
@@ -152,12 +169,14 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*inf
   switch (H5Tget_class(type.get())) {
     case H5T_INTEGER: {
       std::int64_t v = 0;
-      if (H5Aread(attr, H5T_NATIVE_INT64, &v) >= 0) out.emplace_back(name, v);
+      if (H5Aread(attr, H5T_NATIVE_INT64, &v) < 0) return failed();
+      out.emplace_back(name, v);
       break;
     }
     case H5T_FLOAT: {
       double v = 0;
-      if (H5Aread(attr, H5T_NATIVE_DOUBLE, &v) >= 0) out.emplace_back(name, v);
+      if (H5Aread(attr, H5T_NATIVE_DOUBLE, &v) < 0) return failed();
+      out.emplace_back(name, v);
       break;
     }
     case H5T_STRING: {
@@ -166,7 +185,8 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*inf
         const Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(mem.get(), H5T_VARIABLE);
         H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // no conversion between ASCII and UTF-8
-        if (H5Aread(attr, mem.get(), &text) >= 0 && text != nullptr) {
+        if (H5Aread(attr, mem.get(), &text) < 0) return failed();
+        if (text != nullptr) {
           out.emplace_back(name, std::string(text));
           H5free_memory(text);
         }
@@ -175,10 +195,9 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*inf
         const std::size_t size = H5Tget_size(type.get());
         if (size > H5Aget_storage_size(attr)) break;
         std::string text(size, '\0');
-        if (H5Aread(attr, type.get(), text.data()) >= 0) {
-          text.resize(std::strlen(text.c_str()));
-          out.emplace_back(name, text);
-        }
+        if (H5Aread(attr, type.get(), text.data()) < 0) return failed();
+        text.resize(std::strlen(text.c_str()));
+        out.emplace_back(name, text);
       }
       break;
     }
@@ -190,12 +209,17 @@ herr_t collect_attribute(hid_t object, const char* name, const H5A_info_t* /*inf
 
 }  // namespace
 
-std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid_t object) {
-  std::vector<std::pair<std::string, core::Provenance::Value>> out;
+std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(
+    hid_t object, const std::string& what) {
+  Attributes all;
   hsize_t index = 0;
-  NSPERF_H5(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute, &out));
-  H5Eclear2(H5E_DEFAULT);
-  return out;
+  if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, collect_attribute, &all) < 0) {
+    const std::string why =
+        all.error.empty() ? "attributes cannot be read (" + hdf5_message() + ")" : all.error;
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(what + ": " + why);
+  }
+  return std::move(all.values);
 }
 
 bool link_exists(hid_t loc, const std::string& path) {
@@ -210,7 +234,7 @@ bool link_exists(hid_t loc, const std::string& path) {
   }
 }
 
-Handle open_for_reading(const std::filesystem::path& path) {
+Handle open_for_reading(const std::filesystem::path& path, bool check) {
   if (std::filesystem::is_directory(path))
     throw InputError(path.string() + ": is a folder, not a file");
   if (!std::filesystem::is_regular_file(path)) throw InputError(path.string() + ": no such file");
@@ -218,12 +242,13 @@ Handle open_for_reading(const std::filesystem::path& path) {
     H5Eclear2(H5E_DEFAULT);
     throw InputError(path.string() + ": not an HDF5 file");
   }
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, read_access().get());
   if (id < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() + ": cannot be opened as an HDF5 file");
+    throw InputError(path.string() + ": cannot be opened as an HDF5 file (" + hdf5_message() + ")");
   }
-  return {id, H5Fclose};
+  Handle file(id, H5Fclose);
+  if (check) check_structure(file.get(), path);
+  return file;
 }
 
 Handle mpio_access(MPI_Comm comm) {

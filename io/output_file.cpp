@@ -252,11 +252,12 @@ std::vector<core::RankRegion> read_output_regions(const std::filesystem::path& p
 std::vector<std::pair<std::string, core::Provenance::Value>> read_output_attributes(
     const std::filesystem::path& path) {
   const Handle file = open_output(path);
-  auto out = read_attributes(file.get());
+  auto out = read_attributes(file.get(), path.string());
   if (H5Lexists(file.get(), "provenance", H5P_DEFAULT) > 0) {
     const Handle group(check(H5Gopen2(file.get(), "provenance", H5P_DEFAULT), "H5Gopen2"),
                        H5Gclose);
-    for (auto& a : read_attributes(group.get())) out.push_back(std::move(a));
+    for (auto& a : read_attributes(group.get(), path.string() + ": /provenance"))
+      out.push_back(std::move(a));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/io/image_reader.hpp"
 
@@ -15,24 +16,12 @@ namespace {
 
 constexpr int kMaxRank = 32;
 
-// Dataset paths in the file, for messages (the first few). H5Lvisit and H5L_info_t are the
-// unversioned names, so this compiles against HDF5 1.10 and 1.12+ alike.
-herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t* /*info*/, void* data) {
-  auto* names = static_cast<std::vector<std::string>*>(data);
-  const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
-  if (object >= 0) {
-    if (H5Iget_type(object) == H5I_DATASET) names->push_back(std::string("/") + name);
-    H5Oclose(object);
-  }
-  return names->size() >= 8 ? 1 : 0;
-}
-
 class Hdf5Reader final : public ImageReader {
  public:
   explicit Hdf5Reader(const ImageInput& input) : input_(input) {
     silence_hdf5_errors();
     register_zstd_filter();
-    file_ = Handle(H5Fopen(input.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    file_ = Handle(H5Fopen(input.path.c_str(), H5F_ACC_RDONLY, read_access().get()), H5Fclose);
     if (file_.get() < 0) fail("cannot open as HDF5: " + hdf5_message());
     if (input.selection.empty()) {
       throw InputError(where() + ": name a dataset as file.h5:/path" + dataset_list());
@@ -166,14 +155,14 @@ class Hdf5Reader final : public ImageReader {
     fail("element type " + what + " is not supported; integer or float datasets are read");
   }
 
+  // The file's first datasets, for a message; or what is damaged, if the walk finds it.
   [[nodiscard]] std::string dataset_list() const {
-    std::vector<std::string> names;
-    H5Lvisit(file_.get(), H5_INDEX_NAME, H5_ITER_NATIVE, collect_dataset, &names);
-    H5Eclear2(H5E_DEFAULT);
-    if (names.empty()) return "; the file has no datasets";
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    return "; datasets in the file: " + list + (names.size() >= 8 ? ", ..." : "");
+    constexpr std::size_t kListed = 8;
+    const auto walk = walk_groups(file_.get(), kListed);
+    if (!walk.damage.empty()) return "; the file is damaged: " + walk.damage;
+    if (walk.datasets.empty())
+      return walk.complete ? "; the file has no datasets" : "; no datasets found in the file";
+    return "; datasets in the file: " + core::join(walk.datasets) + (walk.complete ? "" : ", ...");
   }
 
   ImageInput input_;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <numeric>
 #include <optional>
+#include <variant>
 
 #include "fixed_text.hpp"
 #include "nsperf/core/error.hpp"
@@ -408,21 +409,19 @@ Handle summary_type() {
 
 // ---- writing ---------------------------------------------------------------------------------
 
-std::int64_t read_int_attribute(hid_t object, const char* name) {
-  const Handle attr(check(H5Aopen(object, name, H5P_DEFAULT), "H5Aopen"), H5Aclose);
-  std::int64_t value = 0;
-  NSPERF_H5(H5Aread(attr.get(), H5T_NATIVE_INT64, &value));
-  return value;
-}
-
-// Checks the root attributes of an open file; `path` names it in messages.
+// Checks the root attributes of an open file; `path` names it in messages. All of them are
+// read, not only the version: one that cannot be read (a damaged global heap) is named here,
+// before any command (or scripts/report.py, which reads them all) reads on.
 void require_results_file(hid_t file, const std::filesystem::path& path, bool for_append) {
-  if (H5Aexists(file, "schema_version") <= 0) {
-    throw InputError(path.string() +
-                     ": an HDF5 file, but not an nsperf results file "
-                     "(no schema_version attribute)");
+  std::optional<core::Provenance::Value> stored;
+  for (auto& [name, value] : read_attributes(file, path.string()))
+    if (name == "schema_version") stored = std::move(value);
+  if (!stored || !std::holds_alternative<std::int64_t>(*stored)) {
+    throw InputError(path.string() + ": an HDF5 file, but not an nsperf results file (" +
+                     (stored ? "schema_version is not an integer" : "no schema_version attribute") +
+                     ")");
   }
-  const std::int64_t version = read_int_attribute(file, "schema_version");
+  const std::int64_t version = std::get<std::int64_t>(*stored);
   if (version < kResultsSchemaVersion && for_append) {
     throw InputError(path.string() + ": results schema " + std::to_string(version) +
                      " is older than this nsperf writes (" + std::to_string(kResultsSchemaVersion) +
@@ -509,7 +508,7 @@ Handle open_run_file(const std::filesystem::path& path, const std::string& run_i
     throw InputError(path.string() + ": no run '" + run_id +
                      "' (runs: " + (runs.empty() ? std::string("none") : core::join(runs)) + ")");
   }
-  return {check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"), H5Fclose};
+  return open_for_reading(path);
 }
 
 // Table `table` of run `run_id` as rows of `Row` (read by member name: a file written with
@@ -632,6 +631,7 @@ std::size_t merge_results(std::span<const std::filesystem::path> inputs,
   std::vector<std::pair<std::filesystem::path, std::string>> runs;
   for (const auto& input : inputs) {
     for (const auto& id : list_runs(input)) {
+      (void)read_run_attributes(input, id);  // the provenance H5Ocopy will copy, readable
       for (const auto& [other, other_id] : runs) {
         if (other_id == id) {
           throw InputError("run " + id + " is in both " + other.string() + " and " +
@@ -650,8 +650,7 @@ std::size_t merge_results(std::span<const std::filesystem::path> inputs,
       check(H5Gcreate2(out.get(), "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
       H5Gclose);
   for (const auto& [input, id] : runs) {
-    const Handle in(check(H5Fopen(input.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen"),
-                    H5Fclose);
+    const Handle in = open_for_reading(input);
     // The run's group, its attributes (the provenance), tables and subgroups, as they are.
     const std::string name = "runs/" + id;
     NSPERF_H5(H5Ocopy(in.get(), name.c_str(), out.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
@@ -665,7 +664,7 @@ std::vector<std::pair<std::string, core::Provenance::Value>> read_run_attributes
   const Handle file = open_run_file(path, run_id);
   const Handle run(check(H5Gopen2(file.get(), ("runs/" + run_id).c_str(), H5P_DEFAULT), "H5Gopen2"),
                    H5Gclose);
-  return read_attributes(run.get());
+  return read_attributes(run.get(), path.string() + ": run '" + run_id + "'");
 }
 
 std::vector<std::string> list_runs(const std::filesystem::path& path) {

@@ -41,7 +41,6 @@ VerifyCheck table(hid_t file, const std::string& name) {
 }
 
 void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport& report) {
-  report.kind = "results";
   if (!link_exists(file, "runs")) {
     report.checks.push_back({"/runs", false, "missing (every results file has it)"});
     return;
@@ -60,6 +59,7 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
       report.checks.push_back(table(file, run + "/profile/regions"));
     // The typed readers take the tables by member name, as compare and profile do.
     try {
+      (void)read_run_attributes(path, id);
       (void)read_summary(path, id);
       (void)read_repetitions(path, id);
       (void)read_regions(path, id);
@@ -91,7 +91,6 @@ std::vector<T> read_block(hid_t dataset, hid_t mem_type, const TileRef& t) {
 }
 
 void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& report) {
-  report.kind = "output";
   for (const char* name : {"tiles", "profile/regions"}) {
     if (link_exists(file, name)) report.checks.push_back(table(file, name));
   }
@@ -232,16 +231,30 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
 VerifyReport verify_file(const std::filesystem::path& path) {
   VerifyReport report;
   register_zstd_filter();  // outputs may be zstd-compressed
-  const Handle file = open_for_reading(path);
-  if (H5Aexists(file.get(), "schema_version") > 0) {
-    verify_results(file.get(), path, report);
-  } else if (H5Aexists(file.get(), "output_version") > 0) {
-    verify_output(file.get(), path, report);
-  } else {
-    H5Eclear2(H5E_DEFAULT);
+  // Damage in the groups is reported as a check, like any other (the readers refuse the file).
+  const Handle file = open_for_reading(path, /*check=*/false);
+  const bool results = H5Aexists(file.get(), "schema_version") > 0;
+  const bool output = !results && H5Aexists(file.get(), "output_version") > 0;
+  H5Eclear2(H5E_DEFAULT);
+  if (!results && !output) {
     throw InputError(
         path.string() +
         ": an HDF5 file, but neither an nsperf results file nor an output of nsperf run");
+  }
+  report.kind = results ? "results" : "output";
+  const auto walk = walk_groups(file.get(), 0);
+  if (!walk.damage.empty()) {
+    report.checks.push_back({"/", false, "the groups are damaged: " + walk.damage});
+    return report;
+  }
+  try {
+    if (results)
+      verify_results(file.get(), path, report);
+    else
+      verify_output(file.get(), path, report);
+  } catch (const InputError& e) {  // e.g. attributes over a damaged global heap
+    H5Eclear2(H5E_DEFAULT);
+    report.checks.push_back({"/", false, e.what()});
   }
   return report;
 }

@@ -69,16 +69,71 @@ def make_fixtures(corpus, folder):
         if "h5py" in spec:
             with h5py.File(path, "w") as f:
                 for key, value in spec["h5py"].items():
-                    f[key] = value
+                    if value is None:
+                        f.create_group(key)
+                    else:
+                        f[key] = value
         elif "from" in spec:
             shutil.copy(os.path.join(folder, spec["from"]), path)
-            if "truncate" in spec:
-                os.truncate(path, int(os.path.getsize(path) * spec["truncate"]))
-            if spec.get("delete"):
-                with h5py.File(path, "a") as f:
-                    for pattern in spec["delete"]:
-                        for target in matches(f, pattern.split("/")):
-                            del f[target]
+        if "truncate" in spec:
+            os.truncate(path, int(os.path.getsize(path) * spec["truncate"]))
+        if spec.get("delete"):
+            with h5py.File(path, "a") as f:
+                for pattern in spec["delete"]:
+                    for target in matches(f, pattern.split("/")):
+                        del f[target]
+        if spec.get("hard_link"):
+            with h5py.File(path, "a") as f:
+                for link, target in spec["hard_link"].items():
+                    f[run_id(f, link)] = f[run_id(f, target)]
+        for target, count in spec.get("link_count", {}).items():
+            set_link_count(path, target, count)
+        if "heap" in spec:
+            damage_heap(path, **spec["heap"])
+
+
+def run_id(f, text):
+    """'{run}' in a path is the file's first run."""
+    return text.replace("{run}", list(f["runs"])[0]) if "{run}" in text else text
+
+
+def set_link_count(path, target, count):
+    """Rewrites the link count in the (version 1) object header of `target`: a damaged file
+    whose group is reached by more links than its header counts, as when it contains itself."""
+    with h5py.File(path, "r") as f:
+        address = h5py.h5o.get_info(f[run_id(f, target)].id).addr
+    with open(path, "r+b") as f:
+        f.seek(address)
+        assert f.read(1) == b"\x01", "a version 1 object header"
+        f.seek(address + 4)
+        f.write(count.to_bytes(4, "little"))
+
+
+def damage_heap(path, free_space=None, object_size=None):
+    """Damages the file's first global heap collection (which holds its variable-length
+    strings) as the fuzzer found HDF5 1.10 cannot bear: the free space's size (0 makes HDF5
+    decode forever), or the first object's size (past the collection, read out of bounds)."""
+    with open(path, "r+b") as f:
+        data = bytearray(f.read())
+        start = data.index(b"GCOL\x01\x00\x00\x00")
+        end = start + int.from_bytes(data[start + 8:start + 16], "little")
+        p = start + 16
+        first = True
+        while p + 16 <= end:
+            index = int.from_bytes(data[p:p + 2], "little")
+            size = int.from_bytes(data[p + 8:p + 16], "little")
+            if index == 0 and free_space is not None:
+                data[p + 8:p + 16] = free_space.to_bytes(8, "little")
+                break
+            if index != 0 and first and object_size is not None:
+                data[p + 8:p + 16] = object_size.to_bytes(8, "little")
+                break
+            first = False
+            p += size if index == 0 else 16 + (size + 7) // 8 * 8
+        else:
+            raise AssertionError(f"{path}: nothing to damage in the global heap")
+        f.seek(0)
+        f.write(data)
 
 
 def matches(group, parts, prefix=""):

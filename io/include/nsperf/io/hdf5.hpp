@@ -82,16 +82,44 @@ class Compound {
 void write_attribute(hid_t object, const char* name, const core::Provenance::Value& value);
 
 /// Every scalar attribute of `object` that is an integer, a float or a string, by name, in
-/// name order (others are skipped). Strings may be fixed or variable length.
-std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(hid_t object);
+/// name order (others are skipped). Strings may be fixed or variable length. Throws InputError
+/// "<what>: attributes cannot be read (<HDF5's message>)" if one cannot be read (damage).
+std::vector<std::pair<std::string, core::Provenance::Value>> read_attributes(
+    hid_t object, const std::string& what);
 
 /// Whether every link on the way to `path` (relative to `loc`, or absolute) exists: H5Lexists
 /// must be asked level by level, since a missing group on the way is an error, not "no".
 bool link_exists(hid_t loc, const std::string& path);
 
-/// Without MPI: opens an existing HDF5 file read-only. Throws InputError naming it when it is
-/// missing ("no such file"), not HDF5, or cannot be opened.
-Handle open_for_reading(const std::filesystem::path& path);
+/// File access for reading a file a user gives: POSIX reads (as HDF5's default driver), and
+/// each global heap collection checked before HDF5 decodes it, since HDF5 1.10 loops forever
+/// or reads out of bounds on a damaged one (io/hdf5_read_driver.cpp). A damaged collection
+/// fails the read with HDF5 error "damaged global heap collection at byte N: ...". Read-only.
+Handle read_access();
+
+/// What a walk of a file's groups found (walk_groups).
+struct GroupWalk {
+  std::vector<std::string> datasets;  ///< the first dataset paths, in name order ("/a/b")
+  bool complete = true;  ///< false when a bound or an unreadable group stopped part of the walk
+  std::string damage;    ///< set when the links contradict the objects' own link counts
+};
+
+/// Walks the groups of an open file along hard links, in name order, and always ends: unlike
+/// H5Lvisit it remembers every object (by address), so each is visited once, and it is bounded
+/// in depth (64), links examined (100,000) and time (2 s). An object reached by more links than
+/// its header counts is damage (a group that contains itself in a damaged file); the walk stops
+/// there and says where. `list_datasets` > 0: keeps that many dataset paths and stops at the
+/// next (for a message); 0: walks the whole file (for a check).
+GroupWalk walk_groups(hid_t file, std::size_t list_datasets);
+
+/// Throws InputError("<path>: damaged HDF5 file: ...") if walk_groups finds damage in `file`.
+/// Walks a file once per process (until it changes).
+void check_structure(hid_t file, const std::filesystem::path& path);
+
+/// Without MPI: opens an existing HDF5 file read-only and, unless told not to, checks its
+/// structure (check_structure). Throws InputError naming it when it is missing ("no such
+/// file"), not HDF5, cannot be opened, or damaged.
+Handle open_for_reading(const std::filesystem::path& path, bool check = true);
 
 /// File access through MPI-IO over `comm`, with collective metadata reads and writes.
 Handle mpio_access(MPI_Comm comm);

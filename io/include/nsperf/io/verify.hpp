@@ -32,8 +32,9 @@ struct VerifyReport {
 /// Checks `path`: every table against its stored checksum, the results schema (every run's
 /// tables present and readable), and for an output of nsperf run every tile of /mask and
 /// /gradient against the checksums in /tiles, the tiles covering the image and the stored
-/// negative-space fraction. Damage found is reported in the checks (not thrown); throws
-/// InputError naming the file if it is neither kind of file or cannot be opened at all.
+/// negative-space fraction. Damage found is reported in the checks (not thrown), also groups
+/// that loop (walk_groups) and attributes that cannot be read; throws InputError naming the
+/// file if it is neither kind of file or cannot be opened at all.
 VerifyReport verify_file(const std::filesystem::path& path);
 
 }  // namespace nsperf::io
