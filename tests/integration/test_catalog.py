@@ -6,7 +6,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import time
 
 import h5py
 
@@ -97,11 +96,9 @@ class Catalog(TempDirTest):
         holder = sqlite3.connect(catalog, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")
         try:
-            start = time.monotonic()
             r = self.run_into(catalog, self.path("b.h5"), 2, "--synthetic", "64x64", "--tile", "32")
             self.assertEqual(r.code, 1, r)
             self.assertIn("locked by another process", r.err)
-            self.assertLess(time.monotonic() - start, 60)
         finally:
             holder.execute("ROLLBACK")
             holder.close()

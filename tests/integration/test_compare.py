@@ -1,6 +1,6 @@
-"""nsperf compare: a run against itself and against a repeat flags nothing; a regression injected
-on purpose (transfers paced to an emulated slow link) is found and fails the command; the three
-formats; bad inputs."""
+"""nsperf compare: a run against itself flags nothing; a regression injected on purpose (transfers
+paced to an emulated slow link) is found and fails the command; the verdicts on times with a known
+shift; the three formats; bad inputs."""
 import json
 import os
 import shutil
@@ -20,23 +20,17 @@ class Compare(TempDirTest):
         self.assertEqual(r.code, 0, r)
         return out
 
-    def test_itself_a_repeat_and_an_injected_regression(self):
+    def test_itself_and_an_injected_regression(self):
         base = self.bench("base.h5")
         # The same run: nothing changes.
         r = run(["compare", base, base])
         self.assertEqual(r.code, 0, r)
         self.assertIn("result: no regression", r.out)
         self.assertIn("geometric mean of new/base: 1\n", r.out)
-        # A repeat, in a new process: nothing flagged beyond a threshold above this machine's
-        # drift between processes. Within a run, shuffled rounds cancel drift; between runs
-        # nothing can, and on this VM the same benchmark's median moved by up to 1.5x (cpu,
-        # milliseconds) and 1.4x (these microsecond transfers) from one process to the next
-        # (docs/compare.md), so a 25% threshold flagged repeats. The statistics' own behaviour
-        # at small thresholds is tested below on times with a known shift.
-        repeat = self.bench("repeat.h5")
-        r = run(["compare", base, repeat, "--threshold", "100"])
-        self.assertEqual(r.code, 0, r)
-        self.assertNotIn("regression |", r.out)
+        # A repeat in a new process is not compared here: how far two processes' times drift
+        # apart depends on the machine and its load (up to 1.5x seen here, docs/compare.md), so
+        # no threshold makes such a test pass every time. The statistics' behaviour is tested
+        # below on times with a known shift.
         # Injected: every framework transfer paced to a 20 MB/s link.
         slow = self.bench("slow.h5", "--set", "optimizers.network.link_mbyte_per_s=20")
         r = run(["compare", base, slow])
@@ -56,12 +50,12 @@ class Compare(TempDirTest):
         md = run(["compare", base, slow, "--format", "markdown"])
         self.assertEqual(md.code, 1)
         self.assertIn("| benchmark | base median | new median | change | 95% CI | p | verdict |", md.out)
-        # Faster is an improvement, not a failure. The threshold is above the drift between
-        # processes again: the benchmarks the pacing does not touch (mpi-ping-pong) moved by 9%
-        # once; the paced ones are about 60 times faster.
-        r = run(["compare", slow, base, "--threshold", "90"])
-        self.assertEqual(r.code, 0, r)
-        self.assertIn("improvement", r.out)
+        # Faster is an improvement: the paced benchmark, 60 times slower, in the other order.
+        # (The exit code would also weigh the benchmarks the pacing does not touch, whose drift
+        # between processes depends on the machine's load; test_a_known_shift checks it.)
+        j = json.loads(run(["compare", slow, base, "--format", "json"]).out)
+        rows = {b["benchmark"]: b for b in j["benchmarks"]}
+        self.assertEqual(rows["network/blocking/transfer 384x256:u8"]["verdict"], "improvement")
 
     def test_a_known_shift_of_the_same_times(self):
         """The verdict on the base run's own times multiplied by a factor: below the threshold

@@ -158,7 +158,9 @@ class Resume(TempDirTest):
         # time limit) or SIGUSR1 to mpirun (which forwards it). Whatever the moment, the run ends
         # as complete, incomplete (resumed here), or - when the signal came before nsperf set its
         # handlers up, during MPI start-up - killed with nothing left behind.
-        seed = int(os.environ.get("NSPERF_TEST_SEED", time.time()))
+        # The moments come from a fixed seed (NSPERF_TEST_SEED chooses others); what each moment
+        # hits still depends on the machine's load, and every outcome is checked for what it is.
+        seed = int(os.environ.get("NSPERF_TEST_SEED", "1"))
         rng = random.Random(seed)
         outcomes = []
         for attempt in range(4):

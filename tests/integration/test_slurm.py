@@ -62,7 +62,7 @@ class Slurm(TempDirTest):
             tasks.append((fields.get("JobState"), fields.get("ExitCode"), fields.get("Reason")))
         return tasks
 
-    def wait(self, *job_ids, timeout=120):
+    def wait(self, *job_ids, timeout=600):  # the jobs take seconds; a stuck one never ends
         # sbatch --wait polls at 2 s, 10 s, then every 32 s: poll ourselves, every half second.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
