@@ -244,7 +244,7 @@ VerifyReport verify_file(const std::filesystem::path& path) {
   report.kind = results ? "results" : "output";
   const auto walk = walk_groups(file.get(), 0);
   if (!walk.damage.empty()) {
-    report.checks.push_back({"/", false, "the groups are damaged: " + walk.damage});
+    report.checks.push_back({"/", false, walk.damage});
     return report;
   }
   try {
