@@ -4,19 +4,17 @@
 // How a measurement is made (the template for every optimizer):
 //  - the reference runs once, and each kernel's inputs are prepared from it, outside every
 //    timing; buffers are allocated in warm-up runs, so no first touch is timed;
-//  - warm-up rounds, then measured rounds, strategies shuffled in each
-//  (core::measurement_schedule);
-//  - each round is a phase: the ranks compute at once (sharing memory bandwidth as in a real
-//    run), then agree, which also lines them up for the next round;
+//  - the runner (runner.hpp) drives warm-up rounds, then measured rounds, strategies shuffled
+//    in each, and fills in each sample's identity, clock readings and peak memory;
+//  - each run is a phase: the ranks compute at once (sharing memory bandwidth as in a real
+//    run), then agree, which also lines them up for the check and the next run;
 //  - a sample records this rank's time in the measured region and when it began and ended on
 //    the run clock, so a repetition runs from the earliest rank's start to the latest's end;
-//  - checks and checksums run after the timed region.
+//  - checks and checksums run after the timed region, in the check phase.
 #include <algorithm>
 #include <cmath>
 
 #include "nsperf/core/checksum.hpp"
-#include "nsperf/core/memory.hpp"
-#include "nsperf/core/schedule.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
@@ -25,19 +23,12 @@
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/runner.hpp"
 
 namespace nsperf::mpi {
 namespace {
 
 using kernels::TileWork;
-
-std::string step_label(const std::string& what, const std::string& strategy, const core::Step& step,
-                       int repetitions) {
-  return "cpu " + what + " " + strategy +
-         (step.measured()
-              ? " rep " + std::to_string(step.repetition + 1) + "/" + std::to_string(repetitions)
-              : " warm-up");
-}
 
 // What one strategy did on one tile over the measured repetitions.
 struct TileRecord {
@@ -56,8 +47,7 @@ void merge(kernels::KernelCheck& worst, const kernels::KernelCheck& c) {
   worst.tolerance = std::max(worst.tolerance, c.tolerance);
 }
 
-// The end of a sample: the worst check of its tiles, the checksum of their checksums, the
-// rank's peak memory.
+// The end of a sample: the worst check of its tiles, the checksum of their checksums.
 void finish(core::Sample& s, const kernels::KernelCheck& worst,
             const std::vector<std::uint64_t>& sums) {
   s.checksum = core::checksum_of(std::span<const std::uint64_t>(sums));
@@ -65,7 +55,6 @@ void finish(core::Sample& s, const kernels::KernelCheck& worst,
   s.max_abs_error = worst.max_abs_error;
   s.tolerance = worst.tolerance;
   s.differing = worst.differing;
-  s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
 }
 
 class CpuOptimizer final : public Optimizer {
@@ -103,9 +92,9 @@ class CpuOptimizer final : public Optimizer {
     run_collective(ctx.comm, "reference",
                    [&] { global = kernels::run_reference_pipeline(reference, reduce); });
 
-    std::int64_t units = ctx.units_before;
+    Runner runner(ctx, "cpu", out);
     for (const auto* kernel : kernels::kernels_in_pipeline_order()) {
-      measure_kernel(ctx, *kernel, reference, global, strategies, units, out);
+      measure_kernel(ctx, runner, *kernel, reference, global, strategies);
     }
     // The pipeline check needs the reference's magnitude and masks only.
     for (auto& r : reference) {
@@ -113,31 +102,16 @@ class CpuOptimizer final : public Optimizer {
       r.blurred = {};
       r.eroded = {};
     }
-    measure_pipeline(ctx, reference, global, strategies, units, out);
+    measure_pipeline(ctx, runner, reference, global, strategies, out);
   }
 
  private:
-  static core::Sample sample_for(const OptimizerContext& ctx, const std::string& strategy,
-                                 const std::string& kernel, const core::Step& step) {
-    core::Sample s;
-    s.optimizer = "cpu";
-    s.strategy = strategy;
-    s.kernel = kernel;
-    s.image = ctx.workload.image;
-    s.rank = ctx.comm.rank();
-    s.repetition = step.repetition;
-    s.tiles = static_cast<std::int64_t>(ctx.workload.tiles.size());
-    s.check = core::CheckStatus::passed;
-    return s;
-  }
-
-  static void measure_kernel(const OptimizerContext& ctx, const kernels::KernelInfo& kernel,
+  static void measure_kernel(const OptimizerContext& ctx, Runner& runner,
+                             const kernels::KernelInfo& kernel,
                              const std::vector<TileWork<double>>& reference,
                              const kernels::PipelineResult& global,
-                             std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies,
-                             std::int64_t& units, OptimizerOutput& out) {
+                             std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies) {
     const auto& names = ctx.config.optimizers.at("cpu").strategies;
-    const auto& b = ctx.config.benchmark;
     const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
     const std::size_t tiles = reference.size();
     std::vector<std::unique_ptr<kernels::KernelCase>> cases;
@@ -146,27 +120,24 @@ class CpuOptimizer final : public Optimizer {
     });
     std::vector<std::vector<TileRecord>> records(names.size(), std::vector<TileRecord>(tiles));
     std::vector<double> seconds(tiles);
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
-                                                       b.repetitions, b.seed)) {
-      const auto si = static_cast<std::size_t>(step.strategy);
-      NSPERF_REGION(names[si]);
-      const std::string label = step_label(kernel.name, names[si], step, b.repetitions);
+    runner.run(strategy_entries(names), [&](Trial& trial) {
+      const auto si = trial.index();
+      // One phase: the timed tiles, then (untimed) the check.
       run_phase(ctx.comm, "compute", [&] {
-        const double start = ctx.clock.now();
-        for (std::size_t t = 0; t < tiles; ++t) {
-          core::Stopwatch clock;
-          cases[t]->run(*strategies[si]);
-          seconds[t] = clock.elapsed_s();
-          // Rank 0 sees only its own tiles between rounds; the others run at the same pace.
-          ctx.progress.set(units + static_cast<std::int64_t>(t + 1) * total_tiles /
-                                       static_cast<std::int64_t>(tiles),
-                           label);
-        }
-        const double end = ctx.clock.now();
-        if (!step.measured() || tiles == 0) return;
-        core::Sample s = sample_for(ctx, names[si], kernel.name, step);
-        s.start_s = start;
-        s.end_s = end;
+        const Timing timing = trial.time([&] {
+          for (std::size_t t = 0; t < tiles; ++t) {
+            core::Stopwatch clock;
+            cases[t]->run(*strategies[si]);
+            seconds[t] = clock.elapsed_s();
+            // Rank 0 sees only its own tiles between rounds; the others run at the same pace.
+            trial.progress(
+                static_cast<std::int64_t>(t + 1) * total_tiles / static_cast<std::int64_t>(tiles),
+                kernel.name);
+          }
+        });
+        if (!trial.measured() || tiles == 0) return;
+        core::Sample& s = trial.record(kernel.name, timing);
+        s.seconds = 0;  // the kernel's time: its tiles' times, without the progress between
         std::vector<std::uint64_t> sums;
         kernels::KernelCheck worst{core::CheckStatus::passed, 0.0, 0, 0.0};
         for (std::size_t t = 0; t < tiles; ++t) {
@@ -187,22 +158,17 @@ class CpuOptimizer final : public Optimizer {
           sums.push_back(sum);
         }
         finish(s, worst, sums);
-        out.samples.push_back(s);
       });
-      units += total_tiles;
-      ctx.progress.set(units, label);
-    }
+    });
   }
 
-  static void measure_pipeline(const OptimizerContext& ctx,
+  static void measure_pipeline(const OptimizerContext& ctx, Runner& runner,
                                const std::vector<TileWork<double>>& reference,
                                const kernels::PipelineResult& ref_global,
                                std::vector<std::unique_ptr<kernels::CpuStrategy>>& strategies,
-                               std::int64_t& units, OptimizerOutput& out) {
+                               OptimizerOutput& out) {
     const auto& names = ctx.config.optimizers.at("cpu").strategies;
-    const auto& b = ctx.config.benchmark;
     const auto& local = ctx.workload.tiles;
-    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
     std::vector<TileWork<float>> work;
     double tolerance = 0;
     run_phase(ctx.comm, "prepare", [&] {
@@ -214,24 +180,15 @@ class CpuOptimizer final : public Optimizer {
     MpiReduce reduce(ctx.comm);
     std::vector<std::vector<TileRecord>> records(names.size(),
                                                  std::vector<TileRecord>(local.size()));
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
-                                                       b.repetitions, b.seed)) {
-      const auto si = static_cast<std::size_t>(step.strategy);
-      NSPERF_REGION(names[si]);
-      const std::string label = step_label("pipeline", names[si], step, b.repetitions);
+    runner.run(strategy_entries(names), [&](Trial& trial) {
+      const auto si = trial.index();
       kernels::PipelineResult global;
-      double start = 0;
-      double end = 0;
-      run_collective(ctx.comm, "pipeline", [&] {
-        start = ctx.clock.now();
-        global = kernels::run_pipeline(*strategies[si], work, reduce);
-        end = ctx.clock.now();
-      });
-      run_phase(ctx.comm, "check", [&] {
-        if (!step.measured() || local.empty()) return;
-        core::Sample s = sample_for(ctx, names[si], "pipeline", step);
-        s.start_s = start;
-        s.end_s = end;
+      const Timing timing = trial.collective(
+          "pipeline", [&] { global = kernels::run_pipeline(*strategies[si], work, reduce); });
+      trial.check([&] {
+        if (local.empty()) return;
+        core::Sample& s = trial.record("pipeline", timing);
+        s.seconds = 0;  // the tiles' compute times, without the global stage's waits
         std::vector<std::uint64_t> sums;
         kernels::KernelCheck worst{core::CheckStatus::passed, 0.0, 0, tolerance};
         for (std::size_t t = 0; t < local.size(); ++t) {
@@ -258,11 +215,8 @@ class CpuOptimizer final : public Optimizer {
           sums.push_back(sum);
         }
         finish(s, worst, sums);
-        out.samples.push_back(s);
       });
-      units += total_tiles;
-      ctx.progress.set(units, label);
-    }
+    });
 
     for (std::size_t si = 0; si < names.size(); ++si) {
       for (std::size_t t = 0; t < local.size(); ++t) {

@@ -27,7 +27,6 @@
 #include <tuple>
 
 #include "nsperf/core/memory.hpp"
-#include "nsperf/core/schedule.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
@@ -35,6 +34,7 @@
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/runner.hpp"
 #include "scratch.hpp"
 
 namespace nsperf::mpi {
@@ -176,20 +176,17 @@ class DatabaseOptimizer final : public Optimizer {
       merged_expected = io::expected_read_back(every);
     });
 
-    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
-    std::int64_t units = ctx.units_before;
     std::map<std::string, std::vector<double>> spans;  // rank 0: repetition times
-    const int entries = static_cast<int>(names.size() + kDesigns.size());
-    for (const auto& step : core::measurement_schedule(entries, b.warmup, b.repetitions, b.seed)) {
-      const auto si = static_cast<std::size_t>(step.strategy);
-      NSPERF_REGION(si < names.size() ? names[si] : std::string(kDesigns[si - names.size()]));
+    // The strategies, then the designs of a merged catalog (no strategies of their own).
+    std::vector<RunEntry> entries = strategy_entries(names);
+    for (const auto& design : kDesigns) entries.push_back({design, {}});
+    Runner runner(ctx, "database", out);
+    runner.run(entries, [&](Trial& trial) {
+      const auto si = trial.index();
       if (si >= names.size()) {
-        const auto& design = kDesigns[si - names.size()];
-        catalog_design(ctx, design, dir, scratch.path(), rows, insert_runs, all_runs, every_run,
-                       merged_expected, step, out, spans);
-        units += total_tiles;
-        ctx.progress.set(units, "database " + design);
-        continue;
+        catalog_design(ctx, trial, dir, scratch.path(), rows, insert_runs, all_runs, every_run,
+                       merged_expected, spans);
+        return;
       }
       auto& strategy = *strategies[si];
       const bool query = strategy.queries();
@@ -200,36 +197,21 @@ class DatabaseOptimizer final : public Optimizer {
           io::make_catalog_with_runs(file, insert_runs);
         });
       }
-      core::Sample s;
       io::QueryAnswer answer;
-      run_phase(ctx.comm, "database-start", [] {});
-      run_phase(ctx.comm, query ? "database-query" : "database-insert", [&] {
-        core::Stopwatch clock;
-        s.start_s = ctx.clock.now();
+      trial.line_up("database-start");
+      const Timing t = trial.local(query ? "database-query" : "database-insert", [&] {
         if (query)
           answer = strategy.query(file, query_runs);
         else
           strategy.insert(file, rows, cfg.database_batch);
-        s.end_s = ctx.clock.now();
-        s.seconds = clock.elapsed_s();
       });
-      const double start = bmpi::all_reduce(ctx.comm, s.start_s, bmpi::minimum<double>());
-      const double end = bmpi::all_reduce(ctx.comm, s.end_s, bmpi::maximum<double>());
-      units += total_tiles;
-      ctx.progress.set(units, "database " + names[si] +
-                                  (step.measured() ? " rep " + std::to_string(step.repetition + 1)
-                                                   : " warm-up"));
-      if (!step.measured()) continue;
-      if (me == 0) spans[names[si]].push_back(end - start);
-      run_phase(ctx.comm, "database-check", [&] {
+      const double span = trial.span(t);
+      if (!trial.measured()) return;
+      if (me == 0) spans[names[si]].push_back(span);
+      trial.check([&] {
         const io::QueryAnswer got = query ? answer : io::read_back(file);
         const io::QueryAnswer& want = query ? reference : expected;
-        s.optimizer = "database";
-        s.strategy = names[si];
-        s.kernel = query ? kQuery : kInsert;
-        s.image = ctx.workload.image;
-        s.rank = me;
-        s.repetition = step.repetition;
+        core::Sample& s = trial.record(query ? kQuery : kInsert, t);
         s.tiles = 0;
         s.pixels = query ? got.rows : static_cast<std::int64_t>(rows.size());
         s.bytes = static_cast<std::int64_t>(fs::file_size(file));
@@ -237,26 +219,23 @@ class DatabaseOptimizer final : public Optimizer {
         const bool same = got.rows == want.rows && got.checksum == want.checksum;
         s.check = same ? core::CheckStatus::passed : core::CheckStatus::failed;
         s.differing = same ? 0 : std::abs(got.rows - want.rows) + 1;
-        s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-        out.samples.push_back(s);
       });
-    }
+    });
     if (me == 0) add_notes(cfg, build_s, plans, spans, out);
     run_phase(ctx.comm, "database-done", [] {});
   }
 
  private:
   // One end-to-end run of a way to gather every rank's rows into one catalog.
-  static void catalog_design(const OptimizerContext& ctx, const std::string& design,
-                             const fs::path& dir, const fs::path& shared,
-                             const std::vector<io::DbRow>& rows,
+  static void catalog_design(const OptimizerContext& ctx, Trial& trial, const fs::path& dir,
+                             const fs::path& shared, const std::vector<io::DbRow>& rows,
                              const std::vector<std::string>& runs,
                              const std::vector<std::vector<std::string>>& all_runs,
                              const std::vector<std::string>& every_run,
-                             const io::QueryAnswer& expected, const core::Step& step,
-                             OptimizerOutput& out,
+                             const io::QueryAnswer& expected,
                              std::map<std::string, std::vector<double>>& spans) {
     const auto& cfg = ctx.config;
+    const std::string& design = trial.name();
     const int me = ctx.comm.rank();
     const fs::path merged = shared / ("catalog-" + design + ".sqlite");
     const fs::path own = dir / ("catalog-" + design + ".sqlite");
@@ -271,53 +250,47 @@ class DatabaseOptimizer final : public Optimizer {
       }
     });
     auto wal = io::db_strategies().at("wal", "database strategy").make();
-    core::Sample s;
-    run_phase(ctx.comm, "database-start", [] {});
-    core::Stopwatch clock;
-    s.start_s = ctx.clock.now();
-    if (design == "rank0-writer") {
-      // The tile records travel as bytes; rank 0 knows every rank's run ids and thresholds
-      // (as in nsperf run).
-      std::vector<io::TileStats> mine;
-      for (const auto& r : rows) mine.push_back(r.tile);
-      const auto per_rank = gather_records(ctx.comm, std::span<const io::TileStats>(mine));
-      run_phase(ctx.comm, "database-catalog", [&] {
-        if (me != 0) return;
-        std::vector<io::DbRow> every;
-        for (std::size_t rank = 0; rank < per_rank.size(); ++rank) {
-          for (std::size_t i = 0; i < per_rank[rank].size(); ++i) {
-            io::DbRow row;
-            row.tile = per_rank[rank][i];
-            row.threshold = static_cast<int>(i % 256);
-            row.run_id = all_runs[rank][i / static_cast<std::size_t>(kTilesPerRun)];
-            every.push_back(std::move(row));
+    trial.line_up("database-start");
+    // Several phases and collectives make one run: timed as a whole.
+    const Timing t = trial.time([&] {
+      if (design == "rank0-writer") {
+        // The tile records travel as bytes; rank 0 knows every rank's run ids and thresholds
+        // (as in nsperf run).
+        std::vector<io::TileStats> mine;
+        for (const auto& r : rows) mine.push_back(r.tile);
+        const auto per_rank = gather_records(ctx.comm, std::span<const io::TileStats>(mine));
+        run_phase(ctx.comm, "database-catalog", [&] {
+          if (me != 0) return;
+          std::vector<io::DbRow> every;
+          for (std::size_t rank = 0; rank < per_rank.size(); ++rank) {
+            for (std::size_t i = 0; i < per_rank[rank].size(); ++i) {
+              io::DbRow row;
+              row.tile = per_rank[rank][i];
+              row.threshold = static_cast<int>(i % 256);
+              row.run_id = all_runs[rank][i / static_cast<std::size_t>(kTilesPerRun)];
+              every.push_back(std::move(row));
+            }
           }
-        }
-        wal->insert(merged, every, cfg.database_batch);
-      });
-    } else {
-      run_phase(ctx.comm, "database-catalog", [&] { wal->insert(own, rows, cfg.database_batch); });
-      std::vector<std::string> sources;
-      bmpi::gather(ctx.comm, own.string(), sources, 0);
-      run_phase(ctx.comm, "database-merge", [&] {
-        if (me != 0) return;
-        const std::vector<fs::path> paths(sources.begin(), sources.end());
-        io::merge_catalogs(merged, paths);
-      });
-    }
-    s.end_s = ctx.clock.now();
-    s.seconds = clock.elapsed_s();
-    const double start = bmpi::all_reduce(ctx.comm, s.start_s, bmpi::minimum<double>());
-    const double end = bmpi::all_reduce(ctx.comm, s.end_s, bmpi::maximum<double>());
-    if (!step.measured()) return;
-    if (me == 0) spans[design].push_back(end - start);
-    run_phase(ctx.comm, "database-check", [&] {
-      s.optimizer = "database";
-      s.strategy = design;
-      s.kernel = kCatalog;
-      s.image = ctx.workload.image;
-      s.rank = me;
-      s.repetition = step.repetition;
+          wal->insert(merged, every, cfg.database_batch);
+        });
+      } else {
+        run_phase(ctx.comm, "database-catalog",
+                  [&] { wal->insert(own, rows, cfg.database_batch); });
+        std::vector<std::string> sources;
+        bmpi::gather(ctx.comm, own.string(), sources, 0);
+        run_phase(ctx.comm, "database-merge", [&] {
+          if (me != 0) return;
+          const std::vector<fs::path> paths(sources.begin(), sources.end());
+          io::merge_catalogs(merged, paths);
+        });
+      }
+    });
+    const double span = trial.span(t);
+    if (!trial.measured()) return;
+    if (me == 0) spans[design].push_back(span);
+    trial.check([&] {
+      core::Sample& s = trial.record(kCatalog, t);
+      s.tiles = 0;
       s.pixels = static_cast<std::int64_t>(rows.size());
       s.check = core::CheckStatus::passed;
       if (me == 0) {
@@ -329,8 +302,6 @@ class DatabaseOptimizer final : public Optimizer {
           s.differing = std::abs(got.rows - expected.rows) + 1;
         }
       }
-      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-      out.samples.push_back(s);
     });
   }
 

@@ -29,13 +29,13 @@
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
-#include "nsperf/core/schedule.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/partitioner.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/runner.hpp"
 #include "p2p.hpp"
 #include "serialization.hpp"
 
@@ -138,7 +138,6 @@ class DistributedOptimizer final : public Optimizer {
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     const auto& names = ctx.config.optimizers.at("distributed").strategies;
-    const auto& b = ctx.config.benchmark;
     std::vector<std::unique_ptr<Partitioner>> partitioners_;
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& n : names)
@@ -148,60 +147,40 @@ class DistributedOptimizer final : public Optimizer {
     });
     expected_ = expected_checksums(ctx);
 
-    const auto tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
-    std::int64_t units = ctx.units_before;
     std::vector<std::vector<TileOutcome>> last(names.size());  // last measured repetition's
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
-                                                       b.repetitions, b.seed)) {
-      const auto si = static_cast<std::size_t>(step.strategy);
-      NSPERF_REGION(names[si]);
-      const std::string label = "distributed " + names[si] +
-                                (step.measured() ? " rep " + std::to_string(step.repetition + 1) +
-                                                       "/" + std::to_string(b.repetitions)
-                                                 : " warm-up");
-      run_phase(ctx.comm, "distributed", [] {});  // every rank starts together
+    Runner runner(ctx, "distributed", out);
+    runner.run(strategy_entries(names), [&](Trial& trial) {
+      const auto si = trial.index();
+      trial.line_up("distributed");  // every rank starts together
       Times times;
       std::vector<Held> held;
-      const double start = ctx.clock.now();
-      core::Stopwatch wall;
-      inject_fault(ctx.comm.rank(), "transfer");
-      const auto owners = partitioners_[si]->owners(ctx.workload.plan, ctx.comm.size());
-      if (!owners.empty()) {
-        run_static(ctx, owners, held, times, units, label);
-      } else {
-        run_self_scheduled(ctx, *partitioners_[si], held, times, units, label);
+      const Timing t = trial.unagreed("transfer", [&] {
+        const auto owners = partitioners_[si]->owners(ctx.workload.plan, ctx.comm.size());
+        if (!owners.empty()) {
+          run_static(ctx, trial, owners, held, times);
+        } else {
+          run_self_scheduled(ctx, trial, *partitioners_[si], held, times);
+        }
+        finish_pipeline(ctx, held, times);
+      });
+      if (!trial.measured()) return;
+      // Checked without agreeing, as in the network optimizer: one more collective between
+      // runs changes the next run's transfers.
+      {
+        core::Sample& s = trial.record("pipeline", t);
+        s.tiles = static_cast<std::int64_t>(held.size());
+        s.busy_s = times.busy;
+        s.idle_s = times.idle;
+        s.transfer_s = times.transfer;
+        s.io_s = times.io;
+        last[si].clear();
+        for (const auto& h : held) {
+          last[si].push_back({h.id, h.rect, h.compute_s, h.io_s, h.raw_bytes, checksum_of(h),
+                              h.work ? h.work->background : h.rect.pixels()});
+        }
+        check(last[si], s);
       }
-      finish_pipeline(ctx, held, times);
-      const double end = ctx.clock.now();
-      const double seconds = wall.elapsed_s();
-      units += tiles;
-      ctx.progress.set(units, label);
-      if (!step.measured()) continue;
-
-      core::Sample s;
-      s.optimizer = "distributed";
-      s.strategy = names[si];
-      s.kernel = "pipeline";
-      s.image = ctx.workload.image;
-      s.rank = ctx.comm.rank();
-      s.repetition = step.repetition;
-      s.tiles = static_cast<std::int64_t>(held.size());
-      s.seconds = seconds;
-      s.start_s = start;
-      s.end_s = end;
-      s.busy_s = times.busy;
-      s.idle_s = times.idle;
-      s.transfer_s = times.transfer;
-      s.io_s = times.io;
-      last[si].clear();
-      for (const auto& h : held) {
-        last[si].push_back({h.id, h.rect, h.compute_s, h.io_s, h.raw_bytes, checksum_of(h),
-                            h.work ? h.work->background : h.rect.pixels()});
-      }
-      check(last[si], s);
-      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-      out.samples.push_back(s);
-    }
+    });
 
     for (std::size_t si = 0; si < names.size(); ++si) {
       for (const auto& h : last[si]) {
@@ -291,9 +270,8 @@ class DistributedOptimizer final : public Optimizer {
 
   // Static partitioners: rank 0 sends every other rank's tiles at once (nonblocking), then
   // computes its own; the others receive theirs in id order, computing each as it arrives.
-  void run_static(const OptimizerContext& ctx, const std::vector<int>& owners,
-                  std::vector<Held>& held, Times& times, std::int64_t units,
-                  const std::string& label) {
+  void run_static(const OptimizerContext& ctx, const Trial& trial, const std::vector<int>& owners,
+                  std::vector<Held>& held, Times& times) {
     const MPI_Comm comm = ctx.comm;
     const auto& tiles = ctx.workload.plan.tiles;
     const int me = ctx.comm.rank();
@@ -319,7 +297,7 @@ class DistributedOptimizer final : public Optimizer {
         times.io += h.io_s;
         h.raw_bytes = static_cast<std::int64_t>(padded.bytes().size());
         compute_a(ctx, padded, h, times);
-        ctx.progress.set(units + ++done * ctx.comm.size(), label);
+        trial.progress(++done * ctx.comm.size());
       }
       timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
         p2p::check(
@@ -370,9 +348,8 @@ class DistributedOptimizer final : public Optimizer {
 
   // Self-scheduled partitioners: rank 0 serves requests for chunks between its own tiles;
   // the others ask one chunk ahead.
-  void run_self_scheduled(const OptimizerContext& ctx, const Partitioner& partitioner,
-                          std::vector<Held>& held, Times& times, std::int64_t units,
-                          const std::string& label) {
+  void run_self_scheduled(const OptimizerContext& ctx, const Trial& trial,
+                          const Partitioner& partitioner, std::vector<Held>& held, Times& times) {
     const MPI_Comm comm = ctx.comm;
     const auto& tiles = ctx.workload.plan.tiles;
     const auto total = static_cast<std::int64_t>(tiles.size());
@@ -440,7 +417,7 @@ class DistributedOptimizer final : public Optimizer {
           times.io += h.io_s;
           h.raw_bytes = static_cast<std::int64_t>(padded.bytes().size());
           compute_a(ctx, padded, h, times);
-          ctx.progress.set(units + ++done * ranks, label);
+          trial.progress(++done * ranks);
           serve(false);
         }
       }

@@ -23,7 +23,6 @@
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
-#include "nsperf/core/schedule.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
@@ -32,6 +31,7 @@
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/runner.hpp"
 #include "scratch.hpp"
 
 namespace nsperf::mpi {
@@ -92,66 +92,58 @@ class IoOptimizer final : public Optimizer {
     std::vector<std::byte> into(data.size());
 
     const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
-    std::int64_t units = ctx.units_before;
     double most_cached = 0;  // of a file's pages still cached after the eviction, and where
     std::string most_cached_by;
     // Rank 0: each strategy's repetition times (earliest start to latest end), per kernel.
     std::map<std::string, std::vector<double>> write_s;
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
-                                                       b.repetitions, b.seed)) {
-      const auto si = static_cast<std::size_t>(step.strategy);
-      NSPERF_REGION(names[si]);
-      auto& strategy = *strategies[si];
-      const fs::path file = strategy.file(stream);
-      run_phase(ctx.comm, "io-clean", [&] {
-        std::error_code ec;
-        if (!strategy.shared_file() || me == 0) fs::remove(file, ec);
-      });
-      const auto label = [&](const char* kernel) {
-        return "io " + names[si] + " " + kernel +
-               (step.measured() ? " rep " + std::to_string(step.repetition + 1) : " warm-up");
-      };
-      core::Sample w = timed(ctx, "io-write", [&] { strategy.write(stream, data); });
-      units += total_tiles;
-      ctx.progress.set(units, label(kWrite));
-      double cached = 0;
-      run_phase(ctx.comm, "io-evict", [&] {
-        if (!strategy.shared_file() || node_leader) cached = io::drop_from_cache(file);
-      });
-      cached = bmpi::all_reduce(ctx.comm, cached, bmpi::maximum<double>());
-      if (cached > most_cached) {
-        most_cached = cached;
-        most_cached_by = names[si];
-      }
-      std::ranges::fill(into, kScramble);  // not memset: empty on a rank without tiles
-      core::Sample r = timed(ctx, "io-read", [&] { strategy.read(stream, into); });
-      units += total_tiles;
-      ctx.progress.set(units, label(kRead));
-      if (!step.measured()) continue;
-      // Every rank has the same schedule, so every rank makes this collective call.
-      const double span = repetition_span(ctx, w);
-      if (me == 0) write_s[names[si]].push_back(span);
-      const bool same = core::checksum(into) == expected;
-      const std::int64_t on_disk = !strategy.shared_file() || me == 0 ? size_on_disk(file) : 0;
-      for (auto* s : {&w, &r}) {
-        s->optimizer = "io";
-        s->strategy = names[si];
-        s->kernel = s == &w ? kWrite : kRead;
-        s->image = ctx.workload.image;
-        s->rank = me;
-        s->repetition = step.repetition;
-        s->tiles = static_cast<std::int64_t>(stream.tiles.size());
-        s->bytes = static_cast<std::int64_t>(stream.bytes);
-        s->pixels = static_cast<std::int64_t>(stream.bytes / io::kStreamPixelBytes);
-        s->checksum = core::checksum(into);
-        s->check = same ? core::CheckStatus::passed : core::CheckStatus::failed;
-        s->differing = same ? 0 : count_differing(data, into);
-        s->wire_bytes = on_disk;
-        s->io_s = s->seconds;
-        s->peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-        out.samples.push_back(*s);
-      }
-    }
+    Runner runner(ctx, "io", out);
+    runner.run(
+        strategy_entries(names),
+        [&](Trial& trial) {
+          auto& strategy = *strategies[trial.index()];
+          const fs::path file = strategy.file(stream);
+          run_phase(ctx.comm, "io-clean", [&] {
+            std::error_code ec;
+            if (!strategy.shared_file() || me == 0) fs::remove(file, ec);
+          });
+          // Faults are injected in the start phase, agreed; inside, a rank leaving early would
+          // strand its peers in a collective MPI-IO or HDF5 call.
+          trial.line_up("io-write-start");
+          const Timing w = trial.collective("io-write", [&] { strategy.write(stream, data); });
+          trial.progress(total_tiles, kWrite);
+          double cached = 0;
+          run_phase(ctx.comm, "io-evict", [&] {
+            if (!strategy.shared_file() || node_leader) cached = io::drop_from_cache(file);
+          });
+          cached = bmpi::all_reduce(ctx.comm, cached, bmpi::maximum<double>());
+          if (cached > most_cached) {
+            most_cached = cached;
+            most_cached_by = trial.name();
+          }
+          std::ranges::fill(into, kScramble);  // not memset: empty on a rank without tiles
+          trial.line_up("io-read-start");
+          const Timing r = trial.collective("io-read", [&] { strategy.read(stream, into); });
+          if (!trial.measured()) return;
+          // Every rank has the same schedule, so every rank makes this collective call.
+          const double span = trial.span(w);
+          if (me == 0) write_s[trial.name()].push_back(span);
+          {
+            const bool same = core::checksum(into) == expected;
+            const std::int64_t on_disk =
+                !strategy.shared_file() || me == 0 ? size_on_disk(file) : 0;
+            for (const auto& [kernel, timing] : {std::pair{kWrite, w}, std::pair{kRead, r}}) {
+              core::Sample& s = trial.record(kernel, timing);
+              s.bytes = static_cast<std::int64_t>(stream.bytes);
+              s.pixels = static_cast<std::int64_t>(stream.bytes / io::kStreamPixelBytes);
+              s.checksum = core::checksum(into);
+              s.check = same ? core::CheckStatus::passed : core::CheckStatus::failed;
+              s.differing = same ? 0 : count_differing(data, into);
+              s.wire_bytes = on_disk;
+              s.io_s = s.seconds;
+            }
+          }
+        },
+        2 * total_tiles);
     if (me == 0) add_notes(parent, most_cached, most_cached_by, write_s, out);
     // Every rank is done with the files before rank 0 removes the folder.
     run_phase(ctx.comm, "io-done", [] {});
@@ -204,30 +196,6 @@ class IoOptimizer final : public Optimizer {
         std::memcpy(dst + y * m.width, m.row(y), static_cast<std::size_t>(m.width) * sizeof(float));
     }
     return data;
-  }
-
-  // Every rank starts together; the body is collective for MPI-IO and HDF5 strategies.
-  template <class Fn>
-  static core::Sample timed(const OptimizerContext& ctx, const char* phase, Fn&& fn) {
-    core::Sample s;
-    run_phase(ctx.comm, std::string(phase) + "-start", [] {});
-    // Faults are injected in the start phase, agreed; inside, a rank leaving early would
-    // strand its peers in a collective MPI-IO or HDF5 call.
-    run_collective(ctx.comm, phase, [&] {
-      core::Stopwatch clock;
-      s.start_s = ctx.clock.now();
-      fn();
-      s.end_s = ctx.clock.now();
-      s.seconds = clock.elapsed_s();
-    });
-    return s;
-  }
-
-  // Earliest start to latest end over the ranks.
-  static double repetition_span(const OptimizerContext& ctx, const core::Sample& s) {
-    const double start = bmpi::all_reduce(ctx.comm, s.start_s, bmpi::minimum<double>());
-    const double end = bmpi::all_reduce(ctx.comm, s.end_s, bmpi::maximum<double>());
-    return end - start;
   }
 
   static std::int64_t count_differing(const std::vector<std::byte>& a,

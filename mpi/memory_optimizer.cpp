@@ -15,12 +15,12 @@
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
-#include "nsperf/core/schedule.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/kernels/memory_pipeline.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/runner.hpp"
 
 namespace nsperf::mpi {
 namespace {
@@ -56,10 +56,8 @@ class MemoryOptimizer final : public Optimizer {
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024);
     const auto& names = ctx.config.optimizers.at("memory").strategies;
-    const auto& b = ctx.config.benchmark;
     const auto& local = ctx.workload.tiles;
     const auto dtype = ctx.workload.image.dtype;
-    const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
 
     std::vector<kernels::MemoryPlan> plans;
     std::vector<std::unique_ptr<kernels::Buffers>> buffers;
@@ -106,70 +104,49 @@ class MemoryOptimizer final : public Optimizer {
       inputs.push_back(&t.padded);
       rects.push_back(t.rect);
     }
-    std::vector<std::vector<double>> tile_seconds(names.size());
     bool resets = true;
-    std::int64_t units = ctx.units_before;
     MpiReduce reduce(ctx.comm);
-    for (const auto& step : core::measurement_schedule(static_cast<int>(names.size()), b.warmup,
-                                                       b.repetitions, b.seed)) {
-      const auto si = static_cast<std::size_t>(step.strategy);
-      NSPERF_REGION(names[si]);
+    Runner runner(ctx, "memory", out);
+    runner.run(strategy_entries(names), [&](Trial& trial) {
+      const auto si = trial.index();
       const auto& plan = plans[si];
-      const std::string label = "memory " + names[si] +
-                                (step.measured() ? " rep " + std::to_string(step.repetition + 1) +
-                                                       "/" + std::to_string(b.repetitions)
-                                                 : " warm-up");
-      if (!kernels::plan_supports(plan, dtype)) {
-        units += total_tiles;
-        continue;  // said once, in the notes
-      }
+      if (!kernels::plan_supports(plan, dtype)) return;  // said once, in the notes
       const double tolerance = kernels::magnitude_tolerance(plan, dtype, largest);
       std::int64_t differing = 0;
       std::int64_t bad = 0;
       std::vector<std::uint64_t> sums(local.size());
       kernels::PipelineResult global;
       kernels::MemoryRunStats stats;
-      double start = 0;
-      double end = 0;
       std::int64_t rss_before = 0;
+      Timing t;
       run_collective(ctx.comm, "memory", [&] {
+        // Untimed, in the same collective: the peak and the counters start from here.
         resets = core::reset_peak_rss() && resets;
         rss_before = static_cast<std::int64_t>(core::current_rss_bytes());
         buffers[si]->reset_counts();
-        start = ctx.clock.now();
-        global = kernels::run_memory_pipeline(
-            plan, inputs, rects, ctx.workload.image.extent, ctx.threads, reduce, *buffers[si],
-            [&](std::size_t t, core::View<const std::uint8_t> opened) {
-              // Outside the measured work in spirit, but inside the run: it sees the mask
-              // before the buffer goes back. It only reads, and allocates nothing.
-              sums[t] = core::checksum_of(std::span<const std::uint8_t>(
-                  opened.data, static_cast<std::size_t>(opened.width * opened.height)));
-              const auto c = kernels::compare_opened(opened, references[t].opened.view(),
-                                                     references[t].distance.view(), tolerance);
-              differing += c.differing;
-              bad += c.unexplained;
-            },
-            stats);
-        end = ctx.clock.now();
+        t = trial.time([&] {
+          global = kernels::run_memory_pipeline(
+              plan, inputs, rects, ctx.workload.image.extent, ctx.threads, reduce, *buffers[si],
+              [&](std::size_t i, core::View<const std::uint8_t> opened) {
+                // Outside the measured work in spirit, but inside the run: it sees the mask
+                // before the buffer goes back. It only reads, and allocates nothing.
+                sums[i] = core::checksum_of(std::span<const std::uint8_t>(
+                    opened.data, static_cast<std::size_t>(opened.width * opened.height)));
+                const auto c = kernels::compare_opened(opened, references[i].opened.view(),
+                                                       references[i].distance.view(), tolerance);
+                differing += c.differing;
+                bad += c.unexplained;
+              },
+              stats);
+        });
       });
-      run_phase(ctx.comm, "check", [&] {
-        ctx.progress.set(units + total_tiles, label);
-        if (!step.measured() || local.empty()) return;
-        core::Sample s;
-        s.optimizer = "memory";
-        s.strategy = names[si];
-        s.kernel = "pipeline";
-        s.image = ctx.workload.image;
-        s.rank = ctx.comm.rank();
-        s.repetition = step.repetition;
-        s.tiles = static_cast<std::int64_t>(local.size());
-        s.seconds = end - start;
-        s.start_s = start;
-        s.end_s = end;
+      trial.check([&] {
+        if (local.empty()) return;
+        core::Sample& s = trial.record("pipeline", t);
         for (const auto& r : rects) s.pixels += r.pixels();
         s.bytes = stats.raw_bytes;
-        s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-        s.rss_increase_bytes = std::max<std::int64_t>(0, s.peak_rss_bytes - rss_before);
+        s.rss_increase_bytes = std::max<std::int64_t>(
+            0, static_cast<std::int64_t>(core::peak_rss_bytes()) - rss_before);
         s.held_bytes = buffers[si]->peak_in_use_bytes();
         s.allocations = buffers[si]->allocations();
         s.queue_bytes = stats.queued_bytes;
@@ -178,10 +155,8 @@ class MemoryOptimizer final : public Optimizer {
         s.tolerance = tolerance;
         s.check = global.threshold == threshold && bad == 0 ? core::CheckStatus::passed
                                                             : core::CheckStatus::failed;
-        out.samples.push_back(s);
       });
-      units += total_tiles;
-    }
+    });
     if (ctx.comm.rank() == 0) {
       for (std::size_t si = 0; si < names.size(); ++si) {
         if (!kernels::plan_supports(plans[si], dtype)) {

@@ -27,12 +27,12 @@
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
-#include "nsperf/core/schedule.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 #include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/runner.hpp"
 #include "nsperf/mpi/transfer.hpp"
 #include "p2p.hpp"
 
@@ -72,7 +72,6 @@ class NetworkOptimizer final : public Optimizer {
     mallopt(M_MMAP_THRESHOLD, 1 << 30);  // as in the distributed optimizer: no timed page faults
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     const auto& names = ctx.config.optimizers.at("network").strategies;
-    const auto& b = ctx.config.benchmark;
     const int me = ctx.comm.rank();
     const int ranks = ctx.comm.size();
     const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
@@ -95,53 +94,42 @@ class NetworkOptimizer final : public Optimizer {
     }
 
     const auto first_sample = static_cast<std::ptrdiff_t>(out.samples.size());
-    // Strategy i of the schedule: 2k = names[k] transfer, 2k+1 = names[k] transfer+compute,
-    // then the two plain-MPI references.
-    const int entries = static_cast<int>(2 * names.size() + 2);
-    std::int64_t units = ctx.units_before;
-    for (const auto& step : core::measurement_schedule(entries, b.warmup, b.repetitions, b.seed)) {
-      const auto e = static_cast<std::size_t>(step.strategy);
-      const bool plain = e >= 2 * names.size();
-      const std::string strategy =
-          plain ? (e == 2 * names.size() ? kPingPong : kScatter) : names[e / 2];
-      const std::string kernel = !plain && e % 2 == 1 ? kTransferCompute : kTransfer;
-      NSPERF_REGION(strategy + " " + kernel);
-      scramble();
-      run_phase(ctx.comm, "network", [] {});  // every rank starts together
-      core::Sample s;
-      const double start = ctx.clock.now();
-      core::Stopwatch wall;
-      inject_fault(me, "transfer");
-      if (strategy == kPingPong) {
-        ping_pong(ctx, s);
-      } else if (strategy == kScatter) {
-        scatter(ctx, s);
-      } else {
-        framework(ctx, *transfers[e / 2], kernel == kTransferCompute, s);
-      }
-      const double seconds = wall.elapsed_s();
-      const double end = ctx.clock.now();
-      units += total_tiles;
-      ctx.progress.set(units, "network " + strategy + " " + kernel +
-                                  (step.measured() ? " rep " + std::to_string(step.repetition + 1)
-                                                   : " warm-up"));
-      if (!step.measured()) continue;
-      s.optimizer = "network";
-      s.strategy = strategy;
-      s.kernel = kernel;
-      s.image = ctx.workload.image;
-      s.rank = me;
-      s.repetition = step.repetition;
-      s.tiles = static_cast<std::int64_t>(ctx.workload.tiles.size());
-      s.seconds = seconds;
-      s.start_s = start;
-      s.end_s = end;
-      s.pixels = 0;
-      for (const auto& t : ctx.workload.tiles) s.pixels += t.rect.pixels();
-      check(ctx, strategy, s);
-      s.peak_rss_bytes = static_cast<std::int64_t>(core::peak_rss_bytes());
-      out.samples.push_back(s);
+    // Each strategy alone and with compute, then the two plain-MPI references.
+    std::vector<RunEntry> entries;
+    for (const auto& n : names) {
+      entries.push_back({n, kTransfer});
+      entries.push_back({n, kTransferCompute});
     }
+    entries.push_back({kPingPong, kTransfer});
+    entries.push_back({kScatter, kTransfer});
+    Runner runner(ctx, "network", out);
+    runner.run(entries, [&](Trial& trial) {
+      const std::string& strategy = trial.name();
+      const std::string& kernel = trial.entry().kernel;
+      scramble();
+      trial.line_up("network");  // every rank starts together
+      core::Sample figures;      // what the transfer measured inside itself
+      const Timing t = trial.unagreed("transfer", [&] {
+        if (strategy == kPingPong) {
+          ping_pong(ctx, figures);
+        } else if (strategy == kScatter) {
+          scatter(ctx, figures);
+        } else {
+          framework(ctx, *transfers[trial.index() / 2], kernel == kTransferCompute, figures);
+        }
+      });
+      // Checked without agreeing: one more collective between runs changes the next run's
+      // transfer (measured here: ping-pong of 16 tiles 1.05 ms without, 1.38 ms with one).
+      if (trial.measured()) {
+        core::Sample& s = trial.record(kernel, t);
+        s.bytes = figures.bytes;
+        s.transfer_s = figures.transfer_s;
+        s.busy_s = figures.busy_s;
+        s.wire_bytes = figures.wire_bytes;
+        for (const auto& tile : ctx.workload.tiles) s.pixels += tile.rect.pixels();
+        check(ctx, strategy, s);
+      }
+    });
     // Plain transfers first, then with compute (the summary keeps the order rank 0 gives).
     std::stable_sort(out.samples.begin() + first_sample, out.samples.end(),
                      [](const core::Sample& x, const core::Sample& y) {
