@@ -5,9 +5,9 @@
 #include "command.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/stop.hpp"
+#include "nsperf/core/temporary_file.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/io/results_file.hpp"
-#include "nsperf/mpi/results_writer.hpp"
 
 namespace nsperf::cli {
 namespace {
@@ -45,7 +45,7 @@ int run(const CommandContext& ctx) {
   // leaves nothing under its name.
   core::end_on_stop_signals("\nnsperf merge: stopped by ",
                             ": nothing was written (" + output.string() + " is as it was)\n", true);
-  mpi::TemporaryFile temporary(output);
+  core::TemporaryFile temporary(output);
   const std::size_t runs = io::merge_results(inputs, temporary.path());
   temporary.rename_to(output);
   std::cout << "merged: " << output.string() << " (" << runs << " run" << (runs == 1 ? "" : "s")

@@ -83,11 +83,7 @@ int profile_files(const CommandContext& ctx) {
   if (format != "text" && format != "json")
     throw UsageError("--format " + format + ": valid: text, json");
   ProfileView view;
-  if (vm.count("top")) {
-    const auto top = vm["top"].as<std::int64_t>();
-    if (top < 1) throw UsageError("--top " + std::to_string(top) + ": must be at least 1");
-    view.top = static_cast<std::size_t>(top);
-  }
+  if (const auto top = top_option(vm)) view.top = *top;
   view.tree = vm.count("tree") > 0;
   if (vm.count("file") == 0)
     throw UsageError(

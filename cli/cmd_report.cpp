@@ -45,11 +45,7 @@ int run(const CommandContext& ctx) {
                     vm.count("force") > 0 || request.output.extension() == ".html",
                     /*renamed=*/true, "-o");
   if (vm.count("title")) request.title = vm["title"].as<std::string>();
-  if (vm.count("top")) {
-    const auto top = vm["top"].as<std::int64_t>();
-    if (top < 1) throw UsageError("--top " + std::to_string(top) + ": must be at least 1");
-    request.top = static_cast<std::size_t>(top);
-  }
+  if (const auto top = top_option(vm)) request.top = *top;
   // Ended at once by a stop signal, its temporary files removed (write_report registers them).
   core::end_on_stop_signals(
       "\nnsperf report: stopped by ",

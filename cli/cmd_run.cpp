@@ -74,11 +74,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
               const char* command) {
   const auto vm = parse_options(ctx.args, description, nullptr, command);
   Options o;
-  if (vm.count("top")) {
-    const auto top = vm["top"].as<std::int64_t>();
-    if (top < 1) throw UsageError("--top " + std::to_string(top) + ": must be at least 1");
-    o.view.top = static_cast<std::size_t>(top);
-  }
+  if (const auto top = top_option(vm)) o.view.top = *top;
   o.view.tree = vm.count("tree") > 0;
   o.help = vm.count("help") > 0;
   if (vm.count("config")) o.config = vm["config"].as<std::string>();

@@ -43,6 +43,13 @@ po::variables_map parse_options(const std::vector<std::string>& args,
   return vm;
 }
 
+std::optional<std::size_t> top_option(const po::variables_map& vm) {
+  if (vm.count("top") == 0) return std::nullopt;
+  const auto top = vm["top"].as<std::int64_t>();
+  if (top < 1) throw UsageError("--top " + std::to_string(top) + ": must be at least 1");
+  return static_cast<std::size_t>(top);
+}
+
 void check_output_file(const std::filesystem::path& output,
                        const std::vector<std::filesystem::path>& inputs, bool replace, bool renamed,
                        const std::string& option) {

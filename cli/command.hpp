@@ -3,7 +3,9 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <boost/program_options.hpp>
+#include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,10 @@ po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::options_description& options,
                                 const po::positional_options_description* positional,
                                 const std::string& command);
+
+/// The value of `--top N` (how many hotspots a command shows), if given. Throws UsageError
+/// unless N is at least 1.
+std::optional<std::size_t> top_option(const po::variables_map& vm);
 
 /// Checks, before any work, that a command may write `output` (named `option` in messages): it
 /// is none of `inputs` and not a folder, it exists only when `replace` allows replacing it, and

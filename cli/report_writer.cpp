@@ -9,9 +9,9 @@
 #include <fstream>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/temporary_file.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/io/results_file.hpp"
-#include "nsperf/mpi/results_writer.hpp"
 #include "profile_report.hpp"
 
 extern char** environ;
@@ -79,13 +79,13 @@ std::size_t write_report(const ReportRequest& request) {
   view.top = request.top;
   const auto script = report_script();
 
-  mpi::TemporaryFile json(output, ".json");
+  core::TemporaryFile json(output, ".json");
   {
     std::ofstream out(json.path());
     out << profile_json(newest, recs, view).dump();
     if (!out) throw IoError(json.path().string() + ": cannot be written");
   }
-  mpi::TemporaryFile page(output, ".html");
+  core::TemporaryFile page(output, ".html");
   std::vector<std::string> args = {python(),
                                    script.string(),
                                    "--profile-json",

@@ -13,6 +13,7 @@
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/memory.hpp"
+#include "nsperf/core/temporary_file.hpp"
 #include "nsperf/core/text.hpp"
 
 namespace nsperf::core {
@@ -630,19 +631,15 @@ void set_key(nlohmann::json& doc, const Override& o) {
 }
 
 void write_config_file(const std::filesystem::path& path, const nlohmann::json& doc) {
-  const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  const auto dir = folder_of(path);
   if (!std::filesystem::is_directory(dir)) {
     throw InputError("config file " + path.string() + ": folder " + dir.string() +
                      " does not exist");
   }
-  std::string tmp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) {
-    throw InputError("config file " + path.string() + ": cannot create a file in " + dir.string() +
-                     " (" + std::strerror(errno) + ")");
-  }
+  TemporaryFile tmp(path);
   const std::string text = doc.dump(2) + "\n";
-  bool ok = true;
+  const int fd = ::open(tmp.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  bool ok = fd >= 0;
   std::size_t done = 0;
   while (ok && done < text.size()) {
     const auto n = ::write(fd, text.data() + done, text.size() - done);
@@ -650,17 +647,13 @@ void write_config_file(const std::filesystem::path& path, const nlohmann::json& 
     ok = n > 0;
     if (ok) done += static_cast<std::size_t>(n);
   }
+  ok = ok && ::fsync(fd) == 0;
   const int saved = errno;
-  // mkstemp creates 0600; a config is an ordinary file, readable like any other the user makes.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ok = ok && ::fchmod(fd, 0666 & ~mask) == 0 && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = ok ? errno : saved;
-    ::unlink(tmp.c_str());
-    throw IoError("config file " + path.string() + ": write failed (" + std::strerror(err) + ")");
+  if (fd >= 0) ok = (::close(fd) == 0) && ok;
+  if (!ok) {
+    throw IoError("config file " + path.string() + ": write failed (" + std::strerror(saved) + ")");
   }
+  tmp.rename_to(path);
 }
 
 }  // namespace nsperf::core

@@ -23,21 +23,18 @@
 namespace nsperf::mpi {
 namespace {
 
-std::filesystem::path folder_of(const std::filesystem::path& path) {
-  return path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-}
-
 std::string mib(double bytes) { return core::format_bytes(bytes); }
 
 // Refuses a write that cannot fit: HDF5 failing half-way through a collective write on a full
 // disk cannot be recovered cleanly (it keeps the file open and retries at MPI_Finalize).
 void check_room(const std::filesystem::path& path, std::uint64_t bytes) {
   struct statvfs fs {};
-  if (::statvfs(folder_of(path).c_str(), &fs) == 0) {
+  if (::statvfs(core::folder_of(path).c_str(), &fs) == 0) {
     const auto free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
     if (free_bytes < bytes) {
       throw IoError(path.string() + ": needs about " + mib(static_cast<double>(bytes)) + " in " +
-                    folder_of(path).string() + ", where " + mib(static_cast<double>(free_bytes)) +
+                    core::folder_of(path).string() + ", where " +
+                    mib(static_cast<double>(free_bytes)) +
                     " are free (the disk is full): free space or write elsewhere");
     }
   }
@@ -52,44 +49,10 @@ void check_room(const std::filesystem::path& path, std::uint64_t bytes) {
 
 }  // namespace
 
-std::filesystem::path make_temporary(const std::filesystem::path& path, const std::string& suffix) {
-  std::string name =
-      (folder_of(path) / ("." + path.filename().string() + ".tmp.XXXXXX" + suffix)).string();
-  const int fd = ::mkstemps(name.data(), static_cast<int>(suffix.size()));
-  if (fd < 0) {
-    throw IoError(path.string() + ": cannot create a temporary file in " +
-                  folder_of(path).string() + " (" + std::strerror(errno) + ")");
-  }
-  // mkstemp makes it private (0600); the finished file is shared like any the user writes.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
-  ::close(fd);
-  return name;
-}
-
-TemporaryFile::TemporaryFile(const std::filesystem::path& target, const std::string& suffix)
-    : path_(make_temporary(target, suffix)) {
-  core::remove_on_stop(path_.string());
-}
-
-TemporaryFile::~TemporaryFile() {
-  core::keep_on_stop(path_.string());
-  if (!renamed_) ::unlink(path_.c_str());
-}
-
-void TemporaryFile::rename_to(const std::filesystem::path& target) {
-  if (::rename(path_.c_str(), target.c_str()) != 0) {
-    throw IoError(target.string() + ": cannot rename the finished file into place (" +
-                  std::strerror(errno) + ")");
-  }
-  renamed_ = true;
-}
-
 void check_new_file(const std::filesystem::path& path, const std::string& name) {
   namespace fs = std::filesystem;
   if (path.empty() || path.filename().empty()) throw InputError(name + ": not a file name");
-  const fs::path folder = folder_of(path);
+  const fs::path folder = core::folder_of(path);
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
     throw InputError(name + ": folder " + folder.string() + " does not exist (create it first)");
@@ -187,7 +150,7 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
         // HDF5's metadata and the tables' headers: a generous allowance.
         check_room(path, new_bytes + new_bytes / 8 + (64u << 10) + (ec ? 0 : existing));
       }
-      temporary = make_temporary(path).string();
+      temporary = core::make_temporary(path).string();
       core::remove_on_stop(temporary);  // a stop signal during the write leaves nothing behind
       if (copy_existing) {
         // Changes go to a copy, so the original stays whole until the rename.

@@ -12,6 +12,7 @@
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
+#include "nsperf/core/temporary_file.hpp"
 #include "nsperf/io/results_file.hpp"
 
 namespace nsperf::mpi {
@@ -35,31 +36,6 @@ void check_new_file(const std::filesystem::path& path, const std::string& name);
 /// file (a device such as /dev/null, which root could otherwise replace; a FIFO, a socket, a
 /// folder). Throws InputError starting with `name`. Nothing at `path` passes. Local.
 void check_replaceable(const std::filesystem::path& path, const std::string& name);
-
-/// A new, empty, uniquely named file beside `path` (same folder, so a rename is atomic), named
-/// `.<name>.tmp.XXXXXX<suffix>`, with the permissions a normal file gets. Throws IoError naming
-/// the folder if it cannot be made. Local.
-std::filesystem::path make_temporary(const std::filesystem::path& path,
-                                     const std::string& suffix = "");
-
-/// A file made by make_temporary(target, suffix) and written by one process: removed when it
-/// goes out of scope, or by a stop signal that ends the process (core::remove_on_stop), unless
-/// renamed into place first. Local.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(const std::filesystem::path& target, const std::string& suffix = "");
-  ~TemporaryFile();
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-  /// Renames the finished file to `target`. Throws IoError naming `target`.
-  void rename_to(const std::filesystem::path& target);
-
- private:
-  std::filesystem::path path_;
-  bool renamed_ = false;
-};
 
 /// Checks, before any work, that `path` can be written in `mode`. Throws InputError naming the
 /// path and what would be valid. Local: call on one rank.
