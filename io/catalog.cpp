@@ -112,7 +112,7 @@ Catalog Catalog::open(const std::filesystem::path& path, int busy_ms) {
   return {std::move(db), path};
 }
 
-void Catalog::add_run(const CatalogRun& run, std::span<const TileStats> tiles) {
+void Catalog::add_run(const CatalogRun& run, std::span<const core::TileStats> tiles) {
   sqlite3* db = db_.get();
   exec(db, "BEGIN IMMEDIATE", path_);
   try {

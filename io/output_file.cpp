@@ -106,7 +106,7 @@ std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles, bool wit
   return bytes;
 }
 
-void OutputFile::write_stats(std::span<const TileStats> rows) {
+void OutputFile::write_stats(std::span<const core::TileStats> rows) {
   std::vector<TileRow> stored;
   for (const auto& s : rows) {
     TileRow r{};
@@ -182,7 +182,7 @@ void append_profile(const std::filesystem::path& path, std::span<const core::Ran
 OutputReader::OutputReader(const std::filesystem::path& path)
     : path_(path), file_(open_output(path)) {}
 
-std::vector<TileStats> OutputReader::tiles() const {
+std::vector<core::TileStats> OutputReader::tiles() const {
   std::vector<TileRow> stored;
   try {
     const Handle dataset(check(H5Dopen2(file_.get(), "tiles", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
@@ -195,9 +195,9 @@ std::vector<TileStats> OutputReader::tiles() const {
     H5Eclear2(H5E_DEFAULT);
     throw InputError(path_.string() + ": /tiles cannot be read (" + e.what() + ")");
   }
-  std::vector<TileStats> rows;
+  std::vector<core::TileStats> rows;
   for (const auto& r : stored) {
-    TileStats s;
+    core::TileStats s;
     s.tile_id = r.tile_id;
     s.rank = r.rank;
     s.rect = {r.x, r.y, r.width, r.height};

@@ -256,9 +256,9 @@ class DatabaseOptimizer final : public Optimizer {
       if (design == "rank0-writer") {
         // The tile records travel as bytes; rank 0 knows every rank's run ids and thresholds
         // (as in nsperf run).
-        std::vector<io::TileStats> mine;
+        std::vector<core::TileStats> mine;
         for (const auto& r : rows) mine.push_back(r.tile);
-        const auto per_rank = gather_records(ctx.comm, std::span<const io::TileStats>(mine));
+        const auto per_rank = gather_records(ctx.comm, std::span<const core::TileStats>(mine));
         run_phase(ctx.comm, "database-catalog", [&] {
           if (me != 0) return;
           std::vector<io::DbRow> every;

@@ -35,8 +35,8 @@ double slowest(const bmpi::communicator& comm, double local) {
 }
 
 // Per-tile figures that need no reference.
-io::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int rank) {
-  io::TileStats s;
+core::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int rank) {
+  core::TileStats s;
   s.tile_id = tile.id;
   s.rank = rank;
   s.rect = tile.rect;
@@ -71,7 +71,7 @@ io::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int r
 struct Recorded {
   std::vector<std::pair<std::string, core::Provenance::Value>> attributes;  // rank 0 only
   std::string run_id;
-  std::vector<io::TileStats> tiles;
+  std::vector<core::TileStats> tiles;
 };
 
 std::string text_attribute(const Recorded& r, const std::string& name) {
@@ -115,12 +115,12 @@ void check_recorded(const Recorded& r, const std::filesystem::path& output,
   }
 }
 
-void broadcast_tiles(const bmpi::communicator& comm, std::vector<io::TileStats>& tiles) {
-  static_assert(std::is_trivially_copyable_v<io::TileStats>);
+void broadcast_tiles(const bmpi::communicator& comm, std::vector<core::TileStats>& tiles) {
+  static_assert(std::is_trivially_copyable_v<core::TileStats>);
   auto n = static_cast<std::int64_t>(tiles.size());
   bmpi::broadcast(comm, n, 0);
   tiles.resize(static_cast<std::size_t>(n));
-  MPI_Bcast(tiles.data(), static_cast<int>(tiles.size() * sizeof(io::TileStats)), MPI_BYTE, 0,
+  MPI_Bcast(tiles.data(), static_cast<int>(tiles.size() * sizeof(core::TileStats)), MPI_BYTE, 0,
             comm);
 }
 
@@ -129,8 +129,8 @@ void broadcast_tiles(const bmpi::communicator& comm, std::vector<io::TileStats>&
 // window lies in a tile that was not recorded: that tile's stage A then runs again.
 std::optional<TileWork<float>> load_recorded(const io::OutputReader& reader,
                                              const core::TilePlan& plan,
-                                             const std::vector<const io::TileStats*>& recorded,
-                                             const io::TileStats& row,
+                                             const std::vector<const core::TileStats*>& recorded,
+                                             const core::TileStats& row,
                                              kernels::CpuStrategy& strategy,
                                              const std::filesystem::path& output) {
   const core::Rect rect = row.rect;
@@ -169,15 +169,16 @@ std::optional<TileWork<float>> load_recorded(const io::OutputReader& reader,
 // Rank 0 writes the catalog alone, fed the other ranks' rows over MPI: SQLite has one writer at
 // a time, and the rows are few (one per tile).
 void add_to_catalog(const bmpi::communicator& comm, const core::Config& cfg,
-                    const ProductionReport& report, const std::vector<io::TileStats>& stats,
+                    const ProductionReport& report, const std::vector<core::TileStats>& stats,
                     const std::filesystem::path& output) {
-  const auto per_rank = gather_records(comm, std::span<const io::TileStats>(stats));
+  const auto per_rank = gather_records(comm, std::span<const core::TileStats>(stats));
   run_phase(comm, "catalog", [&] {
     if (comm.rank() != 0) return;
-    std::vector<io::TileStats> all;
+    std::vector<core::TileStats> all;
     for (const auto& part : per_rank) all.insert(all.end(), part.begin(), part.end());
-    std::sort(all.begin(), all.end(),
-              [](const io::TileStats& a, const io::TileStats& b) { return a.tile_id < b.tile_id; });
+    std::sort(all.begin(), all.end(), [](const core::TileStats& a, const core::TileStats& b) {
+      return a.tile_id < b.tile_id;
+    });
     const auto& p = report.provenance;
     nlohmann::json provenance = nlohmann::json::object();
     for (const auto& attribute : p.attributes())
@@ -229,7 +230,7 @@ std::vector<std::pair<std::string, core::Provenance::Value>> common_attributes(
 // rank handed to HDF5.
 std::int64_t write_output(
     const bmpi::communicator& comm, const core::Config& cfg, const Workload& workload,
-    std::span<TileWork<float>> work, std::span<const io::TileStats> stats,
+    std::span<TileWork<float>> work, std::span<const core::TileStats> stats,
     const std::vector<std::pair<std::string, core::Provenance::Value>>& attributes,
     ProductionReport& report, bool with_mask) {
   std::vector<io::OutputTile> planes;
@@ -274,7 +275,7 @@ void write_incomplete(const bmpi::communicator& comm, const ProductionRequest& r
                       ProductionReport& report, const Workload& workload,
                       std::span<TileWork<float>> work, const std::string& image) {
   const auto& cfg = request.config;
-  std::vector<io::TileStats> stats;
+  std::vector<core::TileStats> stats;
   std::int64_t done = 0;
   for (std::size_t t = 0; t < work.size(); ++t) {
     if (!work[t].gradient_ready) continue;
@@ -357,7 +358,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   report.provenance.image = loaded.description;
   report.tiles = static_cast<std::int64_t>(workload.plan.tiles.size());
   // The recorded tiles by id, checked against this run's tiling.
-  std::vector<const io::TileStats*> recorded_by_id(workload.plan.tiles.size(), nullptr);
+  std::vector<const core::TileStats*> recorded_by_id(workload.plan.tiles.size(), nullptr);
   if (request.resume) {
     run_phase(comm, "resume-check", [&] {
       if (comm.rank() == 0) {
@@ -438,7 +439,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   report.threshold = global.threshold;
   report.boundary_magnitude = global.scale > 0 ? (global.threshold + 1) / global.scale : 0.0;
 
-  std::vector<io::TileStats> stats;
+  std::vector<core::TileStats> stats;
   std::int64_t background = 0;
   for (std::size_t t = 0; t < work.size(); ++t) {
     stats.push_back(stats_of(workload.tiles[t], work[t], comm.rank()));

@@ -42,8 +42,8 @@ class CatalogTest : public ::testing::Test {
     r.provenance_json = R"({"run_id":")" + id + R"("})";
     return r;
   }
-  static std::vector<TileStats> two_tiles() {
-    std::vector<TileStats> t(2);
+  static std::vector<core::TileStats> two_tiles() {
+    std::vector<core::TileStats> t(2);
     t[0].tile_id = 0;
     t[0].rect = {0, 0, 4, 4};
     t[0].mask_checksum = 0xfedcba9876543210ULL;

@@ -59,6 +59,23 @@ struct Sample {
   std::int64_t wire_bytes = -1;  ///< bytes this rank received over the network, as sent
 };
 
+/// One tile of `nsperf run`: a row of the output file's /tiles and of the catalog.
+struct TileStats {
+  std::int64_t tile_id = 0;
+  int rank = 0;
+  Rect rect;
+  double negative_space_fraction = 0;  ///< background pixels of the opened mask / pixels
+  double gradient_mean = 0;
+  double gradient_max = 0;
+  double read_s = 0;                    ///< reading (or cutting out) the tile's pixels
+  double transfer_s = 0;                ///< receiving them from rank 0 (0 when read from the file)
+  double compute_s = 0;                 ///< the pipeline's stages on this tile
+  std::uint64_t mask_checksum = 0;      ///< checksum of the tile's mask rows
+  std::uint64_t gradient_checksum = 0;  ///< checksum of its gradient rows (float32, row-major)
+  CheckStatus check = CheckStatus::not_checked;
+  std::int64_t differing_pixels = 0;  ///< mask pixels that differ from the reference's
+};
+
 /// One tile under one strategy.
 struct TileResult {
   std::int64_t tile_id = 0;

@@ -12,7 +12,7 @@
 #include <span>
 #include <string>
 
-#include "nsperf/io/output_file.hpp"
+#include "nsperf/core/records.hpp"
 
 struct sqlite3;
 
@@ -50,7 +50,7 @@ class Catalog {
 
   /// Adds `run` and its `tiles` (threshold copied to every tile row) in one transaction; on
   /// failure rolls back and throws IoError (a run id already present is an InputError).
-  void add_run(const CatalogRun& run, std::span<const TileStats> tiles);
+  void add_run(const CatalogRun& run, std::span<const core::TileStats> tiles);
 
   /// Closes; throws IoError if SQLite reports a failure.
   void close();

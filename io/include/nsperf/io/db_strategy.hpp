@@ -13,16 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "nsperf/core/records.hpp"
 #include "nsperf/core/registry.hpp"
 #include "nsperf/core/strategy.hpp"
-#include "nsperf/io/output_file.hpp"
 
 namespace nsperf::io {
 
 /// One row of the catalog's `tiles` table.
 struct DbRow {
   std::string run_id;
-  TileStats tile;
+  core::TileStats tile;
   int threshold = 0;
 };
 

@@ -5,7 +5,7 @@
 ///   /              attrs: output_version, nsperf_version, created, the run's figures
 ///   /mask          u8  [height][width]  1 = negative space (opened background mask)
 ///   /gradient      f32 [height][width]  Sobel magnitude of the Gaussian-smoothed image
-///   /tiles         compound table, one row per tile (TileStats)
+///   /tiles         compound table, one row per tile (core::TileStats)
 ///   /provenance    group; attrs: the provenance (as a results file's run)
 ///   /profile/regions  every rank's profiled regions of the run (core/regions.hpp)
 ///
@@ -56,24 +56,6 @@ struct OutputTile {
   core::View<const float> gradient;     ///< rect.width x rect.height (any stride)
 };
 
-/// One row of /tiles.
-struct TileStats {
-  std::int64_t tile_id = 0;
-  int rank = 0;
-  core::Rect rect;
-  double negative_space_fraction = 0;  ///< background pixels of the opened mask / pixels
-  double gradient_mean = 0;
-  double gradient_max = 0;
-  double read_s = 0;                ///< reading (or cutting out) the tile's pixels
-  double transfer_s = 0;            ///< receiving them from rank 0 (0 when read from the file)
-  double compute_s = 0;             ///< the pipeline's stages on this tile
-  std::uint64_t mask_checksum = 0;  ///< core::checksum of the tile's mask rows
-  std::uint64_t gradient_checksum =
-      0;  ///< core::checksum of its gradient rows (float32, row-major)
-  core::CheckStatus check = core::CheckStatus::not_checked;
-  std::int64_t differing_pixels = 0;  ///< mask pixels that differ from the reference's
-};
-
 /// An open output file, for writing collectively.
 class OutputFile {
  public:
@@ -88,7 +70,7 @@ class OutputFile {
   std::int64_t write_tiles(std::span<const OutputTile> tiles, bool with_mask = true);
 
   /// Collective: writes /tiles from every rank's rows.
-  void write_stats(std::span<const TileStats> rows);
+  void write_stats(std::span<const core::TileStats> rows);
 
   /// Collective: root attributes (the same on every rank), and /provenance.
   void write_attributes(std::span<const std::pair<std::string, core::Provenance::Value>> attrs,
@@ -124,7 +106,7 @@ class OutputReader {
   /// Throws InputError naming the file if it is not an output of nsperf run.
   explicit OutputReader(const std::filesystem::path& path);
   /// The rows of /tiles.
-  [[nodiscard]] std::vector<TileStats> tiles() const;
+  [[nodiscard]] std::vector<core::TileStats> tiles() const;
   /// `area` (inside the image) of /gradient.
   [[nodiscard]] core::Plane<float> gradient(const core::Rect& area) const;
 
