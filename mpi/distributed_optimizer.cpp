@@ -164,8 +164,8 @@ class DistributedOptimizer final : public Optimizer {
         finish_pipeline(ctx, held, times);
       });
       if (!trial.measured()) return;
-      // Checked without agreeing, as in the network optimizer: one more collective between
-      // runs changes the next run's transfers.
+      // Checked without agreeing, as in the network optimizer: no collective between runs
+      // but the line-up.
       {
         core::Sample& s = trial.record("pipeline", t);
         s.tiles = static_cast<std::int64_t>(held.size());
