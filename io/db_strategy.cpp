@@ -62,12 +62,6 @@ core::Registry<DbStrategyEntry>& db_strategies() {
 
 namespace detail {
 
-bool register_db_strategy(core::StrategyInfo info, DbStrategyEntry entry) {
-  core::strategy_catalog().add(std::move(info));
-  db_strategies().add(std::move(entry));
-  return true;
-}
-
 Connection::Connection(const std::filesystem::path& path) : path_(path) {
   const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr);
   if (rc != SQLITE_OK) Statement::fail(db_, rc, "open", path);

@@ -19,12 +19,4 @@ std::filesystem::path stream_file(const TileStream& s, std::string_view name, bo
 
 double drop_from_cache(const std::filesystem::path& path) { return detail::drop_from_cache(path); }
 
-namespace detail {
-bool register_io_strategy(core::StrategyInfo info, IoStrategyEntry entry) {
-  core::strategy_catalog().add(std::move(info));
-  io_strategies().add(std::move(entry));
-  return true;
-}
-}  // namespace detail
-
 }  // namespace nsperf::io

@@ -17,6 +17,6 @@ class BlockedStrategy final : public SimdCpu {
 
 NSPERF_REGISTER_CPU_STRATEGY(BlockedStrategy, "blocked",
                              "vectorized, OpenMP threads, Gaussian passes blocked by rows in L1",
-                             /*baseline=*/false, ::nsperf::core::Level::balanced)
+                             /*baseline=*/false, balanced)
 
 }  // namespace nsperf::kernels

@@ -136,6 +136,6 @@ class FusedStrategy final : public SimdCpu {
 NSPERF_REGISTER_CPU_STRATEGY(FusedStrategy, "fused",
                              "\"blocked\" kernels, each pipeline stage one pass over row bands "
                              "(no blurred, mask or eroded planes)",
-                             /*baseline=*/false, ::nsperf::core::Level::balanced)
+                             /*baseline=*/false, balanced)
 
 }  // namespace nsperf::kernels

@@ -91,6 +91,6 @@ class OpenCvStrategy final : public PlainCpu {
 
 NSPERF_REGISTER_CPU_STRATEGY(OpenCvStrategy, "opencv",
                              "OpenCV 4 imgproc calls where OpenCV has the kernel (reference point)",
-                             /*baseline=*/false, ::nsperf::core::Level::balanced)
+                             /*baseline=*/false, balanced)
 
 }  // namespace nsperf::kernels

@@ -15,6 +15,6 @@ class OpenMpStrategy final : public PlainCpu {
 
 NSPERF_REGISTER_CPU_STRATEGY(OpenMpStrategy, "openmp",
                              "the baseline's loops, rows split across OpenMP threads",
-                             /*baseline=*/false, ::nsperf::core::Level::conservative)
+                             /*baseline=*/false, conservative)
 
 }  // namespace nsperf::kernels

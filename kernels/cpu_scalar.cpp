@@ -21,6 +21,6 @@ class ScalarStrategy final : public PlainCpu {
 
 NSPERF_REGISTER_CPU_STRATEGY(ScalarStrategy, "scalar",
                              "one thread, float32, plain loops, not vectorized (baseline)",
-                             /*baseline=*/true, ::nsperf::core::Level::conservative)
+                             /*baseline=*/true, conservative)
 
 }  // namespace nsperf::kernels

@@ -16,6 +16,6 @@ class SimdStrategy final : public SimdCpu {
 }  // namespace
 
 NSPERF_REGISTER_CPU_STRATEGY(SimdStrategy, "simd", "one thread, vectorized loops (float32)",
-                             /*baseline=*/false, ::nsperf::core::Level::balanced)
+                             /*baseline=*/false, balanced)
 
 }  // namespace nsperf::kernels

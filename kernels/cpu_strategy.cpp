@@ -25,12 +25,6 @@ std::vector<const KernelInfo*> kernels_in_pipeline_order() {
 
 namespace detail {
 
-bool register_cpu_strategy(core::StrategyInfo info, CpuStrategyEntry entry) {
-  core::strategy_catalog().add(std::move(info));
-  cpu_strategies().add(std::move(entry));
-  return true;
-}
-
 bool register_kernel(KernelInfo info) {
   kernel_registry().add(std::move(info));
   return true;

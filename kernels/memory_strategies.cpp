@@ -16,29 +16,19 @@ core::Registry<MemoryStrategyEntry>& memory_strategies() {
   return registry;
 }
 
-namespace detail {
-bool register_memory_strategy(core::StrategyInfo info, MemoryStrategyEntry entry) {
-  core::strategy_catalog().add(std::move(info));
-  memory_strategies().add(std::move(entry));
-  return true;
-}
-}  // namespace detail
-
-using core::Level;
-
 NSPERF_REGISTER_MEMORY_STRATEGY(Float64, "float64",
                                 "double-precision planes, buffers allocated per tile (baseline)",
-                                true, Level::conservative, float64, false, false)
+                                true, conservative, float64, false, false)
 NSPERF_REGISTER_MEMORY_STRATEGY(Float32, "float32", "float32 planes, buffers allocated per tile",
-                                false, Level::balanced, float32, false, false)
+                                false, balanced, float32, false, false)
 NSPERF_REGISTER_MEMORY_STRATEGY(
     Uint16, "uint16", "16-bit fixed-point planes (u8/u16 images), buffers allocated per tile",
-    false, Level::aggressive, uint16, false, false)
+    false, aggressive, uint16, false, false)
 NSPERF_REGISTER_MEMORY_STRATEGY(Pooled, "pooled",
                                 "float32 planes from a pool: no allocation once warm", false,
-                                Level::balanced, float32, true, false)
+                                balanced, float32, true, false)
 NSPERF_REGISTER_MEMORY_STRATEGY(
     Compressed, "compressed", "pooled float32, waiting tiles held zstd-compressed (byte-shuffled)",
-    false, Level::balanced, float32, true, true)
+    false, balanced, float32, true, true)
 
 }  // namespace nsperf::kernels

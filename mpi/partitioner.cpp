@@ -7,12 +7,4 @@ core::Registry<PartitionerEntry>& partitioners() {
   return registry;
 }
 
-namespace detail {
-bool register_partitioner(core::StrategyInfo info, PartitionerEntry entry) {
-  core::strategy_catalog().add(std::move(info));
-  partitioners().add(std::move(entry));
-  return true;
-}
-}  // namespace detail
-
 }  // namespace nsperf::mpi

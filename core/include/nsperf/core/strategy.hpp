@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nsperf/core/registry.hpp"
@@ -52,5 +53,15 @@ class StrategyCatalog {
 
 /// The process-wide catalog.
 StrategyCatalog& strategy_catalog();
+
+/// Registers a strategy of any family: its description in the catalog (config keys, levels,
+/// --list) and `entry` (its factory) in the family's `registry`. Returns true, for the static
+/// initializer of a NSPERF_REGISTER_* macro.
+template <class Entry>
+bool register_strategy(Registry<Entry>& registry, StrategyInfo info, Entry entry) {
+  strategy_catalog().add(std::move(info));
+  registry.add(std::move(entry));
+  return true;
+}
 
 }  // namespace nsperf::core

@@ -76,19 +76,14 @@ QueryAnswer read_back(const std::filesystem::path& file);
 /// order (`rows` must be in that order).
 QueryAnswer expected_read_back(std::span<const DbRow> rows);
 
-namespace detail {
-bool register_db_strategy(core::StrategyInfo info, DbStrategyEntry entry);
-}  // namespace detail
-
 }  // namespace nsperf::io
 
 /// Registers `Class` (default-constructible DbStrategy) as database strategy `name`.
-#define NSPERF_REGISTER_DB_STRATEGY(Class, name, description, baseline, level)     \
-  namespace {                                                                      \
-  [[maybe_unused]] const bool nsperf_registered_db_##Class =                       \
-      ::nsperf::io::detail::register_db_strategy(                                  \
-          {name, "database", description, baseline, ::nsperf::core::Level::level}, \
-          {name, []() -> std::unique_ptr<::nsperf::io::DbStrategy> {               \
-             return std::make_unique<Class>();                                     \
-           }});                                                                    \
+#define NSPERF_REGISTER_DB_STRATEGY(Class, name, description, baseline, level)                    \
+  namespace {                                                                                     \
+  [[maybe_unused]] const bool nsperf_registered_db_##Class = ::nsperf::core::register_strategy(   \
+      ::nsperf::io::db_strategies(),                                                              \
+      {name, "database", description, baseline, ::nsperf::core::Level::level},                    \
+      {name,                                                                                      \
+       []() -> std::unique_ptr<::nsperf::io::DbStrategy> { return std::make_unique<Class>(); }}); \
   }

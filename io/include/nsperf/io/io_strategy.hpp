@@ -88,19 +88,14 @@ std::filesystem::path stream_file(const TileStream& s, std::string_view name, bo
 /// Throws IoError naming the file.
 double drop_from_cache(const std::filesystem::path& path);
 
-namespace detail {
-bool register_io_strategy(core::StrategyInfo info, IoStrategyEntry entry);
-}  // namespace detail
-
 }  // namespace nsperf::io
 
 /// Registers `Class` (default-constructible IoStrategy) as io strategy `name`.
-#define NSPERF_REGISTER_IO_STRATEGY(Class, name, description, baseline, level) \
-  namespace {                                                                  \
-  [[maybe_unused]] const bool nsperf_registered_io_##Class =                   \
-      ::nsperf::io::detail::register_io_strategy(                              \
-          {name, "io", description, baseline, ::nsperf::core::Level::level},   \
-          {name, []() -> std::unique_ptr<::nsperf::io::IoStrategy> {           \
-             return std::make_unique<Class>();                                 \
-           }});                                                                \
+#define NSPERF_REGISTER_IO_STRATEGY(Class, name, description, baseline, level)                    \
+  namespace {                                                                                     \
+  [[maybe_unused]] const bool nsperf_registered_io_##Class = ::nsperf::core::register_strategy(   \
+      ::nsperf::io::io_strategies(),                                                              \
+      {name, "io", description, baseline, ::nsperf::core::Level::level},                          \
+      {name,                                                                                      \
+       []() -> std::unique_ptr<::nsperf::io::IoStrategy> { return std::make_unique<Class>(); }}); \
   }

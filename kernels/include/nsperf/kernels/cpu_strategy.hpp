@@ -130,7 +130,6 @@ core::Registry<KernelInfo>& kernel_registry();
 std::vector<const KernelInfo*> kernels_in_pipeline_order();
 
 namespace detail {
-bool register_cpu_strategy(core::StrategyInfo info, CpuStrategyEntry entry);
 bool register_kernel(KernelInfo info);
 }  // namespace detail
 
@@ -139,16 +138,16 @@ bool register_kernel(KernelInfo info);
 /// Registers `Class` (a CpuStrategy constructible from CpuOptions) as CPU strategy `name`.
 /// `level` is the lowest optimization_level whose preset runs it; `baseline` marks the one
 /// strategy every other is compared with.
-#define NSPERF_REGISTER_CPU_STRATEGY(Class, name, description, baseline, level) \
-  namespace {                                                                   \
-  [[maybe_unused]] const bool nsperf_registered_##Class =                       \
-      ::nsperf::kernels::detail::register_cpu_strategy(                         \
-          {name, "cpu", description, baseline, level},                          \
-          {name,                                                                \
-           [](const ::nsperf::kernels::CpuOptions& o)                           \
-               -> std::unique_ptr<::nsperf::kernels::CpuStrategy> {             \
-             return std::make_unique<Class>(o);                                 \
-           }});                                                                 \
+#define NSPERF_REGISTER_CPU_STRATEGY(Class, name, description, baseline, level)              \
+  namespace {                                                                                \
+  [[maybe_unused]] const bool nsperf_registered_##Class = ::nsperf::core::register_strategy( \
+      ::nsperf::kernels::cpu_strategies(),                                                   \
+      {name, "cpu", description, baseline, ::nsperf::core::Level::level},                    \
+      {name,                                                                                 \
+       [](const ::nsperf::kernels::CpuOptions& o)                                            \
+           -> std::unique_ptr<::nsperf::kernels::CpuStrategy> {                              \
+         return std::make_unique<Class>(o);                                                  \
+       }});                                                                                  \
   }
 
 /// Registers a kernel: its KernelInfo fields after the identifier.

@@ -42,10 +42,6 @@ struct MemoryStrategyEntry {
 /// Every memory strategy.
 core::Registry<MemoryStrategyEntry>& memory_strategies();
 
-namespace detail {
-bool register_memory_strategy(core::StrategyInfo info, MemoryStrategyEntry entry);
-}  // namespace detail
-
 /// Whether `plan` can run on an image of `dtype` (uint16 storage needs an integer image).
 bool plan_supports(const MemoryPlan& plan, core::DType dtype) noexcept;
 
@@ -79,8 +75,8 @@ PipelineResult run_memory_pipeline(const MemoryPlan& plan,
 #define NSPERF_REGISTER_MEMORY_STRATEGY(Id, name, description, baseline, level, storage, pooled, \
                                         compressed)                                              \
   namespace {                                                                                    \
-  [[maybe_unused]] const bool nsperf_registered_memory_##Id =                                    \
-      ::nsperf::kernels::detail::register_memory_strategy(                                       \
-          {name, "memory", description, baseline, level},                                        \
-          {name, {::nsperf::kernels::Storage::storage, pooled, compressed}});                    \
+  [[maybe_unused]] const bool nsperf_registered_memory_##Id = ::nsperf::core::register_strategy( \
+      ::nsperf::kernels::memory_strategies(),                                                    \
+      {name, "memory", description, baseline, ::nsperf::core::Level::level},                     \
+      {name, {::nsperf::kernels::Storage::storage, pooled, compressed}});                        \
   }

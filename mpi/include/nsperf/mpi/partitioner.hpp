@@ -36,17 +36,14 @@ struct PartitionerEntry {
 /// Every partitioner.
 core::Registry<PartitionerEntry>& partitioners();
 
-namespace detail {
-bool register_partitioner(core::StrategyInfo info, PartitionerEntry entry);
-}  // namespace detail
-
 }  // namespace nsperf::mpi
 
 /// Registers `Class` (default-constructible Partitioner) as distributed strategy `name`.
 #define NSPERF_REGISTER_PARTITIONER(Class, name, description, baseline, level)        \
   namespace {                                                                         \
   [[maybe_unused]] const bool nsperf_registered_partitioner_##Class =                 \
-      ::nsperf::mpi::detail::register_partitioner(                                    \
+      ::nsperf::core::register_strategy(                                              \
+          ::nsperf::mpi::partitioners(),                                              \
           {name, "distributed", description, baseline, ::nsperf::core::Level::level}, \
           {name, []() -> std::unique_ptr<::nsperf::mpi::Partitioner> {                \
              return std::make_unique<Class>();                                        \

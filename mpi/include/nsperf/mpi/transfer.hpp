@@ -54,10 +54,6 @@ struct TransferEntry {
 /// Every transfer strategy.
 core::Registry<TransferEntry>& transfer_strategies();
 
-namespace detail {
-bool register_transfer(core::StrategyInfo info, TransferEntry entry);
-}  // namespace detail
-
 /// Waits, after a message of `bytes` whose sending began `elapsed_s` ago, until an emulated
 /// link would have carried it; returns at once on the real link.
 void pace(const Link& link, std::size_t bytes, double elapsed_s);
@@ -68,7 +64,8 @@ void pace(const Link& link, std::size_t bytes, double elapsed_s);
 #define NSPERF_REGISTER_TRANSFER(Class, name, description, baseline, level)       \
   namespace {                                                                     \
   [[maybe_unused]] const bool nsperf_registered_transfer_##Class =                \
-      ::nsperf::mpi::detail::register_transfer(                                   \
+      ::nsperf::core::register_strategy(                                          \
+          ::nsperf::mpi::transfer_strategies(),                                   \
           {name, "network", description, baseline, ::nsperf::core::Level::level}, \
           {name, []() -> std::unique_ptr<::nsperf::mpi::TileTransfer> {           \
              return std::make_unique<Class>();                                    \
