@@ -101,7 +101,7 @@ std::string check_collection(const ReadFile& f, haddr_t at, const unsigned char*
       if (!read_at(f.fd, at + p, object_header, beyond)) return where + ": " + std::strerror(errno);
       h = beyond;
     }
-    const unsigned index = h[0] | (h[1] << 8);
+    const unsigned index = static_cast<unsigned>(h[0]) | (static_cast<unsigned>(h[1]) << 8U);
     const std::uint64_t bytes = little_endian(h + 8, f.length_size);
     const std::uint64_t room = claimed - p;
     if (index == 0) {

@@ -31,4 +31,8 @@ void recv_bytes(MPI_Comm comm, int source, int tag, std::span<std::byte> bytes);
 // The largest message the single-request paths (Isend, persistent requests) take.
 inline constexpr std::size_t kMaxMessageBytes = std::size_t{1} << 30;
 
+/// Messages the pipelined transfers (nonblocking, persistent) keep in flight to a peer: one
+/// being received while the next is on its way.
+inline constexpr std::size_t kInFlight = 2;
+
 }  // namespace nsperf::mpi::p2p

@@ -11,8 +11,6 @@
 namespace nsperf::mpi {
 namespace {
 
-constexpr std::size_t kInFlight = 2;
-
 int count_of(std::span<const std::byte> bytes) {
   if (bytes.size() > p2p::kMaxMessageBytes)
     throw InputError("network: a tile of " + std::to_string(bytes.size()) +
@@ -24,10 +22,10 @@ class Nonblocking final : public TileTransfer {
  public:
   void send(MPI_Comm comm, int dest, std::span<const core::Image> tiles,
             const Link& link) override {
-    std::array<MPI_Request, kInFlight> slots;
+    std::array<MPI_Request, p2p::kInFlight> slots;
     slots.fill(MPI_REQUEST_NULL);
     for (std::size_t i = 0; i < tiles.size(); ++i) {
-      MPI_Request& slot = slots[i % kInFlight];
+      MPI_Request& slot = slots[i % p2p::kInFlight];
       p2p::check(MPI_Wait(&slot, MPI_STATUS_IGNORE), "MPI_Wait");
       core::Stopwatch clock;
       const auto bytes = tiles[i].bytes();
@@ -36,7 +34,7 @@ class Nonblocking final : public TileTransfer {
           "MPI_Isend");
       pace(link, bytes.size(), clock.elapsed_s());
     }
-    p2p::check(MPI_Waitall(kInFlight, slots.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    p2p::check(MPI_Waitall(p2p::kInFlight, slots.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
   }
 
   Received receive(MPI_Comm comm, std::span<core::Image> into,
@@ -50,11 +48,11 @@ class Nonblocking final : public TileTransfer {
                            &requests[i]),
                  "MPI_Irecv");
     };
-    for (std::size_t i = 0; i < kInFlight; ++i) post(i);
+    for (std::size_t i = 0; i < p2p::kInFlight; ++i) post(i);
     for (std::size_t i = 0; i < into.size(); ++i) {
       core::Stopwatch clock;
       p2p::check(MPI_Wait(&requests[i], MPI_STATUS_IGNORE), "MPI_Wait");
-      post(i + kInFlight);
+      post(i + p2p::kInFlight);
       r.transfer_s += clock.elapsed_s();
       r.wire_bytes += static_cast<std::int64_t>(into[i].bytes().size());
       ready(i);

@@ -12,8 +12,6 @@
 namespace nsperf::mpi {
 namespace {
 
-constexpr std::size_t kInFlight = 2;
-
 class Persistent final : public TileTransfer {
  public:
   Persistent() = default;
@@ -27,7 +25,7 @@ class Persistent final : public TileTransfer {
             const Link& link) override {
     std::vector<MPI_Request*> started;
     for (std::size_t i = 0; i < tiles.size(); ++i) {
-      if (i >= kInFlight) wait(*started[i - kInFlight]);
+      if (i >= p2p::kInFlight) wait(*started[i - p2p::kInFlight]);
       const auto bytes = tiles[i].bytes();
       MPI_Request& r = request(comm, dest, bytes.data(), bytes.size(), true);
       core::Stopwatch clock;
@@ -35,7 +33,7 @@ class Persistent final : public TileTransfer {
       started.push_back(&r);
       pace(link, bytes.size(), clock.elapsed_s());
     }
-    for (std::size_t i = started.size() > kInFlight ? started.size() - kInFlight : 0;
+    for (std::size_t i = started.size() > p2p::kInFlight ? started.size() - p2p::kInFlight : 0;
          i < started.size(); ++i)
       wait(*started[i]);
   }
@@ -50,11 +48,11 @@ class Persistent final : public TileTransfer {
       requests[i] = &request(comm, 0, bytes.data(), bytes.size(), false);
       p2p::check(MPI_Start(requests[i]), "MPI_Start");
     };
-    for (std::size_t i = 0; i < kInFlight; ++i) start(i);
+    for (std::size_t i = 0; i < p2p::kInFlight; ++i) start(i);
     for (std::size_t i = 0; i < into.size(); ++i) {
       core::Stopwatch clock;
       wait(*requests[i]);
-      start(i + kInFlight);
+      start(i + p2p::kInFlight);
       r.transfer_s += clock.elapsed_s();
       r.wire_bytes += static_cast<std::int64_t>(into[i].bytes().size());
       ready(i);

@@ -63,8 +63,8 @@ class Hdf5ReadDriver : public ::testing::Test {
     const std::size_t end = start + u64(start + 8);
     std::vector<std::pair<unsigned, std::size_t>> out;
     for (std::size_t p = start + 16; p + 16 <= end;) {
-      const unsigned index = static_cast<unsigned char>(b[p]) | static_cast<unsigned char>(b[p + 1])
-                                                                    << 8;
+      const unsigned index = static_cast<unsigned>(static_cast<unsigned char>(b[p])) |
+                             (static_cast<unsigned>(static_cast<unsigned char>(b[p + 1])) << 8U);
       out.emplace_back(index, p);
       const std::uint64_t size = u64(p + 8);
       p += index == 0 ? size : 16 + ((size + 7) & ~std::uint64_t{7});
