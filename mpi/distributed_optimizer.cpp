@@ -166,20 +166,18 @@ class DistributedOptimizer final : public Optimizer {
       if (!trial.measured()) return;
       // Checked without agreeing, as in the network optimizer: no collective between runs
       // but the line-up.
-      {
-        core::Sample& s = trial.record("pipeline", t);
-        s.tiles = static_cast<std::int64_t>(held.size());
-        s.busy_s = times.busy;
-        s.idle_s = times.idle;
-        s.transfer_s = times.transfer;
-        s.io_s = times.io;
-        last[si].clear();
-        for (const auto& h : held) {
-          last[si].push_back({h.id, h.rect, h.compute_s, h.io_s, h.raw_bytes, checksum_of(h),
-                              h.work ? h.work->background : h.rect.pixels()});
-        }
-        check(last[si], s);
+      core::Sample& s = trial.record("pipeline", t);
+      s.tiles = static_cast<std::int64_t>(held.size());
+      s.busy_s = times.busy;
+      s.idle_s = times.idle;
+      s.transfer_s = times.transfer;
+      s.io_s = times.io;
+      last[si].clear();
+      for (const auto& h : held) {
+        last[si].push_back({h.id, h.rect, h.compute_s, h.io_s, h.raw_bytes, checksum_of(h),
+                            h.work ? h.work->background : h.rect.pixels()});
       }
+      check(last[si], s);
     });
 
     for (std::size_t si = 0; si < names.size(); ++si) {

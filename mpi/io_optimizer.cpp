@@ -128,16 +128,18 @@ class IoOptimizer final : public Optimizer {
           const double span = trial.span(w);
           if (me == 0) write_s[trial.name()].push_back(span);
           {
-            const bool same = core::checksum(into) == expected;
+            const std::uint64_t sum = core::checksum(into);
+            const bool same = sum == expected;
+            const std::int64_t differing = same ? 0 : count_differing(data, into);
             const std::int64_t on_disk =
                 !strategy.shared_file() || me == 0 ? size_on_disk(file) : 0;
             for (const auto& [kernel, timing] : {std::pair{kWrite, w}, std::pair{kRead, r}}) {
               core::Sample& s = trial.record(kernel, timing);
               s.bytes = static_cast<std::int64_t>(stream.bytes);
               s.pixels = static_cast<std::int64_t>(stream.bytes / io::kStreamPixelBytes);
-              s.checksum = core::checksum(into);
+              s.checksum = sum;
               s.check = same ? core::CheckStatus::passed : core::CheckStatus::failed;
-              s.differing = same ? 0 : count_differing(data, into);
+              s.differing = differing;
               s.wire_bytes = on_disk;
               s.io_s = s.seconds;
             }

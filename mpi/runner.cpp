@@ -46,7 +46,12 @@ core::Sample& Trial::record(std::string_view kernel, const Timing& t) {
 }
 
 void Trial::progress(std::int64_t done, std::string_view kernel) const {
-  ctx_.progress.set(units_before_ + done, label(kernel));
+  if (!ctx_.progress.shown()) return;
+  if (progress_label_.empty() || progress_kernel_ != kernel) {
+    progress_kernel_ = std::string(kernel);
+    progress_label_ = label(kernel);
+  }
+  ctx_.progress.set(units_before_ + done, progress_label_);
 }
 
 double Trial::span(const Timing& t) const {
@@ -81,7 +86,7 @@ void Runner::run(const std::vector<RunEntry>& entries, const std::function<void(
       out_.samples.push_back(std::move(s));
     }
     units_ += units_per_run;
-    ctx_.progress.set(units_, trial.label());
+    if (ctx_.progress.shown()) ctx_.progress.set(units_, trial.label());
   }
 }
 

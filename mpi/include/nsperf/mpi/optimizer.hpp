@@ -37,6 +37,8 @@ class Progress {
   void set(std::int64_t done, std::string_view label) {
     if (sink_ != nullptr) sink_->update(done, total_, label);
   }
+  /// Whether anything is shown (rank 0 with a sink): callers skip building labels otherwise.
+  [[nodiscard]] bool shown() const noexcept { return sink_ != nullptr; }
   void finish() {
     if (sink_ != nullptr) sink_->finish();
   }

@@ -98,11 +98,10 @@ class Trial {
   /// every rank. Faults named `fault` are injected just before.
   template <class Fn>
   Timing unagreed(std::string_view fault, Fn&& fn) const {
-    const Timing t = timed([&] {
+    return timed([&] {
       inject_fault(comm().rank(), fault);
       std::forward<Fn>(fn)();
     });
-    return t;
   }
 
   /// The check after a run, in an agreed phase on every rank, measured runs or not (so that
@@ -121,7 +120,9 @@ class Trial {
   core::Sample& record(std::string_view kernel, const Timing& t);
 
   /// `done` of this run's progress units are done (for a run long enough to show progress
-  /// inside it); the runner counts the run's whole units when it ends.
+  /// inside it); the runner counts the run's whole units when it ends. Called inside timed
+  /// work (once per tile), so it costs nothing where no progress is shown and builds its
+  /// label once per kernel.
   void progress(std::int64_t done, std::string_view kernel = {}) const;
 
   [[nodiscard]] const bmpi::communicator& comm() const noexcept { return ctx_.comm; }
@@ -158,6 +159,8 @@ class Trial {
   int repetitions_;
   std::int64_t units_before_;
   std::deque<core::Sample> samples_;
+  mutable std::string progress_kernel_;  // the kernel progress_label_ was built for
+  mutable std::string progress_label_;
 };
 
 /// Drives an optimizer's measurements. Collective over ctx.comm: every rank makes the same
