@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "nsperf/core/error.hpp"
@@ -636,7 +637,14 @@ void write_config_file(const std::filesystem::path& path, const nlohmann::json& 
     throw InputError("config file " + path.string() + ": folder " + dir.string() +
                      " does not exist");
   }
-  TemporaryFile tmp(path);
+  std::optional<TemporaryFile> made;
+  try {
+    made.emplace(path);
+  } catch (const IoError& e) {
+    // A folder the user named that takes no new file is a problem of the input (exit 2).
+    throw InputError("config file " + std::string(e.what()));
+  }
+  TemporaryFile& tmp = *made;
   const std::string text = doc.dump(2) + "\n";
   const int fd = ::open(tmp.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   bool ok = fd >= 0;
