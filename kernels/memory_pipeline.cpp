@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <exception>
 #include <type_traits>
 
 #include "bands.hpp"
@@ -162,21 +161,8 @@ PipelineResult run(const MemoryPlan& plan, std::span<const core::Image* const> t
   const core::DType dtype = tiles.empty() ? core::DType::u8 : tiles.front()->dtype();
   const Scales scales = scales_of(plan.storage, dtype);
   const bool pooled = plan.pooled;
-  std::exception_ptr error;
-  auto guarded = [&](auto&& fn) {
-    if (error) return;
-    try {
-      fn();
-    } catch (...) {
-      error = std::current_exception();
-    }
-  };
-  auto checkpoint = [&] {
-    if (reduce.any(error != nullptr)) {
-      if (error) std::rethrow_exception(error);
-      throw KernelError("the pipeline failed on another rank");
-    }
-  };
+  FailureCheckpoint checkpoint(reduce);
+  auto guarded = [&](auto&& fn) { checkpoint.run(fn); };
 
   // The queue: every tile as it waits for stage A.
   stats = {};
@@ -232,50 +218,47 @@ PipelineResult run(const MemoryPlan& plan, std::span<const core::Image* const> t
       local_max = std::max(local_max, static_cast<double>(m) / scales.magnitude);
     }
   });
-  checkpoint();
-  PipelineResult result;
-  result.max_magnitude = reduce.max(local_max);
-  const W scale = histogram_scale(static_cast<W>(result.max_magnitude));
-  result.scale = static_cast<double>(scale);
+  checkpoint.check();
   // Stored magnitudes are real magnitudes x scales.magnitude; bins come from the stored value.
-  const auto stored_scale = static_cast<W>(static_cast<double>(scale) / scales.magnitude);
-  guarded([&] {
-    for (std::size_t t = 0; t < tiles.size(); ++t) {
-      const auto own = magnitude[t].sub(2, 2, rects[t].width, rects[t].height);
-      for (std::int64_t y = 0; y < own.height; ++y)
-        for (std::int64_t x = 0; x < own.width; ++x) {
-          if (const int b = histogram_bin(C::load(own(x, y)), stored_scale); b >= 0)
-            ++result.histogram[static_cast<std::size_t>(b)];
+  auto stored = [&](W scale) { return static_cast<W>(static_cast<double>(scale) / scales.magnitude); };
+  return global_stage<W>(
+      reduce, local_max,
+      [&](W scale, Histogram& histogram) {
+        const W stored_scale = stored(scale);
+        for (std::size_t t = 0; t < tiles.size(); ++t) {
+          const auto own = magnitude[t].sub(2, 2, rects[t].width, rects[t].height);
+          for (std::int64_t y = 0; y < own.height; ++y)
+            for (std::int64_t x = 0; x < own.width; ++x) {
+              if (const int b = histogram_bin(C::load(own(x, y)), stored_scale); b >= 0)
+                ++histogram[static_cast<std::size_t>(b)];
+            }
         }
-    }
-  });
-  checkpoint();
-  reduce.sum(result.histogram);
-  result.threshold = otsu_threshold(result.histogram);
-  guarded([&] {
-    for (std::size_t t = 0; t < tiles.size(); ++t) {
-      const core::Rect& r = rects[t];
-      auto mask = plane<std::uint8_t>(buffers, slot_of(t, kMask, pooled), magnitude[t].extent());
-      for (std::int64_t y = 0; y < mask.height; ++y)
-        for (std::int64_t x = 0; x < mask.width; ++x) {
-          const int b = histogram_bin(C::load(magnitude[t](x, y)), stored_scale);
-          mask(x, y) = b >= 0 && b <= result.threshold ? 1 : 0;
+      },
+      [&](W scale, int threshold) {
+        const W stored_scale = stored(scale);
+        for (std::size_t t = 0; t < tiles.size(); ++t) {
+          const core::Rect& r = rects[t];
+          auto mask =
+              plane<std::uint8_t>(buffers, slot_of(t, kMask, pooled), magnitude[t].extent());
+          for (std::int64_t y = 0; y < mask.height; ++y)
+            for (std::int64_t x = 0; x < mask.width; ++x) {
+              const int b = histogram_bin(C::load(magnitude[t](x, y)), stored_scale);
+              mask(x, y) = b >= 0 && b <= threshold ? 1 : 0;
+            }
+          buffers.put(slot_of(t, kMagnitude, pooled));
+          auto eroded =
+              plane<std::uint8_t>(buffers, slot_of(t, kEroded, pooled), extent_of(grown(r, 1)));
+          erode3x3_reference(mask, eroded);
+          reflect_outside<std::uint8_t>(eroded, grown(r, 1), image);
+          buffers.put(slot_of(t, kMask, pooled));
+          auto opened = plane<std::uint8_t>(buffers, slot_of(t, kOpened, pooled), extent_of(r));
+          dilate3x3_reference(eroded, opened);
+          buffers.put(slot_of(t, kEroded, pooled));
+          sink(t, opened);
+          buffers.put(slot_of(t, kOpened, pooled));
         }
-      buffers.put(slot_of(t, kMagnitude, pooled));
-      auto eroded =
-          plane<std::uint8_t>(buffers, slot_of(t, kEroded, pooled), extent_of(grown(r, 1)));
-      erode3x3_reference(mask, eroded);
-      reflect_outside<std::uint8_t>(eroded, grown(r, 1), image);
-      buffers.put(slot_of(t, kMask, pooled));
-      auto opened = plane<std::uint8_t>(buffers, slot_of(t, kOpened, pooled), extent_of(r));
-      dilate3x3_reference(eroded, opened);
-      buffers.put(slot_of(t, kEroded, pooled));
-      sink(t, opened);
-      buffers.put(slot_of(t, kOpened, pooled));
-    }
-  });
-  checkpoint();
-  return result;
+      },
+      &checkpoint);
 }
 
 }  // namespace

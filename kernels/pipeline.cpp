@@ -64,6 +64,13 @@ int otsu_threshold(const Histogram& histogram) noexcept {
   return best;
 }
 
+void FailureCheckpoint::check() {
+  if (reduce_.any(error_ != nullptr)) {
+    if (error_) std::rethrow_exception(error_);
+    throw KernelError("the pipeline failed on another rank");
+  }
+}
+
 OpenedComparison compare_opened(core::View<const std::uint8_t> got,
                                 core::View<const std::uint8_t> want,
                                 core::View<const float> distance, double tolerance) noexcept {
@@ -175,26 +182,16 @@ namespace {
 template <class T, class Stages>
 PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stages,
                      const std::function<bool()>& stop) {
-  std::exception_ptr error;
-  auto checkpoint = [&] {
-    if (reduce.any(error != nullptr)) {
-      if (error) std::rethrow_exception(error);
-      throw KernelError("the pipeline failed on another rank");
-    }
-  };
+  FailureCheckpoint checkpoint(reduce);
   auto each_tile = [&](auto&& stage) {
-    for (auto& t : tiles) {
-      if (error) return;
-      try {
+    checkpoint.run([&] {
+      for (auto& t : tiles) {
         core::Stopwatch clock;
         stage(t);
         t.compute_s += clock.elapsed_s();
-      } catch (...) {
-        error = std::current_exception();
       }
-    }
+    });
   };
-  PipelineResult r;
   double local_max = 0;
   bool stopped = false;
   {
@@ -213,30 +210,26 @@ PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stage
   }
   // Asked once more: the caller may have stopped before handing over all of its tiles.
   stopped = stopped || (stop && stop());
-  checkpoint();
+  checkpoint.check();
   if (stop && reduce.any(stopped)) {
+    PipelineResult r;
     r.interrupted = true;
     return r;
   }
-  r.max_magnitude = reduce.max(local_max);
-  const T scale = histogram_scale(static_cast<T>(r.max_magnitude));
-  r.scale = static_cast<double>(scale);
-  {
-    NSPERF_REGION("histogram");
-    each_tile([&](TileWork<T>& t) {
-      stages.histogram(t, scale);
-      for (std::size_t b = 0; b < r.histogram.size(); ++b) r.histogram[b] += t.histogram[b];
-    });
-  }
-  checkpoint();
-  reduce.sum(r.histogram);
-  r.threshold = otsu_threshold(r.histogram);
-  {
-    NSPERF_REGION("stage_b");
-    each_tile([&](TileWork<T>& t) { stages.b(t, scale, r.threshold); });
-  }
-  checkpoint();
-  return r;
+  return global_stage<T>(
+      reduce, local_max,
+      [&](T scale, Histogram& histogram) {
+        NSPERF_REGION("histogram");
+        each_tile([&](TileWork<T>& t) {
+          stages.histogram(t, scale);
+          for (std::size_t b = 0; b < histogram.size(); ++b) histogram[b] += t.histogram[b];
+        });
+      },
+      [&](T scale, int threshold) {
+        NSPERF_REGION("stage_b");
+        each_tile([&](TileWork<T>& t) { stages.b(t, scale, threshold); });
+      },
+      &checkpoint);
 }
 
 struct StrategyStages {

@@ -13,8 +13,10 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <span>
+#include <utility>
 
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/tile_plan.hpp"
@@ -119,6 +121,59 @@ struct PipelineResult {
   int threshold = 0;
   Histogram histogram{};
 };
+
+/// Holds the first exception a rank's stage throws until the next check, where every rank learns
+/// through `reduce` whether any rank failed, and all stop at the same point.
+class FailureCheckpoint {
+ public:
+  explicit FailureCheckpoint(Reduce& reduce) noexcept : reduce_(reduce) {}
+  /// Runs `fn` unless a stage failed already; an exception it throws is held.
+  template <class Fn>
+  void run(Fn&& fn) noexcept {
+    if (error_) return;
+    try {
+      std::forward<Fn>(fn)();
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+  }
+  /// Collective: throws on every rank if a stage failed on any (this rank's own exception, or
+  /// KernelError "the pipeline failed on another rank").
+  void check();
+
+ private:
+  Reduce& reduce_;
+  std::exception_ptr error_;
+};
+
+/// The pipeline's global stage, the one step that needs every rank, written once for every
+/// driver: the largest magnitude over every rank gives the histogram's scale (in T, the driver's
+/// working type); every rank's histogram is summed; Otsu's method picks the threshold; stage B
+/// runs with it. `local_histogram(scale, histogram)` adds this rank's tiles into `histogram`,
+/// `stage_b(scale, threshold)` runs stage B on them. With a checkpoint both run through it and
+/// every rank checks before the sum and at the end; without one their exceptions propagate.
+template <class T, class LocalHistogram, class StageB>
+PipelineResult global_stage(Reduce& reduce, double local_max, LocalHistogram&& local_histogram,
+                            StageB&& stage_b, FailureCheckpoint* checkpoint = nullptr) {
+  auto guarded = [&](auto&& fn) {
+    if (checkpoint != nullptr) {
+      checkpoint->run(fn);
+    } else {
+      fn();
+    }
+  };
+  PipelineResult r;
+  r.max_magnitude = reduce.max(local_max);
+  const T scale = histogram_scale(static_cast<T>(r.max_magnitude));
+  r.scale = static_cast<double>(scale);
+  guarded([&] { local_histogram(scale, r.histogram); });
+  if (checkpoint != nullptr) checkpoint->check();
+  reduce.sum(r.histogram);
+  r.threshold = otsu_threshold(r.histogram);
+  guarded([&] { stage_b(scale, r.threshold); });
+  if (checkpoint != nullptr) checkpoint->check();
+  return r;
+}
 
 /// Runs the pipeline over this rank's tiles with `strategy`: stage A on every tile, the global
 /// maximum, every tile's histogram, their global sum, Otsu, stage B. Collective through `reduce`.
