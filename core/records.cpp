@@ -19,6 +19,12 @@ std::string_view to_string(CheckStatus s) noexcept {
   return "?";
 }
 
+std::optional<CheckStatus> parse_check_status(std::string_view text) noexcept {
+  for (auto s : {CheckStatus::passed, CheckStatus::failed, CheckStatus::not_checked})
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
 std::vector<std::size_t> mad_outliers(std::span<const double> values, double k) {
   std::vector<std::size_t> out;
   if (values.empty()) return out;

@@ -8,52 +8,33 @@
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
 #include "region_table.hpp"
+#include "table_schema.hpp"
 
 namespace nsperf::io {
 namespace {
 
-// A row of /tiles as stored.
-struct TileRow {
-  std::int64_t tile_id;
-  std::int32_t rank;
-  std::int64_t x;
-  std::int64_t y;
-  std::int64_t width;
-  std::int64_t height;
-  double negative_space_fraction;
-  double gradient_mean;
-  double gradient_max;
-  double read_s;
-  double transfer_s;
-  double compute_s;
-  std::uint64_t mask_checksum;
-  std::uint64_t gradient_checksum;
-  char check_status[12];
-  std::int64_t differing_pixels;
-};
-
-Handle tile_type() {
-  using T = TileRow;
-  Compound c(sizeof(T));
-#define NSPERF_MEMBER(m, h5) c.add(#m, offsetof(T, m), h5)
-  NSPERF_MEMBER(tile_id, H5T_NATIVE_INT64);
-  NSPERF_MEMBER(rank, H5T_NATIVE_INT32);
-  NSPERF_MEMBER(x, H5T_NATIVE_INT64);
-  NSPERF_MEMBER(y, H5T_NATIVE_INT64);
-  NSPERF_MEMBER(width, H5T_NATIVE_INT64);
-  NSPERF_MEMBER(height, H5T_NATIVE_INT64);
-  NSPERF_MEMBER(negative_space_fraction, H5T_NATIVE_DOUBLE);
-  NSPERF_MEMBER(gradient_mean, H5T_NATIVE_DOUBLE);
-  NSPERF_MEMBER(gradient_max, H5T_NATIVE_DOUBLE);
-  NSPERF_MEMBER(read_s, H5T_NATIVE_DOUBLE);
-  NSPERF_MEMBER(transfer_s, H5T_NATIVE_DOUBLE);
-  NSPERF_MEMBER(compute_s, H5T_NATIVE_DOUBLE);
-  NSPERF_MEMBER(mask_checksum, H5T_NATIVE_UINT64);
-  NSPERF_MEMBER(gradient_checksum, H5T_NATIVE_UINT64);
-  c.add_string("check_status", offsetof(T, check_status), sizeof(T::check_status));
-  NSPERF_MEMBER(differing_pixels, H5T_NATIVE_INT64);
-#undef NSPERF_MEMBER
-  return c.take();
+// /tiles, as stored (docs/output-file.md).
+const detail::TableSchema<core::TileStats>& tile_table() {
+  using T = core::TileStats;
+  using core::Rect;
+  static const auto table = detail::TableSchema<T>()
+                                .column<std::int64_t>("tile_id", &T::tile_id)
+                                .column<std::int32_t>("rank", &T::rank)
+                                .column<std::int64_t>("x", &T::rect, &Rect::x)
+                                .column<std::int64_t>("y", &T::rect, &Rect::y)
+                                .column<std::int64_t>("width", &T::rect, &Rect::width)
+                                .column<std::int64_t>("height", &T::rect, &Rect::height)
+                                .column<double>("negative_space_fraction", &T::negative_space_fraction)
+                                .column<double>("gradient_mean", &T::gradient_mean)
+                                .column<double>("gradient_max", &T::gradient_max)
+                                .column<double>("read_s", &T::read_s)
+                                .column<double>("transfer_s", &T::transfer_s)
+                                .column<double>("compute_s", &T::compute_s)
+                                .column<std::uint64_t>("mask_checksum", &T::mask_checksum)
+                                .column<std::uint64_t>("gradient_checksum", &T::gradient_checksum)
+                                .text<12>("check_status", &T::check)
+                                .column<std::int64_t>("differing_pixels", &T::differing_pixels);
+  return table;
 }
 
 }  // namespace
@@ -107,29 +88,7 @@ std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles, bool wit
 }
 
 void OutputFile::write_stats(std::span<const core::TileStats> rows) {
-  std::vector<TileRow> stored;
-  for (const auto& s : rows) {
-    TileRow r{};
-    r.tile_id = s.tile_id;
-    r.rank = s.rank;
-    r.x = s.rect.x;
-    r.y = s.rect.y;
-    r.width = s.rect.width;
-    r.height = s.rect.height;
-    r.negative_space_fraction = s.negative_space_fraction;
-    r.gradient_mean = s.gradient_mean;
-    r.gradient_max = s.gradient_max;
-    r.read_s = s.read_s;
-    r.transfer_s = s.transfer_s;
-    r.compute_s = s.compute_s;
-    r.mask_checksum = s.mask_checksum;
-    r.gradient_checksum = s.gradient_checksum;
-    const auto status = core::to_string(s.check);
-    std::memcpy(r.check_status, status.data(), std::min(status.size(), sizeof r.check_status - 1));
-    r.differing_pixels = s.differing_pixels;
-    stored.push_back(r);
-  }
-  write_rows(file_.get(), "tiles", tile_type().get(), stored, comm_);
+  tile_table().write(file_.get(), "tiles", rows, comm_);
 }
 
 void OutputFile::write_attributes(
@@ -183,36 +142,16 @@ OutputReader::OutputReader(const std::filesystem::path& path)
     : path_(path), file_(open_output(path)) {}
 
 std::vector<core::TileStats> OutputReader::tiles() const {
-  std::vector<TileRow> stored;
   try {
     const Handle dataset(check(H5Dopen2(file_.get(), "tiles", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
-    stored.resize(table_rows(dataset.get(), "/tiles"));
-    if (!stored.empty()) {
-      NSPERF_H5(
-          H5Dread(dataset.get(), tile_type().get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, stored.data()));
-    }
+    return tile_table().read(dataset.get(), path_.string() + ": /tiles");
+  } catch (const InputError&) {
+    H5Eclear2(H5E_DEFAULT);
+    throw;
   } catch (const Error& e) {
     H5Eclear2(H5E_DEFAULT);
     throw InputError(path_.string() + ": /tiles cannot be read (" + e.what() + ")");
   }
-  std::vector<core::TileStats> rows;
-  for (const auto& r : stored) {
-    core::TileStats s;
-    s.tile_id = r.tile_id;
-    s.rank = r.rank;
-    s.rect = {r.x, r.y, r.width, r.height};
-    s.negative_space_fraction = r.negative_space_fraction;
-    s.gradient_mean = r.gradient_mean;
-    s.gradient_max = r.gradient_max;
-    s.read_s = r.read_s;
-    s.transfer_s = r.transfer_s;
-    s.compute_s = r.compute_s;
-    s.mask_checksum = r.mask_checksum;
-    s.gradient_checksum = r.gradient_checksum;
-    s.differing_pixels = r.differing_pixels;
-    rows.push_back(s);
-  }
-  return rows;
 }
 
 core::Plane<float> OutputReader::gradient(const core::Rect& area) const {

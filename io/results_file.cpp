@@ -3,409 +3,156 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
-#include <numeric>
 #include <optional>
 #include <variant>
 
-#include "fixed_text.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
 #include "region_table.hpp"
+#include "table_schema.hpp"
 
 namespace nsperf::io {
 namespace {
 
-// ---- rows as stored ------------------------------------------------------------------------
-// Fixed-width strings: HDF5 cannot write variable-length data collectively, and registry names
-// are at most core::kMaxRegisteredName characters.
-using Name = char[32];
-using Status = char[12];
-using DTypeName = char[4];
+// ---- the tables, as stored -------------------------------------------------------------------
+// Text columns are fixed-width: HDF5 cannot write variable-length data collectively, and
+// registry names are at most core::kMaxRegisteredName characters. docs/results-schema.md
+// describes every column.
+constexpr std::size_t kName = 32;
+constexpr std::size_t kStatus = 12;
+constexpr std::size_t kDType = 4;
 
-struct SampleRow {
-  Name optimizer;
-  Name strategy;
-  Name kernel;
-  std::int64_t width;
-  std::int64_t height;
-  DTypeName dtype;
-  std::int32_t rank;
-  std::int32_t repetition;
-  std::int64_t tiles;
-  double seconds;
-  double start_s;
-  double end_s;
-  std::int64_t bytes;
-  std::int64_t pixels;
-  std::int64_t peak_rss_bytes;
-  std::uint64_t checksum;
-  Status check_status;
-  double max_abs_error;
-  double tolerance;
-  std::int64_t differing_pixels;
-  std::int64_t rss_increase_bytes;
-  std::int64_t held_bytes;
-  std::int64_t allocations;
-  std::int64_t queue_bytes;
-  double busy_s;
-  double idle_s;
-  double transfer_s;
-  double io_s;
-  std::int64_t wire_bytes;
-};
+using core::Extent;
+using core::ImageSpec;
+using core::Interval;
+using core::Rect;
+using core::Summary;
+using detail::TableSchema;
 
-struct TileRow {
-  std::int64_t tile_id;
-  std::int32_t rank;
-  std::int64_t x;
-  std::int64_t y;
-  std::int64_t width;
-  std::int64_t height;
-  std::int64_t halo;
-  Name optimizer;
-  Name strategy;
-  Name kernel;
-  double compute_s;
-  double transfer_s;
-  double io_s;
-  std::int64_t raw_bytes;
-  std::uint64_t checksum;
-  Status check_status;
-  double max_abs_error;
-  double tolerance;
-  std::int64_t differing_pixels;
-  double negative_space_fraction;
-};
-
-struct RepetitionRow {
-  Name optimizer;
-  Name strategy;
-  Name kernel;
-  std::int64_t width;
-  std::int64_t height;
-  DTypeName dtype;
-  std::int32_t repetition;
-  double makespan_s;
-  double start_s;
-  double end_s;
-  std::int32_t slowest_rank;
-  std::int8_t outlier;
-  double speedup;
-  double imbalance;
-};
-
-struct SummaryRowStored {
-  Name optimizer;
-  Name strategy;
-  Name kernel;
-  std::int64_t width;
-  std::int64_t height;
-  DTypeName dtype;
-  std::int32_t ranks;
-  std::int64_t repetitions;
-  std::int64_t pixels;
-  std::int64_t bytes;
-  double median_s;
-  double mad_s;
-  double mean_s;
-  double stddev_s;
-  double min_s;
-  double max_s;
-  double ci_low_s;
-  double ci_high_s;
-  double ci_level;
-  std::int32_t outliers;
-  double speedup;
-  double speedup_ci_low;
-  double speedup_ci_high;
-  double speedup_ci_level;
-  double mpixel_per_s;
-  double gbyte_per_s;
-  double bandwidth_fraction;
-  Status check_status;
-  double max_abs_error;
-  double tolerance;
-  std::int64_t differing_pixels;
-  std::int64_t rss_increase_bytes;
-  std::int64_t held_bytes;
-  std::int64_t allocations;
-  std::int64_t queue_bytes;
-  double imbalance;
-  std::int64_t wire_bytes;
-  double busy_s;
-  double idle_s;
-  double transfer_s;
-  double io_s;
-};
-
-using detail::text_of;
-
-template <std::size_t N>
-void copy_name(char (&dst)[N], std::string_view src) {
-  detail::copy_text(dst, src);
+// The columns every per-strategy table starts with: the strategy and the image it ran on.
+template <class R>
+TableSchema<R> strategy_columns() {
+  return TableSchema<R>()
+      .template text<kName>("optimizer", &R::optimizer)
+      .template text<kName>("strategy", &R::strategy)
+      .template text<kName>("kernel", &R::kernel)
+      .template column<std::int64_t>("width", &R::image, &ImageSpec::extent, &Extent::width)
+      .template column<std::int64_t>("height", &R::image, &ImageSpec::extent, &Extent::height)
+      .template text<kDType>("dtype", &R::image, &ImageSpec::dtype);
 }
 
-SampleRow to_row(const core::Sample& s) {
-  SampleRow r{};
-  copy_name(r.optimizer, s.optimizer);
-  copy_name(r.strategy, s.strategy);
-  copy_name(r.kernel, s.kernel);
-  r.width = s.image.extent.width;
-  r.height = s.image.extent.height;
-  copy_name(r.dtype, core::to_string(s.image.dtype));
-  r.rank = s.rank;
-  r.repetition = s.repetition;
-  r.tiles = s.tiles;
-  r.seconds = s.seconds;
-  r.start_s = s.start_s;
-  r.end_s = s.end_s;
-  r.bytes = s.bytes;
-  r.pixels = s.pixels;
-  r.peak_rss_bytes = s.peak_rss_bytes;
-  r.checksum = s.checksum;
-  copy_name(r.check_status, core::to_string(s.check));
-  r.max_abs_error = s.max_abs_error;
-  r.tolerance = s.tolerance;
-  r.differing_pixels = s.differing;
-  r.rss_increase_bytes = s.rss_increase_bytes;
-  r.held_bytes = s.held_bytes;
-  r.allocations = s.allocations;
-  r.queue_bytes = s.queue_bytes;
-  r.busy_s = s.busy_s;
-  r.idle_s = s.idle_s;
-  r.transfer_s = s.transfer_s;
-  r.io_s = s.io_s;
-  r.wire_bytes = s.wire_bytes;
-  return r;
+const TableSchema<core::Sample>& sample_table() {
+  using S = core::Sample;
+  static const auto table = strategy_columns<S>()
+                                .column<std::int32_t>("rank", &S::rank)
+                                .column<std::int32_t>("repetition", &S::repetition)
+                                .column<std::int64_t>("tiles", &S::tiles)
+                                .column<double>("seconds", &S::seconds)
+                                .column<double>("start_s", &S::start_s)
+                                .column<double>("end_s", &S::end_s)
+                                .column<std::int64_t>("bytes", &S::bytes)
+                                .column<std::int64_t>("pixels", &S::pixels)
+                                .column<std::int64_t>("peak_rss_bytes", &S::peak_rss_bytes)
+                                .column<std::uint64_t>("checksum", &S::checksum)
+                                .text<kStatus>("check_status", &S::check)
+                                .column<double>("max_abs_error", &S::max_abs_error)
+                                .column<double>("tolerance", &S::tolerance)
+                                .column<std::int64_t>("differing_pixels", &S::differing)
+                                .column<std::int64_t>("rss_increase_bytes", &S::rss_increase_bytes)
+                                .column<std::int64_t>("held_bytes", &S::held_bytes)
+                                .column<std::int64_t>("allocations", &S::allocations)
+                                .column<std::int64_t>("queue_bytes", &S::queue_bytes)
+                                .column<double>("busy_s", &S::busy_s)
+                                .column<double>("idle_s", &S::idle_s)
+                                .column<double>("transfer_s", &S::transfer_s)
+                                .column<double>("io_s", &S::io_s)
+                                .column<std::int64_t>("wire_bytes", &S::wire_bytes);
+  return table;
 }
 
-TileRow to_row(const core::TileResult& t) {
-  TileRow r{};
-  r.tile_id = t.tile_id;
-  r.rank = t.rank;
-  r.x = t.rect.x;
-  r.y = t.rect.y;
-  r.width = t.rect.width;
-  r.height = t.rect.height;
-  r.halo = t.halo;
-  copy_name(r.optimizer, t.optimizer);
-  copy_name(r.strategy, t.strategy);
-  copy_name(r.kernel, t.kernel);
-  r.compute_s = t.compute_s;
-  r.transfer_s = t.transfer_s;
-  r.io_s = t.io_s;
-  r.raw_bytes = t.raw_bytes;
-  r.checksum = t.checksum;
-  copy_name(r.check_status, core::to_string(t.check));
-  r.max_abs_error = t.max_abs_error;
-  r.tolerance = t.tolerance;
-  r.differing_pixels = t.differing;
-  r.negative_space_fraction = t.negative_space;
-  return r;
+const TableSchema<core::TileResult>& tile_table() {
+  using T = core::TileResult;
+  static const auto table = TableSchema<T>()
+                                .column<std::int64_t>("tile_id", &T::tile_id)
+                                .column<std::int32_t>("rank", &T::rank)
+                                .column<std::int64_t>("x", &T::rect, &Rect::x)
+                                .column<std::int64_t>("y", &T::rect, &Rect::y)
+                                .column<std::int64_t>("width", &T::rect, &Rect::width)
+                                .column<std::int64_t>("height", &T::rect, &Rect::height)
+                                .column<std::int64_t>("halo", &T::halo)
+                                .text<kName>("optimizer", &T::optimizer)
+                                .text<kName>("strategy", &T::strategy)
+                                .text<kName>("kernel", &T::kernel)
+                                .column<double>("compute_s", &T::compute_s)
+                                .column<double>("transfer_s", &T::transfer_s)
+                                .column<double>("io_s", &T::io_s)
+                                .column<std::int64_t>("raw_bytes", &T::raw_bytes)
+                                .column<std::uint64_t>("checksum", &T::checksum)
+                                .text<kStatus>("check_status", &T::check)
+                                .column<double>("max_abs_error", &T::max_abs_error)
+                                .column<double>("tolerance", &T::tolerance)
+                                .column<std::int64_t>("differing_pixels", &T::differing)
+                                .column<double>("negative_space_fraction", &T::negative_space);
+  return table;
 }
 
-RepetitionRow to_row(const core::Repetition& p) {
-  RepetitionRow r{};
-  copy_name(r.optimizer, p.optimizer);
-  copy_name(r.strategy, p.strategy);
-  copy_name(r.kernel, p.kernel);
-  r.width = p.image.extent.width;
-  r.height = p.image.extent.height;
-  copy_name(r.dtype, core::to_string(p.image.dtype));
-  r.repetition = p.repetition;
-  r.makespan_s = p.makespan_s;
-  r.start_s = p.start_s;
-  r.end_s = p.end_s;
-  r.slowest_rank = p.slowest_rank;
-  r.outlier = p.outlier ? 1 : 0;
-  r.speedup = p.speedup;
-  r.imbalance = p.imbalance;
-  return r;
+const TableSchema<core::Repetition>& repetition_table() {
+  using P = core::Repetition;
+  static const auto table = strategy_columns<P>()
+                                .column<std::int32_t>("repetition", &P::repetition)
+                                .column<double>("makespan_s", &P::makespan_s)
+                                .column<double>("start_s", &P::start_s)
+                                .column<double>("end_s", &P::end_s)
+                                .column<std::int32_t>("slowest_rank", &P::slowest_rank)
+                                .column<std::int8_t>("outlier", &P::outlier)
+                                .column<double>("speedup", &P::speedup)
+                                .column<double>("imbalance", &P::imbalance);
+  return table;
 }
 
-SummaryRowStored to_row(const core::SummaryRow& s) {
-  SummaryRowStored r{};
-  copy_name(r.optimizer, s.optimizer);
-  copy_name(r.strategy, s.strategy);
-  copy_name(r.kernel, s.kernel);
-  r.width = s.image.extent.width;
-  r.height = s.image.extent.height;
-  copy_name(r.dtype, core::to_string(s.image.dtype));
-  r.ranks = s.ranks;
-  r.repetitions = static_cast<std::int64_t>(s.seconds.count);
-  r.pixels = s.pixels;
-  r.bytes = s.bytes;
-  r.median_s = s.seconds.median;
-  r.mad_s = s.seconds.mad;
-  r.mean_s = s.seconds.mean;
-  r.stddev_s = s.seconds.stddev;
-  r.min_s = s.seconds.min;
-  r.max_s = s.seconds.max;
-  r.ci_low_s = s.seconds.ci.low;
-  r.ci_high_s = s.seconds.ci.high;
-  r.ci_level = s.seconds.ci.level;
-  r.outliers = s.outliers;
-  r.speedup = s.speedup;
-  r.speedup_ci_low = s.speedup_ci.low;
-  r.speedup_ci_high = s.speedup_ci.high;
-  r.speedup_ci_level = s.speedup_ci.level;
-  r.mpixel_per_s = s.mpixel_per_s;
-  r.gbyte_per_s = s.gbyte_per_s;
-  r.bandwidth_fraction = s.bandwidth_fraction;
-  copy_name(r.check_status, core::to_string(s.check));
-  r.max_abs_error = s.max_abs_error;
-  r.tolerance = s.tolerance;
-  r.differing_pixels = s.differing;
-  r.rss_increase_bytes = s.rss_increase_bytes;
-  r.held_bytes = s.held_bytes;
-  r.allocations = s.allocations;
-  r.queue_bytes = s.queue_bytes;
-  r.imbalance = s.imbalance;
-  r.wire_bytes = s.wire_bytes;
-  r.busy_s = s.busy_s;
-  r.idle_s = s.idle_s;
-  r.transfer_s = s.transfer_s;
-  r.io_s = s.io_s;
-  return r;
+const TableSchema<core::SummaryRow>& summary_table() {
+  using S = core::SummaryRow;
+  static const auto table =
+      strategy_columns<S>()
+          .column<std::int32_t>("ranks", &S::ranks)
+          .column<std::int64_t>("repetitions", &S::seconds, &Summary::count)
+          .column<std::int64_t>("pixels", &S::pixels)
+          .column<std::int64_t>("bytes", &S::bytes)
+          .column<double>("median_s", &S::seconds, &Summary::median)
+          .column<double>("mad_s", &S::seconds, &Summary::mad)
+          .column<double>("mean_s", &S::seconds, &Summary::mean)
+          .column<double>("stddev_s", &S::seconds, &Summary::stddev)
+          .column<double>("min_s", &S::seconds, &Summary::min)
+          .column<double>("max_s", &S::seconds, &Summary::max)
+          .column<double>("ci_low_s", &S::seconds, &Summary::ci, &Interval::low)
+          .column<double>("ci_high_s", &S::seconds, &Summary::ci, &Interval::high)
+          .column<double>("ci_level", &S::seconds, &Summary::ci, &Interval::level)
+          .column<std::int32_t>("outliers", &S::outliers)
+          .column<double>("speedup", &S::speedup)
+          .column<double>("speedup_ci_low", &S::speedup_ci, &Interval::low)
+          .column<double>("speedup_ci_high", &S::speedup_ci, &Interval::high)
+          .column<double>("speedup_ci_level", &S::speedup_ci, &Interval::level)
+          .column<double>("mpixel_per_s", &S::mpixel_per_s)
+          .column<double>("gbyte_per_s", &S::gbyte_per_s)
+          .column<double>("bandwidth_fraction", &S::bandwidth_fraction)
+          .text<kStatus>("check_status", &S::check)
+          .column<double>("max_abs_error", &S::max_abs_error)
+          .column<double>("tolerance", &S::tolerance)
+          .column<std::int64_t>("differing_pixels", &S::differing)
+          .column<std::int64_t>("rss_increase_bytes", &S::rss_increase_bytes)
+          .column<std::int64_t>("held_bytes", &S::held_bytes)
+          .column<std::int64_t>("allocations", &S::allocations)
+          .column<std::int64_t>("queue_bytes", &S::queue_bytes)
+          .column<double>("imbalance", &S::imbalance)
+          .column<std::int64_t>("wire_bytes", &S::wire_bytes)
+          .column<double>("busy_s", &S::busy_s)
+          .column<double>("idle_s", &S::idle_s)
+          .column<double>("transfer_s", &S::transfer_s)
+          .column<double>("io_s", &S::io_s);
+  return table;
 }
-
-// ---- HDF5 types of the rows ------------------------------------------------------------------
-
-#define NSPERF_MEMBER(T, m, h5) #m, offsetof(T, m), h5
-#define NSPERF_STRING(T, m) #m, offsetof(T, m), sizeof(T::m)
-
-Handle sample_type() {
-  using T = SampleRow;
-  return Compound(sizeof(T))
-      .add_string(NSPERF_STRING(T, optimizer))
-      .add_string(NSPERF_STRING(T, strategy))
-      .add_string(NSPERF_STRING(T, kernel))
-      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
-      .add_string(NSPERF_STRING(T, dtype))
-      .add(NSPERF_MEMBER(T, rank, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, repetition, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, tiles, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, seconds, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, start_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, end_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, pixels, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, peak_rss_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, checksum, H5T_NATIVE_UINT64))
-      .add_string(NSPERF_STRING(T, check_status))
-      .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, rss_increase_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, held_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, allocations, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, queue_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, busy_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, idle_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, transfer_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, io_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, wire_bytes, H5T_NATIVE_INT64))
-      .take();
-}
-
-Handle tile_type() {
-  using T = TileRow;
-  return Compound(sizeof(T))
-      .add(NSPERF_MEMBER(T, tile_id, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, rank, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, x, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, y, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, halo, H5T_NATIVE_INT64))
-      .add_string(NSPERF_STRING(T, optimizer))
-      .add_string(NSPERF_STRING(T, strategy))
-      .add_string(NSPERF_STRING(T, kernel))
-      .add(NSPERF_MEMBER(T, compute_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, transfer_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, io_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, raw_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, checksum, H5T_NATIVE_UINT64))
-      .add_string(NSPERF_STRING(T, check_status))
-      .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, negative_space_fraction, H5T_NATIVE_DOUBLE))
-      .take();
-}
-
-Handle repetition_type() {
-  using T = RepetitionRow;
-  return Compound(sizeof(T))
-      .add_string(NSPERF_STRING(T, optimizer))
-      .add_string(NSPERF_STRING(T, strategy))
-      .add_string(NSPERF_STRING(T, kernel))
-      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
-      .add_string(NSPERF_STRING(T, dtype))
-      .add(NSPERF_MEMBER(T, repetition, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, makespan_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, start_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, end_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, slowest_rank, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, outlier, H5T_NATIVE_INT8))
-      .add(NSPERF_MEMBER(T, speedup, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, imbalance, H5T_NATIVE_DOUBLE))
-      .take();
-}
-
-Handle summary_type() {
-  using T = SummaryRowStored;
-  return Compound(sizeof(T))
-      .add_string(NSPERF_STRING(T, optimizer))
-      .add_string(NSPERF_STRING(T, strategy))
-      .add_string(NSPERF_STRING(T, kernel))
-      .add(NSPERF_MEMBER(T, width, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, height, H5T_NATIVE_INT64))
-      .add_string(NSPERF_STRING(T, dtype))
-      .add(NSPERF_MEMBER(T, ranks, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, repetitions, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, pixels, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, median_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, mad_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, mean_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, stddev_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, min_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, max_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, ci_low_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, ci_high_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, ci_level, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, outliers, H5T_NATIVE_INT32))
-      .add(NSPERF_MEMBER(T, speedup, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, speedup_ci_low, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, speedup_ci_high, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, speedup_ci_level, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, mpixel_per_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, gbyte_per_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, bandwidth_fraction, H5T_NATIVE_DOUBLE))
-      .add_string(NSPERF_STRING(T, check_status))
-      .add(NSPERF_MEMBER(T, max_abs_error, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, tolerance, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, differing_pixels, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, rss_increase_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, held_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, allocations, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, queue_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, imbalance, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, wire_bytes, H5T_NATIVE_INT64))
-      .add(NSPERF_MEMBER(T, busy_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, idle_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, transfer_s, H5T_NATIVE_DOUBLE))
-      .add(NSPERF_MEMBER(T, io_s, H5T_NATIVE_DOUBLE))
-      .take();
-}
-
-#undef NSPERF_MEMBER
-#undef NSPERF_STRING
 
 // ---- writing ---------------------------------------------------------------------------------
 
@@ -478,19 +225,10 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
   for (const auto& [name, value] : provenance.attributes())
     write_attribute(run.get(), name.c_str(), value);
 
-  std::vector<SampleRow> sample_rows;
-  for (const auto& s : rows.samples) sample_rows.push_back(to_row(s));
-  std::vector<TileRow> tile_rows;
-  for (const auto& t : rows.tiles) tile_rows.push_back(to_row(t));
-  std::vector<SummaryRowStored> summary_rows;
-  for (const auto& s : rows.summary) summary_rows.push_back(to_row(s));
-
-  write_rows(run.get(), "samples", sample_type().get(), sample_rows, comm_);
-  write_rows(run.get(), "tiles", tile_type().get(), tile_rows, comm_);
-  std::vector<RepetitionRow> repetition_rows;
-  for (const auto& r : rows.repetitions) repetition_rows.push_back(to_row(r));
-  write_rows(run.get(), "repetitions", repetition_type().get(), repetition_rows, comm_);
-  write_rows(run.get(), "summary", summary_type().get(), summary_rows, comm_);
+  sample_table().write(run.get(), "samples", rows.samples, comm_);
+  tile_table().write(run.get(), "tiles", rows.tiles, comm_);
+  repetition_table().write(run.get(), "repetitions", rows.repetitions, comm_);
+  summary_table().write(run.get(), "summary", rows.summary, comm_);
   const Handle profile(
       check(H5Gcreate2(run.get(), "profile", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
       H5Gclose);
@@ -511,110 +249,103 @@ Handle open_run_file(const std::filesystem::path& path, const std::string& run_i
   return open_for_reading(path);
 }
 
-// Table `table` of run `run_id` as rows of `Row` (read by member name: a file written with
-// fewer or reordered members still reads). Null when absent and `optional`.
-template <class Row>
-std::optional<std::vector<Row>> read_table(const std::filesystem::path& path,
-                                           const std::string& run_id, const std::string& table,
-                                           hid_t type, bool optional) {
+// Table `table` of run `run_id` as records (read by member name: a file written with fewer or
+// reordered members still reads).
+template <class Record>
+std::vector<Record> read_table(const std::filesystem::path& path, const std::string& run_id,
+                               const std::string& table, const TableSchema<Record>& schema) {
   const Handle file = open_run_file(path, run_id);
   const std::string name = "runs/" + run_id + "/" + table;
-  if (!link_exists(file.get(), name)) {
-    if (optional) return std::nullopt;
+  if (!link_exists(file.get(), name))
     throw InputError(path.string() + ": run '" + run_id + "' has no " + table + " table");
-  }
   const Handle dataset(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), "H5Dopen2"),
                        H5Dclose);
-  const std::size_t count = table_rows(dataset.get(), path.string() + ": " + name);
-  std::vector<Row> rows(count);
-  if (count > 0 && H5Dread(dataset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0) {
-    throw InputError(path.string() + ": " + name + " cannot be read (" + hdf5_message() + ")");
-  }
-  return rows;
-}
-
-core::ImageSpec image_of(std::int64_t width, std::int64_t height, const DTypeName& dtype) {
-  return {{width, height}, core::parse_dtype(text_of(dtype)).value_or(core::DType::u8)};
-}
-
-core::CheckStatus status_of(const Status& text) {
-  const std::string s = text_of(text);
-  if (s == "passed") return core::CheckStatus::passed;
-  if (s == "failed") return core::CheckStatus::failed;
-  return core::CheckStatus::not_checked;
+  return schema.read(dataset.get(), path.string() + ": " + name);
 }
 
 }  // namespace
 
 std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
                                                const std::string& run_id) {
-  const auto rows =
-      *read_table<RepetitionRow>(path, run_id, "repetitions", repetition_type().get(), false);
-  std::vector<core::Repetition> out;
-  for (const auto& r : rows) {
-    core::Repetition p;
-    p.optimizer = text_of(r.optimizer);
-    p.strategy = text_of(r.strategy);
-    p.kernel = text_of(r.kernel);
-    p.image = image_of(r.width, r.height, r.dtype);
-    p.repetition = r.repetition;
-    p.makespan_s = r.makespan_s;
-    p.start_s = r.start_s;
-    p.end_s = r.end_s;
-    p.slowest_rank = r.slowest_rank;
-    p.outlier = r.outlier != 0;
-    p.speedup = r.speedup;
-    p.imbalance = r.imbalance;
-    out.push_back(p);
-  }
-  return out;
+  return read_table(path, run_id, "repetitions", repetition_table());
 }
 
 std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
                                            const std::string& run_id) {
-  const auto rows =
-      *read_table<SummaryRowStored>(path, run_id, "summary", summary_type().get(), false);
-  std::vector<core::SummaryRow> out;
-  for (const auto& r : rows) {
-    core::SummaryRow s;
-    s.optimizer = text_of(r.optimizer);
-    s.strategy = text_of(r.strategy);
-    s.kernel = text_of(r.kernel);
-    s.image = image_of(r.width, r.height, r.dtype);
-    s.ranks = r.ranks;
-    s.pixels = r.pixels;
-    s.bytes = r.bytes;
-    s.seconds.count = static_cast<std::size_t>(std::max<std::int64_t>(0, r.repetitions));
-    s.seconds.median = r.median_s;
-    s.seconds.mad = r.mad_s;
-    s.seconds.mean = r.mean_s;
-    s.seconds.stddev = r.stddev_s;
-    s.seconds.min = r.min_s;
-    s.seconds.max = r.max_s;
-    s.seconds.ci = {r.ci_low_s, r.ci_high_s, r.ci_level};
-    s.outliers = r.outliers;
-    s.speedup = r.speedup;
-    s.speedup_ci = {r.speedup_ci_low, r.speedup_ci_high, r.speedup_ci_level};
-    s.mpixel_per_s = r.mpixel_per_s;
-    s.gbyte_per_s = r.gbyte_per_s;
-    s.bandwidth_fraction = r.bandwidth_fraction;
-    s.check = status_of(r.check_status);
-    s.max_abs_error = r.max_abs_error;
-    s.tolerance = r.tolerance;
-    s.differing = r.differing_pixels;
-    s.rss_increase_bytes = r.rss_increase_bytes;
-    s.held_bytes = r.held_bytes;
-    s.allocations = r.allocations;
-    s.queue_bytes = r.queue_bytes;
-    s.imbalance = r.imbalance;
-    s.wire_bytes = r.wire_bytes;
-    s.busy_s = r.busy_s;
-    s.idle_s = r.idle_s;
-    s.transfer_s = r.transfer_s;
-    s.io_s = r.io_s;
-    out.push_back(s);
+  return read_table(path, run_id, "summary", summary_table());
+}
+
+StoredTable read_stored_table(const std::filesystem::path& path, const std::string& run_id,
+                              const std::string& table) {
+  const Handle file = open_run_file(path, run_id);
+  const std::string name = "runs/" + run_id + "/" + table;
+  if (!link_exists(file.get(), name))
+    throw InputError(path.string() + ": run '" + run_id + "' has no table '" + table + "'");
+  const Handle dataset(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), "H5Dopen2"),
+                       H5Dclose);
+  const Handle file_type(check(H5Dget_type(dataset.get()), "H5Dget_type"), H5Tclose);
+  if (H5Tget_class(file_type.get()) != H5T_COMPOUND)
+    throw InputError(path.string() + ": " + name + " is not a table");
+  const Handle type(check(H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND), "H5Tget_native_type"),
+                    H5Tclose);
+  const std::size_t count = table_rows(dataset.get(), path.string() + ": " + name);
+  const std::size_t row_size = H5Tget_size(type.get());
+  std::vector<unsigned char> buffer(std::max<std::size_t>(1, count * row_size));
+  if (count > 0 &&
+      H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
+    throw InputError(path.string() + ": " + name + " cannot be read (" + hdf5_message() + ")");
   }
-  return out;
+  StoredTable t;
+  struct Member {
+    std::size_t offset;
+    H5T_class_t kind;
+    std::size_t size;
+    bool is_signed;
+  };
+  std::vector<Member> layout;
+  const int members = H5Tget_nmembers(type.get());
+  for (int m = 0; m < members; ++m) {
+    const auto index = static_cast<unsigned>(m);
+    char* member_name = H5Tget_member_name(type.get(), index);
+    t.columns.emplace_back(member_name);
+    H5free_memory(member_name);
+    const Handle member(H5Tget_member_type(type.get(), index), H5Tclose);
+    layout.push_back({H5Tget_member_offset(type.get(), index), H5Tget_class(member.get()),
+                      H5Tget_size(member.get()), H5Tget_sign(member.get()) == H5T_SGN_2});
+  }
+  for (std::size_t r = 0; r < count; ++r) {
+    const unsigned char* row = buffer.data() + r * row_size;
+    std::vector<StoredTable::Value> values;
+    for (const auto& m : layout) {
+      const unsigned char* at = row + m.offset;
+      if (m.kind == H5T_STRING) {
+        const char* chars = reinterpret_cast<const char*>(at);
+        values.emplace_back(std::string(chars, strnlen(chars, m.size)));
+      } else if (m.kind == H5T_FLOAT && m.size == sizeof(double)) {
+        double v;
+        std::memcpy(&v, at, sizeof v);
+        values.emplace_back(v);
+      } else if (m.kind == H5T_FLOAT && m.size == sizeof(float)) {
+        float v;
+        std::memcpy(&v, at, sizeof v);
+        values.emplace_back(static_cast<double>(v));
+      } else if (m.kind == H5T_INTEGER && m.size <= 8) {
+        std::uint64_t raw = 0;
+        std::memcpy(&raw, at, m.size);
+        if (m.is_signed) {
+          // Sign-extended from the member's width.
+          const int shift = 64 - static_cast<int>(8 * m.size);
+          values.emplace_back(static_cast<std::int64_t>(raw << shift) >> shift);
+        } else {
+          values.emplace_back(raw);
+        }
+      } else {
+        values.emplace_back(std::string("?"));
+      }
+    }
+    t.rows.push_back(std::move(values));
+  }
+  return t;
 }
 
 std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,

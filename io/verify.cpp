@@ -47,8 +47,8 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
   }
   for (const auto& id : list_runs(path)) {
     const std::string run = "runs/" + id;
-    for (const char* name : {"samples", "tiles", "repetitions", "summary"}) {
-      const std::string t = run + "/" + name;
+    for (const auto name : kRunTables) {
+      const std::string t = run + "/" + std::string(name);
       if (!link_exists(file, t)) {
         report.checks.push_back({t, false, "missing (every run has it)"});
         continue;
@@ -71,15 +71,8 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
   }
 }
 
-struct TileRef {
-  std::int64_t id;
-  std::int64_t x, y, width, height;
-  std::uint64_t mask_checksum;
-  std::uint64_t gradient_checksum;
-};
-
 template <class T>
-std::vector<T> read_block(hid_t dataset, hid_t mem_type, const TileRef& t) {
+std::vector<T> read_block(hid_t dataset, hid_t mem_type, const core::Rect& t) {
   std::vector<T> values(static_cast<std::size_t>(t.width * t.height));
   const Handle space(check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
   const hsize_t start[2] = {static_cast<hsize_t>(t.y), static_cast<hsize_t>(t.x)};
@@ -114,29 +107,21 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   }
   // The tiles, read by member name; an output written before nsperf 0.2 has no gradient
   // checksums, and its gradient is then not checked.
-  std::vector<TileRef> tiles;
+  std::vector<core::TileStats> tiles;
   bool has_gradient = false;
   try {
     const Handle dataset(check(H5Dopen2(file, "tiles", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
-    const Handle space(check(H5Dget_space(dataset.get()), "H5Dget_space"), H5Sclose);
     const Handle stored(check(H5Dget_type(dataset.get()), "H5Dget_type"), H5Tclose);
     has_gradient = H5Tget_member_index(stored.get(), "gradient_checksum") >= 0;
-    tiles.resize(table_rows(dataset.get(), "/tiles"));
-    Compound type(sizeof(TileRef));
-    type.add("tile_id", offsetof(TileRef, id), H5T_NATIVE_INT64)
-        .add("x", offsetof(TileRef, x), H5T_NATIVE_INT64)
-        .add("y", offsetof(TileRef, y), H5T_NATIVE_INT64)
-        .add("width", offsetof(TileRef, width), H5T_NATIVE_INT64)
-        .add("height", offsetof(TileRef, height), H5T_NATIVE_INT64)
-        .add("mask_checksum", offsetof(TileRef, mask_checksum), H5T_NATIVE_UINT64);
-    if (has_gradient)
-      type.add("gradient_checksum", offsetof(TileRef, gradient_checksum), H5T_NATIVE_UINT64);
-    const Handle memory = type.take();
-    if (!tiles.empty())
-      NSPERF_H5(H5Dread(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, tiles.data()));
   } catch (const Error& e) {
     H5Eclear2(H5E_DEFAULT);
     report.checks.push_back({"/tiles", false, std::string("cannot be read: ") + e.what()});
+    return;
+  }
+  try {
+    tiles = OutputReader(path).tiles();
+  } catch (const Error& e) {  // "FILE: /tiles cannot be read (...)"
+    report.checks.push_back({"/tiles", false, e.what()});
     return;
   }
   // The tiles cover the image, each pixel once (an incomplete run's, part of it).
@@ -144,7 +129,8 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   bool inside =
       width > 0 && height > 0 && width <= core::kMaxImageSide && height <= core::kMaxImageSide;
   std::int64_t covered = 0;
-  for (const auto& t : tiles) {
+  for (const auto& tile : tiles) {
+    const core::Rect& t = tile.rect;
     inside = inside && t.x >= 0 && t.y >= 0 && t.width > 0 && t.height > 0 && t.width <= width &&
              t.height <= height && t.x <= width - t.width && t.y <= height - t.height;
     if (!inside) break;
@@ -170,20 +156,21 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   std::int64_t background = 0;
   Damage mask_damage;
   Damage gradient_damage;
-  for (const auto& t : tiles) {
-    const std::string where = "tile " + std::to_string(t.id) + " (x " + std::to_string(t.x) +
+  for (const auto& tile : tiles) {
+    const core::Rect& t = tile.rect;
+    const std::string where = "tile " + std::to_string(tile.tile_id) + " (x " + std::to_string(t.x) +
                               ", y " + std::to_string(t.y) + ", " + std::to_string(t.width) + "x" +
                               std::to_string(t.height) + ")";
     try {
       if (!report.incomplete) {  // an incomplete run has no mask yet
         const auto m = read_block<std::uint8_t>(mask.get(), H5T_NATIVE_UINT8, t);
         background += std::count_if(m.begin(), m.end(), [](std::uint8_t v) { return v != 0; });
-        if (core::checksum_of(std::span<const std::uint8_t>(m)) != t.mask_checksum)
+        if (core::checksum_of(std::span<const std::uint8_t>(m)) != tile.mask_checksum)
           mask_damage.add(where);
       }
       if (has_gradient) {
         const auto g = read_block<float>(gradient.get(), H5T_NATIVE_FLOAT, t);
-        if (core::checksum_of(std::span<const float>(g)) != t.gradient_checksum)
+        if (core::checksum_of(std::span<const float>(g)) != tile.gradient_checksum)
           gradient_damage.add(where);
       }
     } catch (const Error& e) {

@@ -4,6 +4,7 @@
 /// TileResult per tile and strategy; one SummaryRow per strategy and kernel.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,8 @@ enum class CheckStatus : std::uint8_t {
 
 /// "passed", "failed", "not-checked".
 std::string_view to_string(CheckStatus s) noexcept;
+/// The status of its text form; nullopt for any other text.
+std::optional<CheckStatus> parse_check_status(std::string_view text) noexcept;
 
 /// One measurement: one strategy's kernel over all of one rank's tiles, once.
 struct Sample {

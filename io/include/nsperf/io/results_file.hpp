@@ -12,9 +12,13 @@
 
 #include <mpi.h>
 
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "nsperf/core/provenance.hpp"
@@ -87,6 +91,23 @@ std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
 /// run stored without them (schema 3 and older). Throws InputError as read_repetitions.
 std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
                                            const std::string& run_id);
+
+/// The tables every run holds, in the order they are written.
+inline constexpr std::array<std::string_view, 4> kRunTables = {"samples", "tiles", "repetitions",
+                                                                "summary"};
+
+/// A stored table as its file has it: every column the file's compound type holds, by name,
+/// whatever schema wrote it (for export, which passes on columns this build does not know).
+struct StoredTable {
+  using Value = std::variant<std::int64_t, std::uint64_t, double, std::string>;
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+};
+
+/// Without MPI: table `table` of run `run_id`, decoded member by member from the file's own
+/// type. Throws InputError as read_repetitions, or when the dataset is not a table.
+StoredTable read_stored_table(const std::filesystem::path& path, const std::string& run_id,
+                              const std::string& table);
 
 /// Without MPI: the attributes of run `run_id` (its provenance), by name. Throws InputError as
 /// read_repetitions.
