@@ -30,7 +30,7 @@ struct Options {
   mpi::WriteMode mode = mpi::WriteMode::create;
   bool progress = true;
   bool help = false;
-  bool list = false;
+  std::optional<std::string> list;  ///< --list: "text" or "markdown"
   bool visualize = false;
 };
 
@@ -66,7 +66,10 @@ po::options_description describe_options() {
                                                                  "no progress line on stderr")(
       "visualize",
       "also write the HTML report (nsperf report) next to the results file, "
-      "named after it with .html")("list", "list optimizers, strategies and kernels, and exit")(
+      "named after it with .html")(
+      "list", po::value<std::string>()->value_name("FORMAT")->implicit_value("text"),
+      "list optimizers, strategies and kernels, and exit; --list=markdown: the strategies as the "
+      "table in docs/config.md")(
       "help,h", "this help");
   po::options_description all;
   all.add(optimizers).add(workload).add(measurement).add(output);
@@ -90,7 +93,11 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   const auto vm = parse_options(ctx.args, description, nullptr, "benchmark");
   Options o;
   o.help = vm.count("help") > 0;
-  o.list = vm.count("list") > 0;
+  if (vm.count("list")) {
+    o.list = vm["list"].as<std::string>();
+    if (*o.list != "text" && *o.list != "markdown")
+      throw UsageError("--list=" + *o.list + ": valid: text, markdown");
+  }
   o.all = vm.count("all") > 0;
   for (const auto& e : mpi::optimizers().entries()) {
     if (vm.count(e.name) > 0) o.optimizers.push_back(e.name);
@@ -121,6 +128,20 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
 std::string padded(std::string text, std::size_t width) {
   text.resize(std::max(width, text.size() + 1), ' ');
   return text;
+}
+
+// The strategies as the Markdown table docs/config.md holds (between its "generated" markers).
+void print_list_markdown(std::ostream& out) {
+  out << "| optimizer | strategy | runs from level | what it does |\n|---|---|---|---|\n";
+  for (const auto& o : mpi::optimizers().entries()) {
+    for (const auto& s : core::strategy_catalog().strategies(o.name)) {
+      const std::string level =
+          s.baseline ? "baseline (always)" : "`" + std::string(core::to_string(s.level)) + "`";
+      std::string what;
+      for (char c : s.description) what += c == '|' ? std::string("\\|") : std::string(1, c);
+      out << "| " << o.name << " | `" << s.name << "` | " << level << " | " << what << " |\n";
+    }
+  }
 }
 
 void print_list(std::ostream& out) {
@@ -178,6 +199,8 @@ int run(const CommandContext& ctx) {
     if (world.rank() == 0) {
       if (options.help)
         print_help(std::cout, description);
+      else if (*options.list == "markdown")
+        print_list_markdown(std::cout);
       else
         print_list(std::cout);
     }
@@ -210,7 +233,7 @@ int run(const CommandContext& ctx) {
       {result.samples, result.tiles, result.repetitions, result.summary, result.regions});
 
   if (world.rank() == 0) {
-    print_summary(std::cout, result.provenance, result.summary, cfg.benchmark.tile);
+    print_summary(std::cout, result.provenance, result.summary, cfg.input.tile);
     for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
     if (!result.provenance.warnings.empty()) {
       std::string w = result.provenance.warnings;

@@ -6,6 +6,7 @@
 #include "config_source.hpp"
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/text.hpp"
 
 namespace nsperf::cli {
 namespace {
@@ -28,6 +29,28 @@ const char* type_name(core::KeyType t) {
   return "?";
 }
 
+// A table cell: '|' would end it.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+// The keys as the Markdown table docs/config.md holds (between its "generated" markers).
+void print_keys_markdown(std::ostream& out) {
+  out << "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& k : core::config_keys()) {
+    std::string type = type_name(k.type);
+    if (k.type == core::KeyType::integer)
+      type += " " + std::to_string(k.min) + ".." + std::to_string(k.max);
+    if (!k.choices.empty()) type += " of: `" + core::join(k.choices, "`, `") + "`";
+    const std::string value =
+        k.default_value.is_null() ? "by `optimization_level`" : "`" + k.default_value.dump() + "`";
+    out << "| `" << k.key << "` | " << cell(type) << " | " << cell(value) << " | "
+        << cell(k.description) << " |\n";
+  }
+}
+
 void print_keys(std::ostream& out) {
   for (const auto& k : core::config_keys()) {
     out << k.key << "  (" << type_name(k.type);
@@ -47,7 +70,9 @@ int run(const CommandContext& ctx) {
       "set a key in the config file (created if absent), written atomically; repeatable")(
       "validate", po::value<std::string>()->value_name("FILE"),
       "check FILE and report every problem")(
-      "keys", "list every key with its type, range, default and meaning")(
+      "keys", po::value<std::string>()->value_name("FORMAT")->implicit_value("text"),
+      "list every key with its type, range, default and meaning; --keys=markdown: as the table "
+      "in docs/config.md")(
       "config,c", po::value<std::string>()->value_name("FILE"),
       "config file to show or change (default ./optimization_config.json)")("help,h", "this help");
   const auto vm = parse_options(ctx.args, options, nullptr, "config");
@@ -70,11 +95,21 @@ int run(const CommandContext& ctx) {
     // A valid file must also resolve: combinations (tile vs image) are checked there.
     if (problems.empty()) (void)core::resolve_config(doc, file, {});
     if (!problems.empty()) throw ConfigError(problems);
+    auto renamed = doc;
+    for (const auto& note : core::rename_old_keys(renamed, file))
+      std::cout << "note: " << note << "\n";
     std::cout << file << ": valid (schema_version " << doc["schema_version"] << ")\n";
     return 0;
   }
   if (vm.count("keys")) {
-    print_keys(std::cout);
+    const std::string format = vm["keys"].as<std::string>();
+    if (format == "markdown") {
+      print_keys_markdown(std::cout);
+    } else if (format == "text") {
+      print_keys(std::cout);
+    } else {
+      throw UsageError("--keys=" + format + ": valid: text, markdown");
+    }
     return 0;
   }
   const std::optional<std::string> explicit_path =
@@ -84,14 +119,23 @@ int run(const CommandContext& ctx) {
     nlohmann::json doc = std::filesystem::exists(path)
                              ? core::read_config_file(path)
                              : nlohmann::json{{"schema_version", core::kConfigSchemaVersion}};
+    // Old key names are written under their new names.
+    std::vector<std::string> notes = core::rename_old_keys(doc, path);
     for (const auto& text : vm["set"].as<std::vector<std::string>>()) {
-      core::set_key(doc, core::parse_assignment(text, "--set"));
+      auto o = core::parse_assignment(text, "--set");
+      if (const auto new_key = core::new_key_name(o.key); !new_key.empty()) {
+        notes.push_back("--set " + o.key + ": '" + o.key + "' is now '" + std::string(new_key) +
+                        "' (written as such)");
+        o.key = std::string(new_key);
+      }
+      core::set_key(doc, o);
     }
     // Nothing is written unless the whole result is valid.
     if (auto problems = core::validate_config(doc, path); !problems.empty())
       throw ConfigError(problems);
     (void)core::resolve_config(doc, path, {});
     core::write_config_file(path, doc);
+    for (const auto& note : notes) std::cout << "note: " << note << "\n";
     for (const auto& text : vm["set"].as<std::vector<std::string>>())
       std::cout << path << ": set " << text << "\n";
   }

@@ -9,8 +9,11 @@
 #include "command.hpp"
 #include "config_source.hpp"
 #include "input_options.hpp"
+#include "nsperf/core/compression.hpp"
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/stop.hpp"
+#include "nsperf/core/strategy.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/io/catalog.hpp"
 #include "nsperf/mpi/phase.hpp"
@@ -34,15 +37,27 @@ struct Options {
   bool help = false;
 };
 
+// The default of config key `key`, as text.
+std::string key_default(std::string_view key) {
+  for (const auto& k : core::config_keys())
+    if (k.key == key) return k.default_value.is_string() ? k.default_value.get<std::string>() : k.default_value.dump();
+  return "?";
+}
+
 po::options_description describe_options(bool profile) {
+  // Choices and defaults from the registry and the config keys, so that help never goes stale.
+  const std::string strategy_help =
+      "CPU strategy: " + core::join(core::strategy_catalog().strategy_names("cpu")) +
+      " (run.strategy; default " + key_default("run.strategy") + ")";
+  const std::string compression_help =
+      "mask and gradient chunks: " + core::join(core::compression_names()) +
+      " (run.compression; default " + key_default("run.compression") +
+      "; zstd readers need HDF5_PLUGIN_PATH, see docs/hdf5-zstd.md)";
   po::options_description run("Pipeline and output");
   run.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
                     "output file, HDF5 (run.output; default nsperf-output.h5)")(
-      "strategy", po::value<std::string>()->value_name("NAME"),
-      "CPU strategy: scalar, openmp, simd, blocked, fused, opencv (run.strategy; default fused)")(
-      "compression", po::value<std::string>()->value_name("NAME"),
-      "mask and gradient chunks: none, deflate or zstd (run.compression; default none; zstd "
-      "readers need HDF5_PLUGIN_PATH, see docs/hdf5-zstd.md)")(
+      "strategy", po::value<std::string>()->value_name("NAME"), strategy_help.c_str())(
+      "compression", po::value<std::string>()->value_name("NAME"), compression_help.c_str())(
       "compression-level", po::value<std::int64_t>()->value_name("N"),
       "deflate 1-9, zstd 1-22; 0 = default (run.compression_level)")(
       "check", "also run the float64 reference on every tile and compare (run.check)")(
@@ -136,7 +151,7 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
   out << "nsperf run: " << p.image << "\n";
   out << "  " << p.ranks << " rank" << (p.ranks == 1 ? "" : "s") << " x " << p.threads_per_rank
       << " thread" << (p.threads_per_rank == 1 ? "" : "s") << ", " << r.tiles << " tiles of "
-      << cfg.benchmark.tile << ", strategy " << cfg.run.strategy << "\n";
+      << cfg.input.tile << ", strategy " << cfg.run.strategy << "\n";
   out << "  threshold: bin " << r.threshold << " of 256 (gradient magnitude below "
       << core::format_number(r.boundary_magnitude, 4) << " is background); negative space "
       << core::format_number(100 * r.negative_space_fraction, 3) << "% of the image\n";
@@ -175,7 +190,7 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
   }
   out << "output: " << cfg.run.output << " ("
       << core::format_bytes(static_cast<double>(r.file_bytes)) << ", compression "
-      << cfg.run.compression << ")\n";
+      << core::to_string(cfg.run.compression) << ")\n";
 }
 
 int run(const CommandContext& ctx) { return run_job(ctx, false); }

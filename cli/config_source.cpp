@@ -35,7 +35,7 @@ core::Config resolve_on_root(const boost::mpi::communicator& comm,
   mpi::run_phase(comm, "config", [&] {
     if (comm.rank() != 0) return;
     core::Config cfg = resolve(config_path(path), overrides);
-    const auto& bench = cfg.benchmark;
+    const auto& bench = cfg.input;
     if (cfg.tile_is_default && !bench.image.empty()) {
       try {
         const auto raw = bench.raw.empty()

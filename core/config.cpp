@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -33,6 +34,14 @@ json preset_strategies(std::string_view optimizer, Level level) {
   }
   return list;
 }
+
+// Keys that moved: {old, new}. The input settings lived under benchmark.* until nsperf took
+// them for `nsperf run` too.
+constexpr std::pair<std::string_view, std::string_view> kRenamedKeys[] = {
+    {"benchmark.tile", "input.tile"},           {"benchmark.image", "input.image"},
+    {"benchmark.raw", "input.raw"},             {"benchmark.synthetic", "input.synthetic"},
+    {"benchmark.seed", "input.seed"},           {"benchmark.skew", "input.skew"},
+};
 
 struct Schema {
   std::vector<KeyInfo> keys = config_keys();
@@ -105,7 +114,7 @@ std::string check_value(const KeyInfo& k, const json& v) {
       return v.is_boolean() ? "" : "must be true or false, got " + describe(v);
     case KeyType::string:
       if (!v.is_string()) return "must be a string, got " + describe(v);
-      // A key whose default is empty takes "" to mean "not set" (benchmark.image).
+      // A key whose default is empty takes "" to mean "not set" (input.image).
       return v.get<std::string>().empty() && k.default_value != "" ? "must not be empty" : "";
     case KeyType::choice: {
       if (!v.is_string()) return "must be one of " + join(k.choices) + ", got " + describe(v);
@@ -159,9 +168,22 @@ void walk(const Schema& schema, const json& obj, const std::string& prefix, std:
       } else {
         walk(schema, value, key, source, problems);
       }
+    } else if (const auto renamed = new_key_name(key); !renamed.empty()) {
+      problems.push_back(std::string(source) + ": " + key_name(key) + " is the old name of " +
+                         key_name(renamed) + ", which is set too: keep one");
     } else {
-      const auto siblings = schema.children(prefix);
-      problems.push_back(std::string(source) + ": " + unknown_name_message("key", key, siblings));
+      // A misspelt old name is pointed to the new one.
+      std::vector<std::string> old_keys;
+      for (const auto& [old_key, new_key] : kRenamedKeys) old_keys.emplace_back(old_key);
+      if (const auto near = nearest_name(key, old_keys)) {
+        problems.push_back(std::string(source) + ": unknown key " + key_name(key) +
+                           "; did you mean " + key_name(new_key_name(*near)) + "? (" +
+                           key_name(*near) + " is now " + key_name(new_key_name(*near)) + ")");
+      } else {
+        const auto siblings = schema.children(prefix);
+        problems.push_back(std::string(source) + ": " +
+                           unknown_name_message("key", key, siblings));
+      }
     }
   }
 }
@@ -187,6 +209,27 @@ json::json_pointer pointer_of(std::string_view key) {
 
 }  // namespace
 
+namespace {
+
+std::map<std::string, std::vector<KeyInfo>, std::less<>>& settings_registry() {
+  static std::map<std::string, std::vector<KeyInfo>, std::less<>> registry;
+  return registry;
+}
+
+}  // namespace
+
+void declare_settings(std::string_view optimizer, std::vector<KeyInfo> settings) {
+  auto& declared = settings_registry()[std::string(optimizer)];
+  for (auto& k : settings) declared.push_back(std::move(k));
+}
+
+const std::vector<KeyInfo>& declared_settings(std::string_view optimizer) {
+  static const std::vector<KeyInfo> none;
+  const auto& registry = settings_registry();
+  const auto it = registry.find(optimizer);
+  return it == registry.end() ? none : it->second;
+}
+
 std::vector<KeyInfo> config_keys() {
   std::vector<KeyInfo> keys = {
       {"schema_version",
@@ -203,6 +246,55 @@ std::vector<KeyInfo> config_keys() {
        "balanced = also those whose results stay within each kernel's stated tolerance of the "
        "reference; aggressive = every strategy, including those that trade accuracy or memory "
        "for speed."},
+      {"input.tile",
+       KeyType::integer,
+       512,
+       1,
+       kMaxImageSide,
+       {},
+       "Tile side in pixels; edge tiles are smaller when it does not divide the image. At most "
+       "the image's shorter side: a default larger than that side becomes that side, with a "
+       "note; a tile you set is refused."},
+      {"input.image",
+       KeyType::string,
+       "",
+       0,
+       0,
+       {},
+       "Image file to run on instead of the synthetic one: PNG, TIFF, JPEG, JPEG 2000, FITS "
+       "(file.fits[EXT]), an HDF5 dataset (file.h5:/path), or raw pixels with input.raw. "
+       "Colour becomes luminance."},
+      {"input.raw",
+       KeyType::string,
+       "",
+       0,
+       0,
+       {},
+       "Layout of a headerless input.image, WxH:dtype[:le|be] with dtype u8, i8, u16, i16, "
+       "u32, i32, u64, i64, f32 or f64; empty: the file has a header."},
+      {"input.synthetic",
+       KeyType::image_spec,
+       "2048x2048:u8",
+       0,
+       0,
+       {},
+       "Size and pixel type of the built-in synthetic image, WxH[:u8|u16|f32]."},
+      {"input.seed",
+       KeyType::integer,
+       1,
+       0,
+       kInt64Max,
+       {},
+       "Seed of the synthetic image and of the strategy order."},
+      {"input.skew",
+       KeyType::integer,
+       0,
+       0,
+       99,
+       {},
+       "Percent of the synthetic image, at the bottom, that is empty background (one constant "
+       "level: no noise, no objects). Tiles there carry no signal, which the pipeline skips, so "
+       "tile costs differ as on real images; 0 = objects everywhere."},
       {"benchmark.repetitions",
        KeyType::integer,
        10,
@@ -217,53 +309,6 @@ std::vector<KeyInfo> config_keys() {
        100000,
        {},
        "Unmeasured runs of every strategy before the repetitions."},
-      {"benchmark.tile",
-       KeyType::integer,
-       512,
-       1,
-       kMaxImageSide,
-       {},
-       "Tile side in pixels; edge tiles are smaller when it does not divide the image."},
-      {"benchmark.image",
-       KeyType::string,
-       "",
-       0,
-       0,
-       {},
-       "Image file to run on instead of the synthetic one: PNG, TIFF, JPEG, JPEG 2000, FITS "
-       "(file.fits[EXT]), an HDF5 dataset (file.h5:/path), or raw pixels with benchmark.raw. "
-       "Colour becomes luminance."},
-      {"benchmark.raw",
-       KeyType::string,
-       "",
-       0,
-       0,
-       {},
-       "Layout of a headerless benchmark.image, WxH:dtype[:le|be] with dtype u8, i8, u16, i16, "
-       "u32, i32, u64, i64, f32 or f64; empty: the file has a header."},
-      {"benchmark.synthetic",
-       KeyType::image_spec,
-       "2048x2048:u8",
-       0,
-       0,
-       {},
-       "Size and pixel type of the built-in synthetic image, WxH[:u8|u16|f32]."},
-      {"benchmark.seed",
-       KeyType::integer,
-       1,
-       0,
-       kInt64Max,
-       {},
-       "Seed of the synthetic image and of the strategy order."},
-      {"benchmark.skew",
-       KeyType::integer,
-       0,
-       0,
-       99,
-       {},
-       "Percent of the synthetic image, at the bottom, that is empty background (one constant "
-       "level: no noise, no objects). Tiles there carry no signal, which the pipeline skips, so "
-       "tile costs differ as on real images; 0 = objects everywhere."},
       {"benchmark.output", KeyType::string, "nsperf-results.h5", 0, 0, {}, "Results file (HDF5)."},
       {"run.output",
        KeyType::string,
@@ -272,7 +317,7 @@ std::vector<KeyInfo> config_keys() {
        0,
        {},
        "Output file of 'nsperf run' (HDF5: mask, gradient, per-tile statistics). Its input is "
-       "benchmark.image (or the synthetic image), cut into benchmark.tile tiles."},
+       "input.image (or the synthetic image), cut into input.tile tiles."},
       {"run.strategy", KeyType::choice, "fused", 0, 0, strategy_catalog().strategy_names("cpu"),
        "CPU strategy 'nsperf run' computes the pipeline with."},
       {"run.compression",
@@ -280,7 +325,7 @@ std::vector<KeyInfo> config_keys() {
        "none",
        0,
        0,
-       {"none", "deflate", "zstd"},
+       compression_names(),
        "Compression of the output's mask and gradient chunks: none, deflate (gzip; every HDF5 "
        "reader has it) or zstd (HDF5 filter 32015: readers need HDF5_PLUGIN_PATH, see "
        "docs/hdf5-zstd.md)."},
@@ -317,79 +362,16 @@ std::vector<KeyInfo> config_keys() {
                     0,
                     0,
                     {},
-                    "Whether 'benchmark --all' runs the " + opt + " optimizer."});
+                    "Whether 'benchmark --all' (or no optimizer option) runs the " + opt +
+                        " optimizer."});
     keys.push_back({"optimizers." + opt + ".strategies", KeyType::string_list, nullptr, 0, 0,
                     catalog.strategy_names(opt),
                     "Strategies of the " + opt + " optimizer to run; the baseline '" +
                         catalog.baseline(opt)->name +
                         "' always runs. Default: by optimization_level."});
-    if (opt == "cpu") {
-      keys.push_back({"optimizers.cpu.threads",
-                      KeyType::integer,
-                      0,
-                      0,
-                      4096,
-                      {},
-                      "OpenMP threads per rank for multi-threaded strategies; 0 = automatic: "
-                      "OMP_NUM_THREADS if set, else the cores the rank may use, shared with the "
-                      "other ranks on its node that may use them too."});
-    }
-    if (opt == "distributed") {
-      keys.push_back({"optimizers.distributed.chunk",
-                      KeyType::integer,
-                      2,
-                      1,
-                      1 << 20,
-                      {},
-                      "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."});
-    }
-    if (opt == "database") {
-      keys.push_back({"optimizers.database.rows",
-                      KeyType::integer,
-                      1000,
-                      1,
-                      100000000,
-                      {},
-                      "Tile rows each rank inserts per repetition of every insert strategy (the "
-                      "baseline opens a connection and syncs a journal per row: keep it small)."});
-      keys.push_back({"optimizers.database.batch",
-                      KeyType::integer,
-                      500,
-                      1,
-                      100000000,
-                      {},
-                      "Rows per transaction of the 'batched' and 'wal' strategies."});
-      keys.push_back({"optimizers.database.query_rows",
-                      KeyType::integer,
-                      1000000,
-                      1000,
-                      1000000000,
-                      {},
-                      "Rows of the catalog each rank builds (untimed) for the query strategies, "
-                      "1000 tiles per run."});
-    }
-    if (opt == "io") {
-      keys.push_back(
-          {"optimizers.io.dir",
-           KeyType::string,
-           "",
-           0,
-           0,
-           {},
-           "Folder in which the io and database optimizers make their scratch folder (removed "
-           "afterwards); it must be visible from every node; \"\" = the results "
-           "file's folder."});
-    }
-    if (opt == "network") {
-      keys.push_back({"optimizers.network.link_mbyte_per_s",
-                      KeyType::integer,
-                      0,
-                      0,
-                      1 << 30,
-                      {},
-                      "Emulated link speed in MB/s: every strategy paces its sends to it, to study "
-                      "a slower network than the one the job runs on; 0 = the real link, as "
-                      "measured."});
+    for (KeyInfo k : declared_settings(opt)) {
+      k.key = "optimizers." + opt + "." + k.key;
+      keys.push_back(std::move(k));
     }
   }
   return keys;
@@ -410,6 +392,36 @@ nlohmann::json read_config_file(const std::filesystem::path& path) {
     if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
     throw ConfigError({path.string() + ": not valid JSON: " + what});
   }
+}
+
+std::string_view new_key_name(std::string_view key) noexcept {
+  for (const auto& [old_key, new_key] : kRenamedKeys)
+    if (old_key == key) return new_key;
+  return {};
+}
+
+std::vector<std::string> rename_old_keys(nlohmann::json& doc, std::string_view source) {
+  std::vector<std::string> notes;
+  for (const auto& [old_key, new_key] : kRenamedKeys) {
+    const auto dot_old = old_key.find('.');
+    const auto dot_new = new_key.find('.');
+    const std::string old_section(old_key.substr(0, dot_old));
+    const std::string old_leaf(old_key.substr(dot_old + 1));
+    const std::string new_section(new_key.substr(0, dot_new));
+    const std::string new_leaf(new_key.substr(dot_new + 1));
+    if (!doc.is_object() || !doc.contains(old_section)) continue;
+    json& from = doc[old_section];
+    if (!from.is_object() || !from.contains(old_leaf)) continue;
+    if (doc.contains(new_section) && !doc[new_section].is_object()) continue;
+    json& to = doc[new_section];
+    if (to.contains(new_leaf)) continue;  // both set: validate_config says so
+    to[new_leaf] = std::move(from[old_leaf]);
+    from.erase(old_leaf);
+    if (from.empty()) doc.erase(old_section);
+    notes.push_back(std::string(source) + ": " + key_name(old_key) + " is now " +
+                    key_name(new_key) + " (read as such)");
+  }
+  return notes;
 }
 
 std::vector<std::string> validate_config(const nlohmann::json& doc, std::string_view source) {
@@ -433,13 +445,26 @@ std::vector<std::string> validate_config(const nlohmann::json& doc, std::string_
     problems.push_back(std::string(source) + ": 'schema_version' must be at least 1, got " +
                        v.dump());
   }
-  walk(Schema{}, doc, "", source, problems);
+  json renamed = doc;
+  (void)rename_old_keys(renamed, source);
+  walk(Schema{}, renamed, "", source, problems);
   return problems;
 }
 
-Config resolve_config(const nlohmann::json& doc, std::string_view source,
-                      std::span<const Override> overrides) {
+Config resolve_config(const nlohmann::json& given, std::string_view source,
+                      std::span<const Override> given_overrides) {
   const Schema schema;
+  // Old key names load as the new ones, each with a note.
+  json doc = given;
+  std::vector<std::string> renamed = rename_old_keys(doc, source);
+  std::vector<Override> overrides(given_overrides.begin(), given_overrides.end());
+  for (auto& o : overrides) {
+    if (const auto new_key = new_key_name(o.key); !new_key.empty()) {
+      renamed.push_back(o.origin + ": " + key_name(o.key) + " is now " + key_name(new_key) +
+                        " (read as such)");
+      o.key = std::string(new_key);
+    }
+  }
   std::vector<std::string> problems;
   if (!doc.is_null()) problems = validate_config(doc, source);
   for (const auto& o : overrides) {
@@ -496,40 +521,41 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
   }
 
   Config cfg = Config::from_json(effective);
-  cfg.tile_is_default = origin["benchmark.tile"] == "default";
-  const auto& b = cfg.benchmark;
+  cfg.notes = std::move(renamed);
+  cfg.tile_is_default = origin["input.tile"] == "default";
+  const auto& b = cfg.input;
   const Extent e = b.synthetic.extent;
   const bool synthetic = b.image.empty();
   // A file's size is known once its header is read (cli::resolve_on_root fits the tile then).
   if (synthetic && e.width > 0 && e.height > 0) fit_default_tile(cfg, e);
   if (!synthetic && b.skew > 0) {
-    problems.push_back(origin["benchmark.skew"] +
-                       ": 'benchmark.skew' applies to the synthetic "
-                       "image only, not to 'benchmark.image' " +
+    problems.push_back(origin["input.skew"] +
+                       ": 'input.skew' applies to the synthetic "
+                       "image only, not to 'input.image' " +
                        b.image);
   }
   if (synthetic && !b.raw.empty()) {
-    problems.push_back(origin["benchmark.raw"] +
-                       ": 'benchmark.raw' describes a file; set "
-                       "'benchmark.image' (--image FILE) too");
+    problems.push_back(origin["input.raw"] +
+                       ": 'input.raw' describes a file; set "
+                       "'input.image' (--image FILE) too");
   }
   // A file's size is known once rank 0 has read its header (the plan checks the tile then).
   if (synthetic && b.tile > std::min(e.width, e.height)) {
-    problems.push_back(origin["benchmark.tile"] + ": 'benchmark.tile' " + std::to_string(b.tile) +
+    problems.push_back(origin["input.tile"] + ": 'input.tile' " + std::to_string(b.tile) +
                        " is larger than the " + std::to_string(e.width) + "x" +
-                       std::to_string(e.height) + " image ('benchmark.synthetic' from " +
-                       origin["benchmark.synthetic"] + "); valid: 1.." +
+                       std::to_string(e.height) + " image ('input.synthetic' from " +
+                       origin["input.synthetic"] + "); valid: 1.." +
                        std::to_string(std::min(e.width, e.height)));
   }
   const double image_bytes = static_cast<double>(e.width) * static_cast<double>(e.height) *
                              static_cast<double>(dtype_size(b.synthetic.dtype));
   const auto memory = static_cast<double>(physical_memory_bytes());
   if (synthetic && memory > 0 && image_bytes > memory) {
-    problems.push_back(origin["benchmark.synthetic"] + ": 'benchmark.synthetic' " +
+    problems.push_back(origin["input.synthetic"] + ": 'input.synthetic' " +
                        to_string(b.synthetic) + " needs " + format_bytes(image_bytes) +
                        " on rank 0, more than this node's " + format_bytes(memory) + " of memory");
   }
-  if (cfg.run.compression == "deflate" && cfg.run.compression_level > 9) {
+  if (cfg.run.compression == Compression::deflate && cfg.run.compression_level > 9) {
     problems.push_back(origin["run.compression_level"] + ": 'run.compression_level' " +
                        std::to_string(cfg.run.compression_level) +
                        " is not a deflate level; valid: 1..9, or 0 for the default");
@@ -540,13 +566,13 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
 
 void fit_default_tile(Config& cfg, Extent image) {
   const std::int64_t side = std::min(image.width, image.height);
-  if (!cfg.tile_is_default || side < 1 || cfg.benchmark.tile <= side) return;
+  if (!cfg.tile_is_default || side < 1 || cfg.input.tile <= side) return;
   cfg.notes.push_back("tile " + std::to_string(side) + ": the default, " +
-                      std::to_string(cfg.benchmark.tile) + ", is larger than the " +
+                      std::to_string(cfg.input.tile) + ", is larger than the " +
                       std::to_string(image.width) + "x" + std::to_string(image.height) +
                       " image (--tile sets it)");
-  cfg.benchmark.tile = side;
-  cfg.json["benchmark"]["tile"] = side;
+  cfg.input.tile = side;
+  cfg.json["input"]["tile"] = side;
 }
 
 Config Config::from_json(const nlohmann::json& effective) {
@@ -554,37 +580,31 @@ Config Config::from_json(const nlohmann::json& effective) {
   cfg.json = effective;
   cfg.schema_version = effective.at("schema_version").get<int>();
   cfg.level = *parse_level(effective.at("optimization_level").get<std::string>());
+  const auto& in = effective.at("input");
+  cfg.input.tile = in.at("tile").get<std::int64_t>();
+  cfg.input.image = in.at("image").get<std::string>();
+  cfg.input.raw = in.at("raw").get<std::string>();
+  cfg.input.synthetic = parse_image_spec(in.at("synthetic").get<std::string>(), "input.synthetic");
+  cfg.input.seed = in.at("seed").get<std::uint64_t>();
+  cfg.input.skew = in.at("skew").get<int>();
   const auto& b = effective.at("benchmark");
   cfg.benchmark.repetitions = b.at("repetitions").get<int>();
   cfg.benchmark.warmup = b.at("warmup").get<int>();
-  cfg.benchmark.tile = b.at("tile").get<std::int64_t>();
-  cfg.benchmark.image = b.at("image").get<std::string>();
-  cfg.benchmark.raw = b.at("raw").get<std::string>();
-  cfg.benchmark.synthetic =
-      parse_image_spec(b.at("synthetic").get<std::string>(), "benchmark.synthetic");
-  cfg.benchmark.seed = b.at("seed").get<std::uint64_t>();
-  cfg.benchmark.skew = b.at("skew").get<int>();
   cfg.benchmark.output = b.at("output").get<std::string>();
   const auto& r = effective.at("run");
   cfg.run.output = r.at("output").get<std::string>();
   cfg.run.strategy = r.at("strategy").get<std::string>();
-  cfg.run.compression = r.at("compression").get<std::string>();
+  // Checked against the key's choices before: a name parse_compression does not know is a bug.
+  cfg.run.compression = parse_compression(r.at("compression").get<std::string>()).value();
   cfg.run.compression_level = r.at("compression_level").get<int>();
   cfg.run.check = r.at("check").get<bool>();
   cfg.run.catalog = r.at("catalog").get<std::string>();
   if (effective.contains("optimizers")) {
     for (const auto& [name, o] : effective.at("optimizers").items()) {
-      cfg.optimizers[name] = {o.at("enabled").get<bool>(),
-                              o.at("strategies").get<std::vector<std::string>>()};
-      if (name == "cpu") cfg.cpu_threads = o.at("threads").get<int>();
-      if (name == "distributed") cfg.distributed_chunk = o.at("chunk").get<std::int64_t>();
-      if (name == "io") cfg.io_dir = o.at("dir").get<std::string>();
-      if (name == "database") {
-        cfg.database_rows = o.at("rows").get<std::int64_t>();
-        cfg.database_batch = o.at("batch").get<int>();
-        cfg.database_query_rows = o.at("query_rows").get<std::int64_t>();
-      }
-      if (name == "network") cfg.link_mbyte_per_s = o.at("link_mbyte_per_s").get<std::int64_t>();
+      OptimizerConfig c{o.at("enabled").get<bool>(),
+                        o.at("strategies").get<std::vector<std::string>>(), json::object()};
+      for (const auto& k : declared_settings(name)) c.settings[k.key] = o.at(k.key);
+      cfg.optimizers[name] = std::move(c);
     }
   }
   return cfg;
@@ -593,7 +613,7 @@ Config Config::from_json(const nlohmann::json& effective) {
 Override parse_assignment(std::string_view text, std::string_view origin) {
   const auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    throw UsageError(std::string(origin) + ": expected key=value (e.g. benchmark.tile=256), got '" +
+    throw UsageError(std::string(origin) + ": expected key=value (e.g. input.tile=256), got '" +
                      std::string(text) + "'");
   }
   Override o{std::string(text.substr(0, eq)), nullptr,
@@ -614,7 +634,7 @@ Override parse_assignment(std::string_view text, std::string_view origin) {
 
 void set_key(nlohmann::json& doc, const Override& o) {
   // Member by member, not through a JSON pointer: a key may hold any character ('~' is an
-  // escape in pointers), and a value on the way (benchmark=3 before benchmark.tile=5) is
+  // escape in pointers), and a value on the way (input=3 before input.tile=5) is
   // reported instead of thrown as a JSON library error.
   json* at = &doc;
   std::string walked;

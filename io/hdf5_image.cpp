@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "nsperf/core/error.hpp"
 
@@ -60,18 +61,22 @@ Handle create_image_dataset(hid_t file, const char* name, hid_t file_type,
     const hsize_t chunk[2] = {std::min(dims[0], static_cast<hsize_t>(layout.chunk)),
                               std::min(dims[1], static_cast<hsize_t>(layout.chunk))};
     NSPERF_H5(H5Pset_chunk(dcpl.get(), 2, chunk));
-    if (layout.compression == "deflate") {
-      NSPERF_H5(
-          H5Pset_deflate(dcpl.get(), layout.level > 0 ? static_cast<unsigned>(layout.level) : 6U));
-    } else if (layout.compression == "zstd") {
-      register_zstd_filter();
-      const unsigned level = layout.level > 0 ? static_cast<unsigned>(layout.level) : 3U;
-      NSPERF_H5(H5Pset_filter(dcpl.get(), kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level));
-    } else if (layout.compression != "none" && !layout.compression.empty()) {
-      throw UsageError("compression '" + layout.compression + "': valid: none, deflate, zstd");
+    switch (layout.compression) {
+      case core::Compression::none:
+        break;
+      case core::Compression::deflate:
+        NSPERF_H5(H5Pset_deflate(dcpl.get(),
+                                 layout.level > 0 ? static_cast<unsigned>(layout.level) : 6U));
+        break;
+      case core::Compression::zstd: {
+        register_zstd_filter();
+        const unsigned level = layout.level > 0 ? static_cast<unsigned>(layout.level) : 3U;
+        NSPERF_H5(H5Pset_filter(dcpl.get(), kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level));
+        break;
+      }
     }
-  } else if (layout.compression != "none" && !layout.compression.empty()) {
-    throw UsageError("compression needs a chunked dataset");
+  } else if (layout.compression != core::Compression::none) {
+    throw std::logic_error("compression needs a chunked dataset");
   }
   return {
       check(H5Dcreate2(file, name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nsperf/core/image.hpp"
+#include "nsperf/core/compression.hpp"
 #include "nsperf/core/tile_plan.hpp"
 #include "nsperf/io/hdf5.hpp"
 
@@ -21,7 +22,7 @@ namespace nsperf::io::detail {
 struct ImageDatasetLayout {
   core::Extent image;
   std::int64_t chunk = 0;   ///< chunk side (clipped to the image); 0 = contiguous
-  std::string compression;  ///< none, deflate or zstd (chunked only)
+  core::Compression compression = core::Compression::none;  ///< chunked only
   int level = 0;            ///< 0: the library's default (deflate 6, zstd 3)
 };
 

@@ -8,7 +8,7 @@ class Hdf5ChunkedDeflate final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5ChunkedDeflate()
       : Hdf5StreamStrategy("hdf5-chunked-deflate",
-                           {/*chunked=*/true, "deflate", /*collective=*/true}) {}
+                           {/*chunked=*/true, core::Compression::deflate, /*collective=*/true}) {}
 };
 
 }  // namespace

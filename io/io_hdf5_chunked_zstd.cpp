@@ -7,7 +7,8 @@ namespace {
 class Hdf5ChunkedZstd final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5ChunkedZstd()
-      : Hdf5StreamStrategy("hdf5-chunked-zstd", {/*chunked=*/true, "zstd", /*collective=*/true}) {}
+      : Hdf5StreamStrategy("hdf5-chunked-zstd", {/*chunked=*/true, core::Compression::zstd,
+                                                /*collective=*/true}) {}
 };
 
 }  // namespace

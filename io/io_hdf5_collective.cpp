@@ -7,7 +7,8 @@ namespace {
 class Hdf5Collective final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5Collective()
-      : Hdf5StreamStrategy("hdf5-collective", {/*chunked=*/false, "none", /*collective=*/true}) {}
+      : Hdf5StreamStrategy("hdf5-collective", {/*chunked=*/false, core::Compression::none,
+                                              /*collective=*/true}) {}
 };
 
 }  // namespace

@@ -7,7 +7,8 @@ namespace {
 class Hdf5Independent final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5Independent()
-      : Hdf5StreamStrategy("hdf5-independent", {/*chunked=*/false, "none", /*collective=*/false}) {}
+      : Hdf5StreamStrategy("hdf5-independent", {/*chunked=*/false, core::Compression::none,
+                                               /*collective=*/false}) {}
 };
 
 }  // namespace

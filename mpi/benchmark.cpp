@@ -174,7 +174,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   const auto& cfg = request.config;
   BenchmarkResult result;
   start_profile();
-  const NodeLayout layout = node_layout(comm, cfg.cpu_threads);
+  const NodeLayout layout = node_layout(comm, cfg.setting<int>("cpu", "threads"));
   result.provenance = gather_provenance(comm, request.command_line, cfg, layout);
   // The machine as the measurements begin (the other ranks wait in the next collective).
   if (comm.rank() == 0)
@@ -191,7 +191,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     }
   });
 
-  const auto& bench = cfg.benchmark;
+  const auto& bench = cfg.input;
   const ImageOrigin origin{bench.image, bench.raw, bench.synthetic, bench.seed, bench.skew};
   std::optional<core::ScopedRegion> input_region(std::in_place, "input");
   LoadedImage loaded = load_image(comm, origin);

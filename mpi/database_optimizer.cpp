@@ -26,6 +26,7 @@
 #include <random>
 #include <tuple>
 
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/text.hpp"
@@ -39,6 +40,17 @@
 
 namespace nsperf::mpi {
 namespace {
+
+// The database optimizer's settings (declared below, NSPERF_OPTIMIZER_SETTINGS).
+struct Settings {
+  std::int64_t rows;
+  int batch;
+  std::int64_t query_rows;
+  explicit Settings(const core::Config& cfg)
+      : rows(cfg.setting<std::int64_t>("database", "rows")),
+        batch(cfg.setting<int>("database", "batch")),
+        query_rows(cfg.setting<std::int64_t>("database", "query_rows")) {}
+};
 
 constexpr const char* kInsert = "insert";
 constexpr const char* kQuery = "query";
@@ -102,6 +114,7 @@ class DatabaseOptimizer final : public Optimizer {
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
     const auto& cfg = ctx.config;
+    const Settings settings(cfg);
     const auto& names = cfg.optimizers.at("database").strategies;
     const auto& b = cfg.benchmark;
     const int me = ctx.comm.rank();
@@ -110,7 +123,7 @@ class DatabaseOptimizer final : public Optimizer {
       for (const auto& n : names)
         strategies.push_back(io::db_strategies().at(n, "database strategy").make());
     });
-    const fs::path parent = scratch_parent(cfg.io_dir, b.output);
+    const fs::path parent = scratch_parent(cfg.setting<std::string>("io", "dir"), b.output);
     const Scratch scratch(ctx.comm, parent);
     const fs::path dir = scratch.path() / ("rank" + std::to_string(me));
 
@@ -125,14 +138,14 @@ class DatabaseOptimizer final : public Optimizer {
     std::map<std::string, std::string> plans;
     run_phase(ctx.comm, "database-prepare", [&] {
       fs::create_directory(dir);
-      rows = make_rows(ctx.workload.plan, cfg.database_rows, me, b.seed, insert_runs);
+      rows = make_rows(ctx.workload.plan, settings.rows, me, cfg.input.seed, insert_runs);
       expected = io::expected_read_back(rows);
       // The query catalog: built once with the fastest way in, then one copy per strategy.
       bool any_query = false;
       for (const auto& s : strategies) any_query = any_query || s->queries();
       if (!any_query) return;
       std::vector<std::string> runs;
-      const auto big = make_rows(ctx.workload.plan, cfg.database_query_rows, me, b.seed + 1, runs);
+      const auto big = make_rows(ctx.workload.plan, settings.query_rows, me, cfg.input.seed + 1, runs);
       const fs::path base = dir / "query.sqlite";
       core::Stopwatch clock;
       io::make_catalog_with_runs(base, runs);
@@ -166,7 +179,7 @@ class DatabaseOptimizer final : public Optimizer {
       std::vector<io::DbRow> every;
       for (int r = 0; r < ctx.comm.size(); ++r) {
         std::vector<std::string> ids;
-        auto part = make_rows(ctx.workload.plan, cfg.database_rows, r, b.seed, ids);
+        auto part = make_rows(ctx.workload.plan, settings.rows, r, cfg.input.seed, ids);
         every.insert(every.end(), part.begin(), part.end());
       }
       for (const auto& ids : all_runs) every_run.insert(every_run.end(), ids.begin(), ids.end());
@@ -203,7 +216,7 @@ class DatabaseOptimizer final : public Optimizer {
         if (query)
           answer = strategy.query(file, query_runs);
         else
-          strategy.insert(file, rows, cfg.database_batch);
+          strategy.insert(file, rows, settings.batch);
       });
       const double span = trial.span(t);
       if (!trial.measured()) return;
@@ -235,6 +248,7 @@ class DatabaseOptimizer final : public Optimizer {
                              const io::QueryAnswer& expected,
                              std::map<std::string, std::vector<double>>& spans) {
     const auto& cfg = ctx.config;
+    const Settings settings(cfg);
     const std::string& design = trial.name();
     const int me = ctx.comm.rank();
     const fs::path merged = shared / ("catalog-" + design + ".sqlite");
@@ -271,11 +285,11 @@ class DatabaseOptimizer final : public Optimizer {
               every.push_back(std::move(row));
             }
           }
-          wal->insert(merged, every, cfg.database_batch);
+          wal->insert(merged, every, settings.batch);
         });
       } else {
         run_phase(ctx.comm, "database-catalog",
-                  [&] { wal->insert(own, rows, cfg.database_batch); });
+                  [&] { wal->insert(own, rows, settings.batch); });
         std::vector<std::string> sources;
         bmpi::gather(ctx.comm, own.string(), sources, 0);
         run_phase(ctx.comm, "database-merge", [&] {
@@ -309,8 +323,9 @@ class DatabaseOptimizer final : public Optimizer {
                         const std::map<std::string, std::string>& plans,
                         const std::map<std::string, std::vector<double>>& spans,
                         OptimizerOutput& out) {
+    const Settings settings(cfg);
     out.notes.push_back(
-        "database: every rank inserts " + std::to_string(cfg.database_rows) +
+        "database: every rank inserts " + std::to_string(settings.rows) +
         " rows into its own catalog file per repetition (rows/s in the table count every "
         "rank's rows); 'wal' trades durability: with synchronous=NORMAL a power loss may lose "
         "the last commits (the catalog stays consistent)");
@@ -323,7 +338,7 @@ class DatabaseOptimizer final : public Optimizer {
                           core::format_number(naive / wal, 3) + "x the rows/s of naive");
     }
     if (!plans.empty()) {
-      out.notes.push_back("database: query catalog of " + std::to_string(cfg.database_query_rows) +
+      out.notes.push_back("database: query catalog of " + std::to_string(settings.query_rows) +
                           " rows per rank built in " + core::format_number(build_s, 3) +
                           " s (untimed)");
       for (const auto& [name, plan] : plans)
@@ -349,6 +364,16 @@ class DatabaseOptimizer final : public Optimizer {
 
 }  // namespace
 
+NSPERF_OPTIMIZER_SETTINGS(
+    database,
+    {{"rows", core::KeyType::integer, 1000, 1, 100000000, {},
+      "Tile rows each rank inserts per repetition of every insert strategy (the baseline opens a "
+      "connection and syncs a journal per row: keep it small)."},
+     {"batch", core::KeyType::integer, 500, 1, 100000000, {},
+      "Rows per transaction of the 'batched' and 'wal' strategies."},
+     {"query_rows", core::KeyType::integer, 1000000, 1000, 1000000000, {},
+      "Rows of the catalog each rank builds (untimed) for the query strategies, 1000 tiles per "
+      "run."}})
 NSPERF_REGISTER_OPTIMIZER(DatabaseOptimizer, "database",
                           "the SQLite tile catalog: inserts (connection, statements, "
                           "transactions, journal) and indexed queries")

@@ -27,6 +27,7 @@
 #include <map>
 #include <optional>
 
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/timer.hpp"
@@ -103,6 +104,29 @@ void timed(double& into, const char* region, core::RegionKind kind, Fn&& fn) {
   std::forward<Fn>(fn)();
   into += clock.elapsed_s();
 }
+
+// The pipeline's reductions, their waiting counted as idle time and profiled as "wait".
+class WaitedReduce final : public kernels::Reduce {
+ public:
+  WaitedReduce(kernels::Reduce& inner, double& idle) : inner_(inner), idle_(idle) {}
+  bool any(bool local) override {
+    bool r = false;
+    timed(idle_, "wait", core::RegionKind::mpi, [&] { r = inner_.any(local); });
+    return r;
+  }
+  double max(double local) override {
+    double r = 0;
+    timed(idle_, "wait", core::RegionKind::mpi, [&] { r = inner_.max(local); });
+    return r;
+  }
+  void sum(kernels::Histogram& local) override {
+    timed(idle_, "wait", core::RegionKind::mpi, [&] { inner_.sum(local); });
+  }
+
+ private:
+  kernels::Reduce& inner_;
+  double& idle_;
+};
 
 // What rank 0 sends before a self-scheduled chunk's pixels.
 struct Chunk {
@@ -352,7 +376,7 @@ class DistributedOptimizer final : public Optimizer {
     const auto& tiles = ctx.workload.plan.tiles;
     const auto total = static_cast<std::int64_t>(tiles.size());
     const int ranks = ctx.comm.size();
-    const std::int64_t k = ctx.config.distributed_chunk;
+    const std::int64_t k = ctx.config.setting<std::int64_t>("distributed", "chunk");
     if (ctx.comm.rank() == 0) {
       std::int64_t next = 0;
       int finished = 0;                   // workers told that no work is left
@@ -464,42 +488,43 @@ class DistributedOptimizer final : public Optimizer {
     }
   }
 
-  // The global threshold and stage B on the tiles this rank holds.
+  // The global threshold and stage B on the tiles this rank holds. Waiting in the reductions
+  // is idle time; the histogram and stage B are busy time on the tile.
   void finish_pipeline(const OptimizerContext& ctx, std::vector<Held>& held, Times& times) {
-    MpiReduce reduce(ctx.comm);
+    MpiReduce mpi_reduce(ctx.comm);
+    WaitedReduce reduce(mpi_reduce, times.idle);
     double local_max = 0;
     for (const auto& h : held) {
       if (h.work) local_max = std::max(local_max, static_cast<double>(h.work->max_magnitude));
     }
-    double max_magnitude = 0;
-    timed(times.idle, "wait", core::RegionKind::mpi,
-          [&] { max_magnitude = reduce.max(local_max); });
-    const float scale = kernels::histogram_scale(static_cast<float>(max_magnitude));
-    kernels::Histogram histogram{};
-    for (auto& h : held) {
-      NSPERF_REGION("histogram");
+    auto busy = [&](Held& h, const char* region, auto&& fn) {
+      const core::ScopedRegion profiled(region, core::RegionKind::code);
       core::Stopwatch clock;
-      if (h.work) {
-        strategy_->stage_histogram(*h.work, scale);
-        for (std::size_t i = 0; i < histogram.size(); ++i) histogram[i] += h.work->histogram[i];
-      } else {
-        histogram[0] += static_cast<std::uint64_t>(h.rect.pixels());  // gradient 0 everywhere
-      }
+      fn();
       const double s = clock.elapsed_s();
       h.compute_s += s;
       times.busy += s;
-    }
-    timed(times.idle, "wait", core::RegionKind::mpi, [&] { reduce.sum(histogram); });
-    const int threshold = kernels::otsu_threshold(histogram);
-    for (auto& h : held) {
-      if (!h.work) continue;
-      NSPERF_REGION("stage_b");
-      core::Stopwatch clock;
-      strategy_->stage_b(*h.work, scale, threshold);
-      const double s = clock.elapsed_s();
-      h.compute_s += s;
-      times.busy += s;
-    }
+    };
+    kernels::global_stage<float>(
+        reduce, local_max,
+        [&](float scale, kernels::Histogram& histogram) {
+          for (auto& h : held) {
+            busy(h, "histogram", [&] {
+              if (h.work) {
+                strategy_->stage_histogram(*h.work, scale);
+                for (std::size_t i = 0; i < histogram.size(); ++i)
+                  histogram[i] += h.work->histogram[i];
+              } else {
+                histogram[0] += static_cast<std::uint64_t>(h.rect.pixels());  // gradient 0
+              }
+            });
+          }
+        },
+        [&](float scale, int threshold) {
+          for (auto& h : held) {
+            if (h.work) busy(h, "stage_b", [&] { strategy_->stage_b(*h.work, scale, threshold); });
+          }
+        });
   }
 
   // Compares this rank's tiles with the expected output.
@@ -522,6 +547,9 @@ class DistributedOptimizer final : public Optimizer {
 
 }  // namespace
 
+NSPERF_OPTIMIZER_SETTINGS(distributed,
+                          {{"chunk", core::KeyType::integer, 2, 1, 1 << 20, {},
+                            "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."}})
 NSPERF_REGISTER_OPTIMIZER(
     DistributedOptimizer, "distributed",
     "partitioning strategies (static, cyclic, self-scheduled) for the whole pipeline across "

@@ -21,6 +21,7 @@
 #include <map>
 #include <numeric>
 
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/statistics.hpp"
@@ -72,7 +73,7 @@ class IoOptimizer final : public Optimizer {
     const auto& names = ctx.config.optimizers.at("io").strategies;
     const auto& b = ctx.config.benchmark;
     const int me = ctx.comm.rank();
-    const fs::path parent = scratch_parent(ctx.config.io_dir, b.output);
+    const fs::path parent = scratch_parent(ctx.config.setting<std::string>("io", "dir"), b.output);
     std::vector<std::unique_ptr<io::IoStrategy>> strategies;
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& n : names)
@@ -250,6 +251,10 @@ class IoOptimizer final : public Optimizer {
 
 }  // namespace
 
+NSPERF_OPTIMIZER_SETTINGS(io, {{"dir", core::KeyType::string, "", 0, 0, {},
+                                 "Folder in which the io and database optimizers make their "
+                                 "scratch folder (removed afterwards); it must be visible from "
+                                 "every node; \"\" = the results file's folder."}})
 NSPERF_REGISTER_OPTIMIZER(
     IoOptimizer, "io",
     "file I/O of the tile stream: POSIX, MPI-IO and parallel HDF5, with fsync "

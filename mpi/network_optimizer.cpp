@@ -25,6 +25,7 @@
 #include <climits>
 #include <cstring>
 
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/timer.hpp"
@@ -38,6 +39,11 @@
 
 namespace nsperf::mpi {
 namespace {
+
+// optimizers.network.link_mbyte_per_s (declared below, NSPERF_OPTIMIZER_SETTINGS).
+std::int64_t link_mbyte_per_s(const OptimizerContext& ctx) {
+  return ctx.config.setting<std::int64_t>("network", "link_mbyte_per_s");
+}
 
 constexpr const char* kNetworkCompute = "fused";
 constexpr const char* kTransfer = "transfer";
@@ -86,8 +92,8 @@ class NetworkOptimizer final : public Optimizer {
     link_ = measure_link(ctx);
     if (me == 0) {
       out.notes.push_back(
-          ctx.config.link_mbyte_per_s > 0
-              ? "network: link emulated at " + std::to_string(ctx.config.link_mbyte_per_s) +
+          link_mbyte_per_s(ctx) > 0
+              ? "network: link emulated at " + std::to_string(link_mbyte_per_s(ctx)) +
                     " MB/s (every strategy paces its sends to it)"
               : "network: link measured by ping-pong at the tile size: " +
                     std::to_string(static_cast<long long>(link_.bytes_per_s / 1e6)) + " MB/s");
@@ -208,8 +214,8 @@ class NetworkOptimizer final : public Optimizer {
   // after one warm-up; or the emulated one.
   Link measure_link(const OptimizerContext& ctx) {
     Link link;
-    if (ctx.config.link_mbyte_per_s > 0) {
-      link.bytes_per_s = static_cast<double>(ctx.config.link_mbyte_per_s) * 1e6;
+    if (link_mbyte_per_s(ctx) > 0) {
+      link.bytes_per_s = static_cast<double>(link_mbyte_per_s(ctx)) * 1e6;
       link.emulated = true;
       return link;
     }
@@ -376,6 +382,11 @@ class NetworkOptimizer final : public Optimizer {
 
 }  // namespace
 
+NSPERF_OPTIMIZER_SETTINGS(network,
+                          {{"link_mbyte_per_s", core::KeyType::integer, 0, 0, 1 << 30, {},
+                            "Emulated link speed in MB/s: every strategy paces its sends to it, "
+                            "to study a slower network than the one the job runs on; 0 = the "
+                            "real link, as measured."}})
 NSPERF_REGISTER_OPTIMIZER(
     NetworkOptimizer, "network",
     "tile transfer strategies (nonblocking, persistent, compressed, adaptive) against blocking "

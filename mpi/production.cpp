@@ -187,14 +187,14 @@ void add_to_catalog(const bmpi::communicator& comm, const core::Config& cfg,
     run.run_id = p.run_id;
     run.created = p.end_time;
     run.image = p.image;
-    run.source_file = cfg.benchmark.image;
+    run.source_file = cfg.input.image;
     run.source_sha256 = report.source_sha256;
     run.output = output.string();
     run.strategy = cfg.run.strategy;
     run.ranks = static_cast<int>(p.ranks);
     run.width = report.width;
     run.height = report.height;
-    run.tile = cfg.benchmark.tile;
+    run.tile = cfg.input.tile;
     run.threshold = report.threshold;
     run.negative_space_fraction = report.negative_space_fraction;
     run.check_status = report.check_status;
@@ -211,14 +211,14 @@ std::vector<std::pair<std::string, core::Provenance::Value>> common_attributes(
     core::Extent extent) {
   return {
       {"image", image},
-      {"source_file", cfg.benchmark.image},
+      {"source_file", cfg.input.image},
       {"source_sha256", report.source_sha256},
       {"width", extent.width},
       {"height", extent.height},
-      {"tile", cfg.benchmark.tile},
+      {"tile", cfg.input.tile},
       {"halo", kernels::kPipelineHalo},
       {"strategy", cfg.run.strategy},
-      {"compression", cfg.run.compression},
+      {"compression", std::string(core::to_string(cfg.run.compression))},
       {"compression_level", std::int64_t{cfg.run.compression_level}},
       {"histogram_bins", std::int64_t{kernels::kHistogramBins}},
   };
@@ -241,7 +241,7 @@ std::int64_t write_output(
         {r, work[t].opened.view(), work[t].magnitude.view().sub(2, 2, r.width, r.height)});
   }
   const auto& extent = workload.image.extent;
-  const io::OutputLayout layout{extent, cfg.benchmark.tile, cfg.run.compression,
+  const io::OutputLayout layout{extent, cfg.input.tile, cfg.run.compression,
                                 cfg.run.compression_level};
   std::int64_t written = 0;
   write_through_temporary(
@@ -265,7 +265,7 @@ std::int64_t write_output(
       },
       // Uncompressed, the mask (u8) and gradient (f32) of every pixel; a compressed output's
       // size is not known before it is written.
-      cfg.run.compression == "none" ? static_cast<std::uint64_t>(extent.pixels()) * 5 : 0);
+      cfg.run.compression == core::Compression::none ? static_cast<std::uint64_t>(extent.pixels()) * 5 : 0);
   return written;
 }
 
@@ -304,10 +304,10 @@ void write_incomplete(const bmpi::communicator& comm, const ProductionRequest& r
 ProductionReport run_production(const bmpi::communicator& comm, const ProductionRequest& request,
                                 ProgressSink* sink) {
   const auto& cfg = request.config;
-  const auto& bench = cfg.benchmark;
+  const auto& bench = cfg.input;
   ProductionReport report;
   start_profile();
-  const NodeLayout layout = node_layout(comm, cfg.cpu_threads);
+  const NodeLayout layout = node_layout(comm, cfg.setting<int>("cpu", "threads"));
   report.provenance = gather_provenance(comm, request.command_line, cfg, layout);
   if (comm.rank() == 0) report.provenance.region_overhead_s = core::region_overhead_s();
   bmpi::broadcast(comm, report.provenance.region_overhead_s, 0);

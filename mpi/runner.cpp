@@ -71,7 +71,7 @@ void Runner::run(const std::vector<RunEntry>& entries, const std::function<void(
   if (units_per_run <= 0)
     units_per_run = static_cast<std::int64_t>(ctx_.workload.plan.tiles.size());
   for (const auto& step : core::measurement_schedule(static_cast<int>(entries.size()), b.warmup,
-                                                     b.repetitions, b.seed)) {
+                                                     b.repetitions, ctx_.config.input.seed)) {
     const auto index = static_cast<std::size_t>(step.strategy);
     Trial trial(ctx_, optimizer_, index, entries[index], step, b.repetitions, units_);
     {

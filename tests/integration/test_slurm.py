@@ -141,7 +141,7 @@ class Slurm(TempDirTest):
         ids = dict(line.split() for line in r.stdout.splitlines())
         states = self.wait(bad, ids["sweep"], ids["report"])
         self.assertEqual(states[bad], [("FAILED", "2:0", "NonZeroExitCode")])
-        self.assertIn("--tile: 'benchmark.tile' must be between 1", self.output_of(f"nsperf-benchmark-{bad}"))
+        self.assertIn("--tile: 'input.tile' must be between 1", self.output_of(f"nsperf-benchmark-{bad}"))
         self.assertEqual(sorted(t[0] for t in states[ids["sweep"]]), ["COMPLETED", "FAILED"])
         state, _, reason = states[ids["report"]][0]
         self.assertEqual(state, "CANCELLED")

@@ -12,8 +12,8 @@ namespace mpi = nsperf::mpi;
 class Benchmark : public MpiTest {};
 
 TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
-  const std::vector<core::Override> o{{"benchmark.synthetic", "96x64:u16", "test"},
-                                      {"benchmark.tile", 16, "test"},
+  const std::vector<core::Override> o{{"input.synthetic", "96x64:u16", "test"},
+                                      {"input.tile", 16, "test"},
                                       {"benchmark.repetitions", 3, "test"},
                                       {"benchmark.warmup", 1, "test"},
                                       {"optimizers.cpu.threads", 2, "test"}};
@@ -70,8 +70,8 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
 }
 
 TEST_F(Benchmark, TheMemoryOptimizerMeasuresAndChecksEveryStrategy) {
-  const std::vector<core::Override> o{{"benchmark.synthetic", "128x96:u16", "test"},
-                                      {"benchmark.tile", 32, "test"},
+  const std::vector<core::Override> o{{"input.synthetic", "128x96:u16", "test"},
+                                      {"input.tile", 32, "test"},
                                       {"benchmark.repetitions", 2, "test"},
                                       {"benchmark.warmup", 1, "test"},
                                       {"optimization_level", "aggressive", "test"}};
@@ -116,8 +116,8 @@ TEST_F(Benchmark, AutomaticThreadsNeverOversubscribeANode) {
 }
 
 TEST_F(Benchmark, ARankFailingMidwayStopsEveryRank) {
-  const std::vector<core::Override> o{{"benchmark.synthetic", "64x64", "test"},
-                                      {"benchmark.tile", 16, "test"},
+  const std::vector<core::Override> o{{"input.synthetic", "64x64", "test"},
+                                      {"input.tile", 16, "test"},
                                       {"benchmark.repetitions", 2, "test"},
                                       {"benchmark.warmup", 0, "test"}};
   const auto cfg = core::resolve_config(nullptr, "test", o);

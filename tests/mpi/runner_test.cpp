@@ -33,10 +33,10 @@ class Recorder final : public mpi::ProgressSink {
 // and 3 measured ones.
 class RunnerTest : public MpiTest {
  protected:
-  const std::vector<core::Override> overrides{{"benchmark.synthetic", "64x32:u8", "test"},
+  const std::vector<core::Override> overrides{{"input.synthetic", "64x32:u8", "test"},
                                               {"benchmark.warmup", 1, "test"},
                                               {"benchmark.repetitions", 3, "test"},
-                                              {"benchmark.seed", 7, "test"}};
+                                              {"input.seed", 7, "test"}};
   core::Config config = core::resolve_config(nullptr, "test", overrides);
   mpi::Workload workload = [this] {
     mpi::Workload w;

@@ -38,14 +38,14 @@ TEST(Config, DefaultsResolveWithoutAFile) {
   EXPECT_EQ(cfg.schema_version, 1);
   EXPECT_EQ(cfg.level, core::Level::balanced);
   EXPECT_EQ(cfg.benchmark.repetitions, 10);
-  EXPECT_EQ(cfg.benchmark.tile, 512);
-  EXPECT_EQ(cfg.benchmark.synthetic, (core::ImageSpec{{2048, 2048}, core::DType::u8}));
+  EXPECT_EQ(cfg.input.tile, 512);
+  EXPECT_EQ(cfg.input.synthetic, (core::ImageSpec{{2048, 2048}, core::DType::u8}));
   ASSERT_TRUE(cfg.optimizers.count("cpu"));
   // balanced: every strategy whose results stay within tolerance (all of today's), the
   // baseline first.
   EXPECT_EQ(cfg.optimizers.at("cpu").strategies, core::strategy_catalog().strategy_names("cpu"));
   EXPECT_EQ(cfg.optimizers.at("cpu").strategies.front(), "scalar");
-  EXPECT_EQ(cfg.json["benchmark"]["tile"], 512);
+  EXPECT_EQ(cfg.json["input"]["tile"], 512);
 }
 
 TEST(Config, LevelPicksThePreset) {
@@ -61,10 +61,11 @@ TEST(Config, LevelPicksThePreset) {
 }
 
 TEST(Config, FileThenCommandLine) {
-  const json doc = {{"schema_version", 1}, {"benchmark", {{"tile", 256}, {"repetitions", 20}}}};
-  const std::vector<core::Override> o{{"benchmark.tile", 128, "--tile"}};
+  const json doc = {
+      {"schema_version", 1}, {"input", {{"tile", 256}}}, {"benchmark", {{"repetitions", 20}}}};
+  const std::vector<core::Override> o{{"input.tile", 128, "--tile"}};
   const auto cfg = core::resolve_config(doc, "f", o);
-  EXPECT_EQ(cfg.benchmark.tile, 128);
+  EXPECT_EQ(cfg.input.tile, 128);
   EXPECT_EQ(cfg.benchmark.repetitions, 20);
 }
 
@@ -85,13 +86,37 @@ TEST(Config, EveryProblemIsReportedAtOnce) {
   EXPECT_TRUE(
       mentions(p, "unknown key 'benchmark.repetitons'; did you mean 'benchmark.repetitions'?"))
       << all(p);
-  EXPECT_TRUE(mentions(p, "'benchmark.tile' must be an integer, got string \"big\"")) << all(p);
+  EXPECT_TRUE(mentions(p, "'input.tile' must be an integer, got string \"big\"")) << all(p);
   EXPECT_TRUE(mentions(p, "'benchmark.warmup' must be between 0 and 100000, got -1")) << all(p);
-  EXPECT_TRUE(mentions(p, "'benchmark.synthetic'")) << all(p);
+  EXPECT_TRUE(mentions(p, "'input.synthetic'")) << all(p);
   EXPECT_TRUE(mentions(p, "did you mean 'openmp'?")) << all(p);
   EXPECT_TRUE(mentions(p, "'optimizers.cpu.enabled' must be true or false")) << all(p);
   EXPECT_TRUE(mentions(p, "did you mean 'optimization_level'?")) << all(p);
   for (const auto& problem : p) EXPECT_EQ(problem.rfind("cfg.json: ", 0), 0u) << problem;
+}
+
+TEST(Config, OldInputKeysLoadAsTheNewOnesWithANote) {
+  // Input settings lived under benchmark.* before input.*: files and --set from then still work.
+  const json doc = {{"schema_version", 1},
+                    {"benchmark", {{"tile", 64}, {"synthetic", "256x128"}, {"repetitions", 3}}}};
+  const std::vector<core::Override> o{{"benchmark.seed", 7, "--set benchmark.seed"}};
+  const auto cfg = core::resolve_config(doc, "old.json", o);
+  EXPECT_EQ(cfg.input.tile, 64);
+  EXPECT_EQ(cfg.input.synthetic, (core::ImageSpec{{256, 128}, core::DType::u8}));
+  EXPECT_EQ(cfg.input.seed, 7U);
+  EXPECT_EQ(cfg.benchmark.repetitions, 3);
+  EXPECT_FALSE(cfg.json["benchmark"].contains("tile"));
+  ASSERT_EQ(cfg.notes.size(), 3U) << all(cfg.notes);
+  EXPECT_TRUE(mentions(cfg.notes, "old.json: 'benchmark.tile' is now 'input.tile' (read as such)"));
+  EXPECT_TRUE(mentions(cfg.notes, "--set benchmark.seed: 'benchmark.seed' is now 'input.seed'"));
+  EXPECT_EQ(core::new_key_name("benchmark.image"), "input.image");
+  EXPECT_EQ(core::new_key_name("benchmark.repetitions"), "");
+  // Both names: the old one is not silently dropped.
+  const json both = {{"schema_version", 1}, {"benchmark", {{"tile", 64}}}, {"input", {{"tile", 32}}}};
+  EXPECT_TRUE(mentions(problems_of(both),
+                       "'benchmark.tile' is the old name of 'input.tile', which is set too"));
+  EXPECT_TRUE(mentions(problems_of({{"schema_version", 1}, {"benchmark", {{"tiles", 64}}}}),
+                       "unknown key 'benchmark.tiles'; did you mean 'input.tile'?"));
 }
 
 TEST(Config, SchemaVersionIsRequiredAndNotNewer) {
@@ -112,14 +137,14 @@ TEST(Config, SectionsMustBeObjectsAndUnknownOptimizersAreNamed) {
 }
 
 TEST(Config, OverridesAreValidatedAndNamed) {
-  const std::vector<core::Override> o{{"benchmark.tile", 0, "--tile"},
+  const std::vector<core::Override> o{{"input.tile", 0, "--tile"},
                                       {"benchmark.nope", 1, "--set benchmark.nope"}};
   try {
     (void)core::resolve_config(nullptr, "f", o);
     FAIL() << "no error";
   } catch (const nsperf::ConfigError& e) {
     EXPECT_EQ(e.exit_code(), nsperf::ExitCode::usage);
-    EXPECT_TRUE(mentions(e.problems(), "--tile: 'benchmark.tile' must be between 1 and"))
+    EXPECT_TRUE(mentions(e.problems(), "--tile: 'input.tile' must be between 1 and"))
         << e.what();
     EXPECT_TRUE(mentions(e.problems(), "--set benchmark.nope: unknown key 'benchmark.nope'"))
         << e.what();
@@ -127,14 +152,14 @@ TEST(Config, OverridesAreValidatedAndNamed) {
 }
 
 TEST(Config, TileLargerThanImageNamesBothSources) {
-  const json doc = {{"schema_version", 1}, {"benchmark", {{"synthetic", "300x200"}}}};
-  const std::vector<core::Override> o{{"benchmark.tile", 256, "--tile"}};
+  const json doc = {{"schema_version", 1}, {"input", {{"synthetic", "300x200"}}}};
+  const std::vector<core::Override> o{{"input.tile", 256, "--tile"}};
   try {
     (void)core::resolve_config(doc, "cfg.json", o);
     FAIL() << "no error";
   } catch (const nsperf::ConfigError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("--tile: 'benchmark.tile' 256 is larger than the 300x200 image"),
+    EXPECT_NE(what.find("--tile: 'input.tile' 256 is larger than the 300x200 image"),
               std::string::npos)
         << what;
     EXPECT_NE(what.find("from cfg.json"), std::string::npos) << what;
@@ -143,11 +168,11 @@ TEST(Config, TileLargerThanImageNamesBothSources) {
 }
 
 TEST(Config, DefaultTileFitsASmallImageAndSaysSo) {
-  const std::vector<core::Override> o{{"benchmark.synthetic", "300x200", "--synthetic"}};
+  const std::vector<core::Override> o{{"input.synthetic", "300x200", "--synthetic"}};
   const auto cfg = core::resolve_config(nullptr, "defaults", o);
   EXPECT_TRUE(cfg.tile_is_default);
-  EXPECT_EQ(cfg.benchmark.tile, 200);
-  EXPECT_EQ(cfg.json["benchmark"]["tile"], 200);  // what is broadcast to the other ranks
+  EXPECT_EQ(cfg.input.tile, 200);
+  EXPECT_EQ(cfg.json["input"]["tile"], 200);  // what is broadcast to the other ranks
   ASSERT_EQ(cfg.notes.size(), 1U);
   EXPECT_NE(cfg.notes[0].find("tile 200: the default, 512, is larger than the 300x200 image"),
             std::string::npos)
@@ -156,21 +181,21 @@ TEST(Config, DefaultTileFitsASmallImageAndSaysSo) {
   // A file's size comes later: only a default tile follows it, and only down.
   auto file = core::resolve_config(nullptr, "defaults", {});
   core::fit_default_tile(file, {676, 449});
-  EXPECT_EQ(file.benchmark.tile, 449);
+  EXPECT_EQ(file.input.tile, 449);
   auto big = core::resolve_config(nullptr, "defaults", {});
   core::fit_default_tile(big, {4096, 4096});
-  EXPECT_EQ(big.benchmark.tile, 512);
+  EXPECT_EQ(big.input.tile, 512);
   EXPECT_TRUE(big.notes.empty());
-  const std::vector<core::Override> given{{"benchmark.tile", 600, "--tile"}};
+  const std::vector<core::Override> given{{"input.tile", 600, "--tile"}};
   auto explicit_tile = core::resolve_config(nullptr, "defaults", given);
   EXPECT_FALSE(explicit_tile.tile_is_default);
   core::fit_default_tile(explicit_tile, {676, 449});
-  EXPECT_EQ(explicit_tile.benchmark.tile, 600);  // refused later, by the plan, naming it
+  EXPECT_EQ(explicit_tile.input.tile, 600);  // refused later, by the plan, naming it
 }
 
 TEST(Config, ImageLargerThanMemoryIsRefused) {
   const std::vector<core::Override> o{
-      {"benchmark.synthetic", "1048576x1048576:f32", "--synthetic"}};
+      {"input.synthetic", "1048576x1048576:f32", "--synthetic"}};
   try {
     (void)core::resolve_config(nullptr, "f", o);
     FAIL() << "no error";
@@ -180,8 +205,8 @@ TEST(Config, ImageLargerThanMemoryIsRefused) {
 }
 
 TEST(Config, ParseAssignment) {
-  auto o = core::parse_assignment("benchmark.tile=256", "--set");
-  EXPECT_EQ(o.key, "benchmark.tile");
+  auto o = core::parse_assignment("input.tile=256", "--set");
+  EXPECT_EQ(o.key, "input.tile");
   EXPECT_EQ(o.value, 256);
   EXPECT_EQ(core::parse_assignment("optimization_level=aggressive", "--set").value, "aggressive");
   EXPECT_EQ(core::parse_assignment("optimizers.cpu.strategies=scalar,openmp", "--set").value,
@@ -189,26 +214,26 @@ TEST(Config, ParseAssignment) {
   EXPECT_EQ(core::parse_assignment("optimizers.cpu.strategies=[\"openmp\"]", "--set").value,
             json({"openmp"}));
   EXPECT_EQ(core::parse_assignment("optimizers.cpu.enabled=false", "--set").value, false);
-  EXPECT_THROW(core::parse_assignment("benchmark.tile", "--set"), nsperf::UsageError);
+  EXPECT_THROW(core::parse_assignment("input.tile", "--set"), nsperf::UsageError);
   EXPECT_THROW(core::parse_assignment("=3", "--set"), nsperf::UsageError);
 }
 
 TEST(Config, SetKeyThroughAValueIsAConfigError) {
-  // config --set benchmark=3 --set benchmark.tile=5: found by fuzzing (fuzz/config_fuzz.cpp),
+  // config --set input=3 --set input.tile=5: found by fuzzing (fuzz/config_fuzz.cpp),
   // it escaped as a JSON library error.
   json doc = {{"schema_version", 1}};
-  core::set_key(doc, core::parse_assignment("benchmark=3", "--set"));
+  core::set_key(doc, core::parse_assignment("input=3", "--set"));
   try {
-    core::set_key(doc, core::parse_assignment("benchmark.tile=5", "--set"));
+    core::set_key(doc, core::parse_assignment("input.tile=5", "--set"));
     FAIL() << "no error";
   } catch (const nsperf::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("--set benchmark.tile: cannot set 'benchmark.tile': "
-                                         "'benchmark' is number 3, not an object"),
+    EXPECT_NE(std::string(e.what()).find("--set input.tile: cannot set 'input.tile': "
+                                         "'input' is number 3, not an object"),
               std::string::npos)
         << e.what();
   }
   json list = json::array();
-  EXPECT_THROW(core::set_key(list, core::parse_assignment("benchmark.tile=5", "--set")),
+  EXPECT_THROW(core::set_key(list, core::parse_assignment("input.tile=5", "--set")),
                nsperf::ConfigError);
   // '~' is an escape in JSON pointers, not in keys.
   core::set_key(doc, core::parse_assignment("a~b.c=1", "--set"));
@@ -220,12 +245,12 @@ TEST(Config, ValuesThatAreNotUtf8AreRefused) {
   // Found by fuzzing: such a value passed validation, then failed when the config was written
   // as JSON (the broadcast to other ranks, config --show).
   const std::vector<core::Override> o = {
-      core::parse_assignment("benchmark.image=\xff.fits", "--set")};
+      core::parse_assignment("input.image=\xff.fits", "--set")};
   try {
     (void)core::resolve_config(json(), "defaults", o);
     FAIL() << "no error";
   } catch (const nsperf::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("'benchmark.image' must be UTF-8 text"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("'input.image' must be UTF-8 text"), std::string::npos)
         << e.what();
   }
 }
@@ -236,7 +261,7 @@ TEST(Config, FileRoundTripIsAtomicAndReadable) {
   std::filesystem::create_directories(dir);
   const auto path = dir / "optimization_config.json";
   json doc = {{"schema_version", 1}};
-  core::set_key(doc, core::parse_assignment("benchmark.tile=64", "--set"));
+  core::set_key(doc, core::parse_assignment("input.tile=64", "--set"));
   core::write_config_file(path, doc);
   EXPECT_EQ(core::read_config_file(path), doc);
   // Only the file itself is left: the temporary was renamed into place.

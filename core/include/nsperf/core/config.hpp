@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "nsperf/core/compression.hpp"
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/strategy.hpp"
 
@@ -26,6 +28,17 @@ inline constexpr std::string_view kDefaultConfigFile = "optimization_config.json
 struct OptimizerConfig {
   bool enabled = true;
   std::vector<std::string> strategies;  ///< baseline first, always present
+  /// The optimizer's own settings (declare_settings), by key without the section, validated.
+  nlohmann::json settings = nlohmann::json::object();
+
+  /// Setting `key` as T. Throws std::logic_error for a key the optimizer did not declare.
+  template <class T>
+  [[nodiscard]] T setting(std::string_view key) const {
+    const auto it = settings.find(key);
+    if (it == settings.end())
+      throw std::logic_error("undeclared optimizer setting '" + std::string(key) + "'");
+    return it->template get<T>();
+  }
 };
 
 /// The effective configuration: defaults, then the level preset, then the file, then the
@@ -33,37 +46,43 @@ struct OptimizerConfig {
 struct Config {
   int schema_version = 0;
   Level level = Level::balanced;
-  struct Benchmark {
-    int repetitions = 0;
-    int warmup = 0;
+  /// The image every command runs on, and how it is cut into tiles (input.*).
+  struct Input {
     std::int64_t tile = 0;
     std::string image;  ///< input file (--image); empty: the synthetic image
     std::string raw;    ///< raw layout of `image` (--raw WxH:dtype[:le|be]); empty: by header
     ImageSpec synthetic;
-    std::uint64_t seed = 0;
-    int skew = 0;  ///< percent of the synthetic image, at the bottom, that is empty
+    std::uint64_t seed = 0;  ///< of the synthetic image, and of the benchmark's strategy order
+    int skew = 0;            ///< percent of the synthetic image, at the bottom, that is empty
+  } input;
+  /// `nsperf benchmark` (benchmark.*).
+  struct Benchmark {
+    int repetitions = 0;
+    int warmup = 0;
     std::string output;
   } benchmark;
-  /// `nsperf run`: the production job (its input is benchmark.image / synthetic / tile).
+  /// `nsperf run`: the production job (run.*).
   struct Run {
     std::string output;
     std::string strategy;       ///< CPU strategy
-    std::string compression;    ///< none, deflate, zstd
+    Compression compression = Compression::none;
     int compression_level = 0;  ///< 0: the library's default
     bool check = false;         ///< also run the reference and compare
     std::string catalog;        ///< SQLite tile catalog to add the run to; "" = none
   } run;
   std::map<std::string, OptimizerConfig, std::less<>> optimizers;
-  int cpu_threads = 0;  ///< OpenMP threads per rank for the cpu optimizer; 0 = OpenMP's default
-  std::int64_t distributed_chunk = 2;          ///< tiles per request of the dynamic partitioner
-  std::int64_t link_mbyte_per_s = 0;           ///< emulated network link; 0 = the real one
-  std::int64_t database_rows = 1000;           ///< rows per insert repetition, per rank
-  int database_batch = 500;                    ///< rows per transaction (batched, wal)
-  std::int64_t database_query_rows = 1000000;  ///< rows of the query catalog, per rank
-  std::string io_dir;   ///< where the io optimizer's scratch folder goes; "" = the results' folder
   nlohmann::json json;  ///< the same, as the JSON document `config --show` prints
 
-  /// benchmark.tile was set by neither the file nor the command line: it may shrink to fit a
+  /// optimizers.<optimizer>.<key>, a setting the optimizer declared (declare_settings).
+  template <class T>
+  [[nodiscard]] T setting(std::string_view optimizer, std::string_view key) const {
+    const auto it = optimizers.find(optimizer);
+    if (it == optimizers.end())
+      throw std::logic_error("no optimizer '" + std::string(optimizer) + "' in the config");
+    return it->second.setting<T>(key);
+  }
+
+  /// input.tile was set by neither the file nor the command line: it may shrink to fit a
   /// small image (fit_default_tile). Known where the config was resolved, not in `json`.
   bool tile_is_default = false;
   /// What resolving changed that the user did not ask for, to print once (not in `json`).
@@ -73,7 +92,7 @@ struct Config {
   static Config from_json(const nlohmann::json& effective);
 };
 
-/// A value given on the command line: `key` dotted (benchmark.tile), `origin` the option that
+/// A value given on the command line: `key` dotted (input.tile), `origin` the option that
 /// gave it ("--tile", "--set"), used in messages.
 struct Override {
   std::string key;
@@ -95,8 +114,26 @@ struct KeyInfo {
   std::string description;
 };
 
-/// Every key this build knows, in document order; optimizer keys come from the strategy catalog.
+/// Every key this build knows, in document order; optimizer keys come from the strategy catalog
+/// and from the settings each optimizer declares.
 std::vector<KeyInfo> config_keys();
+
+/// Declares optimizer `optimizer`'s own settings where it registers (NSPERF_OPTIMIZER_SETTINGS):
+/// each KeyInfo's `key` is the name within optimizers.<optimizer>. Validation, defaults,
+/// `config --keys` and OptimizerConfig::settings come from these declarations.
+void declare_settings(std::string_view optimizer, std::vector<KeyInfo> settings);
+
+/// The settings `optimizer` declared, in declaration order (keys within its section).
+const std::vector<KeyInfo>& declared_settings(std::string_view optimizer);
+
+/// The new name of a key that moved (input.tile → input.tile), or "" for any other key.
+std::string_view new_key_name(std::string_view key) noexcept;
+
+/// Moves the keys that have a new name (input.tile → input.tile, and the other input keys
+/// that lived under benchmark.* before) to it in `doc`, and returns one note per key moved,
+/// naming `source`, the old key and the new one. An old key whose new key is set too is left
+/// where it is; validate_config reports it.
+std::vector<std::string> rename_old_keys(nlohmann::json& doc, std::string_view source);
 
 /// Reads and parses a config file. Throws InputError if it cannot be read, ConfigError if it is
 /// not JSON (with line and column).
@@ -112,7 +149,7 @@ Config resolve_config(const nlohmann::json& doc, std::string_view source,
 
 /// A default tile larger than the image's shorter side becomes that side, so that a small image
 /// runs without --tile (an explicit tile is never changed: it is checked and refused). Updates
-/// `cfg.benchmark.tile` and `cfg.json`, and adds a note saying so.
+/// `cfg.input.tile` and `cfg.json`, and adds a note saying so.
 void fit_default_tile(Config& cfg, Extent image);
 
 /// Parses "key=value" (from --set): the value as JSON when it parses, else as a string; a
@@ -127,3 +164,15 @@ void set_key(nlohmann::json& doc, const Override& o);
 void write_config_file(const std::filesystem::path& path, const nlohmann::json& doc);
 
 }  // namespace nsperf::core
+
+#define NSPERF_SETTINGS_CONCAT2(a, b) a##b
+#define NSPERF_SETTINGS_CONCAT(a, b) NSPERF_SETTINGS_CONCAT2(a, b)
+/// Declares an optimizer's settings in its own file, e.g.
+///   NSPERF_OPTIMIZER_SETTINGS(distributed, {{"chunk", core::KeyType::integer, 2, 1, 1 << 20, {},
+///                                           "Tiles per request of 'dynamic'."}});
+#define NSPERF_OPTIMIZER_SETTINGS(optimizer, ...)                                          \
+  namespace {                                                                              \
+  const bool NSPERF_SETTINGS_CONCAT(nsperf_settings_, optimizer) =                         \
+      (::nsperf::core::declare_settings(#optimizer, std::vector<::nsperf::core::KeyInfo> __VA_ARGS__), \
+       true);                                                                              \
+  }

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "nsperf/core/compression.hpp"
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
@@ -45,7 +46,7 @@ inline constexpr const char* kStatusIncomplete = "incomplete";
 struct OutputLayout {
   core::Extent image;
   std::int64_t tile = 0;      ///< chunk side (clipped to the image)
-  std::string compression;    ///< none, deflate or zstd
+  core::Compression compression = core::Compression::none;
   int compression_level = 0;  ///< 0: the library's default (deflate 6, zstd 3)
 };
 
