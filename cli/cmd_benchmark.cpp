@@ -7,6 +7,7 @@
 #include "command.hpp"
 #include "config_source.hpp"
 #include "input_options.hpp"
+#include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/stop.hpp"
 #include "nsperf/core/text.hpp"
@@ -17,7 +18,6 @@
 #include "nsperf/mpi/results_writer.hpp"
 #include "progress_line.hpp"
 #include "report_writer.hpp"
-#include "summary_table.hpp"
 
 namespace nsperf::cli {
 namespace {
@@ -233,7 +233,7 @@ int run(const CommandContext& ctx) {
       {result.samples, result.tiles, result.repetitions, result.summary, result.regions});
 
   if (world.rank() == 0) {
-    print_summary(std::cout, result.provenance, result.summary, cfg.input.tile);
+    analysis::print_summary(std::cout, result.provenance, result.summary, cfg.input.tile);
     for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
     if (!result.provenance.warnings.empty()) {
       std::string w = result.provenance.warnings;

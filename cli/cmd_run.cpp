@@ -9,6 +9,8 @@
 #include "command.hpp"
 #include "config_source.hpp"
 #include "input_options.hpp"
+#include "nsperf/analysis/profile_report.hpp"
+#include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/compression.hpp"
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/error.hpp"
@@ -19,16 +21,14 @@
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/production.hpp"
 #include "nsperf/mpi/results_writer.hpp"
-#include "profile_report.hpp"
 #include "progress_line.hpp"
 #include "run_job.hpp"
-#include "summary_table.hpp"
 
 namespace nsperf::cli {
 namespace {
 
 struct Options {
-  ProfileView view;
+  analysis::ProfileView view;
   std::optional<std::string> config;
   std::vector<core::Override> overrides;
   mpi::WriteMode mode = mpi::WriteMode::create;
@@ -155,11 +155,11 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
   out << "  threshold: bin " << r.threshold << " of 256 (gradient magnitude below "
       << core::format_number(r.boundary_magnitude, 4) << " is background); negative space "
       << core::format_number(100 * r.negative_space_fraction, 3) << "% of the image\n";
-  out << "  times (slowest rank): read " << format_seconds(r.read_s) << ", pipeline "
-      << format_seconds(r.compute_s);
-  if (cfg.run.check) out << ", check " << format_seconds(r.check_s);
+  out << "  times (slowest rank): read " << analysis::format_seconds(r.read_s) << ", pipeline "
+      << analysis::format_seconds(r.compute_s);
+  if (cfg.run.check) out << ", check " << analysis::format_seconds(r.check_s);
   const double mib = static_cast<double>(r.written_bytes) / (1 << 20);
-  out << ", write " << format_seconds(r.write_s) << " ("
+  out << ", write " << analysis::format_seconds(r.write_s) << " ("
       << core::format_bytes(static_cast<double>(r.written_bytes)) << ", "
       << format_rate(r.write_s > 0 ? mib / r.write_s : 0) << " MiB/s)\n";
   if (r.partial) {
@@ -227,17 +227,17 @@ int run_job(const CommandContext& ctx, bool profile) {
   if (world.rank() == 0) {
     print_report(std::cout, report, cfg);
     if (profile) {
-      ProfiledRun run;
+      analysis::ProfiledRun run;
       run.kind = "run";
       run.file = cfg.run.output;
       run.run_id = report.provenance.run_id;
       run.region_overhead_s = report.provenance.region_overhead_s;
-      run.evidence = make_evidence(
+      run.evidence = analysis::make_evidence(
           std::filesystem::path(cfg.run.output).filename().string() + ", run " + run.run_id,
           report.provenance, {}, report.regions);
       std::cout << "\n";
-      print_profile(std::cout, run, options.view);
-      print_recommendations(std::cout, recommendations_for(std::span(&run, 1)));
+      analysis::print_profile(std::cout, run, options.view);
+      analysis::print_recommendations(std::cout, analysis::recommendations_for(std::span(&run, 1)));
     }
   }
   // A wrong output is written (so it can be inspected) but fails the job.

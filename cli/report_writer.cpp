@@ -8,11 +8,11 @@
 #include <cstring>
 #include <fstream>
 
+#include "nsperf/analysis/profile_report.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/temporary_file.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/io/results_file.hpp"
-#include "profile_report.hpp"
 
 extern char** environ;
 
@@ -52,37 +52,37 @@ std::size_t write_report(const ReportRequest& request) {
       throw UsageError("-o " + output.string() + ": is one of the input files");
   }
   // Every run of every file, checked here so that a bad file is named before any work.
-  std::vector<ProfiledRun> runs;
+  std::vector<analysis::ProfiledRun> runs;
   for (const auto& f : request.files) {
     if (io::is_output_file(f)) {
-      runs.push_back(read_profiled_run(f, std::nullopt));
+      runs.push_back(analysis::read_profiled_run(f, std::nullopt));
       continue;
     }
-    for (const auto& id : io::list_runs(f)) runs.push_back(read_profiled_run(f, id));
+    for (const auto& id : io::list_runs(f)) runs.push_back(analysis::read_profiled_run(f, id));
   }
   if (runs.empty()) throw InputError("the files hold no run to report on");
-  std::stable_sort(runs.begin(), runs.end(), [](const ProfiledRun& a, const ProfiledRun& b) {
+  std::stable_sort(runs.begin(), runs.end(), [](const analysis::ProfiledRun& a, const analysis::ProfiledRun& b) {
     return a.run_id < b.run_id;  // run ids sort by time: the rules read the newest last
   });
   // Hotspots of the newest run of each file; recommendations over all of them.
-  std::vector<ProfiledRun> newest;
+  std::vector<analysis::ProfiledRun> newest;
   for (const auto& r : runs) {
     auto same = std::find_if(newest.begin(), newest.end(),
-                             [&](const ProfiledRun& n) { return n.file == r.file; });
+                             [&](const analysis::ProfiledRun& n) { return n.file == r.file; });
     if (same == newest.end())
       newest.push_back(r);
     else
       *same = r;
   }
-  const auto recs = recommendations_for(runs);
-  ProfileView view;
+  const auto recs = analysis::recommendations_for(runs);
+  analysis::ProfileView view;
   view.top = request.top;
   const auto script = report_script();
 
   core::TemporaryFile json(output, ".json");
   {
     std::ofstream out(json.path());
-    out << profile_json(newest, recs, view).dump();
+    out << analysis::profile_json(newest, recs, view).dump();
     if (!out) throw IoError(json.path().string() + ": cannot be written");
   }
   core::TemporaryFile page(output, ".html");

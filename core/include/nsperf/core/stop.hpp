@@ -30,7 +30,7 @@ void keep_on_stop(const std::string& path);
 /// The first stop signal received since watch_stop_signals(), or 0.
 [[nodiscard]] int stop_signal() noexcept;
 
-/// "SIGTERM", "SIGINT", "SIGUSR1" (or "signal N").
+/// "SIGTERM", "SIGKILL", ... (or "signal N" for a number no signal has).
 [[nodiscard]] std::string signal_name(int signal);
 
 }  // namespace nsperf::core

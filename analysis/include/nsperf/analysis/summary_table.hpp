@@ -8,7 +8,7 @@
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
 
-namespace nsperf::cli {
+namespace nsperf::analysis {
 
 /// Writes the summary table: strategy, median time, CI, speedup, Mpixel/s, check.
 void print_summary(std::ostream& out, const core::Provenance& provenance,
@@ -17,4 +17,4 @@ void print_summary(std::ostream& out, const core::Provenance& provenance,
 /// "12.3 ms", "845 µs", "1.20 s".
 std::string format_seconds(double s);
 
-}  // namespace nsperf::cli
+}  // namespace nsperf::analysis

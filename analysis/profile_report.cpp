@@ -1,18 +1,18 @@
-#include "profile_report.hpp"
+#include "nsperf/analysis/profile_report.hpp"
 
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
 #include <variant>
 
+#include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/strategy.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/io/results_file.hpp"
-#include "summary_table.hpp"
 
-namespace nsperf::cli {
+namespace nsperf::analysis {
 namespace {
 
 using Attributes = std::vector<std::pair<std::string, core::Provenance::Value>>;
@@ -281,4 +281,21 @@ nlohmann::json profile_json(std::span<const ProfiledRun> runs,
   return j;
 }
 
-}  // namespace nsperf::cli
+const Reporters<ProfileSet>& profile_reporters() {
+  static const Reporters<ProfileSet> reporters =
+      Reporters<ProfileSet>()
+          .add(Format::text,
+               [](std::ostream& out, const ProfileSet& p) {
+                 for (const auto& r : p.runs) {
+                   print_profile(out, r, p.view);
+                   out << "\n";
+                 }
+                 print_recommendations(out, p.recommendations);
+               })
+          .add(Format::json, [](std::ostream& out, const ProfileSet& p) {
+            out << profile_json(p.runs, p.recommendations, p.view).dump(2) << "\n";
+          });
+  return reporters;
+}
+
+}  // namespace nsperf::analysis

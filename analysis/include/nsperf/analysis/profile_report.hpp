@@ -12,10 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "nsperf/analysis/format.hpp"
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/recommend.hpp"
 
-namespace nsperf::cli {
+namespace nsperf::analysis {
 
 /// One run as `nsperf profile` reads it.
 struct ProfiledRun {
@@ -56,4 +57,14 @@ nlohmann::json profile_json(std::span<const ProfiledRun> runs,
 /// The recommendations over `runs` (the newest last).
 std::vector<core::Recommendation> recommendations_for(std::span<const ProfiledRun> runs);
 
-}  // namespace nsperf::cli
+/// What `nsperf profile FILE...` reports: the runs, the recommendations over them, the view.
+struct ProfileSet {
+  std::vector<ProfiledRun> runs;
+  std::vector<core::Recommendation> recommendations;
+  ProfileView view;
+};
+
+/// text (the default: each run's profile, then the recommendations) and json (profile_json).
+const Reporters<ProfileSet>& profile_reporters();
+
+}  // namespace nsperf::analysis

@@ -1,4 +1,4 @@
-#include "summary_table.hpp"
+#include "nsperf/analysis/summary_table.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,7 +6,7 @@
 #include <sstream>
 #include <vector>
 
-namespace nsperf::cli {
+namespace nsperf::analysis {
 namespace {
 
 std::string fixed(double v, int digits) {
@@ -290,4 +290,4 @@ void print_summary(std::ostream& out, const core::Provenance& p,
   }
 }
 
-}  // namespace nsperf::cli
+}  // namespace nsperf::analysis
