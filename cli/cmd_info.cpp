@@ -11,7 +11,7 @@
 #include "nsperf/core/strategy.hpp"
 #include "nsperf/core/version.hpp"
 #include "nsperf/kernels/machine.hpp"
-#include "nsperf/mpi/benchmark.hpp"
+#include "nsperf/mpi/job_context.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 
 namespace nsperf::cli {

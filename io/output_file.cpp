@@ -16,14 +16,8 @@ namespace {
 // /tiles, as stored (docs/output-file.md).
 const detail::TableSchema<core::TileStats>& tile_table() {
   using T = core::TileStats;
-  using core::Rect;
   static const auto table = detail::TableSchema<T>()
-                                .column<std::int64_t>("tile_id", &T::tile_id)
-                                .column<std::int32_t>("rank", &T::rank)
-                                .column<std::int64_t>("x", &T::rect, &Rect::x)
-                                .column<std::int64_t>("y", &T::rect, &Rect::y)
-                                .column<std::int64_t>("width", &T::rect, &Rect::width)
-                                .column<std::int64_t>("height", &T::rect, &Rect::height)
+                                .with(detail::placement_columns<T>)
                                 .column<double>("negative_space_fraction", &T::negative_space_fraction)
                                 .column<double>("gradient_mean", &T::gradient_mean)
                                 .column<double>("gradient_max", &T::gradient_max)

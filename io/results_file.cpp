@@ -27,7 +27,6 @@ constexpr std::size_t kDType = 4;
 using core::Extent;
 using core::ImageSpec;
 using core::Interval;
-using core::Rect;
 using core::Summary;
 using detail::TableSchema;
 
@@ -43,6 +42,33 @@ TableSchema<R> strategy_columns() {
       .template text<kDType>("dtype", &R::image, &ImageSpec::dtype);
 }
 
+// The check against the reference: status, largest error, its tolerance, differing pixels.
+template <class R>
+void check_columns(TableSchema<R>& t) {
+  t.template text<kStatus>("check_status", &R::check)
+      .template column<double>("max_abs_error", &R::max_abs_error)
+      .template column<double>("tolerance", &R::tolerance)
+      .template column<std::int64_t>("differing_pixels", &R::differing);
+}
+
+// What the memory optimizer measures (-1 = not measured).
+template <class R>
+void memory_columns(TableSchema<R>& t) {
+  t.template column<std::int64_t>("rss_increase_bytes", &R::rss_increase_bytes)
+      .template column<std::int64_t>("held_bytes", &R::held_bytes)
+      .template column<std::int64_t>("allocations", &R::allocations)
+      .template column<std::int64_t>("queue_bytes", &R::queue_bytes);
+}
+
+// Where the ranks' time went (-1 = not measured).
+template <class R>
+void time_split_columns(TableSchema<R>& t) {
+  t.template column<double>("busy_s", &R::busy_s)
+      .template column<double>("idle_s", &R::idle_s)
+      .template column<double>("transfer_s", &R::transfer_s)
+      .template column<double>("io_s", &R::io_s);
+}
+
 const TableSchema<core::Sample>& sample_table() {
   using S = core::Sample;
   static const auto table = strategy_columns<S>()
@@ -56,18 +82,9 @@ const TableSchema<core::Sample>& sample_table() {
                                 .column<std::int64_t>("pixels", &S::pixels)
                                 .column<std::int64_t>("peak_rss_bytes", &S::peak_rss_bytes)
                                 .column<std::uint64_t>("checksum", &S::checksum)
-                                .text<kStatus>("check_status", &S::check)
-                                .column<double>("max_abs_error", &S::max_abs_error)
-                                .column<double>("tolerance", &S::tolerance)
-                                .column<std::int64_t>("differing_pixels", &S::differing)
-                                .column<std::int64_t>("rss_increase_bytes", &S::rss_increase_bytes)
-                                .column<std::int64_t>("held_bytes", &S::held_bytes)
-                                .column<std::int64_t>("allocations", &S::allocations)
-                                .column<std::int64_t>("queue_bytes", &S::queue_bytes)
-                                .column<double>("busy_s", &S::busy_s)
-                                .column<double>("idle_s", &S::idle_s)
-                                .column<double>("transfer_s", &S::transfer_s)
-                                .column<double>("io_s", &S::io_s)
+                                .with(check_columns<S>)
+                                .with(memory_columns<S>)
+                                .with(time_split_columns<S>)
                                 .column<std::int64_t>("wire_bytes", &S::wire_bytes);
   return table;
 }
@@ -75,12 +92,7 @@ const TableSchema<core::Sample>& sample_table() {
 const TableSchema<core::TileResult>& tile_table() {
   using T = core::TileResult;
   static const auto table = TableSchema<T>()
-                                .column<std::int64_t>("tile_id", &T::tile_id)
-                                .column<std::int32_t>("rank", &T::rank)
-                                .column<std::int64_t>("x", &T::rect, &Rect::x)
-                                .column<std::int64_t>("y", &T::rect, &Rect::y)
-                                .column<std::int64_t>("width", &T::rect, &Rect::width)
-                                .column<std::int64_t>("height", &T::rect, &Rect::height)
+                                .with(detail::placement_columns<T>)
                                 .column<std::int64_t>("halo", &T::halo)
                                 .text<kName>("optimizer", &T::optimizer)
                                 .text<kName>("strategy", &T::strategy)
@@ -90,10 +102,7 @@ const TableSchema<core::TileResult>& tile_table() {
                                 .column<double>("io_s", &T::io_s)
                                 .column<std::int64_t>("raw_bytes", &T::raw_bytes)
                                 .column<std::uint64_t>("checksum", &T::checksum)
-                                .text<kStatus>("check_status", &T::check)
-                                .column<double>("max_abs_error", &T::max_abs_error)
-                                .column<double>("tolerance", &T::tolerance)
-                                .column<std::int64_t>("differing_pixels", &T::differing)
+                                .with(check_columns<T>)
                                 .column<double>("negative_space_fraction", &T::negative_space);
   return table;
 }
@@ -137,20 +146,11 @@ const TableSchema<core::SummaryRow>& summary_table() {
           .column<double>("mpixel_per_s", &S::mpixel_per_s)
           .column<double>("gbyte_per_s", &S::gbyte_per_s)
           .column<double>("bandwidth_fraction", &S::bandwidth_fraction)
-          .text<kStatus>("check_status", &S::check)
-          .column<double>("max_abs_error", &S::max_abs_error)
-          .column<double>("tolerance", &S::tolerance)
-          .column<std::int64_t>("differing_pixels", &S::differing)
-          .column<std::int64_t>("rss_increase_bytes", &S::rss_increase_bytes)
-          .column<std::int64_t>("held_bytes", &S::held_bytes)
-          .column<std::int64_t>("allocations", &S::allocations)
-          .column<std::int64_t>("queue_bytes", &S::queue_bytes)
+          .with(check_columns<S>)
+          .with(memory_columns<S>)
           .column<double>("imbalance", &S::imbalance)
           .column<std::int64_t>("wire_bytes", &S::wire_bytes)
-          .column<double>("busy_s", &S::busy_s)
-          .column<double>("idle_s", &S::idle_s)
-          .column<double>("transfer_s", &S::transfer_s)
-          .column<double>("io_s", &S::io_s);
+          .with(time_split_columns<S>);
   return table;
 }
 

@@ -116,6 +116,13 @@ class TableSchema {
     return *this;
   }
 
+  /// Adds the columns several tables share, in their order: group(*this).
+  template <class Group>
+  TableSchema& with(Group group) {
+    group(*this);
+    return *this;
+  }
+
   /// The compound type of a stored row, in memory (packed).
   [[nodiscard]] Handle type() const {
     Compound compound(offset_);
@@ -177,5 +184,16 @@ class TableSchema {
   std::vector<Column> columns_;
   std::size_t offset_ = 0;
 };
+
+/// Where a tile is: tile_id, rank, x, y, width, height (a record with tile_id, rank and rect).
+template <class R>
+void placement_columns(TableSchema<R>& t) {
+  t.template column<std::int64_t>("tile_id", &R::tile_id)
+      .template column<std::int32_t>("rank", &R::rank)
+      .template column<std::int64_t>("x", &R::rect, &core::Rect::x)
+      .template column<std::int64_t>("y", &R::rect, &core::Rect::y)
+      .template column<std::int64_t>("width", &R::rect, &core::Rect::width)
+      .template column<std::int64_t>("height", &R::rect, &core::Rect::height);
+}
 
 }  // namespace nsperf::io::detail

@@ -1,4 +1,5 @@
 #include "nsperf/mpi/benchmark.hpp"
+#include "nsperf/mpi/job_context.hpp"
 
 #include <cstdlib>
 

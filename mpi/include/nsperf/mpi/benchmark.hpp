@@ -40,24 +40,4 @@ struct BenchmarkResult {
 BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkRequest& request,
                               ProgressSink* progress);
 
-/// How the ranks sit on this rank's node.
-struct NodeLayout {
-  int node_ranks = 1;           ///< ranks sharing this node
-  std::int64_t node_cores = 1;  ///< online cores of the node
-  int threads = 1;              ///< OpenMP threads this rank's multi-threaded strategies use
-};
-
-/// Collective over `comm`. Threads: `configured` if positive, else OMP_NUM_THREADS if set, else
-/// the cores this rank may use, shared with the ranks on its node that may use them too (at
-/// least 1): unbound ranks split the node instead of each starting a thread per core.
-NodeLayout node_layout(const bmpi::communicator& comm, int configured);
-
-/// Collective over `comm`: provenance of this run as rank 0 sees it, with every rank's host and
-/// binding; identical on every rank afterwards.
-core::Provenance gather_provenance(const bmpi::communicator& comm, const std::string& command_line,
-                                   const core::Config& config, const NodeLayout& layout);
-
-/// "Open MPI v4.1.4; HDF5 1.10.8 (parallel); Boost 1.74; …": the libraries this binary uses.
-std::string library_versions();
-
 }  // namespace nsperf::mpi

@@ -1,0 +1,36 @@
+#pragma once
+/// \file Where a job runs and what it records about that: how the ranks sit on their nodes, the
+/// provenance of the run (identical on every rank), the library versions. Both jobs use it.
+
+#include <boost/mpi/communicator.hpp>
+#include <cstdint>
+#include <string>
+
+#include "nsperf/core/config.hpp"
+#include "nsperf/core/provenance.hpp"
+
+namespace nsperf::mpi {
+
+namespace bmpi = boost::mpi;
+
+/// How the ranks sit on this rank's node.
+struct NodeLayout {
+  int node_ranks = 1;           ///< ranks sharing this node
+  std::int64_t node_cores = 1;  ///< online cores of the node
+  int threads = 1;              ///< OpenMP threads this rank's multi-threaded strategies use
+};
+
+/// Collective over `comm`. Threads: `configured` if positive, else OMP_NUM_THREADS if set, else
+/// the cores this rank may use, shared with the ranks on its node that may use them too (at
+/// least 1): unbound ranks split the node instead of each starting a thread per core.
+NodeLayout node_layout(const bmpi::communicator& comm, int configured);
+
+/// Collective over `comm`: provenance of this run as rank 0 sees it, with every rank's host and
+/// binding; identical on every rank afterwards.
+core::Provenance gather_provenance(const bmpi::communicator& comm, const std::string& command_line,
+                                   const core::Config& config, const NodeLayout& layout);
+
+/// "Open MPI v4.1.4; HDF5 1.10.8 (parallel); Boost 1.74; …": the libraries this binary uses.
+std::string library_versions();
+
+}  // namespace nsperf::mpi
