@@ -141,18 +141,23 @@ void print_list_markdown(std::ostream& out) {
       for (char c : s.description) what += c == '|' ? std::string("\\|") : std::string(1, c);
       out << "| " << o.name << " | `" << s.name << "` | " << level << " | " << what << " |\n";
     }
+    for (const auto& r : core::strategy_catalog().references(o.name))
+      out << "| " << o.name << " | `" << r.name << "` | reference (always) | " << r.description
+          << " |\n";
   }
 }
 
 void print_list(std::ostream& out) {
   out << "optimizers and their strategies (baseline first; level = the lowest optimization_level "
-         "that runs it):\n";
+         "that runs it; references are measured beside them every time):\n";
   for (const auto& o : mpi::optimizers().entries()) {
     out << "  --" << o.name << "  " << o.description << "\n";
     for (const auto& s : core::strategy_catalog().strategies(o.name)) {
       const std::string level = s.baseline ? "baseline" : std::string(core::to_string(s.level));
       out << "      " << padded(s.name, 14) << padded(level, 14) << s.description << "\n";
     }
+    for (const auto& r : core::strategy_catalog().references(o.name))
+      out << "      " << padded(r.name, 14) << padded("reference", 14) << r.description << "\n";
   }
   out << "kernels, in pipeline order (cpu optimizer):\n";
   for (const auto* k : kernels::kernels_in_pipeline_order()) {

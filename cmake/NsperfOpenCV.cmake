@@ -26,7 +26,7 @@ else()
   message(STATUS "OpenCV imgproc not found: no opencv CPU strategy, no bench/opencv-compare")
 endif()
 
-# imgcodecs reads PNG, TIFF, JPEG and JPEG 2000 inputs (io/reader_opencv.cpp). Without it those
+# imgcodecs reads PNG, TIFF, JPEG and JPEG 2000 inputs (io/readers/reader_opencv.cpp). Without it those
 # formats say so; FITS, HDF5 and raw inputs still work.
 set(NSPERF_IMGCODECS OFF)
 if(NSPERF_OPENCV)

@@ -74,6 +74,23 @@ const StrategyInfo* StrategyCatalog::find(std::string_view optimizer, std::strin
   return g == groups_.end() ? nullptr : g->second.find(name);
 }
 
+void StrategyCatalog::add_reference(StrategyInfo info) {
+  if (find(info.optimizer, info.name) != nullptr) {
+    throw std::logic_error("strategy catalog: '" + info.name + "' of '" + info.optimizer +
+                           "' is a strategy and a reference");
+  }
+  info.reference = true;
+  const std::string optimizer = info.optimizer;
+  references_[optimizer].add(std::move(info));
+}
+
+std::vector<StrategyInfo> StrategyCatalog::references(std::string_view optimizer) const {
+  auto g = references_.find(optimizer);
+  if (g == references_.end()) return {};
+  const auto entries = g->second.entries();
+  return {entries.begin(), entries.end()};
+}
+
 StrategyCatalog& strategy_catalog() {
   static StrategyCatalog catalog;
   return catalog;

@@ -1,4 +1,4 @@
-// Fuzz target: the FITS reader (io/reader_fits.cpp, cfitsio), as `nsperf benchmark --image
+// Fuzz target: the FITS reader (io/readers/reader_fits.cpp, cfitsio), as `nsperf benchmark --image
 // 'file.fits[SEL]'` opens it: the header (HDU type, NAXIS, BITPIX, BZERO/BSCALE), extension
 // selection by name or number, and region reads.
 //

@@ -1,4 +1,4 @@
-// Fuzz target: the HDF5 image reader (io/reader_hdf5.cpp), as `nsperf benchmark --image
+// Fuzz target: the HDF5 image reader (io/readers/reader_hdf5.cpp), as `nsperf benchmark --image
 // 'file.h5:/path[i,j]'` opens it: the dataset path, its type and dataspace, leading-dimension
 // indices, and hyperslab reads.
 //

@@ -1,4 +1,4 @@
-// Fuzz target: the raw image reader (io/reader_raw.cpp) with its `--raw WxH:dtype[:le|be]`
+// Fuzz target: the raw image reader (io/readers/reader_raw.cpp) with its `--raw WxH:dtype[:le|be]`
 // layout (parse_raw_layout), as `nsperf benchmark --image FILE --raw LAYOUT` opens it.
 //
 // Input: the layout on the first line, then the file's bytes ("4x2:u16:be\n" + 16 bytes).

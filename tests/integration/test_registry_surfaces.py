@@ -2,10 +2,12 @@
 partitioner or an optimizer setting in its own file leaves nothing stale. Checks the surfaces
 that are not generated at run time against what the binary registers."""
 import glob
+import json
 import importlib.machinery
 import importlib.util
 import os
 import re
+import tempfile
 import unittest
 
 from nsperf_testing import run
@@ -22,8 +24,9 @@ def registered_strategies():
         if m := re.match(r"^  --(\S+)  ", line):
             optimizer = m.group(1)
             found[optimizer] = []
-        elif (m := re.match(r"^      (\S+)\s", line)) and optimizer:
-            found[optimizer].append(m.group(1))
+        elif (m := re.match(r"^      (\S+)\s+(\S+)", line)) and optimizer:
+            if m.group(2) != "reference":  # measured beside the strategies, never configured
+                found[optimizer].append(m.group(1))
         elif line.startswith("kernels"):
             optimizer = None
     return found
@@ -67,6 +70,21 @@ class RegistrySurfaces(unittest.TestCase):
         missing = [k for k in listed_keys() if k not in words]
         missing += [s for names in registered_strategies().values() for s in names if s not in words]
         self.assertEqual(missing, [], "add them to fuzz/make-seeds.py and run it")
+
+    def test_references_are_listed_apart_and_refused_as_strategies(self):
+        r = run(["benchmark", "--list"], ranks=1)
+        self.assertEqual(r.code, 0, r)
+        for name in ("mpi-ping-pong", "mpi-scatterv", "rank0-writer", "per-rank-merge"):
+            self.assertRegex(r.out, r"\n      %s\s+reference\s" % re.escape(name))
+        self.assertNotIn("mpi-ping-pong", registered_strategies()["network"])
+        with tempfile.TemporaryDirectory() as folder:
+            cfg = os.path.join(folder, "cfg.json")
+            with open(cfg, "w") as f:
+                json.dump({"schema_version": 1,
+                           "optimizers": {"network": {"strategies": ["mpi-ping-pong"]}}}, f)
+            r = run(["config", "--validate", cfg])
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("has unknown name 'mpi-ping-pong'", r.err)
 
     def test_run_help_lists_every_cpu_strategy(self):
         r = run(["run", "--help"])

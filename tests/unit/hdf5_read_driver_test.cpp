@@ -1,4 +1,4 @@
-// io/hdf5_read_driver.cpp: files read through io::read_access read as with HDF5's own driver,
+// io/hdf5/hdf5_read_driver.cpp: files read through io::read_access read as with HDF5's own driver,
 // and a damaged global heap collection (on which HDF5 1.10 loops forever or reads out of
 // bounds) fails the read with a message that says where.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// io/hdf5_walk.cpp: the walk of a file's groups ends on every file, lists datasets in name
+// io/hdf5/hdf5_walk.cpp: the walk of a file's groups ends on every file, lists datasets in name
 // order, tells a counted second link from damage, and check_structure names a damaged file.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -12,7 +12,7 @@ namespace nsperf::core {
 enum class Compression {
   none,
   deflate,  ///< gzip: every HDF5 reader has it
-  zstd,     ///< HDF5 filter 32015 (io/h5z_zstd.cpp)
+  zstd,     ///< HDF5 filter 32015 (io/hdf5/h5z_zstd.cpp)
 };
 
 /// "none", "deflate", "zstd".

@@ -30,6 +30,9 @@ struct StrategyInfo {
   bool baseline = false;    ///< the strategy every other one is compared with (one per optimizer)
   /// The lowest optimization_level whose preset runs this strategy by default.
   Level level = Level::conservative;
+  /// A reference measured beside the strategies (plain MPI, a way to build one catalog): always
+  /// run by its optimizer, never configured, listed apart (StrategyCatalog::references).
+  bool reference = false;
 };
 
 /// Every registered strategy, grouped by optimizer.
@@ -46,9 +49,15 @@ class StrategyCatalog {
   /// The baseline of `optimizer`, or nullptr.
   [[nodiscard]] const StrategyInfo* baseline(std::string_view optimizer) const;
   [[nodiscard]] const StrategyInfo* find(std::string_view optimizer, std::string_view name) const;
+  /// Adds a reference of an optimizer (info.reference is set); throws std::logic_error on a
+  /// duplicate name among its references or strategies.
+  void add_reference(StrategyInfo info);
+  /// The references of `optimizer`, by name; empty if none.
+  [[nodiscard]] std::vector<StrategyInfo> references(std::string_view optimizer) const;
 
  private:
   std::map<std::string, Registry<StrategyInfo>, std::less<>> groups_;
+  std::map<std::string, Registry<StrategyInfo>, std::less<>> references_;
 };
 
 /// The process-wide catalog.
@@ -65,3 +74,13 @@ bool register_strategy(Registry<Entry>& registry, StrategyInfo info, Entry entry
 }
 
 }  // namespace nsperf::core
+
+/// Registers a reference of `optimizer` (a bare name: network) in the catalog, where --list and
+/// the docs find it; the optimizer runs every reference registered for it.
+#define NSPERF_REGISTER_REFERENCE(optimizer, Id, name, description)                         \
+  namespace {                                                                              \
+  [[maybe_unused]] const bool nsperf_registered_reference_##Id =                           \
+      (::nsperf::core::strategy_catalog().add_reference(                                   \
+           {name, #optimizer, description, false, ::nsperf::core::Level::conservative, true}), \
+       true);                                                                              \
+  }

@@ -58,7 +58,7 @@ void silence_hdf5_errors() noexcept;
 /// HDF5's registered id of the zstd filter (a zstd frame per chunk, level in cd_values[0]).
 inline constexpr int kZstdFilterId = 32015;
 
-/// Makes the zstd filter available in this process (io/h5z_zstd.cpp), unless a plugin with
+/// Makes the zstd filter available in this process (io/hdf5/h5z_zstd.cpp), unless a plugin with
 /// the same id is already loaded. Idempotent. Throws IoError if HDF5 refuses.
 void register_zstd_filter();
 
@@ -93,7 +93,7 @@ bool link_exists(hid_t loc, const std::string& path);
 
 /// File access for reading a file a user gives: POSIX reads (as HDF5's default driver), and
 /// each global heap collection checked before HDF5 decodes it, since HDF5 1.10 loops forever
-/// or reads out of bounds on a damaged one (io/hdf5_read_driver.cpp). A damaged collection
+/// or reads out of bounds on a damaged one (io/hdf5/hdf5_read_driver.cpp). A damaged collection
 /// fails the read with HDF5 error "damaged global heap collection at byte N: ...". Read-only.
 Handle read_access();
 

@@ -1,7 +1,7 @@
 #pragma once
 /// \file I/O strategies (the io optimizer): ways of writing a rank's tile stream to files and
 /// reading it back. One file per strategy, registered by name with NSPERF_REGISTER_IO_STRATEGY;
-/// io/io_posix_fpp.cpp is the commented template.
+/// io/strategies/io_posix_fpp.cpp is the commented template.
 ///
 /// The stream is every rank's tiles of a float32 image (the pipeline's gradient magnitude), each
 /// tile's pixels contiguous and the tiles in id order. Strategies lay it out as they choose:

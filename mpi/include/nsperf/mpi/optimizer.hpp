@@ -81,6 +81,14 @@ class Optimizer {
                                                 std::int64_t tiles) const = 0;
   /// Collective over ctx.comm: measures every configured strategy; appends this rank's records.
   virtual void run(const OptimizerContext& ctx, OptimizerOutput& out) = 0;
+
+ protected:
+  /// Progress units of `entries` runner entries, each run warm-up + repetitions times, of
+  /// `units_per_run` units each (work_units' arithmetic, once).
+  static std::int64_t scheduled_units(const core::Config& config, std::int64_t entries,
+                                      std::int64_t units_per_run);
+  /// The strategies `optimizer` is configured to run.
+  static std::int64_t strategies_of(const core::Config& config, std::string_view optimizer);
 };
 
 /// A registered optimizer.

@@ -24,10 +24,12 @@
 #include <boost/mpi/collectives.hpp>
 #include <climits>
 #include <cstring>
+#include <stdexcept>
 
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/memory.hpp"
+#include "nsperf/core/strategy.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/mpi/collective.hpp"
@@ -68,10 +70,10 @@ class NetworkOptimizer final : public Optimizer {
 
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    const auto& b = config.benchmark;
-    const auto strategies =
-        static_cast<std::int64_t>(config.optimizers.at("network").strategies.size());
-    return (2 * strategies + 2) * (b.warmup + b.repetitions) * tiles;
+    // Each strategy alone and with compute, and the plain-MPI references.
+    const auto references =
+        static_cast<std::int64_t>(core::strategy_catalog().references("network").size());
+    return scheduled_units(config, 2 * strategies_of(config, "network") + references, tiles);
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
@@ -106,8 +108,11 @@ class NetworkOptimizer final : public Optimizer {
       entries.push_back({n, kTransfer});
       entries.push_back({n, kTransferCompute});
     }
-    entries.push_back({kPingPong, kTransfer});
-    entries.push_back({kScatter, kTransfer});
+    for (const auto& reference : core::strategy_catalog().references("network")) {
+      if (reference.name != kPingPong && reference.name != kScatter)
+        throw std::logic_error("network: reference '" + reference.name + "' has no body here");
+      entries.push_back({reference.name, kTransfer});
+    }
     Runner runner(ctx, "network", out);
     runner.run(entries, [&](Trial& trial) {
       const std::string& strategy = trial.name();
@@ -381,6 +386,13 @@ class NetworkOptimizer final : public Optimizer {
 };
 
 }  // namespace
+
+// Plain MPI measured beside the transfer strategies, on the same tiles in the same rounds.
+NSPERF_REGISTER_REFERENCE(network, PingPong, kPingPong,
+                          "the tiles bounced rank 0 -> rank r -> rank 0 with plain "
+                          "MPI_Send/MPI_Recv (reference)")
+NSPERF_REGISTER_REFERENCE(network, Scatterv, kScatter,
+                          "every rank's tiles in one MPI_Scatterv (reference)")
 
 NSPERF_OPTIMIZER_SETTINGS(network,
                           {{"link_mbyte_per_s", core::KeyType::integer, 0, 0, 1 << 30, {},

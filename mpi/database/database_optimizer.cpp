@@ -24,10 +24,12 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <tuple>
 
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
+#include "nsperf/core/strategy.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
@@ -55,7 +57,9 @@ struct Settings {
 constexpr const char* kInsert = "insert";
 constexpr const char* kQuery = "query";
 constexpr const char* kCatalog = "catalog";
-const std::vector<std::string> kDesigns = {"rank0-writer", "per-rank-merge"};
+// The two ways to build one catalog from every rank's rows (references, registered below).
+constexpr const char* kRank0Writer = "rank0-writer";
+constexpr const char* kPerRankMerge = "per-rank-merge";
 constexpr std::int64_t kTilesPerRun = 1000;
 
 // Removes a catalog with its journal, WAL and shared-memory files.
@@ -106,10 +110,7 @@ class DatabaseOptimizer final : public Optimizer {
   [[nodiscard]] double bytes_per_pixel() const override { return 0; }
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    const auto& b = config.benchmark;
-    const auto strategies =
-        static_cast<std::int64_t>(config.optimizers.at("database").strategies.size());
-    return strategies * (b.warmup + b.repetitions) * tiles;
+    return scheduled_units(config, strategies_of(config, "database"), tiles);
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
@@ -192,7 +193,11 @@ class DatabaseOptimizer final : public Optimizer {
     std::map<std::string, std::vector<double>> spans;  // rank 0: repetition times
     // The strategies, then the designs of a merged catalog (no strategies of their own).
     std::vector<RunEntry> entries = strategy_entries(names);
-    for (const auto& design : kDesigns) entries.push_back({design, {}});
+    for (const auto& design : core::strategy_catalog().references("database")) {
+      if (design.name != kRank0Writer && design.name != kPerRankMerge)
+        throw std::logic_error("database: reference '" + design.name + "' has no body here");
+      entries.push_back({design.name, {}});
+    }
     Runner runner(ctx, "database", out);
     runner.run(entries, [&](Trial& trial) {
       const auto si = trial.index();
@@ -258,7 +263,7 @@ class DatabaseOptimizer final : public Optimizer {
         remove_catalog(merged);
         io::make_catalog_with_runs(merged, every_run);
       }
-      if (design == "per-rank-merge") {
+      if (design == kPerRankMerge) {
         remove_catalog(own);
         io::make_catalog_with_runs(own, runs);
       }
@@ -267,7 +272,7 @@ class DatabaseOptimizer final : public Optimizer {
     trial.line_up("database-start");
     // Several phases and collectives make one run: timed as a whole.
     const Timing t = trial.time([&] {
-      if (design == "rank0-writer") {
+      if (design == kRank0Writer) {
         // The tile records travel as bytes; rank 0 knows every rank's run ids and thresholds
         // (as in nsperf run).
         std::vector<core::TileStats> mine;
@@ -344,7 +349,7 @@ class DatabaseOptimizer final : public Optimizer {
       for (const auto& [name, plan] : plans)
         out.notes.push_back("database: query plan, " + name + ": " + plan);
     }
-    if (const double a = median_of("rank0-writer"), m = median_of("per-rank-merge");
+    if (const double a = median_of(kRank0Writer), m = median_of(kPerRankMerge);
         a > 0 && m > 0) {
       out.notes.push_back(
           "database: one catalog from every rank: rank0-writer (MPI_Gatherv, rank 0 "
@@ -363,6 +368,14 @@ class DatabaseOptimizer final : public Optimizer {
 };
 
 }  // namespace
+
+// One catalog from every rank, end to end, beside the insert strategies.
+NSPERF_REGISTER_REFERENCE(database, Rank0Writer, kRank0Writer,
+                          "every rank's rows sent to rank 0 (MPI_Gatherv), which inserts them all "
+                          "as 'wal' does: what nsperf run --catalog does (reference)")
+NSPERF_REGISTER_REFERENCE(database, PerRankMerge, kPerRankMerge,
+                          "every rank inserts into its own file as 'wal' does, then rank 0 "
+                          "attaches each and copies its rows (reference)")
 
 NSPERF_OPTIMIZER_SETTINGS(
     database,

@@ -149,10 +149,7 @@ class DistributedOptimizer final : public Optimizer {
 
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    const auto& b = config.benchmark;
-    const auto strategies =
-        static_cast<std::int64_t>(config.optimizers.at("distributed").strategies.size());
-    return strategies * (b.warmup + b.repetitions) * tiles;
+    return scheduled_units(config, strategies_of(config, "distributed"), tiles);
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {

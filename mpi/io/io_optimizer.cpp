@@ -64,9 +64,7 @@ class IoOptimizer final : public Optimizer {
 
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    const auto& b = config.benchmark;
-    const auto strategies = static_cast<std::int64_t>(config.optimizers.at("io").strategies.size());
-    return 2 * strategies * (b.warmup + b.repetitions) * tiles;
+    return scheduled_units(config, strategies_of(config, "io"), 2 * tiles);  // write and read
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {

@@ -40,9 +40,7 @@ class MemoryOptimizer final : public Optimizer {
 
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    const auto& b = config.benchmark;
-    return static_cast<std::int64_t>(config.optimizers.at("memory").strategies.size()) *
-           (b.warmup + b.repetitions) * tiles;
+    return scheduled_units(config, strategies_of(config, "memory"), tiles);
   }
 
   [[nodiscard]] double bytes_per_pixel() const override {

@@ -64,11 +64,9 @@ class CpuOptimizer final : public Optimizer {
 
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    const auto& b = config.benchmark;
-    const auto strategies =
-        static_cast<std::int64_t>(config.optimizers.at("cpu").strategies.size());
+    // Every kernel and the whole pipeline, per strategy.
     const auto kernels = static_cast<std::int64_t>(kernels::kernel_registry().entries().size()) + 1;
-    return kernels * strategies * (b.warmup + b.repetitions) * tiles;
+    return scheduled_units(config, kernels * strategies_of(config, "cpu"), tiles);
   }
 
   [[nodiscard]] double bytes_per_pixel() const override {

@@ -13,7 +13,7 @@
 
 namespace nsperf::io::detail {
 
-/// The catalog's schema (tables runs and tiles, user_version), as SQL (io/catalog.cpp).
+/// The catalog's schema (tables runs and tiles, user_version), as SQL (io/catalog/catalog.cpp).
 extern const char* const kCatalogSchemaSql;
 
 // A prepared statement that finalizes itself.
