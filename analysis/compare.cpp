@@ -22,7 +22,7 @@ std::string pick_run(const std::string& file, const std::optional<std::string>& 
   return *std::max_element(runs.begin(), runs.end());
 }
 
-std::string percent(double ratio) {
+std::string change_percent(double ratio) {
   char text[32];
   std::snprintf(text, sizeof text, "%+.1f%%", 100 * (ratio - 1));
   return text;
@@ -34,7 +34,7 @@ std::string p_text(double p) {
   return text;
 }
 
-void write_text(std::ostream& out, const Comparison& c, bool markdown) {
+void write_comparison_text(std::ostream& out, const Comparison& c, bool markdown) {
   if (markdown) {
     out << "**nsperf compare**: `" << c.base_file << "` (run " << c.base_run << ") → `"
         << c.new_file << "` (run " << c.new_run << "); threshold "
@@ -54,8 +54,8 @@ void write_text(std::ostream& out, const Comparison& c, bool markdown) {
       continue;
     }
     table.push_back({r.name, format_seconds(r.base_median_s), format_seconds(r.new_median_s),
-                     percent(r.ratio),
-                     "[" + percent(r.ratio_ci.low) + ", " + percent(r.ratio_ci.high) + "]",
+                     change_percent(r.ratio),
+                     "[" + change_percent(r.ratio_ci.low) + ", " + change_percent(r.ratio_ci.high) + "]",
                      p_text(r.p), r.verdict});
   }
   if (markdown) {
@@ -89,7 +89,7 @@ void write_text(std::ostream& out, const Comparison& c, bool markdown) {
       << (markdown ? "**" : "") << "\n";
 }
 
-void write_json(std::ostream& out, const Comparison& c) {
+void write_comparison_json(std::ostream& out, const Comparison& c) {
   nlohmann::json j;
   j["base"] = {{"file", c.base_file}, {"run", c.base_run}};
   j["new"] = {{"file", c.new_file}, {"run", c.new_run}};
@@ -203,10 +203,10 @@ Comparison compare_runs(const std::string& base_file, const std::string& new_fil
 const Reporters<Comparison>& comparison_reporters() {
   static const Reporters<Comparison> reporters =
       Reporters<Comparison>()
-          .add(Format::text, [](std::ostream& out, const Comparison& c) { write_text(out, c, false); })
-          .add(Format::json, write_json)
+          .add(Format::text, [](std::ostream& out, const Comparison& c) { write_comparison_text(out, c, false); })
+          .add(Format::json, write_comparison_json)
           .add(Format::markdown,
-               [](std::ostream& out, const Comparison& c) { write_text(out, c, true); });
+               [](std::ostream& out, const Comparison& c) { write_comparison_text(out, c, true); });
   return reporters;
 }
 

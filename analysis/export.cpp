@@ -29,7 +29,7 @@ std::string csv_field(const Value& v) {
   return std::to_string(std::get<std::uint64_t>(v));
 }
 
-void write_csv(std::ostream& out, const ExportedTable& exported) {
+void write_table_csv(std::ostream& out, const ExportedTable& exported) {
   const std::string& run = exported.run_id;
   const io::StoredTable& t = exported.table;
   out << "run_id";
@@ -42,7 +42,7 @@ void write_csv(std::ostream& out, const ExportedTable& exported) {
   }
 }
 
-void write_json(std::ostream& out, const ExportedTable& exported) {
+void write_table_json(std::ostream& out, const ExportedTable& exported) {
   const std::string& run = exported.run_id;
   const io::StoredTable& t = exported.table;
   nlohmann::json rows = nlohmann::json::array();
@@ -70,7 +70,7 @@ void write_json(std::ostream& out, const ExportedTable& exported) {
 
 const Reporters<ExportedTable>& table_reporters() {
   static const Reporters<ExportedTable> reporters =
-      Reporters<ExportedTable>().add(Format::csv, write_csv).add(Format::json, write_json);
+      Reporters<ExportedTable>().add(Format::csv, write_table_csv).add(Format::json, write_table_json);
   return reporters;
 }
 

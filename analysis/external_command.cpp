@@ -49,7 +49,7 @@ double median_of(const std::vector<Execution>& runs, double (*field)(const Execu
   return core::median(v);
 }
 
-void write_json(std::ostream& out, const ExternalProfile& p) {
+void write_profile_json(std::ostream& out, const ExternalProfile& p) {
   nlohmann::json j;
   j["command"] = p.argv;
   j["repetitions"] = p.repetitions;
@@ -80,7 +80,7 @@ void write_json(std::ostream& out, const ExternalProfile& p) {
   out << j.dump(2) << "\n";
 }
 
-void write_text(std::ostream& out, const ExternalProfile& p) {
+void write_profile_text(std::ostream& out, const ExternalProfile& p) {
   out << "profile: " << core::join(p.argv, " ") << " (" << p.repetitions << " run"
             << (p.repetitions == 1 ? "" : "s")
             << (p.warmup > 0 ? " after " + std::to_string(p.warmup) + " warm-up" : "") << ")\n";
@@ -278,7 +278,7 @@ bool ExternalProfile::all_ok() const {
 
 const Reporters<ExternalProfile>& external_profile_reporters() {
   static const Reporters<ExternalProfile> reporters =
-      Reporters<ExternalProfile>().add(Format::text, write_text).add(Format::json, write_json);
+      Reporters<ExternalProfile>().add(Format::text, write_profile_text).add(Format::json, write_profile_json);
   return reporters;
 }
 

@@ -14,7 +14,7 @@ namespace nsperf::io {
 namespace {
 
 // /tiles, as stored (docs/output-file.md).
-const detail::TableSchema<core::TileStats>& tile_table() {
+const detail::TableSchema<core::TileStats>& output_tile_table() {
   using T = core::TileStats;
   static const auto table = detail::TableSchema<T>()
                                 .with(detail::placement_columns<T>)
@@ -82,7 +82,7 @@ std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles, bool wit
 }
 
 void OutputFile::write_stats(std::span<const core::TileStats> rows) {
-  tile_table().write(file_.get(), "tiles", rows, comm_);
+  output_tile_table().write(file_.get(), "tiles", rows, comm_);
 }
 
 void OutputFile::write_attributes(
@@ -138,7 +138,7 @@ OutputReader::OutputReader(const std::filesystem::path& path)
 std::vector<core::TileStats> OutputReader::tiles() const {
   try {
     const Handle dataset(check(H5Dopen2(file_.get(), "tiles", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
-    return tile_table().read(dataset.get(), path_.string() + ": /tiles");
+    return output_tile_table().read(dataset.get(), path_.string() + ": /tiles");
   } catch (const InputError&) {
     H5Eclear2(H5E_DEFAULT);
     throw;

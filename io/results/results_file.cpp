@@ -89,7 +89,7 @@ const TableSchema<core::Sample>& sample_table() {
   return table;
 }
 
-const TableSchema<core::TileResult>& tile_table() {
+const TableSchema<core::TileResult>& result_tile_table() {
   using T = core::TileResult;
   static const auto table = TableSchema<T>()
                                 .with(detail::placement_columns<T>)
@@ -226,7 +226,7 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
     write_attribute(run.get(), name.c_str(), value);
 
   sample_table().write(run.get(), "samples", rows.samples, comm_);
-  tile_table().write(run.get(), "tiles", rows.tiles, comm_);
+  result_tile_table().write(run.get(), "tiles", rows.tiles, comm_);
   repetition_table().write(run.get(), "repetitions", rows.repetitions, comm_);
   summary_table().write(run.get(), "summary", rows.summary, comm_);
   const Handle profile(
