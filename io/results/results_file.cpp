@@ -181,6 +181,16 @@ void require_results_file(hid_t file, const std::filesystem::path& path, bool fo
   }
 }
 
+// What a new results file holds before any run: its attributes and the empty /runs.
+void write_root(hid_t file) {
+  write_attribute(file, "schema_version", std::int64_t{kResultsSchemaVersion});
+  write_attribute(file, "nsperf_version", std::string(core::version()));
+  write_attribute(file, "created", core::utc_timestamp());
+  const Handle runs(check(H5Gcreate2(file, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                          "H5Gcreate2"),
+                    H5Gclose);
+}
+
 herr_t collect_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* data) {
   static_cast<std::vector<std::string>*>(data)->emplace_back(name);
   return 0;
@@ -192,12 +202,7 @@ ResultsFile ResultsFile::create(const std::filesystem::path& path, MPI_Comm comm
   const Handle fapl = mpio_access(comm);
   Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "H5Fcreate"),
               H5Fclose);
-  write_attribute(file.get(), "schema_version", std::int64_t{kResultsSchemaVersion});
-  write_attribute(file.get(), "nsperf_version", std::string(core::version()));
-  write_attribute(file.get(), "created", core::utc_timestamp());
-  const Handle runs(
-      check(H5Gcreate2(file.get(), "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
-      H5Gclose);
+  write_root(file.get());
   return {std::move(file), comm, path};
 }
 
@@ -374,12 +379,7 @@ std::size_t merge_results(std::span<const std::filesystem::path> inputs,
   }
   Handle out(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate"),
              H5Fclose);
-  write_attribute(out.get(), "schema_version", std::int64_t{kResultsSchemaVersion});
-  write_attribute(out.get(), "nsperf_version", std::string(core::version()));
-  write_attribute(out.get(), "created", core::utc_timestamp());
-  const Handle group(
-      check(H5Gcreate2(out.get(), "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
-      H5Gclose);
+  write_root(out.get());
   for (const auto& [input, id] : runs) {
     const Handle in = open_for_reading(input);
     // The run's group, its attributes (the provenance), tables and subgroups, as they are.
