@@ -53,10 +53,11 @@ void write_comparison_text(std::ostream& out, const Comparison& c, bool markdown
       table.push_back({r.name, "", "", "", "", "", r.verdict});
       continue;
     }
-    table.push_back({r.name, format_seconds(r.base_median_s), format_seconds(r.new_median_s),
-                     change_percent(r.ratio),
-                     "[" + change_percent(r.ratio_ci.low) + ", " + change_percent(r.ratio_ci.high) + "]",
-                     p_text(r.p), r.verdict});
+    table.push_back(
+        {r.name, format_seconds(r.base_median_s), format_seconds(r.new_median_s),
+         change_percent(r.ratio),
+         "[" + change_percent(r.ratio_ci.low) + ", " + change_percent(r.ratio_ci.high) + "]",
+         p_text(r.p), r.verdict});
   }
   if (markdown) {
     for (std::size_t i = 1; i < table.size(); ++i) {
@@ -203,7 +204,8 @@ Comparison compare_runs(const std::string& base_file, const std::string& new_fil
 const Reporters<Comparison>& comparison_reporters() {
   static const Reporters<Comparison> reporters =
       Reporters<Comparison>()
-          .add(Format::text, [](std::ostream& out, const Comparison& c) { write_comparison_text(out, c, false); })
+          .add(Format::text,
+               [](std::ostream& out, const Comparison& c) { write_comparison_text(out, c, false); })
           .add(Format::json, write_comparison_json)
           .add(Format::markdown,
                [](std::ostream& out, const Comparison& c) { write_comparison_text(out, c, true); });

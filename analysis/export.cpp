@@ -69,8 +69,9 @@ void write_table_json(std::ostream& out, const ExportedTable& exported) {
 }  // namespace
 
 const Reporters<ExportedTable>& table_reporters() {
-  static const Reporters<ExportedTable> reporters =
-      Reporters<ExportedTable>().add(Format::csv, write_table_csv).add(Format::json, write_table_json);
+  static const Reporters<ExportedTable> reporters = Reporters<ExportedTable>()
+                                                        .add(Format::csv, write_table_csv)
+                                                        .add(Format::json, write_table_json);
   return reporters;
 }
 

@@ -82,10 +82,10 @@ void write_profile_json(std::ostream& out, const ExternalProfile& p) {
 
 void write_profile_text(std::ostream& out, const ExternalProfile& p) {
   out << "profile: " << core::join(p.argv, " ") << " (" << p.repetitions << " run"
-            << (p.repetitions == 1 ? "" : "s")
-            << (p.warmup > 0 ? " after " + std::to_string(p.warmup) + " warm-up" : "") << ")\n";
+      << (p.repetitions == 1 ? "" : "s")
+      << (p.warmup > 0 ? " after " + std::to_string(p.warmup) + " warm-up" : "") << ")\n";
   out << "  run  wall        user        sys         peak RSS    faults (minor/major)  "
-               "switches (vol/invol)  outcome";
+         "switches (vol/invol)  outcome";
   if (p.counters) out << "  cycles  instructions  IPC  cache misses";
   out << "\n";
   auto fmt = [](const std::string& s, std::size_t w) {
@@ -96,43 +96,38 @@ void write_profile_text(std::ostream& out, const ExternalProfile& p) {
   for (std::size_t i = 0; i < p.runs.size(); ++i) {
     const auto& e = p.runs[i];
     out << "  " << fmt(std::to_string(i + 1), 3) << "  " << fmt(format_seconds(e.wall_s), 10)
-              << "  " << fmt(format_seconds(e.user_s), 10) << "  "
-              << fmt(format_seconds(e.sys_s), 10) << "  "
-              << fmt(core::format_bytes(static_cast<double>(e.max_rss_bytes)), 10) << "  "
-              << fmt(std::to_string(e.minor_faults) + "/" + std::to_string(e.major_faults), 20)
-              << "  "
-              << fmt(std::to_string(e.voluntary_switches) + "/" +
-                         std::to_string(e.involuntary_switches),
-                     20)
-              << "  " << outcome(e);
+        << "  " << fmt(format_seconds(e.user_s), 10) << "  " << fmt(format_seconds(e.sys_s), 10)
+        << "  " << fmt(core::format_bytes(static_cast<double>(e.max_rss_bytes)), 10) << "  "
+        << fmt(std::to_string(e.minor_faults) + "/" + std::to_string(e.major_faults), 20) << "  "
+        << fmt(std::to_string(e.voluntary_switches) + "/" + std::to_string(e.involuntary_switches),
+               20)
+        << "  " << outcome(e);
     if (p.counters) {
       auto value = [&](std::size_t c) {
         return e.counters[c] ? core::format_number(*e.counters[c], 4) : std::string("n/a");
       };
       out << "  " << value(0) << "  " << value(1) << "  "
-                << (e.counters[0] && e.counters[1] && *e.counters[0] > 0
-                        ? core::format_number(*e.counters[1] / *e.counters[0], 3)
-                        : std::string("n/a"))
-                << "  " << value(2);
+          << (e.counters[0] && e.counters[1] && *e.counters[0] > 0
+                  ? core::format_number(*e.counters[1] / *e.counters[0], 3)
+                  : std::string("n/a"))
+          << "  " << value(2);
     }
     out << "\n";
   }
   std::vector<double> walls;
   for (const auto& e : p.runs) walls.push_back(e.wall_s);
   const auto s = core::summarize(walls);
-  out << "  median wall " << format_seconds(s.median) << " [" << format_seconds(s.ci.low)
-            << ", " << format_seconds(s.ci.high) << "] ("
-            << core::format_number(100 * s.ci.level, 3) << "% interval of the median), min "
-            << format_seconds(s.min) << ", max " << format_seconds(s.max) << "; median user "
-            << format_seconds(median_of(p.runs, [](const Execution& e) { return e.user_s; }))
-            << ", sys "
-            << format_seconds(median_of(p.runs, [](const Execution& e) { return e.sys_s; }))
-            << ", peak RSS "
-            << core::format_bytes(median_of(
-                   p.runs, [](const Execution& e) { return static_cast<double>(e.max_rss_bytes); }))
-            << "\n";
-  if (!p.counters)
-    out << "  hardware counters: unavailable: " << p.counters_note << "\n";
+  out << "  median wall " << format_seconds(s.median) << " [" << format_seconds(s.ci.low) << ", "
+      << format_seconds(s.ci.high) << "] (" << core::format_number(100 * s.ci.level, 3)
+      << "% interval of the median), min " << format_seconds(s.min) << ", max "
+      << format_seconds(s.max) << "; median user "
+      << format_seconds(median_of(p.runs, [](const Execution& e) { return e.user_s; })) << ", sys "
+      << format_seconds(median_of(p.runs, [](const Execution& e) { return e.sys_s; }))
+      << ", peak RSS "
+      << core::format_bytes(median_of(
+             p.runs, [](const Execution& e) { return static_cast<double>(e.max_rss_bytes); }))
+      << "\n";
+  if (!p.counters) out << "  hardware counters: unavailable: " << p.counters_note << "\n";
   if (!p.all_ok()) out << "  the command failed in at least one run (see outcome)\n";
 }
 
@@ -157,8 +152,8 @@ std::optional<HelperReport> parse_helper_report(const std::string& line) {
     unsigned long long enabled = 0;
     unsigned long long running = 0;
     if (in >> value >> enabled >> running && r.perf_errno == 0 && running > 0) {
-      e.counters[c] = static_cast<double>(value) * static_cast<double>(enabled) /
-                      static_cast<double>(running);
+      e.counters[c] =
+          static_cast<double>(value) * static_cast<double>(enabled) / static_cast<double>(running);
     }
   }
   e.wall_s = static_cast<double>(wall_ns) * 1e-9;
@@ -271,14 +266,14 @@ Execution ExternalCommand::run() {
   return report->execution;
 }
 
-
 bool ExternalProfile::all_ok() const {
   return std::all_of(runs.begin(), runs.end(), [](const Execution& e) { return e.exit_code == 0; });
 }
 
 const Reporters<ExternalProfile>& external_profile_reporters() {
-  static const Reporters<ExternalProfile> reporters =
-      Reporters<ExternalProfile>().add(Format::text, write_profile_text).add(Format::json, write_profile_json);
+  static const Reporters<ExternalProfile> reporters = Reporters<ExternalProfile>()
+                                                          .add(Format::text, write_profile_text)
+                                                          .add(Format::json, write_profile_json);
   return reporters;
 }
 

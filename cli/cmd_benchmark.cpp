@@ -69,8 +69,7 @@ po::options_description describe_options() {
       "named after it with .html")(
       "list", po::value<std::string>()->value_name("FORMAT")->implicit_value("text"),
       "list optimizers, strategies and kernels, and exit; --list=markdown: the strategies as the "
-      "table in docs/config.md")(
-      "help,h", "this help");
+      "table in docs/config.md")("help,h", "this help");
   po::options_description all;
   all.add(optimizers).add(workload).add(measurement).add(output);
   return all;

@@ -22,7 +22,7 @@ int run(const CommandContext& ctx) {
       "a significant slowdown beyond this fails (exit 1)")(
       "format", po::value<std::string>()->value_name("F")->default_value("text"),
       reporters.names().c_str())("base-run", po::value<std::string>()->value_name("ID"),
-                                "run of BASE to compare (default: its newest)")(
+                                 "run of BASE to compare (default: its newest)")(
       "new-run", po::value<std::string>()->value_name("ID"),
       "run of NEW to compare (default: its newest)")("help,h", "this help");
   po::positional_options_description positional;

@@ -72,9 +72,9 @@ int run(const CommandContext& ctx) {
       "check FILE and report every problem")(
       "keys", po::value<std::string>()->value_name("FORMAT")->implicit_value("text"),
       "list every key with its type, range, default and meaning; --keys=markdown: as the table "
-      "in docs/config.md")(
-      "config,c", po::value<std::string>()->value_name("FILE"),
-      "config file to show or change (default ./optimization_config.json)")("help,h", "this help");
+      "in docs/config.md")("config,c", po::value<std::string>()->value_name("FILE"),
+                           "config file to show or change (default ./optimization_config.json)")(
+      "help,h", "this help");
   const auto vm = parse_options(ctx.args, options, nullptr, "config");
   const int actions = static_cast<int>(vm.count("show") + vm.count("set") + vm.count("validate") +
                                        vm.count("keys"));

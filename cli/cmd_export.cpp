@@ -23,7 +23,7 @@ int run(const CommandContext& ctx) {
       reporters.names().c_str())(
       "table", po::value<std::string>()->value_name("T")->default_value("summary"),
       core::join(tables).c_str())("run", po::value<std::string>()->value_name("ID"),
-                                                "run to export (default: the newest)")(
+                                  "run to export (default: the newest)")(
       "output,o", po::value<std::string>()->value_name("FILE"), "write here instead of stdout")(
       "force", "replace the output file if it exists")("help,h", "this help");
   po::positional_options_description positional;

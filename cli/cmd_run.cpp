@@ -40,7 +40,9 @@ struct Options {
 // The default of config key `key`, as text.
 std::string key_default(std::string_view key) {
   for (const auto& k : core::config_keys())
-    if (k.key == key) return k.default_value.is_string() ? k.default_value.get<std::string>() : k.default_value.dump();
+    if (k.key == key)
+      return k.default_value.is_string() ? k.default_value.get<std::string>()
+                                         : k.default_value.dump();
   return "?";
 }
 

@@ -18,8 +18,8 @@ po::options_description input_options() {
       "raw", po::value<std::string>()->value_name("WxH:dtype[:le|be]"),
       "--image is headerless pixels of this layout; dtype u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 "
       "(input.raw)")("synthetic", po::value<std::string>()->value_name("WxH[:dtype]"),
-                         "built-in synthetic image, dtype u8 (default), u16 or f32 "
-                         "(input.synthetic; default 2048x2048:u8)")(
+                     "built-in synthetic image, dtype u8 (default), u16 or f32 "
+                     "(input.synthetic; default 2048x2048:u8)")(
       "tile", po::value<std::int64_t>()->value_name("N"),
       "tile side in pixels (input.tile; default 512, or the image's shorter side if smaller)")(
       "seed", po::value<std::int64_t>()->value_name("N"),

@@ -61,9 +61,10 @@ std::size_t write_report(const ReportRequest& request) {
     for (const auto& id : io::list_runs(f)) runs.push_back(analysis::read_profiled_run(f, id));
   }
   if (runs.empty()) throw InputError("the files hold no run to report on");
-  std::stable_sort(runs.begin(), runs.end(), [](const analysis::ProfiledRun& a, const analysis::ProfiledRun& b) {
-    return a.run_id < b.run_id;  // run ids sort by time: the rules read the newest last
-  });
+  std::stable_sort(
+      runs.begin(), runs.end(), [](const analysis::ProfiledRun& a, const analysis::ProfiledRun& b) {
+        return a.run_id < b.run_id;  // run ids sort by time: the rules read the newest last
+      });
   // Hotspots of the newest run of each file; recommendations over all of them.
   std::vector<analysis::ProfiledRun> newest;
   for (const auto& r : runs) {

@@ -38,9 +38,9 @@ json preset_strategies(std::string_view optimizer, Level level) {
 // Keys that moved: {old, new}. The input settings lived under benchmark.* until nsperf took
 // them for `nsperf run` too.
 constexpr std::pair<std::string_view, std::string_view> kRenamedKeys[] = {
-    {"benchmark.tile", "input.tile"},           {"benchmark.image", "input.image"},
-    {"benchmark.raw", "input.raw"},             {"benchmark.synthetic", "input.synthetic"},
-    {"benchmark.seed", "input.seed"},           {"benchmark.skew", "input.skew"},
+    {"benchmark.tile", "input.tile"}, {"benchmark.image", "input.image"},
+    {"benchmark.raw", "input.raw"},   {"benchmark.synthetic", "input.synthetic"},
+    {"benchmark.seed", "input.seed"}, {"benchmark.skew", "input.skew"},
 };
 
 struct Schema {
@@ -181,8 +181,7 @@ void walk(const Schema& schema, const json& obj, const std::string& prefix, std:
                            key_name(*near) + " is now " + key_name(new_key_name(*near)) + ")");
       } else {
         const auto siblings = schema.children(prefix);
-        problems.push_back(std::string(source) + ": " +
-                           unknown_name_message("key", key, siblings));
+        problems.push_back(std::string(source) + ": " + unknown_name_message("key", key, siblings));
       }
     }
   }
@@ -320,12 +319,7 @@ std::vector<KeyInfo> config_keys() {
        "input.image (or the synthetic image), cut into input.tile tiles."},
       {"run.strategy", KeyType::choice, "fused", 0, 0, strategy_catalog().strategy_names("cpu"),
        "CPU strategy 'nsperf run' computes the pipeline with."},
-      {"run.compression",
-       KeyType::choice,
-       "none",
-       0,
-       0,
-       compression_names(),
+      {"run.compression", KeyType::choice, "none", 0, 0, compression_names(),
        "Compression of the output's mask and gradient chunks: none, deflate (gzip; every HDF5 "
        "reader has it) or zstd (HDF5 filter 32015: readers need HDF5_PLUGIN_PATH, see "
        "docs/hdf5-zstd.md)."},
@@ -356,14 +350,14 @@ std::vector<KeyInfo> config_keys() {
   };
   const auto& catalog = strategy_catalog();
   for (const auto& opt : catalog.optimizers()) {
-    keys.push_back({"optimizers." + opt + ".enabled",
-                    KeyType::boolean,
-                    true,
-                    0,
-                    0,
-                    {},
-                    "Whether 'benchmark --all' (or no optimizer option) runs the " + opt +
-                        " optimizer."});
+    keys.push_back(
+        {"optimizers." + opt + ".enabled",
+         KeyType::boolean,
+         true,
+         0,
+         0,
+         {},
+         "Whether 'benchmark --all' (or no optimizer option) runs the " + opt + " optimizer."});
     keys.push_back({"optimizers." + opt + ".strategies", KeyType::string_list, nullptr, 0, 0,
                     catalog.strategy_names(opt),
                     "Strategies of the " + opt + " optimizer to run; the baseline '" +
@@ -551,8 +545,8 @@ Config resolve_config(const nlohmann::json& given, std::string_view source,
                              static_cast<double>(dtype_size(b.synthetic.dtype));
   const auto memory = static_cast<double>(physical_memory_bytes());
   if (synthetic && memory > 0 && image_bytes > memory) {
-    problems.push_back(origin["input.synthetic"] + ": 'input.synthetic' " +
-                       to_string(b.synthetic) + " needs " + format_bytes(image_bytes) +
+    problems.push_back(origin["input.synthetic"] + ": 'input.synthetic' " + to_string(b.synthetic) +
+                       " needs " + format_bytes(image_bytes) +
                        " on rank 0, more than this node's " + format_bytes(memory) + " of memory");
   }
   if (cfg.run.compression == Compression::deflate && cfg.run.compression_level > 9) {

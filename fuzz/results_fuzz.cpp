@@ -1,5 +1,5 @@
-// Fuzz target: the results-file readers (io/results/results_file.cpp) that report, compare, profile,
-// export and merge use, and `nsperf verify` (io/results/verify.cpp).
+// Fuzz target: the results-file readers (io/results/results_file.cpp) that report, compare,
+// profile, export and merge use, and `nsperf verify` (io/results/verify.cpp).
 //
 // Input: the results file's bytes (HDF5). Checked: list_runs, then for each run (the first
 // four) read_run_attributes, read_summary, read_repetitions and read_regions, then verify_file

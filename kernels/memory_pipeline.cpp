@@ -220,7 +220,9 @@ PipelineResult run(const MemoryPlan& plan, std::span<const core::Image* const> t
   });
   checkpoint.check();
   // Stored magnitudes are real magnitudes x scales.magnitude; bins come from the stored value.
-  auto stored = [&](W scale) { return static_cast<W>(static_cast<double>(scale) / scales.magnitude); };
+  auto stored = [&](W scale) {
+    return static_cast<W>(static_cast<double>(scale) / scales.magnitude);
+  };
   return global_stage<W>(
       reduce, local_max,
       [&](W scale, Histogram& histogram) {

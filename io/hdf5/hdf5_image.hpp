@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "nsperf/core/image.hpp"
 #include "nsperf/core/compression.hpp"
+#include "nsperf/core/image.hpp"
 #include "nsperf/core/tile_plan.hpp"
 #include "nsperf/io/hdf5.hpp"
 
@@ -21,9 +21,9 @@ namespace nsperf::io::detail {
 /// How an image dataset is stored.
 struct ImageDatasetLayout {
   core::Extent image;
-  std::int64_t chunk = 0;   ///< chunk side (clipped to the image); 0 = contiguous
+  std::int64_t chunk = 0;  ///< chunk side (clipped to the image); 0 = contiguous
   core::Compression compression = core::Compression::none;  ///< chunked only
-  int level = 0;            ///< 0: the library's default (deflate 6, zstd 3)
+  int level = 0;  ///< 0: the library's default (deflate 6, zstd 3)
 };
 
 /// Creates dataset `name` of `file_type` [height][width]. Collective in parallel HDF5.

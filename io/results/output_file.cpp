@@ -16,18 +16,19 @@ namespace {
 // /tiles, as stored (docs/output-file.md).
 const detail::TableSchema<core::TileStats>& output_tile_table() {
   using T = core::TileStats;
-  static const auto table = detail::TableSchema<T>()
-                                .with(detail::placement_columns<T>)
-                                .column<double>("negative_space_fraction", &T::negative_space_fraction)
-                                .column<double>("gradient_mean", &T::gradient_mean)
-                                .column<double>("gradient_max", &T::gradient_max)
-                                .column<double>("read_s", &T::read_s)
-                                .column<double>("transfer_s", &T::transfer_s)
-                                .column<double>("compute_s", &T::compute_s)
-                                .column<std::uint64_t>("mask_checksum", &T::mask_checksum)
-                                .column<std::uint64_t>("gradient_checksum", &T::gradient_checksum)
-                                .text<12>("check_status", &T::check)
-                                .column<std::int64_t>("differing_pixels", &T::differing_pixels);
+  static const auto table =
+      detail::TableSchema<T>()
+          .with(detail::placement_columns<T>)
+          .column<double>("negative_space_fraction", &T::negative_space_fraction)
+          .column<double>("gradient_mean", &T::gradient_mean)
+          .column<double>("gradient_max", &T::gradient_max)
+          .column<double>("read_s", &T::read_s)
+          .column<double>("transfer_s", &T::transfer_s)
+          .column<double>("compute_s", &T::compute_s)
+          .column<std::uint64_t>("mask_checksum", &T::mask_checksum)
+          .column<std::uint64_t>("gradient_checksum", &T::gradient_checksum)
+          .text<12>("check_status", &T::check)
+          .column<std::int64_t>("differing_pixels", &T::differing_pixels);
   return table;
 }
 

@@ -186,9 +186,9 @@ void write_root(hid_t file) {
   write_attribute(file, "schema_version", std::int64_t{kResultsSchemaVersion});
   write_attribute(file, "nsperf_version", std::string(core::version()));
   write_attribute(file, "created", core::utc_timestamp());
-  const Handle runs(check(H5Gcreate2(file, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                          "H5Gcreate2"),
-                    H5Gclose);
+  const Handle runs(
+      check(H5Gcreate2(file, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
+      H5Gclose);
 }
 
 herr_t collect_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* data) {
@@ -291,8 +291,8 @@ StoredTable read_stored_table(const std::filesystem::path& path, const std::stri
   const Handle file_type(check(H5Dget_type(dataset.get()), "H5Dget_type"), H5Tclose);
   if (H5Tget_class(file_type.get()) != H5T_COMPOUND)
     throw InputError(path.string() + ": " + name + " is not a table");
-  const Handle type(check(H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND), "H5Tget_native_type"),
-                    H5Tclose);
+  const Handle type(
+      check(H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND), "H5Tget_native_type"), H5Tclose);
   const std::size_t count = table_rows(dataset.get(), path.string() + ": " + name);
   const std::size_t row_size = H5Tget_size(type.get());
   std::vector<unsigned char> buffer(std::max<std::size_t>(1, count * row_size));

@@ -158,9 +158,9 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   Damage gradient_damage;
   for (const auto& tile : tiles) {
     const core::Rect& t = tile.rect;
-    const std::string where = "tile " + std::to_string(tile.tile_id) + " (x " + std::to_string(t.x) +
-                              ", y " + std::to_string(t.y) + ", " + std::to_string(t.width) + "x" +
-                              std::to_string(t.height) + ")";
+    const std::string where = "tile " + std::to_string(tile.tile_id) + " (x " +
+                              std::to_string(t.x) + ", y " + std::to_string(t.y) + ", " +
+                              std::to_string(t.width) + "x" + std::to_string(t.height) + ")";
     try {
       if (!report.incomplete) {  // an incomplete run has no mask yet
         const auto m = read_block<std::uint8_t>(mask.get(), H5T_NATIVE_UINT8, t);

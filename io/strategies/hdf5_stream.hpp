@@ -12,7 +12,7 @@ namespace nsperf::io::detail {
 
 /// How an HDF5 strategy stores and moves the stream.
 struct Hdf5StreamMode {
-  bool chunked = false;     ///< one chunk per tile, else contiguous
+  bool chunked = false;                                     ///< one chunk per tile, else contiguous
   core::Compression compression = core::Compression::none;  ///< chunked only
   bool collective = false;  ///< collective transfers (rounds of one tile per rank) or independent
 };

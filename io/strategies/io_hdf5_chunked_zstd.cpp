@@ -8,7 +8,7 @@ class Hdf5ChunkedZstd final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5ChunkedZstd()
       : Hdf5StreamStrategy("hdf5-chunked-zstd", {/*chunked=*/true, core::Compression::zstd,
-                                                /*collective=*/true}) {}
+                                                 /*collective=*/true}) {}
 };
 
 }  // namespace

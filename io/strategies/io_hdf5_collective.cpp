@@ -8,7 +8,7 @@ class Hdf5Collective final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5Collective()
       : Hdf5StreamStrategy("hdf5-collective", {/*chunked=*/false, core::Compression::none,
-                                              /*collective=*/true}) {}
+                                               /*collective=*/true}) {}
 };
 
 }  // namespace

@@ -8,7 +8,7 @@ class Hdf5Independent final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5Independent()
       : Hdf5StreamStrategy("hdf5-independent", {/*chunked=*/false, core::Compression::none,
-                                               /*collective=*/false}) {}
+                                                /*collective=*/false}) {}
 };
 
 }  // namespace

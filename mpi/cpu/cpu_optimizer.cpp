@@ -14,8 +14,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
@@ -247,11 +247,16 @@ class CpuOptimizer final : public Optimizer {
 
 }  // namespace
 
-NSPERF_OPTIMIZER_SETTINGS(cpu, {{"threads", core::KeyType::integer, 0, 0, 4096, {},
-                                  "OpenMP threads per rank for multi-threaded strategies; 0 = "
-                                  "automatic: OMP_NUM_THREADS if set, else the cores the rank may "
-                                  "use, shared with the other ranks on its node that may use them "
-                                  "too."}})
+NSPERF_OPTIMIZER_SETTINGS(cpu, {{"threads",
+                                 core::KeyType::integer,
+                                 0,
+                                 0,
+                                 4096,
+                                 {},
+                                 "OpenMP threads per rank for multi-threaded strategies; 0 = "
+                                 "automatic: OMP_NUM_THREADS if set, else the cores the rank may "
+                                 "use, shared with the other ranks on its node that may use them "
+                                 "too."}})
 NSPERF_REGISTER_OPTIMIZER(
     CpuOptimizer, "cpu",
     "CPU strategies (threads, vectorization, blocking, fusion) for every kernel and "

@@ -29,8 +29,8 @@
 
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
-#include "nsperf/core/strategy.hpp"
 #include "nsperf/core/statistics.hpp"
+#include "nsperf/core/strategy.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/db_strategy.hpp"
@@ -146,7 +146,8 @@ class DatabaseOptimizer final : public Optimizer {
       for (const auto& s : strategies) any_query = any_query || s->queries();
       if (!any_query) return;
       std::vector<std::string> runs;
-      const auto big = make_rows(ctx.workload.plan, settings.query_rows, me, cfg.input.seed + 1, runs);
+      const auto big =
+          make_rows(ctx.workload.plan, settings.query_rows, me, cfg.input.seed + 1, runs);
       const fs::path base = dir / "query.sqlite";
       core::Stopwatch clock;
       io::make_catalog_with_runs(base, runs);
@@ -293,8 +294,7 @@ class DatabaseOptimizer final : public Optimizer {
           wal->insert(merged, every, settings.batch);
         });
       } else {
-        run_phase(ctx.comm, "database-catalog",
-                  [&] { wal->insert(own, rows, settings.batch); });
+        run_phase(ctx.comm, "database-catalog", [&] { wal->insert(own, rows, settings.batch); });
         std::vector<std::string> sources;
         bmpi::gather(ctx.comm, own.string(), sources, 0);
         run_phase(ctx.comm, "database-merge", [&] {
@@ -349,8 +349,7 @@ class DatabaseOptimizer final : public Optimizer {
       for (const auto& [name, plan] : plans)
         out.notes.push_back("database: query plan, " + name + ": " + plan);
     }
-    if (const double a = median_of(kRank0Writer), m = median_of(kPerRankMerge);
-        a > 0 && m > 0) {
+    if (const double a = median_of(kRank0Writer), m = median_of(kPerRankMerge); a > 0 && m > 0) {
       out.notes.push_back(
           "database: one catalog from every rank: rank0-writer (MPI_Gatherv, rank 0 "
           "inserts) " +
@@ -379,12 +378,27 @@ NSPERF_REGISTER_REFERENCE(database, PerRankMerge, kPerRankMerge,
 
 NSPERF_OPTIMIZER_SETTINGS(
     database,
-    {{"rows", core::KeyType::integer, 1000, 1, 100000000, {},
+    {{"rows",
+      core::KeyType::integer,
+      1000,
+      1,
+      100000000,
+      {},
       "Tile rows each rank inserts per repetition of every insert strategy (the baseline opens a "
       "connection and syncs a journal per row: keep it small)."},
-     {"batch", core::KeyType::integer, 500, 1, 100000000, {},
+     {"batch",
+      core::KeyType::integer,
+      500,
+      1,
+      100000000,
+      {},
       "Rows per transaction of the 'batched' and 'wal' strategies."},
-     {"query_rows", core::KeyType::integer, 1000000, 1000, 1000000000, {},
+     {"query_rows",
+      core::KeyType::integer,
+      1000000,
+      1000,
+      1000000000,
+      {},
       "Rows of the catalog each rank builds (untimed) for the query strategies, 1000 tiles per "
       "run."}})
 NSPERF_REGISTER_OPTIMIZER(DatabaseOptimizer, "database",

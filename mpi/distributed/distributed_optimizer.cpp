@@ -27,8 +27,8 @@
 #include <map>
 #include <optional>
 
-#include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
@@ -544,9 +544,14 @@ class DistributedOptimizer final : public Optimizer {
 
 }  // namespace
 
-NSPERF_OPTIMIZER_SETTINGS(distributed,
-                          {{"chunk", core::KeyType::integer, 2, 1, 1 << 20, {},
-                            "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."}})
+NSPERF_OPTIMIZER_SETTINGS(
+    distributed, {{"chunk",
+                   core::KeyType::integer,
+                   2,
+                   1,
+                   1 << 20,
+                   {},
+                   "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."}})
 NSPERF_REGISTER_OPTIMIZER(
     DistributedOptimizer, "distributed",
     "partitioning strategies (static, cyclic, self-scheduled) for the whole pipeline across "

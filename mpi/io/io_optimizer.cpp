@@ -21,8 +21,8 @@
 #include <map>
 #include <numeric>
 
-#include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/text.hpp"
@@ -249,10 +249,15 @@ class IoOptimizer final : public Optimizer {
 
 }  // namespace
 
-NSPERF_OPTIMIZER_SETTINGS(io, {{"dir", core::KeyType::string, "", 0, 0, {},
-                                 "Folder in which the io and database optimizers make their "
-                                 "scratch folder (removed afterwards); it must be visible from "
-                                 "every node; \"\" = the results file's folder."}})
+NSPERF_OPTIMIZER_SETTINGS(io, {{"dir",
+                                core::KeyType::string,
+                                "",
+                                0,
+                                0,
+                                {},
+                                "Folder in which the io and database optimizers make their "
+                                "scratch folder (removed afterwards); it must be visible from "
+                                "every node; \"\" = the results file's folder."}})
 NSPERF_REGISTER_OPTIMIZER(
     IoOptimizer, "io",
     "file I/O of the tile stream: POSIX, MPI-IO and parallel HDF5, with fsync "

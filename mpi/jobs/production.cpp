@@ -265,7 +265,9 @@ std::int64_t write_output(
       },
       // Uncompressed, the mask (u8) and gradient (f32) of every pixel; a compressed output's
       // size is not known before it is written.
-      cfg.run.compression == core::Compression::none ? static_cast<std::uint64_t>(extent.pixels()) * 5 : 0);
+      cfg.run.compression == core::Compression::none
+          ? static_cast<std::uint64_t>(extent.pixels()) * 5
+          : 0);
   return written;
 }
 

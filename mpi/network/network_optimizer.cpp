@@ -26,8 +26,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "nsperf/core/config.hpp"
 #include "nsperf/core/checksum.hpp"
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/strategy.hpp"
 #include "nsperf/core/timer.hpp"
@@ -395,7 +395,12 @@ NSPERF_REGISTER_REFERENCE(network, Scatterv, kScatter,
                           "every rank's tiles in one MPI_Scatterv (reference)")
 
 NSPERF_OPTIMIZER_SETTINGS(network,
-                          {{"link_mbyte_per_s", core::KeyType::integer, 0, 0, 1 << 30, {},
+                          {{"link_mbyte_per_s",
+                            core::KeyType::integer,
+                            0,
+                            0,
+                            1 << 30,
+                            {},
                             "Emulated link speed in MB/s: every strategy paces its sends to it, "
                             "to study a slower network than the one the job runs on; 0 = the "
                             "real link, as measured."}})

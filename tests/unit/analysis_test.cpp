@@ -140,8 +140,8 @@ TEST(Export, CsvQuotesAndJsonHasNoNaN) {
 
 TEST(ExternalCommand, HelperReportIsParsedAndCountersScaled) {
   // exit status 3: wait status 3 << 8; counters: cycles ran half the time, cache-misses never.
-  const std::string line = "0 1500000000 1200000 30000 2048 10 1 4 5 " +
-                           std::to_string(3 << 8) + " 0 1000 200 100 5000 200 200 7 200 0";
+  const std::string line = "0 1500000000 1200000 30000 2048 10 1 4 5 " + std::to_string(3 << 8) +
+                           " 0 1000 200 100 5000 200 200 7 200 0";
   const auto r = analysis::parse_helper_report(line);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->exec_errno, 0);

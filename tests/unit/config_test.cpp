@@ -112,7 +112,8 @@ TEST(Config, OldInputKeysLoadAsTheNewOnesWithANote) {
   EXPECT_EQ(core::new_key_name("benchmark.image"), "input.image");
   EXPECT_EQ(core::new_key_name("benchmark.repetitions"), "");
   // Both names: the old one is not silently dropped.
-  const json both = {{"schema_version", 1}, {"benchmark", {{"tile", 64}}}, {"input", {{"tile", 32}}}};
+  const json both = {
+      {"schema_version", 1}, {"benchmark", {{"tile", 64}}}, {"input", {{"tile", 32}}}};
   EXPECT_TRUE(mentions(problems_of(both),
                        "'benchmark.tile' is the old name of 'input.tile', which is set too"));
   EXPECT_TRUE(mentions(problems_of({{"schema_version", 1}, {"benchmark", {{"tiles", 64}}}}),
@@ -144,8 +145,7 @@ TEST(Config, OverridesAreValidatedAndNamed) {
     FAIL() << "no error";
   } catch (const nsperf::ConfigError& e) {
     EXPECT_EQ(e.exit_code(), nsperf::ExitCode::usage);
-    EXPECT_TRUE(mentions(e.problems(), "--tile: 'input.tile' must be between 1 and"))
-        << e.what();
+    EXPECT_TRUE(mentions(e.problems(), "--tile: 'input.tile' must be between 1 and")) << e.what();
     EXPECT_TRUE(mentions(e.problems(), "--set benchmark.nope: unknown key 'benchmark.nope'"))
         << e.what();
   }
@@ -194,8 +194,7 @@ TEST(Config, DefaultTileFitsASmallImageAndSaysSo) {
 }
 
 TEST(Config, ImageLargerThanMemoryIsRefused) {
-  const std::vector<core::Override> o{
-      {"input.synthetic", "1048576x1048576:f32", "--synthetic"}};
+  const std::vector<core::Override> o{{"input.synthetic", "1048576x1048576:f32", "--synthetic"}};
   try {
     (void)core::resolve_config(nullptr, "f", o);
     FAIL() << "no error";
@@ -244,8 +243,7 @@ TEST(Config, SetKeyThroughAValueIsAConfigError) {
 TEST(Config, ValuesThatAreNotUtf8AreRefused) {
   // Found by fuzzing: such a value passed validation, then failed when the config was written
   // as JSON (the broadcast to other ranks, config --show).
-  const std::vector<core::Override> o = {
-      core::parse_assignment("input.image=\xff.fits", "--set")};
+  const std::vector<core::Override> o = {core::parse_assignment("input.image=\xff.fits", "--set")};
   try {
     (void)core::resolve_config(json(), "defaults", o);
     FAIL() << "no error";

@@ -1,4 +1,5 @@
-// io/hdf5/hdf5.cpp without MPI: table_rows, the bound every table reader checks before it allocates.
+// io/hdf5/hdf5.cpp without MPI: table_rows, the bound every table reader checks before it
+// allocates.
 #include "nsperf/io/hdf5.hpp"
 
 #include <gtest/gtest.h>

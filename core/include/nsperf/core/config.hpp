@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,7 +64,7 @@ struct Config {
   /// `nsperf run`: the production job (run.*).
   struct Run {
     std::string output;
-    std::string strategy;       ///< CPU strategy
+    std::string strategy;  ///< CPU strategy
     Compression compression = Compression::none;
     int compression_level = 0;  ///< 0: the library's default
     bool check = false;         ///< also run the reference and compare
@@ -173,6 +173,7 @@ void write_config_file(const std::filesystem::path& path, const nlohmann::json& 
 #define NSPERF_OPTIMIZER_SETTINGS(optimizer, ...)                                          \
   namespace {                                                                              \
   const bool NSPERF_SETTINGS_CONCAT(nsperf_settings_, optimizer) =                         \
-      (::nsperf::core::declare_settings(#optimizer, std::vector<::nsperf::core::KeyInfo> __VA_ARGS__), \
+      (::nsperf::core::declare_settings(#optimizer,                                        \
+                                        std::vector<::nsperf::core::KeyInfo> __VA_ARGS__), \
        true);                                                                              \
   }

@@ -77,10 +77,10 @@ bool register_strategy(Registry<Entry>& registry, StrategyInfo info, Entry entry
 
 /// Registers a reference of `optimizer` (a bare name: network) in the catalog, where --list and
 /// the docs find it; the optimizer runs every reference registered for it.
-#define NSPERF_REGISTER_REFERENCE(optimizer, Id, name, description)                         \
-  namespace {                                                                              \
-  [[maybe_unused]] const bool nsperf_registered_reference_##Id =                           \
-      (::nsperf::core::strategy_catalog().add_reference(                                   \
+#define NSPERF_REGISTER_REFERENCE(optimizer, Id, name, description)                            \
+  namespace {                                                                                  \
+  [[maybe_unused]] const bool nsperf_registered_reference_##Id =                               \
+      (::nsperf::core::strategy_catalog().add_reference(                                       \
            {name, #optimizer, description, false, ::nsperf::core::Level::conservative, true}), \
-       true);                                                                              \
+       true);                                                                                  \
   }

@@ -1,9 +1,9 @@
 #pragma once
 /// \file Database strategies (the database optimizer): ways of writing tile rows into the
 /// SQLite tile catalog (kernel "insert") and of querying it (kernel "query"). One file per
-/// strategy, registered with NSPERF_REGISTER_DB_STRATEGY; io/catalog/db_prepared.cpp is the commented
-/// template. The insert strategies build on each other: each adds one technique to the one
-/// before (naive → pooled-connection → prepared → batched → wal).
+/// strategy, registered with NSPERF_REGISTER_DB_STRATEGY; io/catalog/db_prepared.cpp is the
+/// commented template. The insert strategies build on each other: each adds one technique to the
+/// one before (naive → pooled-connection → prepared → batched → wal).
 
 #include <cstdint>
 #include <filesystem>

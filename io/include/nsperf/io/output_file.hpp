@@ -45,7 +45,7 @@ inline constexpr const char* kStatusIncomplete = "incomplete";
 /// How the image datasets are stored.
 struct OutputLayout {
   core::Extent image;
-  std::int64_t tile = 0;      ///< chunk side (clipped to the image)
+  std::int64_t tile = 0;  ///< chunk side (clipped to the image)
   core::Compression compression = core::Compression::none;
   int compression_level = 0;  ///< 0: the library's default (deflate 6, zstd 3)
 };

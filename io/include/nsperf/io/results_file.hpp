@@ -94,7 +94,7 @@ std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
 
 /// The tables every run holds, in the order they are written.
 inline constexpr std::array<std::string_view, 4> kRunTables = {"samples", "tiles", "repetitions",
-                                                                "summary"};
+                                                               "summary"};
 
 /// A stored table as its file has it: every column the file's compound type holds, by name,
 /// whatever schema wrote it (for export, which passes on columns this build does not know).
