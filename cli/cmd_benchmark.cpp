@@ -216,7 +216,7 @@ int run(const CommandContext& ctx) {
   const std::filesystem::path output = cfg.benchmark.output;
   mpi::run_phase(world, "check-output", [&] {
     request.optimizers = choose(options, cfg);
-    if (world.rank() == 0) mpi::check_output(output, options.mode);
+    if (world.rank() == 0) mpi::check_output(output, options.mode, job_inputs(cfg));
   });
 
   // A benchmark cannot stop part-way: its results are written whole, when every optimizer has

@@ -213,7 +213,8 @@ int run_job(const CommandContext& ctx, bool profile) {
   mpi::run_phase(world, "check-output", [&] {
     if (world.rank() != 0) return;
     // A resumed run replaces the incomplete file it continues.
-    mpi::check_output(cfg.run.output, options.resume ? mpi::WriteMode::overwrite : options.mode);
+    mpi::check_output(cfg.run.output, options.resume ? mpi::WriteMode::overwrite : options.mode,
+                      job_inputs(cfg));
     // The catalog is checked now (schema, lock, or where it will be made), not after the work.
     if (cfg.run.catalog.empty()) return;
     if (std::filesystem::exists(cfg.run.catalog))

@@ -2,6 +2,7 @@
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
+#include "nsperf/io/image_reader.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 
 namespace nsperf::cli {
@@ -55,15 +56,24 @@ void check_output_file(const std::filesystem::path& output,
                        const std::string& option) {
   const std::string name = option + " " + output.string();
   for (const auto& input : inputs) {
-    std::error_code ec;
-    if (std::filesystem::equivalent(input, output, ec))
-      throw UsageError(name + ": is one of the input files");
+    if (mpi::same_file(input, output)) throw UsageError(name + ": is one of the input files");
   }
   if (std::filesystem::is_directory(output)) throw InputError(name + ": is a folder");
   if (renamed) mpi::check_replaceable(output, name);
   if (std::filesystem::exists(output) && !replace)
     throw InputError(name + ": exists (--force replaces it)");
   mpi::check_new_file(output, name);
+}
+
+std::vector<mpi::InputFile> job_inputs(const core::Config& cfg) {
+  std::vector<mpi::InputFile> inputs;
+  if (!cfg.input.image.empty()) {
+    // The layout does not matter here, only which file: a raw input parses as its whole name.
+    const auto input = io::parse_image_input(cfg.input.image, std::nullopt);
+    inputs.push_back({input.path, "--image " + cfg.input.image});
+  }
+  if (!cfg.run.catalog.empty()) inputs.push_back({cfg.run.catalog, "--catalog " + cfg.run.catalog});
+  return inputs;
 }
 
 }  // namespace nsperf::cli

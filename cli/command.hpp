@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "nsperf/core/config.hpp"
 #include "nsperf/core/registry.hpp"
+#include "nsperf/mpi/results_writer.hpp"
 
 namespace nsperf::cli {
 
@@ -55,6 +57,10 @@ std::optional<std::size_t> top_option(const po::variables_map& vm);
 void check_output_file(const std::filesystem::path& output,
                        const std::vector<std::filesystem::path>& inputs, bool replace, bool renamed,
                        const std::string& option);
+
+/// The files a job configured by `cfg` reads or keeps, which its output must not replace: the
+/// input image (its file, without a FITS extension or HDF5 dataset) and `run.catalog`.
+std::vector<mpi::InputFile> job_inputs(const core::Config& cfg);
 
 namespace detail {
 bool register_command(CommandEntry entry);

@@ -1,4 +1,5 @@
 #include "nsperf/core/config.hpp"
+#include "nsperf/core/tile_plan.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -251,9 +252,10 @@ std::vector<KeyInfo> config_keys() {
        1,
        kMaxImageSide,
        {},
-       "Tile side in pixels; edge tiles are smaller when it does not divide the image. At most "
-       "the image's shorter side: a default larger than that side becomes that side, with a "
-       "note; a tile you set is refused."},
+       "Tile side in pixels; edge tiles are smaller when it does not divide the image. At least "
+       "32 (the image's shorter side when that is smaller), since below it the 5-pixel halo "
+       "outweighs the tile; at most the image's shorter side: a default larger than that side "
+       "becomes that side, with a note; a tile you set is refused."},
       {"input.image",
        KeyType::string,
        "",
@@ -534,12 +536,13 @@ Config resolve_config(const nlohmann::json& given, std::string_view source,
                        "'input.image' (--image FILE) too");
   }
   // A file's size is known once rank 0 has read its header (the plan checks the tile then).
-  if (synthetic && b.tile > std::min(e.width, e.height)) {
-    problems.push_back(origin["input.tile"] + ": 'input.tile' " + std::to_string(b.tile) +
-                       " is larger than the " + std::to_string(e.width) + "x" +
-                       std::to_string(e.height) + " image ('input.synthetic' from " +
-                       origin["input.synthetic"] + "); valid: 1.." +
-                       std::to_string(std::min(e.width, e.height)));
+  if (synthetic) {
+    try {
+      check_tile_side(b.tile, e, origin["input.tile"] + ": 'input.tile'");
+    } catch (const InputError& error) {
+      problems.push_back(std::string(error.what()) + " ('input.synthetic' from " +
+                         origin["input.synthetic"] + ")");
+    }
   }
   const double image_bytes = static_cast<double>(e.width) * static_cast<double>(e.height) *
                              static_cast<double>(dtype_size(b.synthetic.dtype));

@@ -1,5 +1,6 @@
 #include "nsperf/core/tile_plan.hpp"
 
+#include <cstdio>
 #include <string>
 
 #include "nsperf/core/error.hpp"
@@ -28,6 +29,35 @@ std::vector<std::int64_t> TilePlan::tiles_of(int rank) const {
     if (owner[i] == rank) ids.push_back(static_cast<std::int64_t>(i));
   }
   return ids;
+}
+
+namespace {
+// "2.6x", "72% more than": what a tile's 5-pixel halo adds to the pixels it reads.
+std::string core_ratio(std::int64_t tile) {
+  const double t = static_cast<double>(tile);
+  const double ratio = (t + 10) * (t + 10) / (t * t);
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3gx", ratio);
+  return text;
+}
+}  // namespace
+
+void check_tile_side(std::int64_t tile, Extent image, const std::string& what) {
+  const std::int64_t side = std::min(image.width, image.height);
+  const std::int64_t least = std::min(kMinTile, side);
+  const std::string size = std::to_string(image.width) + "x" + std::to_string(image.height);
+  if (tile > side) {
+    throw InputError(what + " " + std::to_string(tile) + " is larger than the " + size +
+                     " image; valid: " + std::to_string(least) + ".." + std::to_string(side));
+  }
+  if (tile < least) {
+    throw InputError(what + " " + std::to_string(tile) + " is too small to be worth its halo: " +
+                     "every tile carries 5 pixels of context a side (a tile of " +
+                     std::to_string(tile) + " reads " + core_ratio(tile) +
+                     " the pixels it computes) and is written as one output "
+                     "chunk; valid: " +
+                     std::to_string(least) + ".." + std::to_string(side));
+  }
 }
 
 TilePlan make_tile_plan(Extent image, std::int64_t tile_size, std::int64_t halo, int ranks,

@@ -110,6 +110,9 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   std::optional<core::ScopedRegion> input_region(std::in_place, "input");
   LoadedImage loaded = load_image(comm, origin);
   const auto& spec = loaded.spec;
+  run_phase(comm, "tile", [&] {
+    if (comm.rank() == 0) core::check_tile_side(bench.tile, spec.extent, "--tile (input.tile)");
+  });
   run_phase(comm, "memory",
             [&] { check_memory(comm, spec, loaded.description, layout, bytes_per_pixel); });
   // Formats with partial reads: every other rank reads its own tiles from the file (rank 0

@@ -342,6 +342,10 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   core::Stopwatch read_clock;
   // Where the format allows, rank 0 reads only its own tiles, like every other rank.
   LoadedImage loaded = load_image(comm, origin, /*whole_if_partial=*/false);
+  run_phase(comm, "tile", [&] {
+    if (comm.rank() == 0)
+      core::check_tile_side(bench.tile, loaded.spec.extent, "--tile (input.tile)");
+  });
   run_phase(comm, "checksum", [&] {
     if (comm.rank() != 0 || origin.image.empty()) return;
     report.source_sha256 = core::sha256_file(io::parse_image_input(origin.image, {}).path);

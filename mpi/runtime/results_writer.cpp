@@ -91,9 +91,26 @@ void check_replaceable(const std::filesystem::path& path, const std::string& nam
                    "never replaces this, even with --force");
 }
 
-void check_output(const std::filesystem::path& path, WriteMode mode) {
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec) && !ec;
+  const fs::path ca = fs::weakly_canonical(fs::absolute(a, ec), ec);
+  const fs::path cb = fs::weakly_canonical(fs::absolute(b, ec), ec);
+  return !ec && ca == cb;
+}
+
+void check_output(const std::filesystem::path& path, WriteMode mode,
+                  const std::vector<InputFile>& inputs) {
   namespace fs = std::filesystem;
   const std::string name = "--output " + path.string();
+  for (const auto& input : inputs) {
+    if (!input.path.empty() && same_file(path, input.path)) {
+      throw UsageError(name + ": is the same file as " + input.what +
+                       "; writing the output would replace it, so nsperf refuses this even "
+                       "with --force: give another output file");
+    }
+  }
   check_new_file(path, name);
   check_replaceable(path, name);
   std::error_code ec;

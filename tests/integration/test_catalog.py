@@ -67,11 +67,11 @@ class Catalog(TempDirTest):
         odd = self.path("o'brien \"x\"; drop table runs.png")
         shutil.copy(SMALL_PNG, odd)
         catalog = self.path("c.sqlite")
-        r = self.run_into(catalog, self.path("o.h5"), 2, "--image", odd, "--tile", "16")
+        r = self.run_into(catalog, self.path("o.h5"), 2, "--image", odd, "--tile", "32")
         self.assertEqual(r.code, 0, r)
         db = sqlite3.connect(catalog)
         self.assertEqual(db.execute("SELECT source_file FROM runs").fetchall(), [(odd,)])
-        self.assertEqual(db.execute("SELECT count(*) FROM tiles").fetchone(), (12,))
+        self.assertEqual(db.execute("SELECT count(*) FROM tiles").fetchone(), (4,))
 
     def test_a_read_only_catalog_is_refused_before_any_work(self):
         catalog = self.path("c.sqlite")
@@ -112,8 +112,8 @@ class Catalog(TempDirTest):
             self.assertEqual(self.run_into(catalog, self.path("a.h5"), 2, "--synthetic", "128x128",
                                            "--tile", "32").code, 0)
             # 16384 tile rows do not fit in what is left of 256 KiB.
-            r = self.run_into(catalog, self.path("b.h5"), 2, "--synthetic", "2048x2048",
-                              "--tile", "16")
+            r = self.run_into(catalog, self.path("b.h5"), 2, "--synthetic", "4096x4096",
+                              "--tile", "32")
             self.assertEqual(r.code, 1, r)
             self.assertIn(f"catalog {catalog}", r.err)
             self.assertIn("the disk is full", r.err)

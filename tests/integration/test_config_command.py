@@ -89,12 +89,12 @@ class ConfigCommand(TempDirTest):
             self.assertEqual(len(cpu) > 0 and set(cpu["width"]), {32}, "tile 32 of a 64x64 image")
             self.assertEqual(len(set(cpu["tile_id"])), 4)
         # --set with an old name writes the new one; both names set is a problem naming both.
-        r = run(["config", "--set", "benchmark.tile=16", "-c", old])
+        r = run(["config", "--set", "benchmark.tile=48", "-c", old])
         self.assertEqual(r.code, 0, r)
         self.assertIn("'benchmark.tile' is now 'input.tile'", r.out)
         with open(old) as f:
             doc = json.load(f)
-        self.assertEqual(doc["input"], {"tile": 16, "synthetic": "64x64"})
+        self.assertEqual(doc["input"], {"tile": 48, "synthetic": "64x64"})
         self.assertEqual(doc["benchmark"], {"repetitions": 1})
         both = self.path("both.json")
         with open(both, "w") as f:

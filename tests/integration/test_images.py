@@ -85,7 +85,7 @@ class MadeInputs(TempDirTest):
 
     def test_a_file_named_like_a_selection_is_read_as_a_file(self):
         shutil.copy(os.path.join(CORPUS, "small.png"), self.path("odd[1].png"))
-        r = run(["benchmark", "--cpu", "--tile", "16", "--image", self.path("odd[1].png"), "-o",
+        r = run(["benchmark", "--cpu", "--tile", "32", "--image", self.path("odd[1].png"), "-o",
                  self.path("r.h5")] + QUICK, ranks=1)
         self.assertEqual(r.code, 0, r)
 
@@ -105,5 +105,5 @@ class MadeInputs(TempDirTest):
                     self.assertEqual(int(f.attrs["tile"]), side)
         r = run(["run", "-o", self.path("x.h5"), "--image", small, "--tile", "64"], ranks=2)
         self.assertEqual(r.code, 2, r)
-        self.assertIn("tile size 64 is larger than the 64x48 image; valid: 1..48", r.err)
+        self.assertIn("--tile (input.tile) 64 is larger than the 64x48 image; valid: 32..48", r.err)
         self.assertFalse(os.path.exists(self.path("x.h5")))

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "nsperf/core/error.hpp"
@@ -81,4 +82,24 @@ TEST(TilePlan, RejectsBadTileSizes) {
   } catch (const nsperf::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("valid: 1..50"), std::string::npos) << e.what();
   }
+}
+
+TEST(TilePlan, ATileSideIsRefusedBelowWhatItsHaloIsWorthAndAboveTheImage) {
+  using core::check_tile_side;
+  const core::Extent square{512, 512};
+  const core::Extent narrow{40, 20};  // narrower than the floor
+  EXPECT_NO_THROW(check_tile_side(core::kMinTile, square, "--tile"));
+  EXPECT_NO_THROW(check_tile_side(512, square, "--tile"));
+  EXPECT_NO_THROW(check_tile_side(20, narrow, "--tile"));
+  try {
+    check_tile_side(1, square, "--tile");
+    ADD_FAILURE() << "a 1-pixel tile was accepted";
+  } catch (const nsperf::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--tile 1 is too small to be worth its halo"),
+              std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("121x the pixels it computes"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("valid: 32..512"), std::string::npos);
+  }
+  EXPECT_THROW(check_tile_side(19, narrow, "--tile"), nsperf::InputError);
+  EXPECT_THROW(check_tile_side(513, square, "--tile"), nsperf::InputError);
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
@@ -37,9 +38,22 @@ void check_new_file(const std::filesystem::path& path, const std::string& name);
 /// folder). Throws InputError starting with `name`. Nothing at `path` passes. Local.
 void check_replaceable(const std::filesystem::path& path, const std::string& name);
 
-/// Checks, before any work, that `path` can be written in `mode`. Throws InputError naming the
-/// path and what would be valid. Local: call on one rank.
-void check_output(const std::filesystem::path& path, WriteMode mode);
+/// A file the job reads, for the refusal to write over it: `what` names it ("--image a.tif").
+struct InputFile {
+  std::filesystem::path path;
+  std::string what;
+};
+
+/// Checks, before any work, that `path` can be written in `mode` and is none of `inputs` (by
+/// any path: a hard or symbolic link to an input is the input; refused in every mode, --force
+/// included, since the write would replace the file being read). Throws InputError naming the
+/// path and what would be valid (UsageError when it is an input). Local: call on one rank.
+void check_output(const std::filesystem::path& path, WriteMode mode,
+                  const std::vector<InputFile>& inputs = {});
+
+/// Whether `a` and `b` are the same file: the same inode when both exist, else the same
+/// absolute path once `.`, `..` and symbolic links are resolved.
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 /// Collective over `comm`: calls `write(temporary)` on every rank (a collective body that
 /// writes the whole file at `temporary`, a new file next to `path`, or a copy of `path` if
