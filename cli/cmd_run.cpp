@@ -137,6 +137,14 @@ void print_help(std::ostream& out, const po::options_description& options, bool 
          "the ranks, and writes collectively into one HDF5 file: /mask (u8, 1 = negative\n"
          "space), /gradient (f32), /tiles (per-tile statistics), the threshold, the source\n"
          "file's name and SHA-256, and /provenance. Layout: docs/output-layout.md.\n\n"
+         "Every rank reads (or renders) only its own tiles with their halos where the input\n"
+         "allows: the synthetic image, TIFF (strips or tiles), FITS, HDF5 and raw; PNG, JPEG\n"
+         "and JPEG 2000 are decoded whole by rank 0, which sends each rank its tiles. The\n"
+         "output is flushed to disk before it is renamed into place. The job is timed as you\n"
+         "wait for it: start (mpirun's start to MPI_Init), setup, read, pipeline, check,\n"
+         "write, close and MPI_Finalize are printed, with the share of the wall time they\n"
+         "account for, and stored per rank in /ranks.\n\n"
+         "example: mpirun -n 4 nsperf run --image scan.tif --tile 512 -o scan-ns.h5\n\n"
          "On SIGTERM (a SLURM time limit), SIGINT or SIGUSR1 the ranks stop between tiles,\n"
          "write the tiles whose gradient is complete as an incomplete run and exit with 3;\n"
          "the same command with --resume continues it (docs/reliability.md).\n\n"
@@ -157,14 +165,20 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
   out << "  threshold: bin " << r.threshold << " of 256 (gradient magnitude below "
       << core::format_number(r.boundary_magnitude, 4) << " is background); negative space "
       << core::format_number(100 * r.negative_space_fraction, 3) << "% of the image\n";
-  out << "  times (slowest rank): read " << analysis::format_seconds(r.read_s) << ", pipeline "
-      << analysis::format_seconds(r.compute_s);
-  if (cfg.run.check) out << ", check " << analysis::format_seconds(r.check_s);
+  const auto s = analysis::format_seconds;
+  out << "  times (slowest rank): start " << s(r.start_s) << " ("
+      << (r.launcher.empty() ? "process start" : r.launcher + "'s start")
+      << " to MPI_Init done), setup " << s(r.setup_s) << ", read " << s(r.read_s) << ", pipeline "
+      << s(r.compute_s);
+  if (cfg.run.check) out << ", check " << s(r.check_s);
   const double mib = static_cast<double>(r.written_bytes) / (1 << 20);
-  out << ", write " << analysis::format_seconds(r.write_s) << " ("
+  out << ", write " << s(r.write_s) << " ("
       << core::format_bytes(static_cast<double>(r.written_bytes)) << ", "
-      << format_rate(r.write_s > 0 ? mib / r.write_s : 0) << " MiB/s)\n";
-  if (r.partial) {
+      << format_rate(r.write_s > 0 ? mib / r.write_s : 0) << " MiB/s, flushed to disk), close "
+      << s(r.close_s) << "\n";
+  if (r.partial && cfg.input.image.empty()) {
+    out << "  input: every rank rendered only its tiles with halos\n";
+  } else if (r.partial) {
     out << "  input: every rank read only its tiles with halos (";
     for (std::size_t i = 0; i < r.bytes_read.size(); ++i)
       out << (i == 0 ? "" : ", ") << i << ": "
@@ -222,13 +236,28 @@ int run_job(const CommandContext& ctx, bool profile) {
     else
       mpi::check_new_file(cfg.run.catalog, "--catalog " + cfg.run.catalog);
   });
-  ProgressLine progress(options.progress);
+  ProgressLine progress(options.progress, "stages", /*eta=*/false);
   core::watch_stop_signals();
-  mpi::ProductionRequest request{cfg, ctx.command_line, options.resume,
-                                 [] { return core::stop_signal(); }};
+  mpi::ProductionRequest request{
+      cfg,         ctx.command_line, options.resume, [] { return core::stop_signal(); },
+      ctx.start_s, ctx.launcher,     &ctx.since_init};
   const auto report = mpi::run_production(world, request, &progress);
   if (world.rank() == 0) {
+    const core::Stopwatch since_report;
     print_report(std::cout, report, cfg);
+    // The last figure once MPI is finalized: what the stages printed leave of the wall time.
+    const double stages = report.start_s + report.setup_s + report.read_s + report.compute_s +
+                          report.check_s + report.write_s + report.close_s;
+    after_finalize([stages, wall = report.wall_s, since_report,
+                    launcher = report.launcher](double finalize_s) {
+      const double total = wall + since_report.elapsed_s();
+      std::cout << "wall: " << analysis::format_seconds(total) << " from "
+                << (launcher.empty() ? "this process's" : launcher + "'s")
+                << " start to MPI_Finalize done; the stages above and MPI_Finalize ("
+                << analysis::format_seconds(finalize_s) << ") account for "
+                << core::format_number(100 * (stages + finalize_s) / total, 3) << "% of it\n"
+                << std::flush;
+    });
     if (profile) {
       analysis::ProfiledRun run;
       run.kind = "run";

@@ -12,7 +12,16 @@ core::Registry<CommandEntry>& commands() {
   return registry;
 }
 
+void after_finalize(std::function<void(double)> report) {
+  detail::finalize_report() = std::move(report);
+}
+
 namespace detail {
+std::function<void(double)>& finalize_report() {
+  static std::function<void(double)> report;
+  return report;
+}
+
 bool register_command(CommandEntry entry) {
   commands().add(std::move(entry));
   return true;

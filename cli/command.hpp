@@ -5,12 +5,14 @@
 #include <boost/program_options.hpp>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/registry.hpp"
+#include "nsperf/core/timer.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 
 namespace nsperf::cli {
@@ -23,6 +25,11 @@ struct CommandContext {
   std::string command_line;       ///< the whole command line, for provenance
   /// MPI commands: the world communicator. Others: null (they do not start MPI).
   const boost::mpi::communicator* world = nullptr;
+  /// MPI commands: seconds from the launcher's start (mpirun, slurmstepd; else this process's
+  /// start) to the end of MPI_Init on this rank, the launcher's name, and a clock started then.
+  double start_s = 0;
+  std::string launcher;
+  core::Stopwatch since_init;
   [[nodiscard]] bool is_root() const { return world == nullptr || world->rank() == 0; }
 };
 
@@ -62,7 +69,13 @@ void check_output_file(const std::filesystem::path& output,
 /// input image (its file, without a FITS extension or HDF5 dataset) and `run.catalog`.
 std::vector<mpi::InputFile> job_inputs(const core::Config& cfg);
 
+/// MPI commands: `report(seconds)` runs on rank 0 after MPI_Finalize, which main calls itself
+/// once the command has returned normally, so that a command can say what finalizing took.
+void after_finalize(std::function<void(double finalize_s)> report);
+
 namespace detail {
+/// main: the function after_finalize set (empty if none).
+std::function<void(double)>& finalize_report();
 bool register_command(CommandEntry entry);
 }  // namespace detail
 

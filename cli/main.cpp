@@ -11,6 +11,7 @@
 #include "command.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/text.hpp"
+#include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
 #include "nsperf/io/hdf5.hpp"
 #include "nsperf/mpi/phase.hpp"
@@ -75,9 +76,21 @@ int run_mpi(const CommandEntry& command, CommandContext ctx, int argc, char** ar
                               /*abort_on_exception=*/true);
   boost::mpi::communicator world;
   ctx.world = &world;
+  ctx.since_init.restart();
+  const auto launch = nsperf::core::launch_clock();
+  ctx.start_s = launch.since_launch_s;
+  ctx.launcher = launch.launcher;
   nsperf::io::silence_hdf5_errors();
   try {
-    return command.run(ctx);
+    const int code = command.run(ctx);
+    // Finalized here rather than by env's destructor (which then leaves it), to be timed.
+    const bool root = world.rank() == 0;
+    const nsperf::core::Stopwatch clock;
+    MPI_Finalize();
+    const double finalize_s = clock.elapsed_s();
+    if (root && nsperf::cli::detail::finalize_report())
+      nsperf::cli::detail::finalize_report()(finalize_s);
+    return code;
   } catch (const nsperf::mpi::PhaseFailed& e) {
     if (world.rank() == 0) print_error(command.name, e.what());
     return static_cast<int>(e.exit_code());
@@ -119,7 +132,9 @@ int main(int argc, char** argv) {
               << " (see 'nsperf --help')\n";
     return static_cast<int>(nsperf::ExitCode::usage);
   }
-  CommandContext ctx{{args.begin() + 1, args.end()}, join_command_line(argc, argv), nullptr};
+  CommandContext ctx;
+  ctx.args = {args.begin() + 1, args.end()};
+  ctx.command_line = join_command_line(argc, argv);
   const bool mpi = command->mpi_for != nullptr ? command->mpi_for(ctx.args) : command->uses_mpi;
   return mpi ? run_mpi(*command, std::move(ctx), argc, argv) : run_plain(*command, ctx);
 }

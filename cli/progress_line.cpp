@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 namespace nsperf::cli {
 namespace {
@@ -27,8 +28,10 @@ double delay_from_environment() {
 
 }  // namespace
 
-ProgressLine::ProgressLine(bool enabled)
+ProgressLine::ProgressLine(bool enabled, std::string unit, bool eta)
     : enabled_(enabled),
+      unit_(std::move(unit)),
+      eta_(eta),
       terminal_(::isatty(STDERR_FILENO) == 1),
       delay_s_(delay_from_environment()) {}
 
@@ -38,13 +41,14 @@ void ProgressLine::update(std::int64_t done, std::int64_t total, std::string_vie
   // Short runs print nothing: a line that flashes by helps nobody.
   if (elapsed < delay_s_) return;
   const double fraction = static_cast<double>(done) / static_cast<double>(total);
-  const std::string eta = done > 0 ? duration(elapsed * (1.0 - fraction) / fraction) : "?";
+  const std::string eta =
+      !eta_ ? "" : ", ETA " + (done > 0 ? duration(elapsed * (1.0 - fraction) / fraction) : "?");
   const int percent = static_cast<int>(100.0 * fraction);
   if (terminal_) {
     if (elapsed - last_draw_s_ < 0.2 && done < total) return;
     last_draw_s_ = elapsed;
-    std::fprintf(stderr, "\r[%3d%%] %lld/%lld tile runs, %.*s, ETA %s\033[K", percent,
-                 static_cast<long long>(done), static_cast<long long>(total),
+    std::fprintf(stderr, "\r[%3d%%] %lld/%lld %s, %.*s%s\033[K", percent,
+                 static_cast<long long>(done), static_cast<long long>(total), unit_.c_str(),
                  static_cast<int>(label.size()), label.data(), eta.c_str());
     drawn_ = true;
   } else {
@@ -53,8 +57,8 @@ void ProgressLine::update(std::int64_t done, std::int64_t total, std::string_vie
     if (decile <= last_decile_ && elapsed - last_draw_s_ < 60.0) return;
     last_decile_ = decile;
     last_draw_s_ = elapsed;
-    std::fprintf(stderr, "progress: %d%% (%lld/%lld tile runs), %.*s, elapsed %s, ETA %s\n",
-                 percent, static_cast<long long>(done), static_cast<long long>(total),
+    std::fprintf(stderr, "progress: %d%% (%lld/%lld %s), %.*s, elapsed %s%s\n", percent,
+                 static_cast<long long>(done), static_cast<long long>(total), unit_.c_str(),
                  static_cast<int>(label.size()), label.data(), duration(elapsed).c_str(),
                  eta.c_str());
   }

@@ -3,6 +3,7 @@
 // Short runs show nothing: the line appears after NSPERF_PROGRESS_AFTER seconds (default 2).
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "nsperf/core/timer.hpp"
@@ -12,13 +13,16 @@ namespace nsperf::cli {
 
 class ProgressLine final : public mpi::ProgressSink {
  public:
-  /// `enabled` false prints nothing (--no-progress).
-  explicit ProgressLine(bool enabled);
+  /// `enabled` false prints nothing (--no-progress). `unit` names what is counted; `eta` false
+  /// leaves out the estimate, for units of very different lengths (a job's stages).
+  explicit ProgressLine(bool enabled, std::string unit = "tile runs", bool eta = true);
   void update(std::int64_t done, std::int64_t total, std::string_view label) override;
   void finish() override;
 
  private:
   bool enabled_;
+  std::string unit_;
+  bool eta_;
   bool terminal_;
   double delay_s_;  // nothing is shown before this much time has passed
   bool drawn_ = false;

@@ -134,6 +134,20 @@ TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)
 }
 
 template <class T>
+TileWork<T> TileWork<T>::deferred(core::Image padded, core::Rect r, core::Extent img) {
+  // Through the recorded-tile constructor, which makes the buffers but no input.
+  TileWork<T> t(core::Plane<T>(core::Extent{r.width + 4, r.height + 4}), T{0}, r, img);
+  t.recorded = false;
+  t.gradient_ready = false;
+  if (padded.extent() != extent_of(t.window(kPipelineHalo))) {
+    throw KernelError("tile " + std::to_string(r.width) + "x" + std::to_string(r.height) +
+                      ": input must carry " + std::to_string(kPipelineHalo) + " pixels of halo");
+  }
+  t.source = std::move(padded);
+  return t;
+}
+
+template <class T>
 TileWork<T>::TileWork(core::Plane<T> m, T max, core::Rect r, core::Extent img)
     : rect(r),
       image(img),
@@ -202,7 +216,13 @@ PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stage
         stopped = stopped || (stop && stop());
         if (stopped) return;
         t.compute_s = 0;
+        const bool deferred = t.source.extent().pixels() > 0;
+        if (deferred) t.input = core::to_plane<T>(t.source);
         stages.a(t);
+        if (deferred) {
+          t.input = {};
+          t.source = {};
+        }
         t.gradient_ready = true;
       }
       local_max = std::max(local_max, static_cast<double>(t.max_magnitude));

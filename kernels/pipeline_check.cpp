@@ -11,6 +11,12 @@ double pipeline_tolerance(const TileWork<float>& tile) noexcept {
   return kPipelineRelativeTolerance * largest;
 }
 
+double pipeline_tolerance(const TileWork<double>& reference) noexcept {
+  double largest = 1;
+  for (double v : reference.input.values()) largest = std::max(largest, std::abs(v));
+  return kPipelineRelativeTolerance * largest;
+}
+
 KernelCheck check_pipeline_tile(const TileWork<float>& got, const PipelineResult& got_global,
                                 const TileWork<double>& ref, const PipelineResult& ref_global,
                                 double tolerance) {

@@ -10,6 +10,16 @@
 #include "nsperf/core/error.hpp"
 
 namespace nsperf::kernels {
+
+// A bright ellipse with a soft edge.
+struct SyntheticObject {
+  double cx, cy;  // centre
+  double rx, ry;  // semi-axes
+  double cos_t, sin_t;
+  float brightness;
+  std::int64_t x0, y0, x1, y1;  // bounding box, inclusive-exclusive
+};
+
 namespace {
 
 // Own generator rather than <random>: the standard distributions are implementation-defined,
@@ -34,14 +44,7 @@ class Sequence {
   std::uint64_t state_;
 };
 
-// A bright ellipse with a soft edge.
-struct Object {
-  double cx, cy;  // centre
-  double rx, ry;  // semi-axes
-  double cos_t, sin_t;
-  float brightness;
-  std::int64_t x0, y0, x1, y1;  // bounding box, inclusive-exclusive
-};
+using Object = SyntheticObject;
 
 constexpr double kBackground = 0.06;  // mean background level (of full scale)
 constexpr double kNoise = 0.02;       // its noise, about one standard deviation
@@ -81,7 +84,7 @@ std::vector<Object> make_objects(core::Extent e, std::uint64_t seed) {
 
 // Contribution of `o` at pixel centre (x, y): full brightness inside, a linear ramp about one
 // pixel wide across the edge.
-float coverage(const Object& o, std::int64_t x, std::int64_t y) {
+[[gnu::always_inline]] inline float coverage(const Object& o, std::int64_t x, std::int64_t y) {
   const double dx = static_cast<double>(x) + 0.5 - o.cx;
   const double dy = static_cast<double>(y) + 0.5 - o.cy;
   const double u = (dx * o.cos_t + dy * o.sin_t) / o.rx;
@@ -92,7 +95,8 @@ float coverage(const Object& o, std::int64_t x, std::int64_t y) {
   return static_cast<float>(t) * o.brightness;
 }
 
-double background(std::uint64_t seed, core::Extent e, std::int64_t x, std::int64_t y) {
+[[gnu::always_inline]] inline double background(std::uint64_t seed, core::Extent e, std::int64_t x,
+                                                std::int64_t y) {
   // Four uniforms summed approximate a normal; a gentle gradient mimics uneven illumination.
   const std::uint64_t h =
       mix(seed ^ mix(static_cast<std::uint64_t>(x) | (static_cast<std::uint64_t>(y) << 32)));
@@ -109,14 +113,18 @@ T quantize(double v) {
     return static_cast<float>(v);
   } else {
     constexpr double kFull = static_cast<double>(std::numeric_limits<T>::max());
-    return static_cast<T>(std::lround(v * kFull));
+    // std::lround for a value in [0, kFull], without its library call: the fraction of a
+    // non-negative double below 2^52 is exact, so this rounds half away from zero as lround does.
+    const double x = v * kFull;
+    const auto whole = static_cast<std::int64_t>(x);
+    return static_cast<T>(whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0));
   }
 }
 
 template <class T>
-void render(core::View<T> out, const core::ImageSpec& spec, std::uint64_t seed,
-            const core::Rect& rect, const std::vector<Object>& objects,
-            const std::vector<std::vector<std::uint32_t>>& bands, std::int64_t empty_from) {
+void render_rows(core::View<T> out, const core::ImageSpec& spec, std::uint64_t seed,
+                 const core::Rect& rect, const std::vector<Object>& objects,
+                 const std::vector<std::vector<std::uint32_t>>& bands, std::int64_t empty_from) {
   const core::Extent e = spec.extent;
 #pragma omp parallel
   {
@@ -154,42 +162,54 @@ std::int64_t first_empty_row(core::Extent extent, int skew_percent) {
   return extent.height - extent.height * std::clamp(skew_percent, 0, 99) / 100;
 }
 
-core::Image render_synthetic(const core::ImageSpec& spec, std::uint64_t seed,
-                             const core::Rect& rect, int skew_percent) {
-  const core::Extent e = spec.extent;
+SyntheticImage::SyntheticImage(const core::ImageSpec& spec, std::uint64_t seed, int skew_percent)
+    : spec_(spec), seed_(seed), empty_from_(first_empty_row(spec.extent, skew_percent)) {
+  // Objects fill the rows above the empty part, as densely as they fill an unskewed image.
+  objects_ = make_objects({spec.extent.width, empty_from_}, seed);
+  bands_.resize(static_cast<std::size_t>((spec.extent.height + kBand - 1) / kBand));
+  for (std::size_t i = 0; i < objects_.size(); ++i) {
+    const auto& o = objects_[i];
+    for (std::int64_t b = o.y0 / kBand; b <= (o.y1 - 1) / kBand; ++b)
+      bands_[static_cast<std::size_t>(b)].push_back(static_cast<std::uint32_t>(i));
+  }
+}
+
+SyntheticImage::~SyntheticImage() = default;
+
+core::Image SyntheticImage::render(const core::Rect& rect) const {
+  const core::Extent e = spec_.extent;
   if (rect.x < 0 || rect.y < 0 || rect.width < 1 || rect.height < 1 ||
       rect.x + rect.width > e.width || rect.y + rect.height > e.height) {
-    throw InputError("synthetic image: rectangle is not inside the " + core::to_string(spec) +
+    throw InputError("synthetic image: rectangle is not inside the " + core::to_string(spec_) +
                      " image");
   }
-  const std::int64_t empty_from = first_empty_row(spec.extent, skew_percent);
-  // Objects fill the rows above the empty part, as densely as they fill an unskewed image.
-  const auto objects = make_objects({spec.extent.width, empty_from}, seed);
-  std::vector<std::vector<std::uint32_t>> bands(
-      static_cast<std::size_t>((spec.extent.height + kBand - 1) / kBand));
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    const auto& o = objects[i];
-    if (o.y1 <= rect.y || o.y0 >= rect.y + rect.height || o.x1 <= rect.x ||
-        o.x0 >= rect.x + rect.width) {
-      continue;
-    }
-    for (std::int64_t b = o.y0 / kBand; b <= (o.y1 - 1) / kBand; ++b) {
-      bands[static_cast<std::size_t>(b)].push_back(static_cast<std::uint32_t>(i));
+  // The bands' objects that reach the rectangle's columns, once per band rather than per row.
+  std::vector<std::vector<std::uint32_t>> bands(bands_.size());
+  for (std::int64_t b = rect.y / kBand; b <= (rect.y + rect.height - 1) / kBand; ++b) {
+    for (std::uint32_t i : bands_[static_cast<std::size_t>(b)]) {
+      const auto& o = objects_[i];
+      if (o.x1 > rect.x && o.x0 < rect.x + rect.width)
+        bands[static_cast<std::size_t>(b)].push_back(i);
     }
   }
-  core::Image image({rect.width, rect.height}, spec.dtype);
-  switch (spec.dtype) {
+  core::Image image({rect.width, rect.height}, spec_.dtype);
+  switch (spec_.dtype) {
     case core::DType::u8:
-      render(image.view<std::uint8_t>(), spec, seed, rect, objects, bands, empty_from);
+      render_rows(image.view<std::uint8_t>(), spec_, seed_, rect, objects_, bands, empty_from_);
       break;
     case core::DType::u16:
-      render(image.view<std::uint16_t>(), spec, seed, rect, objects, bands, empty_from);
+      render_rows(image.view<std::uint16_t>(), spec_, seed_, rect, objects_, bands, empty_from_);
       break;
     case core::DType::f32:
-      render(image.view<float>(), spec, seed, rect, objects, bands, empty_from);
+      render_rows(image.view<float>(), spec_, seed_, rect, objects_, bands, empty_from_);
       break;
   }
   return image;
+}
+
+core::Image render_synthetic(const core::ImageSpec& spec, std::uint64_t seed,
+                             const core::Rect& rect, int skew_percent) {
+  return SyntheticImage(spec, seed, skew_percent).render(rect);
 }
 
 core::Image make_synthetic(const core::ImageSpec& spec, std::uint64_t seed, int skew_percent) {

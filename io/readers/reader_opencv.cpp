@@ -1,6 +1,6 @@
-// PNG, TIFF, JPEG and JPEG 2000 through OpenCV imgcodecs (IMREAD_UNCHANGED: 8/16-bit, float,
-// int32). These formats are compressed as a whole, so rank 0 decodes and crops; the decoded
-// image is kept for the next region.
+// PNG, JPEG and JPEG 2000 through OpenCV imgcodecs (TIFF: reader_tiff.cpp, by region)
+// (IMREAD_UNCHANGED: 8/16-bit, float, int32). These formats are compressed as a whole, so rank 0
+// decodes and crops; the decoded image is kept for the next region.
 //
 // Before decoding, the file is checked where OpenCV's decoders are lenient: libjpeg fills a
 // truncated JPEG with grey and only warns, and libpng prints to stderr before failing, so a PNG
@@ -253,13 +253,6 @@ NSPERF_REGISTER_READER(
     png, "png", "PNG, 8/16-bit grey or colour (OpenCV imgcodecs)",
     [](std::string_view h) { return nsperf::io::starts_with(h, "\x89PNG\r\n\x1a\n"sv); },
     nsperf::io::opener("png"))
-NSPERF_REGISTER_READER(
-    tiff, "tiff", "TIFF and BigTIFF (OpenCV imgcodecs)",
-    [](std::string_view h) {
-      return nsperf::io::starts_with(h, "II*\0"sv) || nsperf::io::starts_with(h, "MM\0*"sv) ||
-             nsperf::io::starts_with(h, "II+\0"sv) || nsperf::io::starts_with(h, "MM\0+"sv);
-    },
-    nsperf::io::opener("tiff"))
 NSPERF_REGISTER_READER(
     jpeg, "jpeg", "JPEG (OpenCV imgcodecs)",
     [](std::string_view h) { return nsperf::io::starts_with(h, "\xFF\xD8\xFF"sv); },

@@ -32,6 +32,20 @@ const detail::TableSchema<core::TileStats>& output_tile_table() {
   return table;
 }
 
+// /ranks, as stored (docs/output-layout.md).
+const detail::TableSchema<RankStages>& rank_stage_table() {
+  using R = RankStages;
+  static const auto table = detail::TableSchema<R>()
+                                .column<std::int64_t>("rank", &R::rank)
+                                .column<double>("start_s", &R::start_s)
+                                .column<double>("read_s", &R::read_s)
+                                .column<double>("pipeline_s", &R::pipeline_s)
+                                .column<double>("check_s", &R::check_s)
+                                .column<double>("write_s", &R::write_s)
+                                .column<std::int64_t>("bytes_read", &R::bytes_read);
+  return table;
+}
+
 }  // namespace
 
 OutputFile OutputFile::create(const std::filesystem::path& path, MPI_Comm comm,
@@ -131,6 +145,15 @@ void append_profile(const std::filesystem::path& path, std::span<const core::Ran
       check(H5Gcreate2(file.get(), "profile", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
       H5Gclose);
   write_region_table(group.get(), regions, MPI_COMM_SELF);
+}
+
+void append_stages(const std::filesystem::path& path, std::span<const RankStages> ranks,
+                   double wall_s) {
+  // As append_profile: parallel HDF5 over this process alone, the file closed everywhere.
+  const Handle fapl = mpio_access(MPI_COMM_SELF);
+  const Handle file(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), "H5Fopen"), H5Fclose);
+  rank_stage_table().write(file.get(), "ranks", ranks, MPI_COMM_SELF);
+  write_attribute(file.get(), "wall_s", wall_s);
 }
 
 OutputReader::OutputReader(const std::filesystem::path& path)

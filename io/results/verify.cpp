@@ -84,7 +84,7 @@ std::vector<T> read_block(hid_t dataset, hid_t mem_type, const core::Rect& t) {
 }
 
 void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& report) {
-  for (const char* name : {"tiles", "profile/regions"}) {
+  for (const char* name : {"tiles", "profile/regions", "ranks"}) {
     if (link_exists(file, name)) report.checks.push_back(table(file, name));
   }
   for (const char* name : {"mask", "gradient", "tiles"}) {

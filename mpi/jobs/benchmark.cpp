@@ -187,7 +187,11 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     result.repetitions = std::move(summaries.repetitions);
     result.notes = notes_for(result.provenance, layout, workload.plan);
     result.notes.insert(result.notes.end(), out.notes.begin(), out.notes.end());
-    if (loaded.partial && comm.size() > 1) {
+    if (loaded.partial && comm.size() > 1 && origin.image.empty()) {
+      result.notes.push_back(
+          "input: rank 0 rendered the whole synthetic image; the other ranks rendered only their "
+          "tiles with halos");
+    } else if (loaded.partial && comm.size() > 1) {
       std::string per_rank;
       for (std::size_t r = 1; r < bytes_read.size(); ++r) {
         per_rank += (r == 1 ? "" : ", ") + std::to_string(r) + ": " +

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -308,6 +309,8 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   const auto& cfg = request.config;
   const auto& bench = cfg.input;
   ProductionReport report;
+  const core::Stopwatch job_clock;
+  const core::Stopwatch& since_init = request.since_init ? *request.since_init : job_clock;
   start_profile();
   const NodeLayout layout = node_layout(comm, cfg.setting<int>("cpu", "threads"));
   report.provenance = gather_provenance(comm, request.command_line, cfg, layout);
@@ -339,6 +342,13 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
 
   progress.set(stage, "read");
   const ImageOrigin origin{bench.image, bench.raw, bench.synthetic, bench.seed, bench.skew};
+  io::RankStages mine;
+  mine.rank = comm.rank();
+  mine.start_s = request.start_s;
+  report.start_s = slowest(comm, request.start_s);
+  report.launcher = request.launcher;
+  bmpi::broadcast(comm, report.launcher, 0);
+  report.setup_s = slowest(comm, since_init.elapsed_s());
   core::Stopwatch read_clock;
   // Where the format allows, rank 0 reads only its own tiles, like every other rank.
   LoadedImage loaded = load_image(comm, origin, /*whole_if_partial=*/false);
@@ -346,18 +356,28 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     if (comm.rank() == 0)
       core::check_tile_side(bench.tile, loaded.spec.extent, "--tile (input.tile)");
   });
-  run_phase(comm, "checksum", [&] {
-    if (comm.rank() != 0 || origin.image.empty()) return;
-    report.source_sha256 = core::sha256_file(io::parse_image_input(origin.image, {}).path);
-  });
-  bmpi::broadcast(comm, report.source_sha256, 0);
+  // Rank 0 hashes the input file on a thread of its own while the ranks read their tiles.
+  std::future<std::string> checksum;
+  if (comm.rank() == 0 && !origin.image.empty()) {
+    checksum = std::async(
+        std::launch::async,
+        [path = io::parse_image_input(origin.image, {}).path] { return core::sha256_file(path); });
+  }
   const std::int64_t halo = kernels::kPipelineHalo;
   Workload workload =
       loaded.partial
           ? read_own_tiles(comm, std::move(loaded.pixels), loaded.spec, origin, bench.tile, halo)
           : distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo);
+  run_phase(comm, "checksum", [&] {
+    if (checksum.valid()) report.source_sha256 = checksum.get();
+  });
+  bmpi::broadcast(comm, report.source_sha256, 0);
   workload.source = {};  // rank 0's copy of the whole image is no longer needed
-  report.read_s = slowest(comm, read_clock.elapsed_s());
+  mine.read_s = read_clock.elapsed_s();
+  mine.bytes_read = workload.bytes_read;
+  report.read_s = slowest(comm, mine.read_s);
+  // From here to the summaries of every tile: the working buffers are the pipeline's cost too.
+  core::Stopwatch compute_clock;
   report.partial = loaded.partial;
   bmpi::gather(comm, workload.bytes_read, report.bytes_read, 0);
   bmpi::broadcast(comm, report.bytes_read, 0);
@@ -392,6 +412,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
 
   progress.set(++stage, "pipeline " + cfg.run.strategy);
   std::vector<TileWork<float>> work;
+  work.reserve(workload.tiles.size());
   std::int64_t resumed = 0;
   run_phase(comm, "prepare", [&] {
     std::optional<io::OutputReader> reader;
@@ -408,16 +429,17 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
         work.push_back(std::move(*loaded_work));
         ++resumed;
       } else {
-        work.emplace_back(tile.padded, tile.rect, workload.image.extent);
+        // The check's reference needs the pixels after the pipeline: it gets its own copy.
+        work.push_back(
+            TileWork<float>::deferred(cfg.run.check ? tile.padded : std::move(tile.padded),
+                                      tile.rect, workload.image.extent));
       }
-      if (!cfg.run.check) tile.padded = {};  // the working copy holds the pixels now
     }
   });
   report.tiles_resumed = bmpi::all_reduce(comm, resumed, std::plus<>());
   report.resumed_from = recorded.run_id;
   MpiReduce reduce(comm);
   kernels::PipelineResult global;
-  core::Stopwatch compute_clock;
   std::int64_t asked = 0;  // stage A asks before each tile it computes
   const std::function<bool()> stop_between_tiles = stop ? std::function<bool()>([&] {
     inject_signal(comm.rank(), asked++);
@@ -427,7 +449,6 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   run_collective(comm, "pipeline", [&] {
     global = kernels::run_pipeline(*strategy, work, reduce, stop_between_tiles);
   });
-  report.compute_s = slowest(comm, compute_clock.elapsed_s());
   if (global.interrupted) {
     write_incomplete(comm, request, report, workload, work, loaded.description);
     progress.finish();
@@ -454,6 +475,8 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   background = bmpi::all_reduce(comm, background, std::plus<>());
   const auto pixels = static_cast<double>(workload.image.extent.pixels());
   report.negative_space_fraction = pixels > 0 ? static_cast<double>(background) / pixels : 0.0;
+  mine.pipeline_s = compute_clock.elapsed_s();
+  report.compute_s = slowest(comm, mine.pipeline_s);
 
   if (cfg.run.check) {
     progress.set(++stage, "check against the float64 reference");
@@ -470,14 +493,15 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     run_phase(comm, "check", [&] {
       for (std::size_t t = 0; t < work.size(); ++t) {
         const auto c = kernels::check_pipeline_tile(work[t], global, reference[t], ref_global,
-                                                    kernels::pipeline_tolerance(work[t]));
+                                                    kernels::pipeline_tolerance(reference[t]));
         stats[t].check = c.status;
         stats[t].differing_pixels = c.differing;
         if (c.status == core::CheckStatus::failed) ++failed;
       }
     });
     report.failed_tiles = bmpi::all_reduce(comm, failed, std::plus<>());
-    report.check_s = slowest(comm, check_clock.elapsed_s());
+    mine.check_s = check_clock.elapsed_s();
+    report.check_s = slowest(comm, mine.check_s);
   }
 
   progress.set(++stage, "write");
@@ -507,15 +531,29 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   }
   const std::int64_t written =
       write_output(comm, cfg, workload, work, stats, attributes, report, /*with_mask=*/true);
-  report.write_s = slowest(comm, write_clock.elapsed_s());
+  mine.write_s = write_clock.elapsed_s();
+  report.write_s = slowest(comm, mine.write_s);
+  core::Stopwatch close_clock;
   const std::filesystem::path output = cfg.run.output;
   if (!cfg.run.catalog.empty()) add_to_catalog(comm, cfg, report, stats, output);
+  // The stages, write included, go into the output now that it is in place.
+  bmpi::gather(comm, mine, report.ranks, 0);
+  run_phase(comm, "stages", [&] {
+    if (comm.rank() != 0) return;
+    io::append_stages(output, report.ranks, report.start_s + since_init.elapsed_s());
+  });
   report.written_bytes = bmpi::all_reduce(comm, written, std::plus<>());
   if (comm.rank() == 0) {
     std::error_code ec;
     report.file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(output, ec));
   }
   bmpi::broadcast(comm, report.file_bytes, 0);
+  // The tiles' buffers are freed here, inside the close, rather than unseen on return.
+  std::vector<TileWork<float>>().swap(work);
+  std::vector<LocalTile>().swap(workload.tiles);
+  stats = {};
+  report.close_s = slowest(comm, close_clock.elapsed_s());
+  report.wall_s = report.start_s + since_init.elapsed_s();
   progress.set(++stage, "done");
   progress.finish();
   return report;

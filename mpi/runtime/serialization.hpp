@@ -9,6 +9,7 @@
 #include "nsperf/core/records.hpp"
 #include "nsperf/core/regions.hpp"
 #include "nsperf/core/tile_plan.hpp"
+#include "nsperf/io/output_file.hpp"
 
 namespace boost::serialization {
 
@@ -39,6 +40,17 @@ void serialize(Archive& ar, nsperf::core::Rect& r, unsigned /*version*/) {
   ar & r.y;
   ar & r.width;
   ar & r.height;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nsperf::io::RankStages& r, unsigned /*version*/) {
+  ar & r.rank;
+  ar & r.start_s;
+  ar & r.read_s;
+  ar & r.pipeline_s;
+  ar & r.check_s;
+  ar & r.write_s;
+  ar & r.bytes_read;
 }
 
 template <class Archive>

@@ -50,7 +50,10 @@ LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin
   run_phase(comm, "image", [&] {
     if (comm.rank() != 0) return;
     if (origin.image.empty()) {
-      loaded.pixels = kernels::make_synthetic(origin.synthetic, origin.seed, origin.skew_percent);
+      // Any rectangle of the synthetic image renders alone, so every rank can render its own.
+      loaded.partial = true;
+      if (whole_if_partial)
+        loaded.pixels = kernels::make_synthetic(origin.synthetic, origin.seed, origin.skew_percent);
       loaded.description =
           "synthetic " + core::to_string(origin.synthetic) + " seed " +
           std::to_string(origin.seed) +
@@ -71,8 +74,7 @@ LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin
     loaded.description = reader->info().describe(origin.image);
     loaded.bytes_read = reader->bytes_read();
   });
-  if (comm.rank() == 0 && origin.image.empty())
-    loaded.spec = {loaded.pixels.extent(), loaded.pixels.dtype()};
+  if (comm.rank() == 0 && origin.image.empty()) loaded.spec = origin.synthetic;
   std::int64_t header[4] = {loaded.spec.extent.width, loaded.spec.extent.height,
                             static_cast<std::int64_t>(loaded.spec.dtype), loaded.partial ? 1 : 0};
   bmpi::broadcast(comm, header, 4, 0);
@@ -152,9 +154,12 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
   Workload w = planned(comm, std::move(image), spec, tile, halo);
   run_phase(comm, "read", [&] {
     // Rank 0 cuts its tiles from the whole image when it holds it, else reads them too.
-    const bool from_file = w.source.extent().pixels() == 0;
+    const bool from_origin = w.source.extent().pixels() == 0;
     std::unique_ptr<io::ImageReader> reader;
-    if (from_file) {
+    std::optional<kernels::SyntheticImage> synthetic;
+    if (from_origin && origin.image.empty()) {
+      synthetic.emplace(origin.synthetic, origin.seed, origin.skew_percent);
+    } else if (from_origin) {
       std::optional<io::RawLayout> raw;
       if (!origin.raw.empty()) raw = io::parse_raw_layout(origin.raw, "--raw");
       reader = io::open_image(io::parse_image_input(origin.image, raw));
@@ -170,7 +175,7 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
       const core::Rect& r = w.plan.tiles[static_cast<std::size_t>(id)];
       core::Stopwatch clock;
       core::Image padded;
-      if (!from_file) {
+      if (!from_origin) {
         padded = core::extract_padded(w.source, r.x, r.y, r.width, r.height, halo);
       } else {
         // The padded tile's pixels inside the image; reflect-101 beyond the image's edges
@@ -179,7 +184,8 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
         const std::int64_t y0 = std::max<std::int64_t>(0, r.y - halo);
         const std::int64_t x1 = std::min(spec.extent.width, r.x + r.width + halo);
         const std::int64_t y1 = std::min(spec.extent.height, r.y + r.height + halo);
-        const core::Image region = reader->read({x0, y0, x1 - x0, y1 - y0});
+        const core::Rect area{x0, y0, x1 - x0, y1 - y0};
+        const core::Image region = synthetic ? synthetic->render(area) : reader->read(area);
         padded = core::extract_padded(region, r.x - x0, r.y - y0, r.width, r.height, halo);
       }
       w.tiles.push_back({id, r, std::move(padded), 0.0, clock.elapsed_s()});

@@ -1,15 +1,21 @@
 """A rank that fails: every rank exits non-zero, the message is printed once, and no results file
 (nor a temporary one) is left. A hang fails a test by its timeout, far above the few seconds the
 job takes here, so that a loaded machine never fails one: how long the ends take is not asserted."""
-from nsperf_testing import TempDirTest, run
+import os
+
+from nsperf_testing import SOURCE_DIR, TempDirTest, run
 
 HANG_S = 180  # these jobs end in seconds (17 s seen on a loaded machine); a hung one never does
 ARGS = ["benchmark", "--cpu", "--synthetic", "128x128", "--tile", "64", "--repetitions", "3", "--warmup", "1"]
+# A PNG is decoded whole on rank 0, which sends every other rank its tiles (the synthetic image
+# and the formats read by region have no tiles in flight).
+SENT = ["benchmark", "--cpu", "--image", os.path.join(SOURCE_DIR, "tests", "data", "bad_inputs", "small.png"),
+        "--tile", "32", "--repetitions", "3", "--warmup", "1"]
 
 
 class Faults(TempDirTest):
-    def fail_at(self, fault, ranks=3):
-        r = run(ARGS + ["-o", self.path("r.h5")], ranks=ranks, env={"NSPERF_FAULT": fault},
+    def fail_at(self, fault, ranks=3, args=ARGS):
+        r = run(args + ["-o", self.path("r.h5")], ranks=ranks, env={"NSPERF_FAULT": fault},
                 timeout=HANG_S)
         self.assertNotEqual(r.code, 0, r)
         self.assertEqual(self.files(), [], "no results file and no temporary file")
@@ -27,7 +33,7 @@ class Faults(TempDirTest):
 
     def test_failure_while_tiles_are_in_flight_aborts_the_job(self):
         # A peer may be blocked in a receive: no agreement is possible, so the job is aborted.
-        r = self.fail_at("rank:2,phase:distribute")
+        r = self.fail_at("rank:2,phase:distribute", args=SENT)
         self.assertIn("[rank 2] nsperf benchmark: error: fault injected", r.err)
 
     def test_failure_before_the_rename_leaves_nothing(self):

@@ -32,6 +32,28 @@ class Synthetic(TempDirTest):
         self.assertEqual(r.code, 0, r)
         return read(out)
 
+    def test_every_stage_of_the_job_is_printed_and_stored_per_rank(self):
+        """start (launcher to MPI_Init), setup, read, pipeline, write (flushed), close, finalize:
+        printed, and per rank in /ranks with the wall time in wall_s (never a timing target)."""
+        out = self.path("o.h5")
+        r = run(["run", "--synthetic", "512x384", "--tile", "128", "-o", out] + QUIET, ranks=3)
+        self.assertEqual(r.code, 0, r)
+        for stage in ("start ", "to MPI_Init done), setup ", ", read ", ", pipeline ", ", write ",
+                      "flushed to disk), close ", "start to MPI_Finalize done; the stages above"):
+            self.assertIn(stage, r.out)
+        self.assertIn("input: every rank rendered only its tiles with halos", r.out)
+        with h5py.File(out, "r") as f:
+            ranks = f["ranks"][:]
+            wall = float(f.attrs["wall_s"])
+        self.assertIn("ok      ranks: 3 rows, checksum matches", run(["verify", out]).out)
+        self.assertEqual(list(ranks["rank"]), [0, 1, 2])
+        for column in ("start_s", "read_s", "pipeline_s", "write_s"):
+            self.assertTrue((ranks[column] > 0).all(), (column, ranks))
+        self.assertTrue((ranks["check_s"] == 0).all(), "no --check, no check time")
+        self.assertTrue((ranks["bytes_read"] == 0).all(), "the synthetic image is rendered, not read")
+        row = ranks[0]
+        self.assertGreaterEqual(wall, row["start_s"] + row["read_s"] + row["pipeline_s"] + row["write_s"])
+
     def test_tiled_equals_whole_image_at_1_to_4_ranks(self):
         spec = "610x403:u16"
         for strategy in ("fused", "scalar"):

@@ -13,15 +13,15 @@ namespace mpi = nsperf::mpi;
 class Benchmark : public MpiTest {};
 
 TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
-  const std::vector<core::Override> o{{"input.synthetic", "96x64:u16", "test"},
-                                      {"input.tile", 16, "test"},
+  const std::vector<core::Override> o{{"input.synthetic", "192x128:u16", "test"},
+                                      {"input.tile", 32, "test"},
                                       {"benchmark.repetitions", 3, "test"},
                                       {"benchmark.warmup", 1, "test"},
                                       {"optimizers.cpu.threads", 2, "test"}};
   const auto cfg = core::resolve_config(nullptr, "test", o);
   const auto result = mpi::run_benchmark(world, {cfg, {"cpu"}, "nsperf benchmark --test"}, nullptr);
 
-  const auto plan = core::make_tile_plan({96, 64}, 16, 2, world.size());
+  const auto plan = core::make_tile_plan({192, 128}, 32, 2, world.size());
   const auto mine = plan.tiles_of(world.rank());
   const std::size_t strategies = cfg.optimizers.at("cpu").strategies.size();
   const std::size_t kernels =
@@ -60,7 +60,7 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
     for (const auto& r : result.summary) {
       EXPECT_EQ(r.check, core::CheckStatus::passed) << r.strategy << "/" << r.kernel;
       if (r.kernel == "pipeline" || r.kernel == "count_nonzero") {
-        EXPECT_EQ(r.pixels, 96 * 64) << r.kernel;
+        EXPECT_EQ(r.pixels, 192 * 128) << r.kernel;
       }
       EXPECT_EQ(r.seconds.count, 3u);
       EXPECT_GT(r.bandwidth_fraction, 0.0);
@@ -117,8 +117,8 @@ TEST_F(Benchmark, AutomaticThreadsNeverOversubscribeANode) {
 }
 
 TEST_F(Benchmark, ARankFailingMidwayStopsEveryRank) {
-  const std::vector<core::Override> o{{"input.synthetic", "64x64", "test"},
-                                      {"input.tile", 16, "test"},
+  const std::vector<core::Override> o{{"input.synthetic", "128x128", "test"},
+                                      {"input.tile", 32, "test"},
                                       {"benchmark.repetitions", 2, "test"},
                                       {"benchmark.warmup", 0, "test"}};
   const auto cfg = core::resolve_config(nullptr, "test", o);

@@ -163,7 +163,7 @@ TEST(Config, TileLargerThanImageNamesBothSources) {
               std::string::npos)
         << what;
     EXPECT_NE(what.find("from cfg.json"), std::string::npos) << what;
-    EXPECT_NE(what.find("valid: 1..200"), std::string::npos) << what;
+    EXPECT_NE(what.find("valid: 32..200"), std::string::npos) << what;
   }
 }
 

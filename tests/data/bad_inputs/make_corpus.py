@@ -9,10 +9,11 @@ of the expected message; tests/integration/test_bad_input.py runs them all. Need
 PIL (Debian packages), only to regenerate.
 """
 import os
+import struct
+import sys
+import zlib
 
-import h5py
 import numpy as np
-from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -38,7 +39,54 @@ def fits_bytes(data, extra_cards=()):
     return header.encode("ascii") + body
 
 
+def tiff_bytes(data, rows_per_strip, offsets=None, counts=None, deflate=False):
+    """A minimal little-endian 8-bit grey TIFF, uncompressed or deflate: header, strips, then the
+    IFD. `offsets` and `counts` replace the true strip offsets and byte counts (to make damage)."""
+    h, w = data.shape
+    strips = [data[y:y + rows_per_strip].tobytes() for y in range(0, h, rows_per_strip)]
+    if deflate:
+        strips = [zlib.compress(s) for s in strips]
+    true_offsets, at = [], 8
+    for s in strips:
+        true_offsets.append(at)
+        at += len(s)
+    offsets = offsets or true_offsets
+    counts = counts or [len(s) for s in strips]
+    n = len(strips)
+    # The two arrays after the strips, then the IFD.
+    arrays_at = at
+    ifd_at = arrays_at + 8 * n
+    entries = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, 1, 8), (259, 3, 1, 8 if deflate else 1), (262, 3, 1, 1),
+               (273, 4, n, arrays_at), (277, 3, 1, 1), (278, 4, 1, rows_per_strip),
+               (279, 4, n, arrays_at + 4 * n)]
+    ifd = struct.pack("<H", len(entries))
+    for tag, typ, count, value in entries:
+        ifd += struct.pack("<HHII", tag, typ, count, value)
+    ifd += struct.pack("<I", 0)
+    return (b"II*\0" + struct.pack("<I", ifd_at) + b"".join(strips)
+            + struct.pack(f"<{n}I", *offsets) + struct.pack(f"<{n}I", *counts) + ifd)
+
+
+def make_tiffs():
+    """The TIFFs whose strips are damaged (no PIL needed: written byte by byte)."""
+    img = pattern(64, 48)
+    good = tiff_bytes(img, 8)
+    n = 6
+    offsets = list(struct.unpack_from(f"<{n}I", good, 8 + img.size))
+    with open(path("offsets-past-end.tif"), "wb") as f:
+        f.write(tiff_bytes(img, 8, offsets=offsets[:-1] + [10_000_000]))
+    # A deflate strip cut short: its byte count says half of what it holds.
+    whole = tiff_bytes(img, 8, deflate=True)
+    counts = list(struct.unpack_from(f"<{n}I", whole, struct.unpack_from("<I", whole, 4)[0] - 4 * n))
+    with open(path("short-strip.tif"), "wb") as f:
+        f.write(tiff_bytes(img, 8, counts=counts[:-1] + [counts[-1] // 2], deflate=True))
+
+
 def main():
+    import h5py
+    from PIL import Image
+
+    make_tiffs()
     img = pattern(64, 48)
     Image.fromarray(img).save(path("small.png"))
     with open(path("small.png"), "rb") as f:
@@ -94,4 +142,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    make_tiffs() if sys.argv[1:] == ["tiff"] else main()

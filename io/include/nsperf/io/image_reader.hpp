@@ -2,8 +2,9 @@
 /// \file Image files as the pipeline sees them: one grey plane of u8, u16 or f32.
 ///
 /// Formats, one reader file each, registered by name with NSPERF_REGISTER_READER and chosen by
-/// the file's first bytes (never by its name): PNG, TIFF, JPEG and JPEG 2000 through OpenCV
-/// imgcodecs, FITS through cfitsio, HDF5 datasets, and raw pixels (chosen by a RawLayout).
+/// the file's first bytes (never by its name): TIFF through libtiff, FITS through cfitsio, HDF5
+/// datasets and raw pixels (chosen by a RawLayout), each read by region; PNG, JPEG and JPEG 2000
+/// through OpenCV imgcodecs, decoded whole.
 /// Every reader checks dimensions, sizes and types before it allocates. Colour becomes luminance
 /// (ITU-R BT.601, as OpenCV's cvtColor); 8- and 16-bit unsigned pixels keep their type; every
 /// other type becomes f32 (FITS BZERO/BSCALE applied), with NaN and infinities (FITS blanks)

@@ -100,6 +100,23 @@ class OutputFile {
 /// profile covers the write too.
 void append_profile(const std::filesystem::path& path, std::span<const core::RankRegion> regions);
 
+/// One rank's share of the job as the user waits for it (docs/output-layout.md, /ranks).
+struct RankStages {
+  std::int64_t rank = 0;
+  double start_s = 0;           ///< the launcher's start (or this process's) to the end of MPI_Init
+  double read_s = 0;            ///< reading, decoding or rendering its tiles (or receiving them)
+  double pipeline_s = 0;        ///< working buffers and the pipeline's stages
+  double check_s = 0;           ///< the float64 reference and the comparison (0 without --check)
+  double write_s = 0;           ///< the output: collective write, close, flush to disk, rename
+  std::int64_t bytes_read = 0;  ///< from the image file (0: rendered, or sent to it)
+};
+
+/// Local: adds /ranks (one row per rank) and the root attribute `wall_s` (the launcher's start
+/// to the end of the write, on rank 0) to the output at `path`, closed everywhere. Called on one
+/// rank after the output is renamed into place, since the write's own time is among them.
+void append_stages(const std::filesystem::path& path, std::span<const RankStages> ranks,
+                   double wall_s);
+
 /// Without MPI: an output of nsperf run open for reading its tiles back, as `nsperf run
 /// --resume` reads an incomplete one.
 class OutputReader {

@@ -82,9 +82,13 @@ class LocalReduce final : public Reduce {
 /// for the reference). Windows are the tile grown by the context the next stages need.
 template <class T>
 struct TileWork {
-  core::Rect rect;                   ///< the tile, image coordinates
-  core::Extent image;                ///< the whole image
-  core::Plane<T> input;              ///< rect grown by 5 (reflect-101 beyond the image)
+  core::Rect rect;       ///< the tile, image coordinates
+  core::Extent image;    ///< the whole image
+  core::Plane<T> input;  ///< rect grown by 5 (reflect-101 beyond the image)
+  /// A deferred tile's pixels as read (rect grown by 5, any pixel type): the driver makes
+  /// `input` from them just before the tile's stage A and releases both after it, so that one
+  /// tile's working copy exists at a time rather than every tile's.
+  core::Image source;
   core::Plane<T> blurred;            ///< rect grown by 3
   core::Plane<T> magnitude;          ///< rect grown by 2
   core::Plane<std::uint8_t> mask;    ///< rect grown by 2, 1 = background
@@ -102,6 +106,9 @@ struct TileWork {
   /// Buffers for `rect` of `image`; `padded` is the tile grown by kPipelineHalo in any pixel
   /// type (core::extract_padded), converted to T.
   TileWork(const core::Image& padded, core::Rect rect, core::Extent image);
+  /// As the first constructor, but `input` is made from `padded` only when stage A runs (see
+  /// `source`): for a driver that runs stage A once per tile (the production job).
+  static TileWork deferred(core::Image padded, core::Rect rect, core::Extent image);
   /// A tile whose stage A is already done: `magnitude` covers rect grown by 2 (reflect-101
   /// beyond the image), `max_magnitude` is over the tile's own pixels. It has no input.
   TileWork(core::Plane<T> magnitude, T max_magnitude, core::Rect rect, core::Extent image);

@@ -13,6 +13,9 @@ inline constexpr double kPipelineRelativeTolerance = 1e-4;
 
 /// kPipelineRelativeTolerance times max(1, the largest |input| of `tile`).
 double pipeline_tolerance(const TileWork<float>& tile) noexcept;
+/// The same from the reference's copy of the tile (whose input stays after the pipeline, where a
+/// deferred tile's does not).
+double pipeline_tolerance(const TileWork<double>& reference) noexcept;
 
 /// Compares `got` (a strategy's run, whose global figures are `got_global`) with `ref` (the
 /// reference on the same tile). Passes when the thresholds agree, the magnitudes are within

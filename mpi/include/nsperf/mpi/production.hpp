@@ -12,6 +12,8 @@
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/regions.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/io/output_file.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 
 namespace nsperf::mpi {
@@ -28,6 +30,12 @@ struct ProductionRequest {
   /// The stop signal received so far (core::stop_signal), 0 for none; asked between tiles.
   /// Empty: the job does not stop early.
   std::function<int()> stop_signal;
+  /// This rank's launch: seconds from the launcher's start to the end of MPI_Init, and the
+  /// launcher ("" when none was recognized: then from this process's start).
+  double start_s = 0;
+  std::string launcher;
+  /// Running since MPI_Init ended (null: the job's own start stands for it).
+  const core::Stopwatch* since_init = nullptr;
 };
 
 /// What a production run did; identical on every rank.
@@ -38,10 +46,18 @@ struct ProductionReport {
   int threshold = 0;              ///< Otsu's bin; background is bin <= threshold
   double boundary_magnitude = 0;  ///< magnitudes below this are background
   double negative_space_fraction = 0;
+  // The job as the user waits for it, stage by stage (slowest rank; collectives separate them).
+  double start_s = 0;    ///< the launcher's start to the end of MPI_Init
+  std::string launcher;  ///< rank 0's launcher ("mpirun", "slurmstepd"; "" for none)
+  double setup_s = 0;    ///< MPI_Init's end to the start of reading: options, checks, provenance
   double read_s = 0;     ///< slowest rank: reading or receiving its tiles
-  double compute_s = 0;  ///< slowest rank: the pipeline
+  double compute_s = 0;  ///< slowest rank: working buffers and the pipeline
   double check_s = 0;    ///< slowest rank: the reference and the comparison (0: not checked)
-  double write_s = 0;    ///< every rank: the collective write, temporary file to rename
+  double write_s = 0;    ///< every rank: the collective write, temporary file, flush and rename
+  double close_s = 0;    ///< after the write: the catalog, /ranks, the output's size
+  double wall_s = 0;     ///< rank 0: the launcher's start to the end of the job (before
+                         ///< MPI_Finalize)
+  std::vector<io::RankStages> ranks;     ///< rank 0: every rank's stages, as stored in /ranks
   std::int64_t written_bytes = 0;        ///< uncompressed bytes of /mask and /gradient
   std::int64_t file_bytes = 0;           ///< the output file's size
   std::int64_t failed_tiles = 0;         ///< tiles whose check failed (0 when not checked)

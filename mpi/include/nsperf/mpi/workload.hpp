@@ -44,10 +44,11 @@ struct ImageOrigin {
 
 /// An image as rank 0 loaded it. Every rank knows all but `pixels`.
 struct LoadedImage {
-  core::Image pixels;           ///< rank 0: the whole image; empty elsewhere
-  core::ImageSpec spec;         ///< size and pipeline type
-  std::string description;      ///< "flower.png: png 2268x1512 u8 RGB -> u8 luminance"
-  bool partial = false;         ///< the format lets a rank read only a region (HDF5, FITS, raw)
+  core::Image pixels;       ///< rank 0: the whole image; empty elsewhere
+  core::ImageSpec spec;     ///< size and pipeline type
+  std::string description;  ///< "flower.png: png 2268x1512 u8 RGB -> u8 luminance"
+  /// A rank can read (or render) only a region: HDF5, FITS, raw and the synthetic image.
+  bool partial = false;
   std::int64_t bytes_read = 0;  ///< rank 0: bytes taken from the file for the whole image
 };
 
@@ -59,7 +60,8 @@ LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin
                        bool whole_if_partial = true);
 
 /// Collective over `comm`: as distribute_image, but every rank other than 0 reads its own tiles,
-/// with halos, from `origin`'s file itself (only their rows: a format with partial reads);
+/// with halos, from `origin`'s file itself (only their rows: a format with partial reads), or
+/// renders them (the synthetic image, bit-identical to the whole image's pixels there);
 /// rank 0 keeps `image` and cuts its own tiles from it, or reads them too if `image` is empty. A
 /// rank that cannot read the file (not visible on its node, damaged) is agreed: every rank throws
 /// PhaseFailed naming it.
