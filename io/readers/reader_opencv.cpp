@@ -1,4 +1,5 @@
-// PNG, JPEG and JPEG 2000 through OpenCV imgcodecs (TIFF: reader_tiff.cpp, by region)
+// PNG and JPEG through OpenCV imgcodecs (TIFF and JPEG 2000: reader_tiff.cpp and reader_jp2.cpp,
+// by region)
 // (IMREAD_UNCHANGED: 8/16-bit, float, int32). These formats are compressed as a whole, so rank 0
 // decodes and crops; the decoded image is kept for the next region.
 //
@@ -257,10 +258,3 @@ NSPERF_REGISTER_READER(
     jpeg, "jpeg", "JPEG (OpenCV imgcodecs)",
     [](std::string_view h) { return nsperf::io::starts_with(h, "\xFF\xD8\xFF"sv); },
     nsperf::io::opener("jpeg"))
-NSPERF_REGISTER_READER(
-    jp2, "jp2", "JPEG 2000, JP2 file or J2K codestream (OpenCV imgcodecs)",
-    [](std::string_view h) {
-      return nsperf::io::starts_with(h, "\0\0\0\x0cjP  \r\n\x87\n"sv) ||
-             nsperf::io::starts_with(h, "\xFF\x4F\xFF\x51"sv);
-    },
-    nsperf::io::opener("jp2"))

@@ -105,15 +105,6 @@ std::string samples_name(int samples) {
   }
 }
 
-// OpenCV cvtColor's BT.601 luminance: fixed point (14 bits, rounded) for 8 and 16-bit pixels,
-// float for the rest.
-inline std::uint32_t luminance_fixed(std::uint32_t r, std::uint32_t g, std::uint32_t b) {
-  return (b * 1868 + g * 9617 + r * 4899 + (1u << 13)) >> 14;
-}
-inline float luminance_float(float r, float g, float b) {
-  return b * 0.114f + g * 0.587f + r * 0.299f;
-}
-
 class TiffReader final : public ImageReader {
  public:
   explicit TiffReader(const ImageInput& input) : path_(input.path) {
@@ -276,8 +267,7 @@ class TiffReader final : public ImageReader {
       case core::DType::u8: {
         auto* row = out.view<std::uint8_t>().row(y) + x;
         for (std::int64_t i = 0; i < count; ++i, from += step) {
-          row[i] = colour ? static_cast<std::uint8_t>(luminance_fixed(from[0], from[1], from[2]))
-                          : from[0];
+          row[i] = colour ? detail::luminance(from[0], from[1], from[2]) : from[0];
         }
         break;
       }
@@ -286,7 +276,7 @@ class TiffReader final : public ImageReader {
         for (std::int64_t i = 0; i < count; ++i, from += step) {
           std::uint16_t s[3];
           std::memcpy(s, from, sizeof(std::uint16_t) * (colour ? 3 : 1));
-          row[i] = colour ? static_cast<std::uint16_t>(luminance_fixed(s[0], s[1], s[2])) : s[0];
+          row[i] = colour ? detail::luminance(s[0], s[1], s[2]) : s[0];
         }
         break;
       }
@@ -294,7 +284,7 @@ class TiffReader final : public ImageReader {
         auto* row = out.view<float>().row(y) + x;
         for (std::int64_t i = 0; i < count; ++i, from += step) {
           const auto v = [&](int k) { return static_cast<float>(load_(from + k * b)); };
-          row[i] = colour ? luminance_float(v(0), v(1), v(2)) : v(0);
+          row[i] = colour ? detail::luminance(v(0), v(1), v(2)) : v(0);
         }
         break;
       }
@@ -327,8 +317,9 @@ class TiffReader final : public ImageReader {
     for (std::uint32_t y = 0; y < height; ++y) {
       for (std::uint32_t x = 0; x < width; ++x) {
         const std::uint32_t p = rgba[static_cast<std::size_t>(y) * width + x];
-        view.row(y)[x] =
-            static_cast<std::uint8_t>(luminance_fixed(TIFFGetR(p), TIFFGetG(p), TIFFGetB(p)));
+        view.row(y)[x] = detail::luminance(static_cast<std::uint8_t>(TIFFGetR(p)),
+                                           static_cast<std::uint8_t>(TIFFGetG(p)),
+                                           static_cast<std::uint8_t>(TIFFGetB(p)));
       }
     }
     bytes_read_ = info_.file_bytes;

@@ -171,22 +171,32 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                          core::to_string(spec) + " on rank 0 (a different file on this node?)");
       }
     }
-    for (std::int64_t id : w.plan.tiles_of(comm.rank())) {
+    // The padded tile's pixels inside the image; reflect-101 beyond the image's edges reflects
+    // about the same edges as in the whole image, since the region reaches them.
+    const auto area_of = [&](const core::Rect& r) {
+      const std::int64_t x0 = std::max<std::int64_t>(0, r.x - halo);
+      const std::int64_t y0 = std::max<std::int64_t>(0, r.y - halo);
+      const std::int64_t x1 = std::min(spec.extent.width, r.x + r.width + halo);
+      const std::int64_t y1 = std::min(spec.extent.height, r.y + r.height + halo);
+      return core::Rect{x0, y0, x1 - x0, y1 - y0};
+    };
+    const auto mine = w.plan.tiles_of(comm.rank());
+    if (reader) {
+      std::vector<core::Rect> areas;
+      for (std::int64_t id : mine)
+        areas.push_back(area_of(w.plan.tiles[static_cast<std::size_t>(id)]));
+      reader->plan_reads(areas);
+    }
+    for (std::int64_t id : mine) {
       const core::Rect& r = w.plan.tiles[static_cast<std::size_t>(id)];
       core::Stopwatch clock;
       core::Image padded;
       if (!from_origin) {
         padded = core::extract_padded(w.source, r.x, r.y, r.width, r.height, halo);
       } else {
-        // The padded tile's pixels inside the image; reflect-101 beyond the image's edges
-        // reflects about the same edges as in the whole image, since the region reaches them.
-        const std::int64_t x0 = std::max<std::int64_t>(0, r.x - halo);
-        const std::int64_t y0 = std::max<std::int64_t>(0, r.y - halo);
-        const std::int64_t x1 = std::min(spec.extent.width, r.x + r.width + halo);
-        const std::int64_t y1 = std::min(spec.extent.height, r.y + r.height + halo);
-        const core::Rect area{x0, y0, x1 - x0, y1 - y0};
+        const core::Rect area = area_of(r);
         const core::Image region = synthetic ? synthetic->render(area) : reader->read(area);
-        padded = core::extract_padded(region, r.x - x0, r.y - y0, r.width, r.height, halo);
+        padded = core::extract_padded(region, r.x - area.x, r.y - area.y, r.width, r.height, halo);
       }
       w.tiles.push_back({id, r, std::move(padded), 0.0, clock.elapsed_s()});
     }

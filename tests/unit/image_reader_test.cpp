@@ -14,6 +14,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "nsperf/core/error.hpp"
 
@@ -151,6 +152,61 @@ TEST_F(ImageReader, OpenCvFormatsReadExactlyWhatWasWritten) {
     EXPECT_EQ(0, std::memcmp(part.bytes().data(),
                              core::extract_padded(img, 5, 3, 10, 7, 0).bytes().data(),
                              part.bytes().size()));
+  }
+}
+
+TEST_F(ImageReader, Jpeg2000DecodeAreasEqualTheWholeImage) {
+  // Colour, larger than one code-block, read whole, by region, and by a planned area (a rank's
+  // tiles), each equal to OpenCV's decoding of the file turned to luminance.
+  cv::Mat bgr(203, 301, CV_8UC3);
+  cv::randu(bgr, 0, 256);
+  cv::GaussianBlur(bgr, bgr, cv::Size(9, 9), 3);  // something a wavelet codes with structure
+  ASSERT_TRUE(cv::imwrite(path("c.jp2"), bgr));
+  cv::Mat decoded = cv::imread(path("c.jp2"), cv::IMREAD_COLOR);
+  cv::Mat grey;
+  cv::cvtColor(decoded, grey, cv::COLOR_BGR2GRAY);
+  auto whole_reader = open(path("c.jp2"));
+  EXPECT_EQ(whole_reader->info().format, "jp2");
+  EXPECT_TRUE(whole_reader->info().partial_reads);
+  const core::Image whole = whole_reader->read_all();
+  expect_equal<std::uint8_t>(whole, grey);
+  const std::vector<core::Rect> areas = {{0, 0, 40, 30}, {250, 150, 51, 53}, {100, 60, 77, 91}};
+  auto planned = open(path("c.jp2"));
+  planned->plan_reads(areas);
+  for (const auto& r : areas) {
+    const core::Image expect = core::extract_padded(whole, r.x, r.y, r.width, r.height, 0);
+    for (const core::Image& got : {open(path("c.jp2"))->read(r), planned->read(r)}) {
+      ASSERT_EQ(got.bytes().size(), expect.bytes().size());
+      EXPECT_EQ(0, std::memcmp(got.bytes().data(), expect.bytes().data(), got.bytes().size()))
+          << r.x << "," << r.y;
+    }
+  }
+  EXPECT_GT(planned->bytes_read(), 0);
+}
+
+TEST_F(ImageReader, LuminanceIsOpenCvCvtColorsArithmetic) {
+  // Every reader turns colour to grey with io::detail::luminance: the same values as OpenCV.
+  cv::Mat bgr8(64, 64, CV_8UC3);
+  cv::Mat bgr16(64, 64, CV_16UC3);
+  cv::Mat bgr32(64, 64, CV_32FC3);
+  cv::randu(bgr8, 0, 256);
+  cv::randu(bgr16, 0, 65536);
+  cv::randu(bgr32, 0.0f, 1000.0f);
+  cv::Mat g8;
+  cv::Mat g16;
+  cv::Mat g32;
+  cv::cvtColor(bgr8, g8, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bgr16, g16, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bgr32, g32, cv::COLOR_BGR2GRAY);
+  for (int y = 0; y < 64; ++y) {
+    for (int x = 0; x < 64; ++x) {
+      const auto p8 = bgr8.at<cv::Vec3b>(y, x);
+      const auto p16 = bgr16.at<cv::Vec3w>(y, x);
+      const auto p32 = bgr32.at<cv::Vec3f>(y, x);
+      ASSERT_EQ(io::detail::luminance(p8[2], p8[1], p8[0]), g8.at<std::uint8_t>(y, x));
+      ASSERT_EQ(io::detail::luminance(p16[2], p16[1], p16[0]), g16.at<std::uint16_t>(y, x));
+      ASSERT_FLOAT_EQ(io::detail::luminance(p32[2], p32[1], p32[0]), g32.at<float>(y, x));
+    }
   }
 }
 

@@ -106,10 +106,10 @@ double expected(const Layout& l, int x, int y) {
   const double r = stored(l, x, y, 0);
   const double g = stored(l, x, y, 1);
   const double b = stored(l, x, y, 2);
-  if (l.format == SAMPLEFORMAT_UINT && l.bits <= 16) {
-    const auto u = [](double v) { return static_cast<std::uint32_t>(v); };
-    return (u(b) * 1868 + u(g) * 9617 + u(r) * 4899 + 8192) >> 14;
-  }
+  // OpenCV cvtColor's arithmetic: 15-bit fixed point for 8 and 16-bit pixels.
+  const auto u = [](double v) { return static_cast<std::uint32_t>(v); };
+  if (l.format == SAMPLEFORMAT_UINT && l.bits <= 16)
+    return (u(b) * 3735 + u(g) * 19235 + u(r) * 9798 + (1u << 14)) >> 15;
   return static_cast<float>(b) * 0.114f + static_cast<float>(g) * 0.587f +
          static_cast<float>(r) * 0.299f;
 }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,10 @@ class ImageReader {
   [[nodiscard]] const ImageInfo& info() const noexcept { return info_; }
   /// The pixels of `r` (inside the image) as info().dtype. Throws InputError on a damaged file.
   virtual core::Image read(const core::Rect& r) = 0;
+  /// The regions this reader is about to be asked for (a rank's tiles with halos). A format
+  /// that decodes an area at once (JPEG 2000) decodes their bounding box here, once; the
+  /// others ignore it.
+  virtual void plan_reads(std::span<const core::Rect> /*regions*/) {}
   /// The whole image.
   core::Image read_all() { return read({0, 0, info_.extent.width, info_.extent.height}); }
   /// Bytes this reader has taken from the file so far (a decoder reads all of it at once).
@@ -121,6 +126,19 @@ void check_extent(std::string_view file, std::int64_t width, std::int64_t height
 void check_region(std::string_view where, const core::Rect& r, core::Extent extent);
 /// Replaces NaN and infinities of an f32 image by 0; returns how many.
 std::int64_t replace_non_finite(core::Image& image);
+
+/// BT.601 luminance exactly as OpenCV 4's cvtColor computes it, so that every reader gives the
+/// pixels the OpenCV reader gave: 8 and 16-bit pixels in 15-bit fixed point, rounded; float in
+/// float (B, G, R summed in that order).
+inline std::uint8_t luminance(std::uint8_t r, std::uint8_t g, std::uint8_t b) noexcept {
+  return static_cast<std::uint8_t>((b * 3735u + g * 19235u + r * 9798u + (1u << 14)) >> 15);
+}
+inline std::uint16_t luminance(std::uint16_t r, std::uint16_t g, std::uint16_t b) noexcept {
+  return static_cast<std::uint16_t>((b * 3735u + g * 19235u + r * 9798u + (1u << 14)) >> 15);
+}
+inline float luminance(float r, float g, float b) noexcept {
+  return b * 0.114f + g * 0.587f + r * 0.299f;
+}
 }  // namespace detail
 
 }  // namespace nsperf::io
