@@ -270,6 +270,21 @@ void check_region(std::string_view where, const core::Rect& r, core::Extent exte
                    std::to_string(extent.height) + " image");
 }
 
+std::string channel_name(int channels) {
+  switch (channels) {
+    case 1:
+      return "grey";
+    case 2:
+      return "grey+alpha";
+    case 3:
+      return "RGB";
+    case 4:
+      return "RGBA";
+    default:
+      return std::to_string(channels) + " channels";
+  }
+}
+
 std::int64_t replace_non_finite(core::Image& image) {
   if (image.dtype() != core::DType::f32) return 0;
   const auto v = image.view<float>();

@@ -214,27 +214,21 @@ class Jp2Reader final : public ImageReader {
                               ? std::numeric_limits<OPJ_INT32>::max()
                               : static_cast<OPJ_INT32>((std::int64_t{1} << precision_) - 1);
     const auto u = [top](OPJ_INT32 v) { return static_cast<std::uint32_t>(std::clamp(v, 0, top)); };
+    // Integer pixels: the component's values (clamped), or the luminance of the first three.
+    const auto integers = [&]<class T>(T* p) {
+      const auto c = [&](const OPJ_INT32* plane, std::size_t i) {
+        return static_cast<T>(u(plane[i]));
+      };
+      for (std::size_t i = 0; i < n; ++i)
+        p[i] = colour_ ? detail::luminance(c(red, i), c(green, i), c(blue, i)) : c(red, i);
+    };
     switch (info_.dtype) {
-      case core::DType::u8: {
-        auto* p = out.view<std::uint8_t>().row(0);
-        for (std::size_t i = 0; i < n; ++i) {
-          const auto c = [&](const OPJ_INT32* plane) {
-            return static_cast<std::uint8_t>(u(plane[i]));
-          };
-          p[i] = colour_ ? detail::luminance(c(red), c(green), c(blue)) : c(red);
-        }
+      case core::DType::u8:
+        integers(out.view<std::uint8_t>().row(0));
         break;
-      }
-      case core::DType::u16: {
-        auto* p = out.view<std::uint16_t>().row(0);
-        for (std::size_t i = 0; i < n; ++i) {
-          const auto c = [&](const OPJ_INT32* plane) {
-            return static_cast<std::uint16_t>(u(plane[i]));
-          };
-          p[i] = colour_ ? detail::luminance(c(red), c(green), c(blue)) : c(red);
-        }
+      case core::DType::u16:
+        integers(out.view<std::uint16_t>().row(0));
         break;
-      }
       case core::DType::f32: {
         auto* p = out.view<float>().row(0);
         for (std::size_t i = 0; i < n; ++i) {

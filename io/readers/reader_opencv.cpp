@@ -124,21 +124,6 @@ class CapturedStderr {
   int saved_ = -1;
 };
 
-std::string channel_name(int channels) {
-  switch (channels) {
-    case 1:
-      return "grey";
-    case 2:
-      return "grey+alpha";
-    case 3:
-      return "RGB";
-    case 4:
-      return "RGBA";
-    default:
-      return std::to_string(channels) + " channels";
-  }
-}
-
 std::string depth_name(int depth) {
   switch (depth) {
     case CV_8U:
@@ -196,7 +181,7 @@ class OpenCvReader final : public ImageReader {
     const int depth = decoded.depth();
     info_.format = format;
     info_.file_bytes = bytes_read_;
-    info_.source_type = depth_name(depth) + " " + channel_name(channels);
+    info_.source_type = depth_name(depth) + " " + detail::channel_name(channels);
     if (channels > 4) {
       throw InputError("--image '" + path + "': " + info_.source_type +
                        " is not supported (grey, grey+alpha, RGB or RGBA)");

@@ -90,21 +90,6 @@ std::string format_name(int format, int bits) {
   return kind + std::to_string(bits);
 }
 
-std::string samples_name(int samples) {
-  switch (samples) {
-    case 1:
-      return "grey";
-    case 2:
-      return "grey+alpha";
-    case 3:
-      return "RGB";
-    case 4:
-      return "RGBA";
-    default:
-      return std::to_string(samples) + " samples";
-  }
-}
-
 class TiffReader final : public ImageReader {
  public:
   explicit TiffReader(const ImageInput& input) : path_(input.path) {
@@ -152,7 +137,7 @@ class TiffReader final : public ImageReader {
       open_whole(width, height, bits, format, photometric);
       return;
     }
-    info_.source_type = format_name(format, bits) + " " + samples_name(samples);
+    info_.source_type = format_name(format, bits) + " " + detail::channel_name(samples);
     info_.dtype = format == SAMPLEFORMAT_UINT && bits == 8    ? core::DType::u8
                   : format == SAMPLEFORMAT_UINT && bits == 16 ? core::DType::u16
                                                               : core::DType::f32;
@@ -297,15 +282,16 @@ class TiffReader final : public ImageReader {
     char message[1024] = {};
     if (TIFFRGBAImageOK(tif_.get(), message) != 1) {
       throw InputError("--image '" + path_ + "': a TIFF layout nsperf does not read (" +
-                       format_name(format, bits) + " " + samples_name(static_cast<int>(samples_)) +
-                       ", photometric " + std::to_string(photometric) + "): " + message);
+                       format_name(format, bits) + " " +
+                       detail::channel_name(static_cast<int>(samples_)) + ", photometric " +
+                       std::to_string(photometric) + "): " + message);
     }
     detail::check_extent(path_, width, height, core::DType::u8);
     info_.extent = {width, height};
     info_.dtype = core::DType::u8;
-    info_.source_type = format_name(format, bits) + " " + samples_name(static_cast<int>(samples_)) +
-                        " photometric " + std::to_string(photometric) +
-                        " (decoded whole as 8-bit RGBA)";
+    info_.source_type = format_name(format, bits) + " " +
+                        detail::channel_name(static_cast<int>(samples_)) + " photometric " +
+                        std::to_string(photometric) + " (decoded whole as 8-bit RGBA)";
     std::vector<std::uint32_t> rgba(static_cast<std::size_t>(width) * height);
     if (TIFFReadRGBAImageOriented(tif_.get(), width, height, rgba.data(), ORIENTATION_TOPLEFT, 0) !=
             1 ||

@@ -127,6 +127,9 @@ void check_region(std::string_view where, const core::Rect& r, core::Extent exte
 /// Replaces NaN and infinities of an f32 image by 0; returns how many.
 std::int64_t replace_non_finite(core::Image& image);
 
+/// "grey", "grey+alpha", "RGB", "RGBA", or "N channels": what a pixel of `channels` samples is.
+std::string channel_name(int channels);
+
 /// BT.601 luminance exactly as OpenCV 4's cvtColor computes it, so that every reader gives the
 /// pixels the OpenCV reader gave: 8 and 16-bit pixels in 15-bit fixed point, rounded; float in
 /// float (B, G, R summed in that order).
