@@ -140,11 +140,10 @@ void print_help(std::ostream& out, const po::options_description& options, bool 
          "Every rank reads (or renders) only its own tiles with their halos where the input\n"
          "allows: the synthetic image, TIFF (strips or tiles), JPEG 2000 (by decode area),\n"
          "FITS, HDF5 and raw; PNG and JPEG are decoded whole by rank 0, which sends each rank\n"
-         "its tiles. The\n"
-         "output is flushed to disk before it is renamed into place. The job is timed as you\n"
-         "wait for it: start (mpirun's start to MPI_Init), setup, read, pipeline, check,\n"
-         "write, close and MPI_Finalize are printed, with the share of the wall time they\n"
-         "account for, and stored per rank in /ranks.\n\n"
+         "its tiles. The output is flushed to disk before it is renamed into place. The job\n"
+         "is timed as you wait for it: start (mpirun's start to MPI_Init), setup, read,\n"
+         "pipeline, check, write, close and MPI_Finalize are printed, with the share of the\n"
+         "wall time they account for, and stored per rank in /ranks.\n\n"
          "example: mpirun -n 4 nsperf run --image scan.tif --tile 512 -o scan-ns.h5\n\n"
          "On SIGTERM (a SLURM time limit), SIGINT or SIGUSR1 the ranks stop between tiles,\n"
          "write the tiles whose gradient is complete as an incomplete run and exit with 3;\n"
@@ -181,9 +180,9 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
     out << "  input: every rank rendered only its tiles with halos\n";
   } else if (r.partial) {
     out << "  input: every rank read only its tiles with halos (";
-    for (std::size_t i = 0; i < r.bytes_read.size(); ++i)
-      out << (i == 0 ? "" : ", ") << i << ": "
-          << core::format_bytes(static_cast<double>(r.bytes_read[i]));
+    for (const auto& rank : r.ranks)
+      out << (rank.rank == 0 ? "" : ", ") << rank.rank << ": "
+          << core::format_bytes(static_cast<double>(rank.bytes_read));
     out << ")\n";
   }
   if (cfg.run.check) {

@@ -3,14 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <sstream>
-
-#include <set>
-
-#include <fstream>
-
 #include <ctime>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 namespace nsperf::core {
 

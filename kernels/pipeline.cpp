@@ -120,29 +120,33 @@ template void reflect_outside<std::uint8_t>(core::View<std::uint8_t>, const core
 template void reflect_outside<std::uint16_t>(core::View<std::uint16_t>, const core::Rect&,
                                              core::Extent) noexcept;
 
-template <class T>
-TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)
-    : rect(r),
-      image(img),
-      input(core::to_plane<T>(padded)),
-      magnitude(extent_of(window(2))),
-      opened(extent_of(r)) {
-  if (padded.extent() != extent_of(window(kPipelineHalo))) {
+namespace {
+
+// A tile's pixels as read must carry the pipeline's halo.
+void check_halo(const core::Image& padded, core::Rect r) {
+  if (padded.extent() != core::Extent{r.width + 2 * kPipelineHalo, r.height + 2 * kPipelineHalo}) {
     throw KernelError("tile " + std::to_string(r.width) + "x" + std::to_string(r.height) +
                       ": input must carry " + std::to_string(kPipelineHalo) + " pixels of halo");
   }
 }
 
+}  // namespace
+
+template <class T>
+TileWork<T>::TileWork(core::Rect r, core::Extent img)
+    : rect(r), image(img), magnitude(extent_of(window(2))), opened(extent_of(r)) {}
+
+template <class T>
+TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)
+    : TileWork(r, img) {
+  check_halo(padded, r);
+  input = core::to_plane<T>(padded);
+}
+
 template <class T>
 TileWork<T> TileWork<T>::deferred(core::Image padded, core::Rect r, core::Extent img) {
-  // Through the recorded-tile constructor, which makes the buffers but no input.
-  TileWork<T> t(core::Plane<T>(core::Extent{r.width + 4, r.height + 4}), T{0}, r, img);
-  t.recorded = false;
-  t.gradient_ready = false;
-  if (padded.extent() != extent_of(t.window(kPipelineHalo))) {
-    throw KernelError("tile " + std::to_string(r.width) + "x" + std::to_string(r.height) +
-                      ": input must carry " + std::to_string(kPipelineHalo) + " pixels of halo");
-  }
+  check_halo(padded, r);
+  TileWork<T> t(r, img);
   t.source = std::move(padded);
   return t;
 }

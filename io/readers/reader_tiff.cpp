@@ -164,7 +164,7 @@ class TiffReader final : public ImageReader {
                                                          : TIFFStripSize64(tif_.get()))) {
       fail("its strip or tile size does not match its dimensions and pixel type");
     }
-    // Decoded striles kept: at least 64 MiB, and a tile row's worth of strips of any width.
+    // Decoded striles kept: at least 64 MiB, and at least four striles however large they are.
     budget_ = std::max<std::int64_t>(std::int64_t{64} << 20, strile_bytes * 4);
   }
 

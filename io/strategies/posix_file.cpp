@@ -117,12 +117,6 @@ void File::close() {
   if (::close(fd) != 0) fail("close", path_);
 }
 
-void fsync_path(const std::filesystem::path& path) {
-  File f(path, O_RDONLY);
-  f.fsync();
-  f.close();
-}
-
 double drop_from_cache(const std::filesystem::path& path) {
   // The kernel skips pages it cannot drop at that instant (still in another CPU's batch of
   // newly added pages, say): ask again, a few times, while some stay.
@@ -137,7 +131,7 @@ double drop_from_cache(const std::filesystem::path& path) {
 }
 
 double cached_fraction(const std::filesystem::path& path) {
-  File f(path, O_RDONLY);
+  detail::File f(path, O_RDONLY);
   struct stat st {};
   if (::fstat(f.fd(), &st) != 0) fail("fstat", path);
   if (st.st_size == 0) return 0;
@@ -156,3 +150,13 @@ double cached_fraction(const std::filesystem::path& path) {
 }
 
 }  // namespace nsperf::io::detail
+
+namespace nsperf::io {
+
+void fsync_path(const std::filesystem::path& path) {
+  detail::File f(path, O_RDONLY);
+  f.fsync();
+  f.close();
+}
+
+}  // namespace nsperf::io

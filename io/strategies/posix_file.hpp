@@ -9,9 +9,12 @@
 #include <filesystem>
 #include <span>
 
+#include "nsperf/io/fsync.hpp"
 #include "nsperf/io/io_strategy.hpp"
 
 namespace nsperf::io::detail {
+
+using io::fsync_path;
 
 /// Calls fn(offset, bytes) for every row of every tile of `s`, in buffer (and file) order.
 template <class Fn>
@@ -50,10 +53,6 @@ class File {
   std::filesystem::path path_;
   int fd_ = -1;
 };
-
-/// Opens `path` and fsyncs it (any descriptor flushes the file's dirty pages on Linux): makes
-/// durable what a library (MPI-IO, HDF5) wrote and closed.
-void fsync_path(const std::filesystem::path& path);
 
 /// Drops `path`'s pages from the page cache (posix_fadvise DONTNEED; the file must be synced).
 /// Two processes doing so at once each skip the pages the other has locked: call it from one

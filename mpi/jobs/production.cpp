@@ -379,8 +379,6 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   // From here to the summaries of every tile: the working buffers are the pipeline's cost too.
   core::Stopwatch compute_clock;
   report.partial = loaded.partial;
-  bmpi::gather(comm, workload.bytes_read, report.bytes_read, 0);
-  bmpi::broadcast(comm, report.bytes_read, 0);
   report.provenance.image = loaded.description;
   report.tiles = static_cast<std::int64_t>(workload.plan.tiles.size());
   // The recorded tiles by id, checked against this run's tiling.

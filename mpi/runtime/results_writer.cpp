@@ -1,6 +1,5 @@
 #include "nsperf/mpi/results_writer.hpp"
 
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -18,6 +17,7 @@
 #include "nsperf/core/profiler.hpp"
 #include "nsperf/core/stop.hpp"
 #include "nsperf/core/text.hpp"
+#include "nsperf/io/fsync.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/phase.hpp"
 
@@ -135,17 +135,6 @@ void check_output(const std::filesystem::path& path, WriteMode mode,
 
 namespace {
 
-// fsync of a file or folder; throws IoError naming it.
-void sync_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int error = errno;
-    if (fd >= 0) ::close(fd);
-    throw IoError(path.string() + ": cannot flush to disk (" + std::strerror(error) + ")");
-  }
-  ::close(fd);
-}
-
 // A parallel HDF5 write that failed part-way (a disk filling up, a quota, an I/O error) may have
 // failed on some ranks only, and the open file then closes with collective calls that the ranks
 // no longer make in step: waiting for agreement would hang, and leaving the file to HDF5 crashes
@@ -199,7 +188,7 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
     // HDF5 does not flush to disk on close: every rank makes what it wrote durable (on a
     // parallel file system a client's fsync covers that client's writes only), and only then
     // is the file renamed into place, so that the name never points at data still in memory.
-    run_phase(comm, phases + "-flush", [&] { sync_file(temporary); });
+    run_phase(comm, phases + "-flush", [&] { io::fsync_path(temporary); });
     run_phase(comm, phases + "-commit", [&] {
       if (comm.rank() != 0) return;
       if (::rename(temporary.c_str(), path.c_str()) != 0) {
@@ -207,7 +196,7 @@ void write_through_temporary(const bmpi::communicator& comm, const std::filesyst
                       std::strerror(errno) + ")");
       }
       core::keep_on_stop(temporary);
-      sync_file(core::folder_of(path));  // the rename itself
+      io::fsync_path(core::folder_of(path));  // the rename itself
     });
   } catch (...) {
     if (comm.rank() == 0 && !temporary.empty()) {

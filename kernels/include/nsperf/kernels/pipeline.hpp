@@ -112,6 +112,12 @@ struct TileWork {
   /// A tile whose stage A is already done: `magnitude` covers rect grown by 2 (reflect-101
   /// beyond the image), `max_magnitude` is over the tile's own pixels. It has no input.
   TileWork(core::Plane<T> magnitude, T max_magnitude, core::Rect rect, core::Extent image);
+
+ private:
+  /// The buffers every tile has (magnitude, opened), no input.
+  TileWork(core::Rect rect, core::Extent image);
+
+ public:
   /// The area of `image` a window grown by `grow` covers.
   [[nodiscard]] core::Rect window(std::int64_t grow) const noexcept {
     return {rect.x - grow, rect.y - grow, rect.width + 2 * grow, rect.height + 2 * grow};

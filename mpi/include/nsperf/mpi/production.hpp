@@ -57,12 +57,11 @@ struct ProductionReport {
   double close_s = 0;    ///< after the write: the catalog, /ranks, the output's size
   double wall_s = 0;     ///< rank 0: the launcher's start to the end of the job (before
                          ///< MPI_Finalize)
-  std::vector<io::RankStages> ranks;     ///< rank 0: every rank's stages, as stored in /ranks
-  std::int64_t written_bytes = 0;        ///< uncompressed bytes of /mask and /gradient
-  std::int64_t file_bytes = 0;           ///< the output file's size
-  std::int64_t failed_tiles = 0;         ///< tiles whose check failed (0 when not checked)
-  std::vector<std::int64_t> bytes_read;  ///< per rank, from the image file (0: sent to it)
-  bool partial = false;                  ///< ranks read their own tiles from the file
+  std::vector<io::RankStages> ranks;  ///< rank 0: every rank's stages, as stored in /ranks
+  std::int64_t written_bytes = 0;     ///< uncompressed bytes of /mask and /gradient
+  std::int64_t file_bytes = 0;        ///< the output file's size
+  std::int64_t failed_tiles = 0;      ///< tiles whose check failed (0 when not checked)
+  bool partial = false;               ///< ranks read their own tiles from the file
   std::int64_t width = 0;
   std::int64_t height = 0;
   std::string check_status;               ///< passed, failed or not-checked (without --check)
