@@ -23,6 +23,7 @@
 #include "nsperf/mpi/results_writer.hpp"
 #include "progress_line.hpp"
 #include "run_job.hpp"
+#include "run_many.hpp"
 
 namespace nsperf::cli {
 namespace {
@@ -35,6 +36,8 @@ struct Options {
   bool resume = false;
   bool progress = true;
   bool help = false;
+  /// Several images (--image repeated or a glob, --images, --output-dir): run_many.
+  std::optional<ManyImages> many;
 };
 
 // The default of config key `key`, as text.
@@ -76,8 +79,17 @@ po::options_description describe_options(bool profile) {
       "continue the incomplete run in the output file (one a stop signal ended: SIGTERM, "
       "SIGINT, SIGUSR1) from the tiles it recorded; same input and options")(
       "no-progress", "no progress line on stderr")("help,h", "this help");
+  po::options_description many("Many images (nsperf run only)");
+  many.add_options()("images", po::value<std::string>()->value_name("LIST"),
+                     "a file naming one image per line (blank lines and # comments left out), "
+                     "besides any --image; --image itself may be repeated and take quoted globs "
+                     "('frames/*.tif')")(
+      "output-dir", po::value<std::string>()->value_name("DIR"),
+      "with several images: DIR/<image stem>.h5 for each and DIR/index.h5 summarizing them "
+      "(DIR is made if absent)");
   po::options_description all;
   all.add(input_options()).add(run);
+  if (!profile) all.add(many);
   if (profile) {
     po::options_description shown("Profile");
     shown.add_options()("top", po::value<std::int64_t>()->value_name("N"),
@@ -89,8 +101,29 @@ po::options_description describe_options(bool profile) {
 
 Options parse(const CommandContext& ctx, const po::options_description& description,
               const char* command) {
-  const auto vm = parse_options(ctx.args, description, nullptr, command);
+  auto vm = parse_options(ctx.args, description, nullptr, command);
   Options o;
+  const auto images = vm.count("image") ? vm["image"].as<std::vector<std::string>>()
+                                        : std::vector<std::string>{};
+  if (images.size() > 1 || (images.size() == 1 && is_glob(images.front())) ||
+      vm.count("images") || vm.count("output-dir")) {
+    ManyImages many;
+    many.images = images;
+    if (vm.count("images")) many.list = vm["images"].as<std::string>();
+    if (vm.count("output-dir") == 0) {
+      throw UsageError("several images (--image repeated or a glob, or --images) need "
+                       "--output-dir DIR: each image's output is DIR/<image stem>.h5");
+    }
+    many.output_dir = vm["output-dir"].as<std::string>();
+    if (vm.count("output")) {
+      throw UsageError("--output names one file; with several images each output is "
+                       "--output-dir DIR/<image stem>.h5");
+    }
+    if (vm.count("synthetic"))
+      throw UsageError("--synthetic is one image: run it with -o FILE, not --output-dir");
+    o.many = std::move(many);
+    vm.erase("image");  // the images are the batch's, not input.image
+  }
   if (const auto top = top_option(vm)) o.view.top = *top;
   o.view.tree = vm.count("tree") > 0;
   o.help = vm.count("help") > 0;
@@ -113,6 +146,11 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
   o.resume = vm.count("resume") > 0;
   o.progress = vm.count("no-progress") == 0;
+  if (o.many) {
+    o.many->mode = o.mode;
+    o.many->resume = o.resume;
+    o.many->progress = o.progress;
+  }
   return o;
 }
 
@@ -145,6 +183,16 @@ void print_help(std::ostream& out, const po::options_description& options, bool 
          "pipeline, check, write, close and MPI_Finalize are printed, with the share of the\n"
          "wall time they account for, and stored per rank in /ranks.\n\n"
          "example: mpirun -n 4 nsperf run --image scan.tif --tile 512 -o scan-ns.h5\n\n"
+         "Many images in one job: --image repeated or as a quoted glob, or --images LIST,\n"
+         "with --output-dir DIR. Each image is written to DIR/<image stem>.h5 exactly as a\n"
+         "run of it alone would be (two images with one stem are refused before any work),\n"
+         "and DIR/index.h5 holds a summary row per image (/images), also printed. An image\n"
+         "whose file holds more than a rank's share of all the images' bytes is split into\n"
+         "tiles across every rank; the others go whole to one rank each, largest first, to\n"
+         "whichever rank frees up first. An image that fails is recorded with its error and\n"
+         "the others go on; the job then exits 1 naming each. --resume keeps the outputs\n"
+         "that are complete and intact, continues incomplete ones and runs the rest.\n\n"
+         "example: mpirun -n 8 nsperf run --image 'night/*.fits' --output-dir night-ns\n\n"
          "On SIGTERM (a SLURM time limit), SIGINT or SIGUSR1 the ranks stop between tiles,\n"
          "write the tiles whose gradient is complete as an incomplete run and exit with 3;\n"
          "the same command with --resume continues it (docs/reliability.md).\n\n"
@@ -161,7 +209,7 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
   out << "nsperf run: " << p.image << "\n";
   out << "  " << p.ranks << " rank" << (p.ranks == 1 ? "" : "s") << " x " << p.threads_per_rank
       << " thread" << (p.threads_per_rank == 1 ? "" : "s") << ", " << r.tiles << " tiles of "
-      << cfg.input.tile << ", strategy " << cfg.run.strategy << "\n";
+      << r.tile << ", strategy " << cfg.run.strategy << "\n";
   out << "  threshold: bin " << r.threshold << " of 256 (gradient magnitude below "
       << core::format_number(r.boundary_magnitude, 4) << " is background); negative space "
       << core::format_number(100 * r.negative_space_fraction, 3) << "% of the image\n";
@@ -223,7 +271,10 @@ int run_job(const CommandContext& ctx, bool profile) {
     if (world.rank() == 0) print_help(std::cout, description, profile);
     return 0;
   }
-  const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
+  // The default tile is fitted to the image once it is read, not by decoding it here first.
+  const core::Config cfg =
+      resolve_on_root(world, options.config, options.overrides, /*fit_tile=*/false);
+  if (options.many) return run_many(ctx, *options.many, cfg);
   mpi::run_phase(world, "check-output", [&] {
     if (world.rank() != 0) return;
     // A resumed run replaces the incomplete file it continues.
@@ -241,9 +292,11 @@ int run_job(const CommandContext& ctx, bool profile) {
   mpi::ProductionRequest request{
       cfg,         ctx.command_line, options.resume, [] { return core::stop_signal(); },
       ctx.start_s, ctx.launcher,     &ctx.since_init};
+  request.fit_default_tile = cfg.tile_is_default;
   const auto report = mpi::run_production(world, request, &progress);
   if (world.rank() == 0) {
     const core::Stopwatch since_report;
+    for (const auto& note : report.notes) std::cout << "note: " << note << "\n";
     print_report(std::cout, report, cfg);
     // The last figure once MPI is finalized: what the stages printed leave of the wall time.
     const double stages = report.start_s + report.setup_s + report.read_s + report.compute_s +

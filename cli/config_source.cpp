@@ -30,13 +30,15 @@ core::Config resolve(const std::optional<std::string>& path,
 
 core::Config resolve_on_root(const boost::mpi::communicator& comm,
                              const std::optional<std::string>& path,
-                             const std::vector<core::Override>& overrides) {
+                             const std::vector<core::Override>& overrides, bool fit_tile) {
   std::string effective;
+  bool tile_is_default = false;
   mpi::run_phase(comm, "config", [&] {
     if (comm.rank() != 0) return;
     core::Config cfg = resolve(config_path(path), overrides);
     const auto& bench = cfg.input;
-    if (cfg.tile_is_default && !bench.image.empty()) {
+    tile_is_default = cfg.tile_is_default;
+    if (fit_tile && cfg.tile_is_default && !bench.image.empty()) {
       try {
         const auto raw = bench.raw.empty()
                              ? std::nullopt
@@ -52,7 +54,11 @@ core::Config resolve_on_root(const boost::mpi::communicator& comm,
     effective = cfg.json.dump();
   });
   boost::mpi::broadcast(comm, effective, 0);
-  return core::Config::from_json(nlohmann::json::parse(effective));
+  boost::mpi::broadcast(comm, tile_is_default, 0);
+  auto cfg = core::Config::from_json(nlohmann::json::parse(effective));
+  // Still the default when the fit above changed nothing (it is true only for a larger tile).
+  cfg.tile_is_default = tile_is_default;
+  return cfg;
 }
 
 }  // namespace nsperf::cli

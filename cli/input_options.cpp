@@ -11,7 +11,7 @@ namespace po = boost::program_options;
 
 po::options_description input_options() {
   po::options_description workload("Input");
-  workload.add_options()("image,i", po::value<std::string>()->value_name("FILE"),
+  workload.add_options()("image,i", po::value<std::vector<std::string>>()->value_name("FILE"),
                          "image file: PNG, TIFF, JPEG, JPEG 2000, FITS (file.fits[SCI]), HDF5 "
                          "dataset (file.h5:/path), raw with --raw; colour becomes luminance "
                          "(input.image)")(
@@ -36,7 +36,15 @@ void add_input_overrides(const po::variables_map& vm, std::vector<core::Override
   if (vm.count("image") && vm.count("synthetic")) {
     throw UsageError("--image and --synthetic: choose one input");
   }
-  if (vm.count("image")) add("image", "input.image", vm["image"].as<std::string>());
+  if (vm.count("image")) {
+    const auto& images = vm["image"].as<std::vector<std::string>>();
+    if (images.size() > 1) {
+      throw UsageError("--image: given " + std::to_string(images.size()) +
+                       " times; this command takes one image (nsperf run takes several, with "
+                       "--output-dir)");
+    }
+    add("image", "input.image", images.front());
+  }
   if (vm.count("raw")) add("raw", "input.raw", vm["raw"].as<std::string>());
   if (vm.count("synthetic")) {
     add("synthetic", "input.synthetic", vm["synthetic"].as<std::string>());

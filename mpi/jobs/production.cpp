@@ -304,8 +304,10 @@ void write_incomplete(const bmpi::communicator& comm, const ProductionRequest& r
 
 }  // namespace
 
-ProductionReport run_production(const bmpi::communicator& comm, const ProductionRequest& request,
+ProductionReport run_production(const bmpi::communicator& comm, const ProductionRequest& given,
                                 ProgressSink* sink) {
+  // A copy, since the default tile is fitted to the image once it is known.
+  ProductionRequest request = given;
   const auto& cfg = request.config;
   const auto& bench = cfg.input;
   ProductionReport report;
@@ -314,7 +316,11 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   start_profile();
   const NodeLayout layout = node_layout(comm, cfg.setting<int>("cpu", "threads"));
   report.provenance = gather_provenance(comm, request.command_line, cfg, layout);
-  if (comm.rank() == 0) report.provenance.region_overhead_s = core::region_overhead_s();
+  if (comm.rank() == 0) {
+    // Measured once per process (about 10 ms): a job of many images runs this per image.
+    static const double overhead_s = core::region_overhead_s();
+    report.provenance.region_overhead_s = overhead_s;
+  }
   bmpi::broadcast(comm, report.provenance.region_overhead_s, 0);
   // Stages as progress units: read, pipeline, check (if asked), write.
   const std::int64_t stages = cfg.run.check ? 4 : 3;
@@ -352,6 +358,13 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   core::Stopwatch read_clock;
   // Where the format allows, rank 0 reads only its own tiles, like every other rank.
   LoadedImage loaded = load_image(comm, origin, /*whole_if_partial=*/false);
+  if (request.fit_default_tile) {
+    request.config.tile_is_default = true;
+    core::fit_default_tile(request.config, loaded.spec.extent);
+    report.notes = request.config.notes;
+    report.provenance.config_json = cfg.json.dump();
+  }
+  report.tile = bench.tile;
   run_phase(comm, "tile", [&] {
     if (comm.rank() == 0)
       core::check_tile_side(bench.tile, loaded.spec.extent, "--tile (input.tile)");

@@ -36,6 +36,9 @@ struct ProductionRequest {
   std::string launcher;
   /// Running since MPI_Init ended (null: the job's own start stands for it).
   const core::Stopwatch* since_init = nullptr;
+  /// input.tile is the default: shrink it to the image's shorter side if that is smaller
+  /// (core::fit_default_tile), once the image's size is known.
+  bool fit_default_tile = false;
 };
 
 /// What a production run did; identical on every rank.
@@ -68,6 +71,8 @@ struct ProductionReport {
   std::vector<core::RankRegion> regions;  ///< rank 0: every rank's profiled regions, as stored
   std::int64_t tiles_resumed = 0;         ///< tiles whose gradient came from the interrupted run
   std::string resumed_from;               ///< that run's id (empty when not resumed)
+  std::int64_t tile = 0;                  ///< the tile side used (the default fitted)
+  std::vector<std::string> notes;         ///< what the run changed that was not asked for
 };
 
 /// Collective over `comm`: reads the input (each rank its own tiles where the format allows),

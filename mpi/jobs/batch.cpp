@@ -1,0 +1,268 @@
+#include "nsperf/mpi/batch.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/timer.hpp"
+#include "nsperf/io/output_file.hpp"
+#include "nsperf/mpi/job_context.hpp"
+
+namespace nsperf::mpi {
+namespace {
+
+// Counters on rank 0 that every rank adds to with MPI_Fetch_and_op, under one passive-target
+// epoch for the whole batch. Where the window is not in shared memory, a rank's add waits for
+// rank 0 to enter MPI, which it does often (every image it runs calls MPI-IO).
+class SharedCounters {
+ public:
+  SharedCounters(const bmpi::communicator& comm, int count) {
+    const MPI_Aint bytes = comm.rank() == 0 ? count * static_cast<MPI_Aint>(sizeof(std::int64_t)) : 0;
+    MPI_Win_allocate(bytes, sizeof(std::int64_t), MPI_INFO_NULL, comm, &base_, &window_);
+    if (comm.rank() == 0) {
+      // Local stores into window memory belong in an exclusive epoch of its own.
+      MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, window_);
+      std::fill(base_, base_ + count, std::int64_t{0});
+      MPI_Win_unlock(0, window_);
+    }
+    MPI_Barrier(comm);
+    MPI_Win_lock_all(MPI_MODE_NOCHECK, window_);
+  }
+  SharedCounters(const SharedCounters&) = delete;
+  SharedCounters& operator=(const SharedCounters&) = delete;
+  /// Collective: every rank leaves the epoch and frees the window.
+  ~SharedCounters() {
+    MPI_Win_unlock_all(window_);
+    MPI_Win_free(&window_);
+  }
+  /// Adds `value` to counter `index`; returns its value before.
+  std::int64_t fetch_add(int index, std::int64_t value) {
+    std::int64_t before = 0;
+    MPI_Fetch_and_op(&value, &before, MPI_INT64_T, 0, index, MPI_SUM, window_);
+    MPI_Win_flush(0, window_);
+    return before;
+  }
+
+ private:
+  std::int64_t* base_ = nullptr;
+  MPI_Win window_ = MPI_WIN_NULL;
+};
+
+enum Counter : int { kNextImage = 0, kImagesDone = 1 };
+
+core::Config image_config(const core::Config& base, const BatchImage& item, int threads) {
+  core::Config cfg = base;
+  cfg.input.image = item.image;
+  cfg.json["input"]["image"] = item.image;
+  cfg.run.output = item.output;
+  cfg.json["run"]["output"] = item.output;
+  // A rank running an image alone keeps the threads it has in the whole job, rather than
+  // taking every core of the node as a rank alone on it would.
+  cfg.optimizers.at("cpu").settings["threads"] = threads;
+  cfg.json["optimizers"]["cpu"]["threads"] = threads;
+  return cfg;
+}
+
+std::string output_name(const BatchImage& item) {
+  return std::filesystem::path(item.output).filename().string();
+}
+
+io::ImageIndexRow run_image(const bmpi::communicator& comm, const BatchRequest& request,
+                            const BatchImage& item, int threads, int rank) {
+  io::ImageIndexRow row;
+  row.image = item.image;
+  row.output = output_name(item);
+  row.rank = comm.size() == 1 ? rank : -1;
+  row.ranks = comm.size();
+  ProductionRequest production;
+  production.config = image_config(request.config, item, threads);
+  production.command_line = request.command_line;
+  production.resume = item.action == BatchImage::Action::resume;
+  production.stop_signal = request.stop_signal;
+  production.fit_default_tile = request.config.tile_is_default;
+  const core::Stopwatch clock;
+  try {
+    const auto r = run_production(comm, production, nullptr);
+    row.width = r.width;
+    row.height = r.height;
+    row.tiles = r.tiles;
+    row.threshold = r.threshold;
+    row.negative_space_fraction = r.negative_space_fraction;
+    row.setup_s = r.setup_s;
+    row.read_s = r.read_s;
+    row.pipeline_s = r.compute_s;
+    row.check_s = request.config.run.check ? r.check_s : io::ImageIndexRow::kNotMeasured;
+    row.write_s = r.write_s;
+    row.close_s = r.close_s;
+    row.wall_s = clock.elapsed_s();
+    row.status = r.failed_tiles > 0 ? "check-failed" : "ok";
+    if (r.failed_tiles > 0)
+      row.error = "the check against the float64 reference failed on " +
+                  std::to_string(r.failed_tiles) + " of " + std::to_string(r.tiles) + " tiles";
+  } catch (const Error& e) {
+    row.status = e.exit_code() == ExitCode::interrupted ? "interrupted" : "failed";
+    row.error = e.what();
+  } catch (const std::exception& e) {
+    // Anything else (out of memory) fails this image, not the job.
+    row.status = "failed";
+    row.error = e.what();
+  }
+  return row;
+}
+
+// A kept output's figures, from its attributes: the summary shows them too.
+io::ImageIndexRow skipped_row(const BatchImage& item) {
+  io::ImageIndexRow row;
+  row.image = item.image;
+  row.output = output_name(item);
+  row.status = "skipped";
+  try {
+    for (const auto& [name, value] : io::read_output_attributes(item.output)) {
+      const auto* i = std::get_if<std::int64_t>(&value);
+      const auto* d = std::get_if<double>(&value);
+      if (name == "width" && i) row.width = *i;
+      if (name == "height" && i) row.height = *i;
+      if (name == "threshold" && i) row.threshold = *i;
+      if (name == "negative_space_fraction" && d) row.negative_space_fraction = *d;
+    }
+    row.tiles = static_cast<std::int64_t>(io::OutputReader(item.output).tiles().size());
+  } catch (const Error& e) {
+    row.error = e.what();  // it was intact when planned; say what changed since
+  }
+  return row;
+}
+
+// Rows travel as JSON; NaN (not measured) as null.
+nlohmann::json number(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
+double number(const nlohmann::json& j) {
+  return j.is_null() ? io::ImageIndexRow::kNotMeasured : j.get<double>();
+}
+
+nlohmann::json to_json(std::size_t index, const io::ImageIndexRow& r) {
+  return {{"index", index},
+          {"status", r.status},
+          {"error", r.error},
+          {"rank", r.rank},
+          {"ranks", r.ranks},
+          {"width", r.width},
+          {"height", r.height},
+          {"tiles", r.tiles},
+          {"threshold", r.threshold},
+          {"fraction", number(r.negative_space_fraction)},
+          {"setup_s", number(r.setup_s)},
+          {"read_s", number(r.read_s)},
+          {"pipeline_s", number(r.pipeline_s)},
+          {"check_s", number(r.check_s)},
+          {"write_s", number(r.write_s)},
+          {"close_s", number(r.close_s)},
+          {"wall_s", number(r.wall_s)}};
+}
+
+void from_json(const nlohmann::json& j, io::ImageIndexRow& r) {
+  r.status = j.at("status").get<std::string>();
+  r.error = j.at("error").get<std::string>();
+  r.rank = j.at("rank").get<std::int64_t>();
+  r.ranks = j.at("ranks").get<std::int64_t>();
+  r.width = j.at("width").get<std::int64_t>();
+  r.height = j.at("height").get<std::int64_t>();
+  r.tiles = j.at("tiles").get<std::int64_t>();
+  r.threshold = j.at("threshold").get<std::int64_t>();
+  r.negative_space_fraction = number(j.at("fraction"));
+  r.setup_s = number(j.at("setup_s"));
+  r.read_s = number(j.at("read_s"));
+  r.pipeline_s = number(j.at("pipeline_s"));
+  r.check_s = number(j.at("check_s"));
+  r.write_s = number(j.at("write_s"));
+  r.close_s = number(j.at("close_s"));
+  r.wall_s = number(j.at("wall_s"));
+}
+
+}  // namespace
+
+bool split_across_ranks(std::int64_t file_bytes, std::int64_t total_bytes, int ranks) {
+  // file_bytes > total_bytes / ranks, without the division's rounding.
+  return ranks > 1 && file_bytes * ranks > total_bytes;
+}
+
+std::vector<io::ImageIndexRow> run_batch(const bmpi::communicator& comm,
+                                         const BatchRequest& request, ProgressSink* sink) {
+  const auto& images = request.images;
+  const auto count = static_cast<std::int64_t>(images.size());
+  const int threads = node_layout(comm, request.config.setting<int>("cpu", "threads")).threads;
+  Progress progress(comm.rank() == 0 ? sink : nullptr, count);
+  std::int64_t total_bytes = 0;
+  for (const auto& item : images) total_bytes += item.file_bytes;
+
+  // Rows this rank made, by image.
+  std::vector<std::pair<std::size_t, io::ImageIndexRow>> mine;
+  std::int64_t settled = 0;  // images done or skipped, as rank 0 last knew
+  std::vector<std::size_t> alone;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (images[i].action == BatchImage::Action::skip) {
+      ++settled;
+      if (comm.rank() == 0) mine.emplace_back(i, skipped_row(images[i]));
+    } else if (!split_across_ranks(images[i].file_bytes, total_bytes, comm.size())) {
+      alone.push_back(i);
+    }
+  }
+  progress.set(settled, "");
+
+  // The large images first, each across every rank; the ranks agree on a stop between them.
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (images[i].action == BatchImage::Action::skip ||
+        !split_across_ranks(images[i].file_bytes, total_bytes, comm.size()))
+      continue;
+    const int local = request.stop_signal ? request.stop_signal() : 0;
+    if (bmpi::all_reduce(comm, local, bmpi::maximum<int>()) != 0) break;
+    auto row = run_image(comm, request, images[i], threads, comm.rank());
+    if (comm.rank() == 0) mine.emplace_back(i, std::move(row));
+    progress.set(++settled, images[i].image);
+  }
+
+  // The others whole, one per rank, the largest first, to whichever rank is free.
+  std::stable_sort(alone.begin(), alone.end(), [&](std::size_t a, std::size_t b) {
+    return images[a].file_bytes > images[b].file_bytes;
+  });
+  {
+    SharedCounters counters(comm, 2);
+    const bmpi::communicator self(MPI_COMM_SELF, bmpi::comm_attach);
+    for (;;) {
+      if (request.stop_signal && request.stop_signal() != 0) break;
+      const auto next = counters.fetch_add(kNextImage, 1);
+      if (next >= static_cast<std::int64_t>(alone.size())) break;
+      const std::size_t i = alone[static_cast<std::size_t>(next)];
+      mine.emplace_back(i, run_image(self, request, images[i], threads, comm.rank()));
+      const auto done = counters.fetch_add(kImagesDone, 1) + 1;
+      progress.set(settled + done, images[i].image);
+    }
+  }  // every rank frees the counters together
+
+  // Every row to rank 0, in the order of the images; an image no rank started is not run.
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [i, row] : mine) rows.push_back(to_json(i, row));
+  std::vector<std::string> gathered;
+  bmpi::gather(comm, rows.dump(), gathered, 0);
+  progress.finish();
+  if (comm.rank() != 0) return {};
+  std::vector<io::ImageIndexRow> result(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    result[i].image = images[i].image;
+    result[i].output = output_name(images[i]);
+    result[i].status = "not-run";
+  }
+  for (const auto& text : gathered) {
+    for (const auto& j : nlohmann::json::parse(text)) {
+      auto& row = result.at(j.at("index").get<std::size_t>());
+      from_json(j, row);
+    }
+  }
+  return result;
+}
+
+}  // namespace nsperf::mpi
