@@ -206,7 +206,7 @@ def main():
     parser.add_argument("--many-rounds", type=int, default=1)
     parser.add_argument("--no-images", action="store_true", help="only --many")
     args = parser.parse_args()
-    NSPERF = args.nsperf or default_nsperf()
+    NSPERF = os.path.abspath(args.nsperf) if args.nsperf else default_nsperf()
     work = args.work or tempfile.mkdtemp(prefix="nsperf-vs-peer-")
     os.makedirs(work, exist_ok=True)
     print(f"nsperf: {NSPERF}; work folder: {work}", file=sys.stderr)

@@ -13,7 +13,7 @@ namespace {
 int run(const CommandContext& ctx) {
   po::options_description options("Verify");
   options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
-                        "results files and nsperf run outputs")(
+                        "results files, nsperf run outputs and their index.h5")(
       "quiet,q", "print only what is damaged")("help,h", "this help");
   po::positional_options_description positional;
   positional.add("file", -1);
@@ -26,7 +26,8 @@ int run(const CommandContext& ctx) {
            "and /gradient (checksums in /tiles), the tiles covering the image and the\n"
            "negative-space fraction; checks a results file's schema and that every run's\n"
            "tables and attributes are present and readable, and that the file's groups do\n"
-           "not loop back into themselves. Exit 0 when all is intact, 1 naming what is\n"
+           "not loop back into themselves; for the index.h5 of a many-image run, its table.\n"
+           "Exit 0 when all is intact, 1 naming what is\n"
            "damaged or for an intact but incomplete run (one a stop signal ended; nsperf run\n"
            "--resume continues it), 2 for a file that is neither kind. No MPI.\n\n"
         << options;

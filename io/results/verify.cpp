@@ -222,13 +222,14 @@ VerifyReport verify_file(const std::filesystem::path& path) {
   const Handle file = open_for_reading(path, /*check=*/false);
   const bool results = H5Aexists(file.get(), "schema_version") > 0;
   const bool output = !results && H5Aexists(file.get(), "output_version") > 0;
+  const bool index = !results && !output && H5Aexists(file.get(), "index_version") > 0;
   H5Eclear2(H5E_DEFAULT);
-  if (!results && !output) {
-    throw InputError(
-        path.string() +
-        ": an HDF5 file, but neither an nsperf results file nor an output of nsperf run");
+  if (!results && !output && !index) {
+    throw InputError(path.string() +
+                     ": an HDF5 file, but neither an nsperf results file, an output of nsperf "
+                     "run, nor the index of a many-image run");
   }
-  report.kind = results ? "results" : "output";
+  report.kind = results ? "results" : output ? "output" : "index";
   const auto walk = walk_groups(file.get(), 0);
   if (!walk.damage.empty()) {
     report.checks.push_back({"/", false, walk.damage});
@@ -237,8 +238,10 @@ VerifyReport verify_file(const std::filesystem::path& path) {
   try {
     if (results)
       verify_results(file.get(), path, report);
-    else
+    else if (output)
       verify_output(file.get(), path, report);
+    else  // the summary of a many-image run: its one table
+      report.checks.push_back(table(file.get(), "images"));
   } catch (const InputError& e) {  // e.g. attributes over a damaged global heap
     H5Eclear2(H5E_DEFAULT);
     report.checks.push_back({"/", false, e.what()});

@@ -94,8 +94,10 @@ class ManyImages(TempDirTest):
                     for row in alone_rows:
                         self.assertEqual(row["ranks"], 1, row)
                         self.assertIn(row["rank"], range(ranks), row)
-                self.assertEqual(run(["verify", "-q"] + [os.path.join(out, row["output"])
-                                                         for row in rows]).code, 0)
+                checked = run(["verify", "-q", os.path.join(out, "index.h5")] +
+                              [os.path.join(out, row["output"]) for row in rows])
+                self.assertEqual(checked.code, 0, checked)
+                self.assertIn("index.h5 (index): intact", checked.out)
 
     def test_a_failing_image_is_recorded_and_the_others_are_written(self):
         truncated = self.path("truncated.png")

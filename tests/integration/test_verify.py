@@ -73,7 +73,7 @@ class Verify(TempDirTest):
         truncated = self.copy(self.results, "truncated.h5")
         with open(truncated, "r+b") as f:
             f.truncate(os.path.getsize(truncated) // 2)
-        for path, message in ((self.path("plain.h5"), "neither an nsperf results file nor an output"),
+        for path, message in ((self.path("plain.h5"), "neither an nsperf results file, an output of nsperf run"),
                               (self.path("absent.h5"), "absent.h5: no such file")):
             r = run(["verify", path])
             self.assertEqual(r.code, 2, r)

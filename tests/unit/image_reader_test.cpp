@@ -155,6 +155,50 @@ TEST_F(ImageReader, OpenCvFormatsReadExactlyWhatWasWritten) {
   }
 }
 
+// What nsperf read before it had its own PNG and JPEG readers: OpenCV's decoding, made grey as
+// that reader made it.
+cv::Mat opencv_grey(const std::string& file) {
+  const cv::Mat m = cv::imread(file, cv::IMREAD_UNCHANGED);
+  cv::Mat grey;
+  if (m.channels() == 2)
+    cv::extractChannel(m, grey, 0);
+  else if (m.channels() >= 3)
+    cv::cvtColor(m, grey, m.channels() == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+  else
+    grey = m;
+  return grey;
+}
+
+TEST_F(ImageReader, PngAndJpegDecodeExactlyAsOpenCvDid) {
+  // Every layout in tests/data/codecs (make_corpus.py codecs), and the real images if present.
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(fs::path(NSPERF_TEST_DATA) / "codecs"))
+    files.push_back(e.path());
+  const fs::path real = fs::path(NSPERF_SHARED_DATA) / "images";
+  for (const char* name : {"flower.png", "hdr_room_16bit.png", "ihc.png", "retina.jpg"})
+    if (fs::exists(real / name)) files.push_back(real / name);
+  ASSERT_GE(files.size(), 11u) << "the codec fixtures are missing";
+  for (const auto& file : files) {
+    SCOPED_TRACE(file.string());
+    const cv::Mat expected = opencv_grey(file.string());
+    ASSERT_FALSE(expected.empty());
+    auto r = open(file.string());
+    const core::Image img = r->read_all();
+    if (expected.depth() == CV_16U) {
+      EXPECT_EQ(r->info().dtype, core::DType::u16);
+      expect_equal<std::uint16_t>(img, expected);
+    } else {
+      ASSERT_EQ(expected.depth(), CV_8U);
+      EXPECT_EQ(r->info().dtype, core::DType::u8);
+      expect_equal<std::uint8_t>(img, expected);
+    }
+    const core::Image part = r->read({5, 3, 10, 7});
+    EXPECT_EQ(0, std::memcmp(part.bytes().data(),
+                             core::extract_padded(img, 5, 3, 10, 7, 0).bytes().data(),
+                             part.bytes().size()));
+  }
+}
+
 TEST_F(ImageReader, Jpeg2000DecodeAreasEqualTheWholeImage) {
   // Colour, larger than one code-block, read whole, by region, and by a planned area (a rank's
   // tiles), each equal to OpenCV's decoding of the file turned to luminance.

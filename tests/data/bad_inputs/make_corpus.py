@@ -82,9 +82,71 @@ def make_tiffs():
         f.write(tiff_bytes(img, 8, counts=counts[:-1] + [counts[-1] // 2], deflate=True))
 
 
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def interlaced_png(rgb):
+    """An Adam7-interlaced 8-bit RGB PNG, written by hand (PIL writes none)."""
+    h, w, _ = rgb.shape
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+              (0, 1, 1, 2)]
+    raw = b""
+    for x0, y0, dx, dy in passes:
+        sub = rgb[y0::dy, x0::dx]
+        if sub.size == 0:
+            continue
+        raw += b"".join(b"\0" + row.tobytes() for row in sub)
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 1)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) +
+            png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b""))
+
+
+def make_codecs():
+    """tests/data/codecs: the PNG and JPEG layouts nsperf's readers must decode exactly as OpenCV
+    imgcodecs does (tests/unit/image_reader_test.cpp compares them)."""
+    from PIL import Image
+
+    folder = os.path.join(os.path.dirname(HERE), "codecs")
+    os.makedirs(folder, exist_ok=True)
+    img = pattern(64, 48)
+    rgb = np.stack([img, img[::-1], 255 - img], axis=-1)
+    out = lambda name: os.path.join(folder, name)
+    Image.fromarray(img > 120).save(out("grey-1bit.png"))
+    Image.fromarray((img >> 4).astype(np.uint8), "L").convert("P").save(out("palette-4bit.png"), bits=4)
+    palette = Image.fromarray(rgb).quantize(64)
+    palette.save(out("palette-8bit-transparency.png"), transparency=3)
+    Image.fromarray((img.astype(np.uint16) * 257), "I;16").save(out("grey-16bit.png"))
+    Image.fromarray(np.stack([img, 255 - img], axis=-1), "LA").save(out("grey-alpha.png"))
+    Image.fromarray(np.dstack([rgb, img]), "RGBA").save(out("rgba.png"))
+    with open(out("rgb-interlaced.png"), "wb") as f:
+        f.write(interlaced_png(rgb))
+    Image.fromarray(img).save(out("grey.jpg"), quality=90)
+    Image.fromarray(rgb).save(out("rgb-444.jpg"), quality=90, subsampling=0)
+    Image.fromarray(rgb).save(out("rgb-420-progressive.jpg"), quality=85, subsampling=2,
+                              progressive=True)
+    Image.fromarray(rgb).convert("CMYK").save(out("cmyk.jpg"), quality=90)
+
+
+def make_lying_png():
+    """small.png with its IDAT length field 1000 bytes longer than the chunk."""
+    with open(path("small.png"), "rb") as f:
+        png = bytearray(f.read())
+    at = png.index(b"IDAT") - 4
+    length = struct.unpack(">I", png[at:at + 4])[0]
+    png[at:at + 4] = struct.pack(">I", length + 1000)
+    with open(path("lying-length.png"), "wb") as f:
+        f.write(png)
+
+
 def main():
     import h5py
     from PIL import Image
+
+    if sys.argv[1:] == ["codecs"]:
+        make_codecs()
+        make_lying_png()
+        return
 
     make_tiffs()
     img = pattern(64, 48)

@@ -3,8 +3,9 @@
 ///
 /// Formats, one reader file each, registered by name with NSPERF_REGISTER_READER and chosen by
 /// the file's first bytes (never by its name): TIFF through libtiff, FITS through cfitsio, HDF5
-/// datasets and raw pixels (chosen by a RawLayout), each read by region; PNG, JPEG and JPEG 2000
-/// through OpenCV imgcodecs, decoded whole.
+/// datasets and raw pixels (chosen by a RawLayout), each read by region; JPEG 2000 through
+/// OpenJPEG, by decode area; PNG through libpng and JPEG through libjpeg-turbo, decoded whole
+/// (row by row) on rank 0, with the pixels OpenCV imgcodecs gave for them.
 /// Every reader checks dimensions, sizes and types before it allocates. Colour becomes luminance
 /// (ITU-R BT.601, as OpenCV's cvtColor); 8- and 16-bit unsigned pixels keep their type; every
 /// other type becomes f32 (FITS BZERO/BSCALE applied), with NaN and infinities (FITS blanks)

@@ -17,7 +17,7 @@ struct VerifyCheck {
 
 /// Everything checked in one file.
 struct VerifyReport {
-  std::string kind;  ///< "results" or "output"
+  std::string kind;  ///< "results", "output" or "index" (DIR/index.h5 of a many-image run)
   std::vector<VerifyCheck> checks;
   /// An output a stop signal ended early (status incomplete): what it holds was checked, but it
   /// is not a finished run.
