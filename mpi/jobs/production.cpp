@@ -369,8 +369,20 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     if (comm.rank() == 0)
       core::check_tile_side(bench.tile, loaded.spec.extent, "--tile (input.tile)");
   });
-  // Rank 0 hashes the input file on a thread of its own while the ranks read their tiles.
+  // Rank 0 hashes the input file on a thread of its own while the ranks read their tiles and run
+  // the pipeline; the hash joins the job where it is first needed (a resumed run checks it before
+  // the pipeline; otherwise it goes into the output), so that the read stage does not wait for
+  // a hash of the whole file, which no rank count divides.
   std::future<std::string> checksum;
+  bool hashed = false;
+  const auto join_checksum = [&] {
+    if (hashed) return;
+    hashed = true;
+    run_phase(comm, "checksum", [&] {
+      if (checksum.valid()) report.source_sha256 = checksum.get();
+    });
+    bmpi::broadcast(comm, report.source_sha256, 0);
+  };
   if (comm.rank() == 0 && !origin.image.empty()) {
     checksum = std::async(
         std::launch::async,
@@ -381,10 +393,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
       loaded.partial
           ? read_own_tiles(comm, std::move(loaded.pixels), loaded.spec, origin, bench.tile, halo)
           : distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo);
-  run_phase(comm, "checksum", [&] {
-    if (checksum.valid()) report.source_sha256 = checksum.get();
-  });
-  bmpi::broadcast(comm, report.source_sha256, 0);
+  if (request.resume) join_checksum();
   workload.source = {};  // rank 0's copy of the whole image is no longer needed
   mine.read_s = read_clock.elapsed_s();
   mine.bytes_read = workload.bytes_read;
@@ -461,6 +470,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     global = kernels::run_pipeline(*strategy, work, reduce, stop_between_tiles);
   });
   if (global.interrupted) {
+    join_checksum();
     write_incomplete(comm, request, report, workload, work, loaded.description);
     progress.finish();
     const int signal = bmpi::all_reduce(comm, request.stop_signal(), bmpi::maximum<int>());
@@ -486,6 +496,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   background = bmpi::all_reduce(comm, background, std::plus<>());
   const auto pixels = static_cast<double>(workload.image.extent.pixels());
   report.negative_space_fraction = pixels > 0 ? static_cast<double>(background) / pixels : 0.0;
+  join_checksum();  // a wait for it, if any, is counted with the pipeline
   mine.pipeline_s = compute_clock.elapsed_s();
   report.compute_s = slowest(comm, mine.pipeline_s);
 

@@ -105,7 +105,9 @@ struct RankStages {
   std::int64_t rank = 0;
   double start_s = 0;           ///< the launcher's start (or this process's) to the end of MPI_Init
   double read_s = 0;            ///< reading, decoding or rendering its tiles (or receiving them)
-  double pipeline_s = 0;        ///< working buffers and the pipeline's stages
+  double pipeline_s = 0;        ///< working buffers and the pipeline's stages (rank 0: and any
+                                ///< wait for the input's SHA-256, hashed beside the read and
+                                ///< the pipeline)
   double check_s = 0;           ///< the float64 reference and the comparison (0 without --check)
   double write_s = 0;           ///< the output: collective write, close, flush to disk, rename
   std::int64_t bytes_read = 0;  ///< from the image file (0: rendered, or sent to it)
