@@ -270,6 +270,29 @@ void check_region(std::string_view where, const core::Rect& r, core::Extent exte
                    std::to_string(extent.height) + " image");
 }
 
+core::Image WholeFileReader::read(const core::Rect& r) {
+  return core::extract_padded(whole_, r.x, r.y, r.width, r.height, 0);
+}
+
+std::vector<unsigned char> WholeFileReader::read_file(const ImageInput& input,
+                                                      const std::string& format) {
+  if (!input.selection.empty()) {
+    throw InputError("--image '" + input.text + "': a " + format +
+                     " file has no extensions or datasets to select");
+  }
+  std::ifstream f(input.path, std::ios::binary | std::ios::ate);
+  if (!f) throw InputError("--image '" + input.path + "': cannot open");
+  const auto size = static_cast<std::streamoff>(f.tellg());
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+  f.seekg(0);
+  if (!f.read(reinterpret_cast<char*>(bytes.data()), size))
+    throw InputError("--image '" + input.path + "': read failed");
+  info_.format = format;
+  bytes_read_ = static_cast<std::int64_t>(bytes.size());
+  info_.file_bytes = bytes_read_;
+  return bytes;
+}
+
 std::string channel_name(int channels) {
   switch (channels) {
     case 1:

@@ -20,7 +20,6 @@
 #include <csetjmp>
 #include <cstring>
 #include <algorithm>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -29,17 +28,6 @@
 
 namespace nsperf::io::jpeg {
 namespace {
-
-std::vector<unsigned char> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) throw InputError("--image '" + path + "': cannot open");
-  const auto size = static_cast<std::streamoff>(f.tellg());
-  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
-  f.seekg(0);
-  if (!f.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw InputError("--image '" + path + "': read failed");
-  return bytes;
-}
 
 void check_jpeg(const std::string& path, const std::vector<unsigned char>& b) {
   // Walk the marker segments to the frame header (SOFn) for the dimensions.
@@ -88,25 +76,13 @@ struct Errors {
 
 void on_message(j_common_ptr /*cinfo*/) {}
 
-class JpegReader final : public ImageReader {
+class JpegReader final : public detail::WholeFileReader {
  public:
   explicit JpegReader(const ImageInput& input) {
-    const std::string& path = input.path;
-    if (!input.selection.empty()) {
-      throw InputError("--image '" + input.text +
-                       "': a jpeg file has no extensions or datasets to select");
-    }
-    const auto bytes = read_file(path);
-    check_jpeg(path, bytes);
-    bytes_read_ = static_cast<std::int64_t>(bytes.size());
-    info_.format = "jpeg";
-    info_.file_bytes = bytes_read_;
+    const auto bytes = read_file(input, "jpeg");
+    check_jpeg(input.path, bytes);
     info_.dtype = core::DType::u8;
-    decode(path, bytes);
-  }
-
-  core::Image read(const core::Rect& r) override {
-    return core::extract_padded(whole_, r.x, r.y, r.width, r.height, 0);
+    decode(input.path, bytes);
   }
 
  private:
@@ -183,8 +159,6 @@ class JpegReader final : public ImageReader {
       out[x] = detail::luminance(channel(in[4 * x]), channel(in[4 * x + 1]), channel(in[4 * x + 2]));
     }
   }
-
-  core::Image whole_;
 };
 
 }  // namespace

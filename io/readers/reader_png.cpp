@@ -15,7 +15,6 @@
 
 #include <csetjmp>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -24,17 +23,6 @@
 
 namespace nsperf::io::png {
 namespace {
-
-std::vector<unsigned char> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) throw InputError("--image '" + path + "': cannot open");
-  const auto size = static_cast<std::streamoff>(f.tellg());
-  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
-  f.seekg(0);
-  if (!f.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw InputError("--image '" + path + "': read failed");
-  return bytes;
-}
 
 std::uint32_t be32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -78,24 +66,12 @@ void on_read(png_structp png, png_bytep out, png_size_t length) {
   source->at += length;
 }
 
-class PngReader final : public ImageReader {
+class PngReader final : public detail::WholeFileReader {
  public:
   explicit PngReader(const ImageInput& input) {
-    const std::string& path = input.path;
-    if (!input.selection.empty()) {
-      throw InputError("--image '" + input.text +
-                       "': a png file has no extensions or datasets to select");
-    }
-    const auto bytes = read_file(path);
-    check_png(path, bytes);
-    bytes_read_ = static_cast<std::int64_t>(bytes.size());
-    info_.format = "png";
-    info_.file_bytes = bytes_read_;
-    decode(path, bytes);
-  }
-
-  core::Image read(const core::Rect& r) override {
-    return core::extract_padded(whole_, r.x, r.y, r.width, r.height, 0);
+    const auto bytes = read_file(input, "png");
+    check_png(input.path, bytes);
+    decode(input.path, bytes);
   }
 
  private:
@@ -191,8 +167,6 @@ class PngReader final : public ImageReader {
         out[x] = detail::luminance(rgb[3 * x], rgb[3 * x + 1], rgb[3 * x + 2]);
     }
   }
-
-  core::Image whole_;
 };
 
 }  // namespace

@@ -128,6 +128,21 @@ void check_region(std::string_view where, const core::Rect& r, core::Extent exte
 /// Replaces NaN and infinities of an f32 image by 0; returns how many.
 std::int64_t replace_non_finite(core::Image& image);
 
+/// A format decoded whole on rank 0 (PNG, JPEG): the file is read at once, decoded into whole_,
+/// and regions are cut from it.
+class WholeFileReader : public ImageReader {
+ public:
+  core::Image read(const core::Rect& r) override;
+
+ protected:
+  /// The bytes of the file `input` names, read at once; sets info_.format, info_.file_bytes and
+  /// the bytes read. Throws InputError for a selection (a `format` file has none) or a file
+  /// that cannot be read.
+  std::vector<unsigned char> read_file(const ImageInput& input, const std::string& format);
+
+  core::Image whole_;  ///< the decoded image, made by the derived reader
+};
+
 /// "grey", "grey+alpha", "RGB", "RGBA", or "N channels": what a pixel of `channels` samples is.
 std::string channel_name(int channels);
 
