@@ -33,19 +33,40 @@ using Action = mpi::BatchImage::Action;
 
 constexpr const char* kIndexName = "index.h5";
 
-// The files a glob matches, sorted (glob's order).
-std::vector<std::string> expand_glob(const std::string& pattern) {
+// The files a glob matches, sorted (glob's order); empty when none.
+std::vector<std::string> glob_files(const std::string& pattern) {
   glob_t found{};
   const int rc = ::glob(pattern.c_str(), 0, nullptr, &found);
   std::vector<std::string> paths;
   if (rc == 0)
     for (std::size_t i = 0; i < found.gl_pathc; ++i) paths.emplace_back(found.gl_pathv[i]);
   globfree(&found);
-  if (rc == GLOB_NOMATCH || (rc == 0 && paths.empty()))
-    throw UsageError("--image '" + pattern + "': matches no file");
-  if (rc != 0) throw InputError("--image '" + pattern + "': cannot be searched (a folder on the "
-                                "way cannot be read)");
+  if (rc != 0 && rc != GLOB_NOMATCH) {
+    throw InputError("--image '" + pattern +
+                     "': cannot be searched (a folder on the way cannot be read)");
+  }
   return paths;
+}
+
+// The images a glob names. A FITS extension or HDF5 dataset after the files' pattern
+// ('night/*.fits[SCI]', 'runs/*.h5:/image') is kept for every file the pattern matches, unless the
+// whole text matches files itself.
+std::vector<std::string> expand_glob(const std::string& pattern) {
+  auto images = glob_files(pattern);
+  if (images.empty()) {
+    std::string files = pattern;
+    try {
+      files = io::parse_image_input(pattern, std::nullopt).path;
+    } catch (const InputError&) {
+      // not a selection after all: the pattern as a whole matched nothing
+    }
+    if (files.size() < pattern.size() && pattern.starts_with(files)) {
+      const std::string selection = pattern.substr(files.size());
+      for (const auto& file : glob_files(files)) images.push_back(file + selection);
+    }
+  }
+  if (images.empty()) throw UsageError("--image '" + pattern + "': matches no file");
+  return images;
 }
 
 // One image per line; blank lines and lines starting with # are left out. Paths are as the

@@ -159,6 +159,22 @@ class ManyImages(TempDirTest):
         self.assertTrue(np.isnan(skipped["wall_s"]), "a kept output was not timed by this job")
         self.assertEqual(run(["verify", "-q", os.path.join(out, "retina.h5")]).code, 0)
 
+    def test_a_glob_keeps_the_fits_extension_it_ends_with(self):
+        frames = self.path("frames")
+        os.makedirs(frames)
+        fits = os.path.join(IMAGES, "j8bt06nyq_flt.fits")
+        for name in ("night1.fits", "night2.fits"):
+            shutil.copy(fits, os.path.join(frames, name))
+        out = self.path("out")
+        r = run(["run", "--image", os.path.join(frames, "night*.fits[SCI]"), "--output-dir", out]
+                + QUIET, ranks=2)
+        self.assertEqual(r.code, 0, r)
+        rows, _ = index(os.path.join(out, "index.h5"))
+        self.assertEqual([row["image"] for row in rows],
+                         [os.path.join(frames, f"night{i}.fits[SCI]") for i in (1, 2)])
+        self.assertEqual([row["status"] for row in rows], ["ok", "ok"])
+        self.assertEqual([(row["width"], row["height"]) for row in rows], [(1024, 1024)] * 2)
+
     def test_help_describes_many_images(self):
         r = run(["run", "--help"], ranks=1)
         self.assertEqual(r.code, 0, r)
