@@ -3,6 +3,7 @@
 #include <glob.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <cmath>
 #include <fstream>
@@ -48,7 +49,7 @@ std::vector<std::string> glob_files(const std::string& pattern) {
   return paths;
 }
 
-// The images a glob names. A FITS extension or HDF5 dataset after the files' pattern
+// The images a glob names (none: empty). A FITS extension or HDF5 dataset after the files' pattern
 // ('night/*.fits[SCI]', 'runs/*.h5:/image') is kept for every file the pattern matches, unless the
 // whole text matches files itself.
 std::vector<std::string> expand_glob(const std::string& pattern) {
@@ -65,7 +66,6 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
       for (const auto& file : glob_files(files)) images.push_back(file + selection);
     }
   }
-  if (images.empty()) throw UsageError("--image '" + pattern + "': matches no file");
   return images;
 }
 
@@ -95,12 +95,24 @@ std::string file_of(const std::string& image) {
 std::vector<mpi::BatchImage> plan(const ManyImages& many) {
   std::vector<std::string> texts;
   for (const auto& image : many.images) {
-    if (is_glob(image)) {
-      const auto paths = expand_glob(image);
-      texts.insert(texts.end(), paths.begin(), paths.end());
-    } else {
+    // Any of * ? [ may be a pattern ('frame00[0-2].png'); a text that matches no file is still
+    // an image when the file it names exists ('x.fits[SCI]' never matches as a pattern).
+    if (image.find_first_of("*?[") == std::string::npos) {
       texts.push_back(image);
+      continue;
     }
+    auto paths = expand_glob(image);
+    if (paths.empty() && !is_glob(image)) {
+      std::error_code ec;
+      std::string file = image;
+      try {
+        file = io::parse_image_input(image, std::nullopt).path;
+      } catch (const InputError&) {
+      }
+      if (fs::exists(image, ec) || fs::exists(file, ec)) paths.push_back(image);
+    }
+    if (paths.empty()) throw UsageError("--image '" + image + "': matches no file");
+    texts.insert(texts.end(), paths.begin(), paths.end());
   }
   if (!many.list.empty()) {
     const auto listed = read_list(many.list);
@@ -211,19 +223,29 @@ void print_summary(std::ostream& out, const std::vector<io::ImageIndexRow>& rows
     sep = ", ";
   }
   out << "\n";
-  // One line per image; "-" is what this job did not measure.
+  // One line per image; "-" is what this job did not measure. A check column only with --check.
+  const bool checked =
+      std::any_of(rows.begin(), rows.end(), [](const auto& r) { return !std::isnan(r.check_s); });
   std::vector<std::vector<std::string>> table{{"image", "size", "threshold", "negative space",
-                                               "read", "pipeline", "write", "wall", "rank",
-                                               "status"}};
+                                               "read", "pipeline"}};
+  if (checked) table.front().emplace_back("check");
+  for (const char* column : {"write", "wall", "rank", "status"}) table.front().emplace_back(column);
   for (const auto& r : rows) {
-    table.push_back(
-        {r.image, r.width > 0 ? std::to_string(r.width) + "x" + std::to_string(r.height) : "-",
-         r.threshold >= 0 ? std::to_string(r.threshold) : "-",
-         std::isnan(r.negative_space_fraction)
-             ? "-"
-             : core::format_number(100 * r.negative_space_fraction, 3) + "%",
-         seconds(r.read_s), seconds(r.pipeline_s), seconds(r.write_s), seconds(r.wall_s),
-         r.ranks == 0 ? "-" : r.rank < 0 ? "all" : std::to_string(r.rank), r.status});
+    std::vector<std::string> line{
+        r.image, r.width > 0 ? std::to_string(r.width) + "x" + std::to_string(r.height) : "-",
+        r.threshold >= 0 ? std::to_string(r.threshold) : "-",
+        std::isnan(r.negative_space_fraction)
+            ? "-"
+            : core::format_number(100 * r.negative_space_fraction, 3) + "%",
+        seconds(r.read_s), seconds(r.pipeline_s)};
+    if (checked) line.push_back(seconds(r.check_s));
+    for (auto&& cell : {seconds(r.write_s), seconds(r.wall_s),
+                        r.ranks == 0   ? std::string("-")
+                        : r.rank < 0 ? std::string("all")
+                                     : std::to_string(r.rank),
+                        r.status})
+      line.push_back(cell);
+    table.push_back(std::move(line));
   }
   std::vector<std::size_t> width(table.front().size(), 0);
   for (const auto& line : table)
