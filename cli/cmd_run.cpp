@@ -169,7 +169,9 @@ void print_help(std::ostream& out, const po::options_description& options, bool 
         << options;
     return;
   }
-  out << "usage: mpirun -n N nsperf run (--image FILE | --synthetic WxH) [-o out.h5] [options]\n\n"
+  out << "usage: mpirun -n N nsperf run (--image FILE | --synthetic WxH) [-o out.h5] [options]\n"
+         "       mpirun -n N nsperf run --image 'GLOB' [--image FILE ...] [--images LIST]\n"
+         "                              --output-dir DIR [--resume] [options]\n\n"
          "Runs the negative-space pipeline (Gaussian 5x5, Sobel magnitude, global Otsu\n"
          "threshold, background mask, opening 3x3) over the whole image, cut into tiles across\n"
          "the ranks, and writes collectively into one HDF5 file: /mask (u8, 1 = negative\n"
