@@ -103,21 +103,23 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
               const char* command) {
   auto vm = parse_options(ctx.args, description, nullptr, command);
   Options o;
-  const auto images = vm.count("image") ? vm["image"].as<std::vector<std::string>>()
-                                        : std::vector<std::string>{};
-  if (images.size() > 1 || (images.size() == 1 && is_glob(images.front())) ||
-      vm.count("images") || vm.count("output-dir")) {
+  const auto images =
+      vm.count("image") ? vm["image"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (images.size() > 1 || (images.size() == 1 && is_glob(images.front())) || vm.count("images") ||
+      vm.count("output-dir")) {
     ManyImages many;
     many.images = images;
     if (vm.count("images")) many.list = vm["images"].as<std::string>();
     if (vm.count("output-dir") == 0) {
-      throw UsageError("several images (--image repeated or a glob, or --images) need "
-                       "--output-dir DIR: each image's output is DIR/<image stem>.h5");
+      throw UsageError(
+          "several images (--image repeated or a glob, or --images) need "
+          "--output-dir DIR: each image's output is DIR/<image stem>.h5");
     }
     many.output_dir = vm["output-dir"].as<std::string>();
     if (vm.count("output")) {
-      throw UsageError("--output names one file; with several images each output is "
-                       "--output-dir DIR/<image stem>.h5");
+      throw UsageError(
+          "--output names one file; with several images each output is "
+          "--output-dir DIR/<image stem>.h5");
     }
     if (vm.count("synthetic"))
       throw UsageError("--synthetic is one image: run it with -o FILE, not --output-dir");

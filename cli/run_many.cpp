@@ -118,7 +118,8 @@ std::vector<mpi::BatchImage> plan(const ManyImages& many) {
     const auto listed = read_list(many.list);
     texts.insert(texts.end(), listed.begin(), listed.end());
   }
-  if (texts.empty()) throw UsageError("no image: give --image FILE (repeatable, globs) or --images LIST");
+  if (texts.empty())
+    throw UsageError("no image: give --image FILE (repeatable, globs) or --images LIST");
 
   const fs::path dir = many.output_dir;
   const std::string dir_name = "--output-dir " + many.output_dir;
@@ -175,8 +176,10 @@ std::vector<mpi::BatchImage> plan(const ManyImages& many) {
       // Kept when complete and intact; continued when a stop signal left it incomplete;
       // anything else (damaged, or not an output) is run again.
       const auto report = io::verify_file(item.output);
-      if (report.ok() && !report.incomplete) item.action = Action::skip;
-      else if (report.ok() && report.incomplete) item.action = Action::resume;
+      if (report.ok() && !report.incomplete)
+        item.action = Action::skip;
+      else if (report.ok() && report.incomplete)
+        item.action = Action::resume;
     } else if (many.mode != mpi::WriteMode::overwrite) {
       existing.push_back(item.output);
     }
@@ -226,21 +229,23 @@ void print_summary(std::ostream& out, const std::vector<io::ImageIndexRow>& rows
   // One line per image; "-" is what this job did not measure. A check column only with --check.
   const bool checked =
       std::any_of(rows.begin(), rows.end(), [](const auto& r) { return !std::isnan(r.check_s); });
-  std::vector<std::vector<std::string>> table{{"image", "size", "threshold", "negative space",
-                                               "read", "pipeline"}};
+  std::vector<std::vector<std::string>> table{
+      {"image", "size", "threshold", "negative space", "read", "pipeline"}};
   if (checked) table.front().emplace_back("check");
   for (const char* column : {"write", "wall", "rank", "status"}) table.front().emplace_back(column);
   for (const auto& r : rows) {
     std::vector<std::string> line{
-        r.image, r.width > 0 ? std::to_string(r.width) + "x" + std::to_string(r.height) : "-",
+        r.image,
+        r.width > 0 ? std::to_string(r.width) + "x" + std::to_string(r.height) : "-",
         r.threshold >= 0 ? std::to_string(r.threshold) : "-",
         std::isnan(r.negative_space_fraction)
             ? "-"
             : core::format_number(100 * r.negative_space_fraction, 3) + "%",
-        seconds(r.read_s), seconds(r.pipeline_s)};
+        seconds(r.read_s),
+        seconds(r.pipeline_s)};
     if (checked) line.push_back(seconds(r.check_s));
     for (auto&& cell : {seconds(r.write_s), seconds(r.wall_s),
-                        r.ranks == 0   ? std::string("-")
+                        r.ranks == 0 ? std::string("-")
                         : r.rank < 0 ? std::string("all")
                                      : std::to_string(r.rank),
                         r.status})
@@ -272,8 +277,9 @@ bool is_glob(const std::string& text) { return text.find_first_of("*?") != std::
 int run_many(const CommandContext& ctx, const ManyImages& many, const core::Config& cfg) {
   const auto& world = *ctx.world;
   if (!cfg.run.catalog.empty()) {
-    throw UsageError("--catalog: not available with several images yet; run one image per job "
-                     "to catalog it");
+    throw UsageError(
+        "--catalog: not available with several images yet; run one image per job "
+        "to catalog it");
   }
   std::string planned;
   mpi::run_phase(world, "images", [&] {
@@ -299,11 +305,10 @@ int run_many(const CommandContext& ctx, const ManyImages& many, const core::Conf
     const boost::mpi::communicator self(MPI_COMM_SELF, boost::mpi::comm_attach);
     mpi::write_through_temporary(self, index, /*copy_existing=*/false, "index",
                                  [&](const std::string& temporary) {
-                                   io::write_image_index(
-                                       temporary, rows,
-                                       {{"command_line", ctx.command_line},
-                                        {"ranks", std::int64_t{world.size()}},
-                                        {"images_s", job_s}});
+                                   io::write_image_index(temporary, rows,
+                                                         {{"command_line", ctx.command_line},
+                                                          {"ranks", std::int64_t{world.size()}},
+                                                          {"images_s", job_s}});
                                  });
     print_summary(std::cout, rows, world.size(), index.string());
     std::cout << "images: " << analysis::format_seconds(job_s) << " for all of them, "

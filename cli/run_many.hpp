@@ -12,9 +12,9 @@
 namespace nsperf::cli {
 
 struct ManyImages {
-  std::vector<std::string> images;  ///< --image values, globs not yet expanded
-  std::string list;                 ///< --images LIST ("" for none)
-  std::string output_dir;           ///< --output-dir
+  std::vector<std::string> images;               ///< --image values, globs not yet expanded
+  std::string list;                              ///< --images LIST ("" for none)
+  std::string output_dir;                        ///< --output-dir
   mpi::WriteMode mode = mpi::WriteMode::create;  ///< overwrite with --force
   bool resume = false;
   bool progress = true;

@@ -17,9 +17,9 @@
 
 #include <jpeglib.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstring>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -113,9 +113,7 @@ class JpegReader final : public detail::WholeFileReader {
     jpeg_read_header(&s.cinfo, TRUE);
     const int components = s.cinfo.num_components;
     const bool cmyk = s.cinfo.jpeg_color_space == JCS_CMYK || s.cinfo.jpeg_color_space == JCS_YCCK;
-    info_.source_type = std::string("u8 ") + (components == 1 ? "grey"
-                                              : cmyk          ? "CMYK"
-                                                              : "RGB");
+    info_.source_type = std::string("u8 ") + (components == 1 ? "grey" : cmyk ? "CMYK" : "RGB");
     detail::check_extent(path, s.cinfo.image_width, s.cinfo.image_height, info_.dtype);
     info_.extent = {static_cast<std::int64_t>(s.cinfo.image_width),
                     static_cast<std::int64_t>(s.cinfo.image_height)};
@@ -155,8 +153,11 @@ class JpegReader final : public detail::WholeFileReader {
     // CMYK (as libjpeg gives Adobe's inverted samples) to colour, as OpenCV's decoder does.
     for (std::size_t x = 0; x < width; ++x) {
       const int k = in[4 * x + 3];
-      const auto channel = [k](int v) { return static_cast<std::uint8_t>(k - ((255 - v) * k >> 8)); };
-      out[x] = detail::luminance(channel(in[4 * x]), channel(in[4 * x + 1]), channel(in[4 * x + 2]));
+      const auto channel = [k](int v) {
+        return static_cast<std::uint8_t>(k - ((255 - v) * k >> 8));
+      };
+      out[x] =
+          detail::luminance(channel(in[4 * x]), channel(in[4 * x + 1]), channel(in[4 * x + 2]));
     }
   }
 };

@@ -105,9 +105,8 @@ class PngReader final : public detail::WholeFileReader {
     const int colour = png_get_color_type(s.png, s.info);
     const int stored_channels = png_get_channels(s.png, s.info);
     info_.source_type = std::string(depth == 16 ? "u16" : "u8") + " " +
-                        (colour == PNG_COLOR_TYPE_PALETTE
-                             ? std::string("palette")
-                             : detail::channel_name(stored_channels)) +
+                        (colour == PNG_COLOR_TYPE_PALETTE ? std::string("palette")
+                                                          : detail::channel_name(stored_channels)) +
                         (depth < 8 ? " (" + std::to_string(depth) + "-bit)" : "");
     info_.dtype = depth == 16 ? core::DType::u16 : core::DType::u8;
     detail::check_extent(path, width, height, info_.dtype);

@@ -12,26 +12,26 @@ namespace {
 // /images, as stored (docs/output-layout.md).
 const detail::TableSchema<ImageIndexRow>& image_table() {
   using R = ImageIndexRow;
-  static const auto table = detail::TableSchema<R>()
-                                .text<512>("image", &R::image)
-                                .text<256>("output", &R::output)
-                                .text<16>("status", &R::status)
-                                .text<512>("error", &R::error)
-                                .column<std::int64_t>("rank", &R::rank)
-                                .column<std::int64_t>("ranks", &R::ranks)
-                                .column<std::int64_t>("width", &R::width)
-                                .column<std::int64_t>("height", &R::height)
-                                .column<std::int64_t>("tiles", &R::tiles)
-                                .column<std::int64_t>("threshold", &R::threshold)
-                                .column<double>("negative_space_fraction",
-                                                &R::negative_space_fraction)
-                                .column<double>("setup_s", &R::setup_s)
-                                .column<double>("read_s", &R::read_s)
-                                .column<double>("pipeline_s", &R::pipeline_s)
-                                .column<double>("check_s", &R::check_s)
-                                .column<double>("write_s", &R::write_s)
-                                .column<double>("close_s", &R::close_s)
-                                .column<double>("wall_s", &R::wall_s);
+  static const auto table =
+      detail::TableSchema<R>()
+          .text<512>("image", &R::image)
+          .text<256>("output", &R::output)
+          .text<16>("status", &R::status)
+          .text<512>("error", &R::error)
+          .column<std::int64_t>("rank", &R::rank)
+          .column<std::int64_t>("ranks", &R::ranks)
+          .column<std::int64_t>("width", &R::width)
+          .column<std::int64_t>("height", &R::height)
+          .column<std::int64_t>("tiles", &R::tiles)
+          .column<std::int64_t>("threshold", &R::threshold)
+          .column<double>("negative_space_fraction", &R::negative_space_fraction)
+          .column<double>("setup_s", &R::setup_s)
+          .column<double>("read_s", &R::read_s)
+          .column<double>("pipeline_s", &R::pipeline_s)
+          .column<double>("check_s", &R::check_s)
+          .column<double>("write_s", &R::write_s)
+          .column<double>("close_s", &R::close_s)
+          .column<double>("wall_s", &R::wall_s);
   return table;
 }
 
@@ -42,9 +42,9 @@ void write_image_index(
     const std::vector<std::pair<std::string, core::Provenance::Value>>& attributes) {
   // Parallel HDF5 over this process alone, as the outputs' own tables are appended.
   const Handle fapl = mpio_access(MPI_COMM_SELF);
-  const Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
-                          "H5Fcreate"),
-                    H5Fclose);
+  const Handle file(
+      check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "H5Fcreate"),
+      H5Fclose);
   write_attribute(file.get(), "index_version", std::int64_t{1});
   write_attribute(file.get(), "nsperf_version", std::string(core::version()));
   write_attribute(file.get(), "created", core::utc_timestamp());
@@ -55,8 +55,7 @@ void write_image_index(
 std::vector<ImageIndexRow> read_image_index(const std::filesystem::path& path) {
   const Handle file = open_for_reading(path);
   try {
-    const Handle dataset(check(H5Dopen2(file.get(), "images", H5P_DEFAULT), "H5Dopen2"),
-                         H5Dclose);
+    const Handle dataset(check(H5Dopen2(file.get(), "images", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
     return image_table().read(dataset.get(), path.string() + ": /images");
   } catch (const InputError&) {
     H5Eclear2(H5E_DEFAULT);

@@ -23,7 +23,8 @@ namespace {
 class SharedCounters {
  public:
   SharedCounters(const bmpi::communicator& comm, int count) {
-    const MPI_Aint bytes = comm.rank() == 0 ? count * static_cast<MPI_Aint>(sizeof(std::int64_t)) : 0;
+    const MPI_Aint bytes =
+        comm.rank() == 0 ? count * static_cast<MPI_Aint>(sizeof(std::int64_t)) : 0;
     MPI_Win_allocate(bytes, sizeof(std::int64_t), MPI_INFO_NULL, comm, &base_, &window_);
     if (comm.rank() == 0) {
       // Local stores into window memory belong in an exclusive epoch of its own.

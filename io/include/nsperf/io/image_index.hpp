@@ -22,10 +22,10 @@ struct ImageIndexRow {
   /// ok, failed, check-failed, interrupted, skipped (complete output kept by --resume), not-run
   /// (a stop signal came first)
   std::string status;
-  std::string error;  ///< why it failed; empty otherwise
-  std::int64_t rank = -1;   ///< the rank that ran it alone; -1 when split across all ranks
-  std::int64_t ranks = 0;   ///< ranks that ran it (0: not run)
-  std::int64_t width = 0;   ///< pixels (0: unknown)
+  std::string error;       ///< why it failed; empty otherwise
+  std::int64_t rank = -1;  ///< the rank that ran it alone; -1 when split across all ranks
+  std::int64_t ranks = 0;  ///< ranks that ran it (0: not run)
+  std::int64_t width = 0;  ///< pixels (0: unknown)
   std::int64_t height = 0;
   std::int64_t tiles = 0;
   std::int64_t threshold = -1;  ///< Otsu's bin; -1: unknown
@@ -36,13 +36,14 @@ struct ImageIndexRow {
   double check_s = kNotMeasured;
   double write_s = kNotMeasured;
   double close_s = kNotMeasured;  ///< after the write: /ranks, the output's size
-  double wall_s = kNotMeasured;  ///< the image from start to its output in place
+  double wall_s = kNotMeasured;   ///< the image from start to its output in place
 };
 
 /// Local, without MPI of its own: writes `path` (a new file, replaced if present) with the
 /// table /images and the root attributes `attributes`.
-void write_image_index(const std::filesystem::path& path, const std::vector<ImageIndexRow>& rows,
-                       const std::vector<std::pair<std::string, core::Provenance::Value>>& attributes);
+void write_image_index(
+    const std::filesystem::path& path, const std::vector<ImageIndexRow>& rows,
+    const std::vector<std::pair<std::string, core::Provenance::Value>>& attributes);
 
 /// Reads /images of an index written by write_image_index. Throws InputError naming the file.
 std::vector<ImageIndexRow> read_image_index(const std::filesystem::path& path);
