@@ -296,7 +296,6 @@ int run_job(const CommandContext& ctx, bool profile) {
   mpi::ProductionRequest request{
       cfg,         ctx.command_line, options.resume, [] { return core::stop_signal(); },
       ctx.start_s, ctx.launcher,     &ctx.since_init};
-  request.fit_default_tile = cfg.tile_is_default;
   const auto report = mpi::run_production(world, request, &progress);
   if (world.rank() == 0) {
     const core::Stopwatch since_report;

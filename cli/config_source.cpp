@@ -56,7 +56,7 @@ core::Config resolve_on_root(const boost::mpi::communicator& comm,
   boost::mpi::broadcast(comm, effective, 0);
   boost::mpi::broadcast(comm, tile_is_default, 0);
   auto cfg = core::Config::from_json(nlohmann::json::parse(effective));
-  // Still the default when the fit above changed nothing (it is true only for a larger tile).
+  // Whether the tile was set is not in the JSON: carried as rank 0 found it.
   cfg.tile_is_default = tile_is_default;
   return cfg;
 }

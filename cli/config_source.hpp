@@ -21,9 +21,10 @@ core::Config resolve(const std::optional<std::string>& path,
 
 /// Collective over `comm`: rank 0 resolves (the file need not exist on other nodes); every rank
 /// gets the same Config, with tile_is_default as rank 0 found it. With `fit_tile`, a default
-/// tile larger than input.image is fitted to it here (the image's header is read); without,
-/// the caller fits it once the image is read (ProductionRequest::fit_default_tile). Failures
-/// are agreed (PhaseFailed on every rank).
+/// tile larger than input.image is fitted to it here, which opens the image (a PNG or JPEG is
+/// then decoded once more by the job: nsperf benchmark still does this); without, run_production
+/// fits it once the image is read (ProductionRequest::config). Failures are agreed (PhaseFailed
+/// on every rank).
 core::Config resolve_on_root(const boost::mpi::communicator& comm,
                              const std::optional<std::string>& path,
                              const std::vector<core::Override>& overrides, bool fit_tile = true);

@@ -10,9 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/error.hpp"
@@ -33,6 +31,16 @@ namespace fs = std::filesystem;
 using Action = mpi::BatchImage::Action;
 
 constexpr const char* kIndexName = "index.h5";
+
+// The file `image` names: without a FITS extension or HDF5 dataset; the text itself when what
+// follows it is not a well-formed selection (the image then fails with the reader's message).
+std::string file_of(const std::string& image) {
+  try {
+    return io::parse_image_input(image, std::nullopt).path;
+  } catch (const InputError&) {
+    return image;
+  }
+}
 
 // The files a glob matches, sorted (glob's order); empty when none.
 std::vector<std::string> glob_files(const std::string& pattern) {
@@ -55,12 +63,7 @@ std::vector<std::string> glob_files(const std::string& pattern) {
 std::vector<std::string> expand_glob(const std::string& pattern) {
   auto images = glob_files(pattern);
   if (images.empty()) {
-    std::string files = pattern;
-    try {
-      files = io::parse_image_input(pattern, std::nullopt).path;
-    } catch (const InputError&) {
-      // not a selection after all: the pattern as a whole matched nothing
-    }
+    const std::string files = file_of(pattern);
     if (files.size() < pattern.size() && pattern.starts_with(files)) {
       const std::string selection = pattern.substr(files.size());
       for (const auto& file : glob_files(files)) images.push_back(file + selection);
@@ -87,10 +90,6 @@ std::vector<std::string> read_list(const std::string& list) {
   return images;
 }
 
-std::string file_of(const std::string& image) {
-  return io::parse_image_input(image, std::nullopt).path;
-}
-
 // Rank 0, before any work: the images, their outputs, and what to do with each.
 std::vector<mpi::BatchImage> plan(const ManyImages& many) {
   std::vector<std::string> texts;
@@ -102,15 +101,9 @@ std::vector<mpi::BatchImage> plan(const ManyImages& many) {
       continue;
     }
     auto paths = expand_glob(image);
-    if (paths.empty() && !is_glob(image)) {
-      std::error_code ec;
-      std::string file = image;
-      try {
-        file = io::parse_image_input(image, std::nullopt).path;
-      } catch (const InputError&) {
-      }
-      if (fs::exists(image, ec) || fs::exists(file, ec)) paths.push_back(image);
-    }
+    std::error_code ec;
+    if (paths.empty() && !is_glob(image) && fs::exists(file_of(image), ec))
+      paths.push_back(image);
     if (paths.empty()) throw UsageError("--image '" + image + "': matches no file");
     texts.insert(texts.end(), paths.begin(), paths.end());
   }
@@ -196,22 +189,6 @@ std::vector<mpi::BatchImage> plan(const ManyImages& many) {
   return images;
 }
 
-std::string plan_to_text(const std::vector<mpi::BatchImage>& images) {
-  auto j = nlohmann::json::array();
-  for (const auto& i : images)
-    j.push_back({i.image, i.output, static_cast<int>(i.action), i.file_bytes});
-  return j.dump();
-}
-
-std::vector<mpi::BatchImage> plan_from_text(const std::string& text) {
-  std::vector<mpi::BatchImage> images;
-  for (const auto& j : nlohmann::json::parse(text)) {
-    images.push_back({j.at(0).get<std::string>(), j.at(1).get<std::string>(),
-                      static_cast<Action>(j.at(2).get<int>()), j.at(3).get<std::int64_t>()});
-  }
-  return images;
-}
-
 std::string seconds(double s) { return std::isnan(s) ? "-" : analysis::format_seconds(s); }
 
 void print_summary(std::ostream& out, const std::vector<io::ImageIndexRow>& rows, int ranks,
@@ -276,18 +253,16 @@ bool is_glob(const std::string& text) { return text.find_first_of("*?") != std::
 
 int run_many(const CommandContext& ctx, const ManyImages& many, const core::Config& cfg) {
   const auto& world = *ctx.world;
-  if (!cfg.run.catalog.empty()) {
-    throw UsageError(
-        "--catalog: not available with several images yet; run one image per job "
-        "to catalog it");
-  }
-  std::string planned;
+  mpi::BatchRequest request{cfg, ctx.command_line, {}, [] { return core::stop_signal(); }};
   mpi::run_phase(world, "images", [&] {
-    if (world.rank() == 0) planned = plan_to_text(plan(many));
+    if (world.rank() != 0) return;
+    if (!cfg.run.catalog.empty()) {
+      throw UsageError(
+          "--catalog: not available with several images yet; run one image per job "
+          "to catalog it");
+    }
+    request.images = plan(many);
   });
-  boost::mpi::broadcast(world, planned, 0);
-  mpi::BatchRequest request{cfg, ctx.command_line, plan_from_text(planned),
-                            [] { return core::stop_signal(); }};
   ProgressLine progress(many.progress, "images");
   core::watch_stop_signals();
   const core::Stopwatch clock;
@@ -298,9 +273,10 @@ int run_many(const CommandContext& ctx, const ManyImages& many, const core::Conf
     const double job_s = clock.elapsed_s();
     std::int64_t pixels = 0;
     for (const auto& r : rows) {
-      if (r.status == "failed" || r.status == "check-failed") code = std::max(code, 1);
-      if (r.status == "interrupted" || r.status == "not-run") code = 3;
-      if (r.status == "ok" || r.status == "check-failed") pixels += r.width * r.height;
+      namespace status = io::image_status;
+      if (r.status == status::failed || r.status == status::check_failed) code = std::max(code, 1);
+      if (r.status == status::interrupted || r.status == status::not_run) code = 3;
+      if (r.status == status::ok || r.status == status::check_failed) pixels += r.width * r.height;
     }
     const boost::mpi::communicator self(MPI_COMM_SELF, boost::mpi::comm_attach);
     mpi::write_through_temporary(self, index, /*copy_existing=*/false, "index",
@@ -311,9 +287,10 @@ int run_many(const CommandContext& ctx, const ManyImages& many, const core::Conf
                                                           {"images_s", job_s}});
                                  });
     print_summary(std::cout, rows, world.size(), index.string());
-    std::cout << "images: " << analysis::format_seconds(job_s) << " for all of them, "
+    std::cout << "images: " << analysis::format_seconds(job_s)
+              << " from the first image's start to the last one's end; "
               << core::format_number(static_cast<double>(pixels) / 1e6 / job_s, 3)
-              << " MP/s of images run\n";
+              << " MP/s (the pixels of the images written, over that time)\n";
     after_finalize([wall = ctx.start_s + ctx.since_init.elapsed_s(),
                     launcher = ctx.launcher](double finalize_s) {
       std::cout << "wall: " << analysis::format_seconds(wall + finalize_s) << " from "

@@ -1,6 +1,5 @@
 #include "nsperf/io/image_index.hpp"
 
-#include "nsperf/core/error.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/core/version.hpp"
 #include "nsperf/io/hdf5.hpp"
@@ -50,20 +49,6 @@ void write_image_index(
   write_attribute(file.get(), "created", core::utc_timestamp());
   for (const auto& [name, value] : attributes) write_attribute(file.get(), name.c_str(), value);
   image_table().write(file.get(), "images", rows, MPI_COMM_SELF);
-}
-
-std::vector<ImageIndexRow> read_image_index(const std::filesystem::path& path) {
-  const Handle file = open_for_reading(path);
-  try {
-    const Handle dataset(check(H5Dopen2(file.get(), "images", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
-    return image_table().read(dataset.get(), path.string() + ": /images");
-  } catch (const InputError&) {
-    H5Eclear2(H5E_DEFAULT);
-    throw;
-  } catch (const Error& e) {
-    H5Eclear2(H5E_DEFAULT);
-    throw InputError(path.string() + ": /images cannot be read (" + e.what() + ")");
-  }
 }
 
 }  // namespace nsperf::io

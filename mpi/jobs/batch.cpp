@@ -4,15 +4,13 @@
 
 #include <algorithm>
 #include <boost/mpi/collectives.hpp>
-#include <cmath>
 #include <filesystem>
-#include <nlohmann/json.hpp>
-#include <numeric>
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/output_file.hpp"
 #include "nsperf/mpi/job_context.hpp"
+#include "serialization.hpp"
 
 namespace nsperf::mpi {
 namespace {
@@ -70,6 +68,12 @@ core::Config image_config(const core::Config& base, const BatchImage& item, int 
   return cfg;
 }
 
+// An image whose file holds more than a rank's share of all the images' bytes is split across
+// every rank (file_bytes > total_bytes / ranks, without the division's rounding).
+bool split_across_ranks(std::int64_t file_bytes, std::int64_t total_bytes, int ranks) {
+  return ranks > 1 && file_bytes * ranks > total_bytes;
+}
+
 std::string output_name(const BatchImage& item) {
   return std::filesystem::path(item.output).filename().string();
 }
@@ -86,7 +90,6 @@ io::ImageIndexRow run_image(const bmpi::communicator& comm, const BatchRequest& 
   production.command_line = request.command_line;
   production.resume = item.action == BatchImage::Action::resume;
   production.stop_signal = request.stop_signal;
-  production.fit_default_tile = request.config.tile_is_default;
   const core::Stopwatch clock;
   try {
     const auto r = run_production(comm, production, nullptr);
@@ -102,16 +105,17 @@ io::ImageIndexRow run_image(const bmpi::communicator& comm, const BatchRequest& 
     row.write_s = r.write_s;
     row.close_s = r.close_s;
     row.wall_s = clock.elapsed_s();
-    row.status = r.failed_tiles > 0 ? "check-failed" : "ok";
+    row.status = r.failed_tiles > 0 ? io::image_status::check_failed : io::image_status::ok;
     if (r.failed_tiles > 0)
       row.error = "the check against the float64 reference failed on " +
                   std::to_string(r.failed_tiles) + " of " + std::to_string(r.tiles) + " tiles";
   } catch (const Error& e) {
-    row.status = e.exit_code() == ExitCode::interrupted ? "interrupted" : "failed";
+    row.status = e.exit_code() == ExitCode::interrupted ? io::image_status::interrupted
+                                                        : io::image_status::failed;
     row.error = e.what();
   } catch (const std::exception& e) {
     // Anything else (out of memory) fails this image, not the job.
-    row.status = "failed";
+    row.status = io::image_status::failed;
     row.error = e.what();
   }
   return row;
@@ -122,7 +126,7 @@ io::ImageIndexRow skipped_row(const BatchImage& item) {
   io::ImageIndexRow row;
   row.image = item.image;
   row.output = output_name(item);
-  row.status = "skipped";
+  row.status = io::image_status::skipped;
   try {
     for (const auto& [name, value] : io::read_output_attributes(item.output)) {
       const auto* i = std::get_if<std::int64_t>(&value);
@@ -139,61 +143,12 @@ io::ImageIndexRow skipped_row(const BatchImage& item) {
   return row;
 }
 
-// Rows travel as JSON; NaN (not measured) as null.
-nlohmann::json number(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
-double number(const nlohmann::json& j) {
-  return j.is_null() ? io::ImageIndexRow::kNotMeasured : j.get<double>();
-}
-
-nlohmann::json to_json(std::size_t index, const io::ImageIndexRow& r) {
-  return {{"index", index},
-          {"status", r.status},
-          {"error", r.error},
-          {"rank", r.rank},
-          {"ranks", r.ranks},
-          {"width", r.width},
-          {"height", r.height},
-          {"tiles", r.tiles},
-          {"threshold", r.threshold},
-          {"fraction", number(r.negative_space_fraction)},
-          {"setup_s", number(r.setup_s)},
-          {"read_s", number(r.read_s)},
-          {"pipeline_s", number(r.pipeline_s)},
-          {"check_s", number(r.check_s)},
-          {"write_s", number(r.write_s)},
-          {"close_s", number(r.close_s)},
-          {"wall_s", number(r.wall_s)}};
-}
-
-void from_json(const nlohmann::json& j, io::ImageIndexRow& r) {
-  r.status = j.at("status").get<std::string>();
-  r.error = j.at("error").get<std::string>();
-  r.rank = j.at("rank").get<std::int64_t>();
-  r.ranks = j.at("ranks").get<std::int64_t>();
-  r.width = j.at("width").get<std::int64_t>();
-  r.height = j.at("height").get<std::int64_t>();
-  r.tiles = j.at("tiles").get<std::int64_t>();
-  r.threshold = j.at("threshold").get<std::int64_t>();
-  r.negative_space_fraction = number(j.at("fraction"));
-  r.setup_s = number(j.at("setup_s"));
-  r.read_s = number(j.at("read_s"));
-  r.pipeline_s = number(j.at("pipeline_s"));
-  r.check_s = number(j.at("check_s"));
-  r.write_s = number(j.at("write_s"));
-  r.close_s = number(j.at("close_s"));
-  r.wall_s = number(j.at("wall_s"));
-}
-
 }  // namespace
-
-bool split_across_ranks(std::int64_t file_bytes, std::int64_t total_bytes, int ranks) {
-  // file_bytes > total_bytes / ranks, without the division's rounding.
-  return ranks > 1 && file_bytes * ranks > total_bytes;
-}
 
 std::vector<io::ImageIndexRow> run_batch(const bmpi::communicator& comm,
                                          const BatchRequest& request, ProgressSink* sink) {
-  const auto& images = request.images;
+  std::vector<BatchImage> images = request.images;
+  bmpi::broadcast(comm, images, 0);
   const auto count = static_cast<std::int64_t>(images.size());
   const int threads = node_layout(comm, request.config.setting<int>("cpu", "threads")).threads;
   Progress progress(comm.rank() == 0 ? sink : nullptr, count);
@@ -203,22 +158,21 @@ std::vector<io::ImageIndexRow> run_batch(const bmpi::communicator& comm,
   // Rows this rank made, by image.
   std::vector<std::pair<std::size_t, io::ImageIndexRow>> mine;
   std::int64_t settled = 0;  // images done or skipped, as rank 0 last knew
+  std::vector<std::size_t> split;
   std::vector<std::size_t> alone;
   for (std::size_t i = 0; i < images.size(); ++i) {
     if (images[i].action == BatchImage::Action::skip) {
       ++settled;
       if (comm.rank() == 0) mine.emplace_back(i, skipped_row(images[i]));
-    } else if (!split_across_ranks(images[i].file_bytes, total_bytes, comm.size())) {
-      alone.push_back(i);
+    } else {
+      (split_across_ranks(images[i].file_bytes, total_bytes, comm.size()) ? split : alone)
+          .push_back(i);
     }
   }
   progress.set(settled, "");
 
   // The large images first, each across every rank; the ranks agree on a stop between them.
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    if (images[i].action == BatchImage::Action::skip ||
-        !split_across_ranks(images[i].file_bytes, total_bytes, comm.size()))
-      continue;
+  for (const std::size_t i : split) {
     const int local = request.stop_signal ? request.stop_signal() : 0;
     if (bmpi::all_reduce(comm, local, bmpi::maximum<int>()) != 0) break;
     auto row = run_image(comm, request, images[i], threads, comm.rank());
@@ -245,24 +199,18 @@ std::vector<io::ImageIndexRow> run_batch(const bmpi::communicator& comm,
   }  // every rank frees the counters together
 
   // Every row to rank 0, in the order of the images; an image no rank started is not run.
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& [i, row] : mine) rows.push_back(to_json(i, row));
-  std::vector<std::string> gathered;
-  bmpi::gather(comm, rows.dump(), gathered, 0);
+  std::vector<std::vector<std::pair<std::size_t, io::ImageIndexRow>>> gathered;
+  bmpi::gather(comm, mine, gathered, 0);
   progress.finish();
   if (comm.rank() != 0) return {};
   std::vector<io::ImageIndexRow> result(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
     result[i].image = images[i].image;
     result[i].output = output_name(images[i]);
-    result[i].status = "not-run";
+    result[i].status = io::image_status::not_run;
   }
-  for (const auto& text : gathered) {
-    for (const auto& j : nlohmann::json::parse(text)) {
-      auto& row = result.at(j.at("index").get<std::size_t>());
-      from_json(j, row);
-    }
-  }
+  for (auto& rows : gathered)
+    for (auto& [i, row] : rows) result.at(i) = std::move(row);
   return result;
 }
 

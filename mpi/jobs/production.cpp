@@ -358,9 +358,9 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   core::Stopwatch read_clock;
   // Where the format allows, rank 0 reads only its own tiles, like every other rank.
   LoadedImage loaded = load_image(comm, origin, /*whole_if_partial=*/false);
-  if (request.fit_default_tile) {
-    request.config.tile_is_default = true;
-    core::fit_default_tile(request.config, loaded.spec.extent);
+  const std::int64_t configured_tile = bench.tile;
+  core::fit_default_tile(request.config, loaded.spec.extent);  // a tile that was set stays
+  if (bench.tile != configured_tile) {
     report.notes = request.config.notes;
     report.provenance.config_json = cfg.json.dump();
   }

@@ -3,13 +3,16 @@
 // Non-intrusive, so that core stays free of Boost. Private to nsperf::mpi.
 
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
 #include "nsperf/core/regions.hpp"
 #include "nsperf/core/tile_plan.hpp"
+#include "nsperf/io/image_index.hpp"
 #include "nsperf/io/output_file.hpp"
+#include "nsperf/mpi/batch.hpp"
 
 namespace boost::serialization {
 
@@ -51,6 +54,36 @@ void serialize(Archive& ar, nsperf::io::RankStages& r, unsigned /*version*/) {
   ar & r.check_s;
   ar & r.write_s;
   ar & r.bytes_read;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nsperf::io::ImageIndexRow& r, unsigned /*version*/) {
+  ar & r.image;
+  ar & r.output;
+  ar & r.status;
+  ar & r.error;
+  ar & r.rank;
+  ar & r.ranks;
+  ar & r.width;
+  ar & r.height;
+  ar & r.tiles;
+  ar & r.threshold;
+  ar & r.negative_space_fraction;
+  ar & r.setup_s;
+  ar & r.read_s;
+  ar & r.pipeline_s;
+  ar & r.check_s;
+  ar & r.write_s;
+  ar & r.close_s;
+  ar & r.wall_s;
+}
+
+template <class Archive>
+void serialize(Archive& ar, nsperf::mpi::BatchImage& b, unsigned /*version*/) {
+  ar & b.image;
+  ar & b.output;
+  serialize_enum(ar, b.action);
+  ar & b.file_bytes;
 }
 
 template <class Archive>

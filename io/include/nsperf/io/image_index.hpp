@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,15 +14,23 @@
 
 namespace nsperf::io {
 
+/// What became of an image (ImageIndexRow::status, stored as text).
+namespace image_status {
+inline constexpr std::string_view ok = "ok";
+inline constexpr std::string_view failed = "failed";              ///< see the row's error
+inline constexpr std::string_view check_failed = "check-failed";  ///< written; --check differed
+inline constexpr std::string_view interrupted = "interrupted";    ///< output holds what was done
+inline constexpr std::string_view skipped = "skipped";  ///< complete output kept by --resume
+inline constexpr std::string_view not_run = "not-run";  ///< a stop signal came first
+}  // namespace image_status
+
 /// One image of a many-image run. Times not measured by this job (an image skipped because its
 /// output was complete, or one that failed before it was timed) are NaN, never 0.
 struct ImageIndexRow {
   static constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
   std::string image;   ///< as given (--image, --images)
   std::string output;  ///< the output file's name inside the output folder
-  /// ok, failed, check-failed, interrupted, skipped (complete output kept by --resume), not-run
-  /// (a stop signal came first)
-  std::string status;
+  std::string status;  ///< one of image_status
   std::string error;       ///< why it failed; empty otherwise
   std::int64_t rank = -1;  ///< the rank that ran it alone; -1 when split across all ranks
   std::int64_t ranks = 0;  ///< ranks that ran it (0: not run)
@@ -44,8 +53,5 @@ struct ImageIndexRow {
 void write_image_index(
     const std::filesystem::path& path, const std::vector<ImageIndexRow>& rows,
     const std::vector<std::pair<std::string, core::Provenance::Value>>& attributes);
-
-/// Reads /images of an index written by write_image_index. Throws InputError naming the file.
-std::vector<ImageIndexRow> read_image_index(const std::filesystem::path& path);
 
 }  // namespace nsperf::io

@@ -29,20 +29,17 @@ struct BatchRequest {
   /// an image smaller than it when `config.tile_is_default`.
   core::Config config;
   std::string command_line;
-  std::vector<BatchImage> images;  ///< identical on every rank
+  std::vector<BatchImage> images;  ///< rank 0's plan (run_batch sends it to the other ranks)
   /// As ProductionRequest::stop_signal: asked between images and between tiles.
   std::function<int()> stop_signal;
 };
 
-/// How the images are shared: an image whose file holds more than a rank's share of all the
-/// images' bytes (total / ranks) is split into tiles across every rank, one such image after
-/// another; the others go whole to one rank each, largest first, to whichever rank frees up
-/// first (a shared counter on rank 0, taken with MPI_Fetch_and_op). With one rank, every image
-/// goes whole to it.
-bool split_across_ranks(std::int64_t file_bytes, std::int64_t total_bytes, int ranks);
-
 /// Collective over `comm`: runs every image not skipped, each into its own output through
-/// run_production (over `comm` for a split image, over this rank alone otherwise). An image that
+/// run_production. How the images are shared: an image whose file holds more than a rank's
+/// share of all the images' bytes (total / ranks) is split into tiles across every rank (over
+/// `comm`), one such image after another; the others go whole to one rank each (over that rank
+/// alone), largest first, to whichever rank frees up first (a shared counter on rank 0, taken
+/// with MPI_Fetch_and_op). With one rank, every image goes whole to it. An image that
 /// fails is recorded with its error and the others go on. After a stop signal no new image is
 /// started; the one running stops between tiles as a single run does (its output holds an
 /// incomplete run). Returns one row per image, in the order of `request.images`, on rank 0

@@ -22,7 +22,10 @@ namespace bmpi = boost::mpi;
 
 /// What to run.
 struct ProductionRequest {
-  core::Config config;  ///< identical on every rank; input, tile and run.* are used
+  /// Identical on every rank; input, tile and run.* are used. With config.tile_is_default the
+  /// tile shrinks to an image's shorter side when that is smaller (core::fit_default_tile), once
+  /// the image is read.
+  core::Config config;
   std::string command_line;
   /// Continue the incomplete run recorded in run.output (a stop signal ended it): its tiles'
   /// gradients are read back instead of computed, and the output equals an uninterrupted run's.
@@ -36,9 +39,6 @@ struct ProductionRequest {
   std::string launcher;
   /// Running since MPI_Init ended (null: the job's own start stands for it).
   const core::Stopwatch* since_init = nullptr;
-  /// input.tile is the default: shrink it to the image's shorter side if that is smaller
-  /// (core::fit_default_tile), once the image's size is known.
-  bool fit_default_tile = false;
 };
 
 /// What a production run did; identical on every rank.
