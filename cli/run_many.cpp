@@ -102,8 +102,7 @@ std::vector<mpi::BatchImage> plan(const ManyImages& many) {
     }
     auto paths = expand_glob(image);
     std::error_code ec;
-    if (paths.empty() && !is_glob(image) && fs::exists(file_of(image), ec))
-      paths.push_back(image);
+    if (paths.empty() && !is_glob(image) && fs::exists(file_of(image), ec)) paths.push_back(image);
     if (paths.empty()) throw UsageError("--image '" + image + "': matches no file");
     texts.insert(texts.end(), paths.begin(), paths.end());
   }

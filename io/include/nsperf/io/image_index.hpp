@@ -28,9 +28,9 @@ inline constexpr std::string_view not_run = "not-run";  ///< a stop signal came 
 /// output was complete, or one that failed before it was timed) are NaN, never 0.
 struct ImageIndexRow {
   static constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
-  std::string image;   ///< as given (--image, --images)
-  std::string output;  ///< the output file's name inside the output folder
-  std::string status;  ///< one of image_status
+  std::string image;       ///< as given (--image, --images)
+  std::string output;      ///< the output file's name inside the output folder
+  std::string status;      ///< one of image_status
   std::string error;       ///< why it failed; empty otherwise
   std::int64_t rank = -1;  ///< the rank that ran it alone; -1 when split across all ranks
   std::int64_t ranks = 0;  ///< ranks that ran it (0: not run)
