@@ -181,8 +181,10 @@ void print_help(std::ostream& out, const po::options_description& options, bool 
          "file's name and SHA-256, and /provenance. Layout: docs/output-layout.md.\n\n"
          "Every rank reads (or renders) only its own tiles with their halos where the input\n"
          "allows: the synthetic image, TIFF (strips or tiles), JPEG 2000 (by decode area),\n"
-         "FITS, HDF5 and raw; PNG and JPEG are decoded whole by rank 0, which sends each rank\n"
-         "its tiles. The output is flushed to disk before it is renamed into place. The job\n"
+         "FITS, HDF5 and raw. PNG and JPEG cannot be entered in the middle: rank 0 decodes\n"
+         "them top to bottom and sends each tile as soon as its rows are decoded, while the\n"
+         "other ranks compute the tiles they have (rank 0 owns the last tiles).\n"
+         "The output is flushed to disk before it is renamed into place. The job\n"
          "is timed as you wait for it: start (mpirun's start to MPI_Init), setup, read,\n"
          "pipeline, check, write, close and MPI_Finalize are printed, with the share of the\n"
          "wall time they account for, and stored per rank in /ranks.\n\n"
@@ -236,6 +238,13 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
       out << (rank.rank == 0 ? "" : ", ") << rank.rank << ": "
           << core::format_bytes(static_cast<double>(rank.bytes_read));
     out << ")\n";
+  } else if (r.streamed) {
+    out << "  input: rank 0 decoded the image top to bottom ("
+        << core::format_bytes(static_cast<double>(r.ranks.empty() ? 0 : r.ranks[0].bytes_read))
+        << " read) and sent each tile as its rows were ready"
+        << (p.ranks > 1 ? "; the other ranks computed meanwhile, rank 0 its tiles (the last) after"
+                        : "")
+        << "\n";
   }
   if (cfg.run.check) {
     if (r.failed_tiles == 0)

@@ -133,8 +133,11 @@ void check_halo(const core::Image& padded, core::Rect r) {
 }  // namespace
 
 template <class T>
-TileWork<T>::TileWork(core::Rect r, core::Extent img)
-    : rect(r), image(img), magnitude(extent_of(window(2))), opened(extent_of(r)) {}
+TileWork<T>::TileWork(core::Rect r, core::Extent img, bool allocate) : rect(r), image(img) {
+  if (!allocate) return;
+  magnitude = core::Plane<T>(extent_of(window(2)));
+  opened = core::Plane<std::uint8_t>(extent_of(r));
+}
 
 template <class T>
 TileWork<T>::TileWork(const core::Image& padded, core::Rect r, core::Extent img)
@@ -149,6 +152,11 @@ TileWork<T> TileWork<T>::deferred(core::Image padded, core::Rect r, core::Extent
   TileWork<T> t(r, img);
   t.source = std::move(padded);
   return t;
+}
+
+template <class T>
+TileWork<T> TileWork<T>::awaiting(core::Rect r, core::Extent img) {
+  return TileWork<T>(r, img, /*allocate=*/false);
 }
 
 template <class T>
@@ -199,38 +207,59 @@ namespace {
 // exception is held, every rank learns of it at the next checkpoint, and all stop there.
 template <class T, class Stages>
 PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stages,
-                     const std::function<bool()>& stop) {
+                     const std::function<bool()>& stop, TileFeed* feed) {
   FailureCheckpoint checkpoint(reduce);
-  auto each_tile = [&](auto&& stage) {
+  // `arrive(t)` runs before a tile's clock starts: waiting for its pixels is not its compute.
+  auto each_tile = [&](auto&& stage, auto&& arrive) {
     checkpoint.run([&] {
       for (auto& t : tiles) {
+        if (!arrive(t)) continue;
         core::Stopwatch clock;
         stage(t);
         t.compute_s += clock.elapsed_s();
       }
     });
   };
+  const auto every = [](TileWork<T>& /*t*/) { return true; };
   double local_max = 0;
   bool stopped = false;
   {
     NSPERF_REGION("stage_a");
-    each_tile([&](TileWork<T>& t) {
-      if (!t.recorded) {
-        t.gradient_ready = false;
-        stopped = stopped || (stop && stop());
-        if (stopped) return;
-        t.compute_s = 0;
-        const bool deferred = t.source.extent().pixels() > 0;
-        if (deferred) t.input = core::to_plane<T>(t.source);
-        stages.a(t);
-        if (deferred) {
-          t.input = {};
-          t.source = {};
-        }
-        t.gradient_ready = true;
-      }
-      local_max = std::max(local_max, static_cast<double>(t.max_magnitude));
-    });
+    each_tile(
+        [&](TileWork<T>& t) {
+          if (!t.recorded) {
+            ensure(t.magnitude, extent_of(t.window(2)));  // an awaiting tile's are made here
+            ensure(t.opened, extent_of(t.rect));
+            const bool deferred = t.source.extent().pixels() > 0;
+            if (deferred) t.input = core::to_plane<T>(t.source);
+            stages.a(t);
+            if (deferred) {
+              t.input = {};
+              t.source = {};
+            }
+            t.gradient_ready = true;
+          }
+          local_max = std::max(local_max, static_cast<double>(t.max_magnitude));
+        },
+        [&](TileWork<T>& t) {
+          if (t.recorded) return true;
+          t.gradient_ready = false;
+          stopped = stopped || (stop && stop());
+          if (stopped) return false;
+          t.compute_s = 0;
+          if (feed != nullptr) feed->before(static_cast<std::size_t>(&t - tiles.data()));
+          return true;
+        });
+  }
+  if (feed != nullptr) {
+    // Always, even after a failure: transfers must not outlive the buffers they fill.
+    std::exception_ptr failed;
+    try {
+      feed->finish();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    if (failed) checkpoint.run([&] { std::rethrow_exception(failed); });
   }
   // Asked once more: the caller may have stopped before handing over all of its tiles.
   stopped = stopped || (stop && stop());
@@ -244,14 +273,16 @@ PipelineResult drive(std::span<TileWork<T>> tiles, Reduce& reduce, Stages& stage
       reduce, local_max,
       [&](T scale, Histogram& histogram) {
         NSPERF_REGION("histogram");
-        each_tile([&](TileWork<T>& t) {
-          stages.histogram(t, scale);
-          for (std::size_t b = 0; b < histogram.size(); ++b) histogram[b] += t.histogram[b];
-        });
+        each_tile(
+            [&](TileWork<T>& t) {
+              stages.histogram(t, scale);
+              for (std::size_t b = 0; b < histogram.size(); ++b) histogram[b] += t.histogram[b];
+            },
+            every);
       },
       [&](T scale, int threshold) {
         NSPERF_REGION("stage_b");
-        each_tile([&](TileWork<T>& t) { stages.b(t, scale, threshold); });
+        each_tile([&](TileWork<T>& t) { stages.b(t, scale, threshold); }, every);
       },
       &checkpoint);
 }
@@ -290,14 +321,14 @@ struct ReferenceStages {
 }  // namespace
 
 PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce,
-                            const std::function<bool()>& stop) {
+                            const std::function<bool()>& stop, TileFeed* feed) {
   StrategyStages stages{strategy};
-  return drive(tiles, reduce, stages, stop);
+  return drive(tiles, reduce, stages, stop, feed);
 }
 
 PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce) {
   ReferenceStages stages;
-  return drive(tiles, reduce, stages, {});
+  return drive(tiles, reduce, stages, {}, nullptr);
 }
 
 }  // namespace nsperf::kernels

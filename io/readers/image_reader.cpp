@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -270,12 +271,29 @@ void check_region(std::string_view where, const core::Rect& r, core::Extent exte
                    std::to_string(extent.height) + " image");
 }
 
-core::Image WholeFileReader::read(const core::Rect& r) {
+core::Image SequentialReader::read(const core::Rect& r) {
+  check_region("--image '" + path_ + "'", r, info_.extent);
+  decode_rows(r.y + r.height);
   return core::extract_padded(whole_, r.x, r.y, r.width, r.height, 0);
 }
 
-std::vector<unsigned char> WholeFileReader::read_file(const ImageInput& input,
-                                                      const std::string& format) {
+void SequentialReader::decode_rows(std::int64_t rows) {
+  // After an error every call fails the same way: the decoder's state is spent, and rows
+  // decoded before it was found may come from the damaged part (a PNG chunk's CRC is checked
+  // once the chunk has been read).
+  if (!failed_.empty()) throw InputError(failed_);
+  rows = std::min(rows, info_.extent.height);
+  if (rows <= rows_ready_) return;
+  try {
+    decode_more(rows);
+  } catch (const InputError& e) {
+    failed_ = e.what();
+    throw;
+  }
+}
+
+std::vector<unsigned char> SequentialReader::read_file(const ImageInput& input,
+                                                       const std::string& format) {
   if (!input.selection.empty()) {
     throw InputError("--image '" + input.text + "': a " + format +
                      " file has no extensions or datasets to select");
@@ -287,7 +305,9 @@ std::vector<unsigned char> WholeFileReader::read_file(const ImageInput& input,
   f.seekg(0);
   if (!f.read(reinterpret_cast<char*>(bytes.data()), size))
     throw InputError("--image '" + input.path + "': read failed");
+  path_ = input.path;
   info_.format = format;
+  info_.sequential = true;
   bytes_read_ = static_cast<std::int64_t>(bytes.size());
   info_.file_bytes = bytes_read_;
   return bytes;

@@ -1,7 +1,7 @@
 // JPEG through libjpeg-turbo, scanline by scanline: baseline and progressive, grey, YCbCr and
 // RGB, CMYK and YCCK. A JPEG is one entropy-coded stream and cannot be entered in the middle, so
-// rank 0 decodes it (the whole file, a few rows at a time into the image) and sends each rank
-// its tiles.
+// rank 0 decodes it top to bottom, as far as asked at a time (decode_rows), and sends each rank
+// its tiles as their rows are ready.
 //
 // The pixels equal what OpenCV imgcodecs gave (imdecode with IMREAD_UNCHANGED, then cvtColor to
 // grey), which nsperf used before: the same library and decoder settings (integer IDCT, fancy
@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <csetjmp>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -76,57 +77,70 @@ struct Errors {
 
 void on_message(j_common_ptr /*cinfo*/) {}
 
-class JpegReader final : public detail::WholeFileReader {
+class JpegReader final : public detail::SequentialReader {
  public:
-  explicit JpegReader(const ImageInput& input) {
-    const auto bytes = read_file(input, "jpeg");
-    check_jpeg(input.path, bytes);
+  explicit JpegReader(const ImageInput& input)
+      : bytes_(read_file(input, "jpeg")), s_(std::make_unique<State>()) {
+    check_jpeg(input.path, bytes_);
     info_.dtype = core::DType::u8;
-    decode(input.path, bytes);
+    read_header();
   }
 
  private:
-  // Everything libjpeg touches between setjmp and longjmp lives in `state`, so that a jump
-  // leaves no object half-made on this frame.
+  // Everything libjpeg touches between setjmp and longjmp lives in the members, so that a jump
+  // leaves no object half-made on the jumping frame; each call into libjpeg sets its own jump.
   struct State {
+    Errors errors;
     jpeg_decompress_struct cinfo{};
     bool created = false;
+    bool started = false;             // jpeg_start_decompress done
     std::vector<unsigned char> rows;  // a few decoded colour rows
     ~State() {
       if (created) jpeg_destroy_decompress(&cinfo);
     }
   };
 
-  void decode(const std::string& path, const std::vector<unsigned char>& bytes) {
-    Errors errors;
-    State s;
-    s.cinfo.err = jpeg_std_error(&errors.manager);
-    errors.manager.error_exit = on_error;
-    errors.manager.output_message = on_message;
-    if (setjmp(errors.jump) != 0) {
-      throw InputError("--image '" + path + "': the jpeg decoder could not read it (damaged or " +
-                       "truncated): " + errors.message);
-    }
+  [[nodiscard]] InputError damaged() const {
+    return InputError("--image '" + path_ + "': the jpeg decoder could not read it (damaged or " +
+                      "truncated): " + s_->errors.message);
+  }
+
+  void read_header() {
+    State& s = *s_;
+    s.cinfo.err = jpeg_std_error(&s.errors.manager);
+    s.errors.manager.error_exit = on_error;
+    s.errors.manager.output_message = on_message;
+    if (setjmp(s.errors.jump) != 0) throw damaged();
     jpeg_create_decompress(&s.cinfo);
     s.created = true;
-    jpeg_mem_src(&s.cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
+    jpeg_mem_src(&s.cinfo, bytes_.data(), static_cast<unsigned long>(bytes_.size()));
     jpeg_read_header(&s.cinfo, TRUE);
     const int components = s.cinfo.num_components;
-    const bool cmyk = s.cinfo.jpeg_color_space == JCS_CMYK || s.cinfo.jpeg_color_space == JCS_YCCK;
-    info_.source_type = std::string("u8 ") + (components == 1 ? "grey" : cmyk ? "CMYK" : "RGB");
-    detail::check_extent(path, s.cinfo.image_width, s.cinfo.image_height, info_.dtype);
+    cmyk_ = s.cinfo.jpeg_color_space == JCS_CMYK || s.cinfo.jpeg_color_space == JCS_YCCK;
+    info_.source_type = std::string("u8 ") + (components == 1 ? "grey" : cmyk_ ? "CMYK" : "RGB");
+    detail::check_extent(path_, s.cinfo.image_width, s.cinfo.image_height, info_.dtype);
     info_.extent = {static_cast<std::int64_t>(s.cinfo.image_width),
                     static_cast<std::int64_t>(s.cinfo.image_height)};
-    s.cinfo.out_color_space = components == 1 ? JCS_GRAYSCALE : cmyk ? JCS_CMYK : JCS_RGB;
-    jpeg_start_decompress(&s.cinfo);
+    s.cinfo.out_color_space = components == 1 ? JCS_GRAYSCALE : cmyk_ ? JCS_CMYK : JCS_RGB;
+    whole_ = core::Image(info_.extent, info_.dtype);
+  }
+
+  void decode_more(std::int64_t rows) override {
+    State& s = *s_;
+    if (setjmp(s.errors.jump) != 0) throw damaged();
+    if (!s.started) {
+      // A progressive JPEG decodes its whole entropy-coded stream here.
+      jpeg_start_decompress(&s.cinfo);
+      s.started = true;
+    }
     const auto width = static_cast<std::size_t>(s.cinfo.output_width);
     const auto channels = static_cast<std::size_t>(s.cinfo.output_components);
     const auto batch = static_cast<std::size_t>(std::max(1, s.cinfo.rec_outbuf_height));
-    whole_ = core::Image(info_.extent, info_.dtype);
     auto* image = reinterpret_cast<std::uint8_t*>(whole_.bytes().data());
     s.rows.resize(width * channels * batch);
     JSAMPROW pointers[16];
-    while (s.cinfo.output_scanline < s.cinfo.output_height) {
+    // cinfo.output_scanline lives in the state: it survives a jump back to the setjmp above.
+    while (static_cast<std::int64_t>(s.cinfo.output_scanline) < rows) {
       const std::size_t y = s.cinfo.output_scanline;
       if (channels == 1) {
         // Grey scanlines decode straight into the image.
@@ -137,11 +151,15 @@ class JpegReader final : public detail::WholeFileReader {
       }
       for (std::size_t i = 0; i < batch; ++i) pointers[i] = s.rows.data() + i * width * channels;
       const auto got = jpeg_read_scanlines(&s.cinfo, pointers, static_cast<JDIMENSION>(batch));
-      for (std::size_t i = 0; i < got; ++i) {
-        to_grey(pointers[i], image + (y + i) * width, width, cmyk);
-      }
+      for (std::size_t i = 0; i < got; ++i)
+        to_grey(pointers[i], image + (y + i) * width, width, cmyk_);
     }
-    jpeg_finish_decompress(&s.cinfo);
+    rows_ready_ = s.cinfo.output_scanline;
+    if (rows_ready_ == info_.extent.height) {
+      jpeg_finish_decompress(&s.cinfo);
+      s_.reset();  // libjpeg's buffers and the file are no longer needed
+      bytes_ = {};
+    }
   }
 
   static void to_grey(const unsigned char* in, std::uint8_t* out, std::size_t width, bool cmyk) {
@@ -160,6 +178,10 @@ class JpegReader final : public detail::WholeFileReader {
           detail::luminance(channel(in[4 * x]), channel(in[4 * x + 1]), channel(in[4 * x + 2]));
     }
   }
+
+  std::vector<unsigned char> bytes_;  // the whole file
+  std::unique_ptr<State> s_;
+  bool cmyk_ = false;
 };
 
 }  // namespace
@@ -168,7 +190,7 @@ class JpegReader final : public detail::WholeFileReader {
 using namespace std::string_view_literals;
 
 NSPERF_REGISTER_READER(
-    jpeg, "jpeg", "JPEG, grey or colour (libjpeg-turbo), decoded whole by rank 0",
+    jpeg, "jpeg", "JPEG, grey or colour (libjpeg-turbo), streamed by rank 0",
     [](std::string_view h) { return h.substr(0, 3) == "\xFF\xD8\xFF"sv; },
     [](const nsperf::io::ImageInput& in) -> std::unique_ptr<nsperf::io::ImageReader> {
       return std::make_unique<nsperf::io::jpeg::JpegReader>(in);

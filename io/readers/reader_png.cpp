@@ -1,6 +1,8 @@
 // PNG through libpng, row by row: 1 to 16-bit grey, grey+alpha, RGB, RGBA and palettes,
 // interlaced or not. A PNG is one compressed stream and cannot be entered in the middle, so rank
-// 0 decodes it (the whole file, one row at a time into the image) and sends each rank its tiles.
+// 0 decodes it top to bottom, as far as asked at a time (decode_rows), and sends each rank its
+// tiles as their rows are ready. An interlaced PNG has every row only after its last pass: it is
+// decoded whole at the first call.
 //
 // The pixels equal what OpenCV imgcodecs gave (imdecode with IMREAD_UNCHANGED, then cvtColor to
 // grey), which nsperf used before: 1, 2 and 4-bit grey scaled to 8 bits, palettes expanded to
@@ -15,6 +17,7 @@
 
 #include <csetjmp>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -66,17 +69,17 @@ void on_read(png_structp png, png_bytep out, png_size_t length) {
   source->at += length;
 }
 
-class PngReader final : public detail::WholeFileReader {
+class PngReader final : public detail::SequentialReader {
  public:
-  explicit PngReader(const ImageInput& input) {
-    const auto bytes = read_file(input, "png");
-    check_png(input.path, bytes);
-    decode(input.path, bytes);
+  explicit PngReader(const ImageInput& input)
+      : bytes_(read_file(input, "png")), source_{&bytes_, 0}, s_(std::make_unique<State>()) {
+    check_png(input.path, bytes_);
+    read_header();
   }
 
  private:
-  // Everything libpng touches between setjmp and longjmp lives in `state`, so that a jump
-  // leaves no object half-made on this frame.
+  // Everything libpng touches between setjmp and longjmp lives in the members, so that a jump
+  // leaves no object half-made on the jumping frame; each call into libpng sets its own jump.
   struct State {
     png_structp png = nullptr;
     png_infop info = nullptr;
@@ -85,73 +88,89 @@ class PngReader final : public detail::WholeFileReader {
     ~State() { png_destroy_read_struct(&png, info != nullptr ? &info : nullptr, nullptr); }
   };
 
-  void decode(const std::string& path, const std::vector<unsigned char>& bytes) {
-    Failure failure;
-    Source source{&bytes, 0};
-    State s;
-    s.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &failure, on_error, on_warning);
-    if (s.png == nullptr) throw IoError("--image '" + path + "': libpng could not start");
-    s.info = png_create_info_struct(s.png);
-    if (s.info == nullptr) throw IoError("--image '" + path + "': libpng could not start");
-    if (setjmp(failure.jump) != 0) {
-      throw InputError("--image '" + path + "': the png decoder could not read it (damaged or " +
-                       "truncated): " + failure.message);
-    }
-    png_set_read_fn(s.png, &source, on_read);
-    png_read_info(s.png, s.info);
-    const auto width = png_get_image_width(s.png, s.info);
-    const auto height = png_get_image_height(s.png, s.info);
-    const int depth = png_get_bit_depth(s.png, s.info);
-    const int colour = png_get_color_type(s.png, s.info);
-    const int stored_channels = png_get_channels(s.png, s.info);
+  [[nodiscard]] InputError damaged() const {
+    return InputError("--image '" + path_ + "': the png decoder could not read it (damaged or " +
+                      "truncated): " + failure_.message);
+  }
+
+  void read_header() {
+    s_->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &failure_, on_error, on_warning);
+    if (s_->png == nullptr) throw IoError("--image '" + path_ + "': libpng could not start");
+    s_->info = png_create_info_struct(s_->png);
+    if (s_->info == nullptr) throw IoError("--image '" + path_ + "': libpng could not start");
+    if (setjmp(failure_.jump) != 0) throw damaged();
+    png_structp png = s_->png;
+    png_infop info = s_->info;
+    png_set_read_fn(png, &source_, on_read);
+    png_read_info(png, info);
+    const auto width = png_get_image_width(png, info);
+    const auto height = png_get_image_height(png, info);
+    const int depth = png_get_bit_depth(png, info);
+    const int colour = png_get_color_type(png, info);
+    const int stored_channels = png_get_channels(png, info);
     info_.source_type = std::string(depth == 16 ? "u16" : "u8") + " " +
                         (colour == PNG_COLOR_TYPE_PALETTE ? std::string("palette")
                                                           : detail::channel_name(stored_channels)) +
                         (depth < 8 ? " (" + std::to_string(depth) + "-bit)" : "");
     info_.dtype = depth == 16 ? core::DType::u16 : core::DType::u8;
-    detail::check_extent(path, width, height, info_.dtype);
+    detail::check_extent(path_, width, height, info_.dtype);
     info_.extent = {static_cast<std::int64_t>(width), static_cast<std::int64_t>(height)};
 
     // To grey or RGB, 8 or 16 bits in this machine's byte order, without alpha.
-    if (colour == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(s.png);
-    if (colour == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(s.png);
+    if (colour == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (colour == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     // A palette's transparency (tRNS) becomes alpha when it is expanded: left out with the rest.
-    if ((colour & PNG_COLOR_MASK_ALPHA) != 0 || png_get_valid(s.png, s.info, PNG_INFO_tRNS) != 0)
-      png_set_strip_alpha(s.png);
-    if (depth == 16) png_set_swap(s.png);
-    const int passes = png_set_interlace_handling(s.png);
-    png_read_update_info(s.png, s.info);
-    const int channels = png_get_channels(s.png, s.info);
-    if (channels != 1 && channels != 3) png_error(s.png, "unexpected channels after expansion");
-
+    if ((colour & PNG_COLOR_MASK_ALPHA) != 0 || png_get_valid(png, info, PNG_INFO_tRNS) != 0)
+      png_set_strip_alpha(png);
+    if (depth == 16) png_set_swap(png);
+    passes_ = png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    channels_ = png_get_channels(png, info);
+    if (channels_ != 1 && channels_ != 3) png_error(png, "unexpected channels after expansion");
     whole_ = core::Image(info_.extent, info_.dtype);
+  }
+
+  void decode_more(std::int64_t rows) override {
+    if (setjmp(failure_.jump) != 0) throw damaged();
+    png_structp png = s_->png;
+    const auto width = static_cast<png_uint_32>(info_.extent.width);
+    const auto height = static_cast<png_uint_32>(info_.extent.height);
     const std::size_t grey_row = static_cast<std::size_t>(width) * core::dtype_size(info_.dtype);
-    if (channels == 1 && passes == 1) {
-      // Grey rows decode straight into the image.
-      for (png_uint_32 y = 0; y < height; ++y)
-        png_read_row(s.png, reinterpret_cast<png_bytep>(whole_.bytes().data() + y * grey_row),
-                     nullptr);
-    } else if (passes == 1) {
-      s.row.resize(png_get_rowbytes(s.png, s.info));
-      for (png_uint_32 y = 0; y < height; ++y) {
-        png_read_row(s.png, s.row.data(), nullptr);
-        to_grey(s.row.data(), whole_.bytes().data() + y * grey_row, width);
+    std::byte* image = whole_.bytes().data();
+    if (passes_ == 1) {
+      if (channels_ != 1) s_->row.resize(png_get_rowbytes(png, s_->info));
+      // rows_ready_ is a member: its value survives a jump back to the setjmp above.
+      while (rows_ready_ < rows) {
+        const auto y = static_cast<std::size_t>(rows_ready_);
+        if (channels_ == 1) {
+          // Grey rows decode straight into the image.
+          png_read_row(png, reinterpret_cast<png_bytep>(image + y * grey_row), nullptr);
+        } else {
+          png_read_row(png, s_->row.data(), nullptr);
+          to_grey(s_->row.data(), image + y * grey_row, width);
+        }
+        ++rows_ready_;
       }
     } else {
-      // Interlaced: every pass fills in rows of the whole colour image.
-      const std::size_t row_bytes = png_get_rowbytes(s.png, s.info);
-      s.row.assign(row_bytes * height, 0);
-      s.rows.resize(height);
-      for (png_uint_32 y = 0; y < height; ++y) s.rows[y] = s.row.data() + y * row_bytes;
-      png_read_image(s.png, s.rows.data());
+      // Interlaced: every pass fills in rows of the whole colour image, so all rows at once.
+      const std::size_t row_bytes = png_get_rowbytes(png, s_->info);
+      s_->row.assign(row_bytes * height, 0);
+      s_->rows.resize(height);
+      for (png_uint_32 y = 0; y < height; ++y) s_->rows[y] = s_->row.data() + y * row_bytes;
+      png_read_image(png, s_->rows.data());
       for (png_uint_32 y = 0; y < height; ++y) {
-        if (channels == 1)
-          std::memcpy(whole_.bytes().data() + y * grey_row, s.rows[y], grey_row);
+        if (channels_ == 1)
+          std::memcpy(image + y * grey_row, s_->rows[y], grey_row);
         else
-          to_grey(s.rows[y], whole_.bytes().data() + y * grey_row, width);
+          to_grey(s_->rows[y], image + y * grey_row, width);
       }
+      rows_ready_ = info_.extent.height;
     }
-    png_read_end(s.png, nullptr);
+    if (rows_ready_ == info_.extent.height) {
+      png_read_end(png, nullptr);
+      s_.reset();  // libpng's buffers and the file are no longer needed
+      bytes_ = {};
+    }
   }
 
   void to_grey(const unsigned char* rgb, std::byte* grey, png_uint_32 width) const {
@@ -166,6 +185,13 @@ class PngReader final : public detail::WholeFileReader {
         out[x] = detail::luminance(rgb[3 * x], rgb[3 * x + 1], rgb[3 * x + 2]);
     }
   }
+
+  std::vector<unsigned char> bytes_;  // the whole file
+  Source source_;
+  Failure failure_;
+  std::unique_ptr<State> s_;
+  int passes_ = 1;
+  int channels_ = 1;
 };
 
 }  // namespace
@@ -174,7 +200,7 @@ class PngReader final : public detail::WholeFileReader {
 using namespace std::string_view_literals;
 
 NSPERF_REGISTER_READER(
-    png, "png", "PNG, 1 to 16-bit grey, colour or palette (libpng), decoded whole by rank 0",
+    png, "png", "PNG, 1 to 16-bit grey, colour or palette (libpng), streamed by rank 0",
     [](std::string_view h) { return h.substr(0, 8) == "\x89PNG\r\n\x1a\n"sv; },
     [](const nsperf::io::ImageInput& in) -> std::unique_ptr<nsperf::io::ImageReader> {
       return std::make_unique<nsperf::io::png::PngReader>(in);

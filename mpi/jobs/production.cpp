@@ -68,6 +68,27 @@ core::TileStats stats_of(const LocalTile& tile, const TileWork<float>& work, int
   return s;
 }
 
+// A TileStream's tiles as the pipeline asks for them: tile i's pixels move into work[i] (copied
+// when `keep` is set: the check's reference needs them after the pipeline).
+class StreamFeed final : public kernels::TileFeed {
+ public:
+  StreamFeed(TileStream& stream, std::vector<LocalTile>& tiles, std::span<TileWork<float>> work,
+             bool keep)
+      : stream_(stream), tiles_(tiles), work_(work), keep_(keep) {}
+  void before(std::size_t i) override {
+    stream_.wait(i);
+    auto& padded = tiles_[i].padded;
+    work_[i].source = keep_ ? padded : std::move(padded);
+  }
+  void finish() override { stream_.finish(); }
+
+ private:
+  TileStream& stream_;
+  std::vector<LocalTile>& tiles_;
+  std::span<TileWork<float>> work_;
+  bool keep_;
+};
+
 // What an interrupted run recorded in its output: read on rank 0, sent to every rank.
 struct Recorded {
   std::vector<std::pair<std::string, core::Provenance::Value>> attributes;  // rank 0 only
@@ -356,8 +377,10 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   bmpi::broadcast(comm, report.launcher, 0);
   report.setup_s = slowest(comm, since_init.elapsed_s());
   core::Stopwatch read_clock;
-  // Where the format allows, rank 0 reads only its own tiles, like every other rank.
-  LoadedImage loaded = load_image(comm, origin, /*whole_if_partial=*/false);
+  // Where the format allows, rank 0 reads only its own tiles, like every other rank; a
+  // sequential format's header only, for the stream.
+  LoadedImage loaded =
+      load_image(comm, origin, /*whole_if_partial=*/false, /*keep_sequential=*/true);
   const std::int64_t configured_tile = bench.tile;
   core::fit_default_tile(request.config, loaded.spec.extent);  // a tile that was set stays
   if (bench.tile != configured_tile) {
@@ -389,10 +412,17 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
         [path = io::parse_image_input(origin.image, {}).path] { return core::sha256_file(path); });
   }
   const std::int64_t halo = kernels::kPipelineHalo;
-  Workload workload =
-      loaded.partial
-          ? read_own_tiles(comm, std::move(loaded.pixels), loaded.spec, origin, bench.tile, halo)
-          : distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo);
+  Workload workload;
+  std::unique_ptr<TileStream> stream;  // a sequential image: its tiles arrive during stage A
+  if (loaded.partial) {
+    workload =
+        read_own_tiles(comm, std::move(loaded.pixels), loaded.spec, origin, bench.tile, halo);
+  } else if (loaded.sequential) {
+    stream = std::make_unique<TileStream>(comm, workload, loaded.spec, std::move(loaded.reader),
+                                          bench.tile, halo, read_clock);
+  } else {
+    workload = distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo);
+  }
   if (request.resume) join_checksum();
   workload.source = {};  // rank 0's copy of the whole image is no longer needed
   mine.read_s = read_clock.elapsed_s();
@@ -401,6 +431,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   // From here to the summaries of every tile: the working buffers are the pipeline's cost too.
   core::Stopwatch compute_clock;
   report.partial = loaded.partial;
+  report.streamed = stream != nullptr;
   report.provenance.image = loaded.description;
   report.tiles = static_cast<std::int64_t>(workload.plan.tiles.size());
   // The recorded tiles by id, checked against this run's tiling.
@@ -451,8 +482,9 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
       } else {
         // The check's reference needs the pixels after the pipeline: it gets its own copy.
         work.push_back(
-            TileWork<float>::deferred(cfg.run.check ? tile.padded : std::move(tile.padded),
-                                      tile.rect, workload.image.extent));
+            stream ? TileWork<float>::awaiting(tile.rect, workload.image.extent)
+                   : TileWork<float>::deferred(cfg.run.check ? tile.padded : std::move(tile.padded),
+                                               tile.rect, workload.image.extent));
       }
     }
   });
@@ -466,8 +498,11 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     return stop();
   })
                                                         : nullptr;
+  std::optional<StreamFeed> feed;
+  if (stream) feed.emplace(*stream, workload.tiles, work, cfg.run.check);
   run_collective(comm, "pipeline", [&] {
-    global = kernels::run_pipeline(*strategy, work, reduce, stop_between_tiles);
+    global =
+        kernels::run_pipeline(*strategy, work, reduce, stop_between_tiles, feed ? &*feed : nullptr);
   });
   if (global.interrupted) {
     join_checksum();
@@ -498,7 +533,18 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   report.negative_space_fraction = pixels > 0 ? static_cast<double>(background) / pixels : 0.0;
   join_checksum();  // a wait for it, if any, is counted with the pipeline
   mine.pipeline_s = compute_clock.elapsed_s();
-  report.compute_s = slowest(comm, mine.pipeline_s);
+  if (stream) {
+    // The read ran inside stage A: a rank's read is its time decoding and sending (rank 0) or
+    // waiting for tiles (the others), its pipeline the rest. The job's pipeline is then what
+    // follows the slowest read to the end of the slowest pipeline, since adding the slowest of
+    // each would count rank 0's decode twice (the others wait for it inside their pipeline).
+    mine.read_s += stream->busy_s();
+    mine.pipeline_s -= stream->busy_s();
+    report.read_s = slowest(comm, mine.read_s);
+    report.compute_s = slowest(comm, mine.read_s + mine.pipeline_s) - report.read_s;
+  } else {
+    report.compute_s = slowest(comm, mine.pipeline_s);
+  }
 
   if (cfg.run.check) {
     progress.set(++stage, "check against the float64 reference");

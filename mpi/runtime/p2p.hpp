@@ -12,6 +12,8 @@ namespace nsperf::mpi::p2p {
 enum Tag : int {
   kTileHeader = 101,
   kTilePixels = 102,
+  kStreamPixels = 103,
+  kStreamStatus = 104,
   kWorkRequest = 201,
   kWorkReply = 202,
   kWorkPixels = 203,

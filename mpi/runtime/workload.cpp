@@ -16,8 +16,42 @@
 #include "nsperf/mpi/phase.hpp"
 #include "p2p.hpp"
 #include "serialization.hpp"
+#include "tiles.hpp"
 
 namespace nsperf::mpi {
+namespace tiles {
+
+Workload planned(const bmpi::communicator& comm, core::Image image, const core::ImageSpec& spec,
+                 std::int64_t tile, std::int64_t halo, bool rank0_last) {
+  Workload w;
+  w.image = spec;
+  run_phase(comm, "plan", [&] {
+    if (comm.rank() != 0) return;
+    w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
+    if (rank0_last)
+      for (int& owner : w.plan.owner) owner = comm.size() - 1 - owner;
+  });
+  bmpi::broadcast(comm, w.plan, 0);
+  w.source = std::move(image);
+  return w;
+}
+
+core::Rect read_area(const core::Rect& r, std::int64_t halo, core::Extent image) {
+  const std::int64_t x0 = std::max<std::int64_t>(0, r.x - halo);
+  const std::int64_t y0 = std::max<std::int64_t>(0, r.y - halo);
+  const std::int64_t x1 = std::min(image.width, r.x + r.width + halo);
+  const std::int64_t y1 = std::min(image.height, r.y + r.height + halo);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+core::Image pad(core::Image pixels, const core::Rect& area, const core::Rect& r,
+                std::int64_t halo) {
+  if (area.width == r.width + 2 * halo && area.height == r.height + 2 * halo) return pixels;
+  return core::extract_padded(pixels, r.x - area.x, r.y - area.y, r.width, r.height, halo);
+}
+
+}  // namespace tiles
+
 namespace {
 
 // What precedes a tile's pixels: enough for the receiver to check it got what it expects.
@@ -29,23 +63,10 @@ struct TileHeader {
   double io_s;
 };
 
-// The workload before its tiles: rank 0 makes the plan (problems agreed), every rank gets it.
-Workload planned(const bmpi::communicator& comm, core::Image image, const core::ImageSpec& spec,
-                 std::int64_t tile, std::int64_t halo) {
-  Workload w;
-  w.image = spec;
-  run_phase(comm, "plan", [&] {
-    if (comm.rank() == 0) w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
-  });
-  bmpi::broadcast(comm, w.plan, 0);
-  w.source = std::move(image);
-  return w;
-}
-
 }  // namespace
 
 LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin,
-                       bool whole_if_partial) {
+                       bool whole_if_partial, bool keep_sequential) {
   LoadedImage loaded;
   run_phase(comm, "image", [&] {
     if (comm.rank() != 0) return;
@@ -63,23 +84,28 @@ LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin
     }
     std::optional<io::RawLayout> raw;
     if (!origin.raw.empty()) raw = io::parse_raw_layout(origin.raw, "--raw");
-    const auto reader = io::open_image(io::parse_image_input(origin.image, raw));
+    auto reader = io::open_image(io::parse_image_input(origin.image, raw));
     loaded.partial = reader->info().partial_reads;
-    if (!loaded.partial || whole_if_partial) {
+    loaded.sequential = reader->info().sequential;
+    loaded.spec = {reader->info().extent, reader->info().dtype};
+    const bool header_only =
+        (loaded.partial && !whole_if_partial) || (loaded.sequential && keep_sequential);
+    if (!header_only) {
       loaded.pixels = reader->read_all();
       loaded.spec = {loaded.pixels.extent(), loaded.pixels.dtype()};
-    } else {
-      loaded.spec = {reader->info().extent, reader->info().dtype};
     }
     loaded.description = reader->info().describe(origin.image);
     loaded.bytes_read = reader->bytes_read();
+    if (loaded.sequential && keep_sequential) loaded.reader = std::move(reader);
   });
   if (comm.rank() == 0 && origin.image.empty()) loaded.spec = origin.synthetic;
-  std::int64_t header[4] = {loaded.spec.extent.width, loaded.spec.extent.height,
-                            static_cast<std::int64_t>(loaded.spec.dtype), loaded.partial ? 1 : 0};
-  bmpi::broadcast(comm, header, 4, 0);
+  std::int64_t header[5] = {loaded.spec.extent.width, loaded.spec.extent.height,
+                            static_cast<std::int64_t>(loaded.spec.dtype), loaded.partial ? 1 : 0,
+                            loaded.sequential ? 1 : 0};
+  bmpi::broadcast(comm, header, 5, 0);
   loaded.spec = {{header[0], header[1]}, static_cast<core::DType>(header[2])};
   loaded.partial = header[3] != 0;
+  loaded.sequential = header[4] != 0;
   bmpi::broadcast(comm, loaded.description, 0);
   return loaded;
 }
@@ -97,7 +123,7 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
 
 Workload distribute_image(const bmpi::communicator& comm, core::Image image,
                           const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo) {
-  Workload w = planned(comm, std::move(image), spec, tile, halo);
+  Workload w = tiles::planned(comm, std::move(image), spec, tile, halo);
   NSPERF_REGION("distribute");
 
   // Point to point from here on: a rank that fails cannot be waited for by the others, so a
@@ -151,7 +177,7 @@ Workload distribute_image(const bmpi::communicator& comm, core::Image image,
 Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                         const core::ImageSpec& spec, const ImageOrigin& origin, std::int64_t tile,
                         std::int64_t halo) {
-  Workload w = planned(comm, std::move(image), spec, tile, halo);
+  Workload w = tiles::planned(comm, std::move(image), spec, tile, halo);
   run_phase(comm, "read", [&] {
     // Rank 0 cuts its tiles from the whole image when it holds it, else reads them too.
     const bool from_origin = w.source.extent().pixels() == 0;
@@ -171,20 +197,12 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                          core::to_string(spec) + " on rank 0 (a different file on this node?)");
       }
     }
-    // The padded tile's pixels inside the image; reflect-101 beyond the image's edges reflects
-    // about the same edges as in the whole image, since the region reaches them.
-    const auto area_of = [&](const core::Rect& r) {
-      const std::int64_t x0 = std::max<std::int64_t>(0, r.x - halo);
-      const std::int64_t y0 = std::max<std::int64_t>(0, r.y - halo);
-      const std::int64_t x1 = std::min(spec.extent.width, r.x + r.width + halo);
-      const std::int64_t y1 = std::min(spec.extent.height, r.y + r.height + halo);
-      return core::Rect{x0, y0, x1 - x0, y1 - y0};
-    };
     const auto mine = w.plan.tiles_of(comm.rank());
     if (reader) {
       std::vector<core::Rect> areas;
       for (std::int64_t id : mine)
-        areas.push_back(area_of(w.plan.tiles[static_cast<std::size_t>(id)]));
+        areas.push_back(
+            tiles::read_area(w.plan.tiles[static_cast<std::size_t>(id)], halo, spec.extent));
       reader->plan_reads(areas);
     }
     for (std::int64_t id : mine) {
@@ -194,14 +212,9 @@ Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
       if (!from_origin) {
         padded = core::extract_padded(w.source, r.x, r.y, r.width, r.height, halo);
       } else {
-        const core::Rect area = area_of(r);
-        core::Image region = synthetic ? synthetic->render(area) : reader->read(area);
-        // A tile whose halo lies inside the image is its area as read: no second copy.
-        if (area.width == r.width + 2 * halo && area.height == r.height + 2 * halo)
-          padded = std::move(region);
-        else
-          padded =
-              core::extract_padded(region, r.x - area.x, r.y - area.y, r.width, r.height, halo);
+        const core::Rect area = tiles::read_area(r, halo, spec.extent);
+        padded =
+            tiles::pad(synthetic ? synthetic->render(area) : reader->read(area), area, r, halo);
       }
       w.tiles.push_back({id, r, std::move(padded), 0.0, clock.elapsed_s()});
     }

@@ -7,8 +7,8 @@ from nsperf_testing import SOURCE_DIR, TempDirTest, run
 
 HANG_S = 180  # these jobs end in seconds (17 s seen on a loaded machine); a hung one never does
 ARGS = ["benchmark", "--cpu", "--synthetic", "128x128", "--tile", "64", "--repetitions", "3", "--warmup", "1"]
-# A PNG is decoded whole on rank 0, which sends every other rank its tiles (the synthetic image
-# and the formats read by region have no tiles in flight).
+# nsperf benchmark decodes a PNG whole on rank 0, which sends every other rank its tiles (the
+# synthetic image and the formats read by region have no tiles in flight).
 SENT = ["benchmark", "--cpu", "--image", os.path.join(SOURCE_DIR, "tests", "data", "bad_inputs", "small.png"),
         "--tile", "32", "--repetitions", "3", "--warmup", "1"]
 

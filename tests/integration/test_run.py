@@ -189,3 +189,69 @@ class RealImages(TempDirTest):
                  "-o", out] + QUIET, ranks=4, timeout=300)
         self.assertEqual(r.code, 0, r)
         self.assertIn("input: every rank read only its tiles with halos (0: ", r.out)
+
+    def test_png_and_jpeg_are_streamed_by_rank_0_to_ranks_that_compute(self):
+        """Rank 0 decodes top to bottom and sends tiles as their rows are ready; the ranks own
+        blocks in reverse order (rank 0 the last) and the output equals the 1-rank run's."""
+        for name in ("flower.png", "retina.jpg"):
+            with self.subTest(image=name):
+                image = os.path.join(IMAGES, name)
+                outputs = []
+                for ranks in (1, 2, 4):
+                    out = self.path(f"{name}-{ranks}.h5")
+                    r = run(["run", "--image", image, "--tile", "96", "-o", out] + QUIET,
+                            ranks=ranks, timeout=300)
+                    self.assertEqual(r.code, 0, r)
+                    self.assertIn("input: rank 0 decoded the image top to bottom (", r.out)
+                    self.assertEqual("the other ranks computed meanwhile" in r.out, ranks > 1,
+                                     r.out)
+                    outputs.append(read(out))
+                    with h5py.File(out, "r") as f:
+                        stages = f["ranks"][:]
+                    self.assertGreater(stages["bytes_read"][0], 0)
+                    self.assertTrue((stages["bytes_read"][1:] == 0).all(), stages)
+                    self.assertTrue((stages["read_s"] > 0).all(), stages)
+                    rows = outputs[-1][3]
+                    owners = list(rows["rank"][np.argsort(rows["tile_id"])])
+                    self.assertEqual(owners[0], ranks - 1)
+                    self.assertEqual(owners[-1], 0)
+                    self.assertEqual(owners, sorted(owners, reverse=True))
+                _, mask, grad, _ = outputs[0]
+                for _, mask_n, grad_n, _ in outputs[1:]:
+                    self.assertTrue(np.array_equal(mask, mask_n))
+                    self.assertTrue(np.array_equal(grad, grad_n))
+
+    def test_a_stream_damaged_halfway_fails_on_every_rank_and_leaves_nothing(self):
+        """The header is fine, a chunk two thirds in is not: rank 0 finds it while the others
+        wait for or compute tiles; every rank stops, exit 2 naming the file, no output."""
+        with open(os.path.join(IMAGES, "flower.png"), "rb") as f:
+            data = bytearray(f.read())
+        at = len(data) * 2 // 3
+        data[at:at + 64] = bytes(b ^ 0x5A for b in data[at:at + 64])
+        bad = self.path("damaged.png")
+        with open(bad, "wb") as f:
+            f.write(data)
+        for ranks in (1, 3):
+            with self.subTest(ranks=ranks):
+                r = run(["run", "--image", bad, "--tile", "64", "-o", self.path("o.h5")] + QUIET,
+                        ranks=ranks, timeout=120)
+                self.assertEqual(r.code, 2, r)
+                self.assertIn(f"--image '{bad}': the png decoder could not read it", r.err)
+                self.assertEqual(self.files(), ["damaged.png"])
+
+    def test_a_streamed_run_stopped_halfway_resumes_to_the_same_output(self):
+        image = os.path.join(IMAGES, "flower.png")
+        args = ["run", "--image", image, "--tile", "64"] + QUIET
+        whole = self.path("whole.h5")
+        self.assertEqual(run(args + ["-o", whole], ranks=1, timeout=300).code, 0)
+        out = self.path("o.h5")
+        r = run(args + ["-o", out], ranks=3, timeout=300,
+                env={"NSPERF_FAULT": "rank:2,tile:5,signal:TERM"})
+        self.assertEqual(r.code, 3, r)
+        r = run(args + ["-o", out, "--resume"], ranks=3, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        attrs, mask, grad, _ = read(out)
+        self.assertGreater(attrs["tiles_resumed"], 0)
+        _, mask1, grad1, _ = read(whole)
+        self.assertTrue(np.array_equal(mask, mask1))
+        self.assertTrue(np.array_equal(grad, grad1))

@@ -199,6 +199,69 @@ TEST_F(ImageReader, PngAndJpegDecodeExactlyAsOpenCvDid) {
   }
 }
 
+TEST_F(ImageReader, SequentialFormatsDecodeInBandsAsTheyDoWhole) {
+  // A stream asks for rows a band at a time and reads regions of the rows decoded so far: every
+  // region equals the same region of the whole decode, in every layout (interlaced PNG and
+  // progressive JPEG included, which decode more at once).
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(fs::path(NSPERF_TEST_DATA) / "codecs"))
+    files.push_back(e.path());
+  ASSERT_GE(files.size(), 11u) << "the codec fixtures are missing";
+  for (const auto& file : files) {
+    SCOPED_TRACE(file.string());
+    const core::Image whole = open(file.string())->read_all();
+    auto r = open(file.string());
+    ASSERT_TRUE(r->info().sequential);
+    EXPECT_FALSE(r->info().partial_reads);
+    const auto extent = r->info().extent;
+    const std::int64_t band = 7;  // not a multiple of libjpeg's batch or a tile
+    for (std::int64_t top = 0; top < extent.height; top += band) {
+      const std::int64_t rows = std::min(band, extent.height - top);
+      r->decode_rows(top + rows);
+      const core::Image part = r->read({0, top, extent.width, rows});
+      ASSERT_EQ(
+          0, std::memcmp(part.bytes().data(),
+                         core::extract_padded(whole, 0, top, extent.width, rows, 0).bytes().data(),
+                         part.bytes().size()))
+          << "rows " << top << ".." << top + rows;
+    }
+    // Rows above the last decoded stay readable once the decode is over.
+    const core::Image first = r->read({1, 0, 3, 2});
+    EXPECT_EQ(0, std::memcmp(first.bytes().data(),
+                             core::extract_padded(whole, 1, 0, 3, 2, 0).bytes().data(),
+                             first.bytes().size()));
+  }
+}
+
+TEST_F(ImageReader, ADamagedStreamFailsHalfwayAndAgainOnTheNextCall) {
+  // A PNG whose damage lies past its first rows: the header opens, the first rows decode, the
+  // damaged ones throw an error naming the file, and a later call throws it again (libpng's
+  // state is spent) instead of decoding on from a broken state.
+  cv::Mat noise(256, 256, CV_8UC1);
+  cv::randu(noise, 0, 256);
+  ASSERT_TRUE(cv::imwrite(path("half.png"), noise));
+  auto bytes = read_bytes(path("half.png"));
+  for (std::size_t i = bytes.size() * 3 / 4; i < bytes.size() * 3 / 4 + 32; ++i) bytes[i] ^= 0x5a;
+  write_bytes(path("half.png"), bytes.data(), bytes.size());
+  auto r = open(path("half.png"));
+  r->decode_rows(16);
+  EXPECT_EQ(r->read({0, 0, 256, 16}).extent().height, 16);
+  std::string first;
+  try {
+    r->decode_rows(256);
+    ADD_FAILURE() << "a damaged PNG decoded";
+  } catch (const nsperf::InputError& e) {
+    first = e.what();
+  }
+  EXPECT_NE(first.find(path("half.png")), std::string::npos) << first;
+  try {
+    (void)r->read({0, 200, 10, 10});
+    ADD_FAILURE() << "a spent decoder decoded on";
+  } catch (const nsperf::InputError& e) {
+    EXPECT_EQ(first, e.what());
+  }
+}
+
 TEST_F(ImageReader, Jpeg2000DecodeAreasEqualTheWholeImage) {
   // Colour, larger than one code-block, read whole, by region, and by a planned area (a rank's
   // tiles), each equal to OpenCV's decoding of the file turned to luminance.

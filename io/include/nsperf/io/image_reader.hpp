@@ -4,8 +4,9 @@
 /// Formats, one reader file each, registered by name with NSPERF_REGISTER_READER and chosen by
 /// the file's first bytes (never by its name): TIFF through libtiff, FITS through cfitsio, HDF5
 /// datasets and raw pixels (chosen by a RawLayout), each read by region; JPEG 2000 through
-/// OpenJPEG, by decode area; PNG through libpng and JPEG through libjpeg-turbo, decoded whole
-/// (row by row) on rank 0, with the pixels OpenCV imgcodecs gave for them.
+/// OpenJPEG, by decode area; PNG through libpng and JPEG through libjpeg-turbo, decoded top to
+/// bottom in one pass (ImageInfo::sequential: rank 0 decodes and streams their tiles to the
+/// ranks), with the pixels OpenCV imgcodecs gave for them.
 /// Every reader checks dimensions, sizes and types before it allocates. Colour becomes luminance
 /// (ITU-R BT.601, as OpenCV's cvtColor); 8- and 16-bit unsigned pixels keep their type; every
 /// other type becomes f32 (FITS BZERO/BSCALE applied), with NaN and infinities (FITS blanks)
@@ -72,7 +73,10 @@ struct ImageInfo {
   std::string source_type;  ///< as stored: "u8 RGB", "f32 big-endian", "i16 BZERO=32768"
   std::int64_t file_bytes = 0;
   bool partial_reads = false;  ///< read() of a region reads only that region's bytes
-  std::int64_t replaced = 0;   ///< non-finite pixels replaced (known once read)
+  /// Decoded top to bottom in one pass (PNG, JPEG): decode_rows() goes on row by row, and the
+  /// rows above the last one decoded can be read at no further cost.
+  bool sequential = false;
+  std::int64_t replaced = 0;  ///< non-finite pixels replaced (known once read)
 
   /// "flower.png: png 2268x1512 u8 RGB -> u8 luminance".
   [[nodiscard]] std::string describe(std::string_view name) const;
@@ -89,6 +93,10 @@ class ImageReader {
   /// that decodes an area at once (JPEG 2000) decodes their bounding box here, once; the
   /// others ignore it.
   virtual void plan_reads(std::span<const core::Rect> /*regions*/) {}
+  /// A sequential format (info().sequential): decodes on until the first `rows` rows of the
+  /// image (at most its height) are ready. Throws InputError on a damaged file. The others read
+  /// any region at any time and ignore it.
+  virtual void decode_rows(std::int64_t /*rows*/) {}
   /// The whole image.
   core::Image read_all() { return read({0, 0, info_.extent.width, info_.extent.height}); }
   /// Bytes this reader has taken from the file so far (a decoder reads all of it at once).
@@ -128,19 +136,30 @@ void check_region(std::string_view where, const core::Rect& r, core::Extent exte
 /// Replaces NaN and infinities of an f32 image by 0; returns how many.
 std::int64_t replace_non_finite(core::Image& image);
 
-/// A format decoded whole on rank 0 (PNG, JPEG): the file is read at once, decoded into whole_,
-/// and regions are cut from it.
-class WholeFileReader : public ImageReader {
+/// A format decoded top to bottom in one pass on rank 0 (PNG, JPEG): the file is read at once,
+/// decoded row by row into whole_ as far as asked, and regions are cut from it.
+class SequentialReader : public ImageReader {
  public:
+  /// Decodes on to the region's last row, then copies the region.
   core::Image read(const core::Rect& r) override;
+  void decode_rows(std::int64_t rows) final;
 
  protected:
   /// The bytes of the file `input` names, read at once; sets info_.format, info_.file_bytes and
   /// the bytes read. Throws InputError for a selection (a `format` file has none) or a file
   /// that cannot be read.
   std::vector<unsigned char> read_file(const ImageInput& input, const std::string& format);
+  /// Decodes rows [rows_ready_, `rows`) into whole_ (allocated by the derived reader once the
+  /// header is known) and advances rows_ready_ (a format that cannot stop earlier, an
+  /// interlaced PNG, decodes every row). Throws InputError on a damaged file.
+  virtual void decode_more(std::int64_t rows) = 0;
 
-  core::Image whole_;  ///< the decoded image, made by the derived reader
+  std::string path_;  ///< the file, for messages
+  core::Image whole_;
+  std::int64_t rows_ready_ = 0;  ///< rows of whole_ decoded so far
+
+ private:
+  std::string failed_;  ///< the error that ended the decode: a later call repeats it
 };
 
 /// "grey", "grey+alpha", "RGB", "RGBA", or "N channels": what a pixel of `channels` samples is.

@@ -109,13 +109,18 @@ struct TileWork {
   /// As the first constructor, but `input` is made from `padded` only when stage A runs (see
   /// `source`): for a driver that runs stage A once per tile (the production job).
   static TileWork deferred(core::Image padded, core::Rect rect, core::Extent image);
+  /// A deferred tile whose pixels are not here yet: a TileFeed puts them into `source` just
+  /// before its stage A. Its buffers (magnitude, opened) are made then too, so that a rank
+  /// allocates them while the stream is still on its way rather than before it starts.
+  static TileWork awaiting(core::Rect rect, core::Extent image);
   /// A tile whose stage A is already done: `magnitude` covers rect grown by 2 (reflect-101
   /// beyond the image), `max_magnitude` is over the tile's own pixels. It has no input.
   TileWork(core::Plane<T> magnitude, T max_magnitude, core::Rect rect, core::Extent image);
 
  private:
-  /// The buffers every tile has (magnitude, opened), no input.
-  TileWork(core::Rect rect, core::Extent image);
+  /// The buffers every tile has (magnitude, opened; made by stage A when not `allocate`), no
+  /// input.
+  TileWork(core::Rect rect, core::Extent image, bool allocate = true);
 
  public:
   /// The area of `image` a window grown by `grow` covers.
@@ -188,15 +193,30 @@ PipelineResult global_stage(Reduce& reduce, double local_max, LocalHistogram&& l
   return r;
 }
 
+/// Where a rank's tile pixels come from when they arrive while the pipeline runs: a streamed
+/// input, which rank 0 decodes top to bottom and sends out tile by tile, so that a rank runs
+/// stage A on its first tiles while later ones are still being decoded.
+class TileFeed {
+ public:
+  virtual ~TileFeed() = default;
+  /// Called before stage A of tiles[index] (not for recorded tiles): returns once the tile's
+  /// pixels are in its `source`. Throws if they never will be.
+  virtual void before(std::size_t index) = 0;
+  /// Called once after stage A, whatever happened in it (a stage that threw, a stop): completes
+  /// the stream, so that no transfer is left in flight. Throws if the stream failed.
+  virtual void finish() = 0;
+};
+
 /// Runs the pipeline over this rank's tiles with `strategy`: stage A on every tile, the global
 /// maximum, every tile's histogram, their global sum, Otsu, stage B. Collective through `reduce`.
 /// If a stage throws on any rank, every rank throws (this rank's own error, or KernelError
 /// "failed on another rank") after the same sequence of reductions. Recorded tiles skip
 /// stage A. When `stop` is given (on every rank alike), it is asked before
 /// each tile's stage A; once it says true, this rank leaves its remaining tiles, and if any rank
-/// did, every rank returns after stage A with `interrupted` set.
+/// did, every rank returns after stage A with `interrupted` set. With a `feed`, the tiles' pixels
+/// arrive through it; its failures are every rank's failure like a stage's.
 PipelineResult run_pipeline(CpuStrategy& strategy, std::span<TileWork<float>> tiles, Reduce& reduce,
-                            const std::function<bool()>& stop = {});
+                            const std::function<bool()>& stop = {}, TileFeed* feed = nullptr);
 
 /// The same with the double-precision reference kernels: the oracle.
 PipelineResult run_reference_pipeline(std::span<TileWork<double>> tiles, Reduce& reduce);

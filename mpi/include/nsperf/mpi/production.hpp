@@ -65,6 +65,8 @@ struct ProductionReport {
   std::int64_t file_bytes = 0;        ///< the output file's size
   std::int64_t failed_tiles = 0;      ///< tiles whose check failed (0 when not checked)
   bool partial = false;               ///< ranks read their own tiles from the file
+  /// A sequential image (PNG, JPEG) streamed by rank 0 as it decoded it (mpi::TileStream).
+  bool streamed = false;
   std::int64_t width = 0;
   std::int64_t height = 0;
   std::string check_status;               ///< passed, failed or not-checked (without --check)
