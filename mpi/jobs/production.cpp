@@ -419,7 +419,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
         read_own_tiles(comm, std::move(loaded.pixels), loaded.spec, origin, bench.tile, halo);
   } else if (loaded.sequential) {
     stream = std::make_unique<TileStream>(comm, workload, loaded.spec, std::move(loaded.reader),
-                                          bench.tile, halo, read_clock);
+                                          bench.tile, halo);
   } else {
     workload = distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo);
   }

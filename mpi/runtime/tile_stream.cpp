@@ -19,6 +19,7 @@
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/profiler.hpp"
+#include "nsperf/core/timer.hpp"
 #include "nsperf/mpi/workload.hpp"
 #include "p2p.hpp"
 #include "tiles.hpp"
@@ -63,12 +64,9 @@ struct TileStream::State {
   int ranks = 1;
   Workload* w = nullptr;
   std::int64_t halo = 0;
-  const core::Stopwatch* clock = nullptr;
   std::vector<std::int64_t> mine;  // tile ids, local index k -> id
   std::vector<bool> ready;         // by local index
-  std::size_t ready_count = 0;
   double busy_s = 0;
-  double done_s = 0;
   bool finished = false;
   std::exception_ptr failure;  // thrown once; later calls return or rethrow as documented
 
@@ -84,9 +82,23 @@ struct TileStream::State {
   MPI_Request status_request = MPI_REQUEST_NULL;
   int status = kSent;
 
-  void mark_ready(std::size_t k) {
-    ready[k] = true;
-    if (++ready_count == mine.size()) done_s = clock->elapsed_s();
+  // Counts the time from here to the end of the scope as the stream's.
+  struct Busy {
+    double& total;
+    core::Stopwatch clock{};
+    ~Busy() { total += clock.elapsed_s(); }
+  };
+
+  // Rank 0: pump(), and on a failure tell the others and let the sends in flight complete.
+  void pump_or_fail(std::int64_t last_row) {
+    try {
+      pump(last_row);
+    } catch (...) {
+      failure = std::current_exception();
+      send_status(kFailed);
+      retire(true);
+      throw;
+    }
   }
 
   // Rank 0: completes the oldest sends until the bytes in flight fit, and any that are done.
@@ -126,7 +138,7 @@ struct TileStream::State {
           auto& tile = w->tiles[local_of[id]];
           tile.padded = std::move(padded);
           tile.io_s = cut.elapsed_s();
-          mark_ready(local_of[id]);
+          ready[local_of[id]] = true;
           continue;
         }
         InFlight sending{{}, std::move(padded)};
@@ -190,13 +202,13 @@ struct TileStream::State {
         status_request = pair[1];
       }
     }
-    mark_ready(k);
+    ready[k] = true;
   }
 };
 
 TileStream::TileStream(const bmpi::communicator& comm, Workload& workload,
                        const core::ImageSpec& spec, std::unique_ptr<io::ImageReader> reader,
-                       std::int64_t tile, std::int64_t halo, const core::Stopwatch& clock)
+                       std::int64_t tile, std::int64_t halo)
     : s_(std::make_unique<State>()) {
   workload = tiles::planned(comm, {}, spec, tile, halo, /*rank0_last=*/true);
   State& s = *s_;
@@ -205,7 +217,6 @@ TileStream::TileStream(const bmpi::communicator& comm, Workload& workload,
   s.ranks = comm.size();
   s.w = &workload;
   s.halo = halo;
-  s.clock = &clock;
   s.reader = std::move(reader);
   s.mine = workload.plan.tiles_of(s.rank);
   s.ready.assign(s.mine.size(), false);
@@ -222,7 +233,6 @@ TileStream::TileStream(const bmpi::communicator& comm, Workload& workload,
   }
   if (s.rank == 0) {
     workload.bytes_read = s.reader->bytes_read();
-    if (s.mine.empty()) s.done_s = clock.elapsed_s();
     return;
   }
   NSPERF_MPI_REGION("MPI_Irecv");
@@ -234,7 +244,6 @@ TileStream::TileStream(const bmpi::communicator& comm, Workload& workload,
   }
   p2p::check(MPI_Irecv(&s.status, 1, MPI_INT, 0, p2p::kStreamStatus, s.comm, &s.status_request),
              "MPI_Irecv");
-  if (s.mine.empty()) s.done_s = clock.elapsed_s();
 }
 
 TileStream::~TileStream() {
@@ -267,49 +276,24 @@ void TileStream::wait(std::size_t k) {
   if (s.failure) std::rethrow_exception(s.failure);
   if (s.ready[k]) return;
   NSPERF_REGION("stream");
-  core::Stopwatch clock;
-  struct Count {
-    State& s;
-    core::Stopwatch& clock;
-    ~Count() { s.busy_s += clock.elapsed_s(); }
-  } count{s, clock};
+  const State::Busy busy{s.busy_s};
   if (s.rank != 0) {
     s.receive(k);
-    s.w->tiles[k].transfer_s = clock.elapsed_s();
+    s.w->tiles[k].transfer_s = busy.clock.elapsed_s();
     return;
   }
-  try {
-    s.pump(s.w->plan.tiles[static_cast<std::size_t>(s.mine[k])].y / s.w->plan.tile_size);
-  } catch (...) {
-    s.failure = std::current_exception();
-    s.send_status(kFailed);
-    s.retire(true);
-    throw;
-  }
+  s.pump_or_fail(s.w->plan.tiles[static_cast<std::size_t>(s.mine[k])].y / s.w->plan.tile_size);
 }
 
 void TileStream::finish() {
   State& s = *s_;
   if (s.finished) return;
   NSPERF_REGION("stream");
-  core::Stopwatch clock;
-  struct Count {
-    State& s;
-    core::Stopwatch& clock;
-    ~Count() { s.busy_s += clock.elapsed_s(); }
-  } count{s, clock};
+  const State::Busy busy{s.busy_s};
   if (s.rank == 0) {
     s.finished = true;
     if (s.failure) return;  // thrown by wait(); the others were told
-    try {
-      s.pump(s.w->plan.rows() - 1);
-      s.done_s = s.clock->elapsed_s();
-    } catch (...) {
-      s.failure = std::current_exception();
-      s.send_status(kFailed);
-      s.retire(true);
-      throw;
-    }
+    s.pump_or_fail(s.w->plan.rows() - 1);
     s.send_status(kSent);
     s.retire(true);
     s.reader.reset();  // the decoded image: every tile has been cut from it
@@ -332,6 +316,5 @@ void TileStream::finish() {
 }
 
 double TileStream::busy_s() const noexcept { return s_->busy_s; }
-double TileStream::done_s() const noexcept { return s_->done_s; }
 
 }  // namespace nsperf::mpi

@@ -8,8 +8,6 @@
 #include <memory>
 #include <vector>
 
-#include "nsperf/core/timer.hpp"
-
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/tile_plan.hpp"
 #include "nsperf/io/image_reader.hpp"
@@ -111,11 +109,9 @@ class TileStream {
  public:
   /// Collective over `comm`: plans `spec` into `tile`-sized tiles with `halo`, fills
   /// `workload` (the plan; this rank's tiles with their pixel buffers, filled as they arrive)
-  /// and posts this rank's receives. `reader` is rank 0's open image (null elsewhere);
-  /// `clock` is the read stage's, for done_s().
+  /// and posts this rank's receives. `reader` is rank 0's open image (null elsewhere).
   TileStream(const bmpi::communicator& comm, Workload& workload, const core::ImageSpec& spec,
-             std::unique_ptr<io::ImageReader> reader, std::int64_t tile, std::int64_t halo,
-             const core::Stopwatch& clock);
+             std::unique_ptr<io::ImageReader> reader, std::int64_t tile, std::int64_t halo);
   /// Unfinished (a failure before the pipeline): cancels what it can and waits for the rest.
   ~TileStream();
   TileStream(const TileStream&) = delete;
@@ -130,9 +126,6 @@ class TileStream {
   void finish();
   /// Seconds spent in wait() and finish(): decoding and sending (rank 0), waiting (others).
   [[nodiscard]] double busy_s() const noexcept;
-  /// The read stage's clock when this rank held all its tiles (rank 0: when it had decoded the
-  /// image and handed every tile to MPI).
-  [[nodiscard]] double done_s() const noexcept;
 
  private:
   struct State;
