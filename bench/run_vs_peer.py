@@ -4,19 +4,23 @@ NumPy, h5py, fsync), end to end as the user waits for it, at 1 and 2 ranks, on t
 interleaved: every round runs each image under each contender in a fresh random order, and the
 medians are compared as ratios (this machine's times are noisy; its ratios are not).
 
-    bench/run_vs_peer.py [--rounds 5] [--nsperf PATH] [--work DIR] [--many 200] [IMAGE ...]
+    bench/run_vs_peer.py [--rounds 5] [--nsperf PATH] [--work DIR] [--many 200]
+                         [--mpirun-args ARGS ...] [IMAGE ...]
 
 Without IMAGE: the real images in ../shared/data/images, and from them images of at least 8 MP
 (flower.png upscaled 2x as PNG, JPEG, TIFF and JPEG 2000; the FITS SCI extension upscaled 3x as
 FITS, HDF5 and raw f32), and the synthetic 16384x16384 image (nsperf only: no file to give the
 peer). --many N adds N images of 1 MP (crops of the upscaled flower) run as one nsperf job at 2
-ranks against a shell loop of one `mpirun nsperf run` per image. Writes everything under --work
-(default a new folder in /tmp) and removes nothing there.
+ranks against a shell loop of one `mpirun nsperf run` per image. Each --mpirun-args (e.g.
+"--mca pml ob1") adds nsperf runs launched with those arguments to the same interleaved rounds,
+beside the plain `mpirun`. Writes everything under --work (default a new folder in /tmp) and
+removes nothing there.
 """
 import argparse
 import json
 import os
 import random
+import shlex
 import statistics
 import subprocess
 import sys
@@ -95,7 +99,10 @@ def make_images(work):
 
 
 def file_image(path):
-    return Image(os.path.basename(path), ["--image", path], [path], 0)
+    # The label keeps an HDF5 dataset (file.h5:/data), whose path has a slash of its own.
+    file, colon, dataset = path.partition(":/")
+    return Image(os.path.basename(file) + (colon + dataset if colon else ""), ["--image", path],
+                 [path], 0)
 
 
 def timed(cmd, cwd):
@@ -107,8 +114,9 @@ def timed(cmd, cwd):
     return seconds, proc.stdout
 
 
-def nsperf_cmd(ranks, args, out):
-    return ["mpirun", "-n", str(ranks), "--oversubscribe", NSPERF, "run"] + args + \
+def nsperf_cmd(ranks, args, out, mpirun_args=""):
+    return ["mpirun"] + shlex.split(mpirun_args) + ["-n", str(ranks), "--oversubscribe", NSPERF,
+                                                    "run"] + args + \
         ["-o", out, "--force", "--no-progress"]
 
 
@@ -118,8 +126,9 @@ def read_stage(out):
         return float(f["ranks"]["read_s"].max()), int(f.attrs["width"]) * int(f.attrs["height"])
 
 
-def compare(images, rounds, work):
-    contenders = ["peer", "nsperf 1 rank", "nsperf 2 ranks"]
+def compare(images, rounds, work, launches):
+    # A contender: "peer", or (mpirun arguments, ranks).
+    contenders = ["peer"] + [(m, n) for m in launches for n in (1, 2)]
     wall = {(i.label, c): [] for i in images for c in contenders}
     read = {(i.label, c): [] for i in images for c in contenders[1:]}
     for r in range(rounds):
@@ -131,8 +140,7 @@ def compare(images, rounds, work):
                 seconds, _ = timed([PYTHON, os.path.join(HERE, "peer_run.py")] + image.peer_args[:1]
                                    + [out] + image.peer_args[1:], work)
             else:
-                seconds, _ = timed(nsperf_cmd(1 if c.endswith("1 rank") else 2,
-                                              image.nsperf_args, out), work)
+                seconds, _ = timed(nsperf_cmd(c[1], image.nsperf_args, out, c[0]), work)
                 read_s, image.pixels = read_stage(out)
                 read[(image.label, c)].append(read_s)
             wall[(image.label, c)].append(seconds)
@@ -141,16 +149,17 @@ def compare(images, rounds, work):
     med_read = {k: statistics.median(v) for k, v in read.items() if v}
     print(f"\nnsperf run vs the one-process script (bench/peer_run.py), wall time as the user "
           f"waits for it (mpirun or python3 included), median of {rounds} interleaved rounds")
-    print(f"{'image':28} {'MP':>6} {'peer':>8} {'1 rank':>8} {'2 ranks':>8} {'peer/1r':>8} "
-          f"{'peer/2r':>8} {'1r/2r':>7} {'read 2r/1r':>10}")
+    print(f"{'image':28} {'mpirun':16} {'MP':>6} {'peer':>8} {'1 rank':>8} {'2 ranks':>8} "
+          f"{'peer/1r':>8} {'peer/2r':>8} {'1r/2r':>7} {'read 2r/1r':>10}")
     for i in images:
-        p = med.get((i.label, "peer"))
-        one, two = med[(i.label, "nsperf 1 rank")], med[(i.label, "nsperf 2 ranks")]
-        r1, r2 = med_read[(i.label, "nsperf 1 rank")], med_read[(i.label, "nsperf 2 ranks")]
-        fmt = lambda v: f"{v:8.2f}" if v is not None else f"{'-':>8}"
-        print(f"{i.label:28} {i.pixels / 1e6:6.1f} {fmt(p)} {one:8.2f} {two:8.2f} "
-              f"{fmt(p / one if p else None)} {fmt(p / two if p else None)} {one / two:7.2f} "
-              f"{r2 / r1:10.2f}")
+        for m in launches:
+            p = med.get((i.label, "peer"))
+            one, two = med[(i.label, (m, 1))], med[(i.label, (m, 2))]
+            r1, r2 = med_read[(i.label, (m, 1))], med_read[(i.label, (m, 2))]
+            fmt = lambda v: f"{v:8.2f}" if v is not None else f"{'-':>8}"
+            print(f"{i.label:28} {m or '(plain)':16} {i.pixels / 1e6:6.1f} {fmt(p)} {one:8.2f} "
+                  f"{two:8.2f} {fmt(p / one if p else None)} {fmt(p / two if p else None)} "
+                  f"{one / two:7.2f} {r2 / r1:10.2f}")
     print("peer/1r, peer/2r: how many times faster nsperf is than the script (above 1: faster); "
           "1r/2r: the speed-up from 1 to 2 ranks; read 2r/1r: the slowest rank's read stage at 2 "
           "ranks over 1 rank (from /ranks).")
@@ -205,6 +214,8 @@ def main():
     parser.add_argument("--many", type=int, default=0, help="also N images of 1 MP: one job vs a loop")
     parser.add_argument("--many-rounds", type=int, default=1)
     parser.add_argument("--no-images", action="store_true", help="only --many")
+    parser.add_argument("--mpirun-args", action="append", default=[],
+                        help="also launch nsperf with these mpirun arguments, e.g. '--mca pml ob1'")
     args = parser.parse_args()
     NSPERF = os.path.abspath(args.nsperf) if args.nsperf else default_nsperf()
     work = args.work or tempfile.mkdtemp(prefix="nsperf-vs-peer-")
@@ -212,7 +223,7 @@ def main():
     print(f"nsperf: {NSPERF}; work folder: {work}", file=sys.stderr)
     if not args.no_images:
         images = [file_image(p) for p in args.images] if args.images else make_images(work)
-        compare(images, args.rounds, work)
+        compare(images, args.rounds, work, [""] + args.mpirun_args)
     if args.many:
         many(args.many, args.many_rounds, work)
 

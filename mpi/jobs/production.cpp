@@ -392,10 +392,11 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     if (comm.rank() == 0)
       core::check_tile_side(bench.tile, loaded.spec.extent, "--tile (input.tile)");
   });
-  // Rank 0 hashes the input file on a thread of its own while the ranks read their tiles and run
-  // the pipeline; the hash joins the job where it is first needed (a resumed run checks it before
-  // the pipeline; otherwise it goes into the output), so that the read stage does not wait for
-  // a hash of the whole file, which no rank count divides.
+  // Rank 0 hashes the input file on a thread of its own once the ranks have read their tiles,
+  // while they run the pipeline; the hash joins the job where it is first needed (a resumed run
+  // checks it before the pipeline; otherwise it goes into the output). Not during the read: a
+  // second, whole-file read beside the ranks' own would contend with them for the file system
+  // (and here for rank 0's core), and no rank count divides it; the pipeline reads no file.
   std::future<std::string> checksum;
   bool hashed = false;
   const auto join_checksum = [&] {
@@ -406,11 +407,6 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     });
     bmpi::broadcast(comm, report.source_sha256, 0);
   };
-  if (comm.rank() == 0 && !origin.image.empty()) {
-    checksum = std::async(
-        std::launch::async,
-        [path = io::parse_image_input(origin.image, {}).path] { return core::sha256_file(path); });
-  }
   const std::int64_t halo = kernels::kPipelineHalo;
   Workload workload;
   std::unique_ptr<TileStream> stream;  // a sequential image: its tiles arrive during stage A
@@ -422,6 +418,11 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
                                           bench.tile, halo);
   } else {
     workload = distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo);
+  }
+  if (comm.rank() == 0 && !origin.image.empty()) {
+    checksum = std::async(
+        std::launch::async,
+        [path = io::parse_image_input(origin.image, {}).path] { return core::sha256_file(path); });
   }
   if (request.resume) join_checksum();
   workload.source = {};  // rank 0's copy of the whole image is no longer needed
