@@ -156,9 +156,15 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   return o;
 }
 
+constexpr const char* kRunUsage =
+    "mpirun -n N nsperf run (--image FILE | --synthetic WxH) [-o out.h5] [options]";
+constexpr const char* kProfileUsage =
+    "mpirun -n N nsperf profile (--image FILE | --synthetic WxH) [run options]";
+
 void print_help(std::ostream& out, const po::options_description& options, bool profile) {
   if (profile) {
-    out << "usage: mpirun -n N nsperf profile (--image FILE | --synthetic WxH) [run options]\n"
+    out << "usage: " << kProfileUsage
+        << "\n"
            "       nsperf profile FILE.h5 [FILE.h5 ...] [--run ID] [--top N] [--tree] "
            "[--format text|json]\n"
            "       nsperf profile [-r N] -- COMMAND [ARGS ...]\n\n"
@@ -171,7 +177,8 @@ void print_help(std::ostream& out, const po::options_description& options, bool 
         << options;
     return;
   }
-  out << "usage: mpirun -n N nsperf run (--image FILE | --synthetic WxH) [-o out.h5] [options]\n"
+  out << "usage: " << kRunUsage
+      << "\n"
          "       mpirun -n N nsperf run --image 'GLOB' [--image FILE ...] [--images LIST]\n"
          "                              --output-dir DIR [--resume] [options]\n\n"
          "Runs the negative-space pipeline (Gaussian 5x5, Sobel magnitude, global Otsu\n"
@@ -288,6 +295,15 @@ int run_job(const CommandContext& ctx, bool profile) {
   const core::Config cfg =
       resolve_on_root(world, options.config, options.overrides, /*fit_tile=*/false);
   if (options.many) return run_many(ctx, *options.many, cfg);
+  // The job is the user's: it runs on what they name, never on a default image they did not ask
+  // for (which would write a file of its own size, 20 MiB for the default 2048x2048).
+  mpi::run_phase(world, "input", [&] {
+    if (!cfg.input_is_default) return;
+    throw UsageError(std::string("no input: give --image FILE or --synthetic WxH (or input.image "
+                                 "or input.synthetic in a config); usage: ") +
+                     (profile ? kProfileUsage : kRunUsage) + " (see 'nsperf " + command +
+                     " --help')");
+  });
   mpi::run_phase(world, "check-output", [&] {
     if (world.rank() != 0) return;
     // A resumed run replaces the incomplete file it continues.

@@ -33,11 +33,13 @@ core::Config resolve_on_root(const boost::mpi::communicator& comm,
                              const std::vector<core::Override>& overrides, bool fit_tile) {
   std::string effective;
   bool tile_is_default = false;
+  bool input_is_default = false;
   mpi::run_phase(comm, "config", [&] {
     if (comm.rank() != 0) return;
     core::Config cfg = resolve(config_path(path), overrides);
     const auto& bench = cfg.input;
     tile_is_default = cfg.tile_is_default;
+    input_is_default = cfg.input_is_default;
     if (fit_tile && cfg.tile_is_default && !bench.image.empty()) {
       try {
         const auto raw = bench.raw.empty()
@@ -55,9 +57,11 @@ core::Config resolve_on_root(const boost::mpi::communicator& comm,
   });
   boost::mpi::broadcast(comm, effective, 0);
   boost::mpi::broadcast(comm, tile_is_default, 0);
+  boost::mpi::broadcast(comm, input_is_default, 0);
   auto cfg = core::Config::from_json(nlohmann::json::parse(effective));
-  // Whether the tile was set is not in the JSON: carried as rank 0 found it.
+  // Whether the tile and the input were set is not in the JSON: carried as rank 0 found it.
   cfg.tile_is_default = tile_is_default;
+  cfg.input_is_default = input_is_default;
   return cfg;
 }
 

@@ -279,7 +279,9 @@ std::vector<KeyInfo> config_keys() {
        0,
        0,
        {},
-       "Size and pixel type of the built-in synthetic image, WxH[:u8|u16|f32]."},
+       "Size and pixel type of the built-in synthetic image, WxH[:u8|u16|f32]. nsperf "
+       "benchmark runs on it when input.image is empty; nsperf run and profile need one of the "
+       "two set (by the file or the command line)."},
       {"input.seed",
        KeyType::integer,
        1,
@@ -519,6 +521,8 @@ Config resolve_config(const nlohmann::json& given, std::string_view source,
   Config cfg = Config::from_json(effective);
   cfg.notes = std::move(renamed);
   cfg.tile_is_default = origin["input.tile"] == "default";
+  cfg.input_is_default =
+      origin["input.image"] == "default" && origin["input.synthetic"] == "default";
   const auto& b = cfg.input;
   const Extent e = b.synthetic.extent;
   const bool synthetic = b.image.empty();

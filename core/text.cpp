@@ -35,6 +35,13 @@ std::optional<std::string> nearest_name(std::string_view name,
       best = c;
     }
   }
+  if (best || name.size() < 3) return best;
+  // Or an abbreviation: the one candidate that begins with it ('bench' for 'benchmark').
+  for (const auto& c : candidates) {
+    if (c.size() <= name.size() || c.compare(0, name.size(), name) != 0) continue;
+    if (best) return std::nullopt;  // two begin with it: no single suggestion
+    best = c;
+  }
   return best;
 }
 

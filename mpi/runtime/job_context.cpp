@@ -9,6 +9,7 @@
 #include <boost/mpi/environment.hpp>
 #include <boost/version.hpp>
 #include <cstdlib>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -29,7 +30,8 @@ std::string make_run_id() {
   std::erase(stamp, ':');
   std::random_device device;
   std::ostringstream id;
-  id << stamp << "-" << std::hex << (device() & 0xffffu);
+  // Always 4 hex digits: ids of one second then sort and read alike (…Z-05d5, not …Z-5d5).
+  id << stamp << "-" << std::hex << std::setw(4) << std::setfill('0') << (device() & 0xffffu);
   return id.str();
 }
 

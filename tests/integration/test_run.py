@@ -2,6 +2,7 @@
 whole-image run at 1-4 ranks, the float64 reference check, real images, compression, the
 parallel h5py reader example under mpirun, and failures that leave nothing behind."""
 import hashlib
+import json
 import os
 
 import h5py
@@ -255,3 +256,33 @@ class RealImages(TempDirTest):
         _, mask1, grad1, _ = read(whole)
         self.assertTrue(np.array_equal(mask, mask1))
         self.assertTrue(np.array_equal(grad, grad1))
+
+
+class Usage(TempDirTest):
+    def test_no_input_is_a_usage_error_and_a_config_may_name_it(self):
+        """The usage line requires --image or --synthetic: without either (or a config naming
+        one), run and profile exit 2 with the usage and write nothing."""
+        for command in ("run", "profile"):
+            with self.subTest(command=command):
+                r = run([command, "-o", self.path("o.h5")] + QUIET, ranks=2)
+                self.assertEqual(r.code, 2, r)
+                self.assertIn("no input: give --image FILE or --synthetic WxH", r.err)
+                self.assertIn(f"usage: mpirun -n N nsperf {command} (--image FILE | --synthetic WxH)",
+                              r.err)
+                self.assertEqual(self.files(), [])
+        config = self.path("c.json")
+        with open(config, "w") as f:
+            json.dump({"schema_version": 1, "input": {"synthetic": "96x64", "tile": 32}}, f)
+        ids = set()
+        for k in range(6):
+            out = self.path(f"o{k}.h5")
+            r = run(["run", "-c", config, "-o", out] + QUIET, ranks=2)
+            self.assertEqual(r.code, 0, r)
+            self.assertIn("synthetic 96x64", r.out)
+            with h5py.File(out, "r") as f:
+                run_id = f["provenance"].attrs["run_id"]
+                ids.add(run_id.decode() if isinstance(run_id, bytes) else run_id)
+        # Always 4 hex digits after the time, leading zeros kept (as docs/results-schema.md says).
+        self.assertEqual(len(ids), 6, ids)
+        for run_id in ids:
+            self.assertRegex(run_id, r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")

@@ -20,6 +20,15 @@ TEST(Text, NearestNameOnlyForPlausibleTypos) {
   EXPECT_FALSE(core::nearest_name("--banana-split", names).has_value());
 }
 
+TEST(Text, NearestNameTakesAnAbbreviationOfOneName) {
+  const std::vector<std::string> commands{"benchmark", "compare", "config", "run", "verify"};
+  EXPECT_EQ(core::nearest_name("bench", commands), "benchmark");
+  EXPECT_EQ(core::nearest_name("ver", commands), "verify");
+  EXPECT_FALSE(core::nearest_name("xy", {commands}).has_value());
+  const std::vector<std::string> two{"benchmark", "bench-opencv"};
+  EXPECT_FALSE(core::nearest_name("bench", two).has_value()) << "it abbreviates both";
+}
+
 TEST(Text, UnknownNameMessage) {
   const std::vector<std::string> names{"scalar", "openmp"};
   EXPECT_EQ(core::unknown_name_message("strategy", "opnemp", names),

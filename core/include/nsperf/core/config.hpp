@@ -85,6 +85,9 @@ struct Config {
   /// input.tile was set by neither the file nor the command line: it may shrink to fit a
   /// small image (fit_default_tile). Known where the config was resolved, not in `json`.
   bool tile_is_default = false;
+  /// Neither input.image nor input.synthetic was set (by the file or the command line): the
+  /// job would run on the default synthetic image, which `nsperf run` and `profile` refuse.
+  bool input_is_default = false;
   /// What resolving changed that the user did not ask for, to print once (not in `json`).
   std::vector<std::string> notes;
 

@@ -11,7 +11,8 @@ namespace nsperf::core {
 /// Edit distance (insertions, deletions, substitutions) between two strings.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
-/// The candidate closest to `name` if it is close enough to be a plausible typo, else nullopt.
+/// The candidate closest to `name` if it is close enough to be a plausible typo, or else the one
+/// candidate that `name` (3 characters or more) abbreviates; nullopt otherwise.
 std::optional<std::string> nearest_name(std::string_view name,
                                         std::span<const std::string> candidates);
 
