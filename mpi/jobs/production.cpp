@@ -428,7 +428,6 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   workload.source = {};  // rank 0's copy of the whole image is no longer needed
   mine.read_s = read_clock.elapsed_s();
   mine.bytes_read = workload.bytes_read;
-  report.read_s = slowest(comm, mine.read_s);
   // From here to the summaries of every tile: the working buffers are the pipeline's cost too.
   core::Stopwatch compute_clock;
   report.partial = loaded.partial;
@@ -541,11 +540,10 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     // each would count rank 0's decode twice (the others wait for it inside their pipeline).
     mine.read_s += stream->busy_s();
     mine.pipeline_s -= stream->busy_s();
-    report.read_s = slowest(comm, mine.read_s);
-    report.compute_s = slowest(comm, mine.read_s + mine.pipeline_s) - report.read_s;
-  } else {
-    report.compute_s = slowest(comm, mine.pipeline_s);
   }
+  report.read_s = slowest(comm, mine.read_s);
+  report.compute_s = stream ? slowest(comm, mine.read_s + mine.pipeline_s) - report.read_s
+                            : slowest(comm, mine.pipeline_s);
 
   if (cfg.run.check) {
     progress.set(++stage, "check against the float64 reference");

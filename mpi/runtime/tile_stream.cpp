@@ -170,11 +170,10 @@ struct TileStream::State {
     }
   }
 
-  // Another rank: waits for the status if it has not come; true if it says rank 0 failed.
-  bool wait_status() {
+  // Another rank: waits for the status if it has not come.
+  void wait_status() {
     if (status_request != MPI_REQUEST_NULL)
       p2p::check(MPI_Wait(&status_request, MPI_STATUS_IGNORE), "MPI_Wait");
-    return status == kFailed;
   }
 
   [[noreturn]] void stopped_sending() {
