@@ -117,10 +117,9 @@ void write_profile_text(std::ostream& out, const ExternalProfile& p) {
   std::vector<double> walls;
   for (const auto& e : p.runs) walls.push_back(e.wall_s);
   const auto s = core::summarize(walls);
-  out << "  median wall " << format_seconds(s.median) << " [" << format_seconds(s.ci.low) << ", "
-      << format_seconds(s.ci.high) << "] (" << core::format_number(100 * s.ci.level, 3)
-      << "% interval of the median), min " << format_seconds(s.min) << ", max "
-      << format_seconds(s.max) << "; median user "
+  out << "  median wall " << format_seconds(s.median) << " " << format_interval(s.ci.low, s.ci.high)
+      << " (" << core::format_number(100 * s.ci.level, 3) << "% interval of the median), min "
+      << format_seconds(s.min) << ", max " << format_seconds(s.max) << "; median user "
       << format_seconds(median_of(p.runs, [](const Execution& e) { return e.user_s; })) << ", sys "
       << format_seconds(median_of(p.runs, [](const Execution& e) { return e.sys_s; }))
       << ", peak RSS "
@@ -213,7 +212,7 @@ ExternalCommand::ExternalCommand(std::vector<std::string> argv)
   program_ = *program;
 }
 
-Execution ExternalCommand::run() {
+Execution ExternalCommand::run(bool show_output) {
   int result[2];
   if (pipe2(result, O_CLOEXEC) != 0) throw IoError(std::string("pipe: ") + std::strerror(errno));
   std::vector<std::string> exec = {helper_, std::to_string(result[1]), program_};
@@ -227,6 +226,14 @@ Execution ExternalCommand::run() {
   if (pid == 0) {
     // The helper writes to the pipe's write end, which must survive its exec.
     (void)!fcntl(result[1], F_SETFD, 0);
+    if (!show_output) {
+      const int null = open("/dev/null", O_WRONLY);
+      if (null >= 0) {
+        (void)!dup2(null, STDOUT_FILENO);
+        (void)!dup2(null, STDERR_FILENO);
+        close(null);
+      }
+    }
     execv(args[0], args.data());
     _exit(127);
   }

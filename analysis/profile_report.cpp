@@ -62,10 +62,12 @@ int ranks_on_first_host(const std::string& hosts, std::int64_t ranks) {
   }
 }
 
-std::string run_strategy_of(const std::string& config_json) {
+// run.<key> of a stored config ("" if absent or unreadable).
+std::string run_setting_of(const std::string& config_json, const char* key) {
   try {
     const auto j = nlohmann::json::parse(config_json);
-    if (j.contains("run") && j["run"].contains("strategy")) return j["run"]["strategy"];
+    if (j.contains("run") && j["run"].contains(key) && j["run"][key].is_string())
+      return j["run"][key];
   } catch (const std::exception&) {
   }
   return "";
@@ -99,7 +101,8 @@ core::RunEvidence make_evidence(const std::string& source, const core::Provenanc
   e.threads_per_rank = static_cast<int>(p.threads_per_rank);
   e.node_cores = p.cores;
   e.ranks_on_node = ranks_on_first_host(p.hosts, p.ranks);
-  e.run_strategy = run_strategy_of(p.config_json);
+  e.run_strategy = run_setting_of(p.config_json, "strategy");
+  e.run_compression = run_setting_of(p.config_json, "compression");
   e.summary = std::move(summary);
   e.regions = core::region_stats(regions, e.ranks);
   e.rank_times = core::rank_times(regions, e.ranks);
@@ -127,6 +130,7 @@ ProfiledRun read_profiled_run(const std::filesystem::path& path,
     run.region_overhead_s = p.region_overhead_s;
     run.evidence = make_evidence(path.filename().string() + ", run " + p.run_id, p, {},
                                  io::read_output_regions(path));
+    run.evidence.production = true;
     return run;
   }
   const auto runs = io::list_runs(path);  // names the file if it is not a results file
@@ -173,6 +177,14 @@ void print_profile(std::ostream& out, const ProfiledRun& run, const ProfileView&
         << " of the slowest rank's time\n";
   }
   const auto top = core::hotspots(e.regions, view.top);
+  std::string probes;
+  for (const auto& s : e.regions) {
+    if (s.depth == 0 && core::is_probe(s))
+      probes += (probes.empty() ? "" : ", ") + s.name + " " + format_seconds(s.inclusive_max_s);
+  }
+  if (!probes.empty())
+    out << "  nsperf's own probes of the machine, not the workload (left out of the hotspots): "
+        << probes << "\n";
   out << "hotspots (ranked by the slowest rank's exclusive time; imbalance = max/mean of "
          "inclusive time over ranks):\n";
   std::size_t width = 6;
@@ -205,19 +217,27 @@ void print_recommendations(std::ostream& out, std::span<const core::Recommendati
            "lists the rules and the data each needs)\n";
     return;
   }
-  out << "recommendations (most expected gain first):\n";
+  // What the user runs first: settings nsperf run takes; then what the benchmarks found
+  // among strategies that nsperf run does not choose between.
   int n = 0;
-  for (const auto& r : recs) {
-    out << "  " << ++n << ". [" << r.rule << "] " << r.finding << "\n";
-    out << "     do:       " << r.action << "\n";
-    if (!r.key.empty()) {
-      out << "     set:      --set " << r.key << "=" << r.value
-          << (r.run_key ? "   (nsperf run and benchmark)"
-                        : "   (selects what nsperf benchmark measures; nsperf run has no such "
-                          "choice)")
-          << "\n";
+  for (const bool run_settings : {true, false}) {
+    bool header = false;
+    for (const auto& r : recs) {
+      if (r.run_key != run_settings) continue;
+      if (!header) {
+        out << (run_settings ? "recommendations for nsperf run (most expected gain first):\n"
+                             : "benchmark findings (strategies nsperf run does not choose "
+                               "between; what to measure next):\n");
+        header = true;
+      }
+      out << "  " << ++n << ". [" << r.rule << "] " << r.finding << "\n";
+      out << "     do:       " << r.action << "\n";
+      if (!r.key.empty() && r.run_key)
+        out << "     set:      --set " << r.key << "=" << r.value << "\n";
+      else if (!r.key.empty())
+        out << "     measure:  nsperf benchmark --set " << r.key << "=" << r.value << "\n";
+      out << "     expected: " << expected_text(r) << "; " << r.evidence << "\n";
     }
-    out << "     expected: " << expected_text(r) << "; " << r.evidence << "\n";
   }
 }
 

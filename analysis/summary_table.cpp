@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "nsperf/core/text.hpp"
+
 namespace nsperf::analysis {
 namespace {
 
@@ -40,11 +42,27 @@ const char* unit_name(double s, double& unit) {
   return "us";
 }
 
-std::string speedup_text(const core::SummaryRow& r, bool with_ci) {
+// "97.9%": a coverage as a percentage, three significant digits.
+std::string coverage_text(double level) { return core::format_number(100 * level, 3) + "%"; }
+
+// The coverage every interval of `levels` has, or a negative value when they differ.
+double common_level(const std::vector<double>& levels) {
+  if (levels.empty()) return -1;
+  for (double l : levels)
+    if (l != levels.front()) return -1;
+  return levels.front();
+}
+
+std::string time_interval(const core::Interval& ci, bool with_level) {
+  return format_interval(ci.low, ci.high) + (with_level ? " " + coverage_text(ci.level) : "");
+}
+
+std::string speedup_text(const core::SummaryRow& r, bool with_ci, bool with_level) {
   if (r.speedup <= 0) return "-";
   std::string text = fixed(r.speedup, 2) + "x";
   if (with_ci && r.speedup_ci.level > 0) {
-    text += " [" + fixed(r.speedup_ci.low, 2) + ", " + fixed(r.speedup_ci.high, 2) + "]";
+    text += " [" + fixed(r.speedup_ci.low, 2) + ", " + fixed(r.speedup_ci.high, 2) + "]" +
+            (with_level ? " " + coverage_text(r.speedup_ci.level) : "");
   }
   return text;
 }
@@ -70,8 +88,44 @@ std::string mib(std::int64_t bytes) {
   return bytes < 0 ? "-" : fixed(static_cast<double>(bytes) / (1 << 20), 1);
 }
 
+using Rows = std::vector<const core::SummaryRow*>;
+
+// The columns every table starts with: strategy, median and its interval, speedup and its
+// interval. Their headers name the intervals' coverage when every row has the same; else each
+// cell does.
+struct TimeColumns {
+  double level = -1;          // of the medians' intervals
+  double speedup_level = -1;  // of the speedups'
+
+  explicit TimeColumns(const Rows& rows) {
+    std::vector<double> levels;
+    std::vector<double> speedups;
+    for (const auto* r : rows) {
+      levels.push_back(r->seconds.ci.level);
+      if (r->speedup > 0 && r->speedup_ci.level > 0) speedups.push_back(r->speedup_ci.level);
+    }
+    level = common_level(levels);
+    speedup_level = common_level(speedups);
+  }
+  [[nodiscard]] std::vector<std::string> header(const std::string& speedup_over) const {
+    return {"strategy", "median",
+            (level > 0 ? coverage_text(level) + " " : std::string()) + "interval of median",
+            "speedup" + speedup_over + " [" +
+                (speedup_level > 0 ? coverage_text(speedup_level) + " " : std::string()) +
+                "interval]"};
+  }
+  [[nodiscard]] std::vector<std::string> cells(const core::SummaryRow& r) const {
+    return {r.strategy, format_seconds(r.seconds.median), time_interval(r.seconds.ci, level < 0),
+            speedup_text(r, true, speedup_level < 0)};
+  }
+};
+
+std::vector<std::string> tail_cells(const core::SummaryRow& r) {
+  return {std::to_string(r.outliers), std::string(core::to_string(r.check))};
+}
+
 // Memory columns, for optimizers that measure memory.
-void print_memory(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+void print_memory(std::ostream& out, const Rows& rows) {
   std::vector<std::vector<std::string>> table;
   table.push_back({"strategy", "peak added MiB", "of baseline", "buffers held MiB", "queue MiB",
                    "allocations"});
@@ -88,7 +142,7 @@ void print_memory(std::ostream& out, const std::vector<const core::SummaryRow*>&
 }
 
 // Where the ranks' time went, for optimizers that split it.
-void print_balance(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+void print_balance(std::ostream& out, const Rows& rows) {
   std::vector<std::vector<std::string>> table;
   table.push_back({"strategy", "makespan", "imbalance", "busy", "idle", "transfer", "I/O"});
   for (const auto* r : rows) {
@@ -102,91 +156,151 @@ void print_balance(std::ostream& out, const std::vector<const core::SummaryRow*>
   print_table(out, table);
 }
 
-// Bytes on the wire against the bytes delivered, for optimizers that move tiles.
-void print_wire(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+// The optimizers that compute in memory (cpu, memory, distributed): pixels per second and
+// bytes per second against the measured triad ceiling.
+// Without `bandwidth` (transfers overlapped with compute), pixels per second alone.
+void print_compute(std::ostream& out, const Rows& rows, const std::string& over, bool bandwidth) {
+  const TimeColumns time(rows);
   std::vector<std::vector<std::string>> table;
-  table.push_back({"strategy", "kernel", "end to end", "delivered MiB", "on the wire MiB", "ratio",
-                   "effective GB/s"});
+  table.push_back(time.header(over));
+  table[0].push_back("Mpixel/s");
+  if (bandwidth) {
+    table[0].push_back("GB/s");
+    table[0].push_back("of ceiling");
+  }
+  table[0].push_back("outliers");
+  table[0].push_back("check");
   for (const auto* r : rows) {
-    const bool wire = r->wire_bytes > 0;
-    table.push_back(
-        {r->strategy, r->kernel, format_seconds(r->seconds.median), mib(r->bytes),
-         mib(r->wire_bytes),
-         wire ? fixed(static_cast<double>(r->bytes) / static_cast<double>(r->wire_bytes), 2) : "-",
-         fixed(r->gbyte_per_s, 2)});
+    auto line = time.cells(*r);
+    line.push_back(fixed(r->mpixel_per_s, 1));
+    if (bandwidth) {
+      const double f = 100 * r->bandwidth_fraction;
+      line.push_back(fixed(r->gbyte_per_s, 2));
+      line.push_back(f > 0 ? fixed(f, f < 10 ? 1 : 0) + "%" : "-");
+    }
+    for (auto& c : tail_cells(*r)) line.push_back(std::move(c));
+    table.push_back(std::move(line));
   }
   print_table(out, table);
 }
 
-// Throughput and the files' size, for the io optimizer (wire bytes there: the files on disk).
-void print_io(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
+// The database: rows per second (pixels there are rows) or rows returned, and the file.
+void print_database(std::ostream& out, const Rows& rows, const std::string& over) {
+  const bool query = rows.front()->kernel == "query";
+  const TimeColumns time(rows);
   std::vector<std::vector<std::string>> table;
-  table.push_back({"strategy", "kernel", "median", "MiB/s", "speedup [95% CI]", "data MiB",
-                   "on disk MiB", "ratio"});
+  table.push_back(time.header(over));
+  for (const auto& h : {query ? "rows returned" : "rows/s", "file MiB", "outliers", "check"})
+    table[0].push_back(h);
   for (const auto* r : rows) {
+    auto line = time.cells(*r);
+    line.push_back(query ? std::to_string(r->pixels) : fixed(r->mpixel_per_s * 1e6, 0));
+    line.push_back(mib(r->bytes));
+    for (auto& c : tail_cells(*r)) line.push_back(std::move(c));
+    table.push_back(std::move(line));
+  }
+  print_table(out, table);
+}
+
+// Tile transfers: bytes delivered per second, as a fraction of the plain-MPI reference's
+// measured in the same rounds, and the bytes on the wire.
+void print_network(std::ostream& out, const Rows& rows, const std::string& over) {
+  const TimeColumns time(rows);
+  const core::SummaryRow* mpi = nullptr;
+  for (const auto* r : rows)
+    if (r->strategy == "mpi-ping-pong") mpi = r;
+  std::vector<std::vector<std::string>> table;
+  table.push_back(time.header(over));
+  table[0].push_back("effective GB/s");
+  if (mpi) table[0].push_back("of MPI ping-pong");
+  for (const auto& h : {"delivered MiB", "on the wire MiB", "outliers", "check"})
+    table[0].push_back(h);
+  for (const auto* r : rows) {
+    auto line = time.cells(*r);
+    line.push_back(fixed(r->gbyte_per_s, 2));
+    if (mpi) {
+      line.push_back(mpi->gbyte_per_s > 0 ? fixed(100 * r->gbyte_per_s / mpi->gbyte_per_s, 0) + "%"
+                                          : "-");
+    }
+    line.push_back(mib(r->bytes));
+    line.push_back(r->wire_bytes > 0 ? mib(r->wire_bytes) : "-");
+    for (auto& c : tail_cells(*r)) line.push_back(std::move(c));
+    table.push_back(std::move(line));
+  }
+  print_table(out, table);
+}
+
+// Files: MiB/s of the data, as a fraction of plain POSIX file-per-process I/O measured in the
+// same rounds, and the bytes on disk (wire bytes there).
+void print_io(std::ostream& out, const Rows& rows, const std::string& over) {
+  const TimeColumns time(rows);
+  const core::SummaryRow* posix = nullptr;
+  for (const auto* r : rows)
+    if (r->strategy == "posix-fpp") posix = r;
+  std::vector<std::vector<std::string>> table;
+  table.push_back(time.header(over));
+  table[0].push_back("MiB/s");
+  if (posix) table[0].push_back("of POSIX");
+  for (const auto& h : {"data MiB", "on disk MiB", "outliers", "check"}) table[0].push_back(h);
+  for (const auto* r : rows) {
+    auto line = time.cells(*r);
     const double mib_per_s = r->gbyte_per_s * 1e9 / (1 << 20);
-    const bool disk = r->wire_bytes > 0;
-    table.push_back(
-        {r->strategy, r->kernel, format_seconds(r->seconds.median),
-         fixed(mib_per_s, mib_per_s >= 100 ? 0 : 1), speedup_text(*r, true), mib(r->bytes),
-         mib(r->wire_bytes),
-         disk ? fixed(static_cast<double>(r->bytes) / static_cast<double>(r->wire_bytes), 2)
-              : "-"});
+    line.push_back(fixed(mib_per_s, mib_per_s >= 100 ? 0 : 1));
+    if (posix) {
+      line.push_back(
+          posix->gbyte_per_s > 0 ? fixed(100 * r->gbyte_per_s / posix->gbyte_per_s, 0) + "%" : "-");
+    }
+    line.push_back(mib(r->bytes));
+    line.push_back(r->wire_bytes > 0 ? mib(r->wire_bytes) : "-");
+    for (auto& c : tail_cells(*r)) line.push_back(std::move(c));
+    table.push_back(std::move(line));
   }
   print_table(out, table);
 }
 
-// Rows per second and the catalog's size, for the database optimizer (pixels there: rows).
-void print_database(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
-  std::vector<std::vector<std::string>> table;
-  table.push_back(
-      {"strategy", "kernel", "median", "rows/s", "speedup [95% CI]", "rows", "file MiB"});
-  for (const auto* r : rows) {
-    const double per_s = r->mpixel_per_s * 1e6;
-    table.push_back({r->strategy, r->kernel, format_seconds(r->seconds.median),
-                     r->kernel == "insert" ? fixed(per_s, 0) : "-", speedup_text(*r, true),
-                     std::to_string(r->pixels), mib(r->bytes)});
-  }
-  print_table(out, table);
-}
-
-// Median, its CI, speedup with CI, throughput, bandwidth and check, one row per strategy.
-void print_detail(std::ostream& out, const std::vector<const core::SummaryRow*>& rows) {
-  std::vector<std::vector<std::string>> table;
-  // A kernel column when the rows measure more than one.
-  const bool kernels = std::any_of(rows.begin(), rows.end(), [&](const core::SummaryRow* r) {
-    return r->kernel != rows.front()->kernel;
-  });
-  table.push_back({"strategy", "median", "95% CI of median", "speedup [95% CI]", "Mpixel/s",
-                   "GB/s (of ceiling)", "outliers", "check"});
-  if (kernels) table.back().insert(table.back().begin() + 1, "kernel");
-  for (const auto* r : rows) {
-    double unit = 1;
-    const char* name = unit_name(r->seconds.median, unit);
-    const std::string ci =
-        "[" + in_unit(r->seconds.ci.low, unit) + ", " + in_unit(r->seconds.ci.high, unit) + "] " +
-        name +
-        (r->seconds.ci.level < 0.95 ? " (" + fixed(100 * r->seconds.ci.level, 0) + "%)" : "");
-    std::string bandwidth = fixed(r->gbyte_per_s, 2);
-    if (r->bandwidth_fraction > 0) bandwidth += " (" + fixed(100 * r->bandwidth_fraction, 0) + "%)";
-    table.push_back({r->strategy, format_seconds(r->seconds.median), ci, speedup_text(*r, true),
-                     fixed(r->mpixel_per_s, 1), bandwidth, std::to_string(r->outliers),
-                     std::string(core::to_string(r->check))});
-    if (kernels) table.back().insert(table.back().begin() + 1, r->kernel);
-  }
-  print_table(out, table);
+// What a table of `kernel` of `optimizer` is titled, and what its throughput columns mean.
+std::string table_title(const std::string& optimizer, const std::string& kernel) {
+  if (kernel == "pipeline")
+    return "whole pipeline (time = earliest rank's start to latest rank's end, per repetition)";
+  if (optimizer == "database" && kernel == "insert")
+    return "inserts (rows/s = every rank's rows / median time; file = one rank's catalog)";
+  if (optimizer == "database" && kernel == "query")
+    return "queries (rows returned = every rank's answers; file = one rank's query catalog)";
+  if (optimizer == "database" && kernel == "catalog")
+    return "one catalog from every rank's rows (rows/s = every rank's rows / median time)";
+  if (optimizer == "network" && kernel == "transfer")
+    return "tile transfers (effective GB/s = delivered bytes / time from the earliest rank's "
+           "start to the latest rank's end; of MPI ping-pong = of the effective GB/s of plain "
+           "MPI_Send/MPI_Recv round trips of the same tiles in the same rounds)";
+  if (optimizer == "network")
+    return kernel + " (the transfers overlapped with the pipeline's compute)";
+  if (optimizer == "io" && kernel == "write")
+    return "writes (MiB/s = every rank's bytes / median time, open to close with fsync; of POSIX "
+           "= of posix-fpp's, one file per rank with write(), in the same rounds)";
+  if (optimizer == "io" && kernel == "read")
+    return "reads (cold: pages dropped first; MiB/s = every rank's bytes / median time; of POSIX "
+           "= of posix-fpp's, one file per rank with read(), in the same rounds)";
+  return kernel + " (time = earliest rank's start to latest rank's end, per repetition)";
 }
 
 }  // namespace
 
+std::string format_interval(double low, double high) {
+  double unit = 1;
+  const char* name = unit_name(high, unit);
+  return "[" + in_unit(low, unit) + ", " + in_unit(high, unit) + "] " + name;
+}
+
 std::string format_seconds(double s) {
+  if (s == 0) return "0 s";  // below the clock's resolution, or nothing at all
   double unit = 1;
   const char* name = unit_name(s, unit);
   return in_unit(s, unit) + " " + name;
 }
 
 void print_summary(std::ostream& out, const core::Provenance& p,
-                   std::span<const core::SummaryRow> rows, std::int64_t tile_size) {
+                   std::span<const core::SummaryRow> rows,
+                   std::span<const core::Baseline> baselines, std::int64_t tile_size) {
   if (rows.empty()) {
     out << "no samples (no rank had a tile)\n";
     return;
@@ -196,78 +310,87 @@ void print_summary(std::ostream& out, const core::Provenance& p,
     if (std::find(optimizers.begin(), optimizers.end(), r.optimizer) == optimizers.end())
       optimizers.push_back(r.optimizer);
   }
-  if (!p.image.empty()) out << "\nimage: " << p.image << "\n";
+  double lowest_level = 1;
+  std::size_t fewest = 0;
   for (const auto& optimizer : optimizers) {
-    std::vector<const core::SummaryRow*> mine;
+    Rows mine;
     for (const auto& r : rows) {
       if (r.optimizer == optimizer) mine.push_back(&r);
     }
     const auto& first = *mine.front();
-    out << "\n"
-        << optimizer << " optimizer: " << core::to_string(first.image) << " image, tiles of "
-        << tile_size << " px, " << p.ranks << (p.ranks == 1 ? " rank" : " ranks") << " x "
-        << p.threads_per_rank << (p.threads_per_rank == 1 ? " thread" : " threads") << ", "
-        << first.seconds.count << " repetitions";
-    if (p.bandwidth_gbyte_per_s > 0)
-      out << ", bandwidth ceiling " << fixed(p.bandwidth_gbyte_per_s, 1) << " GB/s";
+    const bool database = optimizer == "database";
+    const bool in_memory = !database && optimizer != "io" && optimizer != "network";
+    out << "\n" << optimizer << " optimizer: ";
+    // The database's work is rows, not the image's tiles.
+    if (!database)
+      out << core::to_string(first.image) << " image, tiles of " << tile_size << " px, ";
+    out << p.ranks << (p.ranks == 1 ? " rank" : " ranks") << " x " << p.threads_per_rank
+        << (p.threads_per_rank == 1 ? " thread" : " threads") << ", " << first.seconds.count
+        << " repetitions";
+    if (in_memory && p.bandwidth_gbyte_per_s > 0) {
+      out << ", memory bandwidth ceiling " << fixed(p.bandwidth_gbyte_per_s, 1)
+          << " GB/s (triad, every rank at once)";
+    }
     out << "\n";
-    // The headline: the whole pipeline when there is one, else every row.
-    std::vector<const core::SummaryRow*> headline;
-    std::vector<std::string> kernels;
+    // One table per kind of operation (kernel), in the order measured; the cpu optimizer's
+    // single stages go to the per-kernel speedups below its whole pipeline.
+    std::vector<std::string> tables;
+    std::vector<std::string> stages;
     std::vector<std::string> strategies;
+    const bool has_pipeline = std::any_of(mine.begin(), mine.end(),
+                                          [](const auto* r) { return r->kernel == "pipeline"; });
     for (const auto* r : mine) {
-      if (r->kernel == "pipeline")
-        headline.push_back(r);
-      else if (std::find(kernels.begin(), kernels.end(), r->kernel) == kernels.end())
-        kernels.push_back(r->kernel);
+      auto& into = has_pipeline && r->kernel != "pipeline" ? stages : tables;
+      if (std::find(into.begin(), into.end(), r->kernel) == into.end()) into.push_back(r->kernel);
       if (std::find(strategies.begin(), strategies.end(), r->strategy) == strategies.end())
         strategies.push_back(r->strategy);
+      lowest_level = std::min(lowest_level, r->seconds.ci.level);
+      if (fewest == 0 || r->seconds.count < fewest) fewest = r->seconds.count;
     }
-    if (headline.empty()) {
-      headline = mine;
-      kernels.clear();
+    for (const auto& kernel : tables) {
+      Rows these;
+      for (const auto* r : mine)
+        if (r->kernel == kernel) these.push_back(r);
+      const auto* baseline = core::baseline_of(baselines, optimizer, kernel);
+      const std::string over = baseline ? " over " + baseline->strategy : std::string();
+      out << table_title(optimizer, kernel) << ":\n";
+      if (optimizer == "database")
+        print_database(out, these, over);
+      else if (optimizer == "network" && kernel == "transfer")
+        print_network(out, these, over);
+      else if (optimizer == "io")
+        print_io(out, these, over);
+      else
+        print_compute(out, these, over, in_memory);
+      if (std::any_of(these.begin(), these.end(),
+                      [](const core::SummaryRow* r) { return r->held_bytes >= 0; })) {
+        out << "memory per repetition (peak added: resident memory a run added, worst rank; "
+               "buffers and queue:\n"
+               "the strategy's own count, summed over ranks):\n";
+        print_memory(out, these);
+      }
+      if (std::any_of(these.begin(), these.end(),
+                      [](const core::SummaryRow* r) { return r->busy_s >= 0; })) {
+        out << "time per rank (mean over ranks, median repetition; imbalance = max / mean "
+               "busy):\n";
+        print_balance(out, these);
+      }
     }
-    out << (headline.front()->kernel == "pipeline" ? "whole pipeline" : headline.front()->kernel)
-        << " (time = earliest rank's start to latest rank's end, per repetition):\n";
-    print_detail(out, headline);
-    if (std::any_of(headline.begin(), headline.end(),
-                    [](const core::SummaryRow* r) { return r->held_bytes >= 0; })) {
-      out << "memory per repetition (peak added: resident memory a run added, worst rank; buffers "
-             "and queue:\n"
-             "the strategy's own count, summed over ranks):\n";
-      print_memory(out, headline);
-    }
-    if (std::any_of(headline.begin(), headline.end(),
-                    [](const core::SummaryRow* r) { return r->busy_s >= 0; })) {
-      out << "time per rank (mean over ranks, median repetition; imbalance = max / mean busy):\n";
-      print_balance(out, headline);
-    }
-    if (optimizer == "database") {
-      out << "catalog (rows/s = every rank's rows / median time; query rows = rows returned):\n";
-      print_database(out, mine);
-    }
-    if (optimizer == "io") {
-      out << "files (MiB/s = every rank's bytes / median time; writes include fsync, reads are "
-             "cold):\n";
-      print_io(out, mine);
-    } else if (std::any_of(mine.begin(), mine.end(),
-                           [](const core::SummaryRow* r) { return r->wire_bytes >= 0; })) {
-      out << "transfers (effective = delivered bytes / end-to-end time):\n";
-      print_wire(out, mine);
-    }
-    if (!kernels.empty()) {
-      out << "speedup per kernel (median of rounds paired with the baseline):\n";
+    if (!stages.empty()) {
+      const auto* baseline = core::baseline_of(baselines, optimizer, stages.front());
+      out << "speedup per kernel" << (baseline ? " over " + baseline->strategy : std::string())
+          << " (median of rounds paired with it):\n";
       std::vector<std::vector<std::string>> table;
       std::vector<std::string> header{"strategy"};
-      header.insert(header.end(), kernels.begin(), kernels.end());
+      header.insert(header.end(), stages.begin(), stages.end());
       table.push_back(header);
       for (const auto& s : strategies) {
         std::vector<std::string> line{s};
-        for (const auto& k : kernels) {
+        for (const auto& k : stages) {
           const auto it = std::find_if(mine.begin(), mine.end(), [&](const core::SummaryRow* r) {
             return r->strategy == s && r->kernel == k;
           });
-          line.push_back(it == mine.end() ? "" : speedup_text(**it, false));
+          line.push_back(it == mine.end() ? "" : speedup_text(**it, false, false));
         }
         table.push_back(line);
       }
@@ -287,6 +410,12 @@ void print_summary(std::ostream& out, const core::Provenance& p,
     }
     out << "checks against the reference: " << passed << " of " << mine.size() << " passed\n";
     for (const auto& f : failures) out << "  FAILED " << f << "\n";
+  }
+  // Intervals are distribution-free: their coverage follows from the repetitions alone.
+  if (lowest_level < 0.95) {
+    out << "note: with " << fewest << " repetitions an interval of a median covers at most "
+        << coverage_text(lowest_level)
+        << "; 6 or more repetitions (-r) give 95% or more; the coverage shown is the true one\n";
   }
 }
 

@@ -212,7 +212,7 @@ int run(const CommandContext& ctx) {
   }
 
   const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
-  mpi::BenchmarkRequest request{cfg, {}, ctx.command_line};
+  mpi::BenchmarkRequest request{cfg, {}, ctx.command_line, {}};
   const std::filesystem::path output = cfg.benchmark.output;
   mpi::run_phase(world, "check-output", [&] {
     request.optimizers = choose(options, cfg);
@@ -230,6 +230,30 @@ int run(const CommandContext& ctx) {
           " is as it was). To fit a time limit, lower --repetitions "
           "or run the optimizers as separate jobs (--cpu, --io, ...).\n",
       world.rank() == 0);
+  // The header, before anything is measured: a batch log shows what runs from the start.
+  request.on_start = [&](const core::Provenance& p) {
+    std::string running;
+    for (const auto& name : request.optimizers) {
+      const auto strategies = cfg.optimizers.at(name).strategies.size();
+      const auto references = core::strategy_catalog().references(name).size();
+      running += (running.empty() ? "" : ", ") + name + " (" + std::to_string(strategies) +
+                 (strategies == 1 ? " strategy" : " strategies") +
+                 (references > 0 ? " + " + std::to_string(references) +
+                                       (references == 1 ? " reference" : " references")
+                                 : std::string()) +
+                 ")";
+    }
+    std::cout << "nsperf benchmark, run " << p.run_id << "\n"
+              << "  input:   " << p.image << ", tiles of " << cfg.input.tile << " px\n"
+              << "  ranks:   " << p.ranks << " x " << p.threads_per_rank
+              << (p.threads_per_rank == 1 ? " thread" : " threads") << " on " << p.hosts
+              << " (cores per rank " << p.rank_binding << "; OpenMP " << p.omp_binding << ")\n"
+              << "  config:  " << describe_config_sources(options.config, options.overrides) << "\n"
+              << "  running: " << running << "; " << cfg.benchmark.repetitions << " repetitions + "
+              << cfg.benchmark.warmup << " warm-up each\n"
+              << "  results: " << output.string() << "\n"
+              << std::flush;
+  };
   ProgressLine progress(options.progress);
   const auto result = mpi::run_benchmark(world, request, &progress);
   mpi::write_results(
@@ -237,7 +261,8 @@ int run(const CommandContext& ctx) {
       {result.samples, result.tiles, result.repetitions, result.summary, result.regions});
 
   if (world.rank() == 0) {
-    analysis::print_summary(std::cout, result.provenance, result.summary, cfg.input.tile);
+    analysis::print_summary(std::cout, result.provenance, result.summary, result.baselines,
+                            cfg.input.tile);
     for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
     if (!result.provenance.warnings.empty()) {
       std::string w = result.provenance.warnings;

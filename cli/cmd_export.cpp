@@ -18,27 +18,29 @@ int run(const CommandContext& ctx) {
   const auto& reporters = analysis::table_reporters();
   const std::vector<std::string> tables(io::kRunTables.begin(), io::kRunTables.end());
   po::options_description options("Options");
-  options.add_options()("results", po::value<std::string>()->value_name("FILE"), "results file")(
-      "format", po::value<std::string>()->value_name("F")->default_value("csv"),
-      reporters.names().c_str())(
-      "table", po::value<std::string>()->value_name("T")->default_value("summary"),
-      core::join(tables).c_str())("run", po::value<std::string>()->value_name("ID"),
-                                  "run to export (default: the newest)")(
+  const std::string format_help = reporters.names() + " (default csv)";
+  const std::string table_help = core::join(tables) + " (default summary)";
+  options.add_options()("format", po::value<std::string>()->value_name("F"), format_help.c_str())(
+      "table", po::value<std::string>()->value_name("T"), table_help.c_str())(
+      "run", po::value<std::string>()->value_name("ID"), "run to export (default: the newest)")(
       "output,o", po::value<std::string>()->value_name("FILE"), "write here instead of stdout")(
       "force", "replace the output file if it exists")("help,h", "this help");
   po::positional_options_description positional;
-  positional.add("results", 1);
-  const auto vm = parse_options(ctx.args, options, &positional, "export");
+  const auto all = with_positionals(options, {{"results", 1}}, positional);
+  const auto vm = parse_options(ctx.args, all, &positional, "export");
   if (vm.count("help")) {
     std::cout << "usage: nsperf export results.h5 [--table summary] [--format csv|json] [-o FILE]"
                  "\n\nOne table of a results file (its columns as stored, plus run_id) as CSV or"
-                 "\nJSON, for tools that do not read HDF5. Schema: docs/results-schema.md.\n\n"
+                 "\nJSON, for tools that do not read HDF5. Schema: docs/results-schema.md.\n"
+                 "\"Not measured\" is NaN (CSV nan, JSON null) whatever the file stored.\n\n"
+                 "Example:\n  nsperf export results.h5 --table repetitions -o repetitions.csv\n\n"
               << options;
     return 0;
   }
   if (!vm.count("results")) throw UsageError("export needs a results file: nsperf export FILE");
-  const analysis::Format format = reporters.parse(vm["format"].as<std::string>());
-  const std::string table = vm["table"].as<std::string>();
+  const analysis::Format format =
+      vm.count("format") ? reporters.parse(vm["format"].as<std::string>()) : reporters.first();
+  const std::string table = vm.count("table") ? vm["table"].as<std::string>() : "summary";
   if (std::find(tables.begin(), tables.end(), table) == tables.end())
     throw UsageError("--table " + table + ": valid: " + core::join(tables));
   const std::string path = vm["results"].as<std::string>();
@@ -52,7 +54,8 @@ int run(const CommandContext& ctx) {
       vm.count("run") ? vm["run"].as<std::string>() : *std::max_element(runs.begin(), runs.end());
   if (std::find(runs.begin(), runs.end(), run_id) == runs.end())
     throw InputError(path + ": no run '" + run_id + "' (runs: " + core::join(runs) + ")");
-  const analysis::ExportedTable exported{run_id, io::read_stored_table(path, run_id, table)};
+  analysis::ExportedTable exported{run_id, io::read_stored_table(path, run_id, table)};
+  io::not_measured_as_nan(exported.table);
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (vm.count("output")) {

@@ -16,13 +16,12 @@ namespace fs = std::filesystem;
 
 int run(const CommandContext& ctx) {
   po::options_description options("Merge");
-  options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
-                        "results files to merge")(
-      "output,o", po::value<std::string>()->value_name("FILE"), "the merged results file")(
-      "force", "replace the output if it exists")("help,h", "this help");
+  options.add_options()("output,o", po::value<std::string>()->value_name("FILE"),
+                        "the merged results file")("force", "replace the output if it exists")(
+      "help,h", "this help");
   po::positional_options_description positional;
-  positional.add("file", -1);
-  const auto vm = parse_options(ctx.args, options, &positional, "merge");
+  const auto all = with_positionals(options, {{"file", -1}}, positional);
+  const auto vm = parse_options(ctx.args, all, &positional, "merge");
   if (vm.count("help")) {
     std::cout << "usage: nsperf merge A.h5 B.h5 [...] -o ALL.h5 [--force]\n\n"
                  "Copies every run of the results files, intact with its provenance (the run's\n"
@@ -30,6 +29,8 @@ int run(const CommandContext& ctx) {
                  "files of a SLURM sweep's array tasks, before nsperf report. A run id found in\n"
                  "two files is refused. The file is written under a temporary name and renamed\n"
                  "when complete. No MPI.\n\n"
+                 "Example (the files of a SLURM array, then one report):\n"
+                 "  nsperf merge sweep-*.h5 -o sweep.h5 && nsperf report sweep.h5\n\n"
               << options;
     return 0;
   }

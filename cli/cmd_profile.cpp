@@ -28,8 +28,14 @@ bool reads_files(const std::vector<std::string>& args) {
   return !args.empty() && !args[0].empty() && args[0][0] != '-';
 }
 
+// Help without a job to describe (no input named): the three forms, printed without MPI.
+// `nsperf profile -r 2 --help` asks about the command form, whose -r the job does not know.
 bool help_only(const std::vector<std::string>& args) {
-  return args.size() == 1 && (args[0] == "--help" || args[0] == "-h");
+  const auto has = [&](std::string_view a) {
+    return std::find(args.begin(), args.end(), a) != args.end();
+  };
+  return (has("--help") || has("-h")) && !has("--image") && !has("-i") && !has("--synthetic") &&
+         !has("--images");
 }
 
 bool needs_mpi(const std::vector<std::string>& args) {
@@ -40,16 +46,14 @@ bool needs_mpi(const std::vector<std::string>& args) {
 
 int profile_files(const CommandContext& ctx) {
   po::options_description options("Reading profiles from files");
-  options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
-                        "results files (nsperf benchmark) or outputs (nsperf run)")(
-      "run", po::value<std::string>()->value_name("ID"),
-      "the run to read from a results file (default: its newest)")(
+  options.add_options()("run", po::value<std::string>()->value_name("ID"),
+                        "the run to read from a results file (default: its newest)")(
       "top", po::value<std::int64_t>()->value_name("N"), "hotspots listed (default 15)")(
       "tree", "also print the call tree")("format", po::value<std::string>()->value_name("F"),
                                           "text (default) or json")("help,h", "this help");
   po::positional_options_description positional;
-  positional.add("file", -1);
-  const auto vm = parse_options(ctx.args, options, &positional, "profile");
+  const auto all = with_positionals(options, {{"file", -1}}, positional);
+  const auto vm = parse_options(ctx.args, all, &positional, "profile");
   if (vm.count("help")) {
     std::cout << "usage: nsperf profile FILE.h5 [FILE.h5 ...] [--run ID] [--top N] [--tree] "
                  "[--format text|json]\n"
@@ -92,9 +96,11 @@ int profile_command(const CommandContext& ctx) {
   po::options_description options("Profiling a command");
   options.add_options()("repetitions,r", po::value<std::int64_t>()->value_name("N"),
                         "measured runs (default 5)")(
-      "warmup,w", po::value<std::int64_t>()->value_name("N"), "unmeasured runs first (default 0)")(
-      "format", po::value<std::string>()->value_name("F"), "text (default) or json")("help,h",
-                                                                                     "this help");
+      "warmup,w", po::value<std::int64_t>()->value_name("N"), "unmeasured runs first (default 1)")(
+      "show-output",
+      "let the command print to the terminal (default: its output is discarded, "
+      "as it would mix with the report)")("format", po::value<std::string>()->value_name("F"),
+                                          "text (default) or json")("help,h", "this help");
   const auto vm = parse_options(own, options, nullptr, "profile");
   if (vm.count("help")) {
     std::cout
@@ -105,13 +111,15 @@ int profile_command(const CommandContext& ctx) {
            "counters cycles,\ninstructions and cache misses (perf_event_open, user space, "
            "the command and its\nchildren) where the kernel allows them; where it does "
            "not, it says why. Exit 1\nif any run fails.\n\n"
+           "Example:\n  nsperf profile -r 10 -- gzip -k -f big.tif\n\n"
         << options;
     return 0;
   }
   if (argv.empty()) throw UsageError("nothing to run after '--' (nsperf profile -- COMMAND ARGS)");
   const std::int64_t repetitions =
       vm.count("repetitions") ? vm["repetitions"].as<std::int64_t>() : 5;
-  const std::int64_t warmup = vm.count("warmup") ? vm["warmup"].as<std::int64_t>() : 0;
+  const std::int64_t warmup = vm.count("warmup") ? vm["warmup"].as<std::int64_t>() : 1;
+  const bool show = vm.count("show-output") > 0;
   if (repetitions < 1 || repetitions > 100000)
     throw UsageError("--repetitions " + std::to_string(repetitions) + ": valid: 1 to 100000");
   if (warmup < 0 || warmup > 100000)
@@ -121,9 +129,9 @@ int profile_command(const CommandContext& ctx) {
       vm.count("format") ? reporters.parse(vm["format"].as<std::string>()) : reporters.first();
 
   analysis::ExternalCommand command(argv);
-  for (std::int64_t i = 0; i < warmup; ++i) command.run();
+  for (std::int64_t i = 0; i < warmup; ++i) command.run(show);
   analysis::ExternalProfile profile{argv, repetitions, warmup, true, "", {}};
-  for (std::int64_t i = 0; i < repetitions; ++i) profile.runs.push_back(command.run());
+  for (std::int64_t i = 0; i < repetitions; ++i) profile.runs.push_back(command.run(show));
   profile.counters = command.counters();
   profile.counters_note = command.counters_note();
   reporters.write(std::cout, profile, format);
@@ -132,6 +140,11 @@ int profile_command(const CommandContext& ctx) {
 
 int run(const CommandContext& ctx) {
   if (has_separator(ctx.args)) return profile_command(ctx);
+  if (help_only(ctx.args)) {
+    CommandContext help = ctx;
+    help.args = {"--help"};
+    return profile_files(help);
+  }
   if (ctx.world == nullptr) return profile_files(ctx);
   return run_job(ctx, /*profile=*/true);
 }

@@ -11,8 +11,7 @@ namespace {
 
 int run(const CommandContext& ctx) {
   po::options_description options("Report");
-  options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
-                        "results files (nsperf benchmark) and outputs (nsperf run)")(
+  options.add_options()(
       "output,o", po::value<std::string>()->value_name("FILE"),
       "the HTML page (default nsperf-report.html); an existing .html file is replaced, any "
       "other file only with --force")("force", "replace the output file whatever it is")(
@@ -20,18 +19,20 @@ int run(const CommandContext& ctx) {
       "top", po::value<std::int64_t>()->value_name("N"), "hotspots shown (default 15)")(
       "help,h", "this help");
   po::positional_options_description positional;
-  positional.add("file", -1);
-  const auto vm = parse_options(ctx.args, options, &positional, "report");
+  const auto all = with_positionals(options, {{"file", -1}}, positional);
+  const auto vm = parse_options(ctx.args, all, &positional, "report");
   if (vm.count("help")) {
     std::cout
         << "usage: nsperf report FILE.h5 [FILE.h5 ...] [-o report.html] [--title TEXT]\n\n"
            "Writes one self-contained HTML page (charts embedded) from every run of the\n"
-           "files: speedup per optimizer and strategy with 95% intervals, time against image\n"
+           "files: speedup per optimizer and strategy with intervals (their coverage given),\n"
+           "time against image\n"
            "size, memory against time with the best front, busy and idle time per rank,\n"
            "achieved bandwidth against the measured ceiling, hotspots, scaling efficiency\n"
            "across rank counts, recommendations, and provenance. A chart the files hold no\n"
            "data for says what run would provide it. Drawn by scripts/report.py (Debian's\n"
            "python3-h5py, -pandas, -matplotlib). No MPI. Alias: nsperf visualize.\n\n"
+           "Example:\n  nsperf report results.h5 output.h5 -o report.html\n\n"
         << options;
     return 0;
   }

@@ -12,12 +12,10 @@ namespace {
 
 int run(const CommandContext& ctx) {
   po::options_description options("Verify");
-  options.add_options()("file", po::value<std::vector<std::string>>()->value_name("FILE"),
-                        "results files, nsperf run outputs and their index.h5")(
-      "quiet,q", "print only what is damaged")("help,h", "this help");
+  options.add_options()("quiet,q", "print only what is damaged")("help,h", "this help");
   po::positional_options_description positional;
-  positional.add("file", -1);
-  const auto vm = parse_options(ctx.args, options, &positional, "verify");
+  const auto all = with_positionals(options, {{"file", -1}}, positional);
+  const auto vm = parse_options(ctx.args, all, &positional, "verify");
   if (vm.count("help")) {
     std::cout
         << "usage: nsperf verify FILE.h5 [FILE.h5 ...] [-q]\n\n"
@@ -30,6 +28,7 @@ int run(const CommandContext& ctx) {
            "Exit 0 when all is intact, 1 naming what is\n"
            "damaged or for an intact but incomplete run (one a stop signal ended; nsperf run\n"
            "--resume continues it), 2 for a file that is neither kind. No MPI.\n\n"
+           "Example:\n  nsperf verify results.h5 output.h5\n\n"
         << options;
     return 0;
   }

@@ -28,6 +28,22 @@ bool register_command(CommandEntry entry) {
 }
 }  // namespace detail
 
+po::options_description with_positionals(const po::options_description& visible,
+                                         std::initializer_list<Positional> positionals,
+                                         po::positional_options_description& positional) {
+  po::options_description hidden;
+  for (const auto& p : positionals) {
+    if (p.count == 1)
+      hidden.add_options()(p.name, po::value<std::string>());
+    else
+      hidden.add_options()(p.name, po::value<std::vector<std::string>>());
+    positional.add(p.name, p.count);
+  }
+  po::options_description all;
+  all.add(visible).add(hidden);
+  return all;
+}
+
 po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::options_description& options,
                                 const po::positional_options_description* positional,
@@ -42,8 +58,14 @@ po::variables_map parse_options(const std::vector<std::string>& args,
     po::store(parser.run(), vm);
     po::notify(vm);
   } catch (const po::unknown_option& e) {
+    // The options --help lists: positional arguments (with_positionals) are no options.
     std::vector<std::string> names;
-    for (const auto& o : options.options()) names.push_back("--" + o->long_name());
+    for (const auto& o : options.options()) {
+      bool is_positional = false;
+      for (unsigned i = 0; positional != nullptr && i < positional->max_total_count() && i < 8; ++i)
+        is_positional = is_positional || positional->name_for_position(i) == o->long_name();
+      if (!is_positional) names.push_back("--" + o->long_name());
+    }
     throw UsageError(core::unknown_name_message("option", e.get_option_name(), names) + help);
   } catch (const po::too_many_positional_options_error&) {
     throw UsageError("too many arguments" + help);

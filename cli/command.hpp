@@ -52,6 +52,16 @@ po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::positional_options_description* positional,
                                 const std::string& command);
 
+/// What to parse: the `visible` options (those --help lists) and positional arguments, named
+/// `name` and taking `count` values (-1: any), which the usage line shows instead.
+struct Positional {
+  const char* name;
+  int count;
+};
+po::options_description with_positionals(const po::options_description& visible,
+                                         std::initializer_list<Positional> positionals,
+                                         po::positional_options_description& positional);
+
 /// The value of `--top N` (how many hotspots a command shows), if given. Throws UsageError
 /// unless N is at least 1.
 std::optional<std::size_t> top_option(const po::variables_map& vm);

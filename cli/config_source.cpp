@@ -1,5 +1,7 @@
 #include "config_source.hpp"
 
+#include <algorithm>
+
 #include <boost/mpi/collectives.hpp>
 #include <filesystem>
 #include <iostream>
@@ -20,6 +22,32 @@ std::optional<std::string> config_path(const std::optional<std::string>& explici
   if (std::filesystem::exists(core::kDefaultConfigFile))
     return std::string(core::kDefaultConfigFile);
   return std::nullopt;
+}
+
+std::string describe_config_sources(const std::optional<std::string>& explicit_path,
+                                    const std::vector<core::Override>& overrides) {
+  std::string text;
+  if (explicit_path) {
+    text = *explicit_path + " (--config)";
+  } else if (std::filesystem::exists(core::kDefaultConfigFile)) {
+    text = std::string(core::kDefaultConfigFile) +
+           " (found in the current folder and read; --config names another file)";
+  } else {
+    text = "defaults";
+  }
+  if (overrides.empty()) return text;
+  text += "; command line:";
+  std::vector<std::string> shown;
+  for (const auto& o : overrides) {
+    const std::string value = o.value.is_string() ? o.value.get<std::string>() : o.value.dump();
+    const bool set = o.origin.starts_with("--set");
+    // An option that sets two keys (--synthetic clears input.image) is shown once, as given.
+    if (!set && std::find(shown.begin(), shown.end(), o.origin) != shown.end()) continue;
+    shown.push_back(o.origin);
+    text += (shown.size() == 1 ? " " : ", ") +
+            (set ? "--set " + o.key + "=" + value : o.origin + " " + value);
+  }
+  return text;
 }
 
 core::Config resolve(const std::optional<std::string>& path,

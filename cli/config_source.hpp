@@ -15,6 +15,12 @@ namespace nsperf::cli {
 /// exists in the working directory, else none.
 std::optional<std::string> config_path(const std::optional<std::string>& explicit_path);
 
+/// Where the settings of a command come from, for the header it prints before measuring:
+/// "./optimization_config.json (found in the current folder); command line: --repetitions 5,
+/// --set optimizers.cpu.strategies=[\"scalar\"]". Local (rank 0).
+std::string describe_config_sources(const std::optional<std::string>& explicit_path,
+                                    const std::vector<core::Override>& overrides);
+
 /// Reads (if any), validates and resolves. Throws ConfigError / InputError. Local.
 core::Config resolve(const std::optional<std::string>& path,
                      const std::vector<core::Override>& overrides);

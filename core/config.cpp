@@ -312,6 +312,15 @@ std::vector<KeyInfo> config_keys() {
        100000,
        {},
        "Unmeasured runs of every strategy before the repetitions."},
+      {"benchmark.slowdown_percent",
+       KeyType::integer,
+       0,
+       0,
+       1000,
+       {},
+       "Lengthens every measured run by this percentage, spinning inside its timed region, to "
+       "test a regression gate such as nsperf compare (docs/compare.md); the run's provenance "
+       "warns. 0: off."},
       {"benchmark.output", KeyType::string, "nsperf-results.h5", 0, 0, {}, "Results file (HDF5)."},
       {"run.output",
        KeyType::string,
@@ -591,6 +600,7 @@ Config Config::from_json(const nlohmann::json& effective) {
   const auto& b = effective.at("benchmark");
   cfg.benchmark.repetitions = b.at("repetitions").get<int>();
   cfg.benchmark.warmup = b.at("warmup").get<int>();
+  cfg.benchmark.slowdown_percent = b.at("slowdown_percent").get<int>();
   cfg.benchmark.output = b.at("output").get<std::string>();
   const auto& r = effective.at("run");
   cfg.run.output = r.at("output").get<std::string>();

@@ -44,6 +44,7 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"warnings", warnings},
       {"notes", notes},
       {"image", image},
+      {"input_sha256", input_sha256},
       {"config", config_json},
   };
 }

@@ -133,8 +133,18 @@ std::vector<Group> group(std::span<const Sample> samples) {
 
 }  // namespace
 
-Summaries summarize_samples(std::span<const Sample> samples,
-                            std::span<const std::pair<std::string, std::string>> baselines,
+const Baseline* baseline_of(std::span<const Baseline> baselines, std::string_view optimizer,
+                            std::string_view kernel) {
+  const Baseline* any_kernel = nullptr;
+  for (const auto& b : baselines) {
+    if (b.optimizer != optimizer) continue;
+    if (b.kernel == kernel) return &b;
+    if (b.kernel.empty()) any_kernel = &b;
+  }
+  return any_kernel;
+}
+
+Summaries summarize_samples(std::span<const Sample> samples, std::span<const Baseline> baselines,
                             double bandwidth_gbyte_per_s) {
   std::vector<Group> groups = group(samples);
   for (auto& g : groups) {
@@ -170,8 +180,9 @@ Summaries summarize_samples(std::span<const Sample> samples,
     const double m = g.row.seconds.median;
     g.row.mpixel_per_s = m > 0 ? static_cast<double>(g.row.pixels) / m / 1e6 : 0;
     g.row.gbyte_per_s = m > 0 ? static_cast<double>(g.row.bytes) / m / 1e9 : 0;
-    // A fraction of the memory bandwidth means nothing for files and databases.
-    const bool in_memory = g.row.optimizer != "io" && g.row.optimizer != "database";
+    // A fraction of the memory bandwidth means nothing for files, databases and transfers.
+    const bool in_memory =
+        g.row.optimizer != "io" && g.row.optimizer != "database" && g.row.optimizer != "network";
     g.row.bandwidth_fraction =
         bandwidth_gbyte_per_s > 0 && in_memory ? g.row.gbyte_per_s / bandwidth_gbyte_per_s : 0;
   }
@@ -179,10 +190,9 @@ Summaries summarize_samples(std::span<const Sample> samples,
   Summaries out;
   for (auto& g : groups) {
     const Group* base = nullptr;
-    for (const auto& [optimizer, baseline] : baselines) {
-      if (optimizer != g.row.optimizer) continue;
+    if (const auto* baseline = baseline_of(baselines, g.row.optimizer, g.row.kernel)) {
       for (const auto& b : groups) {
-        if (b.row.optimizer == g.row.optimizer && b.row.strategy == baseline &&
+        if (b.row.optimizer == g.row.optimizer && b.row.strategy == baseline->strategy &&
             b.row.kernel == g.row.kernel && b.row.image == g.row.image) {
           base = &b;
         }

@@ -92,10 +92,15 @@ std::vector<RegionStats> region_stats(std::span<const RankRegion> regions, int r
   return tree_order(std::move(out));
 }
 
+bool is_probe(const RegionStats& s) {
+  const std::string top = s.path.substr(0, s.path.find('/'));
+  return top == "bandwidth" || top == "clock";
+}
+
 std::vector<RegionStats> hotspots(std::span<const RegionStats> stats, std::size_t count) {
   std::vector<RegionStats> out;
   for (const auto& s : stats) {
-    if (s.exclusive_max_s > 0) out.push_back(s);
+    if (s.exclusive_max_s > 0 && !is_probe(s)) out.push_back(s);
   }
   std::stable_sort(out.begin(), out.end(), [](const RegionStats& a, const RegionStats& b) {
     return a.exclusive_max_s > b.exclusive_max_s;

@@ -47,7 +47,7 @@ def dictionary(target, words):
 # their names before input.*, which load with a note: that path is fuzzed too.
 CONFIG_KEYS = {
     "input": ["tile", "image", "raw", "synthetic", "seed", "skew"],
-    "benchmark": ["repetitions", "warmup", "tile", "image", "raw", "synthetic", "seed", "skew",
+    "benchmark": ["repetitions", "warmup", "slowdown_percent", "tile", "image", "raw", "synthetic", "seed", "skew",
                   "output"],
     "run": ["output", "strategy", "compression", "compression_level", "check", "catalog"],
     "optimizers.cpu": ["enabled", "strategies", "threads"],

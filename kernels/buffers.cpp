@@ -1,4 +1,5 @@
 #include "nsperf/kernels/buffers.hpp"
+#include "nsperf/core/libraries.hpp"
 
 #include <zstd.h>
 
@@ -79,3 +80,6 @@ void decompress_shuffled(std::span<const std::byte> compressed, std::size_t elem
 }
 
 }  // namespace nsperf::kernels
+
+// Compressed tile queues and transfers use zstd.
+NSPERF_REGISTER_LIBRARY(Zstd, "zstd", ZSTD_versionString())

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "nsperf/core/libraries.hpp"
 #include "rows_plain.hpp"
 
 namespace nsperf::kernels {
@@ -94,3 +95,5 @@ NSPERF_REGISTER_CPU_STRATEGY(OpenCvStrategy, "opencv",
                              /*baseline=*/false, balanced)
 
 }  // namespace nsperf::kernels
+
+NSPERF_REGISTER_LIBRARY(OpenCv, "OpenCV", CV_VERSION)

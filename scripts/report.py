@@ -88,7 +88,11 @@ def load(paths):
             else:
                 raise SystemExit(f"report.py: {path}: neither an nsperf results file nor an "
                                  "output of nsperf run")
-    runs.sort(key=lambda r: r.run_id)  # run ids sort by time
+    # The same run in two files (a merged file and one of its parts) counts once.
+    distinct = {}
+    for r in runs:
+        distinct.setdefault((r.run_id, r.attrs.get("start_time", "")), r)
+    runs = sorted(distinct.values(), key=lambda r: r.run_id)  # run ids sort by time
     return runs
 
 
@@ -119,6 +123,26 @@ def plain_ticks(axis):
     axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
+def log_ticks(axis, low, high):
+    """Ticks a reader can use on a log axis from low to high: 1-2-5 steps, at least three."""
+    low, high = max(low, 1e-9), max(high, low * 1.01)
+    candidates = [m * 10 ** e for e in range(-4, 6) for m in (1, 2, 5)]
+    ticks = [t for t in candidates if low <= t <= high]
+    if len(ticks) < 3:
+        candidates = [m * 10 ** e for e in range(-4, 6) for m in (1, 1.5, 2, 3, 5, 7)]
+        ticks = [t for t in candidates if low <= t <= high]
+    axis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+    plain_ticks(axis)
+
+
+def coverage_text(levels):
+    """"97.9%" if every interval has that coverage, else the range."""
+    levels = sorted({round(100 * v, 1) for v in levels if np.isfinite(v) and v > 0})
+    if not levels:
+        return "?"
+    return f"{levels[0]:g}%" if len(levels) == 1 else f"{levels[0]:g}-{levels[-1]:g}%"
+
+
 def seconds(s):
     if s >= 1:
         return f"{s:.3g} s"
@@ -138,9 +162,11 @@ def chart_speedup(runs):
     fig, axes = plt.subplots(rows_n, cols, figsize=(6.2 * cols, 2.6 * rows_n), squeeze=False)
     for ax in axes.flat[len(present):]:
         ax.axis("off")
+    levels = []
     for ax, optimizer in zip(axes.flat, present):
         run, rows = newest_with(runs, optimizer, MAIN_KERNEL[optimizer])
         rows = rows[rows.speedup > 0].sort_values("speedup")
+        levels += list(rows.speedup_ci_level)
         low = (rows.speedup - rows.speedup_ci_low).clip(lower=0)
         high = (rows.speedup_ci_high - rows.speedup).clip(lower=0)
         failed = rows.check_status != "passed"
@@ -149,13 +175,35 @@ def chart_speedup(runs):
         ax.barh(rows.strategy, rows.speedup - 1, left=1, xerr=[low, high], color=colors, capsize=3)
         ax.axvline(1, color="black", linewidth=0.8)
         ax.set_xscale("log")
-        plain_ticks(ax.xaxis)
-        ax.set_title(f"{optimizer} ({MAIN_KERNEL[optimizer]})", fontsize=10)
-        ax.set_xlabel("speedup over the baseline (95% CI)")
+        lo = min(1.0, rows.speedup_ci_low.min()) / 1.25
+        hi = max(1.0, rows.speedup_ci_high.max()) * 1.6  # room for the values
+        ax.set_xlim(lo, hi)
+        log_ticks(ax.xaxis, lo, hi)
+        # The value of every bar, beyond its interval's end.
+        for y, (v, top) in enumerate(zip(rows.speedup, rows.speedup_ci_high)):
+            ax.text(max(v, top, 1.0) * 1.04, y, f"{v:.2f}x", va="center", fontsize=7)
+        ax.set_title(f"{optimizer} ({MAIN_KERNEL[optimizer]}), over {baseline_name(rows)}", fontsize=10)
+        ax.set_xlabel("speedup (log scale)")
+        ax.grid(True, axis="x", which="major", alpha=0.3)
     fig.tight_layout()
     return png(fig), ("Speedup of every strategy over its optimizer's baseline, median of "
-                      "per-round ratios with its 95% interval (log scale); grey bars failed "
-                      "their check. Newest run with each optimizer.")
+                      f"per-round ratios with its interval (coverage {coverage_text(levels)}; log "
+                      "scale); grey bars failed their check. Newest run with each optimizer.")
+
+
+def baseline_name(rows):
+    """The strategy whose speedup is exactly 1 with an interval of [1, 1]: the baseline."""
+    base = rows[(rows.speedup == 1) & (rows.speedup_ci_low == 1) & (rows.speedup_ci_high == 1)]
+    return base.strategy.iloc[0] if len(base) == 1 else "the baseline"
+
+
+def input_source(run):
+    """What a run read, without its size: "synthetic" (seed) or the file's name."""
+    image = str(run.attrs.get("image", ""))
+    if image.startswith("synthetic"):
+        seed = image.split(" seed ")[-1] if " seed " in image else "?"
+        return f"synthetic seed {seed}"
+    return os.path.basename(image.split(": ")[0]) if image else "?"
 
 
 def chart_time_vs_size(runs):
@@ -164,35 +212,48 @@ def chart_time_vs_size(runs):
         s = run.summary
         if s.empty:
             continue
-        frames.append(s[s.kernel == "pipeline"].assign(run=run.run_id))
+        frames.append(s[s.kernel == "pipeline"].assign(run=run.run_id, source=input_source(run)))
     if not frames:
         return None, "no pipeline summaries in these files"
     data = pd.concat(frames)
     data = data.assign(pixels=data.width * data.height)
-    # One line per strategy and rank count: times at different rank counts are not comparable.
-    groups = [(k, g.sort_values("pixels"))
-              for k, g in data.groupby(["optimizer", "strategy", "ranks"]) if g.pixels.nunique() >= 2]
+    # A line joins sizes of one input (the synthetic image; a file has one size), one dtype, one
+    # strategy and one rank count: anything else is not the same work at another size.
+    keys = ["optimizer", "strategy", "ranks", "dtype", "source"]
+    groups = [(k, g.sort_values("pixels")) for k, g in data.groupby(keys) if g.pixels.nunique() >= 2]
     if not groups:
-        sizes = sorted({f"{w}x{h}" for w, h in zip(data.width, data.height)})
-        return None, ("one image size per rank count only (" + ", ".join(sizes) + "): run "
-                      "nsperf benchmark at several --synthetic sizes (into one file with "
+        sizes = sorted({f"{w}x{h}:{d}" for w, h, d in zip(data.width, data.height, data.dtype)})
+        return None, ("one image size per input, dtype and rank count only (" + ", ".join(sizes) +
+                      "): run nsperf benchmark at several --synthetic sizes (into one file with "
                       "--append, or several files) to see time against size")
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ticks = set()
-    for (optimizer, strategy, ranks), g in groups:
-        g = g.groupby("pixels", as_index=False).median(numeric_only=True)
-        ticks.update(g.pixels / 1e6)
-        ax.errorbar(g.pixels / 1e6, g.median_s, yerr=[g.median_s - g.ci_low_s, g.ci_high_s - g.median_s],
-                    marker="o", capsize=3, label=f"{optimizer}/{strategy}, {ranks} rank(s)")
+    sizes = {}
+    for (optimizer, strategy, ranks, dtype, source), g in groups[:12]:
+        g = g.groupby("pixels", as_index=False).agg(
+            median_s=("median_s", "median"), ci_low_s=("ci_low_s", "median"),
+            ci_high_s=("ci_high_s", "median"), width=("width", "first"), height=("height", "first"))
+        for p, w, h in zip(g.pixels, g.width, g.height):
+            sizes[p] = f"{w}x{h}"
+        ax.errorbar(g.pixels, g.median_s, yerr=[g.median_s - g.ci_low_s, g.ci_high_s - g.median_s],
+                    marker="o", capsize=3, label=f"{optimizer}/{strategy} {dtype}, {source}, {ranks} rank(s)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xticks(sorted(ticks))
-    plain_ticks(ax.xaxis)
-    ax.set_xlabel("image size (Mpixel)")
-    ax.set_ylabel("pipeline time, median (s)")
-    ax.legend(fontsize=7, ncol=2)
+    ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(sorted(sizes)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FixedFormatter([sizes[p] for p in sorted(sizes)]))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    lows = [g.ci_low_s.min() for _, g in groups[:12]]
+    highs = [g.ci_high_s.max() for _, g in groups[:12]]
+    ax.set_ylim(min(lows) / 1.2, max(highs) * 1.2)
+    log_ticks(ax.yaxis, min(lows) / 1.2, max(highs) * 1.2)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: seconds(v)))
+    ax.set_xlabel("image size (pixels, log scale)")
+    ax.set_ylabel("pipeline time, median (log scale)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     ax.grid(True, which="both", alpha=0.3)
-    return png(fig), "Whole-pipeline time against image size (log-log), median with 95% CI."
+    levels = coverage_text(pd.concat([g.ci_level for _, g in groups]))
+    return png(fig), (f"Whole-pipeline time against image size (log-log), median with its interval "
+                      f"(coverage {levels}); one line per input, dtype, strategy and rank count.")
 
 
 def pareto(points):
@@ -214,16 +275,17 @@ def chart_memory_vs_time(runs):
     points = list(zip(rows.median_s, rows.held_bytes / 2**20))
     front = pareto(points)
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    ax.scatter(rows.median_s * 1e3, rows.held_bytes / 2**20, color="#4878a8", zorder=3)
-    for (t, m), name in zip(points, rows.strategy):
-        ax.annotate(name, (t * 1e3, m), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    # A marker and colour per strategy, named in the legend: labels beside points overlapped.
+    markers = "osD^v<>p*h"
+    for i, ((t, m), name) in enumerate(zip(points, rows.strategy)):
+        ax.scatter([t * 1e3], [m], marker=markers[i % len(markers)], s=50, zorder=3, label=name)
     fx = [points[i][0] * 1e3 for i in front]
     fy = [points[i][1] for i in front]
     ax.plot(fx, fy, color="#d1605e", linestyle="--", marker="o", markersize=9, fillstyle="none",
             label="best front (nothing is both faster and smaller)", zorder=2)
     ax.set_xlabel("pipeline time, median (ms)")
     ax.set_ylabel("peak bytes held by buffers (MiB)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     ax.grid(True, alpha=0.3)
     return png(fig), f"Memory against time per memory strategy, best front marked ({run.label})."
 
@@ -251,16 +313,20 @@ def chart_rank_busy_idle(runs, profile):
                     ax.bar([str(r) for r in ranks], g[part] * 1e3, bottom=bottom, color=colors[part],
                            label=part[:-2])
                     bottom += g[part].to_numpy() * 1e3
-                busy = g.busy_s
-                imbalance = busy.max() / busy.mean() if busy.mean() > 0 else 1
-                ax.set_title(f"{strategy}\nimbalance {imbalance:.2f}", fontsize=9)
+                # The console's figure: per repetition max / mean busy, median over repetitions.
+                row = run.summary[(run.summary.optimizer == optimizer) & (run.summary.strategy == strategy)
+                                  & (run.summary.imbalance > 0)]
+                imbalance = f"{row.imbalance.iloc[0]:.2f}" if len(row) else "-"
+                ax.set_title(f"{strategy}\nimbalance {imbalance}", fontsize=9)
                 ax.set_xlabel("rank")
             axes.flat[0].set_ylabel("time per repetition, median (ms)")
-            axes.flat[-1].legend(fontsize=7)
+            axes.flat[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1),
+                                 borderaxespad=0)
             fig.tight_layout()
             return png(fig), (f"Where each rank's time went, {optimizer} optimizer: busy computing, "
-                              f"idle waiting, transferring, cutting tiles (imbalance = max/mean "
-                              f"busy) ({run.label}).")
+                              f"idle waiting, transferring, cutting tiles, medians over repetitions (imbalance = "
+                              f"max/mean busy per repetition, median over repetitions, as the "
+                              f"console prints it) ({run.label}).")
     # No optimizer measured it: the profile's time per rank, split into MPI and the rest.
     for r in reversed(profile.get("runs", [])):
         times = r.get("rank_times", [])
@@ -321,7 +387,7 @@ def chart_hotspots(profile):
         ax.legend(fontsize=7)
         return png(fig), (f"Hotspots: regions ranked by the slowest rank's exclusive time "
                           f"({os.path.basename(r['file'])}: {r['run_id']}).")
-    return None, "no profiled regions in these files (written by nsperf 0.2 and later)"
+    return None, "no profiled regions in these files (results schema 4 and later store them)"
 
 
 def chart_scaling(runs):
@@ -387,7 +453,9 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 
 figure.chart img { max-width: 100%; } figcaption { font-size: 0.9em; color: #555; }
 p.absent { color: #8a5a00; background: #fff6e0; padding: 0.5em; }
 table { border-collapse: collapse; font-size: 0.8em; } td, th { border: 1px solid #ddd; padding: 3px 6px;
-vertical-align: top; text-align: left; } ol.recs li { margin-bottom: 0.8em; } code { background: #f3f3f3; }
+vertical-align: top; text-align: left; }
+#provenance-table { table-layout: fixed; width: 100%; } #provenance-table td, #provenance-table th {
+overflow-wrap: anywhere; } #provenance-table th:first-child { width: 14em; } ol.recs li { margin-bottom: 0.8em; } code { background: #f3f3f3; }
 """
 
 CHECK_SCRIPT = """
@@ -405,8 +473,8 @@ def recommendations_html(recs):
     if not recs:
         return ("<p>None: no rule found a change its data supports (docs/profiling.md lists the "
                 "rules and the data each needs).</p>")
-    items = []
-    for r in recs:
+
+    def item(r):
         expected = "not measured"
         if r.get("expected_speedup"):
             expected = f"{r['expected_speedup']:.3g}x"
@@ -414,19 +482,38 @@ def recommendations_html(recs):
                 expected += f" [{r['expected_ci'][0]:.3g}, {r['expected_ci'][1]:.3g}]"
         key = ""
         if r.get("key"):
-            where = "nsperf run and benchmark" if r.get("run_key") else "what nsperf benchmark measures"
-            key = f"<br>set: <code>--set {html.escape(r['key'])}={html.escape(r['value'])}</code> ({where})"
-        items.append(f"<li><b>[{html.escape(r['rule'])}]</b> {html.escape(r['finding'])}<br>"
-                     f"do: {html.escape(r['action'])}{key}<br>expected: {html.escape(expected)}; "
-                     f"{html.escape(r['evidence'])}</li>")
-    return "<ol class='recs'>" + "".join(items) + "</ol>"
+            what = "set" if r.get("run_key") else "measure: nsperf benchmark"
+            key = f"<br>{what}: <code>--set {html.escape(r['key'])}={html.escape(r['value'])}</code>"
+        return (f"<li><b>[{html.escape(r['rule'])}]</b> {html.escape(r['finding'])}<br>"
+                f"do: {html.escape(r['action'])}{key}<br>expected: {html.escape(expected)}; "
+                f"{html.escape(r['evidence'])}</li>")
+
+    # Settings nsperf run takes first; then what the benchmarks found among strategies it does
+    # not choose between.
+    parts = []
+    run = [r for r in recs if r.get("run_key")]
+    found = [r for r in recs if not r.get("run_key")]
+    if run:
+        parts.append("<h3>For nsperf run</h3><ol class='recs'>" + "".join(item(r) for r in run) + "</ol>")
+    if found:
+        parts.append("<h3>Benchmark findings (strategies nsperf run does not choose between)</h3>"
+                     "<ol class='recs'>" + "".join(item(r) for r in found) + "</ol>")
+    return "".join(parts)
+
+
+def provenance_value(field, value):
+    """A field as a reader wants it: numbers to 4 significant digits, with their unit."""
+    if isinstance(value, float):
+        return f"{value:.4g} GB/s" if field == "bandwidth_gbyte_per_s" else f"{value:.4g}"
+    return str(value)
 
 
 def provenance_html(runs):
     head = "<tr><th>field</th>" + "".join(f"<th>{html.escape(r.label)}</th>" for r in runs) + "</tr>"
     body = []
     for field in PROVENANCE:
-        cells = "".join(f"<td>{html.escape(str(r.attrs.get(field, '')))}</td>" for r in runs)
+        cells = "".join(f"<td>{html.escape(provenance_value(field, r.attrs.get(field, '')))}</td>"
+                        for r in runs)
         body.append(f"<tr><th>{field}</th>{cells}</tr>")
     return f"<table id='provenance-table'>{head}{''.join(body)}</table>"
 
@@ -459,9 +546,9 @@ def build(runs, profile, title):
 <style>{STYLE}</style></head>
 <body data-charts-expected="{present}" data-charts-total="{len(CHARTS)}">
 <h1>{html.escape(title)}</h1>
-<p>{len(runs)} run(s) from {len(files)} file(s): {html.escape(', '.join(os.path.basename(f) for f in files))}.
-Every figure is a median over repetitions with its 95% interval; ratios come from measurements
-taken side by side in one run.</p>
+<p>{len(runs)} distinct run(s) from {len(files)} file(s): {html.escape(', '.join(os.path.basename(f) for f in files))}.
+Every figure is a median over repetitions with a distribution-free interval whose true coverage
+each caption gives; ratios come from measurements taken side by side in one run.</p>
 {''.join(sections)}
 <h2>Recommendations</h2><section id="recommendations">{recommendations_html(profile.get('recommendations', []))}</section>
 <h2>Provenance</h2><section id="provenance">{provenance_html(runs)}</section>

@@ -1,4 +1,5 @@
 #include "nsperf/io/catalog.hpp"
+#include "nsperf/core/libraries.hpp"
 
 #include <sqlite3.h>
 
@@ -164,3 +165,5 @@ void Catalog::close() {
 }
 
 }  // namespace nsperf::io
+
+NSPERF_REGISTER_LIBRARY(Sqlite, "SQLite", sqlite3_libversion())

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/libraries.hpp"
 #include "nsperf/io/image_reader.hpp"
 
 namespace nsperf::io {
@@ -237,3 +238,7 @@ NSPERF_REGISTER_READER(
     [](const nsperf::io::ImageInput& in) -> std::unique_ptr<nsperf::io::ImageReader> {
       return std::make_unique<nsperf::io::FitsReader>(in);
     })
+
+NSPERF_REGISTER_LIBRARY(Cfitsio, "cfitsio",
+                        std::to_string(CFITSIO_MAJOR) + "." + std::to_string(CFITSIO_MINOR) + "." +
+                            std::to_string(CFITSIO_MICRO))

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/libraries.hpp"
 #include "nsperf/io/image_reader.hpp"
 
 namespace nsperf::io::jp2 {
@@ -278,3 +279,5 @@ NSPERF_REGISTER_READER(
              nsperf::io::jp2::has_magic(h, "\xFF\x4F\xFF\x51"sv);
     },
     nsperf::io::jp2::open_jp2)
+
+NSPERF_REGISTER_LIBRARY(OpenJpeg, "OpenJPEG", opj_version())

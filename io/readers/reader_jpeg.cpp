@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/libraries.hpp"
 #include "nsperf/io/image_reader.hpp"
 
 namespace nsperf::io::jpeg {
@@ -195,3 +196,10 @@ NSPERF_REGISTER_READER(
     [](const nsperf::io::ImageInput& in) -> std::unique_ptr<nsperf::io::ImageReader> {
       return std::make_unique<nsperf::io::jpeg::JpegReader>(in);
     })
+
+// libjpeg-turbo's version is a number: 2001005 is 2.1.5. JPEG_LIB_VERSION is the API it emulates.
+NSPERF_REGISTER_LIBRARY(Libjpeg, "libjpeg-turbo",
+                        std::to_string(LIBJPEG_TURBO_VERSION_NUMBER / 1000000) + "." +
+                            std::to_string(LIBJPEG_TURBO_VERSION_NUMBER / 1000 % 1000) + "." +
+                            std::to_string(LIBJPEG_TURBO_VERSION_NUMBER % 1000) + " (libjpeg " +
+                            std::to_string(JPEG_LIB_VERSION) + " API)")

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/libraries.hpp"
 #include "nsperf/io/image_reader.hpp"
 
 namespace nsperf::io::png {
@@ -205,3 +206,5 @@ NSPERF_REGISTER_READER(
     [](const nsperf::io::ImageInput& in) -> std::unique_ptr<nsperf::io::ImageReader> {
       return std::make_unique<nsperf::io::png::PngReader>(in);
     })
+
+NSPERF_REGISTER_LIBRARY(Libpng, "libpng", png_get_libpng_ver(nullptr))

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/libraries.hpp"
 #include "nsperf/io/image_reader.hpp"
 
 namespace nsperf::io::tiff {
@@ -348,3 +349,15 @@ NSPERF_REGISTER_READER(
     [](const nsperf::io::ImageInput& in) -> std::unique_ptr<nsperf::io::ImageReader> {
       return std::make_unique<nsperf::io::tiff::TiffReader>(in);
     })
+
+namespace {
+// "LIBTIFF, Version 4.5.0\nCopyright ...": the version alone.
+std::string libtiff_version() {
+  const std::string text = TIFFGetVersion();
+  const auto at = text.find("Version ");
+  if (at == std::string::npos) return text.substr(0, text.find('\n'));
+  const auto start = at + 8;
+  return text.substr(start, text.find_first_of(" \n", start) - start);
+}
+}  // namespace
+NSPERF_REGISTER_LIBRARY(Libtiff, "libtiff", libtiff_version())

@@ -1,5 +1,11 @@
 #include "nsperf/io/results_file.hpp"
 
+#include <limits>
+
+#include <cmath>
+
+#include <map>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -60,13 +66,14 @@ void memory_columns(TableSchema<R>& t) {
       .template column<std::int64_t>("queue_bytes", &R::queue_bytes);
 }
 
-// Where the ranks' time went (-1 = not measured).
+// Where the ranks' time went (NaN = not measured).
 template <class R>
 void time_split_columns(TableSchema<R>& t) {
-  t.template column<double>("busy_s", &R::busy_s)
-      .template column<double>("idle_s", &R::idle_s)
-      .template column<double>("transfer_s", &R::transfer_s)
-      .template column<double>("io_s", &R::io_s);
+  using A = typename TableSchema<R>::Absent;
+  t.measured("busy_s", A::negative, &R::busy_s)
+      .measured("idle_s", A::negative, &R::idle_s)
+      .measured("transfer_s", A::negative, &R::transfer_s)
+      .measured("io_s", A::negative, &R::io_s);
 }
 
 const TableSchema<core::Sample>& sample_table() {
@@ -103,26 +110,29 @@ const TableSchema<core::TileResult>& result_tile_table() {
                                 .column<std::int64_t>("raw_bytes", &T::raw_bytes)
                                 .column<std::uint64_t>("checksum", &T::checksum)
                                 .with(check_columns<T>)
-                                .column<double>("negative_space_fraction", &T::negative_space);
+                                .measured("negative_space_fraction",
+                                          TableSchema<T>::Absent::negative, &T::negative_space);
   return table;
 }
 
 const TableSchema<core::Repetition>& repetition_table() {
   using P = core::Repetition;
-  static const auto table = strategy_columns<P>()
-                                .column<std::int32_t>("repetition", &P::repetition)
-                                .column<double>("makespan_s", &P::makespan_s)
-                                .column<double>("start_s", &P::start_s)
-                                .column<double>("end_s", &P::end_s)
-                                .column<std::int32_t>("slowest_rank", &P::slowest_rank)
-                                .column<std::int8_t>("outlier", &P::outlier)
-                                .column<double>("speedup", &P::speedup)
-                                .column<double>("imbalance", &P::imbalance);
+  static const auto table =
+      strategy_columns<P>()
+          .column<std::int32_t>("repetition", &P::repetition)
+          .column<double>("makespan_s", &P::makespan_s)
+          .column<double>("start_s", &P::start_s)
+          .column<double>("end_s", &P::end_s)
+          .column<std::int32_t>("slowest_rank", &P::slowest_rank)
+          .column<std::int8_t>("outlier", &P::outlier)
+          .measured("speedup", TableSchema<P>::Absent::not_positive, &P::speedup)
+          .measured("imbalance", TableSchema<P>::Absent::negative, &P::imbalance);
   return table;
 }
 
 const TableSchema<core::SummaryRow>& summary_table() {
   using S = core::SummaryRow;
+  using A = TableSchema<S>::Absent;
   static const auto table =
       strategy_columns<S>()
           .column<std::int32_t>("ranks", &S::ranks)
@@ -139,16 +149,16 @@ const TableSchema<core::SummaryRow>& summary_table() {
           .column<double>("ci_high_s", &S::seconds, &Summary::ci, &Interval::high)
           .column<double>("ci_level", &S::seconds, &Summary::ci, &Interval::level)
           .column<std::int32_t>("outliers", &S::outliers)
-          .column<double>("speedup", &S::speedup)
-          .column<double>("speedup_ci_low", &S::speedup_ci, &Interval::low)
-          .column<double>("speedup_ci_high", &S::speedup_ci, &Interval::high)
-          .column<double>("speedup_ci_level", &S::speedup_ci, &Interval::level)
+          .measured("speedup", A::not_positive, &S::speedup)
+          .measured("speedup_ci_low", A::not_positive, &S::speedup_ci, &Interval::low)
+          .measured("speedup_ci_high", A::not_positive, &S::speedup_ci, &Interval::high)
+          .measured("speedup_ci_level", A::not_positive, &S::speedup_ci, &Interval::level)
           .column<double>("mpixel_per_s", &S::mpixel_per_s)
           .column<double>("gbyte_per_s", &S::gbyte_per_s)
-          .column<double>("bandwidth_fraction", &S::bandwidth_fraction)
+          .measured("bandwidth_fraction", A::not_positive, &S::bandwidth_fraction)
           .with(check_columns<S>)
           .with(memory_columns<S>)
-          .column<double>("imbalance", &S::imbalance)
+          .measured("imbalance", A::negative, &S::imbalance)
           .column<std::int64_t>("wire_bytes", &S::wire_bytes)
           .with(time_split_columns<S>);
   return table;
@@ -278,6 +288,44 @@ std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path
 std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
                                            const std::string& run_id) {
   return read_table(path, run_id, "summary", summary_table());
+}
+
+void not_measured_as_nan(StoredTable& table) {
+  // The columns with a "not measured" value, and whether 0 is one (else only negatives).
+  static const std::map<std::string, bool, std::less<>> kColumns = {
+      {"rss_increase_bytes", false},
+      {"held_bytes", false},
+      {"allocations", false},
+      {"queue_bytes", false},
+      {"wire_bytes", false},
+      {"busy_s", false},
+      {"idle_s", false},
+      {"transfer_s", false},
+      {"io_s", false},
+      {"imbalance", false},
+      {"negative_space_fraction", false},
+      {"speedup", true},
+      {"speedup_ci_low", true},
+      {"speedup_ci_high", true},
+      {"speedup_ci_level", true},
+      {"bandwidth_fraction", true}};
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    const auto it = kColumns.find(table.columns[c]);
+    if (it == kColumns.end()) continue;
+    const bool zero_too = it->second;
+    for (auto& row : table.rows) {
+      auto& v = row[c];
+      double x = 0;
+      if (const auto* i = std::get_if<std::int64_t>(&v))
+        x = static_cast<double>(*i);
+      else if (const auto* d = std::get_if<double>(&v))
+        x = *d;
+      else
+        continue;
+      if (std::isnan(x) || x < 0 || (zero_too && x == 0))
+        v = std::numeric_limits<double>::quiet_NaN();
+    }
+  }
 }
 
 StoredTable read_stored_table(const std::filesystem::path& path, const std::string& run_id,

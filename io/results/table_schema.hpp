@@ -17,10 +17,12 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -93,6 +95,35 @@ class TableSchema {
       } else {
         m = static_cast<M>(v);
       }
+    };
+    add(std::move(c));
+    return *this;
+  }
+
+  /// What a number the record uses for "not measured" looks like.
+  enum class Absent : std::uint8_t {
+    negative,     ///< below 0 (times, fractions, imbalance: -1 in the record)
+    not_positive  ///< 0 or below (speedups and bandwidth fractions: 0 in the record)
+  };
+
+  /// A float64 column whose "not measured" is stored as NaN, so that readers of the file (pandas
+  /// among them) never average a sentinel: written as NaN when the member is `absent`, read back
+  /// as -1 (negative) or 0 (not_positive). A file of an older schema that stored the sentinel
+  /// itself reads the same.
+  template <class... Path>
+  TableSchema& measured(const char* name, Absent absent, Path... path) {
+    Column c{name, offset_, sizeof(double), /*text=*/false, H5T_NATIVE_DOUBLE, {}, {}};
+    c.put = [=](const Record& r, std::byte* at) {
+      double v = static_cast<double>(member_at(r, path...));
+      if (absent == Absent::negative ? v < 0 : !(v > 0))
+        v = std::numeric_limits<double>::quiet_NaN();
+      std::memcpy(at, &v, sizeof v);
+    };
+    c.get = [=](const std::byte* at, Record& r) {
+      double v;
+      std::memcpy(&v, at, sizeof v);
+      if (std::isnan(v)) v = absent == Absent::negative ? -1.0 : 0.0;
+      member_at(r, path...) = v;
     };
     add(std::move(c));
     return *this;

@@ -110,7 +110,10 @@ class DatabaseOptimizer final : public Optimizer {
   [[nodiscard]] double bytes_per_pixel() const override { return 0; }
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    return scheduled_units(config, strategies_of(config, "database"), tiles);
+    // The configured strategies and the designs of one catalog (references), as run() runs them.
+    const auto designs =
+        static_cast<std::int64_t>(core::strategy_catalog().references("database").size());
+    return scheduled_units(config, strategies_of(config, "database") + designs, tiles);
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
@@ -119,6 +122,10 @@ class DatabaseOptimizer final : public Optimizer {
     const auto& names = cfg.optimizers.at("database").strategies;
     const auto& b = cfg.benchmark;
     const int me = ctx.comm.rank();
+    // Queries are measured against the scan without indexes, the two designs of one catalog
+    // against rank 0 inserting every row; inserts against the optimizer's baseline.
+    out.baselines.push_back({"database", "no-index", "query"});
+    out.baselines.push_back({"database", kRank0Writer, "catalog"});
     std::vector<std::unique_ptr<io::DbStrategy>> strategies;
     run_phase(ctx.comm, "prepare", [&] {
       for (const auto& n : names)
@@ -191,7 +198,6 @@ class DatabaseOptimizer final : public Optimizer {
       merged_expected = io::expected_read_back(every);
     });
 
-    std::map<std::string, std::vector<double>> spans;  // rank 0: repetition times
     // The strategies, then the designs of a merged catalog (no strategies of their own).
     std::vector<RunEntry> entries = strategy_entries(names);
     for (const auto& design : core::strategy_catalog().references("database")) {
@@ -204,7 +210,7 @@ class DatabaseOptimizer final : public Optimizer {
       const auto si = trial.index();
       if (si >= names.size()) {
         catalog_design(ctx, trial, dir, scratch.path(), rows, insert_runs, all_runs, every_run,
-                       merged_expected, spans);
+                       merged_expected);
         return;
       }
       auto& strategy = *strategies[si];
@@ -224,9 +230,6 @@ class DatabaseOptimizer final : public Optimizer {
         else
           strategy.insert(file, rows, settings.batch);
       });
-      const double span = trial.span(t);
-      if (!trial.measured()) return;
-      if (me == 0) spans[names[si]].push_back(span);
       trial.check([&] {
         const io::QueryAnswer got = query ? answer : io::read_back(file);
         const io::QueryAnswer& want = query ? reference : expected;
@@ -240,7 +243,7 @@ class DatabaseOptimizer final : public Optimizer {
         s.differing = same ? 0 : std::abs(got.rows - want.rows) + 1;
       });
     });
-    if (me == 0) add_notes(cfg, build_s, plans, spans, out);
+    if (me == 0) add_notes(cfg, build_s, plans, out);
     run_phase(ctx.comm, "database-done", [] {});
   }
 
@@ -251,8 +254,7 @@ class DatabaseOptimizer final : public Optimizer {
                              const std::vector<std::string>& runs,
                              const std::vector<std::vector<std::string>>& all_runs,
                              const std::vector<std::string>& every_run,
-                             const io::QueryAnswer& expected,
-                             std::map<std::string, std::vector<double>>& spans) {
+                             const io::QueryAnswer& expected) {
     const auto& cfg = ctx.config;
     const Settings settings(cfg);
     const std::string& design = trial.name();
@@ -304,9 +306,6 @@ class DatabaseOptimizer final : public Optimizer {
         });
       }
     });
-    const double span = trial.span(t);
-    if (!trial.measured()) return;
-    if (me == 0) spans[design].push_back(span);
     trial.check([&] {
       core::Sample& s = trial.record(kCatalog, t);
       s.tiles = 0;
@@ -325,43 +324,19 @@ class DatabaseOptimizer final : public Optimizer {
   }
 
   static void add_notes(const core::Config& cfg, double build_s,
-                        const std::map<std::string, std::string>& plans,
-                        const std::map<std::string, std::vector<double>>& spans,
-                        OptimizerOutput& out) {
+                        const std::map<std::string, std::string>& plans, OptimizerOutput& out) {
     const Settings settings(cfg);
     out.notes.push_back(
         "database: every rank inserts " + std::to_string(settings.rows) +
         " rows into its own catalog file per repetition (rows/s in the table count every "
         "rank's rows); 'wal' trades durability: with synchronous=NORMAL a power loss may lose "
         "the last commits (the catalog stays consistent)");
-    auto median_of = [&](const char* name) {
-      const auto it = spans.find(name);
-      return it == spans.end() || it->second.empty() ? 0.0 : core::median(it->second);
-    };
-    if (const double naive = median_of("naive"), wal = median_of("wal"); naive > 0 && wal > 0) {
-      out.notes.push_back("database: wal (prepared + batched + WAL) inserts " +
-                          core::format_number(naive / wal, 3) + "x the rows/s of naive");
-    }
     if (!plans.empty()) {
       out.notes.push_back("database: query catalog of " + std::to_string(settings.query_rows) +
                           " rows per rank built in " + core::format_number(build_s, 3) +
                           " s (untimed)");
       for (const auto& [name, plan] : plans)
         out.notes.push_back("database: query plan, " + name + ": " + plan);
-    }
-    if (const double a = median_of(kRank0Writer), m = median_of(kPerRankMerge); a > 0 && m > 0) {
-      out.notes.push_back(
-          "database: one catalog from every rank: rank0-writer (MPI_Gatherv, rank 0 "
-          "inserts) " +
-          core::format_number(1e3 * a, 3) +
-          " ms, per-rank-merge (own files, "
-          "rank 0 attaches and copies) " +
-          core::format_number(1e3 * m, 3) + " ms");
-    }
-    if (const double scan = median_of("no-index"), index = median_of("indexed");
-        scan > 0 && index > 0) {
-      out.notes.push_back("database: indexed queries run " + core::format_number(scan / index, 3) +
-                          "x faster than no-index");
     }
   }
 };

@@ -14,9 +14,11 @@
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/memory.hpp"
+#include "nsperf/core/sha256.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/hdf5.hpp"
+#include "nsperf/io/image_reader.hpp"
 #include "nsperf/kernels/machine.hpp"
 #include "nsperf/mpi/collective.hpp"
 #include "nsperf/mpi/job_context.hpp"
@@ -91,8 +93,15 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   const NodeLayout layout = node_layout(comm, cfg.setting<int>("cpu", "threads"));
   result.provenance = gather_provenance(comm, request.command_line, cfg, layout);
   // The machine as the measurements begin (the other ranks wait in the next collective).
-  if (comm.rank() == 0)
-    result.provenance.warnings = join_warnings(core::measurement_warnings(layout.node_ranks));
+  if (comm.rank() == 0) {
+    auto warnings = core::measurement_warnings(layout.node_ranks);
+    if (const int slow = cfg.benchmark.slowdown_percent; slow > 0) {
+      warnings.push_back("benchmark.slowdown_percent=" + std::to_string(slow) +
+                         ": every measured run was lengthened by " + std::to_string(slow) +
+                         "% on purpose (to test a regression gate)");
+    }
+    result.provenance.warnings = join_warnings(warnings);
+  }
 
   std::vector<std::unique_ptr<Optimizer>> chosen;
   std::int64_t halo = 0;
@@ -125,6 +134,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   std::vector<std::int64_t> bytes_read;
   bmpi::gather(comm, workload.bytes_read, bytes_read, 0);
   result.provenance.image = loaded.description;
+  if (comm.rank() == 0 && request.on_start) request.on_start(result.provenance);
   // The ceiling every kernel's bandwidth is compared with: all ranks at once, as they run.
   double bandwidth = 0;
   {
@@ -160,10 +170,11 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   if (comm.rank() == 0) {
     std::vector<core::Sample> flat;
     for (auto& part : all) flat.insert(flat.end(), part.begin(), part.end());
-    std::vector<std::pair<std::string, std::string>> baselines;
+    // The optimizers' own per-kernel baselines first: baseline_of prefers them.
+    std::vector<core::Baseline> baselines = out.baselines;
     for (const auto& name : request.optimizers) {
       if (const auto* b = core::strategy_catalog().baseline(name))
-        baselines.emplace_back(name, b->name);
+        baselines.push_back({name, b->name, ""});
     }
     // Kernels in the order rank 0 first recorded them, then strategies in the config's order
     // (baseline first; plain-MPI references, which are no strategy of the config, last).
@@ -183,6 +194,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
       return order_of(a) < order_of(b);
     });
     auto summaries = core::summarize_samples(flat, baselines, bandwidth);
+    result.baselines = baselines;
     result.summary = std::move(summaries.rows);
     result.repetitions = std::move(summaries.repetitions);
     result.notes = notes_for(result.provenance, layout, workload.plan);
@@ -205,6 +217,17 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     auto& p = result.provenance;
     for (const auto& note : result.notes) p.notes += (p.notes.empty() ? "" : "\n") + note;
     p.end_time = core::utc_timestamp();
+    // The input's identity for nsperf compare, hashed after the measurements so the read does
+    // not run beside them. A failure here must not leave the other ranks waiting: it is a note.
+    if (!origin.image.empty()) {
+      try {
+        p.input_sha256 = core::sha256_file(io::parse_image_input(origin.image, {}).path);
+      } catch (const std::exception& e) {
+        p.notes +=
+            std::string(p.notes.empty() ? "" : "\n") +
+            "input: not hashed (nsperf compare cannot check it is the same file): " + e.what();
+      }
+    }
     p.bandwidth_gbyte_per_s = bandwidth;
     p.clock_uncertainty_s = uncertainty;
     p.region_overhead_s = core::region_overhead_s();

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "nsperf/core/libraries.hpp"
 #include "nsperf/core/memory.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/hdf5.hpp"
@@ -48,7 +49,8 @@ std::string library_versions() {
   return mpi + "; " + io::hdf5_version() + "; Boost " + boost + "; nlohmann-json " +
          std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
          std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
-         std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "; OpenMP " + std::to_string(_OPENMP);
+         std::to_string(NLOHMANN_JSON_VERSION_PATCH) + "; OpenMP " + std::to_string(_OPENMP) +
+         "; " + core::registered_library_versions();
 }
 
 NodeLayout node_layout(const bmpi::communicator& comm, int configured) {

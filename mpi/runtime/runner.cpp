@@ -62,6 +62,15 @@ double Trial::span(const Timing& t) const {
 
 double Trial::now() const { return ctx_.clock.now(); }
 
+void Trial::stretch(const core::Stopwatch& clock) const {
+  const int percent = ctx_.config.benchmark.slowdown_percent;
+  if (percent <= 0) return;
+  // Spinning, not sleeping: the run stays on its core as a slower code path would.
+  const double until = clock.elapsed_s() * (1 + percent / 100.0);
+  while (clock.elapsed_s() < until) {
+  }
+}
+
 Runner::Runner(const OptimizerContext& ctx, std::string optimizer, OptimizerOutput& out)
     : ctx_(ctx), optimizer_(std::move(optimizer)), out_(out), units_(ctx.units_before) {}
 

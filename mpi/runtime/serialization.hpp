@@ -159,6 +159,7 @@ void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
   ar & p.warnings;
   ar & p.notes;
   ar & p.image;
+  ar & p.input_sha256;
 }
 template <class Archive>
 void serialize(Archive& ar, nsperf::core::RegionRecord& r, unsigned /*version*/) {

@@ -29,7 +29,7 @@ class BenchmarkAtThreeRanks(TempDirTest):
         self.assertIn("scalar", r.out)
         self.assertIn("openmp", r.out)
         with h5py.File(out) as f:
-            self.assertEqual(f.attrs["schema_version"], 4)
+            self.assertEqual(f.attrs["schema_version"], 5)
             runs = list(f["runs"])
             self.assertEqual(len(runs), 1)
             g = f["runs"][runs[0]]

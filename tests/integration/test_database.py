@@ -43,6 +43,13 @@ class Database(TempDirTest):
                 self.assertIn("query plan, no-index: slowest: SCAN tiles", r.out)
                 # The plans are stored beside the timings, in the run's notes.
                 self.assertIn("database: query plan, indexed: slowest: SCAN tiles USING INDEX", notes)
-                self.assertIn("inserts", r.out)
-                self.assertIn("one catalog from every rank: rank0-writer", r.out)
+                # One table per kind of operation, in rows; queries measured against no-index.
+                self.assertIn("inserts (rows/s = every rank's rows", r.out)
+                self.assertIn("speedup over naive", r.out)
+                self.assertIn("speedup over no-index", r.out)
+                self.assertIn("one catalog from every rank's rows", r.out)
+                self.assertIn("speedup over rank0-writer", r.out)
+                self.assertNotIn("Mpixel/s", r.out)
+                self.assertNotIn("tiles of", r.out.split("database optimizer:")[1].split("\n")[0])
+                self.assertTrue((queries[queries.strategy == b"indexed"].speedup > 0).all(), queries)
                 self.assertEqual([f for f in self.files() if f.startswith(".nsperf-io")], [])

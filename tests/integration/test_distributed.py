@@ -95,7 +95,7 @@ class ScalingStudy(TempDirTest):
         out = self.path("s.h5")
         r = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "scripts", "scaling-study"),
                             "--nsperf", NSPERF, "--mpirun", MPIEXEC, "--ranks", "1,2,3", "--mode", "weak",
-                            "--image", "256x128", "--tile", "64", "--repetitions", "2", "--output", out],
+                            "--synthetic", "256x128", "--tile", "64", "--repetitions", "2", "--output", out],
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("weak scaling", r.stdout)
@@ -109,3 +109,7 @@ class ScalingStudy(TempDirTest):
                               "--ranks", "1,x"], capture_output=True, text=True)
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("--ranks", bad.stderr)
+        bad = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "scripts", "scaling-study"),
+                              "--image", "8192x8192"], capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        self.assertIn("use --synthetic WxH", bad.stderr)

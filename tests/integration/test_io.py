@@ -45,7 +45,11 @@ class Io(TempDirTest):
                         self.assertGreater(row.wire_bytes, row.bytes)  # HDF5's own metadata
                     else:
                         self.assertEqual(row.wire_bytes, row.bytes, row.strategy)
-                self.assertIn("files (MiB/s", r.out)
+                # One table per kind of operation, MiB/s against plain POSIX, no pixel figures.
+                self.assertIn("writes (MiB/s = every rank's bytes / median time", r.out)
+                self.assertIn("reads (cold", r.out)
+                self.assertRegex(r.out, r"\n  posix-fpp .* 100% ")
+                self.assertNotIn("Mpixel/s", r.out)
                 self.assertIn("reads are cold", r.out)
                 self.assertIn("hdf5-collective writes at", r.out)
                 # The scratch folder beside the results file is gone.

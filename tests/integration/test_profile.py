@@ -31,7 +31,9 @@ class ProfileJob(TempDirTest):
         tree = r.out[r.out.index("call tree"):]
         self.assertRegex(tree, r"\n  pipeline .*\n    stage_a ")
         self.assertRegex(tree, r"\n  read .*\n    agree \[MPI\]")  # every rank renders its tiles
-        self.assertIn("recommendations", r.out)
+        # What the rules found, told apart: settings of nsperf run, or benchmark findings.
+        self.assertTrue("recommendations for nsperf run" in r.out or "benchmark findings" in r.out
+                        or "recommendations: none" in r.out, r.out)
         with h5py.File(out) as f:
             regions = f["profile/regions"][:]
             self.assertEqual(f["mask"].shape, (400, 600))  # the job's own output is all there
@@ -60,8 +62,16 @@ class ProfileJob(TempDirTest):
         text = run(["profile", results, "--top", "5"])
         self.assertEqual(text.code, 0, text)
         self.assertIn("hotspots (ranked by the slowest rank's exclusive time", text.out)
-        self.assertIn("recommendations (most expected gain first)", text.out)
+        self.assertIn("recommendations for nsperf run (most expected gain first)", text.out)
         self.assertIn("set:      --set run.strategy=", text.out)
+        # Keys nsperf run does not take are findings to measure, after the settings, never "set:".
+        self.assertIn("benchmark findings (strategies nsperf run does not choose between", text.out)
+        self.assertLess(text.out.index("recommendations for nsperf run"), text.out.index("benchmark findings"))
+        self.assertNotRegex(text.out, r"set: +--set optimizers\.(io|database|network|memory|distributed)\.")
+        # nsperf's own probes are not the workload's hotspots.
+        self.assertIn("nsperf's own probes of the machine, not the workload", text.out)
+        hotspots = text.out[text.out.index("hotspots ("):text.out.index("recommendations for")]
+        self.assertNotRegex(hotspots, r"\n  (bandwidth|clock)[ /]")
         j = json.loads(run(["profile", results, "--format", "json"]).out)
         rules = {rec["rule"]: rec for rec in j["recommendations"]}
         # Supported by this run's data whatever the machine's speed: a scalar pipeline (the

@@ -12,6 +12,43 @@ namespace mpi = nsperf::mpi;
 
 class Benchmark : public MpiTest {};
 
+namespace {
+
+// What the progress line would show, kept.
+struct RecordedProgress : mpi::ProgressSink {
+  std::int64_t last_done = -1;
+  std::int64_t largest_done = -1;
+  std::int64_t total = -1;
+  int updates = 0;
+  void update(std::int64_t done, std::int64_t all, std::string_view) override {
+    last_done = done;
+    largest_done = std::max(largest_done, done);
+    total = all;
+    ++updates;
+  }
+  void finish() override {}
+};
+
+}  // namespace
+
+TEST_F(Benchmark, ProgressCountsTheUnitsEachOptimizerRunsAndEndsAtItsTotal) {
+  for (const auto& optimizer : mpi::optimizers().entries()) {
+    SCOPED_TRACE(optimizer.name);
+    const std::vector<core::Override> o{
+        {"input.synthetic", "128x96", "test"},    {"input.tile", 32, "test"},
+        {"benchmark.repetitions", 2, "test"},     {"benchmark.warmup", 1, "test"},
+        {"optimizers.database.rows", 20, "test"}, {"optimizers.database.query_rows", 1000, "test"}};
+    const auto cfg = core::resolve_config(nullptr, "test", o);
+    RecordedProgress progress;
+    (void)mpi::run_benchmark(world, {cfg, {optimizer.name}, "test", {}}, &progress);
+    if (world.rank() != 0) continue;
+    ASSERT_GT(progress.updates, 0);
+    EXPECT_GT(progress.total, 0);
+    EXPECT_LE(progress.largest_done, progress.total);
+    EXPECT_EQ(progress.last_done, progress.total);
+  }
+}
+
 TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
   const std::vector<core::Override> o{{"input.synthetic", "192x128:u16", "test"},
                                       {"input.tile", 32, "test"},
@@ -19,7 +56,8 @@ TEST_F(Benchmark, EveryRankMeasuresItsTilesAndEveryCheckPasses) {
                                       {"benchmark.warmup", 1, "test"},
                                       {"optimizers.cpu.threads", 2, "test"}};
   const auto cfg = core::resolve_config(nullptr, "test", o);
-  const auto result = mpi::run_benchmark(world, {cfg, {"cpu"}, "nsperf benchmark --test"}, nullptr);
+  const auto result =
+      mpi::run_benchmark(world, {cfg, {"cpu"}, "nsperf benchmark --test", {}}, nullptr);
 
   const auto plan = core::make_tile_plan({192, 128}, 32, 2, world.size());
   const auto mine = plan.tiles_of(world.rank());
@@ -77,7 +115,7 @@ TEST_F(Benchmark, TheMemoryOptimizerMeasuresAndChecksEveryStrategy) {
                                       {"benchmark.warmup", 1, "test"},
                                       {"optimization_level", "aggressive", "test"}};
   const auto cfg = core::resolve_config(nullptr, "test", o);
-  const auto result = mpi::run_benchmark(world, {cfg, {"memory"}, "test"}, nullptr);
+  const auto result = mpi::run_benchmark(world, {cfg, {"memory"}, "test", {}}, nullptr);
   const auto& names = cfg.optimizers.at("memory").strategies;
   const bool has_tiles =
       !core::make_tile_plan({128, 96}, 32, 5, world.size()).tiles_of(world.rank()).empty();
@@ -124,6 +162,6 @@ TEST_F(Benchmark, ARankFailingMidwayStopsEveryRank) {
   const auto cfg = core::resolve_config(nullptr, "test", o);
   ::setenv("NSPERF_FAULT", ("rank:" + std::to_string(world.size() - 1) + ",phase:compute").c_str(),
            1);
-  EXPECT_THROW(mpi::run_benchmark(world, {cfg, {"cpu"}, "test"}, nullptr), mpi::PhaseFailed);
+  EXPECT_THROW(mpi::run_benchmark(world, {cfg, {"cpu"}, "test", {}}, nullptr), mpi::PhaseFailed);
   ::unsetenv("NSPERF_FAULT");
 }

@@ -218,3 +218,38 @@ TEST(Recommend, TheNewestRunWithTheDataIsUsed) {
 }
 
 }  // namespace
+
+TEST(Recommend, ADeflatedOutputWriteThatDominatesNsperfRunGetsZstd) {
+  using nsperf::core::RankTime;
+  using nsperf::core::RegionStats;
+  RunEvidence job = evidence();
+  job.production = true;
+  job.run_compression = "deflate";
+  RegionStats write;
+  write.path = write.name = "output-write";
+  write.inclusive_max_s = 0.6;
+  job.regions = {write};
+  job.rank_times = {RankTime{0, 1.0, 0.0}, RankTime{1, 0.9, 0.0}};
+  const auto alone = recommend(job);
+  const auto* r = find(alone, "output-compression");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->key, "run.compression");
+  EXPECT_EQ(r->value, "zstd");
+  EXPECT_TRUE(r->run_key);
+  EXPECT_EQ(r->expected_speedup, 0.0);  // nothing measured the two filters
+  EXPECT_NE(r->evidence.find("nsperf benchmark --io"), std::string::npos) << r->evidence;
+  // With the io optimizer's chunked writes measured: Amdahl over the write's 60% share.
+  RunEvidence bench = evidence();
+  bench.summary = {row("io", "hdf5-chunked-deflate", "write", 0.2, {0.1, 0.3, 0.98}, 0.4),
+                   row("io", "hdf5-chunked-zstd", "write", 1.0, {0.9, 1.1, 0.98}, 0.1)};
+  const auto both = nsperf::core::recommend(std::vector<RunEvidence>{bench, job});
+  r = find(both, "output-compression");
+  ASSERT_NE(r, nullptr);
+  EXPECT_NEAR(r->expected_speedup, 1.0 / (0.4 + 0.6 / 4.0), 1e-9);
+  // Not for zstd or an uncompressed output, nor when the write is a small share.
+  job.run_compression = "zstd";
+  EXPECT_EQ(find(recommend(job), "output-compression"), nullptr);
+  job.run_compression = "deflate";
+  job.regions[0].inclusive_max_s = 0.1;
+  EXPECT_EQ(find(recommend(job), "output-compression"), nullptr);
+}

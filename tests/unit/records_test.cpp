@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace core = nsperf::core;
 
 namespace {
@@ -26,7 +28,7 @@ core::Sample sample(const char* strategy, int rank, int rep, double start, doubl
   return s;
 }
 
-const std::vector<std::pair<std::string, std::string>> kBaselines{{"cpu", "base"}};
+const std::vector<core::Baseline> kBaselines{{"cpu", "base", ""}};
 
 }  // namespace
 
@@ -82,6 +84,33 @@ TEST(Records, OutliersAreFlaggedByMad) {
   for (const auto& r : out.repetitions) EXPECT_EQ(r.outlier, r.repetition == 6) << r.repetition;
   EXPECT_TRUE(core::mad_outliers(std::vector<double>{2, 2, 2, 2}).empty())
       << "no spread, no outliers";
+}
+
+TEST(Records, AKernelWithABaselineOfItsOwnIsPairedWithIt) {
+  // Inserts against "slow", queries against "scan": the optimizer's baseline does not run them.
+  std::vector<core::Sample> s;
+  for (int rep = 0; rep < 3; ++rep) {
+    const double t = 10.0 * rep;
+    for (auto [strategy, kernel, seconds] :
+         {std::tuple{"slow", "insert", 4.0}, std::tuple{"fast", "insert", 1.0},
+          std::tuple{"scan", "query", 3.0}, std::tuple{"index", "query", 0.5}}) {
+      auto x = sample(strategy, 0, rep, t, t + seconds);
+      x.kernel = kernel;
+      s.push_back(x);
+    }
+  }
+  const std::vector<core::Baseline> baselines{{"cpu", "slow", ""}, {"cpu", "scan", "query"}};
+  EXPECT_EQ(core::baseline_of(baselines, "cpu", "query")->strategy, "scan");
+  EXPECT_EQ(core::baseline_of(baselines, "cpu", "insert")->strategy, "slow");
+  EXPECT_EQ(core::baseline_of(baselines, "io", "insert"), nullptr);
+  const auto out = core::summarize_samples(s, baselines);
+  ASSERT_EQ(out.rows.size(), 4u);
+  for (const auto& r : out.rows) {
+    const double want = r.strategy == std::string("fast")    ? 4.0
+                        : r.strategy == std::string("index") ? 6.0
+                                                             : 1.0;
+    EXPECT_DOUBLE_EQ(r.speedup, want) << r.strategy;
+  }
 }
 
 TEST(Records, OneFailedSampleFailsTheStrategyAndNoBaselineMeansNoSpeedup) {

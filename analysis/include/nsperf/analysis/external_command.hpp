@@ -58,8 +58,9 @@ class ExternalCommand {
   /// Throws InputError when argv[0] is not an executable (naming it), IoError when nsperf-exec
   /// is not beside this program.
   explicit ExternalCommand(std::vector<std::string> argv);
-  /// Runs the command once through nsperf-exec and reads what it measured.
-  Execution run();
+  /// Runs the command once through nsperf-exec and reads what it measured. Its standard
+  /// output and error go to /dev/null unless `show_output` (they would mix with the report).
+  Execution run(bool show_output = false);
   /// Whether the hardware counters could be read (false after the first run that could not).
   [[nodiscard]] bool counters() const { return counters_; }
   /// Why they could not, with /proc/sys/kernel/perf_event_paranoid.

@@ -59,6 +59,7 @@ struct Config {
   struct Benchmark {
     int repetitions = 0;
     int warmup = 0;
+    int slowdown_percent = 0;  ///< every measured run lengthened by this much (to test a gate)
     std::string output;
   } benchmark;
   /// `nsperf run`: the production job (run.*).

@@ -33,6 +33,7 @@ struct Provenance {
   std::string rank_binding;           ///< the cores each rank may run on, "0:0;1:1"
   std::string config_json;            ///< the effective config
   std::string image;                  ///< the input: file, format, type and size, or synthetic
+  std::string input_sha256;           ///< of the input file (benchmark); empty for the synthetic
   std::string slurm_job;              ///< SLURM_JOB_ID etc. when run under SLURM, else empty
   std::string load_average;           ///< /proc/loadavg's three figures on rank 0's node at start
   std::string cpu_governor;           ///< scaling governor(s) of rank 0's node, or "unknown"

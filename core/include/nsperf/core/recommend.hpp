@@ -26,6 +26,8 @@ struct RunEvidence {
   std::int64_t node_cores = 0;           ///< cores of rank 0's node
   int ranks_on_node = 0;                 ///< ranks sharing rank 0's node
   std::string run_strategy;              ///< run.strategy of the run's config
+  std::string run_compression;           ///< run.compression of the run's config
+  bool production = false;               ///< an output of nsperf run (else a benchmark run)
   std::vector<RankRegion> rank_regions;  ///< every rank's regions (for per-rank sums)
   /// optimizer -> its baseline strategy (core::strategy_catalog(), filled by the caller).
   std::vector<std::pair<std::string, std::string>> baselines;
@@ -54,6 +56,7 @@ struct RecommendRules {
   double mpi_share = 0.2;      ///< MPI time share of a rank's time worth acting on
   double compressible = 1.5;   ///< raw / compressed bytes worth compressing
   double memory_saving = 0.2;  ///< memory saved (fraction) worth a change of storage
+  double write_share = 0.3;    ///< share of nsperf run's time in the output write worth acting on
 };
 
 /// Every recommendation the evidence supports, most valuable first (by expected speedup, rules

@@ -157,14 +157,25 @@ struct Summaries {
   std::vector<SummaryRow> rows;
 };
 
+/// The strategy an optimizer's others are paired with, for every kernel or for one: the
+/// database's queries are measured against no-index, its inserts against naive.
+struct Baseline {
+  std::string optimizer;
+  std::string strategy;
+  std::string kernel;  ///< empty: every kernel without a baseline of its own
+};
+
+/// The baseline of `kernel` of `optimizer` among `baselines` (its own first), or null.
+const Baseline* baseline_of(std::span<const Baseline> baselines, std::string_view optimizer,
+                            std::string_view kernel);
+
 /// Summarizes samples gathered from every rank. Groups by optimizer, strategy, kernel and
 /// image, in the order groups first appear. A repetition's time is from the earliest rank's
 /// start to the latest rank's end (samples without start/end times use the slowest rank's
-/// seconds). `baselines` maps each optimizer to its baseline strategy; speedups pair each
-/// repetition with the baseline's of the same round. `bandwidth_gbyte_per_s` (0 if unknown)
-/// gives the bandwidth fractions.
-Summaries summarize_samples(std::span<const Sample> samples,
-                            std::span<const std::pair<std::string, std::string>> baselines,
+/// seconds). Speedups pair each repetition with the same round's of the kernel's baseline
+/// (baseline_of). `bandwidth_gbyte_per_s` (0 if unknown) gives the bandwidth fractions of the
+/// optimizers that work in memory.
+Summaries summarize_samples(std::span<const Sample> samples, std::span<const Baseline> baselines,
                             double bandwidth_gbyte_per_s = 0);
 
 /// Indices of the values more than `k` scaled MADs (1.4826 MAD, a normal sigma) from the

@@ -40,8 +40,12 @@ struct RegionStats {
 /// first, as trees are recorded).
 std::vector<RegionStats> region_stats(std::span<const RankRegion> regions, int ranks);
 
+/// Whether a region is one of nsperf's own probes of the machine (the bandwidth ceiling, the
+/// clock synchronization): measured time that is not the workload's.
+bool is_probe(const RegionStats& s);
+
 /// The `count` regions with the most exclusive time on their slowest rank, most first; regions
-/// with no time are left out.
+/// with no time and nsperf's own probes are left out.
 std::vector<RegionStats> hotspots(std::span<const RegionStats> stats, std::size_t count);
 
 /// Where one rank's time went.

@@ -1,5 +1,5 @@
 #pragma once
-/// \file The results file: parallel HDF5, schema version 1, documented field by field in
+/// \file The results file: parallel HDF5, schema version 5, documented field by field in
 /// docs/results-schema.md.
 ///
 ///   /                      attrs: schema_version, nsperf_version, created
@@ -29,7 +29,7 @@
 namespace nsperf::io {
 
 /// The results layout this build writes, and the newest it reads.
-inline constexpr int kResultsSchemaVersion = 4;
+inline constexpr int kResultsSchemaVersion = 5;
 
 /// One run's rows as this rank holds them (repetitions and summary usually on rank 0 only).
 struct RunRows {
@@ -108,6 +108,12 @@ struct StoredTable {
 /// type. Throws InputError as read_repetitions, or when the dataset is not a table.
 StoredTable read_stored_table(const std::filesystem::path& path, const std::string& run_id,
                               const std::string& table);
+
+/// Turns the values that mean "not measured" into NaN, whichever schema stored them: -1 in the
+/// integer columns that use it (memory counts, wire bytes), -1 or NaN in the time split,
+/// imbalance and negative-space fraction, 0 or NaN in speedups and bandwidth fractions
+/// (docs/results-schema.md). For readers that pass the values on (export).
+void not_measured_as_nan(StoredTable& table);
 
 /// Without MPI: the attributes of run `run_id` (its provenance), by name. Throws InputError as
 /// read_repetitions.

@@ -2,6 +2,7 @@
 /// \file `nsperf benchmark`: the optimizers' strategies measured on one workload.
 
 #include <boost/mpi/communicator.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct BenchmarkRequest {
   core::Config config;                  ///< identical on every rank
   std::vector<std::string> optimizers;  ///< registered names, in the order to run them
   std::string command_line;
+  /// Rank 0, once the input is read and before anything is measured: what the run will be
+  /// (provenance so far: run id, input, ranks, threads, binding), for a header.
+  std::function<void(const core::Provenance&)> on_start;
 };
 
 /// What a benchmark produced.
@@ -29,6 +33,7 @@ struct BenchmarkResult {
   std::vector<core::TileResult> tiles;        ///< this rank's
   std::vector<core::Repetition> repetitions;  ///< rank 0: every repetition; other ranks: empty
   std::vector<core::SummaryRow> summary;      ///< rank 0: every strategy; other ranks: empty
+  std::vector<core::Baseline> baselines;      ///< rank 0: what each kernel's speedups are against
   std::vector<std::string> notes;         ///< rank 0: what the user should know about the figures
   std::vector<core::RankRegion> regions;  ///< this rank's profiled regions
   std::vector<core::RankRegion> all_regions;  ///< rank 0: every rank's; other ranks: empty

@@ -66,6 +66,9 @@ struct OptimizerOutput {
   std::vector<core::Sample> samples;
   std::vector<core::TileResult> tiles;
   std::vector<std::string> notes;  ///< rank 0: things the user should know about the figures
+  /// Kernels measured against another strategy than the optimizer's baseline (the database's
+  /// queries against no-index).
+  std::vector<core::Baseline> baselines;
 };
 
 /// One optimizer of the benchmark.

@@ -145,11 +145,14 @@ class Trial {
     const core::Stopwatch clock;
     t.start_s = now();
     std::forward<Fn>(fn)();
+    stretch(clock);
     t.end_s = now();
     t.seconds = clock.elapsed_s();
     return t;
   }
   [[nodiscard]] double now() const;
+  // benchmark.slowdown_percent: spins until `clock` shows the run that much longer.
+  void stretch(const core::Stopwatch& clock) const;
 
   const OptimizerContext& ctx_;
   const std::string& optimizer_;
