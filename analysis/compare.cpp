@@ -411,13 +411,9 @@ Comparison compare_runs(const std::string& base_file, const std::string& new_fil
   for (const auto& [side, attributes] :
        {std::pair{"base", &base_attributes}, std::pair{"new", &new_attributes}}) {
     if (const auto* w = find_attribute(*attributes, "warnings")) {
-      // Stored "; "-separated: one line each.
-      std::string text = value_text(*w);
-      for (std::size_t at = 0; !text.empty();) {
-        at = text.find("; ");
-        c.warnings.push_back(std::string(side) + " run: " + text.substr(0, at));
-        text = at == std::string::npos ? "" : text.substr(at + 2);
-      }
+      // As stored: "; " separates the warnings and also occurs inside one.
+      const std::string text = value_text(*w);
+      if (!text.empty()) c.warnings.push_back(std::string(side) + " run: " + text);
     }
   }
   c.base_file = base_file;

@@ -67,9 +67,9 @@ po::options_description describe_options() {
       "visualize",
       "also write the HTML report (nsperf report) next to the results file, "
       "named after it with .html")(
-      "list", po::value<std::string>()->value_name("FORMAT")->implicit_value("text"),
-      "list optimizers, strategies and kernels, and exit; --list=markdown: the strategies as the "
-      "table in docs/config.md")("help,h", "this help");
+      "list", po::value<std::string>()->value_name("[=FORMAT]")->implicit_value("text", ""),
+      "list optimizers, strategies and kernels, and exit (FORMAT: text, the default, or "
+      "markdown: the strategies as the table in docs/config.md)")("help,h", "this help");
   po::options_description all;
   all.add(optimizers).add(workload).add(measurement).add(output);
   return all;
@@ -85,6 +85,10 @@ void print_help(std::ostream& out, const po::options_description& options) {
          "a summary. The file is written when every optimizer has finished: on SIGTERM (a SLURM\n"
          "time limit), SIGINT or SIGUSR1 the ranks end at once with exit 3, writing nothing (an\n"
          "earlier file at the output stays as it was).\n\n"
+         "Examples:\n"
+         "  mpirun -n 2 nsperf benchmark --cpu -o results.h5\n"
+         "  mpirun -n 4 nsperf benchmark --all --image scan.tif --tile 256 -r 20 -o scan.h5\n"
+         "  mpirun -n 2 nsperf benchmark --cpu -o new.h5 && nsperf compare base.h5 new.h5\n\n"
       << options;
 }
 

@@ -70,11 +70,11 @@ int run(const CommandContext& ctx) {
       "set a key in the config file (created if absent), written atomically; repeatable")(
       "validate", po::value<std::string>()->value_name("FILE"),
       "check FILE and report every problem")(
-      "keys", po::value<std::string>()->value_name("FORMAT")->implicit_value("text"),
-      "list every key with its type, range, default and meaning; --keys=markdown: as the table "
-      "in docs/config.md")("config,c", po::value<std::string>()->value_name("FILE"),
-                           "config file to show or change (default ./optimization_config.json)")(
-      "help,h", "this help");
+      "keys", po::value<std::string>()->value_name("[=FORMAT]")->implicit_value("text", ""),
+      "list every key with its type, range, default and meaning (FORMAT: text, the default, or "
+      "markdown: as the table in docs/config.md)")(
+      "config,c", po::value<std::string>()->value_name("FILE"),
+      "config file to show or change (default ./optimization_config.json)")("help,h", "this help");
   const auto vm = parse_options(ctx.args, options, nullptr, "config");
   const int actions = static_cast<int>(vm.count("show") + vm.count("set") + vm.count("validate") +
                                        vm.count("keys"));
@@ -85,6 +85,10 @@ int run(const CommandContext& ctx) {
            "The optimization config is a JSON file with a schema_version key; command-line "
            "options\n"
            "of other commands are laid over it. See docs/config.md.\n\n"
+           "Examples:\n"
+           "  nsperf config --set input.tile=256     (writes ./optimization_config.json)\n"
+           "  nsperf config --show\n"
+           "  nsperf config --validate optimization_config.json\n\n"
         << options;
     return vm.count("help") ? 0 : static_cast<int>(ExitCode::usage);
   }

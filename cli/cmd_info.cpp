@@ -26,6 +26,7 @@ int run(const CommandContext& ctx) {
     std::cout
         << "usage: nsperf info [--no-bandwidth]\n\nPrints the build, this machine, the "
            "libraries, the optimizers, and the memory bandwidth kernels are compared with.\n\n"
+           "Example:\n  nsperf info --no-bandwidth\n\n"
         << options;
     return 0;
   }

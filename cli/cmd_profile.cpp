@@ -63,6 +63,10 @@ int profile_files(const CommandContext& ctx) {
                  "Reads each file's profile (the newest run of a results file, or an output of\n"
                  "nsperf run): time per rank, MPI share, hotspots, the profiler's overhead; then\n"
                  "the recommendations that the files' measurements support. No MPI.\n\n"
+                 "Examples:\n"
+                 "  nsperf profile results.h5 --tree\n"
+                 "  mpirun -n 2 nsperf profile --synthetic 4096x4096 -o out.h5\n"
+                 "  nsperf profile -r 10 -- gzip -k -f big.tif\n\n"
               << options;
     return 0;
   }

@@ -52,7 +52,7 @@ int run(const CommandContext& ctx) {
       "\nnsperf report: stopped by ",
       ": nothing was written (" + request.output.string() + " is as it was)\n", true);
   const auto runs = write_report(request);
-  std::cout << "report: " << request.output.string() << " (" << runs << " run"
+  std::cout << "report: " << request.output.string() << " (" << runs << " distinct run"
             << (runs == 1 ? "" : "s") << " from " << request.files.size() << " file"
             << (request.files.size() == 1 ? "" : "s") << ")\n";
   return 0;

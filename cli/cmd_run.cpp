@@ -316,6 +316,17 @@ int run_job(const CommandContext& ctx, bool profile) {
     else
       mpi::check_new_file(cfg.run.catalog, "--catalog " + cfg.run.catalog);
   });
+  // Before the work: a batch log says what runs, on what, and where its settings come from.
+  if (world.rank() == 0) {
+    const std::string input = !cfg.input.image.empty()
+                                  ? cfg.input.image
+                                  : "synthetic " + core::to_string(cfg.input.synthetic);
+    std::cout << (options.resume ? "resuming: " : "running: ") << input << " on " << world.size()
+              << (world.size() == 1 ? " rank" : " ranks") << ", output " << cfg.run.output
+              << "\n  config: " << describe_config_sources(options.config, options.overrides)
+              << "\n"
+              << std::flush;
+  }
   ProgressLine progress(options.progress, "stages", /*eta=*/false);
   core::watch_stop_signals();
   mpi::ProductionRequest request{

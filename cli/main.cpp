@@ -44,7 +44,9 @@ void print_usage(std::ostream& out) {
                                  : "")
         << "\n";
   }
-  out << "\n  --version   print the version and the git commit it was built from\n";
+  out << "\n  --version   print the version and the git commit it was built from\n\n"
+         "Example:\n  mpirun -n 2 nsperf benchmark --cpu -o results.h5 && nsperf report "
+         "results.h5\n";
 }
 
 std::string join_command_line(int argc, char** argv) {

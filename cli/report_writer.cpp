@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -58,7 +59,13 @@ std::size_t write_report(const ReportRequest& request) {
       runs.push_back(analysis::read_profiled_run(f, std::nullopt));
       continue;
     }
-    for (const auto& id : io::list_runs(f)) runs.push_back(analysis::read_profiled_run(f, id));
+    for (const auto& id : io::list_runs(f)) {
+      // The same run in two files (a merged file and one of its parts) counts once.
+      const bool seen = std::any_of(runs.begin(), runs.end(), [&](const analysis::ProfiledRun& r) {
+        return r.run_id == id && r.kind == "benchmark";
+      });
+      if (!seen) runs.push_back(analysis::read_profiled_run(f, id));
+    }
   }
   if (runs.empty()) throw InputError("the files hold no run to report on");
   std::stable_sort(

@@ -518,7 +518,7 @@ def provenance_html(runs):
     return f"<table id='provenance-table'>{head}{''.join(body)}</table>"
 
 
-def build(runs, profile, title):
+def build(runs, profile, title, paths):
     rendered = {
         "speedup": chart_speedup(runs),
         "time-vs-size": chart_time_vs_size(runs),
@@ -540,7 +540,7 @@ def build(runs, profile, title):
             inner = f"<p class='absent'>Not drawn: {html.escape(caption)}.</p>"
         sections.append(f"<h2>{html.escape(heading)}</h2><figure class='chart' id='chart-{key}' "
                         f"data-present='{'yes' if image is not None else 'no'}'>{inner}</figure>")
-    files = sorted({r.path for r in runs})
+    files = sorted(set(paths))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{STYLE}</style></head>
@@ -569,7 +569,7 @@ def main():
         with open(args.profile_json) as f:
             profile = json.load(f)
     runs = load(args.files)
-    page = build(runs, profile, args.title)
+    page = build(runs, profile, args.title, args.files)
     with open(args.output, "w") as f:
         f.write(page)
 

@@ -186,6 +186,37 @@ class Progress(TempDirTest):
         self.assertIn("progress: 100%% (%d/%d tile runs)" % (total, total), r.err)
         self.assertNotIn("\r", r.err, "no terminal redraws in a log")
 
+    def test_the_header_comes_first_and_names_every_source_of_settings(self):
+        # A config file in the current folder is read without being named on the command line:
+        # the header says so, before anything is measured.
+        with open(self.path("optimization_config.json"), "w") as f:
+            json.dump({"schema_version": 1, "input": {"tile": 64},
+                       "optimizers": {"cpu": {"strategies": ["scalar", "simd"]}}}, f)
+        r = run(["benchmark", "--cpu", "--synthetic", "256x256", "-r", "2", "-w", "0", "-o", "r.h5"],
+                ranks=2, cwd=self.dir, env={"NSPERF_PROGRESS_AFTER": "0"})
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.startswith("nsperf benchmark, run "), r.out[:300])
+        header = r.out[:r.out.index("\n\n")]
+        self.assertIn("  input:   synthetic 256x256:u8 seed 1, tiles of 64 px", header)
+        self.assertRegex(header, r"  ranks:   2 x \d+ threads? on .* \(cores per rank .*; OpenMP ")
+        self.assertIn("  config:  optimization_config.json (found in the current folder and read; "
+                      "--config names another file); command line: --synthetic 256x256, "
+                      "--repetitions 2, --warmup 0, --output r.h5", header)
+        self.assertIn("  running: cpu (2 strategies); 2 repetitions + 0 warm-up each", header)
+        self.assertIn("  results: r.h5", header)
+        # Progress never passes 100% nor shows a negative ETA, for every optimizer's units.
+        r = run(["benchmark", "--database", "--synthetic", "256x256", "-r", "2", "-w", "1", "-o", "d.h5",
+                 "--set", "optimizers.database.rows=50", "--set", "optimizers.database.query_rows=1000"],
+                ranks=2, cwd=self.dir, env={"NSPERF_PROGRESS_AFTER": "0"})
+        self.assertEqual(r.code, 0, r)
+        shown = re.findall(r"progress: (\d+)% \((\d+)/(\d+) tile runs\).*ETA (-?\d+)", r.err)
+        self.assertTrue(shown, r.err)
+        for percent, done, total, eta in shown:
+            self.assertLessEqual(int(percent), 100, r.err)
+            self.assertLessEqual(int(done), int(total), r.err)
+            self.assertGreaterEqual(int(eta), 0, r.err)
+        self.assertEqual(shown[-1][1], shown[-1][2], "the last line is the whole count")
+
     def test_no_progress_option(self):
         r = run(["benchmark", "--synthetic", "256x256", "--tile", "32", "-r", "2", "--no-progress",
                  "-o", self.path("r.h5")], env={"NSPERF_PROGRESS_AFTER": "0"})

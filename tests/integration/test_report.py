@@ -58,7 +58,7 @@ class Report(TempDirTest):
         out = self.path("report.html")
         r = run(["report", a, b, "-o", out, "--title", "test report"])
         self.assertEqual(r.code, 0, r)
-        self.assertIn(f"report: {out} (3 runs from 2 files)", r.out)
+        self.assertIn(f"report: {out} (3 distinct runs from 2 files)", r.out)
         with open(out) as f:
             page = f.read()
         self.assertNotIn("src='http", page, "self-contained: nothing is fetched")
@@ -77,6 +77,19 @@ class Report(TempDirTest):
         self.assertIn("static-block", dom)  # the imbalance recommendation
         self.assertIn('id="provenance-table"', dom)
         self.assertEqual(dom.count("<th>more.h5: "), 2)
+        # What the charts say: values on the speedup bars (drawn into the image) are announced
+        # by the caption's true coverage; series join sizes of one input and dtype only.
+        self.assertRegex(dom, r"with its interval \(coverage [0-9.]+%")
+        self.assertIn("one line per input, dtype, strategy and rank count", dom)
+        self.assertNotIn("95% interval", dom)
+        # A run found in two files (a merged file and one of its parts) counts once.
+        merged = self.path("merged.h5")
+        self.assertEqual(run(["merge", a, b, "-o", merged]).code, 0)
+        r = run(["report", merged, b, "-o", self.path("again.html")])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("(3 distinct runs from 2 files)", r.out)
+        with open(self.path("again.html")) as f:
+            self.assertIn("3 distinct run(s) from 2 file(s)", f.read())
 
     def test_a_chart_without_data_says_why_and_benchmark_visualize(self):
         results = self.path("cpu.h5")
