@@ -153,7 +153,7 @@ void print_profile(std::ostream& out, const ProfiledRun& run, const ProfileView&
       << (e.ranks == 1 ? "" : "s") << " x " << e.threads_per_rank << " thread"
       << (e.threads_per_rank == 1 ? "" : "s") << ")\n";
   if (e.rank_regions.empty()) {
-    out << "  no profiled regions in this run (written by an nsperf before 0.2, results schema "
+    out << "  no profiled regions in this run (written by an older nsperf, results schema "
            "3 or older)\n";
     return;
   }

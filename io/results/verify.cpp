@@ -23,7 +23,7 @@ VerifyCheck table(hid_t file, const std::string& name) {
     const Handle dataset(check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "H5Dopen2"), H5Dclose);
     const auto t = check_table(dataset.get());
     if (!t.has_checksum) {
-      c.detail = std::to_string(t.rows) + " rows; no stored checksum (written before nsperf 0.2)";
+      c.detail = std::to_string(t.rows) + " rows; no stored checksum (written by an older nsperf)";
     } else if (t.stored != t.computed) {
       c.ok = false;
       c.detail = std::to_string(t.rows) +
@@ -105,7 +105,7 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
     if (name == "negative_space_fraction" && std::holds_alternative<double>(value))
       fraction = std::get<double>(value);
   }
-  // The tiles, read by member name; an output written before nsperf 0.2 has no gradient
+  // The tiles, read by member name; an output of an older nsperf has no gradient
   // checksums, and its gradient is then not checked.
   std::vector<core::TileStats> tiles;
   bool has_gradient = false;
@@ -203,7 +203,7 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   if (has_gradient)
     tiles_check("/gradient", gradient_damage);
   else
-    report.checks.push_back({"/gradient", true, "no checksums stored (written before nsperf 0.2)"});
+    report.checks.push_back({"/gradient", true, "no checksums stored (written by an older nsperf)"});
   const double recount = width * height > 0
                              ? static_cast<double>(background) / static_cast<double>(width * height)
                              : 0.0;

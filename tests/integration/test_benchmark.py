@@ -87,6 +87,17 @@ class BenchmarkAtThreeRanks(TempDirTest):
         summary_txt = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "scripts", "summarize.py"), out],
                                      capture_output=True, text=True)
         self.assertEqual(summary_txt.returncode, 0, summary_txt.stderr)
+        # One table per optimizer and kernel; a speedup without a baseline is "-", never 0.00.
+        self.assertIn("  cpu / pipeline:", summary_txt.stdout)
+        self.assertNotIn("0.00 [0.00, 0.00]", summary_txt.stdout)
+        # The one line docs/reading-output.md gives: text as str, "not measured" as NaN.
+        with h5py.File(out) as f:
+            run_group = f["runs"][sorted(f["runs"])[-1]]
+            summary = pd.DataFrame(run_group["summary"][:]).apply(lambda c: c.str.decode("utf-8") if c.dtype == object else c.mask(c == -1) if c.dtype.kind == "i" else c)
+        self.assertGreater(len(summary[summary.kernel == "pipeline"]), 0)
+        self.assertTrue(summary.held_bytes.isna().all(), "the cpu optimizer measures no memory")
+        self.assertTrue(summary.imbalance.isna().all())
+        self.assertFalse(summary.groupby(["optimizer", "strategy", "kernel"]).median_s.median().isna().any())
         self.assertIn("samples   %d rows from ranks 0, 1, 2" % len(samples), summary_txt.stdout)
 
 
@@ -252,6 +263,11 @@ class Help(unittest.TestCase):
         self.assertEqual(r.code, 0, r)
         for word in ("Open MPI", "HDF5", "parallel", "cpu:", "simd"):
             self.assertIn(word, r.out)
+        # Every library the build links, with its version.
+        libraries = next(line for line in r.out.splitlines() if line.startswith("libraries"))
+        for name in ("cfitsio", "SQLite", "zstd", "libtiff", "OpenJPEG", "libpng", "libjpeg-turbo",
+                     "OpenSSL"):
+            self.assertRegex(libraries, name + r" [0-9]", libraries)
 
 
 if __name__ == "__main__":

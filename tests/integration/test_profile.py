@@ -141,6 +141,24 @@ class ProfileCommand(TempDirTest):
         self.assertGreater(rss, 64 << 20)
         self.assertLess(rss, 200 << 20)
 
+    def test_the_commands_output_is_hidden_unless_asked_for_and_it_warms_up_once(self):
+        # The command prints "output-42", which its arguments do not hold (they are printed).
+        command = ["/bin/sh", "-c", "echo output-$((40+2)); echo output-$((40+2)) >&2"]
+        r = run(["profile", "-r", "2", "--"] + command)
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("output-42", r.out + r.err)
+        self.assertIn("(2 runs after 1 warm-up)", r.out)
+        shown = run(["profile", "-r", "1", "-w", "0", "--show-output", "--"] + command)
+        self.assertEqual(shown.code, 0, shown)
+        self.assertIn("output-42", shown.out)
+        self.assertIn("output-42", shown.err)
+        self.assertIn("(1 run)\n", shown.out)
+        self.assertNotIn("0.00 us", r.out)  # nothing measured reads as 0 s
+        # profile -r 2 --help: the help of the three forms, without MPI.
+        h = run(["profile", "-r", "2", "--help"])
+        self.assertEqual(h.code, 0, h)
+        self.assertIn("nsperf profile [-r N]", h.out)
+
     def test_no_shell_failures_and_bad_usage(self):
         # Arguments are passed as they are: no shell expands them.
         r = run(["profile", "-r", "1", "--", "/bin/echo", "$HOME", "*"])
