@@ -126,6 +126,10 @@ void write_profile_text(std::ostream& out, const ExternalProfile& p) {
       << core::format_bytes(median_of(
              p.runs, [](const Execution& e) { return static_cast<double>(e.max_rss_bytes); }))
       << "\n";
+  if (s.ci.level < 0.95) {
+    out << "  note: " << p.runs.size() << " run" << (p.runs.size() == 1 ? "" : "s")
+        << " cannot give a 95% interval of the median; -r 6 or more can\n";
+  }
   if (!p.counters) out << "  hardware counters: unavailable: " << p.counters_note << "\n";
   if (!p.all_ok()) out << "  the command failed in at least one run (see outcome)\n";
 }

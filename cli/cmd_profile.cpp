@@ -99,7 +99,7 @@ int profile_command(const CommandContext& ctx) {
   std::vector<std::string> argv(sep + 1, ctx.args.end());
   po::options_description options("Profiling a command");
   options.add_options()("repetitions,r", po::value<std::int64_t>()->value_name("N"),
-                        "measured runs (default 5)")(
+                        "measured runs (default 6: the fewest whose median has a 95% interval)")(
       "warmup,w", po::value<std::int64_t>()->value_name("N"), "unmeasured runs first (default 1)")(
       "show-output",
       "let the command print to the terminal (default: its output is discarded, "
@@ -121,7 +121,7 @@ int profile_command(const CommandContext& ctx) {
   }
   if (argv.empty()) throw UsageError("nothing to run after '--' (nsperf profile -- COMMAND ARGS)");
   const std::int64_t repetitions =
-      vm.count("repetitions") ? vm["repetitions"].as<std::int64_t>() : 5;
+      vm.count("repetitions") ? vm["repetitions"].as<std::int64_t>() : 6;
   const std::int64_t warmup = vm.count("warmup") ? vm["warmup"].as<std::int64_t>() : 1;
   const bool show = vm.count("show-output") > 0;
   if (repetitions < 1 || repetitions > 100000)
