@@ -28,7 +28,7 @@ std::string change_percent(double ratio) {
   return text;
 }
 
-std::string percent(double fraction) { return core::format_number(100 * fraction, 3) + "%"; }
+std::string as_percent(double fraction) { return core::format_number(100 * fraction, 3) + "%"; }
 
 std::string p_text(double p) {
   char text[32];
@@ -43,9 +43,9 @@ std::string interval_text(const core::Interval& ci) {
 
 // The rule the verdicts follow, in one sentence.
 std::string rule_text(const Comparison& c) {
-  return "a regression is slower by more than " + percent(std::max(c.threshold, c.drift)) +
+  return "a regression is slower by more than " + as_percent(std::max(c.threshold, c.drift)) +
          " and significant (Mann-Whitney p < " + core::format_number(kAlpha, 2) +
-         "); with one run on each side, changes within " + percent(c.drift) +
+         "); with one run on each side, changes within " + as_percent(c.drift) +
          " cannot be told from drift between processes (--drift; docs/compare.md)";
 }
 
@@ -114,7 +114,7 @@ void write_comparison_text(std::ostream& out, const Comparison& c, bool markdown
   out << (markdown ? "\n" : "") << bold << "result: "
       << (c.regressions == 0 ? "no regression"
                              : std::to_string(c.regressions) + " regression(s) beyond " +
-                                   percent(std::max(c.threshold, c.drift)))
+                                   as_percent(std::max(c.threshold, c.drift)))
       << (within > 0 ? "; " + std::to_string(within) + " change(s) within drift" : "") << bold
       << "\n";
 }
