@@ -359,6 +359,7 @@ int run_job(const CommandContext& ctx, bool profile) {
       run.evidence = analysis::make_evidence(
           std::filesystem::path(cfg.run.output).filename().string() + ", run " + run.run_id,
           report.provenance, {}, report.regions);
+      run.evidence.production = true;
       std::cout << "\n";
       analysis::print_profile(std::cout, run, options.view);
       analysis::print_recommendations(std::cout, analysis::recommendations_for(std::span(&run, 1)));
