@@ -19,6 +19,14 @@ std::string times(double factor) { return format_number(factor, 3) + "x"; }
 
 std::string percent(double fraction) { return format_number(100 * fraction, 2) + "%"; }
 
+// "433 ms", "1339 ms": at least three significant digits, never an exponent.
+std::string milliseconds(double s) {
+  const double ms = s * 1e3;
+  // As many digits as the whole milliseconds have, at least three.
+  const int digits = ms >= 1000 ? static_cast<int>(std::floor(std::log10(ms))) + 1 : 3;
+  return format_number(ms, digits) + " ms";
+}
+
 std::string interval(const Interval& ci) {
   if (ci.level <= 0) return "";
   return " [" + format_number(ci.low, 3) + ", " + format_number(ci.high, 3) + "]";
@@ -306,7 +314,7 @@ void io_writes(std::span<const RunEvidence> runs, const RecommendRules& rules,
   r.rule = "small-writes";
   r.optimizer = "io";
   r.finding = *baseline + " writes (a system call per tile row) take " +
-              format_number(base->seconds.median * 1e3, 3) + " ms for " +
+              milliseconds(base->seconds.median) + " for " +
               format_bytes(static_cast<double>(base->bytes)) + ", fsync included";
   r.action = "aggregate the writes as " + best->strategy + " does";
   r.key = "optimizers.io.strategies";
@@ -349,7 +357,7 @@ void database(std::span<const RunEvidence> runs, const RecommendRules& rules,
       r.rule = "catalog-indexes";
       r.optimizer = "database";
       r.finding = "catalog queries scan the tiles table without an index (" +
-                  format_number(plain->seconds.median * 1e3, 3) + " ms)";
+                  milliseconds(plain->seconds.median) + ")";
       r.action = "index the queried columns (nsperf run --catalog creates them)";
       r.key = "optimizers.database.strategies";
       r.value = "no-index,indexed";
@@ -404,9 +412,9 @@ void output_compression(std::span<const RunEvidence> runs, const RecommendRules&
       r.expected_speedup = 1.0 / ((1.0 - share) + share / faster);
       r.evidence = "the write " + times(faster) +
                    " faster (io optimizer, chunked HDF5 writes: " + "deflate " +
-                   format_number(deflate->seconds.median * 1e3, 3) + " ms, zstd " +
-                   format_number(zstd->seconds.median * 1e3, 3) + " ms, " + io->source +
-                   ") over its " + percent(share) + " of the job";
+                   milliseconds(deflate->seconds.median) + ", zstd " +
+                   milliseconds(zstd->seconds.median) + ", " + io->source + ") over its " +
+                   percent(share) + " of the job";
     }
   }
   if (r.evidence.empty()) {
