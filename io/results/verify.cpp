@@ -203,7 +203,8 @@ void verify_output(hid_t file, const std::filesystem::path& path, VerifyReport& 
   if (has_gradient)
     tiles_check("/gradient", gradient_damage);
   else
-    report.checks.push_back({"/gradient", true, "no checksums stored (written by an older nsperf)"});
+    report.checks.push_back(
+        {"/gradient", true, "no checksums stored (written by an older nsperf)"});
   const double recount = width * height > 0
                              ? static_cast<double>(background) / static_cast<double>(width * height)
                              : 0.0;
