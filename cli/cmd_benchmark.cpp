@@ -60,6 +60,11 @@ po::options_description describe_options() {
                        "results file (benchmark.output; default nsperf-results.h5)")(
       "force", "replace the results file if it exists")("append",
                                                         "add this run to an existing results file")(
+      "sizes", po::value<std::string>()->value_name("SIZES"),
+      "network optimizer: also sweep message sizes between rank 0 and rank 1, OSU's way "
+      "(one-way latency and streaming bandwidth per size, the tile's size among them): "
+      "MIN:MAX for the powers of two between, e.g. 8:4M, or a list, e.g. 1K,64K,4M "
+      "(optimizers.network.sizes; default: no sweep)")(
       "io-dir", po::value<std::string>()->value_name("DIR"),
       "io optimizer: where its scratch folder goes, on a filesystem every node sees "
       "(optimizers.io.dir; default: the results file's folder)")("no-progress",
@@ -88,8 +93,16 @@ void print_help(std::ostream& out, const po::options_description& options) {
          "Examples:\n"
          "  mpirun -n 2 nsperf benchmark --cpu -o results.h5\n"
          "  mpirun -n 4 nsperf benchmark --all --image scan.tif --tile 256 -r 20 -o scan.h5\n"
-         "  mpirun -n 2 nsperf benchmark --cpu -o new.h5 && nsperf compare base.h5 new.h5\n\n"
-      << options;
+         "  mpirun -n 2 nsperf benchmark --cpu -o new.h5 && nsperf compare base.h5 new.h5\n"
+         "  mpirun -n 2 nsperf benchmark --network --sizes 8:4M -o net.h5\n\n"
+         "References, measured beside the strategies in the same rounds every time and never\n"
+         "configured: plain MPI with the OSU micro-benchmarks' methods, files with IOR's, and\n"
+         "two designs of one catalog (docs/benchmarks.md):\n";
+  for (const auto& o : mpi::optimizers().entries()) {
+    for (const auto& r : core::strategy_catalog().references(o.name))
+      out << "  " << o.name << " " << r.name << ": " << r.description << "\n";
+  }
+  out << "\n" << options;
 }
 
 Options parse(const CommandContext& ctx, const po::options_description& description) {
@@ -117,6 +130,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
     add("threads", "optimizers.cpu.threads", vm["threads"].as<std::int64_t>());
   if (vm.count("level")) add("level", "optimization_level", vm["level"].as<std::string>());
   if (vm.count("output")) add("output", "benchmark.output", vm["output"].as<std::string>());
+  if (vm.count("sizes")) add("sizes", "optimizers.network.sizes", vm["sizes"].as<std::string>());
   if (vm.count("io-dir")) add("io-dir", "optimizers.io.dir", vm["io-dir"].as<std::string>());
   add_set_overrides(vm, o.overrides);
   if (vm.count("force") && vm.count("append"))
@@ -220,6 +234,12 @@ int run(const CommandContext& ctx) {
   const std::filesystem::path output = cfg.benchmark.output;
   mpi::run_phase(world, "check-output", [&] {
     request.optimizers = choose(options, cfg);
+    const auto& n = request.optimizers;
+    if (!cfg.setting<std::string>("network", "sizes").empty() &&
+        std::find(n.begin(), n.end(), "network") == n.end())
+      throw UsageError(
+          "--sizes (optimizers.network.sizes): only the network optimizer sweeps message sizes, "
+          "and it does not run here: add --network");
     if (world.rank() == 0) mpi::check_output(output, options.mode, job_inputs(cfg));
   });
 
@@ -260,13 +280,14 @@ int run(const CommandContext& ctx) {
   };
   ProgressLine progress(options.progress);
   const auto result = mpi::run_benchmark(world, request, &progress);
-  mpi::write_results(
-      world, output, options.mode, result.provenance,
-      {result.samples, result.tiles, result.repetitions, result.summary, result.regions});
+  mpi::write_results(world, output, options.mode, result.provenance,
+                     {result.samples, result.tiles, result.repetitions, result.summary,
+                      result.regions, result.message_sizes});
 
   if (world.rank() == 0) {
     analysis::print_summary(std::cout, result.provenance, result.summary, result.baselines,
                             cfg.input.tile);
+    analysis::print_message_sizes(std::cout, result.message_sizes);
     for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
     if (!result.provenance.warnings.empty()) {
       std::string w = result.provenance.warnings;

@@ -25,6 +25,8 @@ const char* type_name(core::KeyType t) {
       return "list";
     case core::KeyType::image_spec:
       return "WxH[:dtype]";
+    case core::KeyType::byte_sizes:
+      return "sizes";
   }
   return "?";
 }

@@ -16,7 +16,8 @@ namespace {
 
 int run(const CommandContext& ctx) {
   const auto& reporters = analysis::table_reporters();
-  const std::vector<std::string> tables(io::kRunTables.begin(), io::kRunTables.end());
+  std::vector<std::string> tables(io::kRunTables.begin(), io::kRunTables.end());
+  tables.insert(tables.end(), io::kOptionalRunTables.begin(), io::kOptionalRunTables.end());
   po::options_description options("Options");
   const std::string format_help = reporters.names() + " (default csv)";
   const std::string table_help = core::join(tables) + " (default summary)";

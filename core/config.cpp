@@ -140,6 +140,16 @@ std::string check_value(const KeyInfo& k, const json& v) {
       }
       return "";
     }
+    case KeyType::byte_sizes: {
+      if (!v.is_string()) return "must be a string like 8:4M, got " + describe(v);
+      if (v.get<std::string>().empty()) return "";  // no sizes
+      try {
+        (void)parse_byte_sizes(v.get<std::string>(), std::int64_t{1} << 30);
+      } catch (const InputError& e) {
+        return std::string("has ") + e.what();
+      }
+      return "";
+    }
     case KeyType::image_spec: {
       if (!v.is_string()) return "must be a string like 4096x4096:u16, got " + describe(v);
       try {
@@ -640,6 +650,9 @@ Override parse_assignment(std::string_view text, std::string_view origin) {
     for (std::string part; std::getline(parts, part, ',');) list.push_back(part);
     o.value = list;
   }
+  // "1024" is a size list too, not a number.
+  if (const KeyInfo* k = schema.leaf(o.key); k != nullptr && k->type == KeyType::byte_sizes)
+    o.value = value;
   return o;
 }
 

@@ -1,9 +1,12 @@
 #include "nsperf/core/text.hpp"
-#include <cstdio>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <sstream>
 #include <vector>
+
+#include "nsperf/core/error.hpp"
 
 namespace nsperf::core {
 
@@ -73,6 +76,68 @@ std::string format_bytes(double bytes) {
   out.precision(3);
   out << bytes << " " << units[u];
   return out.str();
+}
+
+namespace {
+
+// One size of parse_byte_sizes: digits, then an optional K, M or G (with iB or B).
+std::int64_t parse_byte_size(std::string_view item, std::string_view whole) {
+  const auto fail = [&](const std::string& why) -> std::int64_t {
+    throw InputError("message sizes '" + std::string(whole) + "': " + why +
+                     "; valid: MIN:MAX (powers of two, e.g. 8:4M) or a list (e.g. 1K,272484,4M), "
+                     "sizes in bytes with an optional K, M or G");
+  };
+  std::size_t digits = 0;
+  while (digits < item.size() && item[digits] >= '0' && item[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 12) fail("'" + std::string(item) + "' is not a size");
+  std::int64_t value = std::stoll(std::string(item.substr(0, digits)));
+  std::string unit(item.substr(digits));
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
+  if (unit.size() > 1 && unit.ends_with("B")) unit.pop_back();
+  int shift = 0;
+  if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (!unit.empty() && unit != "B") {
+    fail("'" + std::string(item) + "' has an unknown unit");
+  }
+  if (value >= (std::int64_t{1} << (62 - shift))) fail("'" + std::string(item) + "' is too large");
+  return value << shift;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> parse_byte_sizes(std::string_view text, std::int64_t largest) {
+  const auto fail = [&](const std::string& why) {
+    throw InputError("message sizes '" + std::string(text) + "': " + why);
+  };
+  std::vector<std::int64_t> sizes;
+  if (const auto colon = text.find(':'); colon != std::string_view::npos) {
+    const std::int64_t low = parse_byte_size(text.substr(0, colon), text);
+    const std::int64_t high = parse_byte_size(text.substr(colon + 1), text);
+    if (low < 1) fail("the smallest size must be at least 1 byte");
+    if (high < low) fail("MAX is smaller than MIN");
+    for (std::int64_t s = low; s <= high; s *= 2) sizes.push_back(s);
+  } else {
+    std::size_t at = 0;
+    while (at <= text.size()) {
+      const auto comma = std::min(text.find(',', at), text.size());
+      sizes.push_back(parse_byte_size(text.substr(at, comma - at), text));
+      at = comma + 1;
+    }
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      if (sizes[i] < 1) fail("a size must be at least 1 byte");
+      if (i > 0 && sizes[i] <= sizes[i - 1]) fail("list the sizes in increasing order, once each");
+    }
+  }
+  if (sizes.back() > largest)
+    fail(format_bytes(static_cast<double>(sizes.back())) + " is larger than the largest (" +
+         format_bytes(static_cast<double>(largest)) + ")");
+  return sizes;
 }
 
 std::string format_number(double value, int digits) {

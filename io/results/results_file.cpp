@@ -164,6 +164,26 @@ const TableSchema<core::SummaryRow>& summary_table() {
   return table;
 }
 
+const TableSchema<core::MessageSize>& message_size_table() {
+  using M = core::MessageSize;
+  static const auto table =
+      TableSchema<M>()
+          .column<std::int64_t>("bytes", &M::bytes)
+          .column<std::int8_t>("tile", &M::tile)
+          .column<std::int64_t>("round_trips", &M::round_trips)
+          .column<std::int64_t>("messages", &M::messages)
+          .column<std::int32_t>("repetitions", &M::repetitions)
+          .column<double>("latency_s", &M::latency_s)
+          .column<double>("latency_ci_low_s", &M::latency_ci, &Interval::low)
+          .column<double>("latency_ci_high_s", &M::latency_ci, &Interval::high)
+          .column<double>("latency_ci_level", &M::latency_ci, &Interval::level)
+          .column<double>("gbyte_per_s", &M::gbyte_per_s)
+          .column<double>("gbyte_per_s_ci_low", &M::gbyte_per_s_ci, &Interval::low)
+          .column<double>("gbyte_per_s_ci_high", &M::gbyte_per_s_ci, &Interval::high)
+          .column<double>("gbyte_per_s_ci_level", &M::gbyte_per_s_ci, &Interval::level);
+  return table;
+}
+
 // ---- writing ---------------------------------------------------------------------------------
 
 // Checks the root attributes of an open file; `path` names it in messages. All of them are
@@ -248,6 +268,10 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
       check(H5Gcreate2(run.get(), "profile", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Gcreate2"),
       H5Gclose);
   write_region_table(profile.get(), rows.regions, comm_);
+  // Only a run that swept message sizes has the table; every rank learns whether one did.
+  long long sizes = static_cast<long long>(rows.message_sizes.size());
+  MPI_Allreduce(MPI_IN_PLACE, &sizes, 1, MPI_LONG_LONG, MPI_SUM, comm_);
+  if (sizes > 0) message_size_table().write(run.get(), "message_sizes", rows.message_sizes, comm_);
 }
 
 void ResultsFile::close() { file_.close(); }
@@ -283,6 +307,15 @@ std::vector<Record> read_table(const std::filesystem::path& path, const std::str
 std::vector<core::Repetition> read_repetitions(const std::filesystem::path& path,
                                                const std::string& run_id) {
   return read_table(path, run_id, "repetitions", repetition_table());
+}
+
+std::vector<core::MessageSize> read_message_sizes(const std::filesystem::path& path,
+                                                  const std::string& run_id) {
+  {
+    const Handle file = open_run_file(path, run_id);
+    if (!link_exists(file.get(), "runs/" + run_id + "/message_sizes")) return {};
+  }
+  return read_table(path, run_id, "message_sizes", message_size_table());
 }
 
 std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
@@ -332,8 +365,12 @@ StoredTable read_stored_table(const std::filesystem::path& path, const std::stri
                               const std::string& table) {
   const Handle file = open_run_file(path, run_id);
   const std::string name = "runs/" + run_id + "/" + table;
-  if (!link_exists(file.get(), name))
-    throw InputError(path.string() + ": run '" + run_id + "' has no table '" + table + "'");
+  if (!link_exists(file.get(), name)) {
+    throw InputError(path.string() + ": run '" + run_id + "' has no table '" + table + "'" +
+                     (table == "message_sizes"
+                          ? " (a run has it when it swept them: benchmark --network --sizes)"
+                          : ""));
+  }
   const Handle dataset(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), "H5Dopen2"),
                        H5Dclose);
   const Handle file_type(check(H5Dget_type(dataset.get()), "H5Dget_type"), H5Tclose);

@@ -57,12 +57,17 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
     }
     if (link_exists(file, run + "/profile/regions"))
       report.checks.push_back(table(file, run + "/profile/regions"));
+    for (const auto name : kOptionalRunTables) {
+      const std::string t = run + "/" + std::string(name);
+      if (link_exists(file, t)) report.checks.push_back(table(file, t));
+    }
     // The typed readers take the tables by member name, as compare and profile do.
     try {
       (void)read_run_attributes(path, id);
       (void)read_summary(path, id);
       (void)read_repetitions(path, id);
       (void)read_regions(path, id);
+      (void)read_message_sizes(path, id);
     } catch (const Error& e) {
       H5Eclear2(H5E_DEFAULT);
       report.checks.push_back(

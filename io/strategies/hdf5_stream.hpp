@@ -15,6 +15,10 @@ struct Hdf5StreamMode {
   bool chunked = false;                                     ///< one chunk per tile, else contiguous
   core::Compression compression = core::Compression::none;  ///< chunked only
   bool collective = false;  ///< collective transfers (rounds of one tile per rank) or independent
+  /// Each tile written (read) straight from (into) the stream, one call per tile, no
+  /// rearranging copy: for uncompressed chunks of one tile each, where a tile is one contiguous
+  /// piece of the file as it is of the stream.
+  bool per_tile = false;
 };
 
 /// Collective: creates `path`, writes every rank's tiles, closes, and fsyncs it on every rank.

@@ -1,4 +1,5 @@
-// hdf5-independent: contiguous 2-D dataset, independent H5Dwrite per rectangle of tiles.
+// hdf5-independent: hdf5-collective's layout (chunks of one tile, each tile written straight
+// from the stream) with independent H5Dwrites: the two differ only in the transfer mode.
 #include "hdf5_stream.hpp"
 
 namespace nsperf::io {
@@ -7,14 +8,15 @@ namespace {
 class Hdf5Independent final : public detail::Hdf5StreamStrategy {
  public:
   Hdf5Independent()
-      : Hdf5StreamStrategy("hdf5-independent", {/*chunked=*/false, core::Compression::none,
-                                                /*collective=*/false}) {}
+      : Hdf5StreamStrategy("hdf5-independent", {/*chunked=*/true, core::Compression::none,
+                                                /*collective=*/false, /*per_tile=*/true}) {}
 };
 
 }  // namespace
 
 NSPERF_REGISTER_IO_STRATEGY(Hdf5Independent, "hdf5-independent",
-                            "contiguous 2-D dataset, independent H5Dwrite per rectangle of tiles",
+                            "2-D dataset in chunks of one tile, each tile written from the stream "
+                            "by an independent H5Dwrite",
                             false, conservative)
 
 }  // namespace nsperf::io

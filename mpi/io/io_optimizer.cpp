@@ -64,11 +64,16 @@ class IoOptimizer final : public Optimizer {
 
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    return scheduled_units(config, strategies_of(config, "io"), 2 * tiles);  // write and read
+    // Write and read of every strategy and reference.
+    const auto references =
+        static_cast<std::int64_t>(core::strategy_catalog().references("io").size());
+    return scheduled_units(config, strategies_of(config, "io") + references, 2 * tiles);
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
-    const auto& names = ctx.config.optimizers.at("io").strategies;
+    // The configured strategies, then the references (IOR's methods), measured alike.
+    auto names = ctx.config.optimizers.at("io").strategies;
+    for (const auto& r : core::strategy_catalog().references("io")) names.push_back(r.name);
     const auto& b = ctx.config.benchmark;
     const int me = ctx.comm.rank();
     const fs::path parent = scratch_parent(ctx.config.setting<std::string>("io", "dir"), b.output);
@@ -243,6 +248,21 @@ class IoOptimizer final : public Optimizer {
                           "% of the speed of the best POSIX write in this run (" + best + ", " +
                           "median " + core::format_number(1e3 * best_s, 3) + " ms vs " +
                           core::format_number(1e3 * h5_s, 3) + " ms)");
+    }
+    // Against IOR's methods at the same bytes: what the layout costs each interface.
+    for (const auto& [ours, ior] :
+         {std::pair{"hdf5-collective", "ior-hdf5"}, std::pair{"posix-fpp", "ior-posix"}}) {
+      const auto a = write_s.find(ours);
+      const auto b = write_s.find(ior);
+      if (a == write_s.end() || b == write_s.end() || a->second.empty() || b->second.empty())
+        continue;
+      const double ours_s = core::median(a->second);
+      const double ior_s = core::median(b->second);
+      out.notes.push_back("io: " + std::string(ours) + " writes at " +
+                          core::format_number(100 * ior_s / ours_s, 3) + "% of the speed of " +
+                          ior + ", IOR's method for the same bytes (median " +
+                          core::format_number(1e3 * ours_s, 3) + " ms vs " +
+                          core::format_number(1e3 * ior_s, 3) + " ms)");
     }
   }
 };

@@ -161,6 +161,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   progress.finish();
   result.samples = std::move(out.samples);
   result.tiles = std::move(out.tiles);
+  result.message_sizes = std::move(out.message_sizes);
 
   std::vector<std::vector<core::Sample>> all;
   {
@@ -183,12 +184,19 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
       if (std::find(kernels.begin(), kernels.end(), s.kernel) == kernels.end())
         kernels.push_back(s.kernel);
     }
+    // References in the catalog's order, not in the shuffled order of the first round.
     auto order_of = [&](const core::Sample& s) {
       const auto& names = request.optimizers;
       const auto& list = cfg.optimizers.at(s.optimizer).strategies;
+      const auto references = core::strategy_catalog().references(s.optimizer);
+      const auto in_list = std::find(list.begin(), list.end(), s.strategy) - list.begin();
+      const auto reference =
+          std::find_if(references.begin(), references.end(),
+                       [&](const core::StrategyInfo& r) { return r.name == s.strategy; }) -
+          references.begin();
       return std::tuple(std::find(names.begin(), names.end(), s.optimizer) - names.begin(),
                         std::find(kernels.begin(), kernels.end(), s.kernel) - kernels.begin(),
-                        std::find(list.begin(), list.end(), s.strategy) - list.begin());
+                        in_list, reference);
     };
     std::stable_sort(flat.begin(), flat.end(), [&](const core::Sample& a, const core::Sample& b) {
       return order_of(a) < order_of(b);

@@ -8,11 +8,20 @@
 //  - "transfer+compute": the same, each rank running stage A (Gaussian, Sobel) on each tile as it
 //    arrives, and rank 0 on its own tiles after sending: what overlapping transfer with compute
 //    buys;
-//  - "mpi-ping-pong" (transfer): the same tiles bounced rank 0 -> rank r -> rank 0 with plain
-//    MPI_Send/MPI_Recv, and "mpi-scatterv": all of them in one MPI_Scatterv: the bandwidth plain
-//    MPI reaches on this link with these message sizes.
+//  - the plain-MPI references (transfer), the same messages with the OSU micro-benchmarks'
+//    methods (plain_mpi.hpp): "mpi-stream" streams the tiles as osu_bw does (windows of
+//    MPI_Isend, one ack) and "mpi-ping-pong" bounces each one rank 0 -> rank r -> rank 0 as
+//    osu_latency does, both over the distinct tiles (nsperf's access pattern); "mpi-stream-1buf"
+//    and "mpi-ping-pong-1buf" send the same number of messages of the same sizes from one
+//    reused buffer into one (OSU's own method: the MPI library's figure, the bytes in cache);
+//    "mpi-scatterv" sends all of them in one MPI_Scatterv. A ping-pong's bytes count both ways,
+//    so its GB/s is the message size over the one-way latency, as OSU derives it.
 // Every received tile is compared, byte for byte, with the one the rank got when the workload
-// was distributed (after the timed region; buffers are scrambled before every round).
+// was distributed (the one-buffer references: with the pattern rank 0 sent), after the timed
+// region; buffers are scrambled before every round.
+//
+// With optimizers.network.sizes (--sizes), rank 0 and rank 1 also sweep message sizes with the
+// one-buffer methods (size_sweep.cpp), OSU's table with the tile's size in it.
 //
 // The link is the real one, its bandwidth measured by ping-pong at the tile size, unless
 // optimizers.network.link_mbyte_per_s emulates a slower one: then every strategy paces its
@@ -29,7 +38,9 @@
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
+#include "nsperf/core/statistics.hpp"
 #include "nsperf/core/strategy.hpp"
+#include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/mpi/collective.hpp"
@@ -38,6 +49,7 @@
 #include "nsperf/mpi/runner.hpp"
 #include "nsperf/mpi/transfer.hpp"
 #include "p2p.hpp"
+#include "plain_mpi.hpp"
 
 namespace nsperf::mpi {
 namespace {
@@ -51,8 +63,32 @@ constexpr const char* kNetworkCompute = "fused";
 constexpr const char* kTransfer = "transfer";
 constexpr const char* kTransferCompute = "transfer+compute";
 constexpr const char* kPingPong = "mpi-ping-pong";
+constexpr const char* kPingPongOne = "mpi-ping-pong-1buf";
+constexpr const char* kStream = "mpi-stream";
+constexpr const char* kStreamOne = "mpi-stream-1buf";
 constexpr const char* kScatter = "mpi-scatterv";
 constexpr std::byte kScramble{0xa5};
+
+// optimizers.network.sizes: the sweep's sizes, none when "".
+std::vector<std::int64_t> sweep_sizes(const core::Config& config) {
+  const auto text = config.setting<std::string>("network", "sizes");
+  if (text.empty()) return {};
+  return core::parse_byte_sizes(text, std::int64_t{1} << 30);
+}
+
+// What the one-buffer references send: byte i of every message is pattern_byte(i), so a
+// peer knows what it must have received without rank 0's buffer.
+std::byte pattern_byte(std::size_t i) { return static_cast<std::byte>((i * 131 + 7) & 0xff); }
+
+void fill_pattern(std::span<std::byte> bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = pattern_byte(i);
+}
+
+bool has_pattern(std::span<const std::byte> bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    if (bytes[i] != pattern_byte(i)) return false;
+  return true;
+}
 
 bool same_bytes(const core::Image& a, const core::Image& b) {
   return a.bytes().size() == b.bytes().size() &&
@@ -70,10 +106,14 @@ class NetworkOptimizer final : public Optimizer {
 
   [[nodiscard]] std::int64_t work_units(const core::Config& config,
                                         std::int64_t tiles) const override {
-    // Each strategy alone and with compute, and the plain-MPI references.
+    // Each strategy alone and with compute, the plain-MPI references, and one unit per size
+    // and round of the sweep.
     const auto references =
         static_cast<std::int64_t>(core::strategy_catalog().references("network").size());
-    return scheduled_units(config, 2 * strategies_of(config, "network") + references, tiles);
+    const auto sizes = static_cast<std::int64_t>(sweep_sizes(config).size());
+    const auto rounds = config.benchmark.warmup + config.benchmark.repetitions;
+    return scheduled_units(config, 2 * strategies_of(config, "network") + references, tiles) +
+           (sizes > 0 ? (sizes + 1) * rounds : 0);
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
@@ -84,7 +124,11 @@ class NetworkOptimizer final : public Optimizer {
     const int ranks = ctx.comm.size();
     const auto total_tiles = static_cast<std::int64_t>(ctx.workload.plan.tiles.size());
     if (ranks == 1) {
-      if (me == 0) out.notes.push_back("network: 1 rank, no tile crosses the network; skipped");
+      if (me == 0) {
+        out.notes.push_back(
+            std::string("network: 1 rank, no tile crosses the network; skipped") +
+            (sweep_sizes(ctx.config).empty() ? "" : " (the message-size sweep too)"));
+      }
       ctx.progress.set(ctx.units_before + work_units(ctx.config, total_tiles), "network");
       return;
     }
@@ -97,7 +141,8 @@ class NetworkOptimizer final : public Optimizer {
           link_mbyte_per_s(ctx) > 0
               ? "network: link emulated at " + std::to_string(link_mbyte_per_s(ctx)) +
                     " MB/s (every strategy paces its sends to it)"
-              : "network: link measured by ping-pong at the tile size: " +
+              : "network: link measured by ping-pong at the tile size, one buffer (the size "
+                "over half the median round trip, as osu_latency): " +
                     std::to_string(static_cast<long long>(link_.bytes_per_s / 1e6)) + " MB/s");
     }
 
@@ -109,7 +154,8 @@ class NetworkOptimizer final : public Optimizer {
       entries.push_back({n, kTransferCompute});
     }
     for (const auto& reference : core::strategy_catalog().references("network")) {
-      if (reference.name != kPingPong && reference.name != kScatter)
+      if (reference.name != kPingPong && reference.name != kPingPongOne &&
+          reference.name != kStream && reference.name != kStreamOne && reference.name != kScatter)
         throw std::logic_error("network: reference '" + reference.name + "' has no body here");
       entries.push_back({reference.name, kTransfer});
     }
@@ -118,11 +164,14 @@ class NetworkOptimizer final : public Optimizer {
       const std::string& strategy = trial.name();
       const std::string& kernel = trial.entry().kernel;
       scramble();
+      if (strategy == kPingPongOne || strategy == kStreamOne) warm_up(ctx, strategy);
       trial.line_up("network");  // every rank starts together
       core::Sample figures;      // what the transfer measured inside itself
       const Timing t = trial.unagreed("transfer", [&] {
-        if (strategy == kPingPong) {
-          ping_pong(ctx, figures);
+        if (strategy == kPingPong || strategy == kPingPongOne) {
+          ping_pong(ctx, strategy == kPingPongOne, figures);
+        } else if (strategy == kStream || strategy == kStreamOne) {
+          stream(ctx, strategy == kStreamOne, figures);
         } else if (strategy == kScatter) {
           scatter(ctx, figures);
         } else {
@@ -146,6 +195,8 @@ class NetworkOptimizer final : public Optimizer {
                      [](const core::Sample& x, const core::Sample& y) {
                        return (x.kernel != kTransfer) < (y.kernel != kTransfer);
                      });
+    if (me == 0) add_latency_notes(out, first_sample);
+    sweep(ctx, out);
   }
 
  private:
@@ -154,8 +205,19 @@ class NetworkOptimizer final : public Optimizer {
   std::vector<std::vector<core::Image>> outgoing_;  // rank 0: each peer's tiles
   std::vector<core::Image> into_;                   // peers: where their tiles arrive
   core::Image bounced_;                             // rank 0: ping-pong replies
-  const core::Image* last_bounced_ = nullptr;       // rank 0: what the last reply must equal
-  std::vector<std::byte> scatter_send_;             // rank 0: every peer's tiles, back to back
+  std::span<const std::byte> last_bounced_;         // rank 0: what the last reply must equal
+  // The messages of the references, as views: each peer's tiles (rank 0), the tiles' buffers
+  // (peers), and the same sizes in one buffer (filled with pattern_byte) on either side.
+  std::vector<std::vector<std::span<const std::byte>>> tiles_to_;
+  std::vector<std::vector<std::span<const std::byte>>> one_to_;
+  std::vector<std::span<std::byte>> tiles_in_;
+  std::vector<std::span<std::byte>> one_in_;
+  std::vector<std::span<const std::byte>> tiles_back_;  // peers: each tile as it arrived
+  std::vector<std::span<const std::byte>> one_back_;    // peers: one_reply_ at each size
+  std::vector<std::byte> one_send_;      // rank 0, never written after the fill (as OSU's)
+  std::vector<std::byte> one_recv_;      // peers
+  std::vector<std::byte> one_reply_;     // peers: the ping-pong's answers, never written either
+  std::vector<std::byte> scatter_send_;  // rank 0: every peer's tiles, back to back
   std::vector<int> scatter_counts_;
   std::vector<int> scatter_displs_;
   std::vector<std::byte> scatter_recv_;
@@ -201,6 +263,17 @@ class NetworkOptimizer final : public Optimizer {
         }
       }
       bounced_ = core::Image({1, static_cast<std::int64_t>(largest)}, core::DType::u8);
+      one_send_.resize(largest);
+      fill_pattern(one_send_);
+      tiles_to_.assign(static_cast<std::size_t>(ranks), {});
+      one_to_.assign(static_cast<std::size_t>(ranks), {});
+      for (int r = 1; r < ranks; ++r) {
+        const auto peer = static_cast<std::size_t>(r);
+        for (const auto& t : outgoing_[peer]) {
+          tiles_to_[peer].push_back(t.bytes());
+          one_to_[peer].push_back(std::span<const std::byte>(one_send_).first(t.bytes().size()));
+        }
+      }
     } else {
       std::size_t bytes = 0;
       for (const auto& t : ctx.workload.tiles) {
@@ -209,14 +282,24 @@ class NetworkOptimizer final : public Optimizer {
         largest = std::max(largest, t.padded.bytes().size());
       }
       scatter_recv_.resize(bytes);
+      one_recv_.resize(largest);
+      one_reply_.resize(largest);
+      fill_pattern(one_reply_);
+      for (auto& t : into_) {
+        tiles_in_.push_back(t.bytes());
+        tiles_back_.push_back(t.bytes());
+        one_in_.push_back(std::span<std::byte>(one_recv_).first(t.bytes().size()));
+        one_back_.push_back(std::span<const std::byte>(one_reply_).first(t.bytes().size()));
+      }
     }
     if (largest > p2p::kMaxMessageBytes)
       throw InputError("network: a tile of " + std::to_string(largest) +
                        " bytes is larger than one message may be (1 GiB): use a smaller --tile");
   }
 
-  // The link's bandwidth: ping-pong rank 0 <-> rank 1 at the largest tile's size, best of 5
-  // after one warm-up; or the emulated one.
+  // The link's bandwidth: ping-pong rank 0 <-> rank 1 at the largest tile's size from one
+  // buffer, osu_latency's method (10 round trips of warm-up, then the median of 50, the size
+  // over half a round trip); or the emulated one.
   Link measure_link(const OptimizerContext& ctx) {
     Link link;
     if (link_mbyte_per_s(ctx) > 0) {
@@ -227,25 +310,21 @@ class NetworkOptimizer final : public Optimizer {
     std::size_t size = 0;
     for (const auto& t : ctx.workload.tiles) size = std::max(size, t.padded.bytes().size());
     size = bmpi::all_reduce(ctx.comm, size, bmpi::maximum<std::size_t>());
-    std::vector<std::byte> buffer(std::max<std::size_t>(size, 1));
-    const auto n = static_cast<int>(buffer.size());
-    double best = INFINITY;
-    const MPI_Comm comm = ctx.comm;
+    size = std::max<std::size_t>(size, 1);
+    std::vector<std::byte> send(size, std::byte{1});  // touched: first touch is not the link
+    std::vector<std::byte> back(size, std::byte{0});
+    const std::vector<std::span<const std::byte>> to(1, send);
+    const std::vector<std::span<std::byte>> in(1, back);
+    const int me = ctx.comm.rank();
+    std::vector<double> round;
     run_phase(ctx.comm, "link", [] {});
-    for (int i = 0; i < 6; ++i) {
+    for (int i = 0; i < 60; ++i) {
       core::Stopwatch clock;
-      if (ctx.comm.rank() == 0) {
-        p2p::check(MPI_Send(buffer.data(), n, MPI_BYTE, 1, p2p::kPlain, comm), "MPI_Send");
-        p2p::check(MPI_Recv(buffer.data(), n, MPI_BYTE, 1, p2p::kPlain, comm, MPI_STATUS_IGNORE),
-                   "MPI_Recv");
-      } else if (ctx.comm.rank() == 1) {
-        p2p::check(MPI_Recv(buffer.data(), n, MPI_BYTE, 0, p2p::kPlain, comm, MPI_STATUS_IGNORE),
-                   "MPI_Recv");
-        p2p::check(MPI_Send(buffer.data(), n, MPI_BYTE, 0, p2p::kPlain, comm), "MPI_Send");
-      }
-      if (i > 0) best = std::min(best, clock.elapsed_s());
+      if (me == 0) plain::ping_pong_send(ctx.comm, 1, to, back);
+      if (me == 1) plain::ping_pong_echo(ctx.comm, in, to);
+      if (i >= 10) round.push_back(clock.elapsed_s());
     }
-    double rate = ctx.comm.rank() == 0 ? 2.0 * static_cast<double>(n) / best : 0.0;
+    double rate = me == 0 ? 2.0 * static_cast<double>(size) / core::median(round) : 0.0;
     bmpi::broadcast(ctx.comm, rate, 0);
     link.bytes_per_s = rate;
     return link;
@@ -256,6 +335,7 @@ class NetworkOptimizer final : public Optimizer {
     for (auto& t : into_) std::ranges::fill(t.bytes(), kScramble);
     std::ranges::fill(scatter_recv_, kScramble);
     std::ranges::fill(bounced_.bytes(), kScramble);
+    std::ranges::fill(one_recv_, kScramble);
   }
 
   // Stage A on a tile as it arrives (the plan's halo may exceed the pipeline's).
@@ -302,37 +382,85 @@ class NetworkOptimizer final : public Optimizer {
     for (const auto& t : into_) s.bytes += static_cast<std::int64_t>(t.bytes().size());
   }
 
-  // Every peer's tiles bounced off it, one message at a time, plain MPI.
-  void ping_pong(const OptimizerContext& ctx, core::Sample& s) {
-    NSPERF_MPI_REGION("ping-pong");
+  // Every peer's messages bounced off it, one at a time (osu_latency's method): its tiles, or
+  // their sizes from one buffer. Each side counts what it received.
+  void ping_pong(const OptimizerContext& ctx, bool one_buffer, core::Sample& s) {
+    NSPERF_MPI_REGION(one_buffer ? "ping-pong-1buf" : "ping-pong");
     const MPI_Comm comm = ctx.comm;
     core::Stopwatch clock;
     if (ctx.comm.rank() == 0) {
-      last_bounced_ = nullptr;
+      last_bounced_ = {};
       for (int r = 1; r < ctx.comm.size(); ++r) {
-        for (const auto& t : outgoing_[static_cast<std::size_t>(r)]) {
-          const auto bytes = t.bytes();
-          const int n = static_cast<int>(bytes.size());
-          p2p::check(MPI_Send(bytes.data(), n, MPI_BYTE, r, p2p::kPlain, comm), "MPI_Send");
-          p2p::check(MPI_Recv(bounced_.bytes().data(), n, MPI_BYTE, r, p2p::kPlain, comm,
-                              MPI_STATUS_IGNORE),
-                     "MPI_Recv");
-          s.bytes += n;
-          last_bounced_ = &t;
-        }
+        const auto& messages = (one_buffer ? one_to_ : tiles_to_)[static_cast<std::size_t>(r)];
+        plain::ping_pong_send(comm, r, messages, bounced_.bytes());
+        if (!messages.empty()) last_bounced_ = messages.back();
       }
     } else {
-      for (auto& t : into_) {
-        const auto bytes = t.bytes();
-        const int n = static_cast<int>(bytes.size());
-        p2p::check(MPI_Recv(bytes.data(), n, MPI_BYTE, 0, p2p::kPlain, comm, MPI_STATUS_IGNORE),
-                   "MPI_Recv");
-        p2p::check(MPI_Send(bytes.data(), n, MPI_BYTE, 0, p2p::kPlain, comm), "MPI_Send");
-        s.bytes += n;
-      }
+      // The tiles go back as they arrived; the one-buffer reference answers from its own.
+      plain::ping_pong_echo(comm, one_buffer ? one_in_ : tiles_in_,
+                            one_buffer ? one_back_ : tiles_back_);
     }
     s.transfer_s = clock.elapsed_s();
+    s.bytes = ctx.comm.rank() == 0 ? total_bytes(tiles_to_) : total_bytes(tiles_in_);
     s.wire_bytes = s.bytes;
+  }
+
+  // Every peer's messages streamed to it (osu_bw's method): its tiles into their buffers, or
+  // their sizes from one buffer into one.
+  void stream(const OptimizerContext& ctx, bool one_buffer, core::Sample& s) {
+    NSPERF_MPI_REGION(one_buffer ? "stream-1buf" : "stream");
+    const MPI_Comm comm = ctx.comm;
+    core::Stopwatch clock;
+    if (ctx.comm.rank() == 0) {
+      for (int r = 1; r < ctx.comm.size(); ++r)
+        plain::stream_send(comm, r,
+                           (one_buffer ? one_to_ : tiles_to_)[static_cast<std::size_t>(r)]);
+    } else {
+      plain::stream_receive(comm, one_buffer ? one_in_ : tiles_in_);
+    }
+    s.transfer_s = clock.elapsed_s();
+    s.bytes = ctx.comm.rank() == 0 ? 0 : total_bytes(tiles_in_);
+    s.wire_bytes = s.bytes;
+  }
+
+  // Before a one-buffer reference's timed run, untimed: a few of its messages, as OSU's skipped
+  // iterations, so that the buffers and the library's state are warm as in osu_latency and
+  // osu_bw (the distinct-tile references measure the tiles as the strategies meet them, cold).
+  void warm_up(const OptimizerContext& ctx, const std::string& strategy) {
+    constexpr std::size_t kWarm = 4;
+    const MPI_Comm comm = ctx.comm;
+    if (ctx.comm.rank() == 0) {
+      std::vector<std::byte> back(bounced_.bytes().size());
+      for (int r = 1; r < ctx.comm.size(); ++r) {
+        const auto& all = one_to_[static_cast<std::size_t>(r)];
+        const auto some = std::span(all).first(std::min(kWarm, all.size()));
+        if (strategy == kPingPongOne) {
+          plain::ping_pong_send(comm, r, some, back);
+        } else {
+          plain::stream_send(comm, r, some);
+        }
+      }
+      return;
+    }
+    const auto some = std::span(one_in_).first(std::min(kWarm, one_in_.size()));
+    if (strategy == kPingPongOne) {
+      plain::ping_pong_echo(comm, some, std::span(one_back_).first(some.size()));
+    } else {
+      plain::stream_receive(comm, some);
+    }
+  }
+
+  template <class Span>
+  static std::int64_t total_bytes(const std::vector<Span>& messages) {
+    std::int64_t n = 0;
+    for (const auto& m : messages) n += static_cast<std::int64_t>(m.size());
+    return n;
+  }
+  template <class Span>
+  static std::int64_t total_bytes(const std::vector<std::vector<Span>>& peers) {
+    std::int64_t n = 0;
+    for (const auto& p : peers) n += total_bytes(p);
+    return n;
   }
 
   // Every peer's tiles in one MPI_Scatterv.
@@ -350,47 +478,116 @@ class NetworkOptimizer final : public Optimizer {
     s.wire_bytes = s.bytes;
   }
 
-  // After the timed region: what arrived is what the workload's distribution delivered.
+  // After the timed region: what arrived is what the workload's distribution delivered (the
+  // one-buffer references: the pattern rank 0 sent, in the last message).
   void check(const OptimizerContext& ctx, const std::string& strategy, core::Sample& s) const {
     s.check = core::CheckStatus::passed;
     s.differing = 0;
-    const auto& tiles = ctx.workload.tiles;
+    const bool one_buffer = strategy == kPingPongOne || strategy == kStreamOne;
+    if (strategy == kScatter && !scatter_fits_) {
+      s.check = core::CheckStatus::not_checked;
+      return;
+    }
     if (ctx.comm.rank() == 0) {
       // Nothing but the messages is timed: rank 0 checks the last reply afterwards (the peers
       // check every tile they received).
-      if (strategy == kPingPong && last_bounced_ != nullptr &&
-          std::memcmp(bounced_.bytes().data(), last_bounced_->bytes().data(),
-                      last_bounced_->bytes().size()) != 0) {
-        s.check = core::CheckStatus::failed;
-        s.differing = 1;
+      const bool bounced = strategy == kPingPong || strategy == kPingPongOne;
+      if (bounced && !last_bounced_.empty()) {
+        const auto reply = std::span<const std::byte>(bounced_.bytes()).first(last_bounced_.size());
+        const bool same = one_buffer
+                              ? has_pattern(reply)
+                              : std::memcmp(reply.data(), last_bounced_.data(), reply.size()) == 0;
+        s.differing = same ? 0 : 1;
       }
-      if (strategy == kScatter && !scatter_fits_) s.check = core::CheckStatus::not_checked;
-      return;
-    }
-    std::size_t at = 0;
-    for (std::size_t i = 0; i < tiles.size(); ++i) {
-      const auto want = tiles[i].padded.bytes();
-      bool same = false;
-      if (strategy == kScatter) {
-        same =
-            scatter_fits_ && std::memcmp(scatter_recv_.data() + at, want.data(), want.size()) == 0;
-        at += want.size();
-      } else {
-        same = same_bytes(into_[i], tiles[i].padded);
+    } else if (one_buffer) {
+      s.differing = one_in_.empty() || has_pattern(one_in_.back()) ? 0 : 1;
+    } else {
+      const auto& tiles = ctx.workload.tiles;
+      std::size_t at = 0;
+      for (std::size_t i = 0; i < tiles.size(); ++i) {
+        const auto want = tiles[i].padded.bytes();
+        bool same = false;
+        if (strategy == kScatter) {
+          same = std::memcmp(scatter_recv_.data() + at, want.data(), want.size()) == 0;
+          at += want.size();
+        } else {
+          same = same_bytes(into_[i], tiles[i].padded);
+        }
+        if (!same) ++s.differing;
       }
-      if (!same) ++s.differing;
     }
     if (s.differing > 0) s.check = core::CheckStatus::failed;
-    if (strategy == kScatter && !scatter_fits_) s.check = core::CheckStatus::not_checked;
+  }
+
+  // Rank 0: the ping-pong references' one-way latency per message, the figure osu_latency
+  // prints: its own round-trip time, median over the repetitions, / 2 / messages.
+  void add_latency_notes(OptimizerOutput& out, std::ptrdiff_t first_sample) const {
+    std::size_t count = 0;
+    for (const auto& peer : tiles_to_) count += peer.size();
+    if (count == 0) return;
+    const auto messages = static_cast<double>(count);
+    std::string text;
+    for (const char* name : {kPingPongOne, kPingPong}) {
+      std::vector<double> round;
+      for (auto it = out.samples.begin() + first_sample; it != out.samples.end(); ++it)
+        if (it->strategy == name && it->transfer_s > 0) round.push_back(it->transfer_s);
+      if (round.empty()) continue;
+      text += std::string(text.empty() ? "" : ", ") +
+              core::format_number(core::median(round) / messages / 2 * 1e6, 3) + " us (" + name +
+              (name == kPingPongOne ? ", osu_latency's method" : ", the tiles") + ")";
+    }
+    if (!text.empty()) {
+      out.notes.push_back(
+          "network: one-way latency per message of the tile's size, half a round "
+          "trip as osu_latency prints it: " +
+          text);
+    }
+  }
+
+  // optimizers.network.sizes: OSU's table between rank 0 and rank 1, after the rounds.
+  void sweep(const OptimizerContext& ctx, OptimizerOutput& out) {
+    const auto sizes = sweep_sizes(ctx.config);
+    if (sizes.empty()) return;
+    std::size_t tile = 0;
+    for (const auto& t : ctx.workload.tiles) tile = std::max(tile, t.padded.bytes().size());
+    tile = bmpi::all_reduce(ctx.comm, tile, bmpi::maximum<std::size_t>());
+    const std::int64_t before =
+        ctx.units_before +
+        work_units(ctx.config, static_cast<std::int64_t>(ctx.workload.plan.tiles.size())) -
+        (static_cast<std::int64_t>(sizes.size()) + 1) *
+            (ctx.config.benchmark.warmup + ctx.config.benchmark.repetitions);
+    std::vector<core::MessageSize> rows;
+    run_collective(ctx.comm, "sizes", [&] {
+      NSPERF_MPI_REGION("message sizes");
+      rows = plain::sweep(ctx.comm, sizes, static_cast<std::int64_t>(tile),
+                          ctx.config.benchmark.repetitions, ctx.config.benchmark.warmup,
+                          [&](std::int64_t done, std::int64_t) {
+                            ctx.progress.set(before + done, "network message sizes");
+                          });
+    });
+    ctx.progress.set(ctx.units_before + work_units(ctx.config, static_cast<std::int64_t>(
+                                                                   ctx.workload.plan.tiles.size())),
+                     "network");
+    if (ctx.comm.rank() == 0) out.message_sizes = std::move(rows);
   }
 };
 
 }  // namespace
 
-// Plain MPI measured beside the transfer strategies, on the same tiles in the same rounds.
+// Plain MPI measured beside the transfer strategies, the same messages in the same rounds.
 NSPERF_REGISTER_REFERENCE(network, PingPong, kPingPong,
                           "the tiles bounced rank 0 -> rank r -> rank 0 with plain "
-                          "MPI_Send/MPI_Recv (reference)")
+                          "MPI_Send/MPI_Recv, osu_latency's method over nsperf's distinct tiles; "
+                          "bytes count both ways (reference)")
+NSPERF_REGISTER_REFERENCE(network, PingPongOne, kPingPongOne,
+                          "as mpi-ping-pong, the same sizes from one reused buffer into one: "
+                          "osu_latency's own method, the MPI library's figure (reference)")
+NSPERF_REGISTER_REFERENCE(network, Stream, kStream,
+                          "the tiles streamed with plain MPI_Isend/MPI_Irecv in windows of 64, "
+                          "then an ack: osu_bw's method over nsperf's distinct tiles (reference)")
+NSPERF_REGISTER_REFERENCE(network, StreamOne, kStreamOne,
+                          "as mpi-stream, the same sizes from one reused buffer into one: "
+                          "osu_bw's own method, the MPI library's figure (reference)")
 NSPERF_REGISTER_REFERENCE(network, Scatterv, kScatter,
                           "every rank's tiles in one MPI_Scatterv (reference)")
 
@@ -403,10 +600,22 @@ NSPERF_OPTIMIZER_SETTINGS(network,
                             {},
                             "Emulated link speed in MB/s: every strategy paces its sends to it, "
                             "to study a slower network than the one the job runs on; 0 = the "
-                            "real link, as measured."}})
+                            "real link, as measured."},
+                           {"sizes",
+                            core::KeyType::byte_sizes,
+                            "",
+                            0,
+                            0,
+                            {},
+                            "Message sizes rank 0 and rank 1 also sweep, with osu_latency's and "
+                            "osu_bw's methods (one reused buffer), the tile's size among them: "
+                            "MIN:MAX for the powers of two between (8:4M) or a list (1K,64K,4M); "
+                            "\"\" = no sweep. One row per size in the run's message_sizes "
+                            "table."}})
 NSPERF_REGISTER_OPTIMIZER(
     NetworkOptimizer, "network",
     "tile transfer strategies (nonblocking, persistent, compressed, adaptive) against blocking "
-    "MPI_Send/MPI_Recv, with plain MPI ping-pong and scatter measured alongside")
+    "MPI_Send/MPI_Recv, with plain MPI streaming, ping-pong (OSU's methods, over the tiles and "
+    "over one buffer) and scatter measured alongside")
 
 }  // namespace nsperf::mpi

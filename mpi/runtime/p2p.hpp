@@ -21,6 +21,7 @@ enum Tag : int {
   kNetPixels = 302,
   kNetCompressed = 303,
   kPlain = 401,
+  kPlainAck = 402,
 };
 
 // Throws MpiError naming `call` when `rc` is not MPI_SUCCESS.

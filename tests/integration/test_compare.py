@@ -30,7 +30,7 @@ class Compare(TempDirTest):
         r = run(["compare", base, base])
         self.assertEqual(r.code, 0, r)
         self.assertIn("result: no regression", r.out)
-        self.assertIn("geometric mean of new/base over 6 benchmark(s): 1\n", r.out)
+        self.assertIn("geometric mean of new/base over 9 benchmark(s): 1\n", r.out)
         # A repeat in a new process is not compared here: how far two processes' times drift
         # apart depends on the machine and its load, so no test of one pair can pass every time;
         # bench/compare_gate.py measures the gate on many pairs (docs/compare.md). The

@@ -11,6 +11,8 @@ from nsperf_testing import TempDirTest, run
 STRATEGIES = {b"unbuffered", b"buffered", b"mmap", b"batched", b"posix-shared", b"posix-fpp",
               b"mpiio-independent", b"mpiio-collective", b"hdf5-independent", b"hdf5-collective",
               b"hdf5-chunked-deflate", b"hdf5-chunked-zstd"}
+# IOR's methods at the same bytes, measured beside the strategies every time.
+REFERENCES = {b"ior-posix", b"ior-hdf5"}
 
 
 def tables_of(path):
@@ -32,16 +34,21 @@ class Io(TempDirTest):
         for ranks in (1, 2, 3, 4):
             with self.subTest(ranks=ranks):
                 r, samples, summary = self.bench(ranks)
-                self.assertEqual(set(summary.strategy), STRATEGIES)
+                self.assertEqual(set(summary.strategy), STRATEGIES | REFERENCES)
                 self.assertEqual(set(summary.kernel), {b"write", b"read"})
                 self.assertTrue((samples.check_status == b"passed").all())
+                # Every reference written and read back on every rank, and checked.
+                for name in REFERENCES:
+                    mine = samples[samples.strategy == name]
+                    self.assertEqual(len(mine), 2 * 2 * ranks, (name, mine))  # 2 reps x w/r
+                    self.assertTrue((mine.check_status == b"passed").all(), (name, mine))
                 self.assertEqual(set(samples["rank"]), set(range(ranks)))
                 # Every rank's bytes: the float32 gradient of the whole image, per repetition.
                 self.assertTrue((summary.bytes == 400 * 300 * 4).all(), summary.bytes)
                 for _, row in summary.iterrows():
                     if row.strategy.startswith(b"hdf5-chunked"):
                         self.assertLess(row.wire_bytes, row.bytes, row.strategy)
-                    elif row.strategy.startswith(b"hdf5"):
+                    elif row.strategy.startswith(b"hdf5") or row.strategy == b"ior-hdf5":
                         self.assertGreater(row.wire_bytes, row.bytes)  # HDF5's own metadata
                     else:
                         self.assertEqual(row.wire_bytes, row.bytes, row.strategy)
@@ -52,6 +59,8 @@ class Io(TempDirTest):
                 self.assertNotIn("Mpixel/s", r.out)
                 self.assertIn("reads are cold", r.out)
                 self.assertIn("hdf5-collective writes at", r.out)
+                self.assertRegex(r.out, r"hdf5-collective writes at [0-9.]+% of the speed of "
+                                        r"ior-hdf5, IOR's method for the same bytes")
                 # The scratch folder beside the results file is gone.
                 self.assertEqual([f for f in self.files() if f.startswith(".nsperf-io")], [])
 
@@ -61,7 +70,8 @@ class Io(TempDirTest):
         r, samples, _ = self.bench(2, "--io-dir", scratch, "--set",
                                    "optimizers.io.strategies=posix-fpp,hdf5-collective")
         self.assertIn(f"scratch folder under {scratch}", r.out)
-        self.assertEqual(set(samples.strategy), {b"unbuffered", b"posix-fpp", b"hdf5-collective"})
+        self.assertEqual(set(samples.strategy),
+                         {b"unbuffered", b"posix-fpp", b"hdf5-collective"} | REFERENCES)
         self.assertEqual(os.listdir(scratch), [])
         out = self.path("bad.h5")
         r = run(["benchmark", "--io", "--synthetic", "128x128", "--tile", "64", "--io-dir",

@@ -1,18 +1,27 @@
 """The network optimizer end to end: every transfer strategy and the plain-MPI references at
-2 to 4 ranks, delivered and wire bytes, and the adaptive strategy's choice on a fast (real,
-shared-memory) and a slow (emulated) link."""
+2 to 4 ranks, delivered and wire bytes, the message-size sweep, and the adaptive strategy's
+choice on a fast (real, shared-memory) and a slow (emulated) link."""
 import h5py
 import pandas as pd
 
 from nsperf_testing import TempDirTest, run
 
 STRATEGIES = {b"blocking", b"nonblocking", b"persistent", b"compressed", b"adaptive"}
+# Plain MPI beside them: OSU's methods over the tiles and over one buffer, and a scatter.
+REFERENCES = {b"mpi-ping-pong", b"mpi-ping-pong-1buf", b"mpi-stream", b"mpi-stream-1buf",
+              b"mpi-scatterv"}
 
 
 def summary_of(path):
     with h5py.File(path) as f:
         g = f["runs"][list(f["runs"])[-1]]
         return pd.DataFrame(g["samples"][:]), pd.DataFrame(g["summary"][:])
+
+
+def message_sizes_of(path):
+    with h5py.File(path) as f:
+        g = f["runs"][list(f["runs"])[-1]]
+        return pd.DataFrame(g["message_sizes"][:]) if "message_sizes" in g else None
 
 
 class Network(TempDirTest):
@@ -27,9 +36,14 @@ class Network(TempDirTest):
     def test_every_strategy_at_two_three_and_four_ranks(self):
         for ranks in (2, 3, 4):
             r, samples, summary = self.bench(ranks)
-            self.assertEqual(set(summary.strategy), STRATEGIES | {b"mpi-ping-pong", b"mpi-scatterv"})
+            self.assertEqual(set(summary.strategy), STRATEGIES | REFERENCES)
             self.assertEqual(set(summary.kernel), {b"transfer", b"transfer+compute"})
             self.assertTrue((samples.check_status == b"passed").all(), samples)
+            # Every reference measured on every rank in every repetition, and checked.
+            for name in REFERENCES:
+                mine = samples[samples.strategy == name]
+                self.assertEqual(len(mine), 3 * ranks, (name, mine))
+                self.assertTrue((mine.check_status == b"passed").all(), (name, mine))
             raw = summary[summary.strategy == b"blocking"].bytes.iloc[0]
             # 8 x 6 tiles of 64 px, 74 x 74 bytes with halo; rank 0 keeps its own.
             own = samples[(samples["rank"] == 0)].tiles.iloc[0]
@@ -37,12 +51,21 @@ class Network(TempDirTest):
             for _, row in summary.iterrows():
                 if row.strategy == b"compressed":
                     self.assertLess(row.wire_bytes, row.bytes)
-                elif row.strategy in (b"blocking", b"nonblocking", b"persistent", b"mpi-scatterv"):
-                    self.assertEqual(row.wire_bytes, row.bytes)
-            # Transfers in their own units against plain MPI; nothing against the memory ceiling.
+                elif row.strategy in (b"blocking", b"nonblocking", b"persistent", b"mpi-scatterv",
+                                      b"mpi-stream", b"mpi-stream-1buf"):
+                    self.assertEqual((row.wire_bytes, row.bytes), (raw, raw), row.strategy)
+                elif row.strategy in (b"mpi-ping-pong", b"mpi-ping-pong-1buf"):
+                    self.assertEqual(row.bytes, 2 * raw, "a round trip moves the bytes both ways")
+            # Transfers in their own units against plain MPI streaming, from one buffer and from
+            # the tiles; nothing against the memory ceiling.
             self.assertIn("tile transfers (effective GB/s = delivered bytes", r.out)
-            self.assertRegex(r.out, r"\n  mpi-ping-pong .* 100% ")
+            self.assertRegex(r.out, r"of MPI, 1 buffer +of MPI, tiles ")
+            self.assertRegex(r.out, r"\n  mpi-stream-1buf .* 100% ")
+            self.assertRegex(r.out, r"\n  mpi-stream .* 100% ")
+            self.assertRegex(r.out, r"\n  mpi-ping-pong .* - \(bytes both ways\) ")
+            self.assertRegex(r.out, r"one-way latency per message .* us \(mpi-ping-pong-1buf")
             self.assertNotIn("of ceiling", r.out)
+            self.assertIsNone(message_sizes_of(self.path(f"n{ranks}.h5")), "no sweep unasked")
 
     def test_adaptive_sends_raw_on_shared_memory_and_compresses_on_a_slow_link(self):
         _, _, fast = self.bench(2)
@@ -55,6 +78,31 @@ class Network(TempDirTest):
         compressed = slow[slow.strategy == b"compressed"]
         self.assertTrue((adaptive.wire_bytes < adaptive.bytes).all(), adaptive)
         self.assertEqual(list(adaptive.wire_bytes), list(compressed.wire_bytes))
+
+    def test_a_size_sweep_stores_one_row_per_size_with_the_tile_among_them(self):
+        # 3 ranks: rank 2 waits while rank 0 and rank 1 sweep.
+        r, _, _ = self.bench(3, "--sizes", "8:64")
+        sizes = message_sizes_of(self.path("n3.h5"))
+        self.assertIsNotNone(sizes)
+        tile = 74 * 74  # the largest tile with its halo, added to the sizes asked for
+        self.assertEqual(list(sizes.bytes), [8, 16, 32, 64, tile])
+        self.assertEqual(list(sizes.tile), [0, 0, 0, 0, 1])
+        self.assertTrue((sizes.repetitions == 3).all(), sizes)
+        self.assertTrue((sizes.latency_s > 0).all() and (sizes.gbyte_per_s > 0).all(), sizes)
+        self.assertTrue((sizes.latency_ci_low_s <= sizes.latency_s).all(), sizes)
+        self.assertTrue((sizes.latency_s <= sizes.latency_ci_high_s).all(), sizes)
+        self.assertTrue((sizes.round_trips > 0).all() and (sizes.messages % 64 == 0).all(), sizes)
+        self.assertIn("message sizes, rank 0 <-> rank 1", r.out)
+        self.assertRegex(r.out, rf"\n  {tile} .* <- the largest tile with its halo")
+        # A list that names the tile's size has no second row for it.
+        self.bench(2, "--sizes", f"1K,{tile}")
+        sizes = message_sizes_of(self.path("n2.h5"))
+        self.assertEqual(list(sizes.bytes), [1024, tile])
+        self.assertEqual(list(sizes.tile), [0, 1])
+        # Exported like any table.
+        e = run(["export", self.path("n2.h5"), "--table", "message_sizes", "--format", "csv"])
+        self.assertEqual(e.code, 0, e)
+        self.assertEqual(len(e.out.strip().splitlines()), 3, e.out)
 
     def test_one_rank_has_nothing_to_transfer(self):
         r = run(["benchmark", "--network", "--synthetic", "128x128", "--tile", "64",

@@ -6,6 +6,7 @@
 #include <hdf5.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <boost/mpi/collectives.hpp>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "mpi_test.hpp"
+#include "nsperf/core/strategy.hpp"
 #include "nsperf/core/tile_plan.hpp"
 #include "nsperf/io/hdf5.hpp"
 
@@ -95,6 +97,34 @@ class IoStrategies : public MpiTest {
     H5Fclose(file);
   }
 
+  // Every rank's stream after the lower ranks' (IOR's block per rank), as the IOR references
+  // lay it out: each rank's tiles in id order.
+  static std::vector<float> rank_major(const core::TilePlan& plan, int ranks) {
+    std::vector<float> all;
+    for (int r = 0; r < ranks; ++r) {
+      for (std::size_t id = 0; id < plan.tiles.size(); ++id) {
+        if (plan.owner[id] != r) continue;
+        const auto& t = plan.tiles[id];
+        for (std::int64_t y = 0; y < t.height; ++y)
+          for (std::int64_t x = 0; x < t.width; ++x) all.push_back(pixel(t.x + x, t.y + y));
+      }
+    }
+    return all;
+  }
+
+  // Rank 0: the 1-D dataset "ior" of ior-hdf5 holds every rank's block in rank order.
+  static void expect_ior_dataset(const fs::path& path, const std::vector<float>& want) {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(file, 0) << path;
+    const hid_t dataset = H5Dopen2(file, "ior", H5P_DEFAULT);
+    ASSERT_GE(dataset, 0);
+    std::vector<float> got(want.size());
+    ASSERT_GE(H5Dread(dataset, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, got.data()), 0);
+    EXPECT_EQ(got, want) << path;
+    H5Dclose(dataset);
+    H5Fclose(file);
+  }
+
   void check_every_strategy(const core::TilePlan& plan) {
     std::vector<std::byte> data;
     const io::TileStream s = stream_of(plan, data);
@@ -114,7 +144,22 @@ class IoStrategies : public MpiTest {
         EXPECT_EQ(into, data) << "round " << round;
       }
       world.barrier();
-      if (file.extension() == ".h5") {
+      const auto references = core::strategy_catalog().references("io");
+      const bool ior = std::any_of(references.begin(), references.end(),
+                                   [&](const auto& r) { return r.name == entry.name; });
+      if (ior) {
+        // IOR's layout: a block per rank, in rank order.
+        if (world.rank() == 0) {
+          const auto want = rank_major(plan, world.size());
+          if (file.extension() == ".h5") {
+            expect_ior_dataset(file, want);
+          } else {
+            const auto bytes = file_bytes(file);
+            ASSERT_EQ(bytes.size(), want.size() * sizeof(float));
+            EXPECT_EQ(std::memcmp(bytes.data(), want.data(), bytes.size()), 0);
+          }
+        }
+      } else if (file.extension() == ".h5") {
         if (world.rank() == 0) expect_image_in(file, plan.image);
       } else if (strategy->shared_file()) {
         // Tile-major: every tile's pixels in id order.

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "nsperf/core/error.hpp"
+
 namespace core = nsperf::core;
 
 TEST(Text, EditDistance) {
@@ -35,4 +37,28 @@ TEST(Text, UnknownNameMessage) {
             "unknown strategy 'opnemp'; did you mean 'openmp'? (valid: scalar, openmp)");
   EXPECT_EQ(core::unknown_name_message("strategy", "zzzzzzzz", names),
             "unknown strategy 'zzzzzzzz' (valid: scalar, openmp)");
+}
+
+TEST(Text, ByteSizesFromARangeOfPowersOfTwoOrAList) {
+  const std::int64_t gib = std::int64_t{1} << 30;
+  EXPECT_EQ(core::parse_byte_sizes("8:64", gib), (std::vector<std::int64_t>{8, 16, 32, 64}));
+  EXPECT_EQ(core::parse_byte_sizes("1K:4k", gib), (std::vector<std::int64_t>{1024, 2048, 4096}));
+  EXPECT_EQ(core::parse_byte_sizes("3:20", gib), (std::vector<std::int64_t>{3, 6, 12}));
+  EXPECT_EQ(core::parse_byte_sizes("1KiB,272484,4M,1G", gib),
+            (std::vector<std::int64_t>{1024, 272484, 4 << 20, gib}));
+  EXPECT_EQ(core::parse_byte_sizes("512B", gib), (std::vector<std::int64_t>{512}));
+  EXPECT_EQ(core::parse_byte_sizes("8:4M", gib).size(), 20U);
+}
+
+TEST(Text, ByteSizesThatAreNotSaySoAndWhatIsValid) {
+  const std::int64_t gib = std::int64_t{1} << 30;
+  for (const char* bad : {"", "abc", "8:", ":8", "0:8", "8:4", "8,8", "16,8", "1K,x", "8:4X",
+                          "-8:16", "8:2G", "99999999999999G", "1,,2"}) {
+    EXPECT_THROW((void)core::parse_byte_sizes(bad, gib), nsperf::InputError) << bad;
+  }
+  try {
+    (void)core::parse_byte_sizes("8:4X", gib);
+  } catch (const nsperf::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("valid: MIN:MAX"), std::string::npos) << e.what();
+  }
 }

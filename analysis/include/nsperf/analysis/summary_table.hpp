@@ -19,6 +19,10 @@ void print_summary(std::ostream& out, const core::Provenance& provenance,
                    std::span<const core::SummaryRow> rows,
                    std::span<const core::Baseline> baselines, std::int64_t tile_size);
 
+/// The network optimizer's message-size sweep as OSU prints it, one line per size (the tile's
+/// marked); nothing when `rows` is empty.
+void print_message_sizes(std::ostream& out, std::span<const core::MessageSize> rows);
+
 /// "12.3 ms", "845 µs", "1.20 s"; "0 s" for 0.
 std::string format_seconds(double s);
 

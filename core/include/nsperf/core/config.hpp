@@ -105,7 +105,16 @@ struct Override {
 };
 
 /// Value types of config keys.
-enum class KeyType : std::uint8_t { integer, boolean, string, choice, string_list, image_spec };
+/// byte_sizes: message sizes as core::parse_byte_sizes reads them ("8:4M", "1K,4M"), "" = none.
+enum class KeyType : std::uint8_t {
+  integer,
+  boolean,
+  string,
+  choice,
+  string_list,
+  image_spec,
+  byte_sizes
+};
 
 /// One documented config key.
 struct KeyInfo {

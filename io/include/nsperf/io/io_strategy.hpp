@@ -99,3 +99,17 @@ double drop_from_cache(const std::filesystem::path& path);
       {name,                                                                                      \
        []() -> std::unique_ptr<::nsperf::io::IoStrategy> { return std::make_unique<Class>(); }}); \
   }
+
+/// Registers `Class` (default-constructible IoStrategy) as io reference `name`: measured beside
+/// the strategies every time, never configured (core::StrategyCatalog::references).
+#define NSPERF_REGISTER_IO_REFERENCE(Class, name, description)                                \
+  namespace {                                                                                 \
+  [[maybe_unused]] const bool nsperf_registered_io_reference_##Class =                        \
+      (::nsperf::core::strategy_catalog().add_reference(                                      \
+           {name, "io", description, false, ::nsperf::core::Level::conservative, true}),      \
+       ::nsperf::io::io_strategies().add({name,                                               \
+                                          []() -> std::unique_ptr<::nsperf::io::IoStrategy> { \
+                                            return std::make_unique<Class>();                 \
+                                          }}),                                                \
+       true);                                                                                 \
+  }

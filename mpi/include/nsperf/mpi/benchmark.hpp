@@ -34,6 +34,7 @@ struct BenchmarkResult {
   std::vector<core::Repetition> repetitions;  ///< rank 0: every repetition; other ranks: empty
   std::vector<core::SummaryRow> summary;      ///< rank 0: every strategy; other ranks: empty
   std::vector<core::Baseline> baselines;      ///< rank 0: what each kernel's speedups are against
+  std::vector<core::MessageSize> message_sizes;  ///< rank 0: the network sweep (--sizes)
   std::vector<std::string> notes;         ///< rank 0: what the user should know about the figures
   std::vector<core::RankRegion> regions;  ///< this rank's profiled regions
   std::vector<core::RankRegion> all_regions;  ///< rank 0: every rank's; other ranks: empty

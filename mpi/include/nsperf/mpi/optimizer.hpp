@@ -69,6 +69,8 @@ struct OptimizerOutput {
   /// Kernels measured against another strategy than the optimizer's baseline (the database's
   /// queries against no-index).
   std::vector<core::Baseline> baselines;
+  /// Rank 0: the network optimizer's message-size sweep, one row per size (empty without one).
+  std::vector<core::MessageSize> message_sizes;
 };
 
 /// One optimizer of the benchmark.

@@ -1,0 +1,57 @@
+#pragma once
+// Plain MPI between rank 0 and one peer, the methods of the OSU micro-benchmarks: what the
+// network optimizer's references and its message-size sweep measure (internal to nsperf::mpi).
+//
+// Each call takes the messages as spans: distinct tiles (nsperf's access pattern), or the same
+// buffer again and again (OSU's method, the MPI library's own figure). The two differ only in
+// where the bytes lie, so a reference of each kind tells the library's speed and the cost of
+// the access pattern apart.
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "nsperf/core/records.hpp"
+
+namespace nsperf::mpi::plain {
+
+/// osu_bw's window: sends in flight before the sender waits for them and the peer's ack.
+inline constexpr std::size_t kWindow = 64;
+
+/// Ping-pong, osu_latency's method: rank 0 sends each message to `peer` with MPI_Send and
+/// receives the echo into `back` (as large as the largest message) with MPI_Recv.
+void ping_pong_send(MPI_Comm comm, int peer, std::span<const std::span<const std::byte>> messages,
+                    std::span<std::byte> back);
+/// The peer's side: receives each message from rank 0 into its span of `into` and answers with
+/// the same-sized span of `replies`: `into` itself (the tile goes back), or a buffer of its own
+/// that is never written, as osu_latency's reply is (whose bytes cross the cache cleanly).
+void ping_pong_echo(MPI_Comm comm, std::span<const std::span<std::byte>> into,
+                    std::span<const std::span<const std::byte>> replies);
+
+/// Streaming, osu_bw's method: rank 0 posts MPI_Isend of up to kWindow messages, waits for
+/// them, and after the last window waits for the peer's one-byte ack.
+void stream_send(MPI_Comm comm, int peer, std::span<const std::span<const std::byte>> messages);
+/// The peer's side: MPI_Irecv into each span, kWindow at a time, then the ack.
+void stream_receive(MPI_Comm comm, std::span<const std::span<std::byte>> into);
+
+/// `count` views of the first `size` bytes of `buffer`: one buffer sent again and again.
+template <class Byte>
+std::vector<std::span<Byte>> repeated(std::span<Byte> buffer, std::size_t size, std::size_t count) {
+  return std::vector<std::span<Byte>>(count, buffer.first(size));
+}
+
+/// Rank 0 and rank 1 of `comm` (the other ranks return at once): the message-size sweep, one reused
+/// buffer each: for every size of `sizes` and `tile_bytes` (marked as the tile), `warmup`
+/// unmeasured and `repetitions` measured rounds of ping-pong and streaming, the sizes interleaved
+/// within each round so that a slow spell spreads over all of them. `step(done, total)` is called
+/// on rank 0 after each size of each round. Rank 0 returns one row per size, the other ranks
+/// nothing.
+std::vector<core::MessageSize> sweep(MPI_Comm comm, std::vector<std::int64_t> sizes,
+                                     std::int64_t tile_bytes, int repetitions, int warmup,
+                                     const std::function<void(std::int64_t, std::int64_t)>& step);
+
+}  // namespace nsperf::mpi::plain
