@@ -5,6 +5,7 @@
 // is not interpreted, and the extension is selected here.
 #include <fitsio.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -182,8 +183,16 @@ class FitsReader final : public ImageReader {
       // Numbered as in cfitsio and astropy: 0 is the primary HDU.
       if (number < 0) throw InputError(where() + ": extension numbers start at 0");
       int type = 0;
-      // cfitsio numbers HDUs with an int (2147483647 would overflow number + 1).
+      // cfitsio numbers HDUs with an int (2147483647 would overflow number + 1), and allocates
+      // a table of number + 1 HDU offsets before it looks for the HDU (17 GB for
+      // [2143483647], found by fuzzing). Every HDU takes at least one 2880-byte FITS block; a
+      // compressed file (file.fits.gz) may hold more than its size says, so numbers up to 2^20
+      // (an 8 MiB table) are always left to cfitsio.
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(path_, ec);
+      const std::uintmax_t room = std::max<std::uintmax_t>(ec ? 0 : size / 2880, 1u << 20);
       if (number >= std::numeric_limits<int>::max() ||
+          static_cast<std::uintmax_t>(number) >= room ||
           fits_movabs_hdu(file_.get(), static_cast<int>(number) + 1, &type, &status) != 0) {
         fits_clear_errmsg();
         throw InputError(where() + ": no extension " + selection + extension_list());
