@@ -56,8 +56,9 @@ def table(group, name):
 class Run:
     """One run of a results file, or the run of an nsperf run output."""
 
-    def __init__(self, path, run_id, attrs, summary, samples, kind):
+    def __init__(self, path, run_id, attrs, summary, samples, kind, sizes=None):
         self.path = path
+        self.sizes = sizes if sizes is not None else pd.DataFrame()  # benchmark --network --sizes
         self.run_id = run_id
         self.attrs = attrs
         self.summary = summary
@@ -78,7 +79,7 @@ def load(paths):
                     g = f["runs"][run_id]
                     attrs = {k: text(v) for k, v in g.attrs.items()}
                     runs.append(Run(path, run_id, attrs, table(g, "summary"), table(g, "samples"),
-                                    "benchmark"))
+                                    "benchmark", table(g, "message_sizes")))
             elif "output_version" in f.attrs:
                 attrs = {k: text(v) for k, v in f.attrs.items()}
                 if "provenance" in f:
@@ -440,6 +441,7 @@ CHARTS = [
     ("bandwidth", "Achieved bandwidth against the measured ceiling"),
     ("hotspots", "Hotspots"),
     ("scaling", "Scaling efficiency"),
+    ("message-sizes", "Latency and bandwidth against message size"),
 ]
 
 PROVENANCE = ["command_line", "start_time", "hosts", "ranks", "threads_per_rank", "rank_binding",
@@ -518,6 +520,43 @@ def provenance_html(runs):
     return f"<table id='provenance-table'>{head}{''.join(body)}</table>"
 
 
+def chart_message_sizes(runs):
+    run = next((r for r in reversed(runs) if not r.sizes.empty), None)
+    if run is None:
+        return None, "no message-size sweep in these files (nsperf benchmark --network --sizes 8:4M)"
+    t = run.sizes.sort_values("bytes")
+    fig, (lat, bw) = plt.subplots(1, 2, figsize=(11, 4))
+    x = t.bytes.to_numpy(dtype=float)
+    us = 1e6
+    lat.errorbar(x, t.latency_s * us, yerr=[(t.latency_s - t.latency_ci_low_s) * us,
+                                             (t.latency_ci_high_s - t.latency_s) * us],
+                 marker="o", markersize=3, capsize=2)
+    bw.errorbar(x, t.gbyte_per_s, yerr=[t.gbyte_per_s - t.gbyte_per_s_ci_low,
+                                        t.gbyte_per_s_ci_high - t.gbyte_per_s],
+                marker="o", markersize=3, capsize=2)
+    tile = t[t.tile == 1]
+    for ax in (lat, bw):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("message size (bytes)")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _: f"{v / 2**20:g} MiB" if v >= 2**20 else f"{v / 2**10:g} KiB" if v >= 2**10
+            else f"{v:g} B"))
+        ax.grid(True, which="major", alpha=0.3)
+        if not tile.empty:
+            ax.axvline(float(tile.bytes.iloc[0]), color="black", linestyle="--", linewidth=1,
+                       label=f"the largest tile with its halo ({int(tile.bytes.iloc[0]):,} B)")
+            ax.legend(fontsize=7, loc="upper left")
+    lat.set_yscale("log")
+    plain_ticks(lat.yaxis)
+    lat.set_ylabel("one-way latency (µs): half a round trip")
+    bw.set_ylabel("streaming bandwidth (GB/s)")
+    levels = list(t.latency_ci_level) + list(t.gbyte_per_s_ci_level)
+    return png(fig), (f"Rank 0 and rank 1, one reused buffer each (the methods of osu_latency and "
+                      f"osu_bw): medians of {int(t.repetitions.iloc[0])} repetitions with their "
+                      f"intervals (coverage {coverage_text(levels)}); the dashed line is the "
+                      f"workload's tile, to read its transfer against the curve ({run.label}).")
+
+
 def build(runs, profile, title, paths):
     rendered = {
         "speedup": chart_speedup(runs),
@@ -527,6 +566,7 @@ def build(runs, profile, title, paths):
         "bandwidth": chart_bandwidth(runs),
         "hotspots": chart_hotspots(profile),
         "scaling": chart_scaling(runs),
+        "message-sizes": chart_message_sizes(runs),
     }
     sections = []
     present = 0

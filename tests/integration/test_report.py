@@ -13,9 +13,9 @@ from nsperf_testing import TempDirTest, run
 
 COMMON = ["--skew", "50", "-r", "3", "--warmup", "1", "--no-progress", "--tile", "64"]
 ALL = ["benchmark", "--all", "--synthetic", "512x512", "--set", "optimizers.database.rows=40",
-       "--set", "optimizers.database.query_rows=4000"] + COMMON
+       "--set", "optimizers.database.query_rows=4000", "--sizes", "8:64K"] + COMMON
 CHARTS = ["speedup", "time-vs-size", "memory-vs-time", "rank-busy-idle", "bandwidth", "hotspots",
-          "scaling"]
+          "scaling", "message-sizes"]
 
 
 def chromium():
@@ -101,6 +101,7 @@ class Report(TempDirTest):
         dom = rendered_dom(self, page)
         self.assertRegex(dom, r'id="chart-memory-vs-time" data-present="no"><p class="absent">Not drawn: no memory optimizer results')
         self.assertRegex(dom, r'id="chart-scaling" data-present="no"><p class="absent">Not drawn: one rank count only')
+        self.assertRegex(dom, r'id="chart-message-sizes" data-present="no"><p class="absent">Not drawn: no message-size sweep')
         self.assertIn('id="chart-speedup" data-present="yes"', dom)
         self.assertEqual(os.stat(page).st_mode & 0o777, 0o644 & ~self.umask())
 
