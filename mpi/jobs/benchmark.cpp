@@ -6,6 +6,7 @@
 #include <boost/mpi/environment.hpp>
 #include <boost/version.hpp>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -184,16 +185,19 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
       if (std::find(kernels.begin(), kernels.end(), s.kernel) == kernels.end())
         kernels.push_back(s.kernel);
     }
-    // References in the catalog's order, not in the shuffled order of the first round.
+    // References in the catalog's order, not in the shuffled order of the first round (looked
+    // up once per optimizer, not in every comparison).
+    std::map<std::string, std::vector<std::string>, std::less<>> references;
+    for (const auto& name : request.optimizers) {
+      for (const auto& r : core::strategy_catalog().references(name))
+        references[name].push_back(r.name);
+    }
     auto order_of = [&](const core::Sample& s) {
       const auto& names = request.optimizers;
       const auto& list = cfg.optimizers.at(s.optimizer).strategies;
-      const auto references = core::strategy_catalog().references(s.optimizer);
+      const auto& refs = references[s.optimizer];
       const auto in_list = std::find(list.begin(), list.end(), s.strategy) - list.begin();
-      const auto reference =
-          std::find_if(references.begin(), references.end(),
-                       [&](const core::StrategyInfo& r) { return r.name == s.strategy; }) -
-          references.begin();
+      const auto reference = std::find(refs.begin(), refs.end(), s.strategy) - refs.begin();
       return std::tuple(std::find(names.begin(), names.end(), s.optimizer) - names.begin(),
                         std::find(kernels.begin(), kernels.end(), s.kernel) - kernels.begin(),
                         in_list, reference);

@@ -84,6 +84,13 @@ void fill_pattern(std::span<std::byte> bytes) {
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = pattern_byte(i);
 }
 
+// Progress units of the sweep: a unit per size and round, the tile's size counted among them
+// (the sweep adds it when the list does not hold it; progress ends at the total either way).
+std::int64_t sweep_units(const core::Config& config) {
+  const auto sizes = static_cast<std::int64_t>(sweep_sizes(config).size());
+  return sizes == 0 ? 0 : (sizes + 1) * (config.benchmark.warmup + config.benchmark.repetitions);
+}
+
 bool has_pattern(std::span<const std::byte> bytes) {
   for (std::size_t i = 0; i < bytes.size(); ++i)
     if (bytes[i] != pattern_byte(i)) return false;
@@ -110,10 +117,8 @@ class NetworkOptimizer final : public Optimizer {
     // and round of the sweep.
     const auto references =
         static_cast<std::int64_t>(core::strategy_catalog().references("network").size());
-    const auto sizes = static_cast<std::int64_t>(sweep_sizes(config).size());
-    const auto rounds = config.benchmark.warmup + config.benchmark.repetitions;
     return scheduled_units(config, 2 * strategies_of(config, "network") + references, tiles) +
-           (sizes > 0 ? (sizes + 1) * rounds : 0);
+           sweep_units(config);
   }
 
   void run(const OptimizerContext& ctx, OptimizerOutput& out) override {
@@ -430,12 +435,11 @@ class NetworkOptimizer final : public Optimizer {
     constexpr std::size_t kWarm = 4;
     const MPI_Comm comm = ctx.comm;
     if (ctx.comm.rank() == 0) {
-      std::vector<std::byte> back(bounced_.bytes().size());
       for (int r = 1; r < ctx.comm.size(); ++r) {
         const auto& all = one_to_[static_cast<std::size_t>(r)];
         const auto some = std::span(all).first(std::min(kWarm, all.size()));
         if (strategy == kPingPongOne) {
-          plain::ping_pong_send(comm, r, some, back);
+          plain::ping_pong_send(comm, r, some, bounced_.bytes());  // replaced by the timed run
         } else {
           plain::stream_send(comm, r, some);
         }
@@ -551,11 +555,10 @@ class NetworkOptimizer final : public Optimizer {
     std::size_t tile = 0;
     for (const auto& t : ctx.workload.tiles) tile = std::max(tile, t.padded.bytes().size());
     tile = bmpi::all_reduce(ctx.comm, tile, bmpi::maximum<std::size_t>());
-    const std::int64_t before =
+    const std::int64_t end =
         ctx.units_before +
-        work_units(ctx.config, static_cast<std::int64_t>(ctx.workload.plan.tiles.size())) -
-        (static_cast<std::int64_t>(sizes.size()) + 1) *
-            (ctx.config.benchmark.warmup + ctx.config.benchmark.repetitions);
+        work_units(ctx.config, static_cast<std::int64_t>(ctx.workload.plan.tiles.size()));
+    const std::int64_t before = end - sweep_units(ctx.config);
     std::vector<core::MessageSize> rows;
     run_collective(ctx.comm, "sizes", [&] {
       NSPERF_MPI_REGION("message sizes");
@@ -565,9 +568,7 @@ class NetworkOptimizer final : public Optimizer {
                             ctx.progress.set(before + done, "network message sizes");
                           });
     });
-    ctx.progress.set(ctx.units_before + work_units(ctx.config, static_cast<std::int64_t>(
-                                                                   ctx.workload.plan.tiles.size())),
-                     "network");
+    ctx.progress.set(end, "network");
     if (ctx.comm.rank() == 0) out.message_sizes = std::move(rows);
   }
 };

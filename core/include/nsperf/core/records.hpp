@@ -160,14 +160,14 @@ struct Summaries {
 /// One message size of the network optimizer's sweep (benchmark --network --sizes): rank 0 and
 /// rank 1, one reused buffer each, the methods of osu_latency and osu_bw.
 struct MessageSize {
-  std::int64_t bytes = 0;         ///< of one message
-  bool tile = false;              ///< the workload's largest tile (with halo), added to the sweep
-  std::int64_t round_trips = 0;   ///< timed ping-pongs per repetition
-  std::int64_t messages = 0;      ///< timed streamed messages per repetition (windows of 64)
-  int repetitions = 0;            ///< of each
-  double latency_s = 0;           ///< median one-way latency: round trip / 2
-  Interval latency_ci;            ///< distribution-free interval of that median
-  double gbyte_per_s = 0;         ///< median streaming bandwidth, bytes / s / 1e9
+  std::int64_t bytes = 0;        ///< of one message
+  bool tile = false;             ///< the workload's largest tile (with halo), added to the sweep
+  std::int64_t round_trips = 0;  ///< timed ping-pongs per repetition
+  std::int64_t messages = 0;     ///< timed streamed messages per repetition (windows of 64)
+  int repetitions = 0;           ///< of each
+  double latency_s = 0;          ///< median one-way latency: round trip / 2
+  Interval latency_ci;           ///< distribution-free interval of that median
+  double gbyte_per_s = 0;        ///< median streaming bandwidth, bytes / s / 1e9
   Interval gbyte_per_s_ci;
 };
 

@@ -37,7 +37,7 @@ struct RunRows {
   std::span<const core::TileResult> tiles;
   std::span<const core::Repetition> repetitions;
   std::span<const core::SummaryRow> summary;
-  std::span<const core::RankRegion> regions;  ///< this rank's profiled regions
+  std::span<const core::RankRegion> regions;         ///< this rank's profiled regions
   std::span<const core::MessageSize> message_sizes;  ///< the network sweep, if any (rank 0)
 };
 
