@@ -12,10 +12,11 @@ source in a scratch folder), bench/plain_tiles.c (built here with mpicc) and `ns
 after the other in every round. io: IOR (-a HDF5 -c -e -w and -a POSIX -e -w, -b = one
 rank's share of the 64 MiB stream, -t 4m, -i 10: the median iteration) and `nsperf benchmark
 --io` on the same image (-r 10: the median repetition).
-run-write: `nsperf run` on that image (compression none, a new output each time: replacing
-an existing file adds the old one's unlinking to the write) against `nsperf benchmark --io`'s
-hdf5-collective, MiB/s of the write stage (open to the durable rename) against MiB/s of open
-to durable close. Peers are never part of nsperf: build them elsewhere and point at them.
+run-write: `nsperf run` on that image (or --synthetic WxH --tile N; compression none, a new
+output each time: replacing an existing file adds the old one's unlinking to the write), with
+and without run.early_writeback, against `nsperf benchmark --io`'s hdf5-collective, MiB/s of
+the write stage (open to the durable rename) against MiB/s of open to durable close, the three
+in a different order every round, each after a sync. Peers are never part of nsperf: build them elsewhere and point at them.
 """
 import argparse
 import json
@@ -154,28 +155,44 @@ def io(args, scratch):
 
 def run_write(args, scratch):
     folder = args.dir or scratch
-    rows = {"nsperf run write MiB/s": [], "hdf5-collective MiB/s": []}
-    for round_ in range(args.rounds):
-        out = os.path.join(folder, f"run-{round_}.h5")
-        text = mpirun(args.nsperf, "run", *IMAGE, "--compression", "none", "--no-progress",
-                      "-o", out)
+    image = ["--synthetic", args.synthetic, "--tile", str(args.tile)]
+    names = ["nsperf run write", "nsperf run write, early_writeback=false", "hdf5-collective"]
+    rows = {n: [] for n in names}
+
+    def run(extra):
+        out = os.path.join(folder, "run.h5")
+        text = mpirun(args.nsperf, "run", *image, "--compression", "none", "--no-progress",
+                      "-o", out, *extra)
         m = re.search(r"write [0-9.]+ m?s \(([0-9.]+) MiB, ([0-9.]+) MiB/s", text)
         if not m:
             sys.exit(f"nsperf run: no write figure in:\n{text}")
-        rows["nsperf run write MiB/s"].append(float(m.group(2)))
         os.remove(out)
+        return float(m.group(2))
+
+    def collective():
         res = os.path.join(scratch, "io.h5")
-        mpirun(args.nsperf, "benchmark", "--io", *IMAGE, "-r", "5", "--no-progress", "--force",
+        mpirun(args.nsperf, "benchmark", "--io", *image, "-r", "5", "--no-progress", "--force",
                "-o", res, "--io-dir", folder, "--set", "optimizers.io.strategies=hdf5-collective")
         df, _ = summary(res)
         w = df[(df.kernel == "write") & (df.strategy == "hdf5-collective")]
-        rows["hdf5-collective MiB/s"].append(w.gbyte_per_s.iloc[0] * 1e9 / 2**20)
+        return w.gbyte_per_s.iloc[0] * 1e9 / 2**20
+
+    measure = {names[0]: lambda: run([]),
+               names[1]: lambda: run(["--set", "run.early_writeback=false"]),
+               names[2]: collective}
+    for round_ in range(args.rounds):
+        # A different order every round; each command starts with nothing of the one before
+        # still on its way to disk (sync: the other's deleted files discarded, its pages written).
+        for name in names[round_ % 3:] + names[:round_ % 3]:
+            os.sync()
+            rows[name].append(measure[name]())
         print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
     med = {k: statistics.median(v) for k, v in rows.items()}
+    print(f"{' '.join(image)}, 2 ranks, MiB/s (runs in order; medians)")
     for k, v in rows.items():
         print(f"{k:45s} median {med[k]:8.0f}   runs {', '.join(f'{x:.0f}' for x in v)}")
-    print(f"nsperf run write / hdf5-collective: "
-          f"{med['nsperf run write MiB/s'] / med['hdf5-collective MiB/s']:.2f}")
+    for k in names[:2]:
+        print(f"{k} / hdf5-collective: {med[k] / med['hdf5-collective']:.2f}")
 
 
 def main():
@@ -188,6 +205,8 @@ def main():
     i.add_argument("--dir", help="where the files go (default: a scratch folder)")
     w = sub.add_parser("run-write")
     w.add_argument("--dir", help="where the files go (default: a scratch folder)")
+    w.add_argument("--synthetic", default="4096x4096", help="the image (default 4096x4096)")
+    w.add_argument("--tile", type=int, default=512, help="its tile (default 512)")
     for s in (n, i, w):
         s.add_argument("--nsperf", default=os.path.join(HERE, "..", "build", "ci", "bin", "nsperf"))
         s.add_argument("--rounds", type=int, default=5 if s is w else 3)

@@ -370,6 +370,16 @@ std::vector<KeyInfo> config_keys() {
        {},
        "Whether 'nsperf run' also runs the double-precision reference on every tile and checks "
        "the output against it (about doubles the compute time)."},
+      {"run.early_writeback",
+       KeyType::boolean,
+       true,
+       0,
+       0,
+       {},
+       "Whether every rank of 'nsperf run' has the kernel start writing the output to disk while "
+       "its tiles are still being written (Linux sync_file_range, every 4 MiB), so that the "
+       "flush before the rename waits for the rest only. The output is flushed to disk either "
+       "way; false leaves all of the writing to the flush."},
   };
   const auto& catalog = strategy_catalog();
   for (const auto& opt : catalog.optimizers()) {
@@ -619,6 +629,7 @@ Config Config::from_json(const nlohmann::json& effective) {
   cfg.run.compression = parse_compression(r.at("compression").get<std::string>()).value();
   cfg.run.compression_level = r.at("compression_level").get<int>();
   cfg.run.check = r.at("check").get<bool>();
+  cfg.run.early_writeback = r.at("early_writeback").get<bool>();
   cfg.run.catalog = r.at("catalog").get<std::string>();
   if (effective.contains("optimizers")) {
     for (const auto& [name, o] : effective.at("optimizers").items()) {

@@ -49,7 +49,7 @@ const detail::TableSchema<RankStages>& rank_stage_table() {
 }  // namespace
 
 OutputFile OutputFile::create(const std::filesystem::path& path, MPI_Comm comm,
-                              const OutputLayout& layout) {
+                              const OutputLayout& layout, bool early_writeback) {
   const Handle fapl = mpio_access(comm);
   Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "H5Fcreate"),
               H5Fclose);
@@ -60,7 +60,9 @@ OutputFile OutputFile::create(const std::filesystem::path& path, MPI_Comm comm,
                                           layout.compression_level};
   Handle mask = detail::create_image_dataset(file.get(), "mask", H5T_STD_U8LE, images);
   Handle gradient = detail::create_image_dataset(file.get(), "gradient", H5T_IEEE_F32LE, images);
-  return {std::move(file), std::move(mask), std::move(gradient), comm};
+  EarlyWriteback writeback;
+  if (early_writeback) writeback = EarlyWriteback(path, kWritebackEveryBytes);
+  return {std::move(file), std::move(mask), std::move(gradient), comm, std::move(writeback)};
 }
 
 std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles, bool with_mask) {
@@ -90,9 +92,14 @@ std::int64_t OutputFile::write_tiles(std::span<const OutputTile> tiles, bool wit
     detail::write_rect(gradient_.get(), H5T_NATIVE_FLOAT, rect,
                        t != nullptr ? t->gradient.data : nullptr,
                        t != nullptr ? t->gradient.stride : 0, /*collective=*/true);
-    if (t != nullptr)
-      bytes += t->rect.pixels() * static_cast<std::int64_t>((with_mask ? 1 : 0) + sizeof(float));
+    if (t != nullptr) {
+      const auto tile_bytes =
+          t->rect.pixels() * static_cast<std::int64_t>((with_mask ? 1 : 0) + sizeof(float));
+      bytes += tile_bytes;
+      writeback_.written(tile_bytes);
+    }
   }
+  writeback_.finish();
   return bytes;
 }
 

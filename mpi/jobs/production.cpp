@@ -269,7 +269,7 @@ std::int64_t write_output(
   write_through_temporary(
       comm, cfg.run.output, /*copy_existing=*/false, "output",
       [&](const std::string& temporary) {
-        auto file = io::OutputFile::create(temporary, comm, layout);
+        auto file = io::OutputFile::create(temporary, comm, layout, cfg.run.early_writeback);
         try {
           written = file.write_tiles(planes, with_mask);
           file.write_stats(stats);

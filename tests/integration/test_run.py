@@ -113,6 +113,22 @@ class Synthetic(TempDirTest):
                     else:
                         os.environ["HDF5_PLUGIN_PATH"] = env_before
 
+    def test_early_writeback_on_and_off_write_the_same_output(self):
+        # 2048x2048 writes 10 MiB a rank: the writeback is started during the write (every
+        # 4 MiB), not only at its end.
+        outputs = {}
+        for value in ("true", "false"):
+            out = self.path(f"writeback-{value}.h5")
+            r = run(["run", "--synthetic", "2048x2048", "--tile", "256", "-o", out,
+                     "--set", f"run.early_writeback={value}"] + QUIET, ranks=2)
+            self.assertEqual(r.code, 0, r)
+            outputs[value] = read(out)
+        _, mask_on, grad_on, _ = outputs["true"]
+        _, mask_off, grad_off, _ = outputs["false"]
+        self.assertEqual(mask_on.shape, (2048, 2048))
+        self.assertTrue(np.array_equal(mask_on, mask_off))
+        self.assertTrue(np.array_equal(grad_on, grad_off))
+
     def test_parallel_h5py_reader_example(self):
         out = self.path("o.h5")
         self.assertEqual(run(["run", "--synthetic", "640x480", "--tile", "160", "--compression", "zstd",

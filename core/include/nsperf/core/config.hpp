@@ -67,9 +67,10 @@ struct Config {
     std::string output;
     std::string strategy;  ///< CPU strategy
     Compression compression = Compression::none;
-    int compression_level = 0;  ///< 0: the library's default
-    bool check = false;         ///< also run the reference and compare
-    std::string catalog;        ///< SQLite tile catalog to add the run to; "" = none
+    int compression_level = 0;    ///< 0: the library's default
+    bool check = false;           ///< also run the reference and compare
+    bool early_writeback = true;  ///< start writing the output to disk during the write
+    std::string catalog;          ///< SQLite tile catalog to add the run to; "" = none
   } run;
   std::map<std::string, OptimizerConfig, std::less<>> optimizers;
   nlohmann::json json;  ///< the same, as the JSON document `config --show` prints

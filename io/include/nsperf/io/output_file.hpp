@@ -27,6 +27,7 @@
 #include "nsperf/core/records.hpp"
 #include "nsperf/core/regions.hpp"
 #include "nsperf/core/tile_plan.hpp"
+#include "nsperf/io/fsync.hpp"
 #include "nsperf/io/hdf5.hpp"
 
 namespace nsperf::io {
@@ -61,9 +62,16 @@ struct OutputTile {
 class OutputFile {
  public:
   /// Collective over `comm`: creates `path` (replacing any file) with /mask and /gradient laid
-  /// out as `layout` says. Throws IoError (on every rank) if HDF5 refuses.
+  /// out as `layout` says. With `early_writeback`, every rank has the kernel start writing the
+  /// tiles to disk while they are still being written (EarlyWriteback, every
+  /// kWritebackEveryBytes it hands to HDF5). Throws IoError (on every rank) if HDF5 refuses.
   static OutputFile create(const std::filesystem::path& path, MPI_Comm comm,
-                           const OutputLayout& layout);
+                           const OutputLayout& layout, bool early_writeback = false);
+
+  /// How often (in bytes a rank hands to HDF5) write_tiles starts the writeback: often enough
+  /// that the disk never waits for long, seldom enough that the requests cost nothing
+  /// (docs/benchmarks.md, "nsperf run: writing the output").
+  static constexpr std::int64_t kWritebackEveryBytes = std::int64_t{4} << 20;
 
   /// Collective: writes this rank's tiles into /mask and /gradient (only /gradient when
   /// `with_mask` is false, on every rank alike); ranks may hold different numbers of tiles (none
@@ -84,15 +92,17 @@ class OutputFile {
   void abandon() noexcept;
 
  private:
-  OutputFile(Handle file, Handle mask, Handle gradient, MPI_Comm comm)
+  OutputFile(Handle file, Handle mask, Handle gradient, MPI_Comm comm, EarlyWriteback writeback)
       : file_(std::move(file)),
         mask_(std::move(mask)),
         gradient_(std::move(gradient)),
-        comm_(comm) {}
+        comm_(comm),
+        writeback_(std::move(writeback)) {}
   Handle file_;
   Handle mask_;
   Handle gradient_;
   MPI_Comm comm_;
+  EarlyWriteback writeback_;
 };
 
 /// Local: adds /profile/regions (every rank's `regions`) to the output file at `path`, which
