@@ -7,6 +7,7 @@
 #include "command.hpp"
 #include "config_source.hpp"
 #include "input_options.hpp"
+#include "metrics_session.hpp"
 #include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/stop.hpp"
@@ -32,6 +33,7 @@ struct Options {
   bool help = false;
   std::optional<std::string> list;  ///< --list: "text" or "markdown"
   bool visualize = false;
+  metrics::PublishOptions publish;
 };
 
 po::options_description describe_options() {
@@ -76,7 +78,7 @@ po::options_description describe_options() {
       "list optimizers, strategies and kernels, and exit (FORMAT: text, the default, or "
       "markdown: the strategies as the table in docs/config.md)")("help,h", "this help");
   po::options_description all;
-  all.add(optimizers).add(workload).add(measurement).add(output);
+  all.add(optimizers).add(workload).add(measurement).add(output).add(metrics_options());
   return all;
 }
 
@@ -139,6 +141,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("append")) o.mode = mpi::WriteMode::append;
   o.progress = vm.count("no-progress") == 0;
   o.visualize = vm.count("visualize") > 0;
+  o.publish = publish_options(vm);
   return o;
 }
 
@@ -243,6 +246,8 @@ int run(const CommandContext& ctx) {
     if (world.rank() == 0) mpi::check_output(output, options.mode, job_inputs(cfg));
   });
 
+  MetricsSession metrics(world, options.publish);
+
   // A benchmark cannot stop part-way: its results are written whole, when every optimizer has
   // finished. So a stop signal (a SLURM time limit, Ctrl-C) ends it at once, with a message,
   // rather than silently by the default action; an earlier file at the output is untouched.
@@ -256,6 +261,7 @@ int run(const CommandContext& ctx) {
       world.rank() == 0);
   // The header, before anything is measured: a batch log shows what runs from the start.
   request.on_start = [&](const core::Provenance& p) {
+    metrics.start(p);
     std::string running;
     for (const auto& name : request.optimizers) {
       const auto strategies = cfg.optimizers.at(name).strategies.size();
@@ -279,7 +285,7 @@ int run(const CommandContext& ctx) {
               << std::flush;
   };
   ProgressLine progress(options.progress);
-  const auto result = mpi::run_benchmark(world, request, &progress);
+  const auto result = mpi::run_benchmark(world, request, metrics.progress(&progress, "tile runs"));
   mpi::write_results(world, output, options.mode, result.provenance,
                      {result.samples, result.tiles, result.repetitions, result.summary,
                       result.regions, result.message_sizes});
@@ -311,6 +317,11 @@ int run(const CommandContext& ctx) {
   bool failed = false;
   for (const auto& r : result.summary) failed = failed || r.check == core::CheckStatus::failed;
   boost::mpi::broadcast(world, failed, 0);
+  metrics.finish(
+      [&](metrics::Metrics& m) {
+        m.benchmark(result.summary, result.provenance.bandwidth_gbyte_per_s);
+      },
+      failed ? static_cast<int>(ExitCode::runtime) : 0);
   // A strategy whose output is wrong makes the benchmark fail, once its figures are saved.
   return failed ? static_cast<int>(ExitCode::runtime) : 0;
 }

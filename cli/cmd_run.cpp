@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "config_source.hpp"
 #include "input_options.hpp"
+#include "metrics_session.hpp"
 #include "nsperf/analysis/profile_report.hpp"
 #include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/compression.hpp"
@@ -38,6 +39,7 @@ struct Options {
   bool help = false;
   /// Several images (--image repeated or a glob, --images, --output-dir): run_many.
   std::optional<ManyImages> many;
+  metrics::PublishOptions publish;
 };
 
 // The default of config key `key`, as text.
@@ -96,6 +98,7 @@ po::options_description describe_options(bool profile) {
                         "hotspots listed (default 15)")("tree", "also print the call tree");
     all.add(shown);
   }
+  all.add(metrics_options());
   return all;
 }
 
@@ -148,6 +151,12 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
   o.resume = vm.count("resume") > 0;
   o.progress = vm.count("no-progress") == 0;
+  o.publish = publish_options(vm);
+  if (o.many && o.publish.any()) {
+    throw UsageError(
+        "--metrics-push, --metrics-listen and --metrics-file publish one image's run; a job of "
+        "many images (--output-dir) does not publish metrics yet");
+  }
   if (o.many) {
     o.many->mode = o.mode;
     o.many->resume = o.resume;
@@ -277,6 +286,22 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
       << core::to_string(cfg.run.compression) << ")\n";
 }
 
+// What the run's metrics say (rank 0's report holds every rank's stages).
+metrics::RunFigures run_figures(const mpi::ProductionReport& r) {
+  metrics::RunFigures f;
+  f.tiles = r.tiles;
+  f.tiles_done = r.tiles;
+  for (const auto& s : r.ranks)
+    f.ranks.push_back(
+        {s.rank, s.start_s, s.read_s, s.pipeline_s, s.check_s, s.write_s, s.bytes_read});
+  f.written_bytes = r.written_bytes;
+  f.file_bytes = r.file_bytes;
+  f.negative_space_fraction = r.negative_space_fraction;
+  f.threshold = r.threshold;
+  f.wall_s = r.wall_s;
+  return f;
+}
+
 int run(const CommandContext& ctx) { return run_job(ctx, false); }
 
 }  // namespace
@@ -316,6 +341,7 @@ int run_job(const CommandContext& ctx, bool profile) {
     else
       mpi::check_new_file(cfg.run.catalog, "--catalog " + cfg.run.catalog);
   });
+  MetricsSession metrics(world, options.publish);
   // Before the work: a batch log says what runs, on what, and where its settings come from.
   if (world.rank() == 0) {
     const std::string input = !cfg.input.image.empty()
@@ -329,10 +355,17 @@ int run_job(const CommandContext& ctx, bool profile) {
   }
   ProgressLine progress(options.progress, "stages", /*eta=*/false);
   core::watch_stop_signals();
-  mpi::ProductionRequest request{
-      cfg,         ctx.command_line, options.resume, [] { return core::stop_signal(); },
-      ctx.start_s, ctx.launcher,     &ctx.since_init};
-  const auto report = mpi::run_production(world, request, &progress);
+  mpi::ProductionRequest request{cfg,
+                                 ctx.command_line,
+                                 options.resume,
+                                 [] { return core::stop_signal(); },
+                                 ctx.start_s,
+                                 ctx.launcher,
+                                 &ctx.since_init,
+                                 [&](const core::Provenance& p) { metrics.start(p); }};
+  const auto report = mpi::run_production(world, request, metrics.progress(&progress, "stages"));
+  const int exit_code = report.failed_tiles > 0 ? static_cast<int>(ExitCode::runtime) : 0;
+  metrics.finish([&](metrics::Metrics& m) { m.run(run_figures(report)); }, exit_code);
   if (world.rank() == 0) {
     const core::Stopwatch since_report;
     for (const auto& note : report.notes) std::cout << "note: " << note << "\n";
@@ -366,7 +399,7 @@ int run_job(const CommandContext& ctx, bool profile) {
     }
   }
   // A wrong output is written (so it can be inspected) but fails the job.
-  return report.failed_tiles > 0 ? static_cast<int>(ExitCode::runtime) : 0;
+  return exit_code;
 }
 
 }  // namespace nsperf::cli

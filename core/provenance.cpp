@@ -178,8 +178,9 @@ Provenance capture_local_provenance(std::string command_line) {
   p.memory_bytes = static_cast<std::int64_t>(physical_memory_bytes());
   p.load_average = read_load_average();
   p.cpu_governor = cpu_governors();
-  for (const char* name : {"SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID",
-                           "SLURM_JOB_NODELIST", "SLURM_NTASKS_PER_NODE", "SLURM_CPUS_PER_TASK"}) {
+  for (const char* name :
+       {"SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_JOB_NODELIST",
+        "SLURM_NTASKS_PER_NODE", "SLURM_CPUS_PER_TASK", "SLURM_CLUSTER_NAME"}) {
     if (const char* v = std::getenv(name)) {
       if (!p.slurm_job.empty()) p.slurm_job += ";";
       p.slurm_job += std::string(name) + "=" + v;

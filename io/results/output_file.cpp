@@ -207,6 +207,21 @@ bool is_output_file(const std::filesystem::path& path) {
   }
 }
 
+std::vector<RankStages> read_output_stages(const std::filesystem::path& path) {
+  const Handle file = open_output(path);
+  if (!link_exists(file.get(), "ranks")) return {};
+  try {
+    const Handle dataset(check(H5Dopen2(file.get(), "ranks", H5P_DEFAULT), "H5Dopen2"), H5Dclose);
+    return rank_stage_table().read(dataset.get(), path.string() + ": /ranks");
+  } catch (const InputError&) {
+    H5Eclear2(H5E_DEFAULT);
+    throw;
+  } catch (const Error& e) {
+    H5Eclear2(H5E_DEFAULT);
+    throw InputError(path.string() + ": /ranks cannot be read (" + e.what() + ")");
+  }
+}
+
 std::vector<core::RankRegion> read_output_regions(const std::filesystem::path& path) {
   const Handle file = open_output(path);
   if (!link_exists(file.get(), "profile/regions")) return {};

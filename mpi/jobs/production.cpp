@@ -337,6 +337,7 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   start_profile();
   const NodeLayout layout = node_layout(comm, cfg.setting<int>("cpu", "threads"));
   report.provenance = gather_provenance(comm, request.command_line, cfg, layout);
+  if (comm.rank() == 0 && request.on_start) request.on_start(report.provenance);
   if (comm.rank() == 0) {
     // Measured once per process (about 10 ms): a job of many images runs this per image.
     static const double overhead_s = core::region_overhead_s();

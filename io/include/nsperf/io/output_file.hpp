@@ -129,6 +129,10 @@ struct RankStages {
 void append_stages(const std::filesystem::path& path, std::span<const RankStages> ranks,
                    double wall_s);
 
+/// Without MPI: /ranks of an output file (empty for an output without it: incomplete, or
+/// written before /ranks existed). Throws InputError naming the file if it is not an output.
+std::vector<RankStages> read_output_stages(const std::filesystem::path& path);
+
 /// Without MPI: an output of nsperf run open for reading its tiles back, as `nsperf run
 /// --resume` reads an incomplete one.
 class OutputReader {

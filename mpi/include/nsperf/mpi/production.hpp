@@ -39,6 +39,8 @@ struct ProductionRequest {
   std::string launcher;
   /// Running since MPI_Init ended (null: the job's own start stands for it).
   const core::Stopwatch* since_init = nullptr;
+  /// Called on rank 0 once the run has its id and provenance, before any tile is read.
+  std::function<void(const core::Provenance&)> on_start;
 };
 
 /// What a production run did; identical on every rank.
