@@ -290,7 +290,7 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
 metrics::RunFigures run_figures(const mpi::ProductionReport& r) {
   metrics::RunFigures f;
   f.tiles = r.tiles;
-  f.tiles_done = r.tiles;
+  f.tiles_done = -1;  // as rank 0 counted them, every rank's message received (count_tiles)
   for (const auto& s : r.ranks)
     f.ranks.push_back(
         {s.rank, s.start_s, s.read_s, s.pipeline_s, s.check_s, s.write_s, s.bytes_read});
@@ -362,7 +362,8 @@ int run_job(const CommandContext& ctx, bool profile) {
                                  ctx.start_s,
                                  ctx.launcher,
                                  &ctx.since_init,
-                                 [&](const core::Provenance& p) { metrics.start(p); }};
+                                 [&](const core::Provenance& p) { metrics.start(p); },
+                                 options.publish.any()};
   const auto report = mpi::run_production(world, request, metrics.progress(&progress, "stages"));
   const int exit_code = report.failed_tiles > 0 ? static_cast<int>(ExitCode::runtime) : 0;
   metrics.finish([&](metrics::Metrics& m) { m.run(run_figures(report)); }, exit_code);

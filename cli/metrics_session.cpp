@@ -67,6 +67,10 @@ class MetricsSession::Tee final : public mpi::ProgressSink {
   void finish() override {
     if (inner_ != nullptr) inner_->finish();
   }
+  void tiles(std::int64_t done, std::int64_t total) override {
+    if (session_.metrics_) session_.metrics_->tiles(done, total);
+    if (inner_ != nullptr) inner_->tiles(done, total);
+  }
 
  private:
   mpi::ProgressSink* inner_;

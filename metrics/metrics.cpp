@@ -60,7 +60,9 @@ struct Metrics::State {
       gauge("nsperf_benchmark_repetitions", "Measured repetitions behind the median.");
   // nsperf run.
   Family<Gauge>& tiles = gauge("nsperf_run_tiles", "Tiles of the image.");
-  Family<Gauge>& tiles_done = gauge("nsperf_run_tiles_done", "Tiles whose output is computed.");
+  Family<Gauge>& tiles_done = gauge("nsperf_run_tiles_done",
+                                    "Tiles whose gradient is computed, every rank's (rises while "
+                                    "the run goes on).");
   Family<Gauge>& stage = gauge("nsperf_run_stage_seconds",
                                "Seconds a rank spent in a stage of the job (start, read, "
                                "pipeline, check, write).");
@@ -169,6 +171,12 @@ void Metrics::progress(std::int64_t done, std::int64_t total, std::string_view u
   state_->progress_units.Add(l).Set(static_cast<double>(total));
 }
 
+void Metrics::tiles(std::int64_t done, std::int64_t total) {
+  const Labels base = base_labels(labels_);
+  state_->tiles.Add(base).Set(static_cast<double>(total));
+  state_->tiles_done.Add(base).Set(static_cast<double>(done));
+}
+
 void Metrics::benchmark(std::span<const core::SummaryRow> rows, double bandwidth_gbyte_per_s) {
   auto& s = *state_;
   const Labels base = base_labels(labels_);
@@ -197,7 +205,7 @@ void Metrics::run(const RunFigures& f) {
   auto& s = *state_;
   const Labels base = base_labels(labels_);
   s.tiles.Add(base).Set(static_cast<double>(f.tiles));
-  s.tiles_done.Add(base).Set(static_cast<double>(f.tiles_done));
+  if (f.tiles_done >= 0) s.tiles_done.Add(base).Set(static_cast<double>(f.tiles_done));
   for (const auto& r : f.ranks) {
     const std::string rank = std::to_string(r.rank);
     for (const auto& [name, seconds] : {std::pair{"start", r.start_s},

@@ -25,6 +25,7 @@
 #include "nsperf/mpi/results_writer.hpp"
 #include "nsperf/mpi/workload.hpp"
 #include "serialization.hpp"
+#include "tile_progress.hpp"
 
 namespace nsperf::mpi {
 namespace {
@@ -493,18 +494,35 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   report.resumed_from = recorded.run_id;
   MpiReduce reduce(comm);
   kernels::PipelineResult global;
-  std::int64_t asked = 0;  // stage A asks before each tile it computes
-  const std::function<bool()> stop_between_tiles = stop ? std::function<bool()>([&] {
-    inject_signal(comm.rank(), asked++);
-    return stop();
-  })
-                                                        : nullptr;
+  std::int64_t asked = 0;  // stage A asks before each tile it computes, and once after them
+  std::optional<TileProgress> tile_progress;
+  if (request.count_tiles) {
+    tile_progress.emplace(comm, report.tiles, report.tiles_resumed,
+                          [sink](std::int64_t done, std::int64_t total) {
+                            if (sink != nullptr) sink->tiles(done, total);
+                          });
+  }
+  const std::function<bool()> stop_between_tiles = stop || tile_progress
+                                                       ? std::function<bool()>([&] {
+                                                           const std::int64_t done = asked++;
+                                                           if (tile_progress)
+                                                             tile_progress->computed(done);
+                                                           if (!stop) return false;
+                                                           inject_signal(comm.rank(), done);
+                                                           return stop();
+                                                         })
+                                                       : nullptr;
   std::optional<StreamFeed> feed;
   if (stream) feed.emplace(*stream, workload.tiles, work, cfg.run.check);
   run_collective(comm, "pipeline", [&] {
     global =
         kernels::run_pipeline(*strategy, work, reduce, stop_between_tiles, feed ? &*feed : nullptr);
   });
+  if (tile_progress) {
+    std::int64_t computed = -resumed;
+    for (const auto& w : work) computed += w.gradient_ready ? 1 : 0;
+    tile_progress->finish(computed);
+  }
   if (global.interrupted) {
     join_checksum();
     write_incomplete(comm, request, report, workload, work, loaded.description);

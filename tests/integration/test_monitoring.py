@@ -150,19 +150,37 @@ class Monitoring(TempDirTest):
                          {run_id: 4})
         self.assertEqual([n for n in os.listdir(self.textfile_dir) if n.endswith(".tmp")], [])
 
+    def test_tiles_are_counted_across_1_to_4_ranks(self):
+        # Rank 0 learns every rank's tiles as they go (a message per tile); whatever the rank
+        # count, the job ends with every message received and the count complete (the final
+        # value is rank 0's count, not the plan's).
+        for ranks in (1, 3, 4):
+            with self.subTest(ranks=ranks):
+                textfile = self.path(f"r{ranks}.prom")
+                r = run(["run", "--synthetic", "1000x600", "--tile", "100", "-o", self.path("o.h5"),
+                         "--metrics-file", textfile] + QUIET, ranks=ranks, timeout=120)
+                self.assertEqual(r.code, 0, r)
+                with open(textfile) as f:
+                    lines = [l for l in f if l.startswith("nsperf_run_tiles_done{")]
+                self.assertEqual(len(lines), 1, lines)
+                self.assertTrue(lines[0].rstrip().endswith(" 60"), lines)
+
     def test_a_listening_run_is_scraped_while_it_runs(self):
         self.wait_for(f'up{{job="nsperf",instance="127.0.0.1:{self.listen_port}"}}')
         out = self.path("o.h5")
-        # Several seconds: the scalar strategy and the float64 check on 8192x8192.
-        r = run(["run", "--synthetic", "8192x8192", "--tile", "1024", "--strategy", "scalar", "--check",
+        # A pipeline of a few seconds: the scalar strategy on 256 tiles of 8192x8192.
+        r = run(["run", "--synthetic", "8192x8192", "--tile", "512", "--strategy", "scalar",
                  "-o", out, "--metrics-listen", str(self.listen_port)] + QUIET, ranks=2, timeout=300)
         self.assertEqual(r.code, 0, r)
         with h5py.File(out) as f:
             run_id = attrs_of(f["provenance"])["run_id"]
-        samples = self.wait_for(f'nsperf_progress_done{{run_id="{run_id}",job="nsperf"}}[10m]')
-        done = [float(v) for _, v in samples[0]["values"]]
-        self.assertGreaterEqual(len(set(done)), 2, f"progress seen by Prometheus: {done}")
-        self.assertEqual(done, sorted(done), "progress went back")
+        for metric in ("nsperf_run_tiles_done", "nsperf_progress_done"):
+            samples = self.wait_for(f'{metric}{{run_id="{run_id}",job="nsperf"}}[10m]')
+            seen = [float(v) for _, v in samples[0]["values"]]
+            self.assertGreaterEqual(len(set(seen)), 2, f"{metric} as Prometheus saw it: {seen}")
+            self.assertEqual(seen, sorted(seen), f"{metric} went back: {seen}")
+            if metric == "nsperf_run_tiles_done":
+                self.assertLessEqual(max(seen), 256)
 
     def test_every_rule_evaluates_to_data(self):
         subprocess.run(["promtool", "check", "rules", RULES], check=True, capture_output=True)

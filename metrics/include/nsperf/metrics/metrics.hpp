@@ -54,7 +54,7 @@ struct RankStage {
 /// What `nsperf run` did, as its metrics say it.
 struct RunFigures {
   std::int64_t tiles = 0;
-  std::int64_t tiles_done = 0;
+  std::int64_t tiles_done = 0;  ///< -1: as tiles() last set it
   std::vector<RankStage> ranks;
   std::int64_t written_bytes = 0;  ///< uncompressed bytes of /mask and /gradient
   std::int64_t file_bytes = 0;     ///< the output file's size
@@ -75,6 +75,8 @@ class Metrics {
 
   /// Work done so far, in `unit` ("tile runs", "stages", "images").
   void progress(std::int64_t done, std::int64_t total, std::string_view unit);
+  /// `nsperf run`: tiles computed so far (every rank's), of `total`, while it runs.
+  void tiles(std::int64_t done, std::int64_t total);
   /// A benchmark's summary rows, and the measured memory-bandwidth ceiling (0: not measured).
   void benchmark(std::span<const core::SummaryRow> rows, double bandwidth_gbyte_per_s);
   /// A production run's figures.

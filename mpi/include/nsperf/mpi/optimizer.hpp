@@ -26,6 +26,9 @@ class ProgressSink {
   virtual void update(std::int64_t done, std::int64_t total, std::string_view label) = 0;
   /// The run is over (clears a terminal progress line).
   virtual void finish() = 0;
+  /// `nsperf run` with ProductionRequest::count_tiles: tiles whose gradient every rank has
+  /// computed so far, of `total`, as rank 0 learns them.
+  virtual void tiles(std::int64_t /*done*/, std::int64_t /*total*/) {}
 };
 
 /// Progress counted in work units across every optimizer of a run. Rank 0 reports; on other

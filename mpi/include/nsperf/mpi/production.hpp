@@ -41,6 +41,9 @@ struct ProductionRequest {
   const core::Stopwatch* since_init = nullptr;
   /// Called on rank 0 once the run has its id and provenance, before any tile is read.
   std::function<void(const core::Provenance&)> on_start;
+  /// Identical on every rank: rank 0 learns every rank's tiles as they are computed and passes
+  /// them to the progress sink's tiles() (a small message per tile; for --metrics-*).
+  bool count_tiles = false;
 };
 
 /// What a production run did; identical on every rank.
