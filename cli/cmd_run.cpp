@@ -366,7 +366,6 @@ int run_job(const CommandContext& ctx, bool profile) {
                                  options.publish.any()};
   const auto report = mpi::run_production(world, request, metrics.progress(&progress, "stages"));
   const int exit_code = report.failed_tiles > 0 ? static_cast<int>(ExitCode::runtime) : 0;
-  metrics.finish([&](metrics::Metrics& m) { m.run(run_figures(report)); }, exit_code);
   if (world.rank() == 0) {
     const core::Stopwatch since_report;
     for (const auto& note : report.notes) std::cout << "note: " << note << "\n";
@@ -399,6 +398,7 @@ int run_job(const CommandContext& ctx, bool profile) {
       analysis::print_recommendations(std::cout, analysis::recommendations_for(std::span(&run, 1)));
     }
   }
+  metrics.finish([&](metrics::Metrics& m) { m.run(run_figures(report)); }, exit_code);
   // A wrong output is written (so it can be inspected) but fails the job.
   return exit_code;
 }

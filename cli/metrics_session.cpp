@@ -105,8 +105,10 @@ void MetricsSession::finish(const std::function<void(metrics::Metrics&)>& fill, 
   if (!publisher_ || !metrics_) return;
   fill(*metrics_);
   metrics_->exit_code(exit_code);
+  const auto finished = publisher_->finish();
+  for (const auto& done : finished.done) std::cout << "metrics: " << done << "\n";
   std::cout << std::flush;  // the report before any warning, in a log of both streams
-  for (const auto& warning : publisher_->finish())
+  for (const auto& warning : finished.warnings)
     std::cerr << "warning: " << warning << " (the run's results are not affected)\n";
 }
 

@@ -1,9 +1,13 @@
 #include "nsperf/metrics/publisher.hpp"
 
+#include <netdb.h>
 #include <prometheus/exposer.h>
 #include <prometheus/gateway.h>
 #include <prometheus/registry.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <cerrno>
 #include <chrono>
@@ -15,6 +19,7 @@
 #include <fstream>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "nsperf/core/error.hpp"
@@ -104,6 +109,25 @@ std::string read_first_line(const std::string& path) {
   std::string line;
   std::getline(in, line);
   return line;
+}
+
+// Opens and closes a TCP connection to HOST:PORT (a wildcard host: this machine), ignoring
+// any failure.
+void knock(const std::string& address) {
+  const auto colon = address.rfind(':');
+  std::string host = address.substr(0, colon);
+  if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), address.substr(colon + 1).c_str(), &hints, &found) != 0) return;
+  const int fd = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  if (fd >= 0) {
+    (void)::connect(fd, found->ai_addr, found->ai_addrlen);
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
 }
 
 }  // namespace
@@ -241,6 +265,20 @@ Publisher::~Publisher() {
     impl_->wake.notify_all();
     impl_->ticker.join();
   }
+  if (impl_->exposer) {
+    // civetweb's listening thread notices a stop only when its poll returns, after up to 2 s
+    // without a connection: a few connections from another thread end the wait at once.
+    std::atomic<bool> stopped = false;
+    std::thread waker([&stopped, address = parse_listen(impl_->options.listen)] {
+      for (int i = 0; i < 100 && !stopped; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        knock(address);
+      }
+    });
+    impl_->exposer.reset();
+    stopped = true;
+    waker.join();
+  }
 }
 
 void Publisher::attach(const Metrics& metrics) {
@@ -277,7 +315,7 @@ std::vector<std::string> Publisher::take_warnings() {
   return std::exchange(impl_->warnings, {});
 }
 
-std::vector<std::string> Publisher::finish(double timeout_s) {
+Publisher::Finished Publisher::finish(double timeout_s) {
   auto& i = *impl_;
   if (i.ticker.joinable()) {
     {
@@ -287,26 +325,45 @@ std::vector<std::string> Publisher::finish(double timeout_s) {
     i.wake.notify_all();
     i.ticker.join();
   }
-  std::vector<std::string> out = take_warnings();
+  Finished out{take_warnings(), {}};
   if (!i.metrics) return out;
+  const std::string text = i.metrics->text();
+  std::size_t series = 0;  // the lines that are samples, not # HELP or # TYPE
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] != '#') ++series;
+  const std::string counted = std::to_string(series) + " series";
   if (!i.options.file.empty()) {
-    const auto problem = write_textfile(i.options.file, i.metrics->text());
-    if (!problem.empty()) out.push_back("--metrics-file " + i.options.file + ": " + problem);
+    const auto problem = write_textfile(i.options.file, text);
+    if (problem.empty())
+      out.done.push_back("written to " + i.options.file + " (" + counted + ")");
+    else
+      out.warnings.push_back("--metrics-file " + i.options.file + ": " + problem);
   }
   if (i.push) {
-    const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                          std::chrono::duration<double>(timeout_s));
+    const auto start = Clock::now();
+    const auto until = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(timeout_s));
     // An interval push still on its way goes first; then the final values.
     const bool started = wait_push(i.push, until) && start_push(i.push);
     if (!started || !wait_push(i.push, until)) {
-      out.push_back("--metrics-push " + i.options.push_url + ": no answer within " +
-                    std::to_string(static_cast<int>(timeout_s)) + " s");
+      out.warnings.push_back("--metrics-push " + i.options.push_url + ": no answer within " +
+                             std::to_string(static_cast<int>(timeout_s)) + " s");
     } else {
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       std::lock_guard lock(i.push->mutex);
       const auto problem = push_problem(i.push->code);
-      if (!problem.empty()) out.push_back("--metrics-push " + i.options.push_url + ": " + problem);
+      if (problem.empty()) {
+        char took[32];
+        std::snprintf(took, sizeof took, "%.1f ms", ms);
+        out.done.push_back("pushed to " + i.options.push_url + " (" + counted + ", " + took + ")");
+      } else {
+        out.warnings.push_back("--metrics-push " + i.options.push_url + ": " + problem);
+      }
     }
   }
+  if (i.exposer)
+    out.done.push_back("served on " + parse_listen(i.options.listen) + "/metrics until the end");
   return out;
 }
 
