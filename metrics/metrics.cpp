@@ -157,24 +157,45 @@ RunLabels labels_of(std::span<const std::pair<std::string, core::Provenance::Val
   return r;
 }
 
+struct Metrics::Live {
+  std::string unit;
+  Gauge* done = nullptr;
+  Gauge* units = nullptr;
+  Gauge* tiles = nullptr;
+  Gauge* tiles_done = nullptr;
+};
+
 Metrics::Metrics(RunLabels labels)
-    : state_(std::make_shared<State>()), labels_(std::move(labels)) {}
+    : state_(std::make_shared<State>()),
+      labels_(std::move(labels)),
+      live_(std::make_shared<Live>()) {}
 
 Metrics::Metrics(std::shared_ptr<State> state, RunLabels labels)
-    : state_(std::move(state)), labels_(std::move(labels)) {}
+    : state_(std::move(state)), labels_(std::move(labels)), live_(std::make_shared<Live>()) {}
 
 Metrics Metrics::with_run(RunLabels labels) const { return {state_, std::move(labels)}; }
 
 void Metrics::progress(std::int64_t done, std::int64_t total, std::string_view unit) {
-  const Labels l = with(base_labels(labels_), {{"unit", std::string(unit)}});
-  state_->progress_done.Add(l).Set(static_cast<double>(done));
-  state_->progress_units.Add(l).Set(static_cast<double>(total));
+  auto& live = *live_;
+  if (live.done == nullptr || live.unit != unit) {
+    const Labels l = with(base_labels(labels_), {{"unit", std::string(unit)}});
+    live.unit = std::string(unit);
+    live.done = &state_->progress_done.Add(l);
+    live.units = &state_->progress_units.Add(l);
+  }
+  live.done->Set(static_cast<double>(done));
+  live.units->Set(static_cast<double>(total));
 }
 
 void Metrics::tiles(std::int64_t done, std::int64_t total) {
-  const Labels base = base_labels(labels_);
-  state_->tiles.Add(base).Set(static_cast<double>(total));
-  state_->tiles_done.Add(base).Set(static_cast<double>(done));
+  auto& live = *live_;
+  if (live.tiles == nullptr) {
+    const Labels base = base_labels(labels_);
+    live.tiles = &state_->tiles.Add(base);
+    live.tiles_done = &state_->tiles_done.Add(base);
+  }
+  live.tiles->Set(static_cast<double>(total));
+  live.tiles_done->Set(static_cast<double>(done));
 }
 
 void Metrics::benchmark(std::span<const core::SummaryRow> rows, double bandwidth_gbyte_per_s) {
