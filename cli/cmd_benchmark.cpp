@@ -285,10 +285,12 @@ int run(const CommandContext& ctx) {
               << std::flush;
   };
   ProgressLine progress(options.progress);
-  const auto result = mpi::run_benchmark(world, request, metrics.progress(&progress, "tile runs"));
-  mpi::write_results(world, output, options.mode, result.provenance,
-                     {result.samples, result.tiles, result.repetitions, result.summary,
-                      result.regions, result.message_sizes});
+  const auto result = metrics.guard([&] {
+    auto r = mpi::run_benchmark(world, request, metrics.progress(&progress, "tile runs"));
+    mpi::write_results(world, output, options.mode, r.provenance,
+                       {r.samples, r.tiles, r.repetitions, r.summary, r.regions, r.message_sizes});
+    return r;
+  });
 
   if (world.rank() == 0) {
     analysis::print_summary(std::cout, result.provenance, result.summary, result.baselines,

@@ -364,7 +364,8 @@ int run_job(const CommandContext& ctx, bool profile) {
                                  &ctx.since_init,
                                  [&](const core::Provenance& p) { metrics.start(p); },
                                  options.publish.any()};
-  const auto report = mpi::run_production(world, request, metrics.progress(&progress, "stages"));
+  const auto report = metrics.guard(
+      [&] { return mpi::run_production(world, request, metrics.progress(&progress, "stages")); });
   const int exit_code = report.failed_tiles > 0 ? static_cast<int>(ExitCode::runtime) : 0;
   if (world.rank() == 0) {
     const core::Stopwatch since_report;

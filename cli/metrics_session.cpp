@@ -112,4 +112,10 @@ void MetricsSession::finish(const std::function<void(metrics::Metrics&)>& fill, 
     std::cerr << "warning: " << warning << " (the run's results are not affected)\n";
 }
 
+void MetricsSession::failed(const std::exception& e) {
+  const auto* error = dynamic_cast<const Error*>(&e);
+  finish([](metrics::Metrics&) {},
+         static_cast<int>(error != nullptr ? error->exit_code() : ExitCode::runtime));
+}
+
 }  // namespace nsperf::cli

@@ -4,6 +4,7 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <boost/program_options.hpp>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,7 +43,21 @@ class MetricsSession {
   /// push and textfile. A failure is a warning on stderr, never an error.
   void finish(const std::function<void(metrics::Metrics&)>& fill, int exit_code);
 
+  /// Runs `job`; if it throws, rank 0 first publishes what the metrics hold so far with the
+  /// exit code the error ends the job with (so a dashboard sees failed runs too), then the
+  /// error goes on.
+  template <class Job>
+  auto guard(Job&& job) {
+    try {
+      return job();
+    } catch (const std::exception& e) {
+      failed(e);
+      throw;
+    }
+  }
+
  private:
+  void failed(const std::exception& e);
   class Tee;
   std::unique_ptr<metrics::Publisher> publisher_;
   std::optional<metrics::Metrics> metrics_;

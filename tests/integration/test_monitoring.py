@@ -168,6 +168,23 @@ class Monitoring(TempDirTest):
                 self.assertEqual(len(lines), 1, lines)
                 self.assertTrue(lines[0].rstrip().endswith(" 60"), lines)
 
+    def test_a_stopped_run_publishes_its_exit_code(self):
+        # Rank 1 raises SIGTERM before its third tile: the run writes what it has, exits 3, and
+        # its textfile says so (with the tiles done by then).
+        textfile = self.path("stopped.prom")
+        r = run(["run", "--synthetic", "1024x1024", "--tile", "128", "-o", self.path("o.h5"),
+                 "--metrics-file", textfile] + QUIET, ranks=2,
+                env={"NSPERF_FAULT": "rank:1,tile:2,signal:TERM"})
+        self.assertEqual(r.code, 3, r)
+        with open(textfile) as f:
+            text = f.read()
+        exits = [l for l in text.splitlines() if l.startswith("nsperf_exit_code{")]
+        self.assertEqual(len(exits), 1, text)
+        self.assertTrue(exits[0].endswith(" 3"), exits)
+        done = [l for l in text.splitlines() if l.startswith("nsperf_run_tiles_done{")]
+        self.assertEqual(len(done), 1, text)
+        self.assertLess(float(done[0].split()[-1]), 64)
+
     def test_a_listening_run_is_scraped_while_it_runs(self):
         self.wait_for(f'up{{job="nsperf",instance="127.0.0.1:{self.listen_port}"}}')
         out = self.path("o.h5")
@@ -187,6 +204,9 @@ class Monitoring(TempDirTest):
 
     def test_every_rule_evaluates_to_data(self):
         subprocess.run(["promtool", "check", "rules", RULES], check=True, capture_output=True)
+        # The site configuration shipped beside it (it names the rules file next to it).
+        subprocess.run(["promtool", "check", "config", os.path.join(SOURCE_DIR, "monitoring", "prometheus.yml")],
+                       check=True, capture_output=True)
         # Two pushed runs of one benchmark, then every expression of the rules file.
         for _ in range(2):
             r = run(["benchmark", "--cpu", "--synthetic", "256x256", "--tile", "128", "-r", "3",
