@@ -42,7 +42,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kWrite = "write";
 constexpr const char* kRead = "read";
-constexpr std::byte kScramble{0x5a};
+constexpr std::byte kIoScramble{0x5a};
 // Strategies that write through POSIX calls alone: the yardstick of the HDF5 target.
 const std::vector<std::string> kPosix = {"unbuffered", "buffered",  "mmap",
                                          "batched",    "posix-fpp", "posix-shared"};
@@ -124,7 +124,7 @@ class IoOptimizer final : public Optimizer {
             most_cached = cached;
             most_cached_by = trial.name();
           }
-          std::ranges::fill(into, kScramble);  // not memset: empty on a rank without tiles
+          std::ranges::fill(into, kIoScramble);  // not memset: empty on a rank without tiles
           trial.line_up("io-read-start");
           const Timing r = trial.collective("io-read", [&] { strategy.read(stream, into); });
           if (!trial.measured()) return;

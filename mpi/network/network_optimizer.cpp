@@ -67,7 +67,7 @@ constexpr const char* kPingPongOne = "mpi-ping-pong-1buf";
 constexpr const char* kStream = "mpi-stream";
 constexpr const char* kStreamOne = "mpi-stream-1buf";
 constexpr const char* kScatter = "mpi-scatterv";
-constexpr std::byte kScramble{0xa5};
+constexpr std::byte kNetworkScramble{0xa5};
 
 // optimizers.network.sizes: the sweep's sizes, none when "".
 std::vector<std::int64_t> sweep_sizes(const core::Config& config) {
@@ -337,10 +337,10 @@ class NetworkOptimizer final : public Optimizer {
 
   void scramble() {
     // std::ranges::fill, not memset: a rank without tiles has empty (null) buffers.
-    for (auto& t : into_) std::ranges::fill(t.bytes(), kScramble);
-    std::ranges::fill(scatter_recv_, kScramble);
-    std::ranges::fill(bounced_.bytes(), kScramble);
-    std::ranges::fill(one_recv_, kScramble);
+    for (auto& t : into_) std::ranges::fill(t.bytes(), kNetworkScramble);
+    std::ranges::fill(scatter_recv_, kNetworkScramble);
+    std::ranges::fill(bounced_.bytes(), kNetworkScramble);
+    std::ranges::fill(one_recv_, kNetworkScramble);
   }
 
   // Stage A on a tile as it arrives (the plan's halo may exceed the pipeline's).
