@@ -35,17 +35,23 @@ struct Metrics::State {
   // nsperf benchmark: one series per optimizer, strategy and kernel.
   Family<Gauge>& median = gauge("nsperf_benchmark_median_seconds",
                                 "Median over the repetitions of the slowest rank's time.");
-  Family<Gauge>& median_low = gauge("nsperf_benchmark_median_lower_seconds",
-                                    "Lower bound of the 95% interval of that median.");
-  Family<Gauge>& median_high = gauge("nsperf_benchmark_median_upper_seconds",
-                                     "Upper bound of the 95% interval of that median.");
+  Family<Gauge>& median_low =
+      gauge("nsperf_benchmark_median_lower_seconds",
+            "Lower bound of the interval of that median (coverage 95% or more; [min, max] with "
+            "fewer than 6 repetitions).");
+  Family<Gauge>& median_high =
+      gauge("nsperf_benchmark_median_upper_seconds",
+            "Upper bound of the interval of that median (coverage 95% or more; [min, max] "
+            "with fewer than 6 repetitions).");
   Family<Gauge>& speedup =
       gauge("nsperf_benchmark_speedup_ratio",
             "Median over paired rounds of baseline time / this time (only with a baseline).");
-  Family<Gauge>& speedup_low = gauge("nsperf_benchmark_speedup_lower_ratio",
-                                     "Lower bound of the 95% interval of the speedup.");
-  Family<Gauge>& speedup_high = gauge("nsperf_benchmark_speedup_upper_ratio",
-                                      "Upper bound of the 95% interval of the speedup.");
+  Family<Gauge>& speedup_low =
+      gauge("nsperf_benchmark_speedup_lower_ratio",
+            "Lower bound of the interval of the speedup (as the median's).");
+  Family<Gauge>& speedup_high =
+      gauge("nsperf_benchmark_speedup_upper_ratio",
+            "Upper bound of the interval of the speedup (as the median's).");
   Family<Gauge>& bytes_rate = gauge("nsperf_benchmark_throughput_bytes_per_second",
                                     "Bytes moved per repetition (all ranks) / median time.");
   Family<Gauge>& pixel_rate = gauge("nsperf_benchmark_throughput_pixels_per_second",
