@@ -152,15 +152,11 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   o.resume = vm.count("resume") > 0;
   o.progress = vm.count("no-progress") == 0;
   o.publish = publish_options(vm);
-  if (o.many && o.publish.any()) {
-    throw UsageError(
-        "--metrics-push, --metrics-listen and --metrics-file publish one image's run; a job of "
-        "many images (--output-dir) does not publish metrics yet");
-  }
   if (o.many) {
     o.many->mode = o.mode;
     o.many->resume = o.resume;
     o.many->progress = o.progress;
+    o.many->publish = o.publish;
   }
   return o;
 }

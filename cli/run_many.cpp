@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "metrics_session.hpp"
 #include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/stop.hpp"
@@ -21,6 +22,7 @@
 #include "nsperf/io/image_reader.hpp"
 #include "nsperf/io/verify.hpp"
 #include "nsperf/mpi/batch.hpp"
+#include "nsperf/mpi/job_context.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "progress_line.hpp"
 
@@ -262,10 +264,22 @@ int run_many(const CommandContext& ctx, const ManyImages& many, const core::Conf
     }
     request.images = plan(many);
   });
+  MetricsSession metrics(world, many.publish);
+  if (world.rank() == 0) {
+    // The job's own labels: a batch has no single run (each image's output has its own).
+    core::Provenance p = core::capture_local_provenance(ctx.command_line);
+    p.run_id = mpi::new_run_id();
+    p.image = std::to_string(request.images.size()) + " images";
+    p.ranks = world.size();
+    p.threads_per_rank = cfg.setting<int>("cpu", "threads");
+    p.hosts = boost::mpi::environment::processor_name();
+    metrics.start(p);
+  }
   ProgressLine progress(many.progress, "images");
   core::watch_stop_signals();
   const core::Stopwatch clock;
-  const auto rows = mpi::run_batch(world, request, &progress);
+  const auto rows = metrics.guard(
+      [&] { return mpi::run_batch(world, request, metrics.progress(&progress, "images")); });
   const fs::path index = fs::path(many.output_dir) / kIndexName;
   int code = 0;
   if (world.rank() == 0) {
@@ -299,6 +313,15 @@ int run_many(const CommandContext& ctx, const ManyImages& many, const core::Conf
     });
   }
   boost::mpi::broadcast(world, code, 0);
+  metrics.finish(
+      [&](metrics::Metrics& m) {
+        std::map<std::string, std::int64_t> counts;
+        for (const auto& r : rows) ++counts[r.status];
+        const std::vector<std::pair<std::string, std::int64_t>> by_status(counts.begin(),
+                                                                          counts.end());
+        m.images(by_status);
+      },
+      code);
   return code;
 }
 

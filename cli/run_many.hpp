@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "nsperf/core/config.hpp"
+#include "nsperf/metrics/publisher.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 
 namespace nsperf::cli {
@@ -18,6 +19,7 @@ struct ManyImages {
   mpi::WriteMode mode = mpi::WriteMode::create;  ///< overwrite with --force
   bool resume = false;
   bool progress = true;
+  metrics::PublishOptions publish;  ///< --metrics-*: the job's images by status, and progress
 };
 
 /// Whether `text` is a glob to expand: it has * or ? (a '[' alone is a FITS extension or an

@@ -81,6 +81,9 @@ struct Metrics::State {
                                         "Fraction of the image's pixels that are negative space.");
   Family<Gauge>& threshold =
       gauge("nsperf_run_threshold_bin", "Otsu's threshold, a bin of 256 gradient-magnitude bins.");
+  Family<Gauge>& images = gauge("nsperf_run_images",
+                                "Images of a job of many images that ended with each status "
+                                "(label status).");
   Family<Gauge>& wall = gauge("nsperf_run_wall_seconds",
                               "The launcher's start to the end of the job, as the user waits.");
 };
@@ -129,7 +132,7 @@ Labels base_labels(const RunLabels& r) {
               {"command", r.command},
               {"input", r.input},
               {"ranks", std::to_string(r.ranks)},
-              {"threads", std::to_string(r.threads)},
+              {"threads", r.threads > 0 ? std::to_string(r.threads) : std::string("auto")},
               {"host", r.host}};
   if (!r.slurm_job_id.empty()) l["slurm_job_id"] = r.slurm_job_id;
   if (!r.slurm_array_task_id.empty()) l["slurm_array_task_id"] = r.slurm_array_task_id;
@@ -248,6 +251,12 @@ void Metrics::run(const RunFigures& f) {
   s.negative_space.Add(base).Set(f.negative_space_fraction);
   s.threshold.Add(base).Set(static_cast<double>(f.threshold));
   s.wall.Add(base).Set(f.wall_s);
+}
+
+void Metrics::images(std::span<const std::pair<std::string, std::int64_t>> by_status) {
+  const Labels base = base_labels(labels_);
+  for (const auto& [status, count] : by_status)
+    state_->images.Add(with(base, {{"status", status}})).Set(static_cast<double>(count));
 }
 
 void Metrics::exit_code(int code) { state_->exit_code.Add(base_labels(labels_)).Set(code); }

@@ -22,9 +22,8 @@
 #include "serialization.hpp"
 
 namespace nsperf::mpi {
-namespace {
 
-std::string make_run_id() {
+std::string new_run_id() {
   // Sortable by time, and unique enough to append many runs to one file.
   std::string stamp = core::utc_timestamp();  // 2026-11-24T09:41:07Z
   std::erase(stamp, '-');
@@ -35,8 +34,6 @@ std::string make_run_id() {
   id << stamp << "-" << std::hex << std::setw(4) << std::setfill('0') << (device() & 0xffffu);
   return id.str();
 }
-
-}  // namespace
 
 std::string library_versions() {
   char mpi_version[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -89,7 +86,7 @@ core::Provenance gather_provenance(const bmpi::communicator& comm, const std::st
   core::Provenance p;
   if (comm.rank() == 0) {
     p = core::capture_local_provenance(command_line);
-    p.run_id = make_run_id();
+    p.run_id = new_run_id();
     p.simd_isa = kernels::compiled_simd_isa();
     p.libraries = library_versions();
     p.ranks = comm.size();

@@ -48,9 +48,11 @@ class Monitoring(TempDirTest):
                                         "installs prometheus, prometheus-pushgateway and "
                                         "prometheus-node-exporter")
         cls.scratch = tempfile.mkdtemp(prefix="nsperf_monitoring_")
-        # Scraped twice a second: a listening run is seen several times in its few seconds.
+        # A listening run scraped twice a second, to be seen several times in its few seconds;
+        # the Pushgateway, whose page grows with every push, once a second (each scrape may take
+        # that long on a busy machine).
         cls.env = dict(os.environ, NSPERF_MONITORING_DIR=os.path.join(cls.scratch, "stack"),
-                       NSPERF_SCRAPE_INTERVAL="500ms")
+                       NSPERF_SCRAPE_INTERVAL="1s", NSPERF_LISTEN_SCRAPE_INTERVAL="500ms")
         r = subprocess.run([STACK, "start"], env=cls.env, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             shutil.rmtree(cls.scratch, ignore_errors=True)
@@ -167,6 +169,30 @@ class Monitoring(TempDirTest):
                     lines = [l for l in f if l.startswith("nsperf_run_tiles_done{")]
                 self.assertEqual(len(lines), 1, lines)
                 self.assertTrue(lines[0].rstrip().endswith(" 60"), lines)
+
+    def test_a_job_of_many_images_counts_them_by_status(self):
+        import numpy as np
+        images = []
+        for name in ("a", "b"):
+            path = self.path(f"{name}.h5")
+            with h5py.File(path, "w") as f:
+                f["img"] = (np.arange(300 * 400) % 251).astype("u1").reshape(300, 400)
+            images += ["--image", f"{path}:/img"]
+        images += ["--image", self.path("absent.h5") + ":/img"]  # fails, the others go on
+        textfile = self.path("many.prom")
+        r = run(["run"] + images + ["--output-dir", self.path("out"), "--no-progress",
+                                    "--metrics-file", textfile], ranks=2)
+        self.assertEqual(r.code, 1, r)
+        with open(textfile) as f:
+            lines = [l for l in f.read().splitlines() if not l.startswith("#")]
+        by_status = {l.split('status="')[1].split('"')[0]: float(l.split()[-1])
+                     for l in lines if l.startswith("nsperf_run_images{")}
+        self.assertEqual(by_status, {"ok": 2, "failed": 1})
+        self.assertIn(1.0, [float(l.split()[-1]) for l in lines if l.startswith("nsperf_exit_code{")])
+        done = [l for l in lines if l.startswith("nsperf_progress_done{")]
+        self.assertEqual(len(done), 1, lines)
+        self.assertIn('unit="images"', done[0])
+        self.assertTrue(done[0].endswith(" 3"), done)
 
     def test_a_stopped_run_publishes_its_exit_code(self):
         # Rank 1 raises SIGTERM before its third tile: the run writes what it has, exits 3, and

@@ -28,7 +28,7 @@ struct RunLabels {
   std::string command;  ///< benchmark, run, profile
   std::string input;    ///< the image as the provenance names it
   std::int64_t ranks = 0;
-  std::int64_t threads = 0;  ///< OpenMP threads per rank
+  std::int64_t threads = 0;  ///< OpenMP threads per rank (0: not fixed, the label says "auto")
   std::string host;          ///< rank 0's host
   // Under SLURM (empty otherwise, and then not labels at all).
   std::string slurm_job_id;
@@ -81,6 +81,9 @@ class Metrics {
   void benchmark(std::span<const core::SummaryRow> rows, double bandwidth_gbyte_per_s);
   /// A production run's figures.
   void run(const RunFigures& figures);
+  /// A job of many images (nsperf run --output-dir): how many images ended with each status
+  /// (docs/output-layout.md: ok, failed, check-failed, interrupted, not-run, skipped).
+  void images(std::span<const std::pair<std::string, std::int64_t>> by_status);
   /// How the command ended (0 success, 1 a failed check, ...).
   void exit_code(int code);
 

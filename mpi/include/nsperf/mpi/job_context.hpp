@@ -33,4 +33,8 @@ core::Provenance gather_provenance(const bmpi::communicator& comm, const std::st
 /// "Open MPI v4.1.4; HDF5 1.10.8 (parallel); Boost 1.74; …": the libraries this binary uses.
 std::string library_versions();
 
+/// A new run id: the UTC time to the second and 4 random hex digits ("20261206T012553Z-828d"),
+/// sortable by time. Local.
+std::string new_run_id();
+
 }  // namespace nsperf::mpi
