@@ -316,7 +316,13 @@ int run_many(const CommandContext& ctx, const ManyImages& many, const core::Conf
   metrics.finish(
       [&](metrics::Metrics& m) {
         std::map<std::string, std::int64_t> counts;
-        for (const auto& r : rows) ++counts[r.status];
+        std::int64_t settled = 0;  // what the progress line last showed may lag the last image
+        for (const auto& r : rows) {
+          ++counts[r.status];
+          if (r.status != io::image_status::interrupted && r.status != io::image_status::not_run)
+            ++settled;
+        }
+        m.progress(settled, static_cast<std::int64_t>(rows.size()), "images");
         const std::vector<std::pair<std::string, std::int64_t>> by_status(counts.begin(),
                                                                           counts.end());
         m.images(by_status);
