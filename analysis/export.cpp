@@ -82,36 +82,16 @@ const Reporters<ExportedTable>& table_reporters() {
 
 namespace {
 
-using Attributes = std::vector<std::pair<std::string, core::Provenance::Value>>;
-
-double number_of(const Attributes& attributes, std::string_view name) {
-  for (const auto& [key, value] : attributes) {
-    if (key != name) continue;
-    if (const auto* d = std::get_if<double>(&value)) return *d;
-    if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
-  }
-  return 0;
-}
-
-std::string text_of(const Attributes& attributes, std::string_view name) {
-  for (const auto& [key, value] : attributes) {
-    if (key == name) {
-      if (const auto* s = std::get_if<std::string>(&value)) return *s;
-    }
-  }
-  return {};
-}
-
 // An output of nsperf run: its root attributes, /tiles and /ranks.
 std::string output_exposition(const std::filesystem::path& path) {
-  const Attributes attributes = io::read_output_attributes(path);
+  const auto attributes = io::read_output_attributes(path);
   metrics::Metrics m(metrics::labels_of(attributes));
   metrics::RunFigures f;
   const auto tiles = io::OutputReader(path).tiles();
-  f.tiles = static_cast<std::int64_t>(number_of(attributes, "tiles_total"));
+  f.tiles = static_cast<std::int64_t>(core::attribute_number(attributes, "tiles_total"));
   if (f.tiles == 0) f.tiles = static_cast<std::int64_t>(tiles.size());
   f.tiles_done = static_cast<std::int64_t>(tiles.size());
-  const bool complete = text_of(attributes, "status") != io::kStatusIncomplete;
+  const bool complete = core::attribute_text(attributes, "status") != io::kStatusIncomplete;
   for (const auto& t : tiles)  // the gradient of every tile written, and its mask if complete
     f.written_bytes += t.rect.pixels() * (complete ? 5 : 4);
   for (const auto& r : io::read_output_stages(path))
@@ -119,9 +99,9 @@ std::string output_exposition(const std::filesystem::path& path) {
         {r.rank, r.start_s, r.read_s, r.pipeline_s, r.check_s, r.write_s, r.bytes_read});
   std::error_code ec;
   f.file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(path, ec));
-  f.negative_space_fraction = number_of(attributes, "negative_space_fraction");
-  f.threshold = static_cast<std::int64_t>(number_of(attributes, "threshold"));
-  f.wall_s = number_of(attributes, "wall_s");
+  f.negative_space_fraction = core::attribute_number(attributes, "negative_space_fraction");
+  f.threshold = static_cast<std::int64_t>(core::attribute_number(attributes, "threshold"));
+  f.wall_s = core::attribute_number(attributes, "wall_s");
   m.run(f);
   return m.text();
 }
@@ -139,10 +119,11 @@ std::string prometheus_exposition(const std::filesystem::path& path, const std::
   }
   std::optional<metrics::Metrics> all;
   for (const auto& id : runs) {
-    const Attributes attributes = io::read_run_attributes(path, id);
+    const auto attributes = io::read_run_attributes(path, id);
     auto labels = metrics::labels_of(attributes);
     auto m = all ? all->with_run(std::move(labels)) : metrics::Metrics(std::move(labels));
-    m.benchmark(io::read_summary(path, id), number_of(attributes, "bandwidth_gbyte_per_s"));
+    m.benchmark(io::read_summary(path, id),
+                core::attribute_number(attributes, "bandwidth_gbyte_per_s"));
     if (!all) all = m;
   }
   return all->text();

@@ -15,37 +15,18 @@
 namespace nsperf::analysis {
 namespace {
 
-using Attributes = std::vector<std::pair<std::string, core::Provenance::Value>>;
-
-std::string text_attr(const Attributes& attrs, const std::string& name) {
-  for (const auto& [n, v] : attrs) {
-    if (n != name) continue;
-    if (const auto* s = std::get_if<std::string>(&v)) return *s;
-  }
-  return "";
-}
-
-double number_attr(const Attributes& attrs, const std::string& name) {
-  for (const auto& [n, v] : attrs) {
-    if (n != name) continue;
-    if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
-    if (const auto* d = std::get_if<double>(&v)) return *d;
-  }
-  return 0;
-}
-
 // The provenance fields the profile and the rules read, from stored attributes.
-core::Provenance provenance_of(const Attributes& attrs) {
+core::Provenance provenance_of(core::Attributes attrs) {
   core::Provenance p;
-  p.run_id = text_attr(attrs, "run_id");
-  p.command_line = text_attr(attrs, "command_line");
-  p.hosts = text_attr(attrs, "hosts");
-  p.image = text_attr(attrs, "image");
-  p.config_json = text_attr(attrs, "config");
-  p.ranks = static_cast<std::int64_t>(number_attr(attrs, "ranks"));
-  p.threads_per_rank = static_cast<std::int64_t>(number_attr(attrs, "threads_per_rank"));
-  p.cores = static_cast<std::int64_t>(number_attr(attrs, "cores"));
-  p.region_overhead_s = number_attr(attrs, "region_overhead_s");
+  p.run_id = core::attribute_text(attrs, "run_id");
+  p.command_line = core::attribute_text(attrs, "command_line");
+  p.hosts = core::attribute_text(attrs, "hosts");
+  p.image = core::attribute_text(attrs, "image");
+  p.config_json = core::attribute_text(attrs, "config");
+  p.ranks = static_cast<std::int64_t>(core::attribute_number(attrs, "ranks"));
+  p.threads_per_rank = static_cast<std::int64_t>(core::attribute_number(attrs, "threads_per_rank"));
+  p.cores = static_cast<std::int64_t>(core::attribute_number(attrs, "cores"));
+  p.region_overhead_s = core::attribute_number(attrs, "region_overhead_s");
   return p;
 }
 

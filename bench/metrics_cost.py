@@ -32,8 +32,12 @@ def bench(nsperf, out, args):
                         "-o", out], capture_output=True, text=True, env=ENV)
     if r.returncode != 0:
         sys.exit(f"benchmark failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    if "--metrics-push" not in args:
+        return None
     m = re.search(r"metrics: pushed to \S+ \((\d+) series, ([0-9.]+) ms\)", r.stdout)
-    return (int(m.group(1)), float(m.group(2))) if m else None
+    if not m:
+        sys.exit(f"benchmark with --metrics-push: no push reported:\n{r.stdout}\n{r.stderr}")
+    return int(m.group(1)), float(m.group(2))
 
 
 def medians(path):

@@ -189,4 +189,31 @@ Provenance capture_local_provenance(std::string command_line) {
   return p;
 }
 
+namespace {
+
+const Provenance::Value* find_attribute(Attributes attributes, std::string_view name) {
+  for (const auto& [key, value] : attributes) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+double attribute_number(Attributes attributes, std::string_view name) {
+  const auto* v = find_attribute(attributes, name);
+  if (v == nullptr) return 0;
+  if (const auto* d = std::get_if<double>(v)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(v)) return static_cast<double>(*i);
+  return 0;
+}
+
+std::string attribute_text(Attributes attributes, std::string_view name) {
+  const auto* v = find_attribute(attributes, name);
+  if (v == nullptr) return {};
+  if (const auto* s = std::get_if<std::string>(v)) return *s;
+  if (const auto* i = std::get_if<std::int64_t>(v)) return std::to_string(*i);
+  return {};
+}
+
 }  // namespace nsperf::core

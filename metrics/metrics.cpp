@@ -90,33 +90,6 @@ struct Metrics::State {
 
 namespace {
 
-const core::Provenance::Value* find(
-    std::span<const std::pair<std::string, core::Provenance::Value>> attributes,
-    std::string_view name) {
-  for (const auto& [key, value] : attributes) {
-    if (key == name) return &value;
-  }
-  return nullptr;
-}
-
-std::string text_of(std::span<const std::pair<std::string, core::Provenance::Value>> attributes,
-                    std::string_view name) {
-  const auto* v = find(attributes, name);
-  if (v == nullptr) return {};
-  if (const auto* s = std::get_if<std::string>(v)) return *s;
-  if (const auto* i = std::get_if<std::int64_t>(v)) return std::to_string(*i);
-  return {};
-}
-
-std::int64_t integer_of(std::span<const std::pair<std::string, core::Provenance::Value>> attributes,
-                        std::string_view name) {
-  const auto* v = find(attributes, name);
-  if (v == nullptr) return 0;
-  if (const auto* i = std::get_if<std::int64_t>(v)) return *i;
-  if (const auto* d = std::get_if<double>(v)) return static_cast<std::int64_t>(*d);
-  return 0;
-}
-
 // NAME=VALUE out of "A=1;B=2".
 std::string slurm_value(const std::string& slurm_job, std::string_view name) {
   std::istringstream in(slurm_job);
@@ -147,19 +120,19 @@ Labels with(Labels l, std::initializer_list<std::pair<const char*, std::string>>
 
 }  // namespace
 
-RunLabels labels_of(std::span<const std::pair<std::string, core::Provenance::Value>> attributes) {
+RunLabels labels_of(core::Attributes attributes) {
   RunLabels r;
-  r.run_id = text_of(attributes, "run_id");
+  r.run_id = core::attribute_text(attributes, "run_id");
   // "nsperf benchmark --cpu ...": the word after the program.
-  std::istringstream words(text_of(attributes, "command_line"));
+  std::istringstream words(core::attribute_text(attributes, "command_line"));
   std::string program;
   words >> program >> r.command;
-  r.input = text_of(attributes, "image");
-  r.ranks = integer_of(attributes, "ranks");
-  r.threads = integer_of(attributes, "threads_per_rank");
-  const std::string hosts = text_of(attributes, "hosts");  // "a:2,b:2"
+  r.input = core::attribute_text(attributes, "image");
+  r.ranks = static_cast<std::int64_t>(core::attribute_number(attributes, "ranks"));
+  r.threads = static_cast<std::int64_t>(core::attribute_number(attributes, "threads_per_rank"));
+  const std::string hosts = core::attribute_text(attributes, "hosts");  // "a:2,b:2"
   r.host = hosts.substr(0, hosts.find_first_of(":,"));
-  const std::string slurm = text_of(attributes, "slurm_job");
+  const std::string slurm = core::attribute_text(attributes, "slurm_job");
   r.slurm_job_id = slurm_value(slurm, "SLURM_JOB_ID");
   r.slurm_array_task_id = slurm_value(slurm, "SLURM_ARRAY_TASK_ID");
   r.slurm_cluster = slurm_value(slurm, "SLURM_CLUSTER_NAME");

@@ -197,6 +197,17 @@ struct Publisher::Impl {
     warnings.push_back(std::move(text));
   }
 
+  // Ends the interval thread, if any (idempotent).
+  void stop_ticker() {
+    if (!ticker.joinable()) return;
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    wake.notify_all();
+    ticker.join();
+  }
+
   // Every interval: the textfile, and a push unless the last one still hangs.
   void tick() {
     if (!options.file.empty()) {
@@ -257,14 +268,7 @@ Publisher::Publisher(PublishOptions options) : impl_(std::make_unique<Impl>()) {
 }
 
 Publisher::~Publisher() {
-  if (impl_->ticker.joinable()) {
-    {
-      std::lock_guard lock(impl_->mutex);
-      impl_->stop = true;
-    }
-    impl_->wake.notify_all();
-    impl_->ticker.join();
-  }
+  impl_->stop_ticker();
   if (impl_->exposer) {
     // civetweb's listening thread notices a stop only when its poll returns, after up to 2 s
     // without a connection: a few connections from another thread end the wait at once.
@@ -310,22 +314,14 @@ void Publisher::attach(const Metrics& metrics) {
   }
 }
 
-std::vector<std::string> Publisher::take_warnings() {
-  std::lock_guard lock(impl_->mutex);
-  return std::exchange(impl_->warnings, {});
-}
-
 Publisher::Finished Publisher::finish(double timeout_s) {
   auto& i = *impl_;
-  if (i.ticker.joinable()) {
-    {
-      std::lock_guard lock(i.mutex);
-      i.stop = true;
-    }
-    i.wake.notify_all();
-    i.ticker.join();
+  i.stop_ticker();
+  Finished out;
+  {
+    std::lock_guard lock(i.mutex);
+    out.warnings = std::exchange(i.warnings, {});
   }
-  Finished out{take_warnings(), {}};
   if (!i.metrics) return out;
   const std::string text = i.metrics->text();
   std::size_t series = 0;  // the lines that are samples, not # HELP or # TYPE

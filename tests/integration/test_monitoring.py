@@ -85,9 +85,25 @@ class Monitoring(TempDirTest):
         while True:
             result = self.query(promql)
             if len(result) >= count or time.monotonic() > deadline:
-                self.assertGreaterEqual(len(result), count, f"{promql}: {result}")
+                self.assertGreaterEqual(len(result), count, f"{promql}: {result}\n{self.diagnosis()}")
                 return result
             time.sleep(0.5)
+
+    def diagnosis(self):
+        """The scrape targets' health and the servers' last log lines, for a failure message."""
+        text = ""
+        try:
+            with urllib.request.urlopen(self.prometheus_url + "/api/v1/targets", timeout=10) as r:
+                for t in json.load(r)["data"]["activeTargets"]:
+                    text += (f"target {t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} "
+                             f"{t.get('lastError', '')} ({t.get('lastScrapeDuration')} s)\n")
+        except OSError as e:
+            text += f"targets: {e}\n"
+        logs = os.path.join(self.env["NSPERF_MONITORING_DIR"], "log")
+        for name in sorted(os.listdir(logs)) if os.path.isdir(logs) else []:
+            with open(os.path.join(logs, name), errors="replace") as f:
+                text += f"--- {name}\n" + "".join(f.readlines()[-10:])
+        return text
 
     def values(self, promql, key, count=1):
         """{series[key]: value} of the query's series."""
@@ -99,7 +115,7 @@ class Monitoring(TempDirTest):
                  "--set", "optimizers.cpu.strategies=scalar,fused", "-o", out,
                  "--metrics-push", self.pushgateway_url] + QUIET, ranks=2)
         self.assertEqual(r.code, 0, r)
-        self.assertNotIn("warning: --metrics", r.err)
+        self.assertNotIn("warning: --metrics", r.err, self.diagnosis())
         with h5py.File(out) as f:
             run_id = sorted(f["runs"])[-1]
             summary = f["runs"][run_id]["summary"][:]

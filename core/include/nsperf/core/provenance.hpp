@@ -2,7 +2,9 @@
 /// \file Where and how a run was made: stored as attributes of every run in the results file.
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -47,6 +49,15 @@ struct Provenance {
   using Value = std::variant<std::int64_t, double, std::string>;
   [[nodiscard]] std::vector<std::pair<std::string, Value>> attributes() const;
 };
+
+/// Name/value pairs as Provenance::attributes() gives them and the files store them.
+using Attributes = std::span<const std::pair<std::string, Provenance::Value>>;
+
+/// Attribute `name` as a number (an integer or a float64), or 0 when absent or text.
+double attribute_number(Attributes attributes, std::string_view name);
+
+/// Attribute `name` as text (an integer in decimal), or "" when absent or a float64.
+std::string attribute_text(Attributes attributes, std::string_view name);
 
 /// Fills the fields this process can see alone: build identity, CPU model, cores, memory,
 /// start time, SLURM variables.

@@ -38,7 +38,7 @@ struct RunLabels {
 
 /// The labels of a run from its provenance attributes (core::Provenance::attributes(), or as a
 /// results file stores them). `command` is the word after the program in its command line.
-RunLabels labels_of(std::span<const std::pair<std::string, core::Provenance::Value>> attributes);
+RunLabels labels_of(core::Attributes attributes);
 
 /// One rank's stages of `nsperf run` (as /ranks of its output stores them).
 struct RankStage {

@@ -63,14 +63,11 @@ class Publisher {
 
   /// What the final publishing did.
   struct Finished {
-    std::vector<std::string> warnings;  ///< one per way out that failed
+    std::vector<std::string> warnings;  ///< one per way out that failed (interval ones too)
     std::vector<std::string> done;      ///< one per way out that worked, with its figures
   };
   /// The final push and textfile, waiting at most `timeout_s` for the Pushgateway. Never throws.
   Finished finish(double timeout_s = 10);
-
-  /// Warnings from the interval pushes and writes so far (each kind once), taken.
-  std::vector<std::string> take_warnings();
 
  private:
   struct Impl;
