@@ -49,10 +49,11 @@ class Monitoring(TempDirTest):
                                         "prometheus-node-exporter")
         cls.scratch = tempfile.mkdtemp(prefix="nsperf_monitoring_")
         # A listening run scraped twice a second, to be seen several times in its few seconds;
-        # the Pushgateway, whose page grows with every push, once a second (each scrape may take
-        # that long on a busy machine).
+        # the Pushgateway and node_exporter every 2 s, each scrape allowed as long (a busy CI
+        # machine). The stack stops itself should this process be killed before tearDownClass.
         cls.env = dict(os.environ, NSPERF_MONITORING_DIR=os.path.join(cls.scratch, "stack"),
-                       NSPERF_SCRAPE_INTERVAL="1s", NSPERF_LISTEN_SCRAPE_INTERVAL="500ms")
+                       NSPERF_SCRAPE_INTERVAL="2s", NSPERF_LISTEN_SCRAPE_INTERVAL="500ms",
+                       NSPERF_MONITORING_OWNER_PID=str(os.getpid()))
         r = subprocess.run([STACK, "start"], env=cls.env, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             shutil.rmtree(cls.scratch, ignore_errors=True)
@@ -79,8 +80,8 @@ class Monitoring(TempDirTest):
         self.assertEqual(answer["status"], "success", answer)
         return answer["data"]["result"]
 
-    def wait_for(self, promql, count=1, timeout=30):
-        """The query's series once at least `count` are there (Prometheus scrapes every second)."""
+    def wait_for(self, promql, count=1, timeout=60):
+        """The query's series once at least `count` are there (Prometheus scrapes every 2 s)."""
         deadline = time.monotonic() + timeout
         while True:
             result = self.query(promql)
