@@ -288,7 +288,7 @@ int run(const CommandContext& ctx) {
   const auto result = metrics.guard([&] {
     auto r = mpi::run_benchmark(world, request, metrics.progress(&progress, "tile runs"));
     mpi::write_results(world, output, options.mode, r.provenance,
-                       {r.samples, r.tiles, r.repetitions, r.summary, r.regions, r.message_sizes});
+                       {r.samples, r.tiles, r.repetitions, r.summary, r.regions, r.message_sizes, {}});
     return r;
   });
 

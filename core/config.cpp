@@ -172,6 +172,12 @@ void walk(const Schema& schema, const json& obj, const std::string& prefix, std:
       if (auto p = check_value(*k, value); !p.empty()) {
         problems.push_back(std::string(source) + ": " + key_name(key) + " " + p);
       }
+    } else if (prefix.empty() && name == kTunedKey) {
+      if (!value.is_object()) {
+        problems.push_back(std::string(source) + ": " + key_name(key) +
+                           " (what nsperf tune measured) must be an object, got " +
+                           describe(value));
+      }
     } else if (schema.is_section(key)) {
       if (!value.is_object()) {
         problems.push_back(std::string(source) + ": " + key_name(key) + " must be an object, got " +
@@ -203,6 +209,7 @@ template <class Fn>
 void for_each_leaf(const Schema& schema, const json& obj, const std::string& prefix, Fn&& fn) {
   for (const auto& [name, value] : obj.items()) {
     const std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (prefix.empty() && name == kTunedKey) continue;  // read by people, not by nsperf
     if (schema.leaf(key) != nullptr)
       fn(key, value);
     else if (value.is_object())

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/tuning.hpp"
 
 namespace nsperf::core {
 namespace {
@@ -105,3 +106,35 @@ TilePlan make_tile_plan(Extent image, std::int64_t tile_size, std::int64_t halo,
 }
 
 }  // namespace nsperf::core
+
+namespace nsperf::core {
+namespace {
+
+// The tile side, as `nsperf tune` varies it: powers of two from 128 (below, the halo and the
+// per-tile write cost dominate) to 4096 and the image's shorter side.
+std::vector<nlohmann::json> tile_values(const TuneWorkload& w, const Settings&) {
+  const std::int64_t side = std::min(w.image.width, w.image.height);
+  std::vector<nlohmann::json> out;
+  for (std::int64_t t = 128; t <= std::min<std::int64_t>(side, 4096); t *= 2) out.emplace_back(t);
+  if (side < 4096) out.emplace_back(side);
+  return out;
+}
+
+std::string tile_impossible(const nlohmann::json& v, const TuneWorkload& w, const Settings&) {
+  const auto t = v.get<std::int64_t>();
+  const std::int64_t side = std::min(w.image.width, w.image.height);
+  if (t > side) return "larger than the image's shorter side (" + std::to_string(side) + ")";
+  if (t < std::min(kMinTile, side)) return "below " + std::to_string(kMinTile) + " pixels";
+  const std::int64_t tiles = ((w.image.width + t - 1) / t) * ((w.image.height + t - 1) / t);
+  if (tiles < w.ranks) {
+    return std::to_string(tiles) + (tiles == 1 ? " tile for " : " tiles for ") +
+           std::to_string(w.ranks) + " ranks: a rank would have none";
+  }
+  return "";
+}
+
+}  // namespace
+}  // namespace nsperf::core
+
+NSPERF_REGISTER_TUNABLE(tile, {"input.tile", 30, &nsperf::core::tile_values,
+                               &nsperf::core::tile_impossible});

@@ -9,6 +9,7 @@ namespace {
 
 class BlockedStrategy final : public SimdCpu {
  public:
+  static constexpr bool kThreaded = true;  // uses CpuOptions::threads
   explicit BlockedStrategy(const CpuOptions& options)
       : SimdCpu(options.threads, /*row_fused_gaussian=*/true) {}
 };

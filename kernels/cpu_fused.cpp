@@ -45,6 +45,7 @@ class Ring {
 
 class FusedStrategy final : public SimdCpu {
  public:
+  static constexpr bool kThreaded = true;  // uses CpuOptions::threads
   explicit FusedStrategy(const CpuOptions& options)
       : SimdCpu(options.threads, /*row_fused_gaussian=*/true) {}
 

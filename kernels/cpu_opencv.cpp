@@ -32,6 +32,7 @@ cv::Mat interior(View<const T> in, View<T> out, int type) {
 
 class OpenCvStrategy final : public PlainCpu {
  public:
+  static constexpr bool kThreaded = true;  // uses CpuOptions::threads
   explicit OpenCvStrategy(const CpuOptions& options)
       : PlainCpu(options.threads), threads_(std::max(1, options.threads)) {}
 

@@ -8,6 +8,7 @@ namespace {
 
 class OpenMpStrategy final : public PlainCpu {
  public:
+  static constexpr bool kThreaded = true;  // uses CpuOptions::threads
   explicit OpenMpStrategy(const CpuOptions& options) : PlainCpu(options.threads) {}
 };
 

@@ -14,6 +14,7 @@ namespace {
 
 class ScalarStrategy final : public PlainCpu {
  public:
+  static constexpr bool kThreaded = false;  // one thread by definition
   explicit ScalarStrategy(const CpuOptions& /*one thread by definition*/) : PlainCpu(1) {}
 };
 

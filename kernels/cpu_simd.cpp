@@ -9,6 +9,7 @@ namespace {
 
 class SimdStrategy final : public SimdCpu {
  public:
+  static constexpr bool kThreaded = false;  // one thread by definition
   explicit SimdStrategy(const CpuOptions& /*one thread by definition*/)
       : SimdCpu(1, /*row_fused_gaussian=*/false) {}
 };

@@ -184,6 +184,22 @@ const TableSchema<core::MessageSize>& message_size_table() {
   return table;
 }
 
+const TableSchema<core::TuneTrial>& tune_table() {
+  using T = core::TuneTrial;
+  static const auto table = TableSchema<T>()
+                                .column<std::int64_t>("trial", &T::trial)
+                                .column<std::int64_t>("candidate", &T::candidate)
+                                .text<256>("settings", &T::settings)
+                                .text<32>("race", &T::race)
+                                .column<std::int64_t>("round", &T::round)
+                                .column<std::int32_t>("repetition", &T::repetition)
+                                .column<double>("seconds", &T::seconds)
+                                .column<std::int64_t>("output_bytes", &T::output_bytes)
+                                .text<16>("status", &T::status)
+                                .text<16>("outcome", &T::outcome);
+  return table;
+}
+
 // ---- writing ---------------------------------------------------------------------------------
 
 // Checks the root attributes of an open file; `path` names it in messages. All of them are
@@ -272,6 +288,9 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
   long long sizes = static_cast<long long>(rows.message_sizes.size());
   MPI_Allreduce(MPI_IN_PLACE, &sizes, 1, MPI_LONG_LONG, MPI_SUM, comm_);
   if (sizes > 0) message_size_table().write(run.get(), "message_sizes", rows.message_sizes, comm_);
+  long long trials = static_cast<long long>(rows.tune.size());
+  MPI_Allreduce(MPI_IN_PLACE, &trials, 1, MPI_LONG_LONG, MPI_SUM, comm_);
+  if (trials > 0) tune_table().write(run.get(), "tune", rows.tune, comm_);
 }
 
 void ResultsFile::close() { file_.close(); }
@@ -316,6 +335,15 @@ std::vector<core::MessageSize> read_message_sizes(const std::filesystem::path& p
     if (!link_exists(file.get(), "runs/" + run_id + "/message_sizes")) return {};
   }
   return read_table(path, run_id, "message_sizes", message_size_table());
+}
+
+std::vector<core::TuneTrial> read_tune(const std::filesystem::path& path,
+                                       const std::string& run_id) {
+  {
+    const Handle file = open_run_file(path, run_id);
+    if (!link_exists(file.get(), "runs/" + run_id + "/tune")) return {};
+  }
+  return read_table(path, run_id, "tune", tune_table());
 }
 
 std::vector<core::SummaryRow> read_summary(const std::filesystem::path& path,
@@ -369,7 +397,8 @@ StoredTable read_stored_table(const std::filesystem::path& path, const std::stri
     throw InputError(path.string() + ": run '" + run_id + "' has no table '" + table + "'" +
                      (table == "message_sizes"
                           ? " (a run has it when it swept them: benchmark --network --sizes)"
-                          : ""));
+                      : table == "tune" ? " (nsperf tune's runs have it)"
+                                        : ""));
   }
   const Handle dataset(check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), "H5Dopen2"),
                        H5Dclose);

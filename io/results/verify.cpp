@@ -68,6 +68,7 @@ void verify_results(hid_t file, const std::filesystem::path& path, VerifyReport&
       (void)read_repetitions(path, id);
       (void)read_regions(path, id);
       (void)read_message_sizes(path, id);
+      (void)read_tune(path, id);
     } catch (const Error& e) {
       H5Eclear2(H5E_DEFAULT);
       report.checks.push_back(

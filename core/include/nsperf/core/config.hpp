@@ -21,6 +21,9 @@ namespace nsperf::core {
 
 /// The config schema this build reads and writes.
 inline constexpr int kConfigSchemaVersion = 1;
+/// A top-level object `nsperf tune` writes into its config file to say what it measured: read
+/// by people, passed over by every command (validation only checks it is an object).
+inline constexpr std::string_view kTunedKey = "tuned";
 /// Used when no --config is given and the file exists in the working directory.
 inline constexpr std::string_view kDefaultConfigFile = "optimization_config.json";
 

@@ -171,6 +171,26 @@ struct MessageSize {
   Interval gbyte_per_s_ci;
 };
 
+/// One job run of `nsperf tune`: a row of its run's `tune` table (docs/tuning.md).
+struct TuneTrial {
+  std::int64_t trial = 0;      ///< in the order run, from 0
+  std::int64_t candidate = 0;  ///< the settings' number: the same settings, the same number
+  std::string settings;        ///< the tuned keys, a JSON object: {"input.tile":512,...}
+  /// What the run was for: the key whose race it belongs to ("run.strategy"), or "confirm" (the
+  /// defaults against the tuned settings, side by side at the end).
+  std::string race;
+  std::int64_t round = 0;         ///< the race's number, from 0 (every key's race in every pass)
+  int repetition = -1;            ///< the candidate's measured run, from 0; -1: its checked run
+  double seconds = 0;             ///< the job as the user waits for it, slowest rank
+  std::int64_t output_bytes = 0;  ///< the output file it wrote
+  std::string status;             ///< ok, failed-check (the reference disagreed), failed (an error)
+  /// The candidate's fate in that race: chosen (the settings so far unless something was
+  /// significantly faster, else the lowest median), tied (not told apart from the best median),
+  /// slower (significantly), failed, unmeasured (the search stopped first); in the closing
+  /// comparison: default or tuned.
+  std::string outcome;
+};
+
 /// The strategy an optimizer's others are paired with, for every kernel or for one: the
 /// database's queries are measured against no-index, its inserts against naive.
 struct Baseline {

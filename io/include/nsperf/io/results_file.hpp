@@ -39,6 +39,7 @@ struct RunRows {
   std::span<const core::SummaryRow> summary;
   std::span<const core::RankRegion> regions;         ///< this rank's profiled regions
   std::span<const core::MessageSize> message_sizes;  ///< the network sweep, if any (rank 0)
+  std::span<const core::TuneTrial> tune;             ///< nsperf tune's job runs (rank 0)
 };
 
 /// An open results file, for writing runs in parallel.
@@ -97,13 +98,19 @@ std::vector<core::RankRegion> read_regions(const std::filesystem::path& path,
 inline constexpr std::array<std::string_view, 4> kRunTables = {"samples", "tiles", "repetitions",
                                                                "summary"};
 
-/// Tables a run holds only when it measured them: message_sizes (benchmark --network --sizes).
-inline constexpr std::array<std::string_view, 1> kOptionalRunTables = {"message_sizes"};
+/// Tables a run holds only when it measured them: message_sizes (benchmark --network --sizes),
+/// tune (nsperf tune).
+inline constexpr std::array<std::string_view, 2> kOptionalRunTables = {"message_sizes", "tune"};
 
 /// Without MPI: the `message_sizes` table of run `run_id`; empty for a run without a sweep.
 /// Throws InputError as read_repetitions.
 std::vector<core::MessageSize> read_message_sizes(const std::filesystem::path& path,
                                                   const std::string& run_id);
+
+/// Without MPI: the `tune` table of run `run_id`; empty for a run that is not nsperf tune's.
+/// Throws InputError as read_repetitions.
+std::vector<core::TuneTrial> read_tune(const std::filesystem::path& path,
+                                       const std::string& run_id);
 
 /// A stored table as its file has it: every column the file's compound type holds, by name,
 /// whatever schema wrote it (for export, which passes on columns this build does not know).

@@ -74,6 +74,9 @@ class CpuStrategy {
 struct CpuStrategyEntry {
   std::string name;
   std::function<std::unique_ptr<CpuStrategy>(const CpuOptions&)> make;
+  /// Whether it uses CpuOptions::threads (the class's kThreaded): `nsperf tune` varies the
+  /// threads only for these.
+  bool threaded = false;
 };
 
 /// Every CPU strategy.
@@ -147,7 +150,8 @@ bool register_kernel(KernelInfo info);
        [](const ::nsperf::kernels::CpuOptions& o)                                            \
            -> std::unique_ptr<::nsperf::kernels::CpuStrategy> {                              \
          return std::make_unique<Class>(o);                                                  \
-       }});                                                                                  \
+       },                                                                                    \
+       Class::kThreaded});                                                                   \
   }
 
 /// Registers a kernel: its KernelInfo fields after the identifier.

@@ -1,0 +1,360 @@
+// nsperf tune: finds the production job's settings by racing candidates (mpi/tune.hpp), and
+// writes them as a config file that `nsperf run -c` takes, every job run into a results file.
+#include <boost/mpi/collectives.hpp>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "command.hpp"
+#include "config_source.hpp"
+#include "input_options.hpp"
+#include "nsperf/analysis/summary_table.hpp"
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/statistics.hpp"
+#include "nsperf/core/stop.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/core/tuning.hpp"
+#include "nsperf/mpi/phase.hpp"
+#include "nsperf/mpi/results_writer.hpp"
+#include "nsperf/mpi/tune.hpp"
+#include "progress_line.hpp"
+
+namespace nsperf::cli {
+namespace {
+
+using nlohmann::json;
+
+struct Options {
+  std::optional<std::string> config;
+  std::vector<core::Override> overrides;
+  std::vector<std::string> space;
+  std::string budget = "30m";
+  std::string output = "nsperf-tuned.json";
+  std::string results = "nsperf-tune.h5";
+  std::optional<std::string> scratch;
+  mpi::WriteMode mode = mpi::WriteMode::create;
+  bool progress = true;
+  bool help = false;
+};
+
+po::options_description describe_options() {
+  std::vector<std::string> keys;
+  for (const auto* t : core::tunables_in_order()) keys.push_back(t->name);
+  const std::string space_help =
+      "the values of a key to try, e.g. --space input.tile=256,512,1024 "
+      "(repeatable; one value pins the key). Keys: " +
+      core::join(keys) + ". Default: every value each key declares";
+  po::options_description tune("Search");
+  tune.add_options()("budget", po::value<std::string>()->value_name("N|DURATION"),
+                     "at most N job runs, or as long as DURATION (90s, 20m, 1h30m); default 30m")(
+      "space", po::value<std::vector<std::string>>()->value_name("KEY=V1,V2")->composing(),
+      space_help.c_str())("output,o", po::value<std::string>()->value_name("FILE.json"),
+                          "the tuned settings, a config file for 'nsperf run -c' (default "
+                          "nsperf-tuned.json)")(
+      "results", po::value<std::string>()->value_name("FILE.h5"),
+      "every job run (the run's tune table) and the closing comparison (default nsperf-tune.h5)")(
+      "scratch", po::value<std::string>()->value_name("DIR"),
+      "where the job runs write their outputs, each removed after its run (default: the results "
+      "file's folder; put it where 'nsperf run' will write)")(
+      "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+      "any config key: the settings tune starts from (repeatable)")(
+      "config,c", po::value<std::string>()->value_name("FILE"),
+      "optimization config to start from (default: ./optimization_config.json if present)")(
+      "force", "replace the output and results files if they exist")(
+      "no-progress", "no progress line on stderr")("help,h", "this help");
+  po::options_description all;
+  all.add(input_options()).add(tune);
+  return all;
+}
+
+Options parse(const CommandContext& ctx, const po::options_description& description) {
+  const auto vm = parse_options(ctx.args, description, nullptr, "tune");
+  Options o;
+  o.help = vm.count("help") > 0;
+  if (vm.count("config")) o.config = vm["config"].as<std::string>();
+  add_input_overrides(vm, o.overrides);
+  add_set_overrides(vm, o.overrides);
+  if (vm.count("space")) o.space = vm["space"].as<std::vector<std::string>>();
+  if (vm.count("budget")) o.budget = vm["budget"].as<std::string>();
+  if (vm.count("output")) o.output = vm["output"].as<std::string>();
+  if (vm.count("results")) o.results = vm["results"].as<std::string>();
+  if (vm.count("scratch")) o.scratch = vm["scratch"].as<std::string>();
+  if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
+  o.progress = vm.count("no-progress") == 0;
+  return o;
+}
+
+// "200" job runs, or a duration: "90s", "20m", "1h30m", "2h" (seconds). Throws UsageError.
+std::pair<std::int64_t, double> parse_budget(const std::string& text) {
+  const auto wrong = [&](const std::string& why) {
+    return UsageError("--budget " + text + ": " + why +
+                      "; valid: a number of job runs (200) or a duration (90s, 20m, 1h30m)");
+  };
+  if (text.empty()) throw wrong("empty");
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
+    if (text.size() > 9) throw wrong("too many runs");
+    const auto runs = std::stoll(text);
+    if (runs < 1) throw wrong("a budget of zero runs measures nothing");
+    return {runs, 0};
+  }
+  double seconds = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto digits = text.find_first_not_of("0123456789", at);
+    if (digits == at || digits == std::string::npos) throw wrong("a number needs a unit (s, m, h)");
+    if (digits - at > 9) throw wrong("too long");
+    const double n = std::stod(text.substr(at, digits - at));
+    const char unit = text[digits];
+    if (unit == 's')
+      seconds += n;
+    else if (unit == 'm')
+      seconds += 60 * n;
+    else if (unit == 'h')
+      seconds += 3600 * n;
+    else
+      throw wrong(std::string("unknown unit '") + unit + "'");
+    at = digits + 1;
+  }
+  if (seconds < 1) throw wrong("a budget of zero time measures nothing");
+  return {0, seconds};
+}
+
+constexpr const char* kUsage =
+    "mpirun -n N nsperf tune (--image FILE | --synthetic WxH) [--budget N|DURATION] "
+    "[--space KEY=V1,V2 ...] [-o tuned.json]";
+
+void print_help(std::ostream& out, const po::options_description& options) {
+  out << "usage: " << kUsage
+      << "\n\n"
+         "Finds the settings of the production job ('nsperf run': read, pipeline, output\n"
+         "written and flushed, timed end to end on the slowest rank) for this input at this\n"
+         "rank count, and writes them as a config file that 'nsperf run -c' and 'nsperf\n"
+         "benchmark -c' take as they are.\n\n"
+         "The keys tried and their values come from the settings the strategies, the tile plan\n"
+         "and the output's compression declare; --space narrows or widens them, and\n"
+         "combinations that cannot run (a tile larger than the image, more threads than a\n"
+         "rank's cores, threads for a one-thread strategy) are never tried. The search races\n"
+         "one key at a time beside the settings found so far: each candidate's output is\n"
+         "checked once against the float64 reference, then candidates get measured runs in\n"
+         "shuffled rounds (5, then 3 more, at most 14), and those significantly slower than the\n"
+         "best (Mann-Whitney p < 0.05, as 'nsperf compare') are dropped. Passes over the keys\n"
+         "repeat until one changes nothing or the budget is spent. The defaults and the tuned\n"
+         "settings are then run side by side, 10 times each, and each setting's gain is\n"
+         "printed with its 95% interval. Every job run is stored in the results file's tune\n"
+         "table. See docs/tuning.md.\n\n"
+         "On SIGTERM, SIGINT or SIGUSR1 the search stops, writes the job runs made so far to\n"
+         "the results file (no settings file) and exits with 3.\n\n"
+         "example: mpirun -n 2 nsperf tune --image scan.tif --budget 20m -o scan-tuned.json\n"
+         "         mpirun -n 2 nsperf run -c scan-tuned.json --image scan.tif -o scan-ns.h5\n\n"
+      << options;
+}
+
+std::string seconds(double s) { return analysis::format_seconds(s); }
+
+// "0.912x [0.880, 0.941]": a time ratio and its interval.
+std::string ratio_text(const core::TimeRatio& r) {
+  std::string level = core::format_number(100 * r.ci.level, 3) + "%";
+  return core::format_number(r.ratio, 3) + "x the time [" + core::format_number(r.ci.low, 3) +
+         ", " + core::format_number(r.ci.high, 3) + "] " + level;
+}
+
+// The races as the console shows them: each value raced, its runs then, median, interval and
+// fate.
+void print_races(std::ostream& out, const mpi::TuneReport& r) {
+  for (const auto& race : r.races) {
+    json others = race.entrants.front();
+    others.erase(race.key);
+    out << "race " << race.round + 1 << ": " << race.key << " (beside "
+        << core::settings_text(others) << ")\n";
+    out << "  " << std::left << std::setw(10) << "value" << std::right << std::setw(6) << "runs"
+        << std::setw(11) << "median"
+        << "  " << std::left << std::setw(30) << "interval of the median"
+        << "outcome\n";
+    for (std::size_t i = 0; i < race.entrants.size(); ++i) {
+      const auto& times = race.times[i];
+      out << "  " << std::left << std::setw(10) << core::value_text(race.entrants[i][race.key])
+          << std::right << std::setw(6) << times.size();
+      if (times.empty()) {
+        out << std::setw(11) << "-"
+            << "  " << std::left << std::setw(30) << "-";
+      } else if (times.size() == 1) {
+        out << std::setw(11) << seconds(times.front()) << "  " << std::left << std::setw(30)
+            << "- (one run)";
+      } else {
+        const auto ci = core::median_ci(times);
+        const std::string interval = "[" + seconds(ci.low) + ", " + seconds(ci.high) + "] " +
+                                     core::format_number(100 * ci.level, 3) + "%";
+        out << std::setw(11) << seconds(core::median(times)) << "  " << std::left << std::setw(30)
+            << interval;
+      }
+      out << race.outcomes[i] << "\n";
+    }
+  }
+}
+
+json gain_json(const mpi::TuneGain& g) {
+  json j = {{"default", g.from}, {"chosen", g.to}};
+  if (g.from == g.to) {
+    j["gain"] = "kept the default";
+  } else if (g.measured) {
+    j["time_ratio"] = g.ratio.ratio;
+    j["interval"] = {g.ratio.ci.low, g.ratio.ci.high};
+    j["interval_level"] = g.ratio.ci.level;
+    j["p_value"] = g.ratio.p;
+    j["beside"] = g.beside;
+  } else {
+    j["gain"] = "not measured against the default: " + g.why;
+  }
+  return j;
+}
+
+void print_outcome(std::ostream& out, const mpi::TuneReport& r, const Options& o) {
+  out << "\ntuned settings" << (r.interrupted ? " (search stopped: none written)" : "") << ":\n";
+  for (const auto& g : r.gains) {
+    out << "  " << std::left << std::setw(24) << g.key << std::setw(8) << core::value_text(g.to)
+        << " ";
+    if (g.from == g.to)
+      out << "(the default)\n";
+    else if (g.measured)
+      out << "(default " << core::value_text(g.from) << ": " << ratio_text(g.ratio)
+          << ", p = " << core::format_number(g.ratio.p, 2) << ", beside " << g.beside << ")\n";
+    else
+      out << "(default " << core::value_text(g.from) << ": not measured against it: " << g.why
+          << ")\n";
+  }
+  if (!r.default_s.empty() && !r.tuned_s.empty()) {
+    out << "closing comparison, " << r.default_s.size() << " runs each, side by side: tuned "
+        << ratio_text(r.overall) << " of the defaults, p = " << core::format_number(r.overall.p, 2)
+        << " (median " << seconds(core::median(r.default_s)) << " -> "
+        << seconds(core::median(r.tuned_s)) << ")\n";
+    if (r.fell_back)
+      out << "  the tuned settings were significantly slower here: the defaults are kept\n";
+    else if (r.overall.p >= core::kTuneAlpha)
+      out << "  not significantly different from the defaults (p >= 0.05)\n";
+  } else if (!r.interrupted) {
+    out << "the defaults are the best settings found\n";
+  }
+  out << "search: " << r.runs << " job runs; the space holds " << r.space_size
+      << " settings (an exhaustive search at " << mpi::kTuneConfirmRuns
+      << " runs each: " << r.space_size * mpi::kTuneConfirmRuns << " job runs); " << r.stopped
+      << "\n";
+  for (const auto& n : r.notes) out << "note: " << n << "\n";
+  out << "results: " << o.results << " (run " << r.provenance.run_id << ", table tune)\n";
+  if (!r.interrupted) out << "settings: " << o.output << " (nsperf run -c " << o.output << ")\n";
+}
+
+json tuned_document(const mpi::TuneReport& r, const Options& o) {
+  json doc = {{"schema_version", core::kConfigSchemaVersion}};
+  for (const auto& [key, value] : r.best.items()) core::set_key(doc, {key, value, "tune"});
+  json gains = json::object();
+  for (const auto& g : r.gains) gains[g.key] = gain_json(g);
+  json t = {{"by", "nsperf tune"},
+            {"run_id", r.provenance.run_id},
+            {"input", r.input},
+            {"ranks", r.workload.ranks},
+            {"cores_per_rank", r.workload.cores_per_rank},
+            {"hosts", r.provenance.hosts},
+            {"results", o.results},
+            {"settings", gains},
+            {"job_runs", r.runs},
+            {"space_size", r.space_size},
+            {"stopped", r.stopped}};
+  if (!r.default_s.empty() && !r.tuned_s.empty()) {
+    t["closing_comparison"] = {{"runs_each", r.default_s.size()},
+                               {"default_median_s", core::median(r.default_s)},
+                               {"tuned_median_s", core::median(r.tuned_s)},
+                               {"time_ratio", r.overall.ratio},
+                               {"interval", {r.overall.ci.low, r.overall.ci.high}},
+                               {"interval_level", r.overall.ci.level},
+                               {"p_value", r.overall.p},
+                               {"fell_back_to_defaults", r.fell_back}};
+  }
+  doc[std::string(core::kTunedKey)] = t;
+  return doc;
+}
+
+int tune(const CommandContext& ctx) {
+  const auto& world = *ctx.world;
+  const auto description = describe_options();
+  const Options options =
+      mpi::run_phase(world, "arguments", [&] { return parse(ctx, description); });
+  if (options.help) {
+    if (world.rank() == 0) print_help(std::cout, description);
+    return 0;
+  }
+  const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
+  mpi::TuneRequest request{cfg, ctx.command_line, {}, 0, 0, {}, [] { return core::stop_signal(); }};
+  mpi::run_phase(world, "check-output", [&] {
+    if (cfg.input_is_default) {
+      throw UsageError(std::string("no input: give --image FILE or --synthetic WxH; usage: ") +
+                       kUsage + " (see 'nsperf tune --help')");
+    }
+    std::tie(request.budget_runs, request.budget_s) = parse_budget(options.budget);
+    request.space = core::parse_space(options.space);
+    if (world.rank() != 0) return;
+    const auto inputs = job_inputs(cfg);
+    mpi::check_output(options.output, options.mode, inputs);
+    mpi::check_output(options.results, options.mode, inputs);
+    if (mpi::same_file(options.output, options.results))
+      throw UsageError("-o and --results name one file: " + options.output);
+    request.scratch = options.scratch ? std::filesystem::path(*options.scratch)
+                                      : std::filesystem::absolute(options.results).parent_path();
+    if (!std::filesystem::is_directory(request.scratch))
+      throw InputError("--scratch " + request.scratch.string() + ": not a folder");
+    mpi::check_new_file(request.scratch / ".nsperf-tune-probe",
+                        "--scratch " + request.scratch.string());
+  });
+  std::string scratch = request.scratch.string();
+  boost::mpi::broadcast(world, scratch, 0);
+  request.scratch = scratch;
+  if (world.rank() == 0) {
+    std::cout << "tuning: "
+              << (cfg.input.image.empty() ? "synthetic " + core::to_string(cfg.input.synthetic)
+                                          : cfg.input.image)
+              << " on " << world.size() << (world.size() == 1 ? " rank" : " ranks") << "; budget "
+              << options.budget << (request.budget_runs > 0 ? " job runs" : "")
+              << "\n  config: " << describe_config_sources(options.config, options.overrides)
+              << "\n  job outputs in " << request.scratch.string() << " (removed after each run)\n"
+              << std::flush;
+  }
+  ProgressLine progress(options.progress, request.budget_runs > 0 ? "job runs" : "s of the budget",
+                        /*eta=*/false);
+  core::watch_stop_signals();
+  mpi::TuneReport report = mpi::run_tune(world, request, &progress);
+  // The results first: the job runs are kept even when the search was stopped.
+  const auto summaries =
+      core::summarize_samples(report.samples, std::vector<core::Baseline>{{"tune", "default", ""}});
+  report.provenance.end_time = core::utc_timestamp();
+  boost::mpi::broadcast(world, report.provenance.end_time, 0);
+  report.provenance.image = report.input;
+  const bool root = world.rank() == 0;
+  const std::span<const core::TuneTrial> trials =
+      root ? std::span<const core::TuneTrial>(report.trials) : std::span<const core::TuneTrial>();
+  const std::span<const core::Sample> samples =
+      root ? std::span<const core::Sample>(report.samples) : std::span<const core::Sample>();
+  io::RunRows rows;
+  rows.samples = samples;
+  if (root) {
+    rows.repetitions = summaries.repetitions;
+    rows.summary = summaries.rows;
+  }
+  rows.tune = trials;
+  mpi::write_results(world, options.results, options.mode, report.provenance, rows);
+  mpi::run_phase(world, "settings", [&] {
+    if (!root) return;
+    print_races(std::cout, report);
+    if (!report.interrupted)
+      core::write_config_file(options.output, tuned_document(report, options));
+    print_outcome(std::cout, report, options);
+  });
+  return report.interrupted ? static_cast<int>(ExitCode::interrupted) : 0;
+}
+
+}  // namespace
+}  // namespace nsperf::cli
+
+NSPERF_REGISTER_COMMAND(Tune, "tune",
+                        "search the production job's settings by racing them; writes a config",
+                        /*uses_mpi=*/true, &nsperf::cli::tune)

@@ -1,0 +1,154 @@
+"""nsperf tune end to end: the settings it writes run as they are, every job run is stored,
+impossible combinations are never tried, bad input stops before any work, a failing candidate
+is dropped and recorded, a stop signal keeps the runs made so far."""
+import json
+import os
+
+import h5py
+
+from nsperf_testing import TempDirTest, run
+
+QUIET = ["--no-progress"]
+TUNABLE = {"run.strategy", "optimizers.cpu.threads", "input.tile", "run.compression",
+           "run.compression_level"}
+ONE_THREAD = {"scalar", "simd"}
+
+
+def trials_of(path):
+    """The tune table's rows as dicts, and the summary's strategies."""
+    with h5py.File(path) as f:
+        runs = sorted(f["runs"])
+        assert len(runs) == 1, runs
+        group = f["runs"][runs[0]]
+        rows = [{k: (v.decode() if isinstance(v, bytes) else v.item())
+                 for k, v in zip(row.dtype.names, row)} for row in group["tune"][:]]
+        return rows, {s.decode() for s in group["summary"]["strategy"]}
+
+
+class Tune(TempDirTest):
+    def tune(self, args, ranks=2, env=None, timeout=300):
+        return run(["tune"] + args + QUIET, ranks=ranks, env=env, cwd=self.dir, timeout=timeout)
+
+    def test_the_tuned_settings_run_as_they_are_and_every_run_is_stored(self):
+        size = 384
+        r = self.tune(["--synthetic", f"{size}x{size}", "--budget", "80",
+                       "--space", "run.strategy=fused,simd,scalar", "-o", "t.json",
+                       "--results", "t.h5"])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("tuned settings:", r.out)
+        # The settings file is a config every command takes as it is.
+        v = run(["config", "--validate", self.path("t.json")])
+        self.assertEqual(v.code, 0, v)
+        with open(self.path("t.json")) as f:
+            doc = json.load(f)
+        self.assertEqual(set(doc["tuned"]["settings"]), TUNABLE)
+        out = run(["run", "-c", self.path("t.json"), "--synthetic", f"{size}x{size}", "-o",
+                   self.path("o.h5")] + QUIET, ranks=2)
+        self.assertEqual(out.code, 0, out)
+        self.assertIn("strategy " + doc["run"]["strategy"], out.out)
+
+        trials, summarized = trials_of(self.path("t.h5"))
+        self.assertTrue(trials, "no job runs stored")
+        self.assertLessEqual(len(trials), 80, "the budget is a bound")
+        self.assertIn(f"search: {len(trials)} job runs", r.out)
+        self.assertEqual([t["trial"] for t in trials], list(range(len(trials))))
+        seen = {}
+        for t in trials:
+            settings = json.loads(t["settings"])
+            self.assertEqual(set(settings), TUNABLE, t)
+            self.assertEqual(t["status"], "ok", t)
+            # Never an impossible combination: one thread for a one-thread strategy, no more
+            # threads than cores, no tile larger than the image.
+            if settings["run.strategy"] in ONE_THREAD:
+                self.assertEqual(settings["optimizers.cpu.threads"], 1, t)
+            self.assertLessEqual(settings["optimizers.cpu.threads"], os.cpu_count(), t)
+            self.assertLessEqual(settings["input.tile"], size, t)
+            self.assertIn(settings["run.strategy"], {"fused", "simd", "scalar"}, t)
+            # A candidate's first run is its check against the reference.
+            if t["candidate"] not in seen:
+                seen[t["candidate"]] = t["settings"]
+                if t["race"] != "confirm":
+                    self.assertEqual(t["repetition"], -1, t)
+            else:
+                self.assertEqual(seen[t["candidate"]], t["settings"], "one number, one settings")
+            self.assertGreater(t["seconds"], 0, t)
+            self.assertGreater(t["output_bytes"], 0, t)
+        self.assertGreater(len(seen), 1, "more than one candidate raced")
+        measured = [t for t in trials if t["repetition"] >= 0 and t["race"] != "confirm"]
+        self.assertTrue(measured, "no measured runs")
+        self.assertTrue(all(t["outcome"] for t in measured), "every raced run has its fate")
+        # The closing comparison, when the tuned settings are not the defaults, is a summary that
+        # compare reads like a benchmark's.
+        if "closing comparison" in r.out:
+            self.assertEqual(summarized, {"default", "tuned"})
+
+    def test_a_pinned_space_at_one_rank(self):
+        r = self.tune(["--synthetic", "256x256", "--budget", "40", "--space", "run.strategy=simd",
+                       "--space", "run.compression=none"], ranks=1)
+        self.assertEqual(r.code, 0, r)
+        trials, _ = trials_of(self.path("nsperf-tune.h5"))
+        raced = [t for t in trials if t["race"] != "confirm"]  # the closing one runs the defaults
+        self.assertTrue(raced)
+        for t in raced:
+            settings = json.loads(t["settings"])
+            self.assertEqual(settings["run.strategy"], "simd", t)
+            self.assertEqual(settings["optimizers.cpu.threads"], 1, t)
+            self.assertEqual(settings["run.compression"], "none", t)
+        self.assertTrue(os.path.exists(self.path("nsperf-tuned.json")))
+
+    def test_bad_input_stops_before_any_work(self):
+        cases = [
+            (["--space", "input.tile="], "no values"),
+            (["--space", "run.stratgy=simd"], "did you mean 'run.strategy'"),
+            (["--space", "run.strategy=simd,fsued"], "fused"),
+            (["--space", "input.seed=1,2"], "tune does not vary"),
+            (["--space", "run.compression=none", "--space", "run.compression_level=5"],
+             "none has no level"),
+            (["--space", "input.tile=8192"], "larger than the image"),
+            (["--budget", "0"], "zero runs"),
+            (["--budget", "5x"], "unknown unit"),
+            (["--budget", "10"], None),  # a valid budget: the control
+            (["-o", "/nonexistent/folder/t.json"], "/nonexistent/folder"),
+            (["--scratch", "/nonexistent/folder"], "/nonexistent/folder"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                for name in os.listdir(self.dir):
+                    os.remove(self.path(name))
+                r = self.tune(["--synthetic", "256x256"] + args, ranks=2)
+                if message is None:
+                    self.assertEqual(r.code, 0, r)
+                    continue
+                self.assertEqual(r.code, 2, r)
+                self.assertIn(message, r.err, r)
+                self.assertEqual(os.listdir(self.dir), [], "nothing is written")
+        r = self.tune([], ranks=1)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("no input", r.err)
+
+    def test_a_failing_candidate_is_dropped_and_recorded(self):
+        r = self.tune(["--synthetic", "256x256", "--budget", "40", "--space",
+                       "run.strategy=fused,simd,scalar", "--space", "run.compression=none"],
+                      env={"NSPERF_FAULT": "rank:1,phase:tune-run-1"})
+        self.assertEqual(r.code, 0, r)
+        trials, _ = trials_of(self.path("nsperf-tune.h5"))
+        failed = [t for t in trials if t["status"] != "ok"]
+        self.assertEqual([t["trial"] for t in failed], [1], trials)
+        self.assertEqual(failed[0]["outcome"], "failed")
+        self.assertIn("fault injected", r.out)
+        # The search went on past it, and the failed candidate never ran again.
+        self.assertGreater(len(trials), 2)
+        self.assertFalse([t for t in trials[2:] if t["candidate"] == failed[0]["candidate"]
+                          and t["race"] != "confirm"])
+
+    def test_a_stop_signal_keeps_the_runs_made_so_far(self):
+        r = self.tune(["--synthetic", "256x256", "--budget", "60"],
+                      env={"NSPERF_FAULT": "rank:0,phase:tune-run-6,signal:TERM"})
+        self.assertEqual(r.code, 3, r)
+        self.assertIn("stopped", r.out)
+        trials, _ = trials_of(self.path("nsperf-tune.h5"))
+        self.assertEqual([t["trial"] for t in trials], list(range(6)))
+        self.assertFalse(os.path.exists(self.path("nsperf-tuned.json")),
+                         "no settings from a search that did not finish")
+        leftovers = [n for n in os.listdir(self.dir) if n.startswith("nsperf-tune-")]
+        self.assertEqual(leftovers, [], "no job output left behind")
