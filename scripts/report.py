@@ -56,9 +56,10 @@ def table(group, name):
 class Run:
     """One run of a results file, or the run of an nsperf run output."""
 
-    def __init__(self, path, run_id, attrs, summary, samples, kind, sizes=None):
+    def __init__(self, path, run_id, attrs, summary, samples, kind, sizes=None, tune=None):
         self.path = path
         self.sizes = sizes if sizes is not None else pd.DataFrame()  # benchmark --network --sizes
+        self.tune = tune if tune is not None else pd.DataFrame()  # nsperf tune's job runs
         self.run_id = run_id
         self.attrs = attrs
         self.summary = summary
@@ -79,7 +80,7 @@ def load(paths):
                     g = f["runs"][run_id]
                     attrs = {k: text(v) for k, v in g.attrs.items()}
                     runs.append(Run(path, run_id, attrs, table(g, "summary"), table(g, "samples"),
-                                    "benchmark", table(g, "message_sizes")))
+                                    "benchmark", table(g, "message_sizes"), table(g, "tune")))
             elif "output_version" in f.attrs:
                 attrs = {k: text(v) for k, v in f.attrs.items()}
                 if "provenance" in f:
@@ -442,6 +443,7 @@ CHARTS = [
     ("hotspots", "Hotspots"),
     ("scaling", "Scaling efficiency"),
     ("message-sizes", "Latency and bandwidth against message size"),
+    ("tune", "The search of nsperf tune"),
 ]
 
 PROVENANCE = ["command_line", "start_time", "hosts", "ranks", "threads_per_rank", "rank_binding",
@@ -557,6 +559,96 @@ def chart_message_sizes(runs):
                       f"workload's tile, to read its transfer against the curve ({run.label}).")
 
 
+TUNE_OUTCOMES = {  # marker, filled, legend text
+    "chosen": ("o", True, "chosen in its race"),
+    "tied": ("o", False, "tied with the fastest"),
+    "slower": ("x", True, "significantly slower: dropped"),
+    "default": ("s", False, "closing comparison: defaults"),
+    "tuned": ("D", True, "closing comparison: tuned"),
+}
+
+
+def chart_tune(runs):
+    run = next((r for r in reversed(runs) if not r.tune.empty), None)
+    if run is None:
+        return None, "no nsperf tune run in these files (nsperf tune --synthetic 1024x1024)"
+    t = run.tune.copy()
+    settings = t.settings.map(json.loads)
+    t["compression"] = ["none" if s["run.compression"] == "none" else
+                        f"{s['run.compression']}, default level" if s["run.compression_level"] == 0
+                        else f"{s['run.compression']} level {s['run.compression_level']}"
+                        for s in settings]
+    measured = t[(t.repetition >= 0) & (t.status == "ok")]
+    if measured.empty:
+        return None, f"the tune run {run.run_id} has no measured job run (stopped before any)"
+    # The output's size against time only where the search varied the compression.
+    front = measured[measured.race != "confirm"]
+    varied = front.compression.nunique() > 1
+    fig, axes = plt.subplots(1, 2 if varied else 1, figsize=(12 if varied else 7.5, 4.2),
+                             squeeze=False)
+    ax = axes[0][0]
+    races = [k for k in dict.fromkeys(measured.race) if k != "confirm"]
+    colours = {k: plt.cm.tab10(i % 10) for i, k in enumerate(races)}
+    colours["confirm"] = "black"
+    for (race, outcome), g in measured.groupby(["race", "outcome"], sort=False):
+        marker, filled, _ = TUNE_OUTCOMES.get(outcome, (".", True, outcome))
+        c = colours[race]
+        # A line marker (x) has no face: its colour is its face's.
+        colour = {"color": c} if marker == "x" else {"facecolors": c if filled else "none",
+                                                     "edgecolors": c}
+        ax.scatter(g.trial, g.seconds * 1e3, marker=marker, s=22, linewidths=1, zorder=3, **colour)
+    failed = t[t.status != "ok"]
+    if not failed.empty:
+        ax.scatter(failed.trial, [measured.seconds.max() * 1e3] * len(failed), marker="v",
+                   color="#d1605e", s=30, label="failed (check or error)", zorder=4)
+    low, high = measured.seconds.min() * 1e3, measured.seconds.max() * 1e3
+    if high > 4 * low:  # a slow compression would flatten the rest on a linear axis
+        ax.set_yscale("log")
+        log_ticks(ax.yaxis, low * 0.9, high * 1.1)
+    handles = [matplotlib.lines.Line2D([], [], color=colours[k], marker="o", linestyle="",
+                                       label=f"race of {k}") for k in races]
+    for outcome in TUNE_OUTCOMES:
+        if outcome in set(measured.outcome):
+            marker, filled, text_ = TUNE_OUTCOMES[outcome]
+            handles.append(matplotlib.lines.Line2D([], [], color="grey", marker=marker,
+                                                   linestyle="", fillstyle="full" if filled else "none",
+                                                   label=text_))
+    if not failed.empty:
+        handles.append(matplotlib.lines.Line2D([], [], color="#d1605e", marker="v", linestyle="",
+                                               label="failed (check or error)"))
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1),
+              borderaxespad=0)
+    ax.set_xlabel("job run, in the order run")
+    ax.set_ylabel("the job, slowest rank (ms)")
+    ax.grid(True, alpha=0.3)
+    caption = (f"The measured job runs of nsperf tune ({run.label}; {len(t)} job runs in all, the "
+               f"checked run of each candidate not drawn), in the order run: colour is the key "
+               f"raced, the marker the candidate's fate in its race")
+    if varied:
+        bx = axes[0][1]
+        per = front.groupby("candidate").agg(seconds=("seconds", "median"),
+                                             mib=("output_bytes", "median"),
+                                             compression=("compression", "first"))
+        per["mib"] = per.mib / 2**20
+        points = list(zip(per.seconds, per.mib))
+        best = pareto(points)
+        markers = "osD^v<>p*h"
+        for i, (name, g) in enumerate(per.groupby("compression")):
+            bx.scatter(g.seconds * 1e3, g.mib, marker=markers[i % len(markers)], s=30,
+                       label=f"compression {name}", zorder=3)
+        bx.plot([points[i][0] * 1e3 for i in best], [points[i][1] for i in best], color="#d1605e",
+                linestyle="--", marker="o", markersize=9, fillstyle="none", zorder=2,
+                label="front: nothing is both faster and smaller")
+        bx.set_xlabel("the job, median over its runs (ms)")
+        bx.set_ylabel("output file (MiB)")
+        bx.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+        bx.grid(True, alpha=0.3)
+        caption += ("; right: each candidate's median time against its output's size, the front "
+                    "of those nothing beats on both marked")
+    fig.tight_layout()
+    return png(fig), caption + "."
+
+
 def build(runs, profile, title, paths):
     rendered = {
         "speedup": chart_speedup(runs),
@@ -567,6 +659,7 @@ def build(runs, profile, title, paths):
         "hotspots": chart_hotspots(profile),
         "scaling": chart_scaling(runs),
         "message-sizes": chart_message_sizes(runs),
+        "tune": chart_tune(runs),
     }
     sections = []
     present = 0

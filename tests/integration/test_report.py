@@ -15,7 +15,7 @@ COMMON = ["--skew", "50", "-r", "3", "--warmup", "1", "--no-progress", "--tile",
 ALL = ["benchmark", "--all", "--synthetic", "512x512", "--set", "optimizers.database.rows=40",
        "--set", "optimizers.database.query_rows=4000", "--sizes", "8:64K"] + COMMON
 CHARTS = ["speedup", "time-vs-size", "memory-vs-time", "rank-busy-idle", "bandwidth", "hotspots",
-          "scaling", "message-sizes"]
+          "scaling", "message-sizes", "tune"]
 
 
 def chromium():
@@ -55,10 +55,16 @@ class Report(TempDirTest):
         cpu = ["benchmark", "--cpu", "--set", "optimizers.cpu.strategies=scalar,fused"] + COMMON
         self.assertEqual(run(cpu + ["--synthetic", "1024x512", "-o", b], ranks=2).code, 0)
         self.assertEqual(run(cpu + ["--synthetic", "512x512", "-o", b, "--append"], ranks=1).code, 0)
+        # A search of nsperf tune whose space varies the compression (the time-size front).
+        t = self.path("tune.h5")
+        tune = run(["tune", "--synthetic", "256x256", "--budget", "60", "--space",
+                    "run.strategy=fused", "--space", "input.tile=128", "--results", t, "-o",
+                    self.path("tuned.json"), "--no-progress"], ranks=2)
+        self.assertEqual(tune.code, 0, tune)
         out = self.path("report.html")
-        r = run(["report", a, b, "-o", out, "--title", "test report"])
+        r = run(["report", a, b, t, "-o", out, "--title", "test report"])
         self.assertEqual(r.code, 0, r)
-        self.assertIn(f"report: {out} (3 distinct runs from 2 files)", r.out)
+        self.assertIn(f"report: {out} (4 distinct runs from 3 files)", r.out)
         with open(out) as f:
             page = f.read()
         self.assertNotIn("src='http", page, "self-contained: nothing is fetched")
@@ -77,6 +83,7 @@ class Report(TempDirTest):
         self.assertIn("static-block", dom)  # the imbalance recommendation
         self.assertIn('id="provenance-table"', dom)
         self.assertEqual(dom.count("<th>more.h5: "), 2)
+        self.assertIn("each candidate's median time against its output's size", dom)
         # What the charts say: values on the speedup bars (drawn into the image) are announced
         # by the caption's true coverage; series join sizes of one input and dtype only.
         self.assertRegex(dom, r"with its interval \(coverage [0-9.]+%")
@@ -102,6 +109,7 @@ class Report(TempDirTest):
         self.assertRegex(dom, r'id="chart-memory-vs-time" data-present="no"><p class="absent">Not drawn: no memory optimizer results')
         self.assertRegex(dom, r'id="chart-scaling" data-present="no"><p class="absent">Not drawn: one rank count only')
         self.assertRegex(dom, r'id="chart-message-sizes" data-present="no"><p class="absent">Not drawn: no message-size sweep')
+        self.assertRegex(dom, r'id="chart-tune" data-present="no"><p class="absent">Not drawn: no nsperf tune run')
         self.assertIn('id="chart-speedup" data-present="yes"', dom)
         self.assertEqual(os.stat(page).st_mode & 0o777, 0o644 & ~self.umask())
 
