@@ -37,6 +37,7 @@ struct Options {
   mpi::WriteMode mode = mpi::WriteMode::create;
   bool progress = true;
   bool help = false;
+  bool exhaustive = false;
 };
 
 po::options_description describe_options() {
@@ -55,6 +56,9 @@ po::options_description describe_options() {
                           "nsperf-tuned.json)")(
       "results", po::value<std::string>()->value_name("FILE.h5"),
       "every job run (the run's tune table) and the closing comparison (default nsperf-tune.h5)")(
+      "exhaustive",
+      "instead of racing, run every setting of the space 10 times and take the fastest median: "
+      "the yardstick racing is measured against (docs/tuning.md); slow")(
       "scratch", po::value<std::string>()->value_name("DIR"),
       "where the job runs write their outputs, each removed after its run (default: the results "
       "file's folder; put it where 'nsperf run' will write)")(
@@ -83,6 +87,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("scratch")) o.scratch = vm["scratch"].as<std::string>();
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
   o.progress = vm.count("no-progress") == 0;
+  o.exhaustive = vm.count("exhaustive") > 0;
   return o;
 }
 
@@ -164,17 +169,23 @@ std::string ratio_text(const core::TimeRatio& r) {
 // fate.
 void print_races(std::ostream& out, const mpi::TuneReport& r) {
   for (const auto& race : r.races) {
-    json others = race.entrants.front();
-    others.erase(race.key);
-    out << "race " << race.round + 1 << ": " << race.key << " (beside "
-        << core::settings_text(others) << ")\n";
+    if (race.key == "exhaustive") {
+      out << "every setting of the space, " << mpi::kTuneConfirmRuns << " runs each:\n";
+    } else {
+      json others = race.entrants.front();
+      others.erase(race.key);
+      out << "race " << race.round + 1 << ": " << race.key << " (beside "
+          << core::settings_text(others) << ")\n";
+    }
     out << "  " << std::left << std::setw(10) << "value" << std::right << std::setw(6) << "runs"
         << std::setw(11) << "median"
         << "  " << std::left << std::setw(30) << "interval of the median"
         << "outcome\n";
+    const bool every = race.key == "exhaustive";
     for (std::size_t i = 0; i < race.entrants.size(); ++i) {
       const auto& times = race.times[i];
-      out << "  " << std::left << std::setw(10) << core::value_text(race.entrants[i][race.key])
+      out << "  " << std::left << std::setw(10)
+          << (every ? "#" + std::to_string(i + 1) : core::value_text(race.entrants[i][race.key]))
           << std::right << std::setw(6) << times.size();
       if (times.empty()) {
         out << std::setw(11) << "-"
@@ -189,7 +200,8 @@ void print_races(std::ostream& out, const mpi::TuneReport& r) {
         out << std::setw(11) << seconds(core::median(times)) << "  " << std::left << std::setw(30)
             << interval;
       }
-      out << race.outcomes[i] << "\n";
+      out << race.outcomes[i] << (every ? "  " + core::settings_text(race.entrants[i]) : "")
+          << "\n";
     }
   }
 }
@@ -285,7 +297,11 @@ int tune(const CommandContext& ctx) {
     return 0;
   }
   const core::Config cfg = resolve_on_root(world, options.config, options.overrides);
-  mpi::TuneRequest request{cfg, ctx.command_line, {}, 0, 0, {}, [] { return core::stop_signal(); }};
+  mpi::TuneRequest request;
+  request.config = cfg;
+  request.command_line = ctx.command_line;
+  request.exhaustive = options.exhaustive;
+  request.stop_signal = [] { return core::stop_signal(); };
   mpi::run_phase(world, "check-output", [&] {
     if (cfg.input_is_default) {
       throw UsageError(std::string("no input: give --image FILE or --synthetic WxH; usage: ") +

@@ -78,7 +78,12 @@ class Tuner {
   bool job(int id, const std::string& race, std::int64_t round, int repetition, bool check,
            std::string_view label);
   // Races `entrants` (ids; the first is the settings so far) and returns the winner.
-  int race(const std::string& key, const std::vector<int>& entrants, std::int64_t round);
+  // `exhaustive`: every entrant gets kTuneConfirmRuns runs, none is dropped, the lowest median
+  // wins (the yardstick the racing is measured against).
+  int race(const std::string& key, const std::vector<int>& entrants, std::int64_t round,
+           bool exhaustive = false);
+  // Every combination of the space's values that can run, in race order.
+  std::vector<core::Settings> every_setting() const;
   void confirm();
   void explain();
   std::int64_t count_space() const;
@@ -238,7 +243,8 @@ bool Tuner::job(int id, const std::string& race, std::int64_t round, int repetit
   return true;
 }
 
-int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::int64_t round) {
+int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::int64_t round,
+                bool exhaustive) {
   std::vector<int> alive;
   std::map<int, std::string> outcome;
   const std::int64_t reserve = 2 * kTuneConfirmRuns;
@@ -255,7 +261,7 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
     else
       alive.push_back(id);
   }
-  int target = kTuneFirstRuns;
+  int target = exhaustive ? kTuneConfirmRuns : kTuneFirstRuns;
   bool out = report_.interrupted;
   while (alive.size() > 1 && !out) {
     // Sweeps, each in an order shuffled from the seed (the same on every rank), until every
@@ -300,6 +306,14 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
     }
     if (measured.size() < 2) break;
     const auto standing = core::race_standing(times);
+    if (exhaustive) {
+      // Nothing is dropped: the fastest by median wins, and the fates say what the racing would
+      // have concluded from the same runs.
+      for (std::size_t i = 0; i < measured.size(); ++i)
+        if (standing.slower[i]) outcome[measured[i]] = "slower";
+      std::erase_if(alive, [&](int id) { return id != measured[standing.best]; });
+      break;
+    }
     for (std::size_t i = 0; i < measured.size(); ++i) {
       if (!standing.slower[i]) continue;
       outcome[measured[i]] = "slower";
@@ -317,7 +331,7 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
   // The winner: the settings so far while nothing is significantly faster (a move among
   // candidates that cannot be told apart would follow the noise), else the lowest median among
   // those alive and measured.
-  int winner = entrants.front();
+  int winner = exhaustive && alive.size() == 1 ? alive.front() : entrants.front();
   const auto measured = [&](int id) {
     return std::find(alive.begin(), alive.end(), id) != alive.end() &&
            !candidates_[static_cast<std::size_t>(id)].times.empty();
@@ -334,6 +348,13 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
         found = true;
       }
     }
+  }
+  if (exhaustive) {
+    // The ones not dropped above and not the winner were tied with it.
+    for (int id : entrants)
+      if (outcome.find(id) == outcome.end() && id != winner &&
+          !candidates_[static_cast<std::size_t>(id)].times.empty())
+        outcome[id] = "tied";
   }
   for (int id : alive)
     outcome[id] = id == winner                                              ? "chosen"
@@ -422,10 +443,21 @@ void Tuner::explain() {
     const TuneRace* last = nullptr;
     for (const auto& race : report_.races)
       if (race.key == name) last = &race;
+    // An exhaustive search measured the chosen settings with this key at its default too.
+    std::optional<core::Settings> with_default;
+    if (last == nullptr && !report_.races.empty() && report_.races.front().key == "exhaustive") {
+      last = &report_.races.front();
+      with_default = normalized(core::with_setting(report_.best, name, g.from));
+    }
     if (g.from != g.to) {
       std::optional<std::size_t> from;
       std::optional<std::size_t> to;
       for (std::size_t i = 0; last != nullptr && i < last->entrants.size(); ++i) {
+        if (with_default) {
+          if (last->entrants[i] == *with_default) from = i;
+          if (last->entrants[i] == report_.best) to = i;
+          continue;
+        }
         if (last->entrants[i][name] == g.from) from = i;
         if (last->entrants[i][name] == g.to) to = i;
       }
@@ -447,20 +479,23 @@ void Tuner::explain() {
   }
 }
 
-std::int64_t Tuner::count_space() const {
-  // Every combination whose values are possible together, keys in race order.
-  std::int64_t count = 0;
+std::vector<core::Settings> Tuner::every_setting() const {
+  std::vector<core::Settings> out;
   const auto& w = report_.workload;
   std::function<void(std::size_t, core::Settings)> walk = [&](std::size_t at, core::Settings s) {
     if (at == space_.size()) {
-      ++count;
+      out.push_back(std::move(s));
       return;
     }
     for (const auto& v : core::candidates_of(space_[at], w, s))
       walk(at + 1, core::with_setting(s, space_[at].tunable->name, v));
   };
   walk(0, report_.defaults);
-  return count;
+  return out;
+}
+
+std::int64_t Tuner::count_space() const {
+  return static_cast<std::int64_t>(every_setting().size());
 }
 
 TuneReport Tuner::run() {
@@ -492,7 +527,17 @@ TuneReport Tuner::run() {
   std::set<std::string> raced;  // key + the other settings: a race never runs twice
   std::int64_t round = 0;
   try {
-    for (int pass = 0; pass < kMostPasses; ++pass) {
+    if (request_.exhaustive) {
+      // The yardstick: every setting, the same runs each, the fastest median.
+      std::vector<int> all;
+      for (const auto& s : every_setting()) all.push_back(candidate_id(s));
+      const int best = race("exhaustive", all, 0, /*exhaustive=*/true);
+      incumbent = candidates_[static_cast<std::size_t>(best)].settings;
+      if (report_.stopped.empty())
+        report_.stopped = "exhaustive: every setting of the space ran " +
+                          std::to_string(kTuneConfirmRuns) + " times";
+    }
+    for (int pass = 0; pass < (request_.exhaustive ? 0 : kMostPasses); ++pass) {
       bool changed = false;
       for (const auto& key : space_) {
         const auto& name = key.tunable->name;

@@ -152,3 +152,20 @@ class Tune(TempDirTest):
                          "no settings from a search that did not finish")
         leftovers = [n for n in os.listdir(self.dir) if n.startswith("nsperf-tune-")]
         self.assertEqual(leftovers, [], "no job output left behind")
+
+    def test_the_exhaustive_yardstick_runs_every_setting_alike(self):
+        r = self.tune(["--synthetic", "512x512", "--exhaustive", "--budget", "200",
+                       "--space", "run.strategy=fused,simd", "--space", "input.tile=128,256",
+                       "--space", "run.compression=none"])
+        self.assertEqual(r.code, 0, r)
+        trials, _ = trials_of(self.path("nsperf-tune.h5"))
+        every = [t for t in trials if t["race"] == "exhaustive"]
+        candidates = {t["candidate"] for t in every}
+        # fused at 1 and 2 threads (where the ranks have 2 cores) and simd at 1, two tiles each.
+        self.assertIn(len(candidates), (4, 6), every)
+        self.assertIn(f"the space holds {len(candidates)} settings", r.out)
+        for c in candidates:
+            runs = [t for t in every if t["candidate"] == c]
+            self.assertEqual([t["repetition"] for t in runs], [-1] + list(range(10)), runs)
+        chosen = {t["candidate"] for t in every if t["outcome"] == "chosen"}
+        self.assertEqual(len(chosen), 1, "one fastest median")

@@ -42,6 +42,9 @@ struct TuneRequest {
   std::map<std::string, std::vector<nlohmann::json>> space;
   std::int64_t budget_runs = 0;  ///< job runs at most (0: no limit by count)
   double budget_s = 0;           ///< seconds at most (0: no limit by time)
+  /// Instead of racing, every setting of the space kTuneConfirmRuns times (the yardstick of
+  /// docs/tuning.md: what racing is measured against).
+  bool exhaustive = false;
   /// The folder the trial runs write their outputs in (each removed after its run).
   std::filesystem::path scratch;
   /// The stop signal received so far, 0 for none; asked between and inside runs.
