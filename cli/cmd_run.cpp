@@ -25,6 +25,7 @@
 #include "progress_line.hpp"
 #include "run_job.hpp"
 #include "run_many.hpp"
+#include "tuned_settings.hpp"
 
 namespace nsperf::cli {
 namespace {
@@ -40,6 +41,8 @@ struct Options {
   /// Several images (--image repeated or a glob, --images, --output-dir): run_many.
   std::optional<ManyImages> many;
   metrics::PublishOptions publish;
+  /// --tuned CATALOG: the settings of the nearest workload nsperf tune recorded there.
+  std::optional<std::string> tuned;
 };
 
 // The default of config key `key`, as text.
@@ -70,8 +73,12 @@ po::options_description describe_options(bool profile) {
       "check", "also run the float64 reference on every tile and compare (run.check)")(
       "catalog", po::value<std::string>()->value_name("FILE"),
       "add the run and its tiles to this SQLite catalog, created if absent (run.catalog; "
-      "docs/catalog.md)")("threads,t", po::value<std::int64_t>()->value_name("N"),
-                          "OpenMP threads per rank (optimizers.cpu.threads; default: automatic)")(
+      "docs/catalog.md)")(
+      "tuned", po::value<std::string>()->value_name("CATALOG"),
+      "run with the settings nsperf tune found for the nearest workload recorded in this catalog "
+      "(nsperf tune --catalog); options given here still win; docs/tuning.md")(
+      "threads,t", po::value<std::int64_t>()->value_name("N"),
+      "OpenMP threads per rank (optimizers.cpu.threads; default: automatic)")(
       "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
       "any config key (repeatable)")("config,c", po::value<std::string>()->value_name("FILE"),
                                      "optimization config (default: ./optimization_config.json "
@@ -152,6 +159,11 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   o.resume = vm.count("resume") > 0;
   o.progress = vm.count("no-progress") == 0;
   o.publish = publish_options(vm);
+  if (vm.count("tuned")) {
+    if (o.many)
+      throw UsageError("--tuned takes one image; with several images it is not built yet");
+    o.tuned = vm["tuned"].as<std::string>();
+  }
   if (o.many) {
     o.many->mode = o.mode;
     o.many->resume = o.resume;
@@ -313,8 +325,39 @@ int run_job(const CommandContext& ctx, bool profile) {
     return 0;
   }
   // The default tile is fitted to the image once it is read, not by decoding it here first.
-  const core::Config cfg =
-      resolve_on_root(world, options.config, options.overrides, /*fit_tile=*/false);
+  core::Config cfg = resolve_on_root(world, options.config, options.overrides, /*fit_tile=*/false);
+  std::string tuned_from;
+  if (options.tuned && !cfg.input_is_default) {
+    // The nearest recorded workload's settings go under the options given here, which win.
+    const auto features = job_workload(world, cfg);
+    std::string settings;
+    mpi::run_phase(world, "tuned", [&] {
+      if (world.rank() != 0) return;
+      const auto nearest = nearest_in_catalog(*options.tuned, features, "--tuned");
+      if (!nearest) {
+        throw InputError("--tuned " + *options.tuned +
+                         ": no tuned workload recorded (nsperf tune --catalog " + *options.tuned +
+                         " records one)");
+      }
+      auto chosen = nlohmann::json::parse(nearest->row.settings_json);
+      tuned_from = describe_nearest(*nearest);
+      // A tile tuned on a larger image may not fit this one: the default tile fits it instead.
+      const auto side = std::min(features.width, features.height);
+      if (chosen.contains("input.tile") && chosen["input.tile"].get<std::int64_t>() > side) {
+        tuned_from += "; its tile " + chosen["input.tile"].dump() + " is larger than this image, " +
+                      "which keeps the default tile";
+        chosen.erase("input.tile");
+      }
+      settings = chosen.dump();
+    });
+    boost::mpi::broadcast(world, settings, 0);
+    std::vector<core::Override> overrides;
+    const auto parsed = nlohmann::json::parse(settings);  // items() does not keep it alive
+    for (const auto& [key, value] : parsed.items())
+      overrides.push_back({key, value, "--tuned " + *options.tuned});
+    overrides.insert(overrides.end(), options.overrides.begin(), options.overrides.end());
+    cfg = resolve_on_root(world, options.config, overrides, /*fit_tile=*/false);
+  }
   if (options.many) return run_many(ctx, *options.many, cfg);
   // The job is the user's: it runs on what they name, never on a default image they did not ask
   // for (which would write a file of its own size, 20 MiB for the default 2048x2048).
@@ -346,8 +389,15 @@ int run_job(const CommandContext& ctx, bool profile) {
     std::cout << (options.resume ? "resuming: " : "running: ") << input << " on " << world.size()
               << (world.size() == 1 ? " rank" : " ranks") << ", output " << cfg.run.output
               << "\n  config: " << describe_config_sources(options.config, options.overrides)
-              << "\n"
-              << std::flush;
+              << "\n";
+    if (!tuned_from.empty()) {
+      std::cout << "  tuned: " << tuned_from << "\n  tuned settings: strategy " << cfg.run.strategy
+                << ", tile " << cfg.input.tile << ", threads "
+                << cfg.setting<std::int64_t>("cpu", "threads") << ", compression "
+                << core::to_string(cfg.run.compression) << " level " << cfg.run.compression_level
+                << " (options given here win)\n";
+    }
+    std::cout << std::flush;
   }
   ProgressLine progress(options.progress, "stages", /*eta=*/false);
   core::watch_stop_signals();

@@ -16,10 +16,12 @@
 #include "nsperf/core/stop.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/tuning.hpp"
+#include "nsperf/io/catalog.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 #include "nsperf/mpi/tune.hpp"
 #include "progress_line.hpp"
+#include "tuned_settings.hpp"
 
 namespace nsperf::cli {
 namespace {
@@ -34,6 +36,7 @@ struct Options {
   std::string output = "nsperf-tuned.json";
   std::string results = "nsperf-tune.h5";
   std::optional<std::string> scratch;
+  std::optional<std::string> catalog;
   mpi::WriteMode mode = mpi::WriteMode::create;
   bool progress = true;
   bool help = false;
@@ -56,6 +59,10 @@ po::options_description describe_options() {
                           "nsperf-tuned.json)")(
       "results", po::value<std::string>()->value_name("FILE.h5"),
       "every job run (the run's tune table) and the closing comparison (default nsperf-tune.h5)")(
+      "catalog", po::value<std::string>()->value_name("FILE"),
+      "SQLite catalog of tuned workloads (made if absent): the search starts from the settings "
+      "of the nearest workload recorded there, and its result is recorded with this workload's "
+      "features (docs/tuning.md)")(
       "exhaustive",
       "instead of racing, run every setting of the space 10 times and take the fastest median: "
       "the yardstick racing is measured against (docs/tuning.md); slow")(
@@ -85,6 +92,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("output")) o.output = vm["output"].as<std::string>();
   if (vm.count("results")) o.results = vm["results"].as<std::string>();
   if (vm.count("scratch")) o.scratch = vm["scratch"].as<std::string>();
+  if (vm.count("catalog")) o.catalog = vm["catalog"].as<std::string>();
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
   o.progress = vm.count("no-progress") == 0;
   o.exhaustive = vm.count("exhaustive") > 0;
@@ -287,6 +295,29 @@ json tuned_document(const mpi::TuneReport& r, const Options& o) {
   return doc;
 }
 
+// What the catalog keeps of a search: the workload, the settings, and what they gained.
+io::CatalogTuned catalog_row(const mpi::TuneReport& r, const core::WorkloadFeatures& f) {
+  io::CatalogTuned t;
+  t.run_id = r.provenance.run_id;
+  t.created = r.provenance.end_time;
+  t.input = r.input;
+  t.features = f;
+  t.settings_json = r.best.dump();
+  if (!r.tuned_s.empty() && !r.fell_back) {
+    t.time_ratio = r.overall.ratio;
+    t.job_s = core::median(r.tuned_s);
+  } else {
+    // The defaults won: their median in the closing comparison, or in the last race they ran.
+    t.time_ratio = 1;
+    if (!r.default_s.empty()) t.job_s = core::median(r.default_s);
+    for (const auto& race : r.races)
+      for (std::size_t i = 0; i < race.entrants.size(); ++i)
+        if (race.entrants[i] == r.best && !race.times[i].empty())
+          t.job_s = core::median(race.times[i]);
+  }
+  return t;
+}
+
 int tune(const CommandContext& ctx) {
   const auto& world = *ctx.world;
   const auto description = describe_options();
@@ -321,6 +352,12 @@ int tune(const CommandContext& ctx) {
       throw InputError("--scratch " + request.scratch.string() + ": not a folder");
     mpi::check_new_file(request.scratch / ".nsperf-tune-probe",
                         "--scratch " + request.scratch.string());
+    // The catalog is checked now (schema, lock, or where it will be made), not after the search.
+    if (!options.catalog) return;
+    if (std::filesystem::exists(*options.catalog))
+      io::Catalog::open(*options.catalog).close();
+    else
+      mpi::check_new_file(*options.catalog, "--catalog " + *options.catalog);
   });
   std::string scratch = request.scratch.string();
   boost::mpi::broadcast(world, scratch, 0);
@@ -334,6 +371,27 @@ int tune(const CommandContext& ctx) {
               << "\n  config: " << describe_config_sources(options.config, options.overrides)
               << "\n  job outputs in " << request.scratch.string() << " (removed after each run)\n"
               << std::flush;
+  }
+  // With a catalog: this workload's features, and the search starts from the nearest's settings.
+  core::WorkloadFeatures features;
+  if (options.catalog) {
+    features = job_workload(world, cfg);
+    std::string start;
+    mpi::run_phase(world, "catalog", [&] {
+      if (world.rank() != 0) return;
+      const auto nearest = std::filesystem::exists(*options.catalog)
+                               ? nearest_in_catalog(*options.catalog, features, "--catalog")
+                               : std::nullopt;
+      if (!nearest) {
+        std::cout << "  catalog " << *options.catalog
+                  << ": no workload recorded yet; starting from the defaults\n";
+        return;
+      }
+      std::cout << "  starting from the settings of " << describe_nearest(*nearest) << "\n";
+      start = nearest->row.settings_json;
+    });
+    boost::mpi::broadcast(world, start, 0);
+    if (!start.empty()) request.start = json::parse(start);
   }
   ProgressLine progress(options.progress, request.budget_runs > 0 ? "job runs" : "s of the budget",
                         /*eta=*/false);
@@ -364,6 +422,13 @@ int tune(const CommandContext& ctx) {
     if (!report.interrupted)
       core::write_config_file(options.output, tuned_document(report, options));
     print_outcome(std::cout, report, options);
+    if (options.catalog && !report.interrupted) {
+      auto catalog = io::Catalog::open(*options.catalog);
+      catalog.add_tuned(catalog_row(report, features));
+      catalog.close();
+      std::cout << "catalog: " << *options.catalog
+                << " (this workload and its settings recorded)\n";
+    }
   });
   return report.interrupted ? static_cast<int>(ExitCode::interrupted) : 0;
 }

@@ -186,4 +186,31 @@ TimeRatio time_ratio(std::span<const double> base, std::span<const double> next)
   return r;
 }
 
+double workload_distance(const WorkloadFeatures& a, const WorkloadFeatures& b, std::string* how) {
+  const auto log2_ratio = [](double x, double y) {
+    return std::log2(std::max(x, 1.0) / std::max(y, 1.0));
+  };
+  const double pixels = log2_ratio(static_cast<double>(a.width) * static_cast<double>(a.height),
+                                   static_cast<double>(b.width) * static_cast<double>(b.height));
+  const double terms[] = {pixels / 4,
+                          log2_ratio(a.ranks, b.ranks) / 2,
+                          log2_ratio(a.cores_per_rank, b.cores_per_rank) / 2,
+                          a.empty_tiles - b.empty_tiles,
+                          a.compressibility - b.compressibility,
+                          a.dtype == b.dtype ? 0.0 : 1.0,
+                          a.host == b.host ? 0.0 : 0.5};
+  double sum = 0;
+  for (double t : terms) sum += t * t;
+  if (how != nullptr) {
+    const auto n = [](double v) { return format_number(v, 3); };
+    *how = "pixels x" + n(std::exp2(pixels)) + ", ranks " + std::to_string(a.ranks) + " vs " +
+           std::to_string(b.ranks) + ", cores per rank " + std::to_string(a.cores_per_rank) +
+           " vs " + std::to_string(b.cores_per_rank) + ", empty tiles " + n(a.empty_tiles) +
+           " vs " + n(b.empty_tiles) + ", compressibility " + n(a.compressibility) + " vs " +
+           n(b.compressibility) + ", " + a.dtype + (a.dtype == b.dtype ? "" : " vs " + b.dtype) +
+           ", " + (a.host == b.host ? "same node" : "node " + a.host + " vs " + b.host);
+  }
+  return std::sqrt(sum);
+}
+
 }  // namespace nsperf::core

@@ -57,7 +57,27 @@ CREATE TABLE tiles (
   differing_pixels INTEGER NOT NULL,
   PRIMARY KEY (run_id, tile_id)
 );
-PRAGMA user_version = 1;
+)sql";
+
+// Schema 2 adds what nsperf tune learned; a schema-1 catalog gains it when opened.
+const char* const kTunedSchemaSql = R"sql(
+CREATE TABLE tuned (
+  run_id TEXT PRIMARY KEY,
+  created TEXT NOT NULL,
+  input TEXT NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  dtype TEXT NOT NULL,
+  empty_tiles REAL NOT NULL,
+  compressibility REAL NOT NULL,
+  ranks INTEGER NOT NULL,
+  cores_per_rank INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  time_ratio REAL NOT NULL,
+  job_s REAL NOT NULL
+);
+PRAGMA user_version = 2;
 )sql";
 }  // namespace detail
 
@@ -100,10 +120,11 @@ Catalog Catalog::open(const std::filesystem::path& path, int busy_ms) {
                      ": an SQLite database, but not an nsperf tile catalog (it has tables and "
                      "no schema version)");
   }
-  if (version == 0) {
+  if (version < kCatalogSchemaVersion) {
     exec(db.get(), "BEGIN IMMEDIATE", path);
     try {
-      exec(db.get(), detail::kCatalogSchemaSql, path);
+      if (version == 0) exec(db.get(), detail::kCatalogSchemaSql, path);
+      exec(db.get(), detail::kTunedSchemaSql, path);
       exec(db.get(), "COMMIT", path);
     } catch (...) {
       sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -153,6 +174,58 @@ void Catalog::add_run(const CatalogRun& run, std::span<const core::TileStats> ti
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+}
+
+void Catalog::add_tuned(const CatalogTuned& t) {
+  Statement r(db_.get(),
+              "INSERT INTO tuned (run_id, created, input, width, height, dtype, empty_tiles, "
+              "compressibility, ranks, cores_per_rank, host, settings, time_ratio, job_s) VALUES "
+              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+              path_);
+  const auto& f = t.features;
+  r.bind(1, t.run_id)
+      .bind(2, t.created)
+      .bind(3, t.input)
+      .bind(4, f.width)
+      .bind(5, f.height)
+      .bind(6, f.dtype)
+      .bind(7, f.empty_tiles)
+      .bind(8, f.compressibility)
+      .bind(9, std::int64_t{f.ranks})
+      .bind(10, std::int64_t{f.cores_per_rank})
+      .bind(11, f.host)
+      .bind(12, t.settings_json)
+      .bind(13, t.time_ratio)
+      .bind(14, t.job_s)
+      .run();
+}
+
+std::vector<CatalogTuned> Catalog::tuned() {
+  Statement q(db_.get(),
+              "SELECT run_id, created, input, width, height, dtype, empty_tiles, compressibility, "
+              "ranks, cores_per_rank, host, settings, time_ratio, job_s FROM tuned ORDER BY "
+              "created, run_id",
+              path_);
+  std::vector<CatalogTuned> out;
+  while (q.row()) {
+    CatalogTuned t;
+    t.run_id = q.column_text(0);
+    t.created = q.column_text(1);
+    t.input = q.column_text(2);
+    t.features.width = q.column_int(3);
+    t.features.height = q.column_int(4);
+    t.features.dtype = q.column_text(5);
+    t.features.empty_tiles = q.column_double(6);
+    t.features.compressibility = q.column_double(7);
+    t.features.ranks = static_cast<int>(q.column_int(8));
+    t.features.cores_per_rank = static_cast<int>(q.column_int(9));
+    t.features.host = q.column_text(10);
+    t.settings_json = q.column_text(11);
+    t.time_ratio = q.column_double(12);
+    t.job_s = q.column_double(13);
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 void Catalog::close() {

@@ -12,6 +12,8 @@
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/io/image_reader.hpp"
+#include "nsperf/kernels/buffers.hpp"
+#include "nsperf/kernels/synthetic.hpp"
 #include "nsperf/mpi/job_context.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/production.hpp"
@@ -515,6 +517,11 @@ TuneReport Tuner::run() {
   // Where the search starts: the defaults, each key moved into the space where --space leaves
   // its default out.
   core::Settings start = report_.defaults;
+  if (request_.start) {
+    for (const auto& [key, value] : request_.start->items())
+      if (start.contains(key)) start[key] = value;
+    start = normalized(start).value_or(report_.defaults);
+  }
   for (const auto& key : space_) {
     const auto values = core::candidates_of(key, report_.workload, start);
     if (values.empty())
@@ -590,6 +597,81 @@ TuneReport Tuner::run() {
 }
 
 }  // namespace
+
+core::WorkloadFeatures sample_workload(const core::Config& cfg, int ranks, int cores,
+                                       const std::string& host) {
+  core::WorkloadFeatures f;
+  f.ranks = ranks;
+  f.cores_per_rank = cores;
+  f.host = host;
+  std::function<core::Image(const core::Rect&)> read;
+  std::unique_ptr<io::ImageReader> reader;
+  std::optional<kernels::SyntheticImage> synthetic;
+  core::Image whole;
+  core::Extent extent;
+  if (cfg.input.image.empty()) {
+    synthetic.emplace(cfg.input.synthetic, cfg.input.seed, cfg.input.skew);
+    extent = cfg.input.synthetic.extent;
+    f.dtype = std::string(core::to_string(cfg.input.synthetic.dtype));
+    read = [&](const core::Rect& r) { return synthetic->render(r); };
+  } else {
+    const auto raw = cfg.input.raw.empty()
+                         ? std::nullopt
+                         : std::optional(io::parse_raw_layout(cfg.input.raw, "--raw"));
+    reader = io::open_image(io::parse_image_input(cfg.input.image, raw));
+    extent = reader->info().extent;
+    f.dtype = std::string(core::to_string(reader->info().dtype));
+    if (reader->info().sequential) {
+      whole = reader->read_all();  // decoded top to bottom anyway: once
+      read = [&](const core::Rect& r) {
+        return core::extract_padded(whole, r.x, r.y, r.width, r.height, 0);
+      };
+    } else {
+      read = [&](const core::Rect& r) { return reader->read(r); };
+    }
+  }
+  f.width = extent.width;
+  f.height = extent.height;
+  // Tiles of a quarter of the shorter side (32 to 512 pixels), so that the grid also finds the
+  // empty part of a small image.
+  const std::int64_t side =
+      std::clamp<std::int64_t>(std::min(extent.width, extent.height) / 4, 32, 512);
+  const std::int64_t w = std::min(side, extent.width);
+  const std::int64_t h = std::min(side, extent.height);
+  std::set<std::pair<std::int64_t, std::int64_t>> corners;
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j)
+      corners.emplace((extent.width - w) * i / 3, (extent.height - h) * j / 3);
+  std::int64_t empty = 0;
+  double raw_bytes = 0;
+  double packed_bytes = 0;
+  for (const auto& [x, y] : corners) {
+    const core::Image tile = read({x, y, w, h});
+    const auto bytes = tile.bytes();
+    const std::size_t size = core::dtype_size(tile.dtype());
+    bool constant = true;
+    for (std::size_t at = size; at < bytes.size() && constant; at += size)
+      constant = std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size),
+                            bytes.begin() + static_cast<std::ptrdiff_t>(at));
+    empty += constant ? 1 : 0;
+    raw_bytes += static_cast<double>(bytes.size());
+    packed_bytes += static_cast<double>(kernels::compress_shuffled(bytes, size, 1).size());
+  }
+  f.empty_tiles = static_cast<double>(empty) / static_cast<double>(corners.size());
+  f.compressibility = raw_bytes > 0 ? std::min(1.0, packed_bytes / raw_bytes) : 1.0;
+  return f;
+}
+
+std::optional<NearestTuned> nearest_tuned(const std::vector<io::CatalogTuned>& rows,
+                                          const core::WorkloadFeatures& f) {
+  std::optional<NearestTuned> best;
+  for (const auto& row : rows) {
+    std::string how;
+    const double d = core::workload_distance(f, row.features, &how);
+    if (!best || d < best->distance) best = NearestTuned{row, d, how};
+  }
+  return best;
+}
 
 TuneReport run_tune(const bmpi::communicator& comm, const TuneRequest& request,
                     ProgressSink* progress) {

@@ -169,3 +169,46 @@ class Tune(TempDirTest):
             self.assertEqual([t["repetition"] for t in runs], [-1] + list(range(10)), runs)
         chosen = {t["candidate"] for t in every if t["outcome"] == "chosen"}
         self.assertEqual(len(chosen), 1, "one fastest median")
+
+    def test_the_catalog_remembers_workloads_and_run_tuned_uses_the_nearest(self):
+        catalog = self.path("tuned.sqlite")
+        r = self.tune(["--synthetic", "512x512", "--skew", "50", "--budget", "40", "--catalog",
+                       catalog, "--space", "run.compression=none"])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("no workload recorded yet; starting from the defaults", r.out)
+        self.assertIn(f"catalog: {catalog}", r.out)
+        with open(self.path("nsperf-tuned.json")) as f:
+            tuned = json.load(f)
+        run_id = tuned["tuned"]["run_id"]
+        # A like image, not seen by the catalog: run --tuned names the search it used and how
+        # near it was, and runs with its settings.
+        out = run(["run", "--synthetic", "600x500", "--skew", "40", "--tuned", catalog, "-o",
+                   self.path("o.h5")] + QUIET, ranks=2)
+        self.assertEqual(out.code, 0, out)
+        self.assertIn(f"tuned: tune run {run_id} of synthetic 512x512:u8", out.out)
+        self.assertRegex(out.out, r"distance [0-9.]+: pixels x1\.1")
+        self.assertIn(f"strategy {tuned['run']['strategy']}, tile {tuned['input']['tile']}", out.out)
+        # An option given on the command line wins over the catalog's.
+        out = run(["run", "--synthetic", "600x500", "--tuned", catalog, "--strategy", "scalar",
+                   "-o", self.path("o.h5"), "--force"] + QUIET, ranks=2)
+        self.assertEqual(out.code, 0, out)
+        self.assertIn("strategy scalar", out.out)
+        # The next search starts from the nearest workload's settings.
+        r = self.tune(["--synthetic", "600x500", "--budget", "40", "--catalog", catalog,
+                       "--space", "run.compression=none", "--force"])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn(f"starting from the settings of tune run {run_id}", r.out)
+        # Bad catalogs stop before any work.
+        for args, message in [
+            (["--tuned", self.path("absent.sqlite")], "no such catalog"),
+            (["--tuned", self.path("runs.sqlite")], "no tuned workload recorded"),
+        ]:
+            if "runs.sqlite" in args[1]:
+                made = run(["run", "--synthetic", "256x256", "--catalog", args[1], "-o",
+                            self.path("c.h5")] + QUIET, ranks=1)
+                self.assertEqual(made.code, 0, made)
+            bad = run(["run", "--synthetic", "256x256", "-o", self.path("x.h5")] + args + QUIET,
+                      ranks=2)
+            self.assertEqual(bad.code, 2, bad)
+            self.assertIn(message, bad.err)
+            self.assertFalse(os.path.exists(self.path("x.h5")))

@@ -81,7 +81,7 @@ TEST_F(CatalogTest, RunsAndTilesGoInWithTheirValuesBound) {
   auto again = Catalog::open(path);  // reopening an existing catalog
   again.add_run(run_named("b"), two_tiles());
   again.close();
-  EXPECT_EQ(query("PRAGMA user_version"), "1");
+  EXPECT_EQ(query("PRAGMA user_version"), "2");
   EXPECT_EQ(query("SELECT count(*) FROM runs"), "2");
   EXPECT_EQ(query("SELECT count(*) FROM tiles"), "4");
   // Quotes and SQL in a name are data.
@@ -108,6 +108,40 @@ TEST_F(CatalogTest, AFailedRunLeavesNoRowsBehind) {
   EXPECT_EQ(query("PRAGMA integrity_check"), "ok");
 }
 
+TEST_F(CatalogTest, ASchemaOneCatalogGainsTheTunedTableAndKeepsItsRuns) {
+  // The version-1 layout, as an earlier nsperf made it, with one run.
+  Catalog::open(path).close();
+  exec("DROP TABLE tuned; PRAGMA user_version = 1");
+  exec(
+      "INSERT INTO runs VALUES ('old', 'c', 'i', 's', 'h', 'o', 'fused', 1, 8, 4, 4, 1, 0.5, "
+      "'passed', '{}')");
+  auto c = Catalog::open(path);
+  EXPECT_TRUE(c.tuned().empty());
+  CatalogTuned t;
+  t.run_id = "tune-1";
+  t.created = "2026-12-06T05:00:00Z";
+  t.input = "it's \"quoted\".tif";
+  t.features = {4096, 2048, "u16", 0.25, 0.4, 2, 1, "node1"};
+  t.settings_json = R"({"run.strategy":"simd"})";
+  t.time_ratio = 0.8;
+  t.job_s = 1.5;
+  c.add_tuned(t);
+  EXPECT_THROW(c.add_tuned(t), InputError) << "one row per tune run";
+  const auto rows = c.tuned();
+  c.close();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].input, t.input);
+  EXPECT_EQ(rows[0].features.height, 2048);
+  EXPECT_EQ(rows[0].features.dtype, "u16");
+  EXPECT_EQ(rows[0].features.empty_tiles, 0.25);
+  EXPECT_EQ(rows[0].features.ranks, 2);
+  EXPECT_EQ(rows[0].features.host, "node1");
+  EXPECT_EQ(rows[0].settings_json, t.settings_json);
+  EXPECT_EQ(rows[0].time_ratio, 0.8);
+  EXPECT_EQ(query("PRAGMA user_version"), "2");
+  EXPECT_EQ(query("SELECT count(*) FROM runs"), "1");
+}
+
 TEST_F(CatalogTest, RefusesNewerSchemasOtherDatabasesAndOtherFiles) {
   Catalog::open(path).close();
   exec("PRAGMA user_version = 99");
@@ -115,7 +149,7 @@ TEST_F(CatalogTest, RefusesNewerSchemasOtherDatabasesAndOtherFiles) {
     Catalog::open(path);
     FAIL() << "a newer schema was accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("schema version 99 is newer than this nsperf reads (1)"),
+    EXPECT_NE(std::string(e.what()).find("schema version 99 is newer than this nsperf reads (2)"),
               std::string::npos)
         << e.what();
   }

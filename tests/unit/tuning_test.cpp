@@ -184,3 +184,25 @@ TEST(Tuned, TheTunedKeyIsReadByPeopleAndPassedOverByTheConfig) {
   doc["tuned"] = 3;
   EXPECT_FALSE(core::validate_config(doc, "t.json").empty());
 }
+
+TEST(Workloads, DistanceIsZeroForAlikeAndGrowsWithEachDifference) {
+  const core::WorkloadFeatures a{4096, 4096, "u8", 0.25, 0.4, 2, 1, "n1"};
+  std::string how;
+  EXPECT_EQ(core::workload_distance(a, a, &how), 0);
+  EXPECT_NE(how.find("pixels x1,"), std::string::npos) << how;
+  auto bigger = a;
+  bigger.width = bigger.height = 16384;  // 16 times the pixels
+  EXPECT_NEAR(core::workload_distance(bigger, a), 1.0, 1e-12);
+  auto emptier = a;
+  emptier.empty_tiles = 0.75;
+  EXPECT_NEAR(core::workload_distance(emptier, a), 0.5, 1e-12);
+  auto other_type = a;
+  other_type.dtype = "u16";
+  EXPECT_NEAR(core::workload_distance(other_type, a, &how), 1.0, 1e-12);
+  EXPECT_NE(how.find("u16 vs u8"), std::string::npos) << how;  // this one first
+  // Nearer in every feature is nearer.
+  auto near = a;
+  near.width = 4000;
+  near.empty_tiles = 0.3;
+  EXPECT_LT(core::workload_distance(near, a), core::workload_distance(emptier, a));
+}

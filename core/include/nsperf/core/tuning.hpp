@@ -101,6 +101,27 @@ struct TimeRatio {
 };
 TimeRatio time_ratio(std::span<const double> base, std::span<const double> next);
 
+/// What a workload is like, for finding the tuned settings of the nearest one recorded (the
+/// catalog's `tuned` table). Sampled from the input, not from a run of the job.
+struct WorkloadFeatures {
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  std::string dtype;           ///< u8, u16, f32, ...
+  double empty_tiles = 0;      ///< sampled tiles of one value throughout (no signal), 0..1
+  double compressibility = 1;  ///< zstd-compressed / raw bytes of the sampled tiles, 0..1
+  int ranks = 1;
+  int cores_per_rank = 1;
+  std::string host;  ///< rank 0's node
+};
+
+/// How far apart two workloads are, 0 for alike: the root of the sum of squares of the size's
+/// log2 ratio in pixels over 4 (16 times the pixels counts 1), the log2 ratios of ranks and of
+/// cores per rank over 2, the differences of the empty-tile fraction and of the
+/// compressibility, 1 for another pixel type and 0.5 for another node. `how` (if not null) gets
+/// each term, as a user reads it.
+double workload_distance(const WorkloadFeatures& a, const WorkloadFeatures& b,
+                         std::string* how = nullptr);
+
 }  // namespace nsperf::core
 
 #define NSPERF_TUNABLE_CONCAT2(a, b) a##b

@@ -1,7 +1,8 @@
 #pragma once
 /// \file The tile catalog: an SQLite database (no server) with one row per `nsperf run` and one
-/// per tile, so that runs can be queried with `sqlite3 tiles.sqlite 'select ...'`. Schema
-/// version 1 (PRAGMA user_version), documented in docs/catalog.md.
+/// per tile, so that runs can be queried with `sqlite3 tiles.sqlite 'select ...'`, and one per
+/// search of `nsperf tune` (table tuned). Schema version 2 (PRAGMA user_version; a version-1
+/// catalog gains the tuned table when opened), documented in docs/catalog.md.
 ///
 /// Every value is bound to a prepared statement, never spliced into SQL text; a run is added in
 /// one transaction, so a failure leaves the catalog as it was.
@@ -11,15 +12,17 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "nsperf/core/records.hpp"
+#include "nsperf/core/tuning.hpp"
 
 struct sqlite3;
 
 namespace nsperf::io {
 
 /// The catalog layout this build writes, and the newest it reads.
-inline constexpr int kCatalogSchemaVersion = 1;
+inline constexpr int kCatalogSchemaVersion = 2;
 
 /// One run, as its row in `runs`.
 struct CatalogRun {
@@ -40,6 +43,17 @@ struct CatalogRun {
   std::string provenance_json;  ///< every provenance attribute, as one JSON object
 };
 
+/// What one search of `nsperf tune` found, as its row in `tuned`.
+struct CatalogTuned {
+  std::string run_id;  ///< the tune run
+  std::string created;
+  std::string input;
+  core::WorkloadFeatures features;
+  std::string settings_json;  ///< the tuned settings, a JSON object by config key
+  double time_ratio = 1;      ///< tuned / defaults in the closing comparison (1: the defaults won)
+  double job_s = 0;           ///< the tuned settings' median job
+};
+
 /// An open catalog. Move-only; closes on destruction.
 class Catalog {
  public:
@@ -51,6 +65,11 @@ class Catalog {
   /// Adds `run` and its `tiles` (threshold copied to every tile row) in one transaction; on
   /// failure rolls back and throws IoError (a run id already present is an InputError).
   void add_run(const CatalogRun& run, std::span<const core::TileStats> tiles);
+
+  /// Adds what a search of nsperf tune found; a run id already present is an InputError.
+  void add_tuned(const CatalogTuned& tuned);
+  /// Every search recorded, oldest first.
+  std::vector<CatalogTuned> tuned();
 
   /// Closes; throws IoError if SQLite reports a failure.
   void close();

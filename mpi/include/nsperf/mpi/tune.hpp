@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
 #include "nsperf/core/tuning.hpp"
+#include "nsperf/io/catalog.hpp"
 #include "nsperf/mpi/optimizer.hpp"
 
 namespace nsperf::mpi {
@@ -49,6 +51,10 @@ struct TuneRequest {
   std::filesystem::path scratch;
   /// The stop signal received so far, 0 for none; asked between and inside runs.
   std::function<int()> stop_signal;
+  /// Where the search starts instead of the defaults (the settings of the nearest workload in
+  /// a catalog, nsperf tune --catalog); null: the defaults. Keys the space leaves out, or
+  /// values it cannot run, are moved into it as the defaults' are.
+  std::optional<core::Settings> start;
 };
 
 /// What one setting gained: the chosen value against the default one in that key's last race,
@@ -99,6 +105,24 @@ struct TuneReport {
   /// kernel "job", rank 0), for the results file's samples and summary.
   std::vector<core::Sample> samples;
 };
+
+/// Local: what the input of `cfg` is like, from up to 16 square tiles of a quarter of its
+/// shorter side (32 to 512 pixels) spread over it on a 4x4 grid (a PNG or JPEG is decoded whole
+/// first): the fraction of them that hold one
+/// value throughout, and how far zstd (level 1, bytes shuffled) shrinks them. `ranks`, `cores`
+/// and `host` are copied in. Throws InputError for an input that cannot be read.
+core::WorkloadFeatures sample_workload(const core::Config& cfg, int ranks, int cores,
+                                       const std::string& host);
+
+/// The recorded search whose workload is nearest `f` (core::workload_distance), with that
+/// distance and its terms; null when `rows` is empty.
+struct NearestTuned {
+  io::CatalogTuned row;
+  double distance = 0;
+  std::string how;
+};
+std::optional<NearestTuned> nearest_tuned(const std::vector<io::CatalogTuned>& rows,
+                                          const core::WorkloadFeatures& f);
 
 /// Collective over `comm`. Runs the search; returns what it found, also after a stop signal
 /// (report.interrupted). A candidate whose run fails (its check, or an error) is recorded and
