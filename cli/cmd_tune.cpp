@@ -12,11 +12,13 @@
 #include "input_options.hpp"
 #include "nsperf/analysis/summary_table.hpp"
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/provenance.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/stop.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/tuning.hpp"
 #include "nsperf/io/catalog.hpp"
+#include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 #include "nsperf/mpi/tune.hpp"
@@ -41,6 +43,7 @@ struct Options {
   bool progress = true;
   bool help = false;
   bool exhaustive = false;
+  bool resume = false;
 };
 
 po::options_description describe_options() {
@@ -74,6 +77,9 @@ po::options_description describe_options() {
       "config,c", po::value<std::string>()->value_name("FILE"),
       "optimization config to start from (default: ./optimization_config.json if present)")(
       "force", "replace the output and results files if they exist")(
+      "resume",
+      "continue the search a stop signal ended, from its job runs in --results (replayed, not "
+      "run again); same input, options and rank count")(
       "no-progress", "no progress line on stderr")("help,h", "this help");
   po::options_description all;
   all.add(input_options()).add(tune);
@@ -96,6 +102,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("force")) o.mode = mpi::WriteMode::overwrite;
   o.progress = vm.count("no-progress") == 0;
   o.exhaustive = vm.count("exhaustive") > 0;
+  o.resume = vm.count("resume") > 0;
   return o;
 }
 
@@ -318,6 +325,60 @@ io::CatalogTuned catalog_row(const mpi::TuneReport& r, const core::WorkloadFeatu
   return t;
 }
 
+// The job runs of a tune run, as JSON (to send them to every rank), and back.
+std::string trials_to_json(const std::vector<core::TuneTrial>& trials) {
+  json a = json::array();
+  for (const auto& t : trials)
+    a.push_back({t.trial, t.candidate, t.settings, t.race, t.round, t.repetition, t.seconds,
+                 t.output_bytes, t.status, t.outcome});
+  return a.dump();
+}
+
+std::vector<core::TuneTrial> trials_from_json(const std::string& text) {
+  std::vector<core::TuneTrial> out;
+  if (text.empty()) return out;
+  for (const auto& r : json::parse(text)) {
+    core::TuneTrial t;
+    t.trial = r[0];
+    t.candidate = r[1];
+    t.settings = r[2];
+    t.race = r[3];
+    t.round = r[4];
+    t.repetition = r[5];
+    t.seconds = r[6];
+    t.output_bytes = r[7];
+    t.status = r[8];
+    t.outcome = r[9];
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// What a stopped search's provenance says (and --resume looks for).
+constexpr std::string_view kStoppedNote = "nsperf tune stopped";
+
+// Local: the job runs of the newest tune run in `results`, which a stop signal must have ended.
+// Throws InputError naming the file otherwise.
+std::string stopped_search(const std::string& results, std::string& run_id) {
+  if (!std::filesystem::exists(results))
+    throw InputError("--resume: " + results + ": no such results file (--results names it)");
+  std::vector<core::TuneTrial> trials;
+  for (const auto& id : io::list_runs(results)) {
+    auto t = io::read_tune(results, id);
+    if (t.empty()) continue;
+    trials = std::move(t);
+    run_id = id;
+  }
+  if (trials.empty())
+    throw InputError("--resume: " + results + ": no run of nsperf tune to continue");
+  const auto attributes = io::read_run_attributes(results, run_id);
+  if (core::attribute_text(attributes, "notes").find(kStoppedNote) == std::string::npos) {
+    throw InputError("--resume: " + results + ": the search of run " + run_id +
+                     " ended; nothing to continue (without --resume, --force starts anew)");
+  }
+  return trials_to_json(trials);
+}
+
 int tune(const CommandContext& ctx) {
   const auto& world = *ctx.world;
   const auto description = describe_options();
@@ -333,6 +394,8 @@ int tune(const CommandContext& ctx) {
   request.command_line = ctx.command_line;
   request.exhaustive = options.exhaustive;
   request.stop_signal = [] { return core::stop_signal(); };
+  std::string replay;        // --resume: the stopped search's job runs, as JSON
+  std::string resumed_from;  // and its run id
   mpi::run_phase(world, "check-output", [&] {
     if (cfg.input_is_default) {
       throw UsageError(std::string("no input: give --image FILE or --synthetic WxH; usage: ") +
@@ -343,7 +406,9 @@ int tune(const CommandContext& ctx) {
     if (world.rank() != 0) return;
     const auto inputs = job_inputs(cfg);
     mpi::check_output(options.output, options.mode, inputs);
-    mpi::check_output(options.results, options.mode, inputs);
+    mpi::check_output(options.results, options.resume ? mpi::WriteMode::overwrite : options.mode,
+                      inputs);
+    if (options.resume) replay = stopped_search(options.results, resumed_from);
     if (mpi::same_file(options.output, options.results))
       throw UsageError("-o and --results name one file: " + options.output);
     request.scratch = options.scratch ? std::filesystem::path(*options.scratch)
@@ -362,6 +427,8 @@ int tune(const CommandContext& ctx) {
   std::string scratch = request.scratch.string();
   boost::mpi::broadcast(world, scratch, 0);
   request.scratch = scratch;
+  boost::mpi::broadcast(world, replay, 0);
+  request.replay = trials_from_json(replay);
   if (world.rank() == 0) {
     std::cout << "tuning: "
               << (cfg.input.image.empty() ? "synthetic " + core::to_string(cfg.input.synthetic)
@@ -370,6 +437,10 @@ int tune(const CommandContext& ctx) {
               << options.budget << (request.budget_runs > 0 ? " job runs" : "")
               << "\n  config: " << describe_config_sources(options.config, options.overrides)
               << "\n  job outputs in " << request.scratch.string() << " (removed after each run)\n"
+              << (resumed_from.empty() ? std::string()
+                                       : "  resuming the search of run " + resumed_from + ": " +
+                                             std::to_string(request.replay.size()) +
+                                             " job runs replayed as measured\n")
               << std::flush;
   }
   // With a catalog: this workload's features, and the search starts from the nearest's settings.
@@ -403,6 +474,16 @@ int tune(const CommandContext& ctx) {
   report.provenance.end_time = core::utc_timestamp();
   boost::mpi::broadcast(world, report.provenance.end_time, 0);
   report.provenance.image = report.input;
+  if (report.interrupted) {
+    report.provenance.notes += std::string(report.provenance.notes.empty() ? "" : "\n") +
+                               std::string(kStoppedNote) + " (" + report.stopped +
+                               "): nsperf tune --resume continues it";
+  }
+  if (!resumed_from.empty()) {
+    report.provenance.notes += std::string(report.provenance.notes.empty() ? "" : "\n") +
+                               "resumed the stopped search of run " + resumed_from + " (" +
+                               std::to_string(report.replayed) + " job runs replayed)";
+  }
   const bool root = world.rank() == 0;
   const std::span<const core::TuneTrial> trials =
       root ? std::span<const core::TuneTrial>(report.trials) : std::span<const core::TuneTrial>();
@@ -415,7 +496,9 @@ int tune(const CommandContext& ctx) {
     rows.summary = summaries.rows;
   }
   rows.tune = trials;
-  mpi::write_results(world, options.results, options.mode, report.provenance, rows);
+  mpi::write_results(world, options.results,
+                     options.resume ? mpi::WriteMode::overwrite : options.mode, report.provenance,
+                     rows);
   mpi::run_phase(world, "settings", [&] {
     if (!root) return;
     print_races(std::cout, report);

@@ -211,6 +211,31 @@ bool Tuner::job(int id, const std::string& race, std::int64_t round, int repetit
   t.round = round;
   t.repetition = repetition;
   t.status = "ok";
+  // Resuming: the stopped search's runs, in the order this search asks for them (the same seed,
+  // the same decisions), are taken as they were measured instead of run again.
+  if (const auto at = static_cast<std::size_t>(t.trial); at < request_.replay.size()) {
+    const auto& was = request_.replay[at];
+    run_phase(comm_, "tune-resume", [&] {
+      if (was.settings != t.settings || was.race != t.race || was.repetition != t.repetition) {
+        throw InputError("--resume: job run " + std::to_string(t.trial) +
+                         " of the stopped search ran " + was.race + " " + was.settings +
+                         "; this search would run " + t.race + " " + t.settings +
+                         ": resume with the same input, options and rank count");
+      }
+    });
+    t.seconds = was.seconds;
+    t.output_bytes = was.output_bytes;
+    t.status = was.status;
+    ++report_.runs;
+    ++report_.replayed;
+    report_.trials.push_back(t);
+    if (t.status != "ok") {
+      c.failed = true;
+      return false;
+    }
+    if (repetition >= 0) c.times.push_back(t.seconds);
+    return true;
+  }
   comm_.barrier();
   const core::Stopwatch watch;
   try {

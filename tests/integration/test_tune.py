@@ -152,6 +152,20 @@ class Tune(TempDirTest):
                          "no settings from a search that did not finish")
         leftovers = [n for n in os.listdir(self.dir) if n.startswith("nsperf-tune-")]
         self.assertEqual(leftovers, [], "no job output left behind")
+        # --resume replays the runs made (as measured) and finishes the search.
+        r = self.tune(["--synthetic", "256x256", "--budget", "60", "--resume"])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("6 job runs replayed as measured", r.out)
+        resumed, _ = trials_of(self.path("nsperf-tune.h5"))
+        self.assertGreater(len(resumed), 6)
+        for before, after in zip(trials, resumed[:6]):
+            for key in ("settings", "race", "repetition", "seconds", "output_bytes", "status"):
+                self.assertEqual(before[key], after[key], (before, after))
+        self.assertTrue(os.path.exists(self.path("nsperf-tuned.json")))
+        # A search that ended has nothing to continue; another input is not this search.
+        r = self.tune(["--synthetic", "256x256", "--budget", "60", "--resume", "--force"])
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("nothing to continue", r.err)
 
     def test_the_exhaustive_yardstick_runs_every_setting_alike(self):
         r = self.tune(["--synthetic", "512x512", "--exhaustive", "--budget", "200",

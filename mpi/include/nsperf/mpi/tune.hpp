@@ -55,6 +55,10 @@ struct TuneRequest {
   /// a catalog, nsperf tune --catalog); null: the defaults. Keys the space leaves out, or
   /// values it cannot run, are moved into it as the defaults' are.
   std::optional<core::Settings> start;
+  /// --resume: the job runs of the stopped search, in order. The search replays them (its
+  /// seed and decisions are the same) instead of running them again, and checks each is the
+  /// run it would make (InputError otherwise: other input, options or rank count).
+  std::vector<core::TuneTrial> replay;
 };
 
 /// What one setting gained: the chosen value against the default one in that key's last race,
@@ -98,7 +102,8 @@ struct TuneReport {
   bool fell_back = false;
   std::string stopped;          ///< why the search ended, for the console and the JSON
   bool interrupted = false;     ///< a stop signal ended it: the trials so far are kept
-  std::int64_t runs = 0;        ///< job runs made
+  std::int64_t runs = 0;        ///< job runs made, replayed ones included
+  std::int64_t replayed = 0;    ///< of them, taken from the stopped search (--resume)
   std::int64_t space_size = 0;  ///< settings an exhaustive search of the space would measure
   std::vector<std::string> notes;
   /// Samples of the closing comparison (optimizer "tune", strategies "default" and "tuned",
