@@ -158,7 +158,7 @@ void print_help(std::ostream& out, const po::options_description& options) {
          "rank's cores, threads for a one-thread strategy) are never tried. The search races\n"
          "one key at a time beside the settings found so far: each candidate's output is\n"
          "checked once against the float64 reference, then candidates get measured runs in\n"
-         "shuffled rounds (5, then 3 more, at most 14), and those significantly slower than the\n"
+         "shuffled rounds (5, then 3 more, at most 10), and those significantly slower than the\n"
          "best (Mann-Whitney p < 0.05, as 'nsperf compare') are dropped. Passes over the keys\n"
          "repeat until one changes nothing or the budget is spent. The defaults and the tuned\n"
          "settings are then run side by side, 10 times each, and each setting's gain is\n"

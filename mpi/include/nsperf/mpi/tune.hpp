@@ -33,7 +33,7 @@ namespace bmpi = boost::mpi;
 /// after each round, and at most, in a race; and each side's in the closing comparison.
 inline constexpr int kTuneFirstRuns = 5;
 inline constexpr int kTuneMoreRuns = 3;
-inline constexpr int kTuneMostRuns = 14;
+inline constexpr int kTuneMostRuns = 10;  // no more than the exhaustive search gives each
 inline constexpr int kTuneConfirmRuns = 10;
 
 struct TuneRequest {
