@@ -325,7 +325,9 @@ int run_job(const CommandContext& ctx, bool profile) {
     return 0;
   }
   // The default tile is fitted to the image once it is read, not by decoding it here first.
-  core::Config cfg = resolve_on_root(world, options.config, options.overrides, /*fit_tile=*/false);
+  // With --tuned it is resolved again over the catalog's settings: the notes are said then.
+  core::Config cfg = resolve_on_root(world, options.config, options.overrides, /*fit_tile=*/false,
+                                     /*print_notes=*/!options.tuned);
   std::string tuned_from;
   if (options.tuned && !cfg.input_is_default) {
     // The nearest recorded workload's settings go under the options given here, which win.

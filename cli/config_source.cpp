@@ -58,7 +58,8 @@ core::Config resolve(const std::optional<std::string>& path,
 
 core::Config resolve_on_root(const boost::mpi::communicator& comm,
                              const std::optional<std::string>& path,
-                             const std::vector<core::Override>& overrides, bool fit_tile) {
+                             const std::vector<core::Override>& overrides, bool fit_tile,
+                             bool print_notes) {
   std::string effective;
   bool tile_is_default = false;
   bool input_is_default = false;
@@ -80,7 +81,8 @@ core::Config resolve_on_root(const boost::mpi::communicator& comm,
         // the message every command gives for it; until then the tile stays as configured.
       }
     }
-    for (const auto& note : cfg.notes) std::cout << "note: " << note << "\n";
+    if (print_notes)
+      for (const auto& note : cfg.notes) std::cout << "note: " << note << "\n";
     effective = cfg.json.dump();
   });
   boost::mpi::broadcast(comm, effective, 0);

@@ -31,8 +31,10 @@ core::Config resolve(const std::optional<std::string>& path,
 /// then decoded once more by the job: nsperf benchmark still does this); without, run_production
 /// fits it once the image is read (ProductionRequest::config). Failures are agreed (PhaseFailed
 /// on every rank).
+/// `print_notes` false keeps the notes of resolving to itself (a command that resolves twice).
 core::Config resolve_on_root(const boost::mpi::communicator& comm,
                              const std::optional<std::string>& path,
-                             const std::vector<core::Override>& overrides, bool fit_tile = true);
+                             const std::vector<core::Override>& overrides, bool fit_tile = true,
+                             bool print_notes = true);
 
 }  // namespace nsperf::cli

@@ -196,11 +196,12 @@ class Tune(TempDirTest):
         run_id = tuned["tuned"]["run_id"]
         # A like image, not seen by the catalog: run --tuned names the search it used and how
         # near it was, and runs with its settings.
-        out = run(["run", "--synthetic", "600x500", "--skew", "40", "--tuned", catalog, "-o",
+        out = run(["run", "--synthetic", "640x560", "--skew", "40", "--tuned", catalog, "-o",
                    self.path("o.h5")] + QUIET, ranks=2)
         self.assertEqual(out.code, 0, out)
         self.assertIn(f"tuned: tune run {run_id} of synthetic 512x512:u8", out.out)
-        self.assertRegex(out.out, r"distance [0-9.]+: pixels x1\.1")
+        self.assertRegex(out.out, r"distance [0-9.]+: pixels x1\.3")
+        self.assertNotIn("note: tile", out.out)
         self.assertIn(f"strategy {tuned['run']['strategy']}, tile {tuned['input']['tile']}", out.out)
         # An option given on the command line wins over the catalog's.
         out = run(["run", "--synthetic", "600x500", "--tuned", catalog, "--strategy", "scalar",
