@@ -165,7 +165,10 @@ void print_help(std::ostream& out, const po::options_description& options) {
          "printed with its 95% interval. Every job run is stored in the results file's tune\n"
          "table. See docs/tuning.md.\n\n"
          "On SIGTERM, SIGINT or SIGUSR1 the search stops, writes the job runs made so far to\n"
-         "the results file (no settings file) and exits with 3.\n\n"
+         "the results file (no settings file) and exits with 3; the same command with\n"
+         "--resume continues it. With --catalog FILE the search starts from the settings of\n"
+         "the nearest workload recorded there and records this one; 'nsperf run --tuned FILE'\n"
+         "then runs with the nearest workload's settings.\n\n"
          "example: mpirun -n 2 nsperf tune --image scan.tif --budget 20m -o scan-tuned.json\n"
          "         mpirun -n 2 nsperf run -c scan-tuned.json --image scan.tif -o scan-ns.h5\n\n"
       << options;
