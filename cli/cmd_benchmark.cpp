@@ -287,8 +287,9 @@ int run(const CommandContext& ctx) {
   ProgressLine progress(options.progress);
   const auto result = metrics.guard([&] {
     auto r = mpi::run_benchmark(world, request, metrics.progress(&progress, "tile runs"));
-    mpi::write_results(world, output, options.mode, r.provenance,
-                       {r.samples, r.tiles, r.repetitions, r.summary, r.regions, r.message_sizes, {}});
+    mpi::write_results(
+        world, output, options.mode, r.provenance,
+        {r.samples, r.tiles, r.repetitions, r.summary, r.regions, r.message_sizes, {}});
     return r;
   });
 

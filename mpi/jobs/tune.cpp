@@ -76,9 +76,12 @@ class Tuner {
   int candidate_id(const core::Settings& s);
   // Agreed on every rank: whether the search may start another job run.
   bool go_on(std::int64_t reserve_runs);
-  // One job run of candidate `id`; false if it failed (the candidate is then dropped).
+  // One job run of candidate `id` (or the stopped search's, resuming); false if it failed (the
+  // candidate is then dropped).
   bool job(int id, const std::string& race, std::int64_t round, int repetition, bool check,
            std::string_view label);
+  // Runs the production job once for `t` and sets its time, status and output size.
+  void run_job(core::TuneTrial& t, const Candidate& c, bool check);
   // Races `entrants` (ids; the first is the settings so far) and returns the winner.
   // `exhaustive`: every entrant gets kTuneConfirmRuns runs, none is dropped, the lowest median
   // wins (the yardstick the racing is measured against).
@@ -194,15 +197,6 @@ bool Tuner::job(int id, const std::string& race, std::int64_t round, int repetit
       sink_->update(static_cast<std::int64_t>(clock_.elapsed_s()),
                     static_cast<std::int64_t>(request_.budget_s), text);
   }
-  ProductionRequest run{config_with(request_.config, c.settings, output_, check),
-                        request_.command_line,
-                        /*resume=*/false,
-                        request_.stop_signal,
-                        /*start_s=*/0,
-                        /*launcher=*/"",
-                        /*since_init=*/nullptr,
-                        /*on_start=*/{},
-                        /*count_tiles=*/false};
   core::TuneTrial t;
   t.trial = static_cast<std::int64_t>(report_.trials.size());
   t.candidate = id;
@@ -226,16 +220,30 @@ bool Tuner::job(int id, const std::string& race, std::int64_t round, int repetit
     t.seconds = was.seconds;
     t.output_bytes = was.output_bytes;
     t.status = was.status;
-    ++report_.runs;
     ++report_.replayed;
-    report_.trials.push_back(t);
-    if (t.status != "ok") {
-      c.failed = true;
-      return false;
-    }
-    if (repetition >= 0) c.times.push_back(t.seconds);
-    return true;
+  } else {
+    run_job(t, c, check);
   }
+  ++report_.runs;
+  report_.trials.push_back(t);
+  if (t.status != "ok") {
+    c.failed = true;
+    return false;
+  }
+  if (repetition >= 0) c.times.push_back(t.seconds);
+  return true;
+}
+
+void Tuner::run_job(core::TuneTrial& t, const Candidate& c, bool check) {
+  ProductionRequest run{config_with(request_.config, c.settings, output_, check),
+                        request_.command_line,
+                        /*resume=*/false,
+                        request_.stop_signal,
+                        /*start_s=*/0,
+                        /*launcher=*/"",
+                        /*since_init=*/nullptr,
+                        /*on_start=*/{},
+                        /*count_tiles=*/false};
   comm_.barrier();
   const core::Stopwatch watch;
   try {
@@ -258,16 +266,6 @@ bool Tuner::job(int id, const std::string& race, std::int64_t round, int repetit
     std::error_code ec;
     std::filesystem::remove(output_, ec);
   }
-  ++report_.runs;
-  report_.trials.push_back(t);
-  if (t.status != "ok") {
-    c.failed = true;
-    return false;
-  }
-  if (repetition >= 0) {
-    c.times.push_back(t.seconds);
-  }
-  return true;
 }
 
 int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::int64_t round,
@@ -288,6 +286,13 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
     else
       alive.push_back(id);
   }
+  const auto drop_failed = [&] {
+    std::erase_if(alive, [&](int id) {
+      if (!candidates_[static_cast<std::size_t>(id)].failed) return false;
+      outcome[id] = "failed";
+      return true;
+    });
+  };
   int target = exhaustive ? kTuneConfirmRuns : kTuneFirstRuns;
   bool out = report_.interrupted;
   while (alive.size() > 1 && !out) {
@@ -311,17 +316,9 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
             key + " run " + std::to_string(rep + 1) + "/" + std::to_string(target));
       }
       if (out) break;
-      std::erase_if(alive, [&](int id) {
-        if (!candidates_[static_cast<std::size_t>(id)].failed) return false;
-        outcome[id] = "failed";
-        return true;
-      });
+      drop_failed();
     }
-    std::erase_if(alive, [&](int id) {
-      if (!candidates_[static_cast<std::size_t>(id)].failed) return false;
-      outcome[id] = "failed";
-      return true;
-    });
+    drop_failed();
     // The standing among those measured (a stop may leave one without runs).
     std::vector<int> measured;
     std::vector<std::vector<double>> times;
