@@ -239,7 +239,14 @@ void print_report(std::ostream& out, const mpi::ProductionReport& r, const core:
   out << "nsperf run: " << p.image << "\n";
   out << "  " << p.ranks << " rank" << (p.ranks == 1 ? "" : "s") << " x " << p.threads_per_rank
       << " thread" << (p.threads_per_rank == 1 ? "" : "s") << ", " << r.tiles << " tiles of "
-      << r.tile << ", strategy " << cfg.run.strategy << "\n";
+      << r.tile << ", strategy " << cfg.run.strategy;
+  // How the tiles were shared out means something only where there were ranks to share among.
+  if (p.ranks > 1) {
+    out << ", shared out " << core::to_string(cfg.run.partition.partitioner);
+    if (cfg.run.partition.partitioner == core::Partitioner::static_cyclic)
+      out << " in runs of " << cfg.run.partition.chunk;
+  }
+  out << "\n";
   out << "  threshold: bin " << r.threshold << " of 256 (gradient magnitude below "
       << core::format_number(r.boundary_magnitude, 4) << " is background); negative space "
       << core::format_number(100 * r.negative_space_fraction, 3) << "% of the image\n";

@@ -152,18 +152,19 @@ void print_help(std::ostream& out, const po::options_description& options) {
          "written and flushed, timed end to end on the slowest rank) for this input at this\n"
          "rank count, and writes them as a config file that 'nsperf run -c' and 'nsperf\n"
          "benchmark -c' take as they are.\n\n"
-         "The keys tried and their values come from the settings the strategies, the tile plan\n"
-         "and the output's compression declare; --space narrows or widens them, and\n"
-         "combinations that cannot run (a tile larger than the image, more threads than a\n"
-         "rank's cores, threads for a one-thread strategy) are never tried. The search races\n"
-         "one key at a time beside the settings found so far: each candidate's output is\n"
-         "checked once against the float64 reference, then candidates get measured runs in\n"
-         "shuffled rounds (5, then 3 more, at most 10), and those significantly slower than the\n"
-         "best (Mann-Whitney p < 0.05, as 'nsperf compare') are dropped. Passes over the keys\n"
-         "repeat until one changes nothing or the budget is spent. The defaults and the tuned\n"
-         "settings are then run side by side, 10 times each, and each setting's gain is\n"
-         "printed with its 95% interval. Every job run is stored in the results file's tune\n"
-         "table. See docs/tuning.md.\n\n"
+         "The keys tried and their values come from the settings the strategies, the tile\n"
+         "plan, its partitioner and the output's compression declare; --space narrows or\n"
+         "widens them, and combinations that cannot run (a tile larger than the image, more\n"
+         "threads than a rank's cores, threads for a one-thread strategy) are never tried. The\n"
+         "search races one key at a time beside the settings found so far: the output of each\n"
+         "new way of computing (strategy, threads, tile) is checked once against the float64\n"
+         "reference, then candidates get measured runs in shuffled rounds (5, then 3 more, at\n"
+         "most 10), and those significantly slower than the best (Mann-Whitney p < 0.05, as\n"
+         "'nsperf compare') are dropped for good. Passes over the keys repeat until one\n"
+         "changes nothing or the budget is spent. The defaults and the tuned settings are then\n"
+         "run side by side (5 times each, up to 10 while they cannot be told apart), and each\n"
+         "setting's gain is printed with its 95% interval. Every job run is stored in the\n"
+         "results file's tune table. See docs/tuning.md.\n\n"
          "On SIGTERM, SIGINT or SIGUSR1 the search stops, writes the job runs made so far to\n"
          "the results file (no settings file) and exits with 3; the same command with\n"
          "--resume continues it. With --catalog FILE the search starts from the settings of\n"
@@ -195,16 +196,22 @@ void print_races(std::ostream& out, const mpi::TuneReport& r) {
       out << "race " << race.round + 1 << ": " << race.key << " (beside "
           << core::settings_text(others) << ")\n";
     }
-    out << "  " << std::left << std::setw(10) << "value" << std::right << std::setw(6) << "runs"
+    const bool every = race.key == "exhaustive";
+    const auto label = [&](std::size_t i) {
+      return every ? "#" + std::to_string(i + 1) : core::value_text(race.entrants[i][race.key]);
+    };
+    // The value column as wide as its widest value ("static-cyclic"), at least "value ".
+    int width = 10;
+    for (std::size_t i = 0; i < race.entrants.size(); ++i)
+      width = std::max(width, static_cast<int>(label(i).size()) + 2);
+    out << "  " << std::left << std::setw(width) << "value" << std::right << std::setw(6) << "runs"
         << std::setw(11) << "median"
         << "  " << std::left << std::setw(30) << "interval of the median"
         << "outcome\n";
-    const bool every = race.key == "exhaustive";
     for (std::size_t i = 0; i < race.entrants.size(); ++i) {
       const auto& times = race.times[i];
-      out << "  " << std::left << std::setw(10)
-          << (every ? "#" + std::to_string(i + 1) : core::value_text(race.entrants[i][race.key]))
-          << std::right << std::setw(6) << times.size();
+      out << "  " << std::left << std::setw(width) << label(i) << std::right << std::setw(6)
+          << times.size();
       if (times.empty()) {
         out << std::setw(11) << "-"
             << "  " << std::left << std::setw(30) << "-";
@@ -242,8 +249,11 @@ json gain_json(const mpi::TuneGain& g) {
 
 void print_outcome(std::ostream& out, const mpi::TuneReport& r, const Options& o) {
   out << "\ntuned settings" << (r.interrupted ? " (search stopped: none written)" : "") << ":\n";
+  int width = 8;
+  for (const auto& g : r.gains)
+    width = std::max(width, static_cast<int>(core::value_text(g.to).size()));
   for (const auto& g : r.gains) {
-    out << "  " << std::left << std::setw(24) << g.key << std::setw(8) << core::value_text(g.to)
+    out << "  " << std::left << std::setw(24) << g.key << std::setw(width) << core::value_text(g.to)
         << " ";
     if (g.from == g.to)
       out << "(the default)\n";

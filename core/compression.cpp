@@ -88,7 +88,7 @@ std::string level_impossible(const nlohmann::json& v, const TuneWorkload&, const
 }  // namespace nsperf::core
 
 NSPERF_REGISTER_TUNABLE(compression, {"run.compression", 40, &nsperf::core::compression_values,
-                                      &nsperf::core::compression_impossible});
+                                      &nsperf::core::compression_impossible, false});
 NSPERF_REGISTER_TUNABLE(compression_level,
                         {"run.compression_level", 50, &nsperf::core::level_values,
-                         &nsperf::core::level_impossible});
+                         &nsperf::core::level_impossible, false});

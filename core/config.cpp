@@ -361,6 +361,18 @@ std::vector<KeyInfo> config_keys() {
        {},
        "Compression level: deflate 1-9, zstd 1-22; 0 = the library's default (deflate 6, zstd "
        "3)."},
+      {"run.partitioner", KeyType::choice, "static-block", 0, 0, partitioner_names(),
+       "How 'nsperf run' shares the tiles out among the ranks, fixed before the run: "
+       "static-block (each rank a contiguous run of tiles: neighbours, fewest rows to read) or "
+       "static-cyclic (runs of run.partition_chunk tiles dealt to the ranks in turn: cost "
+       "clustered in one part of the image, such as an empty sky, evens out)."},
+      {"run.partition_chunk",
+       KeyType::integer,
+       1,
+       1,
+       1000000,
+       {},
+       "static-cyclic: how many consecutive tiles (row-major) each turn deals to a rank."},
       {"run.catalog",
        KeyType::string,
        "",
@@ -592,6 +604,12 @@ Config resolve_config(const nlohmann::json& given, std::string_view source,
                        " needs " + format_bytes(image_bytes) +
                        " on rank 0, more than this node's " + format_bytes(memory) + " of memory");
   }
+  if (cfg.run.partition.partitioner != Partitioner::static_cyclic && cfg.run.partition.chunk != 1) {
+    problems.push_back(origin["run.partition_chunk"] + ": 'run.partition_chunk' " +
+                       std::to_string(cfg.run.partition.chunk) +
+                       " applies to run.partitioner static-cyclic only, not to " +
+                       std::string(to_string(cfg.run.partition.partitioner)));
+  }
   if (cfg.run.compression == Compression::deflate && cfg.run.compression_level > 9) {
     problems.push_back(origin["run.compression_level"] + ": 'run.compression_level' " +
                        std::to_string(cfg.run.compression_level) +
@@ -635,6 +653,8 @@ Config Config::from_json(const nlohmann::json& effective) {
   // Checked against the key's choices before: a name parse_compression does not know is a bug.
   cfg.run.compression = parse_compression(r.at("compression").get<std::string>()).value();
   cfg.run.compression_level = r.at("compression_level").get<int>();
+  cfg.run.partition = {parse_partitioner(r.at("partitioner").get<std::string>()).value(),
+                       r.at("partition_chunk").get<std::int64_t>()};
   cfg.run.check = r.at("check").get<bool>();
   cfg.run.early_writeback = r.at("early_writeback").get<bool>();
   cfg.run.catalog = r.at("catalog").get<std::string>();

@@ -17,8 +17,21 @@ std::string_view to_string(Partitioner p) noexcept {
   switch (p) {
     case Partitioner::static_block:
       return "static-block";
+    case Partitioner::static_cyclic:
+      return "static-cyclic";
   }
   return "?";
+}
+
+std::optional<Partitioner> parse_partitioner(std::string_view text) noexcept {
+  for (auto p : {Partitioner::static_block, Partitioner::static_cyclic})
+    if (to_string(p) == text) return p;
+  return std::nullopt;
+}
+
+std::vector<std::string> partitioner_names() {
+  return {std::string(to_string(Partitioner::static_block)),
+          std::string(to_string(Partitioner::static_cyclic))};
 }
 
 std::int64_t TilePlan::columns() const noexcept { return ceil_div(image.width, tile_size); }
@@ -62,7 +75,7 @@ void check_tile_side(std::int64_t tile, Extent image, const std::string& what) {
 }
 
 TilePlan make_tile_plan(Extent image, std::int64_t tile_size, std::int64_t halo, int ranks,
-                        Partitioner partitioner) {
+                        Partition partition) {
   if (image.width < 1 || image.height < 1) throw InputError("the image is empty");
   if (tile_size < 1) {
     throw InputError("tile size " + std::to_string(tile_size) + " is not positive");
@@ -74,13 +87,16 @@ TilePlan make_tile_plan(Extent image, std::int64_t tile_size, std::int64_t halo,
   }
   if (ranks < 1) throw InputError("rank count " + std::to_string(ranks) + " is not positive");
   if (halo < 0) throw InputError("halo " + std::to_string(halo) + " is negative");
+  if (partition.chunk < 1)
+    throw InputError("partition chunk " + std::to_string(partition.chunk) + " is not positive");
 
   TilePlan plan;
   plan.image = image;
   plan.tile_size = tile_size;
   plan.halo = halo;
   plan.ranks = ranks;
-  plan.partitioner = partitioner;
+  plan.partitioner = partition.partitioner;
+  plan.chunk = partition.partitioner == Partitioner::static_cyclic ? partition.chunk : 1;
   const std::int64_t cols = plan.columns();
   const std::int64_t rows = plan.rows();
   plan.tiles.reserve(static_cast<std::size_t>(cols * rows));
@@ -92,11 +108,19 @@ TilePlan make_tile_plan(Extent image, std::int64_t tile_size, std::int64_t halo,
           {x, y, std::min(tile_size, image.width - x), std::min(tile_size, image.height - y)});
     }
   }
+  const auto n = static_cast<std::int64_t>(plan.tiles.size());
+  plan.owner.resize(plan.tiles.size());
+  if (plan.partitioner == Partitioner::static_cyclic) {
+    // Runs of `chunk` ids in turn: every rank gets tiles from every part of the image, so cost
+    // clustered in one part (an empty sky, a skewed image) evens out without messages at run
+    // time; a longer run keeps more of a rank's tiles neighbours (fewer rows to read).
+    for (std::int64_t i = 0; i < n; ++i)
+      plan.owner[static_cast<std::size_t>(i)] = static_cast<int>((i / plan.chunk) % ranks);
+    return plan;
+  }
   // Static block: each rank owns a contiguous run of ids; the first n % R ranks own one more,
   // so counts differ by at most one, low ranks are never the idle ones, and each rank's tiles
   // are neighbours in the image.
-  const auto n = static_cast<std::int64_t>(plan.tiles.size());
-  plan.owner.resize(plan.tiles.size());
   std::int64_t next = 0;
   for (int k = 0; k < ranks; ++k) {
     const std::int64_t count = n / ranks + (k < n % ranks ? 1 : 0);
@@ -133,8 +157,53 @@ std::string tile_impossible(const nlohmann::json& v, const TuneWorkload& w, cons
   return "";
 }
 
+// The partitioner and its chunk, as `nsperf tune` varies them: both partitioners where there is
+// more than one rank; for static-cyclic, runs of 1, 4 and 16 tiles while every rank gets a run.
+std::vector<nlohmann::json> partitioner_values(const TuneWorkload&, const Settings&) {
+  std::vector<nlohmann::json> out;
+  for (const auto& name : partitioner_names()) out.emplace_back(name);
+  return out;
+}
+
+std::string partitioner_impossible(const nlohmann::json& v, const TuneWorkload& w,
+                                   const Settings&) {
+  if (!v.is_string() || !parse_partitioner(v.get<std::string>())) return "not a partitioner";
+  if (w.ranks == 1 && *parse_partitioner(v.get<std::string>()) != Partitioner::static_block)
+    return "one rank: there is nothing to share out";
+  return "";
+}
+
+bool cyclic_in(const Settings& s) {
+  const auto it = s.find("run.partitioner");
+  return it != s.end() && it->is_string() &&
+         parse_partitioner(it->get<std::string>()) == Partitioner::static_cyclic;
+}
+
+std::vector<nlohmann::json> chunk_values(const TuneWorkload&, const Settings& s) {
+  if (!cyclic_in(s)) return {1};
+  return {1, 4, 16};
+}
+
+std::string chunk_impossible(const nlohmann::json& v, const TuneWorkload& w, const Settings& s) {
+  const auto chunk = v.get<std::int64_t>();
+  if (!cyclic_in(s)) return chunk == 1 ? "" : "run.partition_chunk applies to static-cyclic only";
+  const auto it = s.find("input.tile");
+  if (chunk == 1 || it == s.end() || !it->is_number_integer()) return "";
+  const auto t = it->get<std::int64_t>();
+  const std::int64_t tiles = ((w.image.width + t - 1) / t) * ((w.image.height + t - 1) / t);
+  if (chunk * w.ranks > tiles) {
+    return std::to_string(tiles) + " tiles: runs of " + std::to_string(chunk) +
+           " would not reach " + std::to_string(w.ranks) + " ranks";
+  }
+  return "";
+}
+
 }  // namespace
 }  // namespace nsperf::core
 
+NSPERF_REGISTER_TUNABLE(partitioner, {"run.partitioner", 32, &nsperf::core::partitioner_values,
+                                      &nsperf::core::partitioner_impossible, false});
+NSPERF_REGISTER_TUNABLE(partition_chunk, {"run.partition_chunk", 34, &nsperf::core::chunk_values,
+                                          &nsperf::core::chunk_impossible, false});
 NSPERF_REGISTER_TUNABLE(tile, {"input.tile", 30, &nsperf::core::tile_values,
                                &nsperf::core::tile_impossible});

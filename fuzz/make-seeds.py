@@ -49,7 +49,7 @@ CONFIG_KEYS = {
     "input": ["tile", "image", "raw", "synthetic", "seed", "skew"],
     "benchmark": ["repetitions", "warmup", "slowdown_percent", "tile", "image", "raw", "synthetic", "seed", "skew",
                   "output"],
-    "run": ["output", "strategy", "compression", "compression_level", "check", "catalog",
+    "run": ["output", "strategy", "compression", "compression_level", "partitioner", "partition_chunk", "check", "catalog",
             "early_writeback"],
     "optimizers.cpu": ["enabled", "strategies", "threads"],
     "optimizers.database": ["enabled", "strategies", "rows", "batch", "query_rows"],

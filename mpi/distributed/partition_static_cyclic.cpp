@@ -8,10 +8,9 @@ namespace {
 class StaticCyclic final : public Partitioner {
  public:
   [[nodiscard]] std::vector<int> owners(const core::TilePlan& plan, int ranks) const override {
-    std::vector<int> out(plan.tiles.size());
-    for (std::size_t i = 0; i < out.size(); ++i)
-      out[i] = static_cast<int>(i % static_cast<std::size_t>(ranks));
-    return out;
+    return core::make_tile_plan(plan.image, plan.tile_size, plan.halo, ranks,
+                                {core::Partitioner::static_cyclic, 1})
+        .owner;
   }
   [[nodiscard]] std::int64_t chunk(std::int64_t, int, std::int64_t) const override { return 0; }
 };

@@ -413,13 +413,14 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
   Workload workload;
   std::unique_ptr<TileStream> stream;  // a sequential image: its tiles arrive during stage A
   if (loaded.partial) {
-    workload =
-        read_own_tiles(comm, std::move(loaded.pixels), loaded.spec, origin, bench.tile, halo);
+    workload = read_own_tiles(comm, std::move(loaded.pixels), loaded.spec, origin, bench.tile, halo,
+                              cfg.run.partition);
   } else if (loaded.sequential) {
     stream = std::make_unique<TileStream>(comm, workload, loaded.spec, std::move(loaded.reader),
-                                          bench.tile, halo);
+                                          bench.tile, halo, cfg.run.partition);
   } else {
-    workload = distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo);
+    workload = distribute_image(comm, std::move(loaded.pixels), loaded.spec, bench.tile, halo,
+                                cfg.run.partition);
   }
   if (comm.rank() == 0 && !origin.image.empty()) {
     checksum = std::async(

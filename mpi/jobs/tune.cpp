@@ -49,7 +49,6 @@ core::Config config_with(const core::Config& base, const core::Settings& s,
 struct Candidate {
   core::Settings settings;
   std::string text;  // settings_text: its identity
-  bool checked = false;
   bool failed = false;
   // Its measured runs in the race under way: a race compares only runs made side by side in it
   // (runs from an earlier race ran under other conditions of the machine).
@@ -74,6 +73,12 @@ class Tuner {
   // that runs one), or null when some key has no possible value.
   std::optional<core::Settings> normalized(core::Settings s) const;
   int candidate_id(const core::Settings& s);
+  // The settings that decide how tiles are computed (Tunable::computes), as text: candidates
+  // alike in these share one check run.
+  std::string check_key(const core::Settings& s) const;
+  // Runs the check of candidate `id` unless its computing settings were checked; false if the
+  // search is to stop.
+  bool check(int id, const std::string& race, std::int64_t round, std::int64_t reserve);
   // Agreed on every rank: whether the search may start another job run.
   bool go_on(std::int64_t reserve_runs);
   // One job run of candidate `id` (or the stopped search's, resuming); false if it failed (the
@@ -104,6 +109,13 @@ class Tuner {
   std::vector<Candidate> candidates_;
   std::filesystem::path output_;
   double typical_s_ = 0;  // the median job so far, to keep time for the closing comparison
+  // check_key -> whether that check passed; a check whose run failed for another reason (its
+  // write, say) is not recorded: the next candidate alike gets a check run of its own.
+  std::map<std::string, bool> checks_;
+  // Candidates found significantly slower in a race: they do not enter another one (as irace
+  // eliminates a configuration for good), so that a key raced again beside other settings races
+  // only values that have not lost yet.
+  std::set<int> beaten_;
 };
 
 void Tuner::probe() {
@@ -152,8 +164,31 @@ int Tuner::candidate_id(const core::Settings& s) {
   const std::string text = core::settings_text(s);
   for (std::size_t i = 0; i < candidates_.size(); ++i)
     if (candidates_[i].text == text) return static_cast<int>(i);
-  candidates_.push_back({s, text, false, false, {}});
+  candidates_.push_back({s, text, false, {}});
   return static_cast<int>(candidates_.size()) - 1;
+}
+
+std::string Tuner::check_key(const core::Settings& s) const {
+  core::Settings key = json::object();
+  for (const auto& k : space_)
+    if (k.tunable->computes && s.contains(k.tunable->name))
+      key[k.tunable->name] = s[k.tunable->name];
+  return core::settings_text(key);
+}
+
+bool Tuner::check(int id, const std::string& race, std::int64_t round, std::int64_t reserve) {
+  Candidate& c = candidates_[static_cast<std::size_t>(id)];
+  if (c.failed) return true;
+  const std::string key = check_key(c.settings);
+  if (const auto it = checks_.find(key); it != checks_.end()) {
+    c.failed = !it->second;
+    return true;
+  }
+  if (!go_on(reserve)) return false;
+  job(id, race, round, -1, /*check=*/true, "check");
+  const std::string& status = report_.trials.back().status;
+  if (status == "ok" || status == "failed-check") checks_[key] = status == "ok";
+  return true;
 }
 
 bool Tuner::go_on(std::int64_t reserve_runs) {
@@ -275,13 +310,8 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
   const std::int64_t reserve = 2 * kTuneConfirmRuns;
   for (int id : entrants) candidates_[static_cast<std::size_t>(id)].times.clear();
   for (int id : entrants) {
-    Candidate& c = candidates_[static_cast<std::size_t>(id)];
-    if (!c.checked && !c.failed) {
-      if (!go_on(reserve)) break;
-      c.checked = true;
-      job(id, key, round, -1, /*check=*/true, "check");
-    }
-    if (c.failed)
+    if (!check(id, key, round, reserve)) break;
+    if (candidates_[static_cast<std::size_t>(id)].failed)
       outcome[id] = "failed";
     else
       alive.push_back(id);
@@ -341,6 +371,7 @@ int Tuner::race(const std::string& key, const std::vector<int>& entrants, std::i
     for (std::size_t i = 0; i < measured.size(); ++i) {
       if (!standing.slower[i]) continue;
       outcome[measured[i]] = "slower";
+      beaten_.insert(measured[i]);
       std::erase(alive, measured[i]);
     }
     if (alive.size() <= 1 || out) break;
@@ -415,7 +446,14 @@ void Tuner::confirm() {
   const int b = candidate_id(report_.best);
   if (d == b) return;
   const std::vector<std::pair<int, const char*>> sides = {{d, "default"}, {b, "tuned"}};
+  // As a race: 5 runs each, then 3 more while the two cannot be told apart, at most 10. A clear
+  // difference, the common case once a search found one, is settled in 10 runs rather than 20.
+  int target = kTuneFirstRuns;
   for (int r = 0; r < kTuneConfirmRuns; ++r) {
+    if (r == target) {
+      if (core::time_ratio(report_.default_s, report_.tuned_s).p < core::kTuneAlpha) break;
+      target = std::min(kTuneConfirmRuns, target + kTuneMoreRuns);
+    }
     auto order = sides;
     std::shuffle(order.begin(), order.end(), rng_);
     for (const auto& [id, name] : order) {
@@ -463,10 +501,20 @@ void Tuner::explain() {
     g.key = name;
     g.from = report_.defaults[name];
     g.to = report_.best[name];
-    // The key's last race: the entrant with the default value, against the chosen one.
+    // The key's last race with both the default value and the chosen one among its entrants
+    // (a value beaten once enters no later race), else its last race.
     const TuneRace* last = nullptr;
-    for (const auto& race : report_.races)
-      if (race.key == name) last = &race;
+    const TuneRace* both = nullptr;
+    for (const auto& race : report_.races) {
+      if (race.key != name) continue;
+      const auto has = [&](const json& v) {
+        return std::any_of(race.entrants.begin(), race.entrants.end(),
+                           [&](const core::Settings& e) { return e[name] == v; });
+      };
+      last = &race;
+      if (has(g.from) && has(g.to)) both = &race;
+    }
+    if (both != nullptr) last = both;
     // An exhaustive search measured the chosen settings with this key at its default too.
     std::optional<core::Settings> with_default;
     if (last == nullptr && !report_.races.empty() && report_.races.front().key == "exhaustive") {
@@ -487,6 +535,9 @@ void Tuner::explain() {
       }
       if (!from || !to) {
         g.why = key.tunable->impossible(g.from, report_.workload, report_.best);
+        if (g.why.empty() && !key.given.empty() &&
+            std::find(key.given.begin(), key.given.end(), g.from) == key.given.end())
+          g.why = "--space leaves the default out";
         if (g.why.empty()) g.why = "not raced beside the chosen settings";
       } else if (last->times[*from].size() < 2 || last->times[*to].size() < 2) {
         g.why = last->outcomes[*from] == "failed" ? "the default failed"
@@ -575,7 +626,8 @@ TuneReport Tuner::run() {
           const auto s = normalized(core::with_setting(incumbent, name, v));
           if (!s) continue;
           const int id = candidate_id(*s);
-          if (std::find(entrants.begin(), entrants.end(), id) == entrants.end())
+          if (beaten_.count(id) == 0 &&
+              std::find(entrants.begin(), entrants.end(), id) == entrants.end())
             entrants.push_back(id);
         }
         if (entrants.size() < 2) continue;

@@ -95,6 +95,7 @@ void serialize(Archive& ar, nsperf::core::TilePlan& p, unsigned /*version*/) {
   ar & p.tiles;
   ar & p.owner;
   serialize_enum(ar, p.partitioner);
+  ar & p.chunk;
 }
 
 template <class Archive>

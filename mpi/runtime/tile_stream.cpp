@@ -207,9 +207,9 @@ struct TileStream::State {
 
 TileStream::TileStream(const bmpi::communicator& comm, Workload& workload,
                        const core::ImageSpec& spec, std::unique_ptr<io::ImageReader> reader,
-                       std::int64_t tile, std::int64_t halo)
+                       std::int64_t tile, std::int64_t halo, core::Partition partition)
     : s_(std::make_unique<State>()) {
-  workload = tiles::planned(comm, {}, spec, tile, halo, /*rank0_last=*/true);
+  workload = tiles::planned(comm, {}, spec, tile, halo, partition, /*rank0_last=*/true);
   State& s = *s_;
   s.comm = comm;
   s.rank = comm.rank();

@@ -12,10 +12,11 @@
 namespace nsperf::mpi::tiles {
 
 // Collective over `comm`: the workload before its tiles: rank 0 makes the plan (problems agreed),
-// every rank gets it. With `rank0_last`, the ranks own the blocks in reverse order, rank 0 the
-// last: for a stream, whose last tiles are ready last.
+// every rank gets it. With `rank0_last`, the ranks own their tiles in reverse order, rank 0
+// those of the last rank: for a stream, whose last tiles are ready last.
 Workload planned(const bmpi::communicator& comm, core::Image image, const core::ImageSpec& spec,
-                 std::int64_t tile, std::int64_t halo, bool rank0_last = false);
+                 std::int64_t tile, std::int64_t halo, core::Partition partition,
+                 bool rank0_last = false);
 
 // The part of tile `r` grown by `halo` that lies inside `image`: what a rank reads for it.
 core::Rect read_area(const core::Rect& r, std::int64_t halo, core::Extent image);

@@ -22,12 +22,12 @@ namespace nsperf::mpi {
 namespace tiles {
 
 Workload planned(const bmpi::communicator& comm, core::Image image, const core::ImageSpec& spec,
-                 std::int64_t tile, std::int64_t halo, bool rank0_last) {
+                 std::int64_t tile, std::int64_t halo, core::Partition partition, bool rank0_last) {
   Workload w;
   w.image = spec;
   run_phase(comm, "plan", [&] {
     if (comm.rank() != 0) return;
-    w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size());
+    w.plan = core::make_tile_plan(spec.extent, tile, halo, comm.size(), partition);
     if (rank0_last)
       for (int& owner : w.plan.owner) owner = comm.size() - 1 - owner;
   });
@@ -122,8 +122,9 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
 }
 
 Workload distribute_image(const bmpi::communicator& comm, core::Image image,
-                          const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo) {
-  Workload w = tiles::planned(comm, std::move(image), spec, tile, halo);
+                          const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo,
+                          core::Partition partition) {
+  Workload w = tiles::planned(comm, std::move(image), spec, tile, halo, partition);
   NSPERF_REGION("distribute");
 
   // Point to point from here on: a rank that fails cannot be waited for by the others, so a
@@ -176,8 +177,8 @@ Workload distribute_image(const bmpi::communicator& comm, core::Image image,
 
 Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                         const core::ImageSpec& spec, const ImageOrigin& origin, std::int64_t tile,
-                        std::int64_t halo) {
-  Workload w = tiles::planned(comm, std::move(image), spec, tile, halo);
+                        std::int64_t halo, core::Partition partition) {
+  Workload w = tiles::planned(comm, std::move(image), spec, tile, halo, partition);
   run_phase(comm, "read", [&] {
     // Rank 0 cuts its tiles from the whole image when it holds it, else reads them too.
     const bool from_origin = w.source.extent().pixels() == 0;

@@ -200,6 +200,37 @@ class RealImages(TempDirTest):
                 self.assertTrue(0 < attrs["negative_space_fraction"] < 1)
                 self.assertEqual(set(tiles3["check_status"]), {b"passed"})
 
+    def test_static_cyclic_shares_tiles_out_in_turn_and_writes_the_same_output(self):
+        """run.partitioner static-cyclic on each way tiles reach the ranks (rendered, read in
+        part from a FITS file, streamed from a PNG): the owners follow runs of the chunk, and the
+        output equals the one-rank run's bit for bit."""
+        inputs = [["--synthetic", "700x500:u16", "--skew", "50"],
+                  ["--image", os.path.join(IMAGES, "j8bt06nyq_flt.fits[SCI]")],
+                  ["--image", os.path.join(IMAGES, "ihc.png")]]
+        for source in inputs:
+            with self.subTest(input=source[1]):
+                one = self.path("one.h5")
+                self.assertEqual(run(["run"] + source + ["--tile", "128", "-o", one, "--force"]
+                                     + QUIET, ranks=1, timeout=300).code, 0)
+                _, mask, grad, _ = read(one)
+                out = self.path("cyclic.h5")
+                r = run(["run"] + source + ["--tile", "128", "--set", "run.partitioner=static-cyclic",
+                                            "--set", "run.partition_chunk=2", "--check", "-o", out,
+                                            "--force"] + QUIET, ranks=3, timeout=300)
+                self.assertEqual(r.code, 0, r)
+                self.assertIn("shared out static-cyclic in runs of 2", r.out)
+                self.assertIn("check: passed on every tile", r.out)
+                _, mask3, grad3, rows = read(out)
+                self.assertTrue(np.array_equal(mask, mask3))
+                self.assertTrue(np.array_equal(grad, grad3))
+                owners = list(rows["rank"][np.argsort(rows["tile_id"])])
+                self.assertGreater(len(owners), 6)
+                expected = [(i // 2) % 3 for i in range(len(owners))]
+                if "--image" in source and source[1].endswith(".png"):
+                    # A stream gives rank 0 the last rank's tiles (see workload.hpp).
+                    expected = [2 - k for k in expected]
+                self.assertEqual(owners, expected)
+
     def test_partial_reads_split_the_fits_file(self):
         out = self.path("f.h5")
         r = run(["run", "--image", os.path.join(IMAGES, "j8bt06nyq_flt.fits[SCI]"), "--tile", "128",

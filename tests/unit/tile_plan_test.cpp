@@ -65,6 +65,27 @@ TEST(TilePlan, StaticBlockIsBalancedContiguousAndDeterministic) {
   }
 }
 
+TEST(TilePlan, StaticCyclicDealsRunsOfChunkTilesInTurn) {
+  // 6 x 4 = 24 tiles.
+  const auto one =
+      core::make_tile_plan({3000, 2000}, 512, 2, 3, {core::Partitioner::static_cyclic, 1});
+  ASSERT_EQ(one.owner.size(), 24u);
+  for (std::size_t i = 0; i < one.owner.size(); ++i)
+    EXPECT_EQ(one.owner[i], static_cast<int>(i % 3));
+  const auto four =
+      core::make_tile_plan({3000, 2000}, 512, 2, 2, {core::Partitioner::static_cyclic, 4});
+  EXPECT_EQ(four.chunk, 4);
+  EXPECT_EQ(four.tiles_of(0),
+            (std::vector<std::int64_t>{0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19}));
+  EXPECT_EQ(four.tiles_of(1).size(), 12u);
+  // The same tiles as a static-block plan: only their owners differ.
+  EXPECT_EQ(four.tiles, core::make_tile_plan({3000, 2000}, 512, 2, 2).tiles);
+  EXPECT_THROW(core::make_tile_plan({3000, 2000}, 512, 2, 2, {core::Partitioner::static_cyclic, 0}),
+               nsperf::InputError);
+  EXPECT_EQ(core::parse_partitioner("static-cyclic"), core::Partitioner::static_cyclic);
+  EXPECT_FALSE(core::parse_partitioner("dynamic")) << "self-scheduling is the benchmark's only";
+}
+
 TEST(TilePlan, WithMoreRanksThanTilesLowRanksWork) {
   const auto plan = core::make_tile_plan({4, 4}, 2, 0, 6);
   EXPECT_EQ(plan.owner, (std::vector<int>{0, 1, 2, 3}));

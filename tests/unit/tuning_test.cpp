@@ -91,6 +91,38 @@ TEST(Tunables, ImpossibleCombinationsAreNeverCandidates) {
   EXPECT_EQ(tiles4, (std::vector<json>{128})) << "256 would give 4 ranks 1 tile";
 }
 
+TEST(Tunables, APartitionerIsTriedWhereThereAreRanksToShareAmong) {
+  auto s = defaults();
+  s["run.partitioner"] = "static-block";
+  s["run.partition_chunk"] = 1;
+  const auto one = workload(4096, 4096, 1, 2);
+  const auto space1 = core::make_space({}, one, s);
+  EXPECT_EQ(core::candidates_of(key_of(space1, "run.partitioner"), one, s),
+            (std::vector<json>{"static-block"}))
+      << "one rank: nothing to share out";
+  const auto two = workload(4096, 4096, 2, 1);
+  const auto space2 = core::make_space({}, two, s);
+  EXPECT_EQ(core::candidates_of(key_of(space2, "run.partitioner"), two, s),
+            (std::vector<json>{"static-block", "static-cyclic"}));
+  // The chunk means something for static-cyclic only, and only while every rank gets a run.
+  EXPECT_EQ(core::candidates_of(key_of(space2, "run.partition_chunk"), two, s),
+            (std::vector<json>{1}));
+  const auto cyclic = core::with_setting(s, "run.partitioner", "static-cyclic");
+  EXPECT_EQ(core::candidates_of(key_of(space2, "run.partition_chunk"), two, cyclic),
+            (std::vector<json>{1, 4, 16}));
+  // 4096 / 1024 = 16 tiles: runs of 16 would give the second rank none.
+  const auto big = core::with_setting(cyclic, "input.tile", 1024);
+  EXPECT_EQ(core::candidates_of(key_of(space2, "run.partition_chunk"), two, big),
+            (std::vector<json>{1, 4}));
+  // Neither changes how a tile is computed: candidates differing only there share a check.
+  for (const auto& k : space2) {
+    const bool computes = k.tunable->name == "run.strategy" ||
+                          k.tunable->name == "optimizers.cpu.threads" ||
+                          k.tunable->name == "input.tile";
+    EXPECT_EQ(k.tunable->computes, computes) << k.tunable->name;
+  }
+}
+
 TEST(Space, ParsesValuesAsTheKeyTypesThem) {
   const auto space = core::parse_space(
       std::vector<std::string>{"input.tile=256,512", "run.strategy=simd,fused,simd"});

@@ -16,6 +16,7 @@
 #include "nsperf/core/compression.hpp"
 #include "nsperf/core/image.hpp"
 #include "nsperf/core/strategy.hpp"
+#include "nsperf/core/tile_plan.hpp"
 
 namespace nsperf::core {
 
@@ -71,6 +72,7 @@ struct Config {
     std::string strategy;  ///< CPU strategy
     Compression compression = Compression::none;
     int compression_level = 0;    ///< 0: the library's default
+    Partition partition;          ///< how the tiles are shared out among the ranks
     bool check = false;           ///< also run the reference and compare
     bool early_writeback = true;  ///< start writing the output to disk during the write
     std::string catalog;          ///< SQLite tile catalog to add the run to; "" = none

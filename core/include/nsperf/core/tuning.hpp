@@ -40,6 +40,10 @@ struct Tunable {
   /// Why `value` cannot (or need not) run beside the other settings `s` on `w`: "" when it can.
   std::function<std::string(const nlohmann::json& value, const TuneWorkload& w, const Settings& s)>
       impossible;
+  /// Whether the value changes how tiles are computed, which the check against the float64
+  /// reference can tell (the strategy, its threads, the tile), so that each new value is checked
+  /// once; false where it cannot (how tiles are shared out, how the output is compressed).
+  bool computes = true;
 };
 
 /// Every tunable setting, by name.

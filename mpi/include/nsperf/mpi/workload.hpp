@@ -71,17 +71,18 @@ LoadedImage load_image(const bmpi::communicator& comm, const ImageOrigin& origin
 /// renders them (the synthetic image, bit-identical to the whole image's pixels there);
 /// rank 0 keeps `image` and cuts its own tiles from it, or reads them too if `image` is empty. A
 /// rank that cannot read the file (not visible on its node, damaged) is agreed: every rank throws
-/// PhaseFailed naming it.
+/// PhaseFailed naming it. `partition` says which rank owns which tile.
 Workload read_own_tiles(const bmpi::communicator& comm, core::Image image,
                         const core::ImageSpec& spec, const ImageOrigin& origin, std::int64_t tile,
-                        std::int64_t halo);
+                        std::int64_t halo, core::Partition partition = {});
 
 /// Collective over `comm`: cuts rank 0's `image` (of `spec`, which every rank knows) into
-/// `tile` x `tile` tiles (static block partition) and sends each rank its own tiles with `halo`
-/// pixels of context. Plan problems are agreed; a failure while tiles are in flight ends the job
-/// through main's MPI_Abort.
+/// `tile` x `tile` tiles (shared out by `partition`) and sends each rank its own tiles with
+/// `halo` pixels of context. Plan problems are agreed; a failure while tiles are in flight ends
+/// the job through main's MPI_Abort.
 Workload distribute_image(const bmpi::communicator& comm, core::Image image,
-                          const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo);
+                          const core::ImageSpec& spec, std::int64_t tile, std::int64_t halo,
+                          core::Partition partition = {});
 
 /// Collective over `comm`: rank 0 renders the synthetic image `spec` from `seed` (with
 /// `skew_percent` of it empty, see kernels/synthetic.hpp), cuts it into
@@ -95,7 +96,8 @@ Workload distribute_synthetic(const bmpi::communicator& comm, const core::ImageS
 /// A sequential image (PNG, JPEG) streamed to the ranks: rank 0 decodes it top to bottom, one
 /// row of tiles at a time, and sends each tile to its rank as soon as its rows (with the halo)
 /// are decoded, so that the other ranks compute their first tiles while rank 0 still decodes.
-/// The ranks own blocks of tiles in reverse order, rank 0 the last: the others' tiles are
+/// The ranks own their tiles (as `partition` shares them out) in reverse rank order, rank 0
+/// the last rank's: with static blocks, the others' tiles are
 /// decoded first and computed while rank 0 decodes on; rank 0 computes its own at the end (at
 /// one rank, it decodes a row of tiles, computes it, and goes on). Giving rank 0 no tiles at
 /// all was measured slower where the decode is quick (a 13.7 MP JPEG: the others' compute became
@@ -111,7 +113,8 @@ class TileStream {
   /// `workload` (the plan; this rank's tiles with their pixel buffers, filled as they arrive)
   /// and posts this rank's receives. `reader` is rank 0's open image (null elsewhere).
   TileStream(const bmpi::communicator& comm, Workload& workload, const core::ImageSpec& spec,
-             std::unique_ptr<io::ImageReader> reader, std::int64_t tile, std::int64_t halo);
+             std::unique_ptr<io::ImageReader> reader, std::int64_t tile, std::int64_t halo,
+             core::Partition partition = {});
   /// Unfinished (a failure before the pipeline): cancels what it can and waits for the rest.
   ~TileStream();
   TileStream(const TileStream&) = delete;
