@@ -4,7 +4,8 @@ count, the racing search and the exhaustive yardstick over the same space, then 
 the tuned settings and the exhaustive search's best run side by side by `nsperf run`.
 
     bench/tune_targets.py [--nsperf BIN] [--ranks 1,2] [--rounds 10] [--dir DIR]
-                          [--space KEY=V1,V2 ...] WORKLOAD [WORKLOAD ...]
+                          [--space KEY=V1,V2 ...] [--budget B] [--no-exhaustive]
+                          WORKLOAD [WORKLOAD ...]
 
 WORKLOAD: an image (as --image takes it: 'file.fits[SCI]') or synthetic:WxH[:SKEW].
 
@@ -13,7 +14,9 @@ its closing comparison) against those of the exhaustive search (checks and its 1
 setting, without its closing comparison); then, from --rounds rounds in each of which the three
 settings run once in a shuffled order, the median job (read to close, the slowest rank, as
 `nsperf run` prints it) of each and the ratios tuned/defaults and tuned/best with Mann-Whitney's
-p. Each command line is printed before it runs. Run it on a quiet machine."""
+p. With --no-exhaustive (a workload whose yardstick would take hours), only the search and the
+side by side of the defaults and the tuned settings. Each command line is printed before it
+runs. Run it on a quiet machine."""
 import argparse
 import json
 import math
@@ -99,6 +102,9 @@ def main():
     p.add_argument("--space", action="append", default=[],
                    help="narrows both searches alike (default: compression none or zstd at its "
                         "default level)")
+    p.add_argument("--budget", default="4h", help="the search's budget (default 4h)")
+    p.add_argument("--no-exhaustive", action="store_true",
+                   help="no yardstick: the search and the defaults against the tuned settings")
     args = p.parse_args()
     space = args.space or ["run.compression=none,zstd", "run.compression_level=0"]
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
@@ -115,17 +121,20 @@ def main():
             mpi = ["mpirun", "-n", str(ranks), "--oversubscribe", args.nsperf]
             spaced = [a for s in space for a in ("--space", s)]
             tag = os.path.join(work, f"{len(table)}")
-            run(mpi + ["tune"] + inp + spaced + ["--budget", "4h", "--no-progress", "--force",
+            run(mpi + ["tune"] + inp + spaced + ["--budget", args.budget, "--no-progress", "--force",
                                                   "-o", tag + "-tuned.json", "--results",
                                                   tag + "-tune.h5"], env)
-            run(mpi + ["tune"] + inp + spaced + ["--exhaustive", "--budget", "8h",
-                                                  "--no-progress", "--force", "-o",
-                                                  tag + "-best.json", "--results", tag + "-ex.h5"],
-                env)
+            exhaustive = not args.no_exhaustive
+            if exhaustive:
+                run(mpi + ["tune"] + inp + spaced + ["--exhaustive", "--budget", "8h",
+                                                      "--no-progress", "--force", "-o",
+                                                      tag + "-best.json", "--results",
+                                                      tag + "-ex.h5"], env)
             tune_runs = len(tune_rows(tag + "-tune.h5"))
-            ex_runs = sum(1 for r in tune_rows(tag + "-ex.h5") if r != "confirm")
-            configs = {"defaults": [], "tuned": ["-c", tag + "-tuned.json"],
-                       "best": ["-c", tag + "-best.json"]}
+            ex_runs = sum(1 for r in tune_rows(tag + "-ex.h5") if r != "confirm") if exhaustive else 0
+            configs = {"defaults": [], "tuned": ["-c", tag + "-tuned.json"]}
+            if exhaustive:
+                configs["best"] = ["-c", tag + "-best.json"]
             times = {k: [] for k in configs}
             for _ in range(args.rounds):
                 order = list(configs)
@@ -140,29 +149,37 @@ def main():
             with open(tag + "-tuned.json") as f:
                 tuned = {k: v for k, v in json.load(f)["tuned"]["settings"].items()
                          if v["chosen"] != v["default"]}
-            with open(tag + "-best.json") as f:
-                best = {k: v["chosen"] for k, v in json.load(f)["tuned"]["settings"].items()}
             row = {
-                "workload": workload, "ranks": ranks, "tune_runs": tune_runs, "exhaustive_runs": ex_runs,
-                "runs_share": tune_runs / ex_runs,
-                "defaults_s": med["defaults"], "tuned_s": med["tuned"], "best_s": med["best"],
+                "workload": workload, "ranks": ranks, "tune_runs": tune_runs,
+                "defaults_s": med["defaults"], "tuned_s": med["tuned"],
                 "tuned_over_defaults": med["tuned"] / med["defaults"],
                 "p_defaults": mann_whitney_p(times["tuned"], times["defaults"]),
-                "tuned_over_best": med["tuned"] / med["best"],
-                "p_best": mann_whitney_p(times["tuned"], times["best"]),
                 "changed": ", ".join(f"{k}={v['chosen']}" for k, v in tuned.items()) or "(defaults)",
-                "best": ", ".join(f"{k}={v}" for k, v in best.items()),
-                # Identical settings measured apart show the side-by-side's own noise.
-                "tuned_is_best": all(best[k] == (tuned[k]["chosen"] if k in tuned else None)
-                                     or (k not in tuned and best[k] == default_of(tag, k))
-                                     for k in best),
             }
+            if exhaustive:
+                with open(tag + "-best.json") as f:
+                    best = {k: v["chosen"] for k, v in json.load(f)["tuned"]["settings"].items()}
+                row.update({
+                    "exhaustive_runs": ex_runs, "runs_share": tune_runs / ex_runs,
+                    "best_s": med["best"], "tuned_over_best": med["tuned"] / med["best"],
+                    "p_best": mann_whitney_p(times["tuned"], times["best"]),
+                    "best": ", ".join(f"{k}={v}" for k, v in best.items()),
+                    # Identical settings measured apart show the side-by-side's own noise.
+                    "tuned_is_best": all(best[k] == (tuned[k]["chosen"] if k in tuned else None)
+                                         or (k not in tuned and best[k] == default_of(tag, k))
+                                         for k in best),
+                })
             table.append(row)
             print(json.dumps(row), flush=True)
     print("\n| workload | ranks | job runs: tune / exhaustive | tuned / defaults (p) | "
           "tuned / exhaustive best (p) | tuned settings | exhaustive best |")
     print("|---|---|---|---|---|---|---|")
     for r in table:
+        if "best" not in r:
+            print(f"| {r['workload']} | {r['ranks']} | {r['tune_runs']} / (not run) | "
+                  f"{r['tuned_over_defaults']:.3f} ({r['p_defaults']:.2g}) | (not run) | "
+                  f"{r['changed']} | (not run) |")
+            continue
         same = " (the same settings)" if r["tuned_is_best"] else ""
         print(f"| {r['workload']} | {r['ranks']} | {r['tune_runs']} / {r['exhaustive_runs']} = "
               f"{100 * r['runs_share']:.0f}% | {r['tuned_over_defaults']:.3f} ({r['p_defaults']:.2g}) | "

@@ -18,11 +18,13 @@
 #include "nsperf/core/text.hpp"
 #include "nsperf/core/tuning.hpp"
 #include "nsperf/io/catalog.hpp"
+#include "nsperf/io/image_reader.hpp"
 #include "nsperf/io/results_file.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/results_writer.hpp"
 #include "nsperf/mpi/tune.hpp"
 #include "progress_line.hpp"
+#include "run_many.hpp"
 #include "tuned_settings.hpp"
 
 namespace nsperf::cli {
@@ -39,6 +41,10 @@ struct Options {
   std::string results = "nsperf-tune.h5";
   std::optional<std::string> scratch;
   std::optional<std::string> catalog;
+  /// Several images: --image repeated or a glob, and --images LIST (not yet expanded).
+  bool many = false;
+  std::vector<std::string> images;
+  std::string images_list;
   mpi::WriteMode mode = mpi::WriteMode::create;
   bool progress = true;
   bool help = false;
@@ -54,8 +60,12 @@ po::options_description describe_options() {
       "(repeatable; one value pins the key). Keys: " +
       core::join(keys) + ". Default: every value each key declares";
   po::options_description tune("Search");
-  tune.add_options()("budget", po::value<std::string>()->value_name("N|DURATION"),
-                     "at most N job runs, or as long as DURATION (90s, 20m, 1h30m); default 30m")(
+  tune.add_options()(
+      "images", po::value<std::string>()->value_name("LIST"),
+      "tune the job over several images, as 'nsperf run --images' runs them: a file naming one "
+      "image per line, besides any --image (which may also be repeated or a quoted glob)")(
+      "budget", po::value<std::string>()->value_name("N|DURATION"),
+      "at most N job runs, or as long as DURATION (90s, 20m, 1h30m); default 30m")(
       "space", po::value<std::vector<std::string>>()->value_name("KEY=V1,V2")->composing(),
       space_help.c_str())("output,o", po::value<std::string>()->value_name("FILE.json"),
                           "the tuned settings, a config file for 'nsperf run -c' (default "
@@ -87,9 +97,19 @@ po::options_description describe_options() {
 }
 
 Options parse(const CommandContext& ctx, const po::options_description& description) {
-  const auto vm = parse_options(ctx.args, description, nullptr, "tune");
+  auto vm = parse_options(ctx.args, description, nullptr, "tune");
   Options o;
   o.help = vm.count("help") > 0;
+  const auto images =
+      vm.count("image") ? vm["image"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (images.size() > 1 || (images.size() == 1 && is_glob(images.front())) || vm.count("images")) {
+    if (vm.count("synthetic"))
+      throw UsageError("--synthetic is one image; several images are files (--image, --images)");
+    o.many = true;
+    o.images = images;
+    if (vm.count("images")) o.images_list = vm["images"].as<std::string>();
+    vm.erase("image");  // the images are the job's, not input.image
+  }
   if (vm.count("config")) o.config = vm["config"].as<std::string>();
   add_input_overrides(vm, o.overrides);
   add_set_overrides(vm, o.overrides);
@@ -142,7 +162,8 @@ std::pair<std::int64_t, double> parse_budget(const std::string& text) {
 }
 
 constexpr const char* kUsage =
-    "mpirun -n N nsperf tune (--image FILE | --synthetic WxH) [--budget N|DURATION] "
+    "mpirun -n N nsperf tune (--image FILE | --synthetic WxH | --images LIST) [--budget "
+    "N|DURATION] "
     "[--space KEY=V1,V2 ...] [-o tuned.json]";
 
 void print_help(std::ostream& out, const po::options_description& options) {
@@ -165,13 +186,18 @@ void print_help(std::ostream& out, const po::options_description& options) {
          "run side by side (5 times each, up to 10 while they cannot be told apart), and each\n"
          "setting's gain is printed with its 95% interval. Every job run is stored in the\n"
          "results file's tune table. See docs/tuning.md.\n\n"
+         "With several images (--image repeated or a quoted glob, --images LIST), a job run is\n"
+         "'nsperf run's job over all of them (each image its own output, the images shared\n"
+         "among the ranks as they free up), timed as a whole: one set of settings for the lot.\n"
+         "The tile sizes tried are bounded by the image with the shortest side.\n\n"
          "On SIGTERM, SIGINT or SIGUSR1 the search stops, writes the job runs made so far to\n"
          "the results file (no settings file) and exits with 3; the same command with\n"
          "--resume continues it. With --catalog FILE the search starts from the settings of\n"
          "the nearest workload recorded there and records this one; 'nsperf run --tuned FILE'\n"
          "then runs with the nearest workload's settings.\n\n"
          "example: mpirun -n 2 nsperf tune --image scan.tif --budget 20m -o scan-tuned.json\n"
-         "         mpirun -n 2 nsperf run -c scan-tuned.json --image scan.tif -o scan-ns.h5\n\n"
+         "         mpirun -n 2 nsperf run -c scan-tuned.json --image scan.tif -o scan-ns.h5\n"
+         "         mpirun -n 4 nsperf tune --images night.txt --budget 1h -o night.json\n\n"
       << options;
 }
 
@@ -410,14 +436,33 @@ int tune(const CommandContext& ctx) {
   std::string replay;        // --resume: the stopped search's job runs, as JSON
   std::string resumed_from;  // and its run id
   mpi::run_phase(world, "check-output", [&] {
-    if (cfg.input_is_default) {
+    if (cfg.input_is_default && !options.many) {
       throw UsageError(std::string("no input: give --image FILE or --synthetic WxH; usage: ") +
                        kUsage + " (see 'nsperf tune --help')");
     }
     std::tie(request.budget_runs, request.budget_s) = parse_budget(options.budget);
+    // The closing comparison keeps its runs out of the budget's: a budget that leaves the
+    // search none would only rerun the defaults.
+    constexpr std::int64_t kLeast = 2 * mpi::kTuneConfirmRuns + 2;
+    if (request.budget_runs > 0 && request.budget_runs < kLeast) {
+      throw UsageError("--budget " + options.budget + ": the closing comparison keeps up to " +
+                       std::to_string(2 * mpi::kTuneConfirmRuns) +
+                       " job runs of the budget, which leaves the search none; give at least " +
+                       std::to_string(kLeast));
+    }
     request.space = core::parse_space(options.space);
+    if (options.many && options.catalog) {
+      throw UsageError(
+          "--catalog takes one image; with several images it is not built yet (tune one "
+          "image of the kind with --catalog, then 'nsperf run --tuned' on each)");
+    }
     if (world.rank() != 0) return;
-    const auto inputs = job_inputs(cfg);
+    auto inputs = job_inputs(cfg);
+    if (options.many) {
+      request.images = image_texts(options.images, options.images_list);
+      for (const auto& image : request.images)
+        inputs.push_back({io::parse_image_input(image, std::nullopt).path, "--image " + image});
+    }
     mpi::check_output(options.output, options.mode, inputs);
     mpi::check_output(options.results, options.resume ? mpi::WriteMode::overwrite : options.mode,
                       inputs);
@@ -443,11 +488,19 @@ int tune(const CommandContext& ctx) {
   boost::mpi::broadcast(world, replay, 0);
   request.replay = trials_from_json(replay);
   if (world.rank() == 0) {
-    std::cout << "tuning: "
-              << (cfg.input.image.empty() ? "synthetic " + core::to_string(cfg.input.synthetic)
-                                          : cfg.input.image)
-              << " on " << world.size() << (world.size() == 1 ? " rank" : " ranks") << "; budget "
-              << options.budget << (request.budget_runs > 0 ? " job runs" : "")
+    const std::string input =
+        !request.images.empty()
+            ? std::to_string(request.images.size()) + " images (" +
+                  core::join(std::vector<std::string>(
+                      request.images.begin(),
+                      request.images.begin() +
+                          std::min<std::ptrdiff_t>(3, std::ssize(request.images)))) +
+                  (request.images.size() > 3 ? ", ..." : "") + "), timed together as one job"
+        : cfg.input.image.empty() ? "synthetic " + core::to_string(cfg.input.synthetic)
+                                  : cfg.input.image;
+    std::cout << "tuning: " << input << " on " << world.size()
+              << (world.size() == 1 ? " rank" : " ranks") << "; budget " << options.budget
+              << (request.budget_runs > 0 ? " job runs" : "")
               << "\n  config: " << describe_config_sources(options.config, options.overrides)
               << "\n  job outputs in " << request.scratch.string() << " (removed after each run)\n"
               << (resumed_from.empty() ? std::string()

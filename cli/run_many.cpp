@@ -92,10 +92,12 @@ std::vector<std::string> read_list(const std::string& list) {
   return images;
 }
 
-// Rank 0, before any work: the images, their outputs, and what to do with each.
-std::vector<mpi::BatchImage> plan(const ManyImages& many) {
+}  // namespace
+
+std::vector<std::string> image_texts(const std::vector<std::string>& given,
+                                     const std::string& list) {
   std::vector<std::string> texts;
-  for (const auto& image : many.images) {
+  for (const auto& image : given) {
     // Any of * ? [ may be a pattern ('frame00[0-2].png'); a text that matches no file is still
     // an image when the file it names exists ('x.fits[SCI]' never matches as a pattern).
     if (image.find_first_of("*?[") == std::string::npos) {
@@ -108,12 +110,20 @@ std::vector<mpi::BatchImage> plan(const ManyImages& many) {
     if (paths.empty()) throw UsageError("--image '" + image + "': matches no file");
     texts.insert(texts.end(), paths.begin(), paths.end());
   }
-  if (!many.list.empty()) {
-    const auto listed = read_list(many.list);
+  if (!list.empty()) {
+    const auto listed = read_list(list);
     texts.insert(texts.end(), listed.begin(), listed.end());
   }
   if (texts.empty())
     throw UsageError("no image: give --image FILE (repeatable, globs) or --images LIST");
+  return texts;
+}
+
+namespace {
+
+// Rank 0, before any work: the images, their outputs, and what to do with each.
+std::vector<mpi::BatchImage> plan(const ManyImages& many) {
+  const std::vector<std::string> texts = image_texts(many.images, many.list);
 
   const fs::path dir = many.output_dir;
   const std::string dir_name = "--output-dir " + many.output_dir;

@@ -26,6 +26,12 @@ struct ManyImages {
 /// HDF5 index, not a character class).
 bool is_glob(const std::string& text);
 
+/// Rank 0: the images that --image (repeatable, quoted globs expanded) and --images LIST (one per
+/// line) name, in that order. Throws UsageError when there is none or a glob matches no file,
+/// InputError when the list cannot be read.
+std::vector<std::string> image_texts(const std::vector<std::string>& given,
+                                     const std::string& list);
+
 /// Collective over ctx.world: plans the images on rank 0 (expands globs, reads the list, names
 /// the outputs and refuses collisions and outputs that are inputs, before any work), runs them
 /// (mpi::run_batch), writes DIR/index.h5 and prints the summary. Returns the exit code: 0, 1 if

@@ -14,6 +14,7 @@
 #include "nsperf/io/image_reader.hpp"
 #include "nsperf/kernels/buffers.hpp"
 #include "nsperf/kernels/synthetic.hpp"
+#include "nsperf/mpi/batch.hpp"
 #include "nsperf/mpi/job_context.hpp"
 #include "nsperf/mpi/phase.hpp"
 #include "nsperf/mpi/production.hpp"
@@ -87,6 +88,8 @@ class Tuner {
            std::string_view label);
   // Runs the production job once for `t` and sets its time, status and output size.
   void run_job(core::TuneTrial& t, const Candidate& c, bool check);
+  // The same for several images: `nsperf run`'s job over all of them.
+  void run_images(core::TuneTrial& t, const Candidate& c, bool check);
   // Races `entrants` (ids; the first is the settings so far) and returns the winner.
   // `exhaustive`: every entrant gets kTuneConfirmRuns runs, none is dropped, the lowest median
   // wins (the yardstick the racing is measured against).
@@ -105,7 +108,11 @@ class Tuner {
   core::Stopwatch clock_;
   TuneReport report_;
   std::vector<core::SpaceKey> space_;
-  core::ImageSpec image_;
+  core::ImageSpec
+      image_;  // with several images: the one with the shortest side (it bounds the tile)
+  std::int64_t pixels_ = 0;             // of every image
+  std::vector<mpi::BatchImage> batch_;  // rank 0, several images: each with its scratch output
+  bool many_ = false;                   // every rank: several images
   std::vector<Candidate> candidates_;
   std::filesystem::path output_;
   double typical_s_ = 0;  // the median job so far, to keep time for the closing comparison
@@ -120,9 +127,34 @@ class Tuner {
 
 void Tuner::probe() {
   const auto& cfg = request_.config;
-  std::string error;
   run_phase(comm_, "tune-input", [&] {
     if (comm_.rank() != 0) return;
+    if (!request_.images.empty()) {
+      // Every header, before any work: a file that cannot be read is named now.
+      std::int64_t shortest = 0;
+      for (const auto& text : request_.images) {
+        const auto raw = cfg.input.raw.empty()
+                             ? std::nullopt
+                             : std::optional(io::parse_raw_layout(cfg.input.raw, "--raw"));
+        const auto input = io::parse_image_input(text, raw);
+        const auto info = io::open_image(input)->info();
+        const std::int64_t side = std::min(info.extent.width, info.extent.height);
+        if (shortest == 0 || side < shortest) {
+          shortest = side;
+          image_ = {info.extent, info.dtype};
+        }
+        pixels_ += info.extent.pixels();
+        mpi::BatchImage item;
+        item.image = text;
+        std::error_code ec;
+        const auto bytes = std::filesystem::file_size(input.path, ec);
+        item.file_bytes = ec ? 0 : static_cast<std::int64_t>(bytes);
+        batch_.push_back(std::move(item));
+      }
+      report_.input = std::to_string(request_.images.size()) + " images (" +
+                      request_.images.front() + (request_.images.size() > 1 ? ", ...)" : ")");
+      return;
+    }
     if (cfg.input.image.empty()) {
       image_ = cfg.input.synthetic;
       report_.input = "synthetic " + core::to_string(cfg.input.synthetic);
@@ -141,6 +173,9 @@ void Tuner::probe() {
   bmpi::broadcast(comm_, dtype, 0);
   image_.dtype = static_cast<core::DType>(dtype);
   bmpi::broadcast(comm_, report_.input, 0);
+  bmpi::broadcast(comm_, pixels_, 0);
+  if (pixels_ == 0) pixels_ = image_.extent.pixels();
+  many_ = bmpi::all_reduce(comm_, batch_.empty() ? 0 : 1, bmpi::maximum<int>()) != 0;
   const NodeLayout layout = node_layout(comm_, 0);
   report_.workload.image = image_.extent;
   report_.workload.ranks = comm_.size();
@@ -215,7 +250,9 @@ bool Tuner::go_on(std::int64_t reserve_runs) {
   if (stop == 0) return true;
   if (report_.stopped.empty()) {
     report_.stopped =
-        stop == 1 ? "the budget of " + std::to_string(request_.budget_runs) + " job runs was spent"
+        stop == 1 ? "the budget of " + std::to_string(request_.budget_runs) +
+                        " job runs was spent (up to " + std::to_string(reserve_runs) +
+                        " of them kept for the closing comparison)"
                   : "the budget of " + core::format_number(request_.budget_s, 3) + " s was spent";
   }
   return false;
@@ -270,6 +307,10 @@ bool Tuner::job(int id, const std::string& race, std::int64_t round, int repetit
 }
 
 void Tuner::run_job(core::TuneTrial& t, const Candidate& c, bool check) {
+  if (many_) {
+    run_images(t, c, check);
+    return;
+  }
   ProductionRequest run{config_with(request_.config, c.settings, output_, check),
                         request_.command_line,
                         /*resume=*/false,
@@ -300,6 +341,71 @@ void Tuner::run_job(core::TuneTrial& t, const Candidate& c, bool check) {
   if (comm_.rank() == 0) {
     std::error_code ec;
     std::filesystem::remove(output_, ec);
+  }
+}
+
+void Tuner::run_images(core::TuneTrial& t, const Candidate& c, bool check) {
+  BatchRequest batch;
+  batch.config = config_with(request_.config, c.settings, output_, check);
+  batch.command_line = request_.command_line;
+  batch.images = batch_;  // rank 0's plan; run_batch sends it to the others
+  batch.stop_signal = request_.stop_signal;
+  comm_.barrier();
+  const core::Stopwatch watch;
+  enum : int { kOk = 0, kCheckFailed = 1, kFailed = 2, kInterrupted = 3 };
+  int status = kOk;
+  std::string error;
+  std::vector<io::ImageIndexRow> rows;
+  try {
+    // A phase of its own, where tests inject a fault into one job run (NSPERF_FAULT).
+    run_phase(comm_, "tune-run-" + std::to_string(t.trial), [] {});
+    rows = run_batch(comm_, batch, nullptr);  // an image that fails is a row, not a throw
+  } catch (const PhaseFailed& e) {
+    if (e.exit_code() == ExitCode::interrupted) throw;
+    status = kFailed;
+    error = e.what();
+  }
+  t.seconds = bmpi::all_reduce(comm_, watch.elapsed_s(), bmpi::maximum<double>());
+  // A stop signal ends the batch between images (those not started are "not run") or inside
+  // one: either way the run is interrupted, not failed.
+  const int signal = bmpi::all_reduce(comm_, request_.stop_signal ? request_.stop_signal() : 0,
+                                      bmpi::maximum<int>());
+  if (signal != 0) {
+    status = kInterrupted;
+    error = "stopped by " + core::signal_name(signal);
+  }
+  // Otherwise rank 0 has every image's row: the run's status is the worst of theirs.
+  std::int64_t bytes = 0;
+  if (comm_.rank() == 0) {
+    for (const auto& row : rows) {
+      int s = kOk;
+      if (row.status == io::image_status::interrupted)
+        s = kInterrupted;
+      else if (row.status == io::image_status::check_failed)
+        s = kCheckFailed;
+      else if (row.status != io::image_status::ok)
+        s = kFailed;
+      if (s > status) {
+        status = s;
+        error = row.image + ": " + (row.error.empty() ? row.status : row.error);
+      }
+    }
+    for (const auto& item : batch_) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(item.output, ec);
+      if (!ec) bytes += static_cast<std::int64_t>(size);
+      std::filesystem::remove(item.output, ec);
+    }
+  }
+  bmpi::broadcast(comm_, status, 0);
+  bmpi::broadcast(comm_, error, 0);
+  bmpi::broadcast(comm_, bytes, 0);
+  t.output_bytes = bytes;
+  if (status == kInterrupted) throw PhaseFailed(error, ExitCode::interrupted);
+  if (status == kCheckFailed) t.status = "failed-check";
+  if (status == kFailed) {
+    t.status = "failed";
+    report_.notes.push_back(c.text + ": " + error);
   }
 }
 
@@ -483,7 +589,7 @@ void Tuner::confirm() {
       s.image = image_;
       s.repetition = r;
       s.seconds = t.seconds;
-      s.pixels = image_.extent.pixels();
+      s.pixels = pixels_;
       report_.samples.push_back(s);
     }
   }
@@ -582,10 +688,26 @@ TuneReport Tuner::run() {
     report_.defaults[t->name] = cfg.json.at(key_pointer(t->name));
   if (report_.defaults["optimizers.cpu.threads"] == 0)
     report_.defaults["optimizers.cpu.threads"] = report_.workload.cores_per_rank;
+  // Several images: one tile for all, which `nsperf run` would refuse for an image narrower
+  // than it. As a single image's default tile is fitted to it, the defaults' tile is fitted to
+  // the narrowest image, and the console says so.
+  const std::int64_t side = std::min(image_.extent.width, image_.extent.height);
+  if (many_ && report_.defaults["input.tile"].get<std::int64_t>() > side) {
+    report_.notes.push_back("the defaults' tile is " + std::to_string(side) + ", the side of the " +
+                            core::to_string(image_) + " image (its " +
+                            report_.defaults["input.tile"].dump() +
+                            " is larger than that image, which nsperf run would refuse)");
+    report_.defaults["input.tile"] = side;
+  }
   run_phase(comm_, "tune-space",
             [&] { space_ = core::make_space(request_.space, report_.workload, report_.defaults); });
   report_.space_size = count_space();
   output_ = request_.scratch / ("nsperf-tune-" + report_.provenance.run_id + ".h5");
+  for (std::size_t k = 0; k < batch_.size(); ++k) {
+    batch_[k].output = (request_.scratch / ("nsperf-tune-" + report_.provenance.run_id + "-" +
+                                            std::to_string(k) + ".h5"))
+                           .string();
+  }
 
   // Where the search starts: the defaults, each key moved into the space where --space leaves
   // its default out.

@@ -1,6 +1,6 @@
 """nsperf tune end to end: the settings it writes run as they are, every job run is stored,
 impossible combinations are never tried, bad input stops before any work, a failing candidate
-is dropped and recorded, a stop signal keeps the runs made so far."""
+is dropped and recorded, a stop signal keeps the runs made so far, several images tuned as one job."""
 import json
 import os
 
@@ -114,7 +114,8 @@ class Tune(TempDirTest):
             (["--space", "input.tile=8192"], "larger than the image"),
             (["--budget", "0"], "zero runs"),
             (["--budget", "5x"], "unknown unit"),
-            (["--budget", "10"], None),  # a valid budget: the control
+            (["--budget", "21"], "give at least 22"),
+            (["--budget", "30"], None),  # a valid budget: the control
             (["-o", "/nonexistent/folder/t.json"], "/nonexistent/folder"),
             (["--scratch", "/nonexistent/folder"], "/nonexistent/folder"),
         ]
@@ -234,3 +235,49 @@ class Tune(TempDirTest):
             self.assertEqual(bad.code, 2, bad)
             self.assertIn(message, bad.err)
             self.assertFalse(os.path.exists(self.path("x.h5")))
+
+    def test_several_images_are_tuned_as_one_job(self):
+        import numpy as np
+        rng = np.random.default_rng(1)
+        shapes = {"a": ((200, 300), np.uint16), "b": ((256, 256), np.uint8),
+                  "c": ((300, 400), np.float32)}
+        for name, (shape, dtype) in shapes.items():
+            with h5py.File(self.path(f"{name}.h5"), "w") as f:
+                pixels = rng.integers(0, 200, size=shape).astype(dtype)
+                pixels[:, : shape[1] // 3] = 7  # an empty part, as real images have
+                f["img"] = pixels
+        with open(self.path("list.txt"), "w") as f:
+            f.write("# two of the three\na.h5:/img\n\nb.h5:/img\n")
+        r = self.tune(["--images", "list.txt", "--image", "c.h5:/img", "--budget", "40",
+                       "--space", "run.strategy=fused,simd", "--space", "run.compression=none",
+                       "-o", "t.json", "--results", "t.h5"])
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("tuning: 3 images (c.h5:/img, a.h5:/img, b.h5:/img), timed together as one "
+                      "job", r.out)
+        trials, _ = trials_of(self.path("t.h5"))
+        self.assertTrue(trials)
+        for t in trials:
+            self.assertEqual(t["status"], "ok", t)
+            self.assertGreater(t["output_bytes"], 0, t)
+            # The shortest side of the three (a: 200) bounds the tile.
+            self.assertLessEqual(json.loads(t["settings"])["input.tile"], 200, t)
+        leftovers = [n for n in os.listdir(self.dir) if n.startswith("nsperf-tune-")]
+        self.assertEqual(leftovers, [], "every job run's outputs are removed after it")
+        # The settings run the same images as nsperf run takes them.
+        out = run(["run", "-c", "t.json", "--images", "list.txt", "--image", "c.h5:/img",
+                   "--output-dir", "out"] + QUIET, ranks=2, cwd=self.dir)
+        self.assertEqual(out.code, 0, out)
+        self.assertEqual(sorted(os.listdir(self.path("out"))), ["a.h5", "b.h5", "c.h5", "index.h5"])
+
+        before = sorted(os.listdir(self.dir))
+        for args, message in (
+                (["--catalog", "cat.sqlite"], "--catalog takes one image"),
+                (["--synthetic", "64x64"], "--synthetic is one image"),
+                (["--image", "missing.h5:/img"], "missing.h5"),
+                (["--image", "nothing-*.h5"], "matches no file")):
+            with self.subTest(args=args):
+                r = self.tune(["--images", "list.txt", "-o", "u.json", "--results", "u.h5",
+                               "--budget", "30"] + args)
+                self.assertEqual(r.code, 2, r)
+                self.assertIn(message, r.err)
+                self.assertEqual(sorted(os.listdir(self.dir)), before, "nothing is written")

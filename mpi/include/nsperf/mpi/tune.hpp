@@ -40,6 +40,10 @@ struct TuneRequest {
   /// Identical on every rank: the input and the settings tune starts from (its defaults).
   core::Config config;
   std::string command_line;
+  /// Rank 0: several images (nsperf tune --images, --image repeated or a glob), or none for
+  /// config.input's one. With several, a job run is `nsperf run`'s job over all of them
+  /// (mpi::run_batch: each image its own output), timed as a whole.
+  std::vector<std::string> images;
   /// --space, parsed (core::parse_space).
   std::map<std::string, std::vector<nlohmann::json>> space;
   std::int64_t budget_runs = 0;  ///< job runs at most (0: no limit by count)
