@@ -243,7 +243,9 @@ int run(const CommandContext& ctx) {
       throw UsageError(
           "--sizes (optimizers.network.sizes): only the network optimizer sweeps message sizes, "
           "and it does not run here: add --network");
-    if (world.rank() == 0) mpi::check_output(output, options.mode, job_inputs(cfg));
+    if (world.rank() == 0)
+      mpi::check_output(output, options.mode, job_inputs(cfg), "--output",
+                        /*can_append=*/true);
   });
 
   MetricsSession metrics(world, options.publish);

@@ -463,9 +463,9 @@ int tune(const CommandContext& ctx) {
       for (const auto& image : request.images)
         inputs.push_back({io::parse_image_input(image, std::nullopt).path, "--image " + image});
     }
-    mpi::check_output(options.output, options.mode, inputs);
+    mpi::check_output(options.output, options.mode, inputs, "-o");
     mpi::check_output(options.results, options.resume ? mpi::WriteMode::overwrite : options.mode,
-                      inputs);
+                      inputs, "--results");
     if (options.resume) replay = stopped_search(options.results, resumed_from);
     if (mpi::same_file(options.output, options.results))
       throw UsageError("-o and --results name one file: " + options.output);

@@ -102,9 +102,10 @@ bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
 }
 
 void check_output(const std::filesystem::path& path, WriteMode mode,
-                  const std::vector<InputFile>& inputs) {
+                  const std::vector<InputFile>& inputs, const std::string& option,
+                  bool can_append) {
   namespace fs = std::filesystem;
-  const std::string name = "--output " + path.string();
+  const std::string name = option + " " + path.string();
   for (const auto& input : inputs) {
     if (!input.path.empty() && same_file(path, input.path)) {
       throw UsageError(name + ": is the same file as " + input.what +
@@ -119,9 +120,8 @@ void check_output(const std::filesystem::path& path, WriteMode mode,
   switch (mode) {
     case WriteMode::create:
       if (exists) {
-        throw InputError(name +
-                         ": file exists; use --force to replace it (nsperf benchmark: or "
-                         "--append to add this run to it)");
+        throw InputError(name + ": file exists; use --force to replace it" +
+                         (can_append ? std::string(" or --append to add this run to it") : ""));
       }
       break;
     case WriteMode::overwrite:

@@ -47,9 +47,12 @@ struct InputFile {
 /// Checks, before any work, that `path` can be written in `mode` and is none of `inputs` (by
 /// any path: a hard or symbolic link to an input is the input; refused in every mode, --force
 /// included, since the write would replace the file being read). Throws InputError naming the
-/// path and what would be valid (UsageError when it is an input). Local: call on one rank.
+/// path as `option` gives it and what would be valid (UsageError when it is an input); an
+/// existing file's message offers --append where the command has it (`can_append`). Local:
+/// call on one rank.
 void check_output(const std::filesystem::path& path, WriteMode mode,
-                  const std::vector<InputFile>& inputs = {});
+                  const std::vector<InputFile>& inputs = {},
+                  const std::string& option = "--output", bool can_append = false);
 
 /// Whether `a` and `b` are the same file: the same inode when both exist, else the same
 /// absolute path once `.`, `..` and symbolic links are resolved.
