@@ -162,9 +162,8 @@ std::pair<std::int64_t, double> parse_budget(const std::string& text) {
 }
 
 constexpr const char* kUsage =
-    "mpirun -n N nsperf tune (--image FILE | --synthetic WxH | --images LIST) [--budget "
-    "N|DURATION] "
-    "[--space KEY=V1,V2 ...] [-o tuned.json]";
+    "mpirun -n N nsperf tune (--image FILE | --synthetic WxH | --images LIST) "
+    "[--budget N|DURATION] [--space KEY=V1,V2 ...] [-o tuned.json]";
 
 void print_help(std::ostream& out, const po::options_description& options) {
   out << "usage: " << kUsage

@@ -11,6 +11,14 @@ namespace {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
+// Every partitioner, in declaration order.
+constexpr Partitioner kPartitioners[] = {Partitioner::static_block, Partitioner::static_cyclic};
+
+// How many tiles of side `t` cut `image` (edge tiles counted whole).
+std::int64_t tile_count(Extent image, std::int64_t t) {
+  return ceil_div(image.width, t) * ceil_div(image.height, t);
+}
+
 }  // namespace
 
 std::string_view to_string(Partitioner p) noexcept {
@@ -24,14 +32,15 @@ std::string_view to_string(Partitioner p) noexcept {
 }
 
 std::optional<Partitioner> parse_partitioner(std::string_view text) noexcept {
-  for (auto p : {Partitioner::static_block, Partitioner::static_cyclic})
+  for (auto p : kPartitioners)
     if (to_string(p) == text) return p;
   return std::nullopt;
 }
 
 std::vector<std::string> partitioner_names() {
-  return {std::string(to_string(Partitioner::static_block)),
-          std::string(to_string(Partitioner::static_cyclic))};
+  std::vector<std::string> names;
+  for (auto p : kPartitioners) names.emplace_back(to_string(p));
+  return names;
 }
 
 std::int64_t TilePlan::columns() const noexcept { return ceil_div(image.width, tile_size); }
@@ -149,7 +158,7 @@ std::string tile_impossible(const nlohmann::json& v, const TuneWorkload& w, cons
   const std::int64_t side = std::min(w.image.width, w.image.height);
   if (t > side) return "larger than the image's shorter side (" + std::to_string(side) + ")";
   if (t < std::min(kMinTile, side)) return "below " + std::to_string(kMinTile) + " pixels";
-  const std::int64_t tiles = ((w.image.width + t - 1) / t) * ((w.image.height + t - 1) / t);
+  const std::int64_t tiles = tile_count(w.image, t);
   if (tiles < w.ranks) {
     return std::to_string(tiles) + (tiles == 1 ? " tile for " : " tiles for ") +
            std::to_string(w.ranks) + " ranks: a rank would have none";
@@ -190,7 +199,7 @@ std::string chunk_impossible(const nlohmann::json& v, const TuneWorkload& w, con
   const auto it = s.find("input.tile");
   if (chunk == 1 || it == s.end() || !it->is_number_integer()) return "";
   const auto t = it->get<std::int64_t>();
-  const std::int64_t tiles = ((w.image.width + t - 1) / t) * ((w.image.height + t - 1) / t);
+  const std::int64_t tiles = tile_count(w.image, t);
   if (chunk * w.ranks > tiles) {
     return std::to_string(tiles) + " tiles: runs of " + std::to_string(chunk) +
            " would not reach " + std::to_string(w.ranks) + " ranks";

@@ -129,13 +129,13 @@ void Tuner::probe() {
   const auto& cfg = request_.config;
   run_phase(comm_, "tune-input", [&] {
     if (comm_.rank() != 0) return;
+    const auto raw = cfg.input.raw.empty()
+                         ? std::nullopt
+                         : std::optional(io::parse_raw_layout(cfg.input.raw, "--raw"));
     if (!request_.images.empty()) {
       // Every header, before any work: a file that cannot be read is named now.
       std::int64_t shortest = 0;
       for (const auto& text : request_.images) {
-        const auto raw = cfg.input.raw.empty()
-                             ? std::nullopt
-                             : std::optional(io::parse_raw_layout(cfg.input.raw, "--raw"));
         const auto input = io::parse_image_input(text, raw);
         const auto info = io::open_image(input)->info();
         const std::int64_t side = std::min(info.extent.width, info.extent.height);
@@ -160,9 +160,6 @@ void Tuner::probe() {
       report_.input = "synthetic " + core::to_string(cfg.input.synthetic);
       return;
     }
-    const auto raw = cfg.input.raw.empty()
-                         ? std::nullopt
-                         : std::optional(io::parse_raw_layout(cfg.input.raw, "--raw"));
     const auto info = io::open_image(io::parse_image_input(cfg.input.image, raw))->info();
     image_ = {info.extent, info.dtype};
     report_.input = cfg.input.image;

@@ -115,6 +115,7 @@ TEST(Tunables, APartitionerIsTriedWhereThereAreRanksToShareAmong) {
   EXPECT_EQ(core::candidates_of(key_of(space2, "run.partition_chunk"), two, big),
             (std::vector<json>{1, 4}));
   // Neither changes how a tile is computed: candidates differing only there share a check.
+  ASSERT_FALSE(space2.empty());
   for (const auto& k : space2) {
     const bool computes = k.tunable->name == "run.strategy" ||
                           k.tunable->name == "optimizers.cpu.threads" ||

@@ -51,8 +51,8 @@ struct InputFile {
 /// existing file's message offers --append where the command has it (`can_append`). Local:
 /// call on one rank.
 void check_output(const std::filesystem::path& path, WriteMode mode,
-                  const std::vector<InputFile>& inputs = {},
-                  const std::string& option = "--output", bool can_append = false);
+                  const std::vector<InputFile>& inputs = {}, const std::string& option = "--output",
+                  bool can_append = false);
 
 /// Whether `a` and `b` are the same file: the same inode when both exist, else the same
 /// absolute path once `.`, `..` and symbolic links are resolved.
