@@ -67,23 +67,6 @@ std::string speedup_text(const core::SummaryRow& r, bool with_ci, bool with_leve
   return text;
 }
 
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows) {
-    width.resize(std::max(width.size(), r.size()));
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      std::string cell = r[i];
-      if (i + 1 < r.size()) cell.resize(width[i] + 2, ' ');
-      line += cell;
-    }
-    out << "  " << line << "\n";
-  }
-}
-
 std::string mib(std::int64_t bytes) {
   return bytes < 0 ? "-" : fixed(static_cast<double>(bytes) / (1 << 20), 1);
 }
@@ -290,6 +273,23 @@ std::string table_title(const std::string& optimizer, const std::string& kernel)
 }
 
 }  // namespace
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows) {
+    width.resize(std::max(width.size(), r.size()));
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      std::string cell = r[i];
+      if (i + 1 < r.size()) cell.resize(width[i] + 2, ' ');
+      line += cell;
+    }
+    out << "  " << line << "\n";
+  }
+}
 
 std::string format_interval(double low, double high) {
   double unit = 1;

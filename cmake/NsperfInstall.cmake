@@ -2,14 +2,14 @@
 # CMake package so that other projects can find_package(nsperf) and annotate or extend.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS nsperf_core nsperf_kernels nsperf_io nsperf_mpi nsperf_analysis nsperf_metrics
+install(TARGETS nsperf_core nsperf_kernels nsperf_io nsperf_mpi nsperf_sim nsperf_analysis nsperf_metrics
         EXPORT nsperfTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS nsperf nsperf-exec RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS nsperf_h5zstd LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/nsperf/hdf5-plugins)
-foreach(dir core kernels io mpi analysis metrics)
+foreach(dir core kernels io mpi sim analysis metrics)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/install-deps ${PROJECT_SOURCE_DIR}/scripts/run-example

@@ -98,20 +98,23 @@ const TableSchema<core::Sample>& sample_table() {
 
 const TableSchema<core::TileResult>& result_tile_table() {
   using T = core::TileResult;
-  static const auto table = TableSchema<T>()
-                                .with(detail::placement_columns<T>)
-                                .column<std::int64_t>("halo", &T::halo)
-                                .text<kName>("optimizer", &T::optimizer)
-                                .text<kName>("strategy", &T::strategy)
-                                .text<kName>("kernel", &T::kernel)
-                                .column<double>("compute_s", &T::compute_s)
-                                .column<double>("transfer_s", &T::transfer_s)
-                                .column<double>("io_s", &T::io_s)
-                                .column<std::int64_t>("raw_bytes", &T::raw_bytes)
-                                .column<std::uint64_t>("checksum", &T::checksum)
-                                .with(check_columns<T>)
-                                .measured("negative_space_fraction",
-                                          TableSchema<T>::Absent::negative, &T::negative_space);
+  static const auto table =
+      TableSchema<T>()
+          .with(detail::placement_columns<T>)
+          .column<std::int64_t>("halo", &T::halo)
+          .text<kName>("optimizer", &T::optimizer)
+          .text<kName>("strategy", &T::strategy)
+          .text<kName>("kernel", &T::kernel)
+          .column<double>("compute_s", &T::compute_s)
+          .measured("stage_a_s", TableSchema<T>::Absent::negative, &T::stage_a_s)
+          .measured("stage_b_s", TableSchema<T>::Absent::negative, &T::stage_b_s)
+          .column<double>("transfer_s", &T::transfer_s)
+          .column<double>("io_s", &T::io_s)
+          .column<std::int64_t>("raw_bytes", &T::raw_bytes)
+          .column<std::uint64_t>("checksum", &T::checksum)
+          .with(check_columns<T>)
+          .measured("negative_space_fraction", TableSchema<T>::Absent::negative,
+                    &T::negative_space);
   return table;
 }
 
@@ -365,6 +368,8 @@ void not_measured_as_nan(StoredTable& table) {
       {"io_s", false},
       {"imbalance", false},
       {"negative_space_fraction", false},
+      {"stage_a_s", false},
+      {"stage_b_s", false},
       {"speedup", true},
       {"speedup_ci_low", true},
       {"speedup_ci_high", true},

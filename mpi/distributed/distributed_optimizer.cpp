@@ -73,7 +73,9 @@ struct Held {
   core::Rect rect;
   std::optional<TileWork<float>> work;  // empty for a tile with no signal
   double compute_s = 0;
-  double io_s = 0;  // rank 0 cutting it out
+  double stage_a_s = 0;  // before the reductions (nsperf whatif replays the stages apart)
+  double stage_b_s = 0;  // after the histogram's reduction
+  double io_s = 0;       // rank 0 cutting it out
   std::int64_t raw_bytes = 0;
 };
 
@@ -82,6 +84,8 @@ struct TileOutcome {
   std::int64_t id = 0;
   core::Rect rect;
   double compute_s = 0;
+  double stage_a_s = 0;
+  double stage_b_s = 0;
   double io_s = 0;
   std::int64_t raw_bytes = 0;
   std::uint64_t checksum = 0;
@@ -195,7 +199,8 @@ class DistributedOptimizer final : public Optimizer {
       s.io_s = times.io;
       last[si].clear();
       for (const auto& h : held) {
-        last[si].push_back({h.id, h.rect, h.compute_s, h.io_s, h.raw_bytes, checksum_of(h),
+        last[si].push_back({h.id, h.rect, h.compute_s, h.stage_a_s, h.stage_b_s, h.io_s,
+                            h.raw_bytes, checksum_of(h),
                             h.work ? h.work->background : h.rect.pixels()});
       }
       check(last[si], s);
@@ -212,6 +217,8 @@ class DistributedOptimizer final : public Optimizer {
         row.strategy = names[si];
         row.kernel = "pipeline";
         row.compute_s = h.compute_s;
+        row.stage_a_s = h.stage_a_s;
+        row.stage_b_s = h.stage_b_s;
         row.io_s = h.io_s;
         row.raw_bytes = h.raw_bytes;
         row.checksum = h.checksum;
@@ -284,6 +291,7 @@ class DistributedOptimizer final : public Optimizer {
       strategy_->stage_a(*h.work);
     }
     h.compute_s = clock.elapsed_s();
+    h.stage_a_s = h.compute_s;
     times.busy += h.compute_s;
   }
 
@@ -519,7 +527,11 @@ class DistributedOptimizer final : public Optimizer {
         },
         [&](float scale, int threshold) {
           for (auto& h : held) {
-            if (h.work) busy(h, "stage_b", [&] { strategy_->stage_b(*h.work, scale, threshold); });
+            if (h.work) {
+              const double before = h.compute_s;
+              busy(h, "stage_b", [&] { strategy_->stage_b(*h.work, scale, threshold); });
+              h.stage_b_s = h.compute_s - before;
+            }
           }
         });
   }

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "nsperf/core/provenance.hpp"
 #include "nsperf/core/records.hpp"
@@ -22,6 +23,9 @@ void print_summary(std::ostream& out, const core::Provenance& provenance,
 /// The network optimizer's message-size sweep as OSU prints it, one line per size (the tile's
 /// marked); nothing when `rows` is empty.
 void print_message_sizes(std::ostream& out, std::span<const core::MessageSize> rows);
+
+/// Rows of cells, each column as wide as its widest cell plus two spaces, indented two spaces.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
 
 /// "12.3 ms", "845 µs", "1.20 s"; "0 s" for 0.
 std::string format_seconds(double s);

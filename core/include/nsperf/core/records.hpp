@@ -88,7 +88,10 @@ struct TileResult {
   std::string optimizer;
   std::string strategy;
   std::string kernel;
-  double compute_s = 0;        ///< median over the repetitions
+  double compute_s = 0;  ///< median over the repetitions
+  double stage_a_s =
+      -1;  ///< distributed: Gaussian and Sobel, before the reductions (-1 = not measured)
+  double stage_b_s = -1;       ///< distributed: mask and opening, after them (-1 = not measured)
   double transfer_s = 0;       ///< the owner's wait for and receipt of the tile's pixels
   double io_s = 0;             ///< producing the tile's pixels from the image source (on rank 0)
   std::int64_t raw_bytes = 0;  ///< pixels with halo, in the image's type, as sent

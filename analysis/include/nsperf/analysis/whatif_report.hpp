@@ -1,0 +1,88 @@
+#pragma once
+/// \file `nsperf whatif`'s results and how every --format writes them: the predictions per rank
+/// count and partitioner, and --validate's comparison with runs measured at other rank counts.
+
+#include <string>
+#include <vector>
+
+#include "nsperf/analysis/format.hpp"
+#include "nsperf/core/measured_job.hpp"
+#include "nsperf/sim/whatif.hpp"
+
+namespace nsperf::analysis {
+
+/// What the model was fed, one line each ("network: 1.0 µs, 10 GB/s (source)").
+std::vector<std::string> whatif_inputs(const core::MeasuredJob& job);
+
+/// A prediction table and what it rests on.
+struct WhatifReport {
+  std::string file;
+  std::string run_id;
+  std::vector<std::string> inputs;  ///< whatif_inputs()
+  std::string platform;             ///< what was simulated
+  std::vector<std::string> notes;   ///< scaled images, oversubscription, ...
+  std::vector<sim::Prediction> predictions;
+};
+
+/// text (the default), json (a list of objects: ranks, partitioner, makespan_s, efficiency,
+/// imbalance, bottleneck, ...), markdown.
+const Reporters<WhatifReport>& whatif_reporters();
+
+/// One measured run at another rank count, as the base run predicts it.
+struct ValidationRow {
+  std::string base_run;
+  int base_ranks = 0;
+  std::string run_id;  ///< the measured run
+  std::string partitioner;
+  int ranks = 0;
+  int nodes = 1;
+  int cores = 0;
+  int threads_per_rank = 1;
+  std::vector<double> measured_s;  ///< its repetitions' makespans
+  double measured_median_s = 0;
+  double predicted_s = 0;  ///< the pipeline's (the benchmark writes no output)
+  [[nodiscard]] double error() const {
+    return (predicted_s - measured_median_s) / measured_median_s;
+  }
+};
+
+/// The validation of one file: every row, and the ranking check per measured run.
+struct ValidationReport {
+  std::string file;
+  std::vector<std::string> inputs;
+  std::vector<ValidationRow> rows;
+  /// Per measured run: pairs of partitioners whose measured makespans differ significantly
+  /// (Mann–Whitney p < 0.05), and of those, the pairs the prediction orders the other way.
+  struct Ranking {
+    std::string base_run;
+    std::string run_id;
+    int ranks = 0;
+    int significant_pairs = 0;
+    std::vector<std::string> disagreements;  ///< "guided < dynamic measured, > predicted"
+  };
+  std::vector<Ranking> rankings;
+};
+
+/// The simulations --validate runs: for every run of the file with tile costs (or only
+/// `base_run`), every distributed run of the same image and tile at another rank count, on a
+/// platform of that run's nodes, cores and threads. The report's rows wait for predictions.
+struct ValidationPlan {
+  struct Case {
+    core::MeasuredJob job;  ///< the base run's, with the measured run's chunk
+    sim::PlatformSpec platform;
+    std::vector<sim::Scenario> scenarios;  ///< one per partitioner
+    std::vector<std::size_t> rows;         ///< the row each scenario fills
+  };
+  std::vector<Case> cases;
+  ValidationReport report;
+};
+/// Throws InputError naming the file when it holds no such pair of runs.
+ValidationPlan plan_validation(const std::string& file, const std::string& base_run);
+
+/// Fills the ranking check once every row has its prediction.
+void rank_partitioners(ValidationReport& report);
+
+/// text (the default), json (a list of row objects), markdown.
+const Reporters<ValidationReport>& validation_reporters();
+
+}  // namespace nsperf::analysis

@@ -1,0 +1,337 @@
+// Reads what nsperf whatif replays. The distributed optimizer stores every tile's stage times
+// once per partitioner (the last repetition, on whichever rank computed it): a tile's cost is
+// the median of those, so one slow repetition of one partitioner does not skew it.
+#include "nsperf/analysis/whatif_inputs.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/statistics.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/io/results_file.hpp"
+
+namespace nsperf::analysis {
+namespace {
+
+using Value = io::StoredTable::Value;
+
+const char* const kRecordIt =
+    "record them with `nsperf benchmark --distributed -o FILE.h5` (any "
+    "rank count, 1 included)";
+
+// A run's attributes by name.
+class RunAttributes {
+ public:
+  RunAttributes(const std::filesystem::path& path, const std::string& run_id)
+      : values_(io::read_run_attributes(path, run_id)) {}
+  [[nodiscard]] std::int64_t integer(const std::string& name, std::int64_t fallback) const {
+    for (const auto& [k, v] : values_)
+      if (k == name && std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
+    return fallback;
+  }
+  [[nodiscard]] std::string text(const std::string& name) const {
+    for (const auto& [k, v] : values_)
+      if (k == name && std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
+    return {};
+  }
+  // Distinct hosts in "host:ranks,host:ranks".
+  [[nodiscard]] int nodes() const {
+    const std::string hosts = text("hosts");
+    int n = 0;
+    for (std::size_t start = 0; start < hosts.size();) {
+      const auto comma = hosts.find(',', start);
+      ++n;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return std::max(1, n);
+  }
+  // Most ranks on one host, from "host:ranks,host:ranks".
+  [[nodiscard]] int most_ranks_per_node() const {
+    const std::string hosts = text("hosts");
+    int most = 0;
+    for (std::size_t start = 0; start < hosts.size();) {
+      auto comma = hosts.find(',', start);
+      if (comma == std::string::npos) comma = hosts.size();
+      const auto colon = hosts.rfind(':', comma);
+      if (colon != std::string::npos && colon >= start)
+        most = std::max(most, std::atoi(hosts.substr(colon + 1, comma - colon - 1).c_str()));
+      start = comma + 1;
+    }
+    return most;
+  }
+  [[nodiscard]] nlohmann::json config() const {
+    try {
+      return nlohmann::json::parse(text("config"));
+    } catch (const nlohmann::json::exception&) {
+      return nlohmann::json::object();
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, core::Provenance::Value>> values_;
+};
+
+std::int64_t config_int(const nlohmann::json& config, const char* section, const char* sub,
+                        const char* key, std::int64_t fallback) {
+  const auto* node = &config;
+  for (const char* k : {section, sub, key}) {
+    if (k == nullptr) continue;
+    if (!node->is_object() || !node->contains(k)) return fallback;
+    node = &(*node)[k];
+  }
+  return node->is_number_integer() ? node->get<std::int64_t>() : fallback;
+}
+
+// The column of `table` called `name`, or -1.
+int column(const io::StoredTable& table, const std::string& name) {
+  const auto it = std::find(table.columns.begin(), table.columns.end(), name);
+  return it == table.columns.end() ? -1 : static_cast<int>(it - table.columns.begin());
+}
+
+double number(const Value& v) {
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* u = std::get_if<std::uint64_t>(&v)) return static_cast<double>(*u);
+  return std::nan("");
+}
+
+std::string text_of(const Value& v) {
+  const auto* s = std::get_if<std::string>(&v);
+  return s ? *s : std::string{};
+}
+
+// One partitioner's row for one tile.
+struct TileRow {
+  core::Rect rect;
+  double compute_s = 0, stage_a_s = 0, stage_b_s = 0, io_s = 0;
+  std::int64_t raw_bytes = 0, halo = 0;
+};
+
+// The distributed rows of `run_id`'s tiles table, by tile id; throws when the run has none or
+// they lack the stage split.
+std::map<std::int64_t, std::vector<TileRow>> distributed_tiles(const std::filesystem::path& path,
+                                                               const std::string& run_id) {
+  const io::StoredTable t = io::read_stored_table(path, run_id, "tiles");
+  const int c_opt = column(t, "optimizer");
+  const int c_id = column(t, "tile_id");
+  std::map<std::int64_t, std::vector<TileRow>> out;
+  if (c_opt < 0 || c_id < 0) return out;
+  const int c_a = column(t, "stage_a_s");
+  const int c_b = column(t, "stage_b_s");
+  const int c_x = column(t, "x"), c_y = column(t, "y"), c_w = column(t, "width"),
+            c_h = column(t, "height"), c_c = column(t, "compute_s"), c_io = column(t, "io_s"),
+            c_raw = column(t, "raw_bytes"), c_halo = column(t, "halo");
+  bool any = false;
+  for (const auto& row : t.rows) {
+    if (text_of(row[static_cast<std::size_t>(c_opt)]) != "distributed") continue;
+    any = true;
+    if (c_a < 0 || c_b < 0) break;
+    auto at = [&](int c) { return number(row[static_cast<std::size_t>(c)]); };
+    TileRow r;
+    r.rect = {static_cast<std::int64_t>(at(c_x)), static_cast<std::int64_t>(at(c_y)),
+              static_cast<std::int64_t>(at(c_w)), static_cast<std::int64_t>(at(c_h))};
+    r.compute_s = at(c_c);
+    r.stage_a_s = at(c_a);
+    r.stage_b_s = at(c_b);
+    r.io_s = at(c_io);
+    r.raw_bytes = static_cast<std::int64_t>(at(c_raw));
+    r.halo = static_cast<std::int64_t>(at(c_halo));
+    if (!(r.stage_a_s >= 0) || !(r.stage_b_s >= 0)) {
+      out.clear();
+      any = true;
+      break;
+    }
+    out[static_cast<std::int64_t>(at(c_id))].push_back(r);
+  }
+  if (any && out.empty())
+    throw InputError(path.string() + ": run " + run_id +
+                     " has per-tile times without the split into stages (written by an older "
+                     "nsperf); " +
+                     kRecordIt);
+  return out;
+}
+
+double median_of(std::vector<double> v) { return v.empty() ? 0.0 : core::median(v); }
+
+// The point-to-point figures: the sweep's row for the largest tile, from the run itself or
+// any other run of the file.
+void network_figures(const std::filesystem::path& path, const std::vector<std::string>& runs,
+                     const std::string& own, core::MeasuredJob& job) {
+  std::vector<std::string> order{own};
+  for (const auto& r : runs)
+    if (r != own) order.push_back(r);
+  for (const auto& r : order) {
+    const auto sizes = io::read_message_sizes(path, r);
+    const core::MessageSize* pick = nullptr;
+    for (const auto& m : sizes)
+      if (m.tile) pick = &m;
+    if (pick == nullptr && !sizes.empty()) pick = &sizes.back();
+    if (pick == nullptr || !(pick->latency_s > 0) || !(pick->gbyte_per_s > 0)) continue;
+    const RunAttributes attrs(path, r);
+    job.network_within_node = attrs.nodes() == 1;
+    const std::string where = "message_sizes of run " + r + " at " +
+                              core::format_bytes(static_cast<double>(pick->bytes)) + ", " +
+                              (job.network_within_node ? "two ranks of one node" : "two nodes");
+    job.latency_s = {pick->latency_s, where};
+    job.bandwidth_bytes_per_s = {pick->gbyte_per_s * 1e9, where};
+    return;
+  }
+  const std::string why =
+      "default, shared memory: no `nsperf benchmark --network --sizes` run in the file";
+  job.latency_s = {kDefaultLatencyS, why};
+  job.bandwidth_bytes_per_s = {kDefaultBandwidthBytesPerS, why};
+  job.network_within_node = true;
+}
+
+// The collective write: the io optimizer's IOR-style HDF5 collective write, from any run.
+void write_figure(const std::filesystem::path& path, const std::vector<std::string>& runs,
+                  const std::string& own, core::MeasuredJob& job) {
+  std::vector<std::string> order{own};
+  for (const auto& r : runs)
+    if (r != own) order.push_back(r);
+  for (const auto& r : order) {
+    for (const auto& s : io::read_summary(path, r)) {
+      if (s.optimizer == "io" && s.strategy == "ior-hdf5" && s.kernel == "write" &&
+          s.gbyte_per_s > 0) {
+        job.write_bytes_per_s = {s.gbyte_per_s * 1e9,
+                                 "io optimizer's ior-hdf5 write (collective, fsync) of run " + r};
+        return;
+      }
+    }
+  }
+  job.write_bytes_per_s = {0, "not measured: no `nsperf benchmark --io` run in the file"};
+}
+
+// Every distributed run's makespans, per partitioner.
+void measured_makespans(const std::filesystem::path& path, const std::vector<std::string>& runs,
+                        core::MeasuredJob& job) {
+  for (const auto& r : runs) {
+    std::map<std::string, core::MeasuredMakespans> by;
+    const RunAttributes attrs(path, r);
+    const auto config = attrs.config();
+    for (const auto& rep : io::read_repetitions(path, r)) {
+      if (rep.optimizer != "distributed" || rep.kernel != "pipeline") continue;
+      auto& m = by[rep.strategy];
+      if (m.makespans_s.empty()) {
+        m.run_id = r;
+        m.partitioner = rep.strategy;
+        m.ranks = static_cast<int>(attrs.integer("ranks", 0));
+        m.threads_per_rank =
+            static_cast<int>(std::max<std::int64_t>(1, attrs.integer("threads_per_rank", 1)));
+        m.cores = static_cast<int>(attrs.integer("cores", 0));
+        m.nodes = attrs.nodes();
+        m.image = rep.image.extent;
+        m.tile_size = config_int(config, "input", "tile", nullptr, 0);
+        m.chunk = config_int(config, "optimizers", "distributed", "chunk", 2);
+      }
+      m.makespans_s.push_back(rep.makespan_s);
+    }
+    for (auto& [name, m] : by) job.measured.push_back(std::move(m));
+  }
+}
+
+}  // namespace
+
+core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std::string& run_id) {
+  const auto runs = io::list_runs(path);
+  std::string chosen = run_id;
+  std::map<std::int64_t, std::vector<TileRow>> tiles;
+  if (!chosen.empty()) {
+    if (std::find(runs.begin(), runs.end(), chosen) == runs.end())
+      throw InputError(path.string() + ": no run '" + chosen + "' (runs: " + core::join(runs) +
+                       ")");
+    tiles = distributed_tiles(path, chosen);
+    if (tiles.empty())
+      throw InputError(path.string() + ": run " + chosen +
+                       " has no per-tile costs of the distributed optimizer; " + kRecordIt);
+  } else {
+    // The newest run with tile costs, one whose nodes had a core for every rank thread if any:
+    // an oversubscribed run's tile times include waiting for a core.
+    for (const bool any : {false, true}) {
+      for (auto it = runs.rbegin(); it != runs.rend() && tiles.empty(); ++it) {
+        const RunAttributes a(path, *it);
+        const auto threads = std::max<std::int64_t>(1, a.integer("threads_per_rank", 1));
+        if (!any && a.most_ranks_per_node() * threads > a.integer("cores", 1)) continue;
+        tiles = distributed_tiles(path, *it);
+        if (!tiles.empty()) chosen = *it;
+      }
+      if (!tiles.empty()) break;
+    }
+    if (tiles.empty())
+      throw InputError(path.string() +
+                       ": no run has per-tile costs of the distributed optimizer (whatif replays "
+                       "them); " +
+                       kRecordIt);
+  }
+
+  core::MeasuredJob job;
+  job.path = path.string();
+  job.run_id = chosen;
+  const RunAttributes attrs(path, chosen);
+  const auto config = attrs.config();
+  job.image_label = attrs.text("image");
+  job.ranks = static_cast<int>(std::max<std::int64_t>(1, attrs.integer("ranks", 1)));
+  job.threads_per_rank =
+      static_cast<int>(std::max<std::int64_t>(1, attrs.integer("threads_per_rank", 1)));
+  job.cores = static_cast<int>(std::max<std::int64_t>(1, attrs.integer("cores", 1)));
+  job.nodes = attrs.nodes();
+  job.oversubscribed = attrs.most_ranks_per_node() * job.threads_per_rank > job.cores;
+  job.tile_size = config_int(config, "input", "tile", nullptr, 0);
+  job.chunk = config_int(config, "optimizers", "distributed", "chunk", 2);
+
+  // A tile's cost: the median over the partitioners' rows of each stage.
+  double cut_s = 0;
+  double cut_bytes = 0;
+  std::int64_t expected = 0;
+  for (const auto& [id, rows] : tiles) {
+    if (id != expected++)
+      throw InputError(path.string() + ": run " + chosen + "'s distributed tiles skip tile " +
+                       std::to_string(expected - 1) + " (the table is incomplete)");
+    std::vector<double> a, b, h;
+    for (const auto& r : rows) {
+      a.push_back(r.stage_a_s);
+      b.push_back(r.stage_b_s);
+      h.push_back(std::max(0.0, r.compute_s - r.stage_a_s - r.stage_b_s));
+      if (r.io_s > 0) {
+        cut_s += r.io_s;
+        cut_bytes += static_cast<double>(r.raw_bytes);
+      }
+    }
+    core::TileCost c;
+    c.rect = rows.front().rect;
+    c.raw_bytes = rows.front().raw_bytes;
+    c.stage_a_s = median_of(a);
+    c.stage_b_s = median_of(b);
+    c.histogram_s = median_of(h);
+    job.halo = rows.front().halo;
+    job.tiles.push_back(c);
+  }
+  for (const auto& c : job.tiles) {
+    job.image.width = std::max(job.image.width, c.rect.x + c.rect.width);
+    job.image.height = std::max(job.image.height, c.rect.y + c.rect.height);
+  }
+  if (job.tile_size <= 0) job.tile_size = job.tiles.front().rect.width;
+  std::set<std::string> names;
+  for (const auto& rep : io::read_repetitions(path, chosen))
+    if (rep.optimizer == "distributed" && rep.kernel == "pipeline") names.insert(rep.strategy);
+  job.partitioners.assign(names.begin(), names.end());
+  if (cut_s > 0 && cut_bytes > 0) {
+    job.cut_bytes_per_s = {cut_bytes / cut_s, "rank 0 cutting its own tiles in run " + chosen};
+  } else {
+    throw InputError(path.string() + ": run " + chosen +
+                     " has no time for rank 0 cutting tiles out of the image; " + kRecordIt);
+  }
+  network_figures(path, runs, chosen, job);
+  write_figure(path, runs, chosen, job);
+  measured_makespans(path, runs, job);
+  return job;
+}
+
+}  // namespace nsperf::analysis

@@ -1,0 +1,390 @@
+// nsperf whatif's tables. Analysis computes (the validation's pairs and ranking); the reporters
+// below only format.
+#include "nsperf/analysis/whatif_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "nsperf/analysis/summary_table.hpp"
+#include "nsperf/analysis/whatif_inputs.hpp"
+#include "nsperf/core/error.hpp"
+#include "nsperf/core/statistics.hpp"
+#include "nsperf/core/text.hpp"
+#include "nsperf/io/results_file.hpp"
+
+namespace nsperf::analysis {
+namespace {
+
+std::string fixed_digits(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+std::string percent(double fraction) {
+  const double p = 100 * fraction;
+  return fixed_digits(p, std::abs(p) >= 10 ? 0 : 1) + "%";
+}
+
+std::string gbyte(double bytes_per_s) {
+  return core::format_number(bytes_per_s / 1e9, 3) + " GB/s";
+}
+
+// The prediction table's cells.
+std::vector<std::vector<std::string>> prediction_cells(const WhatifReport& r, bool markdown) {
+  std::vector<std::vector<std::string>> rows;
+  // A column only where it tells something: tile and image when more than one was simulated.
+  std::set<std::int64_t> tiles;
+  std::set<std::pair<std::int64_t, std::int64_t>> images;
+  for (const auto& p : r.predictions) {
+    tiles.insert(p.scenario.tile_size);
+    images.insert({p.scenario.image.width, p.scenario.image.height});
+  }
+  const bool tile_column = tiles.size() > 1;
+  const bool write_column = std::any_of(r.predictions.begin(), r.predictions.end(),
+                                        [](const sim::Prediction& p) { return p.write_s > 0; });
+  std::vector<std::string> head = {"ranks", "partitioner"};
+  if (tile_column) head.push_back("tile");
+  head.emplace_back("tiles");
+  head.emplace_back("makespan");
+  if (write_column) head.emplace_back("of it write");
+  for (const char* h : {"speedup", "efficiency", "imbalance", "rank 0 coordinating", "bottleneck"})
+    head.emplace_back(h);
+  rows.push_back(head);
+  if (markdown) rows.emplace_back(head.size(), "---");
+  for (const auto& p : r.predictions) {
+    std::vector<std::string> row = {std::to_string(p.scenario.ranks), p.scenario.partitioner};
+    if (tile_column) row.push_back(std::to_string(p.scenario.tile_size));
+    row.push_back(std::to_string(p.tiles));
+    row.push_back(format_seconds(p.makespan_s));
+    if (write_column) row.push_back(format_seconds(p.write_s));
+    row.push_back(fixed_digits(p.speedup, 2) + "x");
+    row.push_back(percent(p.efficiency));
+    row.push_back(fixed_digits(p.imbalance, 2));
+    row.push_back(percent(p.coordination_share));
+    row.push_back(p.bottleneck);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+void markdown_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  for (const auto& r : rows) {
+    out << "|";
+    for (const auto& c : r) out << " " << c << " |";
+    out << "\n";
+  }
+}
+
+std::string smallest_ranks_text(const WhatifReport& r) {
+  int least = 0;
+  for (const auto& p : r.predictions)
+    least = least == 0 ? p.scenario.ranks : std::min(least, p.scenario.ranks);
+  return std::to_string(least) + (least == 1 ? " rank" : " ranks");
+}
+
+void write_text(std::ostream& out, const WhatifReport& r) {
+  out << "nsperf whatif: " << r.file << ", run " << r.run_id << "\n";
+  for (const auto& line : r.inputs) out << "  " << line << "\n";
+  out << "  platform: " << r.platform << "\n";
+  for (const auto& n : r.notes) out << "  note: " << n << "\n";
+  out << "\n";
+  print_table(out, prediction_cells(r, false));
+  const bool written = std::any_of(r.predictions.begin(), r.predictions.end(),
+                                   [](const sim::Prediction& p) { return p.write_s > 0; });
+  out << (written ? "\n  makespan: the job from the ranks' common start to the end of the "
+                    "collective write (its last\n  part, \"of it write\");"
+                  : "\n  makespan: the job from the ranks' common start to the last rank's end "
+                    "of the pipeline\n  (the write left out: --write-bandwidth adds it);")
+      << " speedup and efficiency against " << smallest_ranks_text(r)
+      << ", same partitioner;\n  imbalance: max / mean of the ranks' compute time; rank 0 "
+         "coordinating: its time cutting\n  and sending other ranks' tiles and serving their "
+         "requests, as a share of the makespan;\n  bottleneck: the largest of the busiest rank's "
+         "compute, rank 0's coordinating, rank 0's\n  pixels over its link"
+      << (written ? " and the write" : "") << " (docs/whatif.md).\n";
+}
+
+void write_markdown(std::ostream& out, const WhatifReport& r) {
+  out << "**nsperf whatif** `" << r.file << "`, run `" << r.run_id << "`\n\n";
+  for (const auto& line : r.inputs) out << "- " << line << "\n";
+  out << "- platform: " << r.platform << "\n";
+  for (const auto& n : r.notes) out << "- note: " << n << "\n";
+  out << "\n";
+  markdown_table(out, prediction_cells(r, true));
+}
+
+nlohmann::json prediction_json(const sim::Prediction& p) {
+  return {{"ranks", p.scenario.ranks},
+          {"partitioner", p.scenario.partitioner},
+          {"tile", p.scenario.tile_size},
+          {"image_width", p.scenario.image.width},
+          {"image_height", p.scenario.image.height},
+          {"tiles", p.tiles},
+          {"nodes", p.nodes},
+          {"makespan_s", p.makespan_s},
+          {"pipeline_s", p.pipeline_s},
+          {"write_s", p.write_s},
+          {"speedup", p.speedup},
+          {"efficiency", p.efficiency},
+          {"imbalance", p.imbalance},
+          {"coordination_share", p.coordination_share},
+          {"compute_s", p.compute_s},
+          {"coordination_s", p.coordination_s},
+          {"network_s", p.network_s},
+          {"bottleneck", p.bottleneck},
+          {"simulated_in_s", p.simulated_in_s},
+          {"simulation_rss_bytes", p.simulation_rss_bytes}};
+}
+
+void write_json(std::ostream& out, const WhatifReport& r) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& p : r.predictions) list.push_back(prediction_json(p));
+  out << list.dump(2) << "\n";
+}
+
+// --- validation ------------------------------------------------------------------------------
+
+std::vector<std::vector<std::string>> validation_cells(const ValidationReport& r, bool markdown) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"predicted from", "measured run", "ranks", "nodes x cores", "threads",
+                  "partitioner", "measured median", "predicted", "error"});
+  if (markdown) rows.emplace_back(rows.front().size(), "---");
+  for (const auto& v : r.rows) {
+    rows.push_back(
+        {v.base_run + " (" + std::to_string(v.base_ranks) + ")", v.run_id, std::to_string(v.ranks),
+         std::to_string(v.nodes) + " x " + std::to_string(v.cores),
+         std::to_string(v.threads_per_rank), v.partitioner, format_seconds(v.measured_median_s),
+         format_seconds(v.predicted_s), (v.error() >= 0 ? "+" : "") + percent(v.error())});
+  }
+  return rows;
+}
+
+std::vector<std::string> ranking_lines(const ValidationReport& r) {
+  std::vector<std::string> lines;
+  for (const auto& k : r.rankings) {
+    std::string line = "ranking at " + std::to_string(k.ranks) +
+                       (k.ranks == 1 ? " rank" : " ranks") + " (run " + k.run_id + ", from " +
+                       k.base_run + "): ";
+    if (k.significant_pairs == 0) {
+      line +=
+          "no two partitioners' measured makespans differ significantly (Mann-Whitney p < "
+          "0.05): nothing to rank";
+    } else if (k.disagreements.empty()) {
+      line += "the prediction orders all " + std::to_string(k.significant_pairs) +
+              " significantly different pairs as measured";
+    } else {
+      line +=
+          std::to_string(k.disagreements.size()) + " of " + std::to_string(k.significant_pairs) +
+          " significantly different pairs ordered otherwise: " + core::join(k.disagreements, "; ");
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+void write_validation_text(std::ostream& out, const ValidationReport& r) {
+  out << "nsperf whatif --validate: " << r.file << "\n";
+  for (const auto& line : r.inputs) out << "  " << line << "\n";
+  out << "\n";
+  print_table(out, validation_cells(r, false));
+  out << "\n";
+  for (const auto& line : ranking_lines(r)) out << "  " << line << "\n";
+  out << "\n  measured: the distributed benchmark's makespans (no output written); predicted: "
+         "the replayed\n  pipeline on that run's nodes, cores and threads per rank; error: "
+         "(predicted - measured) / measured.\n";
+}
+
+void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
+  out << "**nsperf whatif --validate** `" << r.file << "`\n\n";
+  markdown_table(out, validation_cells(r, true));
+  out << "\n";
+  for (const auto& line : ranking_lines(r)) out << "- " << line << "\n";
+}
+
+void write_validation_json(std::ostream& out, const ValidationReport& r) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& v : r.rows) {
+    list.push_back({{"base_run", v.base_run},
+                    {"base_ranks", v.base_ranks},
+                    {"run_id", v.run_id},
+                    {"ranks", v.ranks},
+                    {"nodes", v.nodes},
+                    {"cores", v.cores},
+                    {"threads_per_rank", v.threads_per_rank},
+                    {"partitioner", v.partitioner},
+                    {"measured_median_s", v.measured_median_s},
+                    {"predicted_s", v.predicted_s},
+                    {"error", v.error()}});
+  }
+  out << list.dump(2) << "\n";
+}
+
+}  // namespace
+
+std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
+  std::int64_t columns = (job.image.width + job.tile_size - 1) / job.tile_size;
+  std::int64_t rows = (job.image.height + job.tile_size - 1) / job.tile_size;
+  std::vector<std::string> out;
+  out.push_back(
+      "measured: " + job.image_label + ", " + std::to_string(columns * rows) + " tiles of " +
+      std::to_string(job.tile_size) + " at " + std::to_string(job.ranks) + " rank" +
+      (job.ranks == 1 ? "" : "s") + " x " + std::to_string(job.threads_per_rank) + " thread" +
+      (job.threads_per_rank == 1 ? "" : "s") + " on " + std::to_string(job.nodes) + " node" +
+      (job.nodes == 1 ? "" : "s") + " of " + std::to_string(job.cores) +
+      " cores; tile costs: the median over " + core::join(job.partitioners) + " of each stage");
+  out.push_back("rank 0 cutting tiles: " + gbyte(job.cut_bytes_per_s.value) + " (" +
+                job.cut_bytes_per_s.source + ")");
+  out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency, " +
+                gbyte(job.bandwidth_bytes_per_s.value) + " (" + job.latency_s.source + ")");
+  out.push_back(job.write_bytes_per_s.value > 0
+                    ? "collective write: " + gbyte(job.write_bytes_per_s.value) + " (" +
+                          job.write_bytes_per_s.source + ")"
+                    : "collective write: left out, " + job.write_bytes_per_s.source +
+                          " (--write-bandwidth GB/s gives the file system's)");
+  return out;
+}
+
+const Reporters<WhatifReport>& whatif_reporters() {
+  static const auto reporters = Reporters<WhatifReport>()
+                                    .add(Format::text, write_text)
+                                    .add(Format::json, write_json)
+                                    .add(Format::markdown, write_markdown);
+  return reporters;
+}
+
+const Reporters<ValidationReport>& validation_reporters() {
+  static const auto reporters = Reporters<ValidationReport>()
+                                    .add(Format::text, write_validation_text)
+                                    .add(Format::json, write_validation_json)
+                                    .add(Format::markdown, write_validation_markdown);
+  return reporters;
+}
+
+ValidationPlan plan_validation(const std::string& file, const std::string& base_run) {
+  ValidationPlan plan;
+  plan.report.file = file;
+  std::vector<core::MeasuredJob> bases;
+  if (!base_run.empty()) {
+    bases.push_back(read_measured_job(file, base_run));
+  } else {
+    int oversubscribed = 0;
+    for (const auto& id : io::list_runs(file)) {
+      try {
+        auto job = read_measured_job(file, id);
+        // An oversubscribed run's tile times include waiting for a core: measured against,
+        // never predicted from, unless asked for with --run.
+        if (job.oversubscribed) {
+          ++oversubscribed;
+        } else {
+          bases.push_back(std::move(job));
+        }
+      } catch (const InputError&) {
+        // a run without tile costs predicts nothing; it may still be measured against
+      }
+    }
+    if (bases.empty() && oversubscribed > 0)
+      throw InputError(file +
+                       ": every run with tile costs had more ranks than cores on a node, "
+                       "so its tile times include waiting for a core; name one with "
+                       "--run to predict from it anyway");
+    if (bases.empty()) (void)read_measured_job(file, "");  // throws, naming what is missing
+  }
+  plan.report.inputs = whatif_inputs(bases.front());
+  for (const auto& job : bases) {
+    std::map<std::string, ValidationPlan::Case> by_run;
+    for (const auto& m : job.measured) {
+      if (m.run_id == job.run_id || m.ranks == job.ranks || !(m.image == job.image) ||
+          m.tile_size != job.tile_size || !sim::is_partitioner(m.partitioner))
+        continue;
+      auto [it, fresh] = by_run.try_emplace(m.run_id);
+      ValidationPlan::Case& c = it->second;
+      if (fresh) {
+        c.job = job;
+        c.job.chunk = m.chunk;
+        c.platform.nodes = m.nodes;
+        c.platform.cores_per_node = m.cores;
+      }
+      ValidationRow row;
+      row.base_run = job.run_id;
+      row.base_ranks = job.ranks;
+      row.run_id = m.run_id;
+      row.partitioner = m.partitioner;
+      row.ranks = m.ranks;
+      row.nodes = m.nodes;
+      row.cores = m.cores;
+      row.threads_per_rank = m.threads_per_rank;
+      row.measured_s = m.makespans_s;
+      row.measured_median_s = core::median(m.makespans_s);
+      c.scenarios.push_back({m.ranks, m.partitioner, job.tile_size, job.image, m.threads_per_rank});
+      c.rows.push_back(plan.report.rows.size());
+      plan.report.rows.push_back(std::move(row));
+    }
+    for (auto& [id, c] : by_run) plan.cases.push_back(std::move(c));
+  }
+  // Rows read by base rank count, then measured rank count, then partitioner; the cases keep
+  // pointing at their rows.
+  std::vector<std::size_t> order(plan.report.rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto& rows = plan.report.rows;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(rows[a].base_ranks, rows[a].base_run, rows[a].ranks, rows[a].run_id,
+                    rows[a].partitioner) < std::tie(rows[b].base_ranks, rows[b].base_run,
+                                                    rows[b].ranks, rows[b].run_id,
+                                                    rows[b].partitioner);
+  });
+  std::vector<std::size_t> position(order.size());
+  std::vector<ValidationRow> sorted;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    position[order[k]] = k;
+    sorted.push_back(rows[order[k]]);
+  }
+  plan.report.rows = std::move(sorted);
+  for (auto& c : plan.cases)
+    for (auto& r : c.rows) r = position[r];
+  if (plan.cases.empty()) {
+    std::string ranks;
+    for (const auto& b : bases) ranks += (ranks.empty() ? "" : ", ") + std::to_string(b.ranks);
+    throw InputError(file +
+                     ": --validate needs distributed runs at a second rank count (same "
+                     "image and tile) besides the run(s) with tile costs, at " +
+                     ranks +
+                     " rank(s); add one: mpirun -n 2 nsperf benchmark --distributed --append "
+                     "-o " +
+                     file + " (with the same --synthetic/--image and --tile)");
+  }
+  return plan;
+}
+
+void rank_partitioners(ValidationReport& report) {
+  std::map<std::pair<std::string, std::string>, std::vector<const ValidationRow*>> groups;
+  for (const auto& r : report.rows) groups[{r.base_run, r.run_id}].push_back(&r);
+  for (const auto& [key, rows] : groups) {
+    ValidationReport::Ranking k;
+    k.base_run = key.first;
+    k.run_id = key.second;
+    k.ranks = rows.front()->ranks;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (std::size_t j = i + 1; j < rows.size(); ++j) {
+        const auto& a = *rows[i];
+        const auto& b = *rows[j];
+        if (!(core::mann_whitney_p(a.measured_s, b.measured_s) < 0.05)) continue;
+        ++k.significant_pairs;
+        const bool measured_faster = a.measured_median_s < b.measured_median_s;
+        const bool predicted_faster = a.predicted_s < b.predicted_s;
+        if (measured_faster != predicted_faster)
+          k.disagreements.push_back(a.partitioner + (measured_faster ? " < " : " > ") +
+                                    b.partitioner + " measured, the other way predicted");
+      }
+    }
+    report.rankings.push_back(std::move(k));
+  }
+}
+
+}  // namespace nsperf::analysis

@@ -1,0 +1,69 @@
+#pragma once
+/// \file What `nsperf whatif` replays: one run's measured per-tile costs with the transfer and
+/// write figures around them (read from a results file by analysis::read_measured_job, replayed
+/// on a SimGrid platform by sim::predict). Plain data, no I/O.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nsperf/core/image.hpp"
+#include "nsperf/core/tile_plan.hpp"
+
+namespace nsperf::core {
+
+/// One tile's measured costs on one rank (seconds on the measuring machine).
+struct TileCost {
+  Rect rect;
+  double stage_a_s = 0;        ///< Gaussian and Sobel, before the global reductions
+  double histogram_s = 0;      ///< its share of the global histogram, between the reductions
+  double stage_b_s = 0;        ///< mask and opening, after them
+  std::int64_t raw_bytes = 0;  ///< the tile with halo in the image's type, as rank 0 sends it
+};
+
+/// A figure the model uses and where it came from, shown beside every prediction.
+struct SourcedValue {
+  double value = 0;
+  std::string source;  ///< e.g. "message_sizes of run X" or "default: no ... in the file"
+};
+
+/// One distributed benchmark run's measured makespans for one partitioner (for --validate).
+struct MeasuredMakespans {
+  std::string run_id;
+  std::string partitioner;
+  int ranks = 0;
+  int threads_per_rank = 1;
+  int cores = 0;  ///< online cores of rank 0's node
+  int nodes = 1;  ///< distinct hosts the ranks ran on
+  Extent image;
+  std::int64_t tile_size = 0;
+  std::int64_t chunk = 0;
+  std::vector<double> makespans_s;  ///< one per measured repetition
+};
+
+/// One run's measured job, as nsperf whatif replays it.
+struct MeasuredJob {
+  std::string path;    ///< the results file
+  std::string run_id;  ///< the run the tile costs come from
+  std::string image_label;
+  Extent image;
+  std::int64_t tile_size = 0;
+  std::int64_t halo = 0;
+  std::int64_t chunk = 2;  ///< optimizers.distributed.chunk: dynamic's chunk, guided's least
+  int ranks = 1;
+  int threads_per_rank = 1;
+  int cores = 1;
+  int nodes = 1;
+  bool oversubscribed = false;              ///< a node had more rank threads than cores
+  std::vector<std::string> partitioners;    ///< measured in that run
+  std::vector<TileCost> tiles;              ///< indexed by tile id
+  SourcedValue cut_bytes_per_s;             ///< rank 0 cutting tiles (with halo) out of the image
+  SourcedValue latency_s;                   ///< one-way point-to-point latency
+  SourcedValue bandwidth_bytes_per_s;       ///< point-to-point streaming bandwidth
+  bool network_within_node = true;          ///< measured between two ranks of one node
+  SourcedValue write_bytes_per_s;           ///< aggregate collective write bandwidth; 0 = unknown
+  std::int64_t output_bytes_per_pixel = 5;  ///< what nsperf run writes: u8 mask + f32 gradient
+  std::vector<MeasuredMakespans> measured;  ///< every distributed run in the file
+};
+
+}  // namespace nsperf::core

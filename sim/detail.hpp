@@ -1,0 +1,33 @@
+#pragma once
+// Inside the sim library: one simulation, run in a child process (SimGrid allows one engine
+// per process), and the helper that forks it.
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "nsperf/sim/whatif.hpp"
+
+namespace nsperf::sim::detail {
+
+/// What a replay measured on the simulated clock.
+struct ReplayResult {
+  double pipeline_s = 0;
+  double max_busy_s = 0;
+  double mean_busy_s = 0;
+  double coordination_s = 0;
+  double network_s = 0;
+  int nodes = 0;
+};
+
+/// In this process, once: starts SimGrid quietly with the model settings whatif uses, loads
+/// `platform` (throws with SimGrid's message) and replays `scenario` over `tiles`.
+ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
+                    const Scenario& scenario, const std::vector<core::TileCost>& tiles);
+
+/// Starts SimGrid in this process and loads `platform`; returns its host count (throws with
+/// SimGrid's message).
+int load_only(const std::filesystem::path& platform);
+
+}  // namespace nsperf::sim::detail

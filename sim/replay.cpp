@@ -1,0 +1,401 @@
+// The distributed job as SimGrid actors, one per rank, doing what mpi/distributed does:
+//  - static partitioners: rank 0 cuts every other rank's tiles out of the image and sends them
+//    (nonblocking), then cuts and computes its own; the others post a receive for each of their
+//    tiles and compute stage A on each as it arrives;
+//  - self-scheduled ones: each rank asks rank 0 for a chunk (one ahead); rank 0 computes its own
+//    chunks and serves the requests waiting between its tiles;
+//  - then the global stage: an all-reduce of the maximum, every rank's histograms, an all-reduce
+//    of the 256-bin histogram, stage B.
+// Compute is an execution of the measured seconds at the speed of the platform's first host
+// (the measuring machine's core), on as many cores as the measured rank had threads, so ranks
+// sharing a node share its cores as SimGrid shares them. Messages are flows on the platform's
+// links with SimGrid's latency and bandwidth factors set to 1, so a link's figures are the
+// measured ones. On a node with more rank threads than cores, a rank waiting for a message or
+// for the others to finish keeps its share of a core, as MPI's busy polling does, so the
+// waiting slows the ranks that compute (measured here: 4 ranks on 2 cores took 1.5x as long
+// as 2 ranks).
+#include <simgrid/s4u.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <string>
+
+#include "detail.hpp"
+#include "nsperf/core/error.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace nsperf::sim::detail {
+namespace {
+
+// SimGrid's own defaults model TCP (a latency factor of 13, a bandwidth factor of 0.97, the
+// reverse flow of acknowledgements); whatif feeds it measured MPI figures instead.
+void start_engine() {
+  static std::vector<std::string> args = {"nsperf-whatif",
+                                          "--log=root.thresh:critical",
+                                          "--log=no_loc",
+                                          "--cfg=network/latency-factor:1",
+                                          "--cfg=network/bandwidth-factor:1",
+                                          "--cfg=network/crosstraffic:0",
+                                          "--cfg=contexts/stack-size:256"};
+  static std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  static int argc = static_cast<int>(argv.size());
+  static sg4::Engine engine(&argc, argv.data());
+}
+
+void load(const std::filesystem::path& platform) {
+  start_engine();
+  try {
+    sg4::Engine::get_instance()->load_platform(platform.string());
+  } catch (const std::exception& e) {
+    throw InputError(platform.string() + ": SimGrid cannot load it as a platform: " + e.what());
+  }
+  if (sg4::Engine::get_instance()->get_host_count() == 0)
+    throw InputError(platform.string() + ": the platform has no host");
+}
+
+struct Token {};  // what every simulated message carries: only its size matters
+
+// The replay's shared state (one process, one simulation).
+class Job {
+ public:
+  Job(const core::MeasuredJob& measured, const Scenario& scenario,
+      const std::vector<core::TileCost>& tiles)
+      : measured_(measured), scenario_(scenario), tiles_(tiles) {
+    auto hosts = sg4::Engine::get_instance()->get_all_hosts();
+    reference_flops_ = hosts.front()->get_speed();
+    const int threads = threads_per_rank();
+    // Ranks fill each host's cores (threads per rank at a time) in turn; beyond every core,
+    // they wrap around (oversubscribed, as mpirun --oversubscribe places them).
+    std::vector<sg4::Host*> slots;
+    for (auto* h : hosts)
+      for (int s = 0; s < std::max(1, h->get_core_count() / threads); ++s) slots.push_back(h);
+    for (int r = 0; r < scenario.ranks; ++r)
+      host_of_.push_back(slots[static_cast<std::size_t>(r) % slots.size()]);
+    std::vector<sg4::Host*> used(host_of_.begin(), host_of_.end());
+    std::sort(used.begin(), used.end());
+    nodes_ = static_cast<int>(std::unique(used.begin(), used.end()) - used.begin());
+    std::map<sg4::Host*, int> threads_on;
+    for (auto* h : host_of_) threads_on[h] += threads;
+    for (auto* h : host_of_) spins_.push_back(threads_on[h] > h->get_core_count());
+    finished_ = sg4::Barrier::create(static_cast<unsigned>(scenario.ranks));
+    busy_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
+    end_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
+    owners_ = static_owners();
+  }
+
+  void start() {
+    for (int r = 0; r < scenario_.ranks; ++r)
+      sg4::Actor::create("rank-" + std::to_string(r), host_of_[static_cast<std::size_t>(r)],
+                         [this, r] { rank_main(r); });
+  }
+
+  [[nodiscard]] ReplayResult result() const {
+    ReplayResult out;
+    out.pipeline_s = *std::max_element(end_.begin(), end_.end());
+    out.max_busy_s = *std::max_element(busy_.begin(), busy_.end());
+    out.mean_busy_s =
+        std::accumulate(busy_.begin(), busy_.end(), 0.0) / static_cast<double>(busy_.size());
+    out.coordination_s = coordination_s_;
+    out.network_s = network_s();
+    out.nodes = nodes_;
+    return out;
+  }
+
+ private:
+  const core::MeasuredJob& measured_;
+  const Scenario& scenario_;
+  const std::vector<core::TileCost>& tiles_;
+  double reference_flops_ = 1e9;
+  std::vector<sg4::Host*> host_of_;
+  int nodes_ = 0;
+  std::vector<double> busy_;
+  std::vector<double> end_;
+  std::vector<int> owners_;  // static partitioners: tile id -> rank; else empty
+  std::vector<bool> spins_;  // rank waits on a CPU (its node has more rank threads than cores)
+  sg4::BarrierPtr finished_;
+  double coordination_s_ = 0;
+  double sent_bytes_ = 0;  // rank 0's pixels to other ranks
+  Token token_;
+
+  [[nodiscard]] bool self_scheduled() const { return owners_.empty(); }
+
+  [[nodiscard]] std::vector<int> static_owners() const {
+    if (scenario_.partitioner == "static-block" || scenario_.partitioner == "static-cyclic") {
+      const core::Partition p{scenario_.partitioner == "static-block"
+                                  ? core::Partitioner::static_block
+                                  : core::Partitioner::static_cyclic,
+                              1};
+      return core::make_tile_plan(scenario_.image, scenario_.tile_size, measured_.halo,
+                                  scenario_.ranks, p)
+          .owner;
+    }
+    return {};
+  }
+
+  [[nodiscard]] int threads_per_rank() const {
+    return std::max(1, scenario_.threads_per_rank > 0 ? scenario_.threads_per_rank
+                                                      : measured_.threads_per_rank);
+  }
+
+  // Runs `seconds` of the measuring rank's compute on this actor's host: the measured rank's
+  // core-seconds (its threads assumed busy throughout), spread over this rank's threads.
+  void compute(double seconds) {
+    if (!(seconds > 0)) return;
+    const double core_seconds = seconds * std::max(1, measured_.threads_per_rank);
+    sg4::this_actor::exec_init(core_seconds * reference_flops_)
+        ->set_thread_count(threads_per_rank())
+        ->wait();
+  }
+
+  // Compute counted as the rank's busy time (its simulated duration: sharing shows).
+  void busy(int rank, double seconds) {
+    const double t0 = sg4::Engine::get_clock();
+    compute(seconds);
+    busy_[static_cast<std::size_t>(rank)] += sg4::Engine::get_clock() - t0;
+  }
+
+  // Rank 0's work for others: counted as coordination.
+  void coordinate(double seconds) {
+    const double t0 = sg4::Engine::get_clock();
+    compute(seconds);
+    coordination_s_ += sg4::Engine::get_clock() - t0;
+  }
+
+  [[nodiscard]] double cut_s(const core::TileCost& t) const {
+    return static_cast<double>(t.raw_bytes) / measured_.cut_bytes_per_s.value;
+  }
+
+  static sg4::Mailbox* box(const char* what, int rank) {
+    return sg4::Mailbox::by_name(std::string(what) + "-" + std::to_string(rank));
+  }
+
+  // Runs `blocking` (a wait for other ranks); a rank on an oversubscribed node polls meanwhile,
+  // taking its share of the node's cores.
+  template <class Fn>
+  void waiting(int r, Fn&& blocking) {
+    if (!spins_[static_cast<std::size_t>(r)]) {
+      std::forward<Fn>(blocking)();
+      return;
+    }
+    auto spin = sg4::this_actor::exec_init(1e300)->set_thread_count(threads_per_rank());
+    spin->start();
+    std::forward<Fn>(blocking)();
+    spin->cancel();
+  }
+
+  void rank_main(int r) {
+    std::vector<std::size_t> mine;
+    if (self_scheduled()) {
+      r == 0 ? serve_and_compute(mine) : ask_and_compute(r, mine);
+    } else {
+      r == 0 ? send_and_compute(mine) : receive_and_compute(r, mine);
+    }
+    // The global stage.
+    all_reduce(r, 0, 8);
+    double histogram = 0;
+    double stage_b = 0;
+    for (auto i : mine) {
+      histogram += tiles_[i].histogram_s;
+      stage_b += tiles_[i].stage_b_s;
+    }
+    busy(r, histogram);
+    all_reduce(r, 1, 256 * 8);
+    busy(r, stage_b);
+    end_[static_cast<std::size_t>(r)] = sg4::Engine::get_clock();
+    // The benchmark's ranks then meet in the runner's next collective: on an oversubscribed
+    // node the ranks that are done poll there while the others finish.
+    waiting(r, [&] { finished_->wait(); });
+  }
+
+  void send_and_compute(std::vector<std::size_t>& mine) {
+    std::vector<sg4::CommPtr> sends;
+    for (std::size_t i = 0; i < tiles_.size(); ++i) {
+      if (owners_[i] == 0) continue;
+      coordinate(cut_s(tiles_[i]));
+      sends.push_back(send_tile(owners_[i], i));
+    }
+    for (std::size_t i = 0; i < tiles_.size(); ++i) {
+      if (owners_[i] != 0) continue;
+      compute(cut_s(tiles_[i]));  // its own tile: rank 0's I/O, not coordination
+      busy(0, tiles_[i].stage_a_s);
+      mine.push_back(i);
+    }
+    waiting(0, [&] { sg4::Comm::wait_all(sends); });
+  }
+
+  sg4::CommPtr send_tile(int rank, std::size_t i) {
+    sent_bytes_ += static_cast<double>(tiles_[i].raw_bytes);
+    return box("tiles", rank)->put_async(&token_, static_cast<std::uint64_t>(tiles_[i].raw_bytes));
+  }
+
+  void receive_and_compute(int r, std::vector<std::size_t>& mine) {
+    for (std::size_t i = 0; i < tiles_.size(); ++i)
+      if (owners_[i] == r) mine.push_back(i);
+    // Every receive posted up front, as MPI_Irecv: transfers proceed while tiles compute.
+    std::vector<sg4::CommPtr> receives;
+    std::vector<Token*> landed(mine.size());
+    auto* tiles = box("tiles", r);
+    for (std::size_t k = 0; k < mine.size(); ++k) receives.push_back(tiles->get_async(&landed[k]));
+    for (std::size_t k = 0; k < mine.size(); ++k) {
+      waiting(r, [&] { receives[k]->wait(); });
+      busy(r, tiles_[mine[k]].stage_a_s);
+    }
+  }
+
+  // The next chunk's size, as mpi/distributed/partition_{dynamic,guided}.cpp take it.
+  [[nodiscard]] std::int64_t take(std::int64_t remaining) const {
+    if (remaining <= 0) return 0;
+    const std::int64_t k = std::max<std::int64_t>(1, measured_.chunk);
+    const std::int64_t n =
+        scenario_.partitioner == "guided"
+            ? std::max<std::int64_t>(k, remaining / (2 * std::max(1, scenario_.ranks)))
+            : k;
+    return std::min(remaining, n);
+  }
+
+  struct Chunk {
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+  };
+
+  void serve_and_compute(std::vector<std::size_t>& mine) {
+    const auto total = static_cast<std::int64_t>(tiles_.size());
+    std::int64_t next = 0;
+    int finished = 0;
+    std::vector<sg4::CommPtr> sends;
+    std::vector<Chunk> replies;  // kept alive until the simulation ends
+    replies.reserve(static_cast<std::size_t>(scenario_.ranks) + tiles_.size());
+    auto* requests = sg4::Mailbox::by_name("requests");
+    auto serve = [&](bool block) {
+      while (block || requests->listen()) {
+        block = false;
+        const int* asker = nullptr;
+        waiting(0, [&] { asker = requests->get<int>(); });
+        coordinate(measured_.latency_s.value);  // receiving the request, sending the reply
+        const Chunk c{next, take(total - next)};
+        next += c.count;
+        if (c.count == 0) ++finished;
+        replies.push_back(c);
+        box("reply", *asker)->put_init(&replies.back(), sizeof(Chunk))->detach();
+        for (std::int64_t id = c.first; id < c.first + c.count; ++id) {
+          coordinate(cut_s(tiles_[static_cast<std::size_t>(id)]));
+          sends.push_back(send_tile(*asker, static_cast<std::size_t>(id)));
+        }
+      }
+    };
+    for (;;) {
+      serve(false);
+      const std::int64_t n = take(total - next);
+      if (n == 0) break;
+      const std::int64_t first = next;
+      next += n;
+      for (std::int64_t id = first; id < first + n; ++id) {
+        const auto i = static_cast<std::size_t>(id);
+        compute(cut_s(tiles_[i]));
+        busy(0, tiles_[i].stage_a_s);
+        mine.push_back(i);
+        serve(false);
+      }
+    }
+    while (finished < scenario_.ranks - 1) serve(true);
+    waiting(0, [&] { sg4::Comm::wait_all(sends); });
+  }
+
+  void ask_and_compute(int r, std::vector<std::size_t>& mine) {
+    static std::vector<int> ids;
+    if (ids.empty()) {
+      ids.resize(static_cast<std::size_t>(scenario_.ranks));
+      std::iota(ids.begin(), ids.end(), 0);
+    }
+    auto* requests = sg4::Mailbox::by_name("requests");
+    auto ask = [&] {
+      requests->put_init(&ids[static_cast<std::size_t>(r)], sizeof(int))->detach();
+    };
+    auto* replies = box("reply", r);
+    auto* tiles = box("tiles", r);
+    ask();
+    for (;;) {
+      const Chunk* c = nullptr;
+      waiting(r, [&] { c = replies->get<Chunk>(); });
+      if (c->count == 0) break;
+      waiting(r, [&] {
+        for (std::int64_t k = 0; k < c->count; ++k) tiles->get<Token>();
+      });
+      ask();  // one ahead: the next chunk travels while this one computes
+      for (std::int64_t id = c->first; id < c->first + c->count; ++id) {
+        const auto i = static_cast<std::size_t>(id);
+        busy(r, tiles_[i].stage_a_s);
+        mine.push_back(i);
+      }
+    }
+  }
+
+  // A binomial-tree reduce to rank 0 and broadcast back: Open MPI's shape for small messages
+  // on many ranks (2 log2(ranks) steps of one message each).
+  void all_reduce(int r, int phase, std::uint64_t bytes) {
+    const int n = scenario_.ranks;
+    const std::string tag = std::to_string(phase);
+    auto* up = sg4::Mailbox::by_name("reduce" + tag + "-" + std::to_string(r));
+    int mask = 1;
+    for (; mask < n; mask <<= 1) {
+      if ((r & mask) != 0) {
+        auto* parent = sg4::Mailbox::by_name("reduce" + tag + "-" + std::to_string(r - mask));
+        waiting(r, [&] { parent->put(&token_, bytes); });
+        break;
+      }
+      if (r + mask < n) waiting(r, [&] { up->get<Token>(); });
+    }
+    // Broadcast: receive from the parent (the rank that lowest set bit points to), then send to
+    // the children below it.
+    auto* down = sg4::Mailbox::by_name("bcast" + tag + "-" + std::to_string(r));
+    if (r != 0) waiting(r, [&] { down->get<Token>(); });
+    for (mask >>= 1; mask > 0; mask >>= 1) {
+      if (r + mask < n) {
+        auto* child = sg4::Mailbox::by_name("bcast" + tag + "-" + std::to_string(r + mask));
+        waiting(r, [&] { child->put(&token_, bytes); });
+      }
+    }
+  }
+
+  // Rank 0's outgoing pixels over the bandwidth of its route to the first rank on another node
+  // (or, on one node, to rank 1).
+  [[nodiscard]] double network_s() const {
+    if (scenario_.ranks < 2 || sent_bytes_ <= 0) return 0;
+    const sg4::Host* from = host_of_[0];
+    const sg4::Host* to = host_of_[1];
+    for (auto* h : host_of_)
+      if (h != from) {
+        to = h;
+        break;
+      }
+    std::vector<sg4::Link*> links;
+    double latency = 0;
+    from->route_to(to, links, &latency);
+    double bandwidth = 0;
+    for (auto* l : links)
+      bandwidth = bandwidth == 0 ? l->get_bandwidth() : std::min(bandwidth, l->get_bandwidth());
+    return bandwidth > 0 ? sent_bytes_ / bandwidth : 0.0;
+  }
+};
+
+}  // namespace
+
+int load_only(const std::filesystem::path& platform) {
+  load(platform);
+  return static_cast<int>(sg4::Engine::get_instance()->get_host_count());
+}
+
+ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
+                    const Scenario& scenario, const std::vector<core::TileCost>& tiles) {
+  load(platform);
+  Job simulated(job, scenario, tiles);
+  simulated.start();
+  sg4::Engine::get_instance()->run();
+  return simulated.result();
+}
+
+}  // namespace nsperf::sim::detail

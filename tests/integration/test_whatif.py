@@ -1,0 +1,188 @@
+"""nsperf whatif end to end: distributed benchmarks at 1, 2 and 4 ranks in one file, predictions
+in every format, a user's SimGrid platform, --validate, and the inputs it refuses. The figures
+are checked against the model's own arithmetic and the file's rows, never against a timing."""
+import json
+import os
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from nsperf_testing import TempDirTest, run
+
+PARTITIONERS = ["static-block", "static-cyclic", "dynamic", "guided"]
+PLATFORM = """<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1">
+  <cluster id="mine" prefix="n" suffix="" radical="0-3" speed="1Gf" core="4" bw="10GBps"
+           lat="1us" loopback_bw="20GBps" loopback_lat="0.5us"/>
+</platform>
+"""
+
+
+class Whatif(TempDirTest):
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.shared = tempfile.mkdtemp(prefix="nsperf_whatif_")
+        cls.file = os.path.join(cls.shared, "d.h5")
+        for ranks in (1, 2, 4):
+            r = run(["benchmark", "--distributed", "--synthetic", "512x512", "--skew", "50",
+                     "--tile", "64", "--repetitions", "5", "--warmup", "1", "--no-progress",
+                     "-o", cls.file] + (["--append"] if ranks > 1 else []), ranks=ranks, timeout=300)
+            assert r.code == 0, r
+
+    @classmethod
+    def tearDownClass(cls):
+        import shutil
+        shutil.rmtree(cls.shared, ignore_errors=True)
+
+    def whatif(self, *args, code=0):
+        r = run(["whatif"] + list(args), timeout=300)
+        self.assertEqual(r.code, code, r)
+        return r
+
+    def predictions(self, *args):
+        rows = json.loads(self.whatif(self.file, "--format", "json", *args).out)
+        self.assertTrue(rows)
+        return rows
+
+    def run_ids(self):
+        with h5py.File(self.file) as f:
+            return sorted(f["runs"])
+
+    def test_every_rank_count_and_partitioner_with_its_figures(self):
+        rows = self.predictions("--ranks", "1,2,8,64", "--no-progress")
+        self.assertEqual({(r["ranks"], r["partitioner"]) for r in rows},
+                         {(n, p) for n in (1, 2, 8, 64) for p in PARTITIONERS})
+        for r in rows:
+            for key in ("ranks", "partitioner", "makespan_s", "efficiency", "imbalance",
+                        "bottleneck"):
+                self.assertIn(key, r)
+            self.assertGreater(r["makespan_s"], 0)
+            self.assertGreaterEqual(r["imbalance"], 1.0 - 1e-9)
+            self.assertIn(r["bottleneck"], {"compute", "coordination", "network", "write"})
+            self.assertGreaterEqual(r["coordination_share"], 0)
+            self.assertLessEqual(r["coordination_share"], 1)
+            self.assertAlmostEqual(r["efficiency"], r["speedup"] / r["ranks"], places=9)
+            self.assertEqual(r["write_s"], 0)  # no io benchmark in the file: left out
+            if r["ranks"] == 1:
+                self.assertEqual(r["speedup"], 1.0)
+                self.assertEqual(r["coordination_s"], 0)
+        # 64 ranks on an image of 64 tiles: the measured image as is.
+        self.assertEqual({r["tiles"] for r in rows}, {64})
+
+    def test_one_rank_is_the_sum_of_the_measured_tile_costs(self):
+        # At one rank nothing overlaps: the makespan is every tile's stages (the median over the
+        # partitioners' rows, as whatif reads them) plus rank 0 cutting each tile at its rate.
+        newest_unoversubscribed = self.run_ids()[1]  # 2 ranks on 2 cores
+        with h5py.File(self.file) as f:
+            tiles = pd.DataFrame(f["runs"][newest_unoversubscribed]["tiles"][:])
+        tiles = tiles[tiles.optimizer == b"distributed"]
+        self.assertFalse(tiles.empty)
+        tiles = tiles.assign(histogram_s=(tiles.compute_s - tiles.stage_a_s - tiles.stage_b_s).clip(lower=0))
+        per_tile = tiles.groupby("tile_id")[["stage_a_s", "histogram_s", "stage_b_s"]].median()
+        cut = tiles[tiles.io_s > 0]
+        self.assertFalse(cut.empty)
+        rate = cut.raw_bytes.sum() / cut.io_s.sum()
+        raw = tiles.groupby("tile_id").raw_bytes.first()
+        expected = per_tile.to_numpy().sum() + raw.sum() / rate
+        rows = self.predictions("--run", newest_unoversubscribed, "--ranks", "1", "--partitioner",
+                                "static-block")
+        self.assertAlmostEqual(rows[0]["makespan_s"], expected, delta=1e-6 * expected)
+
+    def test_the_skew_shows_in_static_block_and_not_in_cyclic(self):
+        # Skew 50 puts the image's detail in one corner: static-block's contiguous runs of tiles
+        # give some ranks most of the work.
+        rows = self.predictions("--ranks", "8", "--partitioner", "static-block", "static-cyclic")
+        by = {r["partitioner"]: r for r in rows}
+        self.assertGreater(by["static-block"]["imbalance"], by["static-cyclic"]["imbalance"])
+
+    def test_more_ranks_than_tiles_scales_the_image_and_says_so(self):
+        r = self.whatif(self.file, "--ranks", "2,1024", "--partitioner", "dynamic")
+        self.assertIn("scaled 4x a side, 2048x2048", r.out)
+        self.assertIn("1024", r.out)
+        rows = self.predictions("--ranks", "2,1024", "--partitioner", "dynamic")
+        self.assertEqual({r["tiles"] for r in rows}, {1024})
+        rows = self.predictions("--ranks", "2", "--image-size", "1024x512", "--tile", "64", "128")
+        self.assertEqual({(r["tile"], r["tiles"]) for r in rows}, {(64, 128), (128, 32)})
+
+    def test_text_and_markdown_name_their_inputs(self):
+        text = self.whatif(self.file, "--ranks", "2,4", "--write-bandwidth", "2").out
+        for needle in ("tile costs: the median over", "rank 0 cutting tiles", "point to point",
+                       "collective write: 2 GB/s (--write-bandwidth)", "of it write",
+                       "rank 0 coordinating", "bottleneck"):
+            self.assertIn(needle, text)
+        md = self.whatif(self.file, "--ranks", "2,4", "--format", "markdown").out
+        self.assertIn("| ranks | partitioner |", md)
+        self.assertNotIn("of it write", md)  # no write bandwidth: no write column
+
+    def test_a_users_platform(self):
+        xml = self.path("cluster.xml")
+        with open(xml, "w") as f:
+            f.write(PLATFORM)
+        rows = self.predictions("--platform", xml, "--ranks", "1,4,16,32")
+        by = {(r["ranks"], r["partitioner"]): r for r in rows}
+        self.assertEqual(by[(16, "static-block")]["nodes"], 4)  # 4 cores a node
+        self.assertEqual(by[(4, "static-block")]["nodes"], 1)
+        self.assertEqual(by[(32, "static-block")]["nodes"], 4)  # oversubscribed, not more nodes
+
+    def test_validate_compares_with_every_other_rank_count(self):
+        runs = self.run_ids()
+        r = self.whatif("--validate", self.file, "--format", "json")
+        rows = json.loads(r.out)
+        self.assertTrue(rows)
+        # The 4-rank run on 2 cores is oversubscribed: predicted, never predicted from.
+        self.assertEqual({x["base_ranks"] for x in rows}, {1, 2})
+        self.assertEqual({(x["base_ranks"], x["ranks"]) for x in rows}, {(1, 2), (1, 4), (2, 1), (2, 4)})
+        with h5py.File(self.file) as f:
+            for x in rows:
+                reps = pd.DataFrame(f["runs"][x["run_id"]]["repetitions"][:])
+                reps = reps[(reps.optimizer == b"distributed") & (reps.strategy == x["partitioner"].encode())]
+                self.assertFalse(reps.empty)
+                self.assertAlmostEqual(x["measured_median_s"], float(np.median(reps.makespan_s)), places=12)
+                self.assertGreater(x["predicted_s"], 0)
+                self.assertAlmostEqual(x["error"], (x["predicted_s"] - x["measured_median_s"]) / x["measured_median_s"])
+        text = self.whatif("--validate", self.file).out
+        self.assertIn("ranking at 2 ranks", text)
+        self.assertIn(runs[0], text)
+
+    def test_refused(self):
+        cases = [
+            (["--ranks", "0"], "--ranks 0: a rank count must be a whole number from 1 to 1000000"),
+            (["--ranks=-3"], "--ranks -3"),
+            (["--ranks", "2000000"], "from 1 to 1000000"),
+            (["--partitioner", "nope"], "valid: all, static-block"),
+            (["--link", "12"], "expected BANDWIDTH,LATENCY"),
+            (["--platform", "absent.xml"], "absent.xml: no such file"),
+            (["--tile", "8"], "--tile 8"),
+            (["--platform", self.file, "--nodes", "2"], "--nodes: describes a generated platform"),
+        ]
+        for args, message in cases:
+            r = self.whatif(self.file, *args, code=2)
+            self.assertIn(message, r.err, args)
+        bad = self.path("bad.xml")
+        with open(bad, "w") as f:
+            f.write('<platform version="4.1"><bad')
+        r = self.whatif(self.file, "--platform", bad, code=2)
+        self.assertIn("bad.xml: SimGrid cannot load it as a platform", r.err)
+        self.assertIn("Parse error", r.err)
+        # A file without tile costs names the command that records them.
+        cpu = self.path("cpu.h5")
+        self.assertEqual(run(["benchmark", "--cpu", "--synthetic", "64x64", "--tile", "32", "-r", "1",
+                              "--warmup", "0", "--no-progress", "-o", cpu], ranks=1).code, 0)
+        r = self.whatif(cpu, code=2)
+        self.assertIn("no run has per-tile costs of the distributed optimizer", r.err)
+        self.assertIn("nsperf benchmark --distributed", r.err)
+        # --validate with one rank count.
+        one = self.path("one.h5")
+        self.assertEqual(run(["benchmark", "--distributed", "--synthetic", "128x128", "--tile", "32",
+                              "-r", "2", "--warmup", "0", "--no-progress", "-o", one], ranks=1).code, 0)
+        r = self.whatif("--validate", one, code=2)
+        self.assertIn("needs distributed runs at a second rank count", r.err)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["bad.xml", "cpu.h5", "one.h5"])  # nothing written
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()

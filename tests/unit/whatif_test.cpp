@@ -1,0 +1,178 @@
+// nsperf whatif's model (sim/) on measured jobs made up here: the workload's resampling, and
+// simulated jobs whose makespan follows from the costs by hand. Simulated seconds, never a
+// timing of this machine.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "nsperf/analysis/whatif_report.hpp"
+#include "nsperf/sim/whatif.hpp"
+
+namespace nsperf {
+namespace {
+
+// An image of `columns` x `rows` tiles of 64 (halo 5) whose tile i costs `cost(i)` in stage A
+// and a tenth of it in stage B, measured at one rank with one thread on a node of 2 cores.
+template <class Cost>
+core::MeasuredJob made_up_job(std::int64_t columns, std::int64_t rows, Cost cost) {
+  core::MeasuredJob job;
+  job.image = {64 * columns, 64 * rows};
+  job.tile_size = 64;
+  job.halo = 5;
+  job.ranks = 1;
+  job.threads_per_rank = 1;
+  job.cores = 2;
+  job.chunk = 1;
+  const auto plan = core::make_tile_plan(job.image, 64, 5, 1);
+  for (std::size_t i = 0; i < plan.tiles.size(); ++i) {
+    core::TileCost c;
+    c.rect = plan.tiles[i];
+    c.stage_a_s = cost(i);
+    c.stage_b_s = cost(i) / 10;
+    c.raw_bytes = 74 * 74;
+    job.tiles.push_back(c);
+  }
+  job.cut_bytes_per_s = {74.0 * 74.0 / 1e-6, "made up: 1 µs a tile"};
+  job.latency_s = {1e-6, "made up"};
+  job.bandwidth_bytes_per_s = {10e9, "made up"};
+  job.write_bytes_per_s = {0, "none"};
+  return job;
+}
+
+double total_cost(const std::vector<core::TileCost>& tiles) {
+  double s = 0;
+  for (const auto& t : tiles) s += t.stage_a_s + t.histogram_s + t.stage_b_s;
+  return s;
+}
+
+TEST(WhatifWorkload, TheMeasuredTilesWhenNothingChanges) {
+  const auto job = made_up_job(3, 2, [](std::size_t i) { return 1e-3 * double(i + 1); });
+  const auto tiles = sim::workload_tiles(job, job.image, 64);
+  ASSERT_EQ(tiles.size(), job.tiles.size());
+  for (std::size_t i = 0; i < tiles.size(); ++i)
+    EXPECT_EQ(tiles[i].stage_a_s, job.tiles[i].stage_a_s);
+}
+
+TEST(WhatifWorkload, AScaledImageRepeatsEachTileUnderItsCentre) {
+  const auto job = made_up_job(3, 2, [](std::size_t i) { return 1e-3 * double(i + 1); });
+  const auto tiles = sim::workload_tiles(job, {2 * job.image.width, 2 * job.image.height}, 64);
+  ASSERT_EQ(tiles.size(), 4 * job.tiles.size());
+  // The new tile at column 3, row 1 lies under measured tile (1, 0): cost 2 ms.
+  EXPECT_DOUBLE_EQ(tiles[1 * 6 + 3].stage_a_s, 2e-3);
+  EXPECT_NEAR(total_cost(tiles), 4 * total_cost(job.tiles), 1e-12);
+}
+
+TEST(WhatifWorkload, ATileOfAnotherSizeCostsItsPaddedPixels) {
+  const auto job = made_up_job(2, 2, [](std::size_t) { return 1e-3; });
+  const auto tiles = sim::workload_tiles(job, job.image, 128);
+  ASSERT_EQ(tiles.size(), 1u);
+  EXPECT_NEAR(tiles[0].stage_a_s, 1e-3 * (138.0 * 138.0) / (74.0 * 74.0), 1e-12);
+  EXPECT_EQ(tiles[0].raw_bytes, 138 * 138);
+}
+
+TEST(WhatifWorkload, TheImageGrowsUntilEveryRankHasATile) {
+  const auto job = made_up_job(2, 2, [](std::size_t) { return 1e-3; });
+  EXPECT_EQ(sim::image_for_ranks(job, 64, 4), job.image);
+  const core::Extent e = sim::image_for_ranks(job, 64, 5);
+  EXPECT_EQ(e, (core::Extent{256, 256}));  // 2x a side: 16 tiles
+}
+
+sim::Scenario scenario(int ranks, const char* partitioner, const core::MeasuredJob& job) {
+  return {ranks, partitioner, job.tile_size, job.image, 0};
+}
+
+TEST(WhatifReplay, OneRankRunsEveryTileAndCutsIt) {
+  const auto job = made_up_job(4, 2, [](std::size_t i) { return 1e-3 * double(i + 1); });
+  const std::vector<sim::Scenario> s = {scenario(1, "static-block", job),
+                                        scenario(1, "dynamic", job)};
+  const auto p = sim::predict(job, {}, s);
+  ASSERT_EQ(p.size(), 2u);
+  const double expected = total_cost(job.tiles) + 8 * 1e-6;
+  for (const auto& x : p) {
+    EXPECT_NEAR(x.makespan_s, expected, 1e-9) << x.scenario.partitioner;
+    EXPECT_EQ(x.coordination_s, 0);
+    EXPECT_EQ(x.bottleneck, "compute");
+  }
+}
+
+TEST(WhatifReplay, SelfSchedulingEvensOutASkewThatStaticBlocksKeep) {
+  // The first half of the tiles cost 10x the second: static-block gives rank 0 all of them.
+  const auto job = made_up_job(8, 1, [](std::size_t i) { return i < 4 ? 10e-3 : 1e-3; });
+  const std::vector<sim::Scenario> s = {scenario(2, "static-block", job),
+                                        scenario(2, "static-cyclic", job),
+                                        scenario(2, "dynamic", job)};
+  const auto p = sim::predict(job, {}, s);
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_GT(p[0].imbalance, 1.5);
+  EXPECT_LT(p[1].imbalance, 1.1);
+  EXPECT_LT(p[2].makespan_s, p[0].makespan_s);
+  // Rank 0's busy time at least: the 4 costly tiles' stages.
+  EXPECT_GE(p[0].makespan_s, 4 * 11e-3);
+}
+
+TEST(WhatifReplay, RanksSharingCoresGainNothingAndPollWhileTheyWait) {
+  const auto job = made_up_job(8, 2, [](std::size_t) { return 1e-3; });
+  const std::vector<sim::Scenario> s = {scenario(1, "static-cyclic", job),
+                                        scenario(2, "static-cyclic", job),
+                                        scenario(4, "static-cyclic", job)};
+  sim::PlatformSpec one_node;
+  one_node.nodes = 1;
+  one_node.cores_per_node = 2;
+  const auto p = sim::predict(job, one_node, s);
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_LT(p[1].makespan_s, 0.6 * p[0].makespan_s);
+  EXPECT_GE(p[2].makespan_s, p[1].makespan_s);  // 4 ranks on 2 cores: no faster than 2
+  EXPECT_EQ(p[2].nodes, 1);
+  EXPECT_NEAR(p[1].efficiency, p[1].speedup / 2, 1e-12);
+}
+
+TEST(WhatifReplay, ALinkTooSlowForTheTilesIsTheBottleneck) {
+  const auto job = made_up_job(8, 8, [](std::size_t) { return 1e-6; });
+  sim::PlatformSpec slow;
+  slow.cores_per_node = 1;  // every rank on its own node
+  slow.link = {1e6, 1e-6};  // 1 MB/s
+  const std::vector<sim::Scenario> s = {scenario(4, "static-block", job)};
+  const auto p = sim::predict(job, slow, s);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].bottleneck, "network");
+  EXPECT_EQ(p[0].nodes, 4);
+  // Rank 0 sends 48 tiles of 74x74 bytes over 1 MB/s.
+  EXPECT_GE(p[0].makespan_s, 48 * 74 * 74 / 1e6);
+}
+
+TEST(WhatifReplay, ThousandsOfRanks) {
+  const auto job = made_up_job(64, 32, [](std::size_t i) { return 1e-4 * double(1 + i % 7); });
+  const std::vector<sim::Scenario> s = {scenario(2048, "guided", job)};
+  sim::PlatformSpec cluster;
+  cluster.cores_per_node = 64;
+  const auto p = sim::predict(job, cluster, s);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].nodes, 32);
+  EXPECT_GT(p[0].makespan_s, 0);
+}
+
+TEST(WhatifValidation, TheRankingNamesPairsOrderedOtherwise) {
+  analysis::ValidationReport r;
+  auto row = [&](const char* partitioner, double measured, double predicted) {
+    analysis::ValidationRow v;
+    v.base_run = "a";
+    v.run_id = "b";
+    v.ranks = 2;
+    v.partitioner = partitioner;
+    for (int i = 0; i < 10; ++i) v.measured_s.push_back(measured + 1e-4 * i);
+    v.measured_median_s = measured;
+    v.predicted_s = predicted;
+    r.rows.push_back(v);
+  };
+  row("static-block", 2.0, 1.0);  // measured slower, predicted faster than dynamic
+  row("dynamic", 1.0, 1.5);
+  row("guided", 1.0, 1.4);  // the same times as dynamic: not significantly different
+  analysis::rank_partitioners(r);
+  ASSERT_EQ(r.rankings.size(), 1u);
+  EXPECT_EQ(r.rankings[0].significant_pairs, 2);
+  ASSERT_EQ(r.rankings[0].disagreements.size(), 2u);
+  EXPECT_NE(r.rankings[0].disagreements[0].find("static-block > dynamic"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nsperf
