@@ -21,14 +21,14 @@ namespace {
 
 using Value = io::StoredTable::Value;
 
-const char* const kRecordIt =
+const char* const kRecordTileCosts =
     "record them with `nsperf benchmark --distributed -o FILE.h5` (any "
     "rank count, 1 included)";
 
 // A run's attributes by name.
-class RunAttributes {
+class StoredRun {
  public:
-  RunAttributes(const std::filesystem::path& path, const std::string& run_id)
+  StoredRun(const std::filesystem::path& path, const std::string& run_id)
       : values_(io::read_run_attributes(path, run_id)) {}
   [[nodiscard]] std::int64_t integer(const std::string& name, std::int64_t fallback) const {
     for (const auto& [k, v] : values_)
@@ -78,8 +78,8 @@ class RunAttributes {
   std::vector<std::pair<std::string, core::Provenance::Value>> values_;
 };
 
-std::int64_t config_int(const nlohmann::json& config, const char* section, const char* sub,
-                        const char* key, std::int64_t fallback) {
+std::int64_t stored_config_int(const nlohmann::json& config, const char* section, const char* sub,
+                               const char* key, std::int64_t fallback) {
   const auto* node = &config;
   for (const char* k : {section, sub, key}) {
     if (k == nullptr) continue;
@@ -90,25 +90,25 @@ std::int64_t config_int(const nlohmann::json& config, const char* section, const
 }
 
 // The column of `table` called `name`, or -1.
-int column(const io::StoredTable& table, const std::string& name) {
+int stored_column(const io::StoredTable& table, const std::string& name) {
   const auto it = std::find(table.columns.begin(), table.columns.end(), name);
   return it == table.columns.end() ? -1 : static_cast<int>(it - table.columns.begin());
 }
 
-double number(const Value& v) {
+double stored_number(const Value& v) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
   if (const auto* u = std::get_if<std::uint64_t>(&v)) return static_cast<double>(*u);
   return std::nan("");
 }
 
-std::string text_of(const Value& v) {
+std::string stored_text(const Value& v) {
   const auto* s = std::get_if<std::string>(&v);
   return s ? *s : std::string{};
 }
 
 // One partitioner's row for one tile.
-struct TileRow {
+struct StoredTileRow {
   core::Rect rect;
   double compute_s = 0, stage_a_s = 0, stage_b_s = 0, io_s = 0;
   std::int64_t raw_bytes = 0, halo = 0;
@@ -116,25 +116,26 @@ struct TileRow {
 
 // The distributed rows of `run_id`'s tiles table, by tile id; throws when the run has none or
 // they lack the stage split.
-std::map<std::int64_t, std::vector<TileRow>> distributed_tiles(const std::filesystem::path& path,
-                                                               const std::string& run_id) {
+std::map<std::int64_t, std::vector<StoredTileRow>> distributed_tiles(
+    const std::filesystem::path& path, const std::string& run_id) {
   const io::StoredTable t = io::read_stored_table(path, run_id, "tiles");
-  const int c_opt = column(t, "optimizer");
-  const int c_id = column(t, "tile_id");
-  std::map<std::int64_t, std::vector<TileRow>> out;
+  const int c_opt = stored_column(t, "optimizer");
+  const int c_id = stored_column(t, "tile_id");
+  std::map<std::int64_t, std::vector<StoredTileRow>> out;
   if (c_opt < 0 || c_id < 0) return out;
-  const int c_a = column(t, "stage_a_s");
-  const int c_b = column(t, "stage_b_s");
-  const int c_x = column(t, "x"), c_y = column(t, "y"), c_w = column(t, "width"),
-            c_h = column(t, "height"), c_c = column(t, "compute_s"), c_io = column(t, "io_s"),
-            c_raw = column(t, "raw_bytes"), c_halo = column(t, "halo");
+  const int c_a = stored_column(t, "stage_a_s");
+  const int c_b = stored_column(t, "stage_b_s");
+  const int c_x = stored_column(t, "x"), c_y = stored_column(t, "y"),
+            c_w = stored_column(t, "width"), c_h = stored_column(t, "height"),
+            c_c = stored_column(t, "compute_s"), c_io = stored_column(t, "io_s"),
+            c_raw = stored_column(t, "raw_bytes"), c_halo = stored_column(t, "halo");
   bool any = false;
   for (const auto& row : t.rows) {
-    if (text_of(row[static_cast<std::size_t>(c_opt)]) != "distributed") continue;
+    if (stored_text(row[static_cast<std::size_t>(c_opt)]) != "distributed") continue;
     any = true;
     if (c_a < 0 || c_b < 0) break;
-    auto at = [&](int c) { return number(row[static_cast<std::size_t>(c)]); };
-    TileRow r;
+    auto at = [&](int c) { return stored_number(row[static_cast<std::size_t>(c)]); };
+    StoredTileRow r;
     r.rect = {static_cast<std::int64_t>(at(c_x)), static_cast<std::int64_t>(at(c_y)),
               static_cast<std::int64_t>(at(c_w)), static_cast<std::int64_t>(at(c_h))};
     r.compute_s = at(c_c);
@@ -154,11 +155,11 @@ std::map<std::int64_t, std::vector<TileRow>> distributed_tiles(const std::filesy
     throw InputError(path.string() + ": run " + run_id +
                      " has per-tile times without the split into stages (written by an older "
                      "nsperf); " +
-                     kRecordIt);
+                     kRecordTileCosts);
   return out;
 }
 
-double median_of(std::vector<double> v) { return v.empty() ? 0.0 : core::median(v); }
+double median_or_zero(std::vector<double> v) { return v.empty() ? 0.0 : core::median(v); }
 
 // The point-to-point figures: the sweep's row for the largest tile, from the run itself or
 // any other run of the file.
@@ -174,7 +175,7 @@ void network_figures(const std::filesystem::path& path, const std::vector<std::s
       if (m.tile) pick = &m;
     if (pick == nullptr && !sizes.empty()) pick = &sizes.back();
     if (pick == nullptr || !(pick->latency_s > 0) || !(pick->gbyte_per_s > 0)) continue;
-    const RunAttributes attrs(path, r);
+    const StoredRun attrs(path, r);
     job.network_within_node = attrs.nodes() == 1;
     const std::string where = "message_sizes of run " + r + " at " +
                               core::format_bytes(static_cast<double>(pick->bytes)) + ", " +
@@ -214,7 +215,7 @@ void measured_makespans(const std::filesystem::path& path, const std::vector<std
                         core::MeasuredJob& job) {
   for (const auto& r : runs) {
     std::map<std::string, core::MeasuredMakespans> by;
-    const RunAttributes attrs(path, r);
+    const StoredRun attrs(path, r);
     const auto config = attrs.config();
     for (const auto& rep : io::read_repetitions(path, r)) {
       if (rep.optimizer != "distributed" || rep.kernel != "pipeline") continue;
@@ -228,8 +229,8 @@ void measured_makespans(const std::filesystem::path& path, const std::vector<std
         m.cores = static_cast<int>(attrs.integer("cores", 0));
         m.nodes = attrs.nodes();
         m.image = rep.image.extent;
-        m.tile_size = config_int(config, "input", "tile", nullptr, 0);
-        m.chunk = config_int(config, "optimizers", "distributed", "chunk", 2);
+        m.tile_size = stored_config_int(config, "input", "tile", nullptr, 0);
+        m.chunk = stored_config_int(config, "optimizers", "distributed", "chunk", 2);
       }
       m.makespans_s.push_back(rep.makespan_s);
     }
@@ -242,7 +243,7 @@ void measured_makespans(const std::filesystem::path& path, const std::vector<std
 core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std::string& run_id) {
   const auto runs = io::list_runs(path);
   std::string chosen = run_id;
-  std::map<std::int64_t, std::vector<TileRow>> tiles;
+  std::map<std::int64_t, std::vector<StoredTileRow>> tiles;
   if (!chosen.empty()) {
     if (std::find(runs.begin(), runs.end(), chosen) == runs.end())
       throw InputError(path.string() + ": no run '" + chosen + "' (runs: " + core::join(runs) +
@@ -250,13 +251,13 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     tiles = distributed_tiles(path, chosen);
     if (tiles.empty())
       throw InputError(path.string() + ": run " + chosen +
-                       " has no per-tile costs of the distributed optimizer; " + kRecordIt);
+                       " has no per-tile costs of the distributed optimizer; " + kRecordTileCosts);
   } else {
     // The newest run with tile costs, one whose nodes had a core for every rank thread if any:
     // an oversubscribed run's tile times include waiting for a core.
     for (const bool any : {false, true}) {
       for (auto it = runs.rbegin(); it != runs.rend() && tiles.empty(); ++it) {
-        const RunAttributes a(path, *it);
+        const StoredRun a(path, *it);
         const auto threads = std::max<std::int64_t>(1, a.integer("threads_per_rank", 1));
         if (!any && a.most_ranks_per_node() * threads > a.integer("cores", 1)) continue;
         tiles = distributed_tiles(path, *it);
@@ -268,13 +269,13 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
       throw InputError(path.string() +
                        ": no run has per-tile costs of the distributed optimizer (whatif replays "
                        "them); " +
-                       kRecordIt);
+                       kRecordTileCosts);
   }
 
   core::MeasuredJob job;
   job.path = path.string();
   job.run_id = chosen;
-  const RunAttributes attrs(path, chosen);
+  const StoredRun attrs(path, chosen);
   const auto config = attrs.config();
   job.image_label = attrs.text("image");
   job.ranks = static_cast<int>(std::max<std::int64_t>(1, attrs.integer("ranks", 1)));
@@ -283,8 +284,8 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   job.cores = static_cast<int>(std::max<std::int64_t>(1, attrs.integer("cores", 1)));
   job.nodes = attrs.nodes();
   job.oversubscribed = attrs.most_ranks_per_node() * job.threads_per_rank > job.cores;
-  job.tile_size = config_int(config, "input", "tile", nullptr, 0);
-  job.chunk = config_int(config, "optimizers", "distributed", "chunk", 2);
+  job.tile_size = stored_config_int(config, "input", "tile", nullptr, 0);
+  job.chunk = stored_config_int(config, "optimizers", "distributed", "chunk", 2);
 
   // A tile's cost: the median over the partitioners' rows of each stage.
   double cut_s = 0;
@@ -307,9 +308,9 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     core::TileCost c;
     c.rect = rows.front().rect;
     c.raw_bytes = rows.front().raw_bytes;
-    c.stage_a_s = median_of(a);
-    c.stage_b_s = median_of(b);
-    c.histogram_s = median_of(h);
+    c.stage_a_s = median_or_zero(a);
+    c.stage_b_s = median_or_zero(b);
+    c.histogram_s = median_or_zero(h);
     job.halo = rows.front().halo;
     job.tiles.push_back(c);
   }
@@ -326,7 +327,7 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     job.cut_bytes_per_s = {cut_bytes / cut_s, "rank 0 cutting its own tiles in run " + chosen};
   } else {
     throw InputError(path.string() + ": run " + chosen +
-                     " has no time for rank 0 cutting tiles out of the image; " + kRecordIt);
+                     " has no time for rank 0 cutting tiles out of the image; " + kRecordTileCosts);
   }
   network_figures(path, runs, chosen, job);
   write_figure(path, runs, chosen, job);

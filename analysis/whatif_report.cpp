@@ -22,18 +22,18 @@
 namespace nsperf::analysis {
 namespace {
 
-std::string fixed_digits(double v, int digits) {
+std::string whatif_fixed(double v, int digits) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(digits) << v;
   return s.str();
 }
 
-std::string percent(double fraction) {
+std::string whatif_percent(double fraction) {
   const double p = 100 * fraction;
-  return fixed_digits(p, std::abs(p) >= 10 ? 0 : 1) + "%";
+  return whatif_fixed(p, std::abs(p) >= 10 ? 0 : 1) + "%";
 }
 
-std::string gbyte(double bytes_per_s) {
+std::string whatif_gbyte(double bytes_per_s) {
   return core::format_number(bytes_per_s / 1e9, 3) + " GB/s";
 }
 
@@ -65,17 +65,17 @@ std::vector<std::vector<std::string>> prediction_cells(const WhatifReport& r, bo
     row.push_back(std::to_string(p.tiles));
     row.push_back(format_seconds(p.makespan_s));
     if (write_column) row.push_back(format_seconds(p.write_s));
-    row.push_back(fixed_digits(p.speedup, 2) + "x");
-    row.push_back(percent(p.efficiency));
-    row.push_back(fixed_digits(p.imbalance, 2));
-    row.push_back(percent(p.coordination_share));
+    row.push_back(whatif_fixed(p.speedup, 2) + "x");
+    row.push_back(whatif_percent(p.efficiency));
+    row.push_back(whatif_fixed(p.imbalance, 2));
+    row.push_back(whatif_percent(p.coordination_share));
     row.push_back(p.bottleneck);
     rows.push_back(std::move(row));
   }
   return rows;
 }
 
-void markdown_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+void whatif_markdown_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
   for (const auto& r : rows) {
     out << "|";
     for (const auto& c : r) out << " " << c << " |";
@@ -90,7 +90,7 @@ std::string smallest_ranks_text(const WhatifReport& r) {
   return std::to_string(least) + (least == 1 ? " rank" : " ranks");
 }
 
-void write_text(std::ostream& out, const WhatifReport& r) {
+void whatif_text(std::ostream& out, const WhatifReport& r) {
   out << "nsperf whatif: " << r.file << ", run " << r.run_id << "\n";
   for (const auto& line : r.inputs) out << "  " << line << "\n";
   out << "  platform: " << r.platform << "\n";
@@ -111,13 +111,13 @@ void write_text(std::ostream& out, const WhatifReport& r) {
       << (written ? " and the write" : "") << " (docs/whatif.md).\n";
 }
 
-void write_markdown(std::ostream& out, const WhatifReport& r) {
+void whatif_markdown(std::ostream& out, const WhatifReport& r) {
   out << "**nsperf whatif** `" << r.file << "`, run `" << r.run_id << "`\n\n";
   for (const auto& line : r.inputs) out << "- " << line << "\n";
   out << "- platform: " << r.platform << "\n";
   for (const auto& n : r.notes) out << "- note: " << n << "\n";
   out << "\n";
-  markdown_table(out, prediction_cells(r, true));
+  whatif_markdown_table(out, prediction_cells(r, true));
 }
 
 nlohmann::json prediction_json(const sim::Prediction& p) {
@@ -143,7 +143,7 @@ nlohmann::json prediction_json(const sim::Prediction& p) {
           {"simulation_rss_bytes", p.simulation_rss_bytes}};
 }
 
-void write_json(std::ostream& out, const WhatifReport& r) {
+void whatif_json(std::ostream& out, const WhatifReport& r) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& p : r.predictions) list.push_back(prediction_json(p));
   out << list.dump(2) << "\n";
@@ -161,7 +161,7 @@ std::vector<std::vector<std::string>> validation_cells(const ValidationReport& r
         {v.base_run + " (" + std::to_string(v.base_ranks) + ")", v.run_id, std::to_string(v.ranks),
          std::to_string(v.nodes) + " x " + std::to_string(v.cores),
          std::to_string(v.threads_per_rank), v.partitioner, format_seconds(v.measured_median_s),
-         format_seconds(v.predicted_s), (v.error() >= 0 ? "+" : "") + percent(v.error())});
+         format_seconds(v.predicted_s), (v.error() >= 0 ? "+" : "") + whatif_percent(v.error())});
   }
   return rows;
 }
@@ -203,7 +203,7 @@ void write_validation_text(std::ostream& out, const ValidationReport& r) {
 
 void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
   out << "**nsperf whatif --validate** `" << r.file << "`\n\n";
-  markdown_table(out, validation_cells(r, true));
+  whatif_markdown_table(out, validation_cells(r, true));
   out << "\n";
   for (const auto& line : ranking_lines(r)) out << "- " << line << "\n";
 }
@@ -239,12 +239,12 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
       (job.threads_per_rank == 1 ? "" : "s") + " on " + std::to_string(job.nodes) + " node" +
       (job.nodes == 1 ? "" : "s") + " of " + std::to_string(job.cores) +
       " cores; tile costs: the median over " + core::join(job.partitioners) + " of each stage");
-  out.push_back("rank 0 cutting tiles: " + gbyte(job.cut_bytes_per_s.value) + " (" +
+  out.push_back("rank 0 cutting tiles: " + whatif_gbyte(job.cut_bytes_per_s.value) + " (" +
                 job.cut_bytes_per_s.source + ")");
   out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency, " +
-                gbyte(job.bandwidth_bytes_per_s.value) + " (" + job.latency_s.source + ")");
+                whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" + job.latency_s.source + ")");
   out.push_back(job.write_bytes_per_s.value > 0
-                    ? "collective write: " + gbyte(job.write_bytes_per_s.value) + " (" +
+                    ? "collective write: " + whatif_gbyte(job.write_bytes_per_s.value) + " (" +
                           job.write_bytes_per_s.source + ")"
                     : "collective write: left out, " + job.write_bytes_per_s.source +
                           " (--write-bandwidth GB/s gives the file system's)");
@@ -253,9 +253,9 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
 
 const Reporters<WhatifReport>& whatif_reporters() {
   static const auto reporters = Reporters<WhatifReport>()
-                                    .add(Format::text, write_text)
-                                    .add(Format::json, write_json)
-                                    .add(Format::markdown, write_markdown);
+                                    .add(Format::text, whatif_text)
+                                    .add(Format::json, whatif_json)
+                                    .add(Format::markdown, whatif_markdown);
   return reporters;
 }
 

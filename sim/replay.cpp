@@ -32,14 +32,29 @@ namespace {
 
 // SimGrid's own defaults model TCP (a latency factor of 13, a bandwidth factor of 0.97, the
 // reverse flow of acknowledgements); whatif feeds it measured MPI figures instead.
+#if defined(__SANITIZE_ADDRESS__)
+#define NSPERF_SIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NSPERF_SIM_ASAN 1
+#endif
+#endif
+
 void start_engine() {
-  static std::vector<std::string> args = {"nsperf-whatif",
-                                          "--log=root.thresh:critical",
-                                          "--log=no_loc",
-                                          "--cfg=network/latency-factor:1",
-                                          "--cfg=network/bandwidth-factor:1",
-                                          "--cfg=network/crosstraffic:0",
-                                          "--cfg=contexts/stack-size:256"};
+  static std::vector<std::string> args = {
+      "nsperf-whatif",
+      "--log=root.thresh:critical",
+      "--log=no_loc",
+      "--cfg=network/latency-factor:1",
+      "--cfg=network/bandwidth-factor:1",
+      "--cfg=network/crosstraffic:0",
+      "--cfg=contexts/stack-size:256",
+#ifdef NSPERF_SIM_ASAN
+      // AddressSanitizer cannot follow SimGrid's own stack
+      // switching: one system thread per actor instead.
+      "--cfg=contexts/factory:thread",
+#endif
+  };
   static std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   static int argc = static_cast<int>(argv.size());
@@ -85,6 +100,8 @@ class Job {
     busy_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     end_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     owners_ = static_owners();
+    rank_ids_.resize(static_cast<std::size_t>(scenario.ranks));
+    std::iota(rank_ids_.begin(), rank_ids_.end(), 0);
   }
 
   void start() {
@@ -118,7 +135,13 @@ class Job {
   std::vector<bool> spins_;  // rank waits on a CPU (its node has more rank threads than cores)
   sg4::BarrierPtr finished_;
   double coordination_s_ = 0;
-  double sent_bytes_ = 0;  // rank 0's pixels to other ranks
+  double sent_bytes_ = 0;      // rank 0's pixels to other ranks
+  std::vector<int> rank_ids_;  // what a request carries: the asking rank
+  struct Chunk {
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+  };
+  std::vector<Chunk> replies_;  // rank 0's answers, alive until the simulation ends
   Token token_;
 
   [[nodiscard]] bool self_scheduled() const { return owners_.empty(); }
@@ -257,18 +280,14 @@ class Job {
     return std::min(remaining, n);
   }
 
-  struct Chunk {
-    std::int64_t first = 0;
-    std::int64_t count = 0;
-  };
-
   void serve_and_compute(std::vector<std::size_t>& mine) {
     const auto total = static_cast<std::int64_t>(tiles_.size());
     std::int64_t next = 0;
     int finished = 0;
     std::vector<sg4::CommPtr> sends;
-    std::vector<Chunk> replies;  // kept alive until the simulation ends
-    replies.reserve(static_cast<std::size_t>(scenario_.ranks) + tiles_.size());
+    // The replies outlive this function (a worker reads its last one after rank 0 is done), and
+    // never move: every request gets one, at most one per tile plus the final one per rank.
+    replies_.reserve(static_cast<std::size_t>(scenario_.ranks) + tiles_.size());
     auto* requests = sg4::Mailbox::by_name("requests");
     auto serve = [&](bool block) {
       while (block || requests->listen()) {
@@ -279,8 +298,8 @@ class Job {
         const Chunk c{next, take(total - next)};
         next += c.count;
         if (c.count == 0) ++finished;
-        replies.push_back(c);
-        box("reply", *asker)->put_init(&replies.back(), sizeof(Chunk))->detach();
+        replies_.push_back(c);
+        box("reply", *asker)->put_init(&replies_.back(), sizeof(Chunk))->detach();
         for (std::int64_t id = c.first; id < c.first + c.count; ++id) {
           coordinate(cut_s(tiles_[static_cast<std::size_t>(id)]));
           sends.push_back(send_tile(*asker, static_cast<std::size_t>(id)));
@@ -306,14 +325,9 @@ class Job {
   }
 
   void ask_and_compute(int r, std::vector<std::size_t>& mine) {
-    static std::vector<int> ids;
-    if (ids.empty()) {
-      ids.resize(static_cast<std::size_t>(scenario_.ranks));
-      std::iota(ids.begin(), ids.end(), 0);
-    }
     auto* requests = sg4::Mailbox::by_name("requests");
     auto ask = [&] {
-      requests->put_init(&ids[static_cast<std::size_t>(r)], sizeof(int))->detach();
+      requests->put_init(&rank_ids_[static_cast<std::size_t>(r)], sizeof(int))->detach();
     };
     auto* replies = box("reply", r);
     auto* tiles = box("tiles", r);

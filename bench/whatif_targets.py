@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""nsperf whatif against its targets (docs/whatif.md): predicted makespans against measured ones.
+
+    bench/whatif_targets.py [--nsperf BIN] [--dir DIR] [--repetitions 20] [--slurm]
+                            [--scale] WORKLOAD [WORKLOAD ...]
+
+WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
+
+Per workload: `nsperf benchmark --distributed` at 1, 2 and 4 ranks (4 oversubscribed on this
+machine's 2 cores), appended into one file, then `nsperf whatif --validate` on it; it prints the
+error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
+ranking check. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
+within 25%), predicted from a 1-rank run. --scale: 4096 simulated ranks on a 16384² image (the
+first workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB). Each
+command is printed before it runs. Run it on a quiet machine."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+
+
+def sh(cmd, env=None, check=True):
+    print("$ " + " ".join(cmd), flush=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env or ENV)
+    if check and r.returncode != 0:
+        sys.exit(f"failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+def input_args(spec):
+    if spec.startswith("synthetic:"):
+        parts = spec.split(":")
+        args = ["--synthetic", parts[1]]
+        if len(parts) > 2:
+            args += ["--skew", parts[2]]
+        return args
+    return ["--image", spec]
+
+
+def bench(nsperf, ranks, inp, tile, out, reps, extra=()):
+    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", nsperf, "benchmark", "--distributed"]
+    cmd += list(extra) + input_args(inp) + ["--tile", str(tile), "--repetitions", str(reps),
+                                            "--no-progress", "-o", out]
+    if os.path.exists(out):
+        cmd.append("--append")
+    sh(cmd)
+
+
+def validate(nsperf, path):
+    rows = json.loads(sh([nsperf, "whatif", "--validate", path, "--format", "json",
+                          "--no-progress"]).stdout)
+    text = sh([nsperf, "whatif", "--validate", path, "--no-progress"]).stdout
+    ranking = [l.strip() for l in text.splitlines() if l.strip().startswith("ranking at")]
+    return rows, ranking
+
+
+def report(name, rows, ranking, pairs, limit):
+    worst = 0.0
+    print(f"\n{name}")
+    print(f"  {'from':>4} {'to':>3}  {'partitioner':14} {'measured':>10} {'predicted':>10} {'error':>7}")
+    for x in rows:
+        if (x["base_ranks"], x["ranks"]) not in pairs:
+            continue
+        worst = max(worst, abs(x["error"]))
+        print(f"  {x['base_ranks']:>4} {x['ranks']:>3}  {x['partitioner']:14} "
+              f"{x['measured_median_s'] * 1e3:>8.2f}ms {x['predicted_s'] * 1e3:>8.2f}ms "
+              f"{100 * x['error']:>+6.1f}%")
+    for line in ranking:
+        print("  " + line)
+    verdict = "within" if worst <= limit else "OUTSIDE"
+    print(f"  largest error {100 * worst:.1f}%: {verdict} the {100 * limit:.0f}% target")
+    return worst <= limit
+
+
+def slurm_case(nsperf, folder, inp, tile, reps):
+    cluster = os.path.join(ROOT, "slurm", "local-cluster")
+    env = dict(ENV, NSPERF_SLURM_DIR=os.path.join(folder, "slurm"))
+    start = sh([cluster, "start"], env=env)
+    m = re.search(r"SLURM_CONF=(\S+)", start.stdout + start.stderr)
+    env["SLURM_CONF"] = m.group(1) if m else os.path.join(folder, "slurm", "slurm.conf")
+    try:
+        base = os.path.join(folder, "slurm-base.h5")
+        bench(nsperf, 1, inp, tile, base, reps)
+        args = " ".join(["--distributed", "--network", "--sizes", "4096"] + input_args(inp) +
+                        ["--tile", str(tile), "--repetitions", str(reps), "--no-progress"])
+        job_env = dict(env, NSPERF_BIN=nsperf, NSPERF_ARGS=args, NSPERF_OUT=folder,
+                       OMPI_MCA_btl="self,tcp")
+        r = sh(["sbatch", "--parsable", "-N", "2", "--ntasks-per-node=1", "--chdir", folder,
+                os.path.join(ROOT, "slurm", "nsperf-benchmark.sbatch")], env=job_env)
+        job = r.stdout.strip().split(";")[0]
+        while True:
+            q = subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True, env=env)
+            if not q.stdout.strip():
+                break
+            time.sleep(1)
+        produced = os.path.join(folder, f"nsperf-{job}.h5")
+        if not os.path.exists(produced):
+            sys.exit(f"the SLURM job wrote no {produced}; see {folder}/nsperf-benchmark-{job}.out")
+        merged = os.path.join(folder, "slurm.h5")
+        sh([nsperf, "merge", base, produced, "-o", merged, "--force"])
+        return merged
+    finally:
+        sh([cluster, "stop"], env=env, check=False)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--nsperf", default=os.path.join(ROOT, "build", "ci", "bin", "nsperf"))
+    p.add_argument("--dir")
+    p.add_argument("--repetitions", type=int, default=20)
+    p.add_argument("--slurm", action="store_true")
+    p.add_argument("--scale", action="store_true")
+    p.add_argument("workloads", nargs="*")
+    a = p.parse_args()
+    folder = a.dir or tempfile.mkdtemp(prefix="nsperf-whatif-")
+    os.makedirs(folder, exist_ok=True)
+    print(f"files in {folder}")
+    ok = True
+    parsed = []
+    for w in a.workloads:
+        name, rest = w.split("=", 1)
+        inp, tile = rest.rsplit(":", 1)
+        parsed.append((name, inp, int(tile)))
+    for name, inp, tile in parsed:
+        path = os.path.join(folder, name + ".h5")
+        if not os.path.exists(path):
+            for ranks in (1, 2, 4):
+                bench(a.nsperf, ranks, inp, tile, path, a.repetitions)
+        rows, ranking = validate(a.nsperf, path)
+        ok &= report(f"{name} ({inp}, tiles of {tile})", rows, ranking, {(1, 2), (2, 4)}, 0.15)
+    if a.slurm and parsed:
+        name, inp, tile = parsed[0]
+        path = slurm_case(a.nsperf, folder, inp, tile, a.repetitions)
+        rows, ranking = validate(a.nsperf, path)
+        ok &= report(f"two emulated SLURM nodes, one rank each ({inp})", rows, ranking, {(1, 2)}, 0.25)
+    if a.scale and parsed:
+        path = os.path.join(folder, parsed[0][0] + ".h5")
+        cmd = ["/usr/bin/time", "-f", "%e s %M KiB", a.nsperf, "whatif", path, "--ranks", "4096",
+               "--image-size", "16384x16384", "--cores-per-node", "64", "--format", "json",
+               "--no-progress"]
+        r = sh(cmd)
+        wall, rss = re.search(r"([\d.]+) s (\d+) KiB", r.stderr).groups()
+        sims = json.loads(r.stdout)
+        slowest = max(s["simulated_in_s"] for s in sims)
+        peak = max(s["simulation_rss_bytes"] for s in sims)
+        print(f"\n4096 ranks, 16384x16384 (tiles of {sims[0]['tile']}: {sims[0]['tiles']}), "
+              f"{len(sims)} partitioners: whatif took {wall} s in all, the slowest simulation "
+              f"{slowest:.2f} s, peak memory {int(rss) / 1024:.0f} MiB (nsperf), "
+              f"{peak / 2**20:.0f} MiB (a simulation)")
+        ok &= float(wall) < 60 and peak < 4 * 2**30
+    print("\nall targets met" if ok else "\nsome targets missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
