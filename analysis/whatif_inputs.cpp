@@ -109,6 +109,8 @@ std::string stored_text(const Value& v) {
 
 // One partitioner's row for one tile.
 struct StoredTileRow {
+  std::string strategy;
+  int rank = 0;
   core::Rect rect;
   double compute_s = 0, stage_a_s = 0, stage_b_s = 0, io_s = 0;
   std::int64_t raw_bytes = 0, halo = 0;
@@ -128,7 +130,8 @@ std::map<std::int64_t, std::vector<StoredTileRow>> distributed_tiles(
   const int c_x = stored_column(t, "x"), c_y = stored_column(t, "y"),
             c_w = stored_column(t, "width"), c_h = stored_column(t, "height"),
             c_c = stored_column(t, "compute_s"), c_io = stored_column(t, "io_s"),
-            c_raw = stored_column(t, "raw_bytes"), c_halo = stored_column(t, "halo");
+            c_raw = stored_column(t, "raw_bytes"), c_halo = stored_column(t, "halo"),
+            c_strategy = stored_column(t, "strategy"), c_rank = stored_column(t, "rank");
   bool any = false;
   for (const auto& row : t.rows) {
     if (stored_text(row[static_cast<std::size_t>(c_opt)]) != "distributed") continue;
@@ -136,6 +139,8 @@ std::map<std::int64_t, std::vector<StoredTileRow>> distributed_tiles(
     if (c_a < 0 || c_b < 0) break;
     auto at = [&](int c) { return stored_number(row[static_cast<std::size_t>(c)]); };
     StoredTileRow r;
+    r.strategy = stored_text(row[static_cast<std::size_t>(c_strategy)]);
+    r.rank = static_cast<int>(at(c_rank));
     r.rect = {static_cast<std::int64_t>(at(c_x)), static_cast<std::int64_t>(at(c_y)),
               static_cast<std::int64_t>(at(c_w)), static_cast<std::int64_t>(at(c_h))};
     r.compute_s = at(c_c);
@@ -160,6 +165,43 @@ std::map<std::int64_t, std::vector<StoredTileRow>> distributed_tiles(
 }
 
 double median_or_zero(std::vector<double> v) { return v.empty() ? 0.0 : core::median(v); }
+
+// Rank 0's rate cutting other ranks' tiles: its whole cutting time (the samples' io_s, median
+// over repetitions) less its own tiles' (the tile rows), over the other ranks' bytes; the
+// median over the partitioners. 0 when the run had one rank.
+double cut_for_others_rate(const std::filesystem::path& path, const std::string& run_id,
+                           const std::map<std::int64_t, std::vector<StoredTileRow>>& tiles) {
+  const io::StoredTable t = io::read_stored_table(path, run_id, "samples");
+  const int c_opt = stored_column(t, "optimizer"), c_strategy = stored_column(t, "strategy"),
+            c_rank = stored_column(t, "rank"), c_io = stored_column(t, "io_s");
+  if (c_opt < 0 || c_strategy < 0 || c_rank < 0 || c_io < 0) return 0;
+  std::map<std::string, std::vector<double>> total;  // strategy -> rank 0's io_s per repetition
+  for (const auto& row : t.rows) {
+    if (stored_text(row[static_cast<std::size_t>(c_opt)]) != "distributed" ||
+        stored_number(row[static_cast<std::size_t>(c_rank)]) != 0)
+      continue;
+    total[stored_text(row[static_cast<std::size_t>(c_strategy)])].push_back(
+        stored_number(row[static_cast<std::size_t>(c_io)]));
+  }
+  std::map<std::string, std::pair<double, double>> own_s_other_bytes;
+  for (const auto& [id, rows] : tiles)
+    for (const auto& r : rows) {
+      auto& [own_s, other_bytes] = own_s_other_bytes[r.strategy];
+      if (r.rank == 0) {
+        own_s += r.io_s;
+      } else {
+        other_bytes += static_cast<double>(r.raw_bytes);
+      }
+    }
+  std::vector<double> rates;
+  for (auto& [strategy, values] : total) {
+    const auto it = own_s_other_bytes.find(strategy);
+    if (it == own_s_other_bytes.end() || it->second.second <= 0) continue;
+    const double others_s = core::median(values) - it->second.first;
+    if (others_s > 0) rates.push_back(it->second.second / others_s);
+  }
+  return median_or_zero(rates);
+}
 
 // The point-to-point figures: the sweep's row for the largest tile, from the run itself or
 // any other run of the file.
@@ -328,6 +370,12 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   } else {
     throw InputError(path.string() + ": run " + chosen +
                      " has no time for rank 0 cutting tiles out of the image; " + kRecordTileCosts);
+  }
+  if (const double rate = cut_for_others_rate(path, chosen, tiles); rate > 0) {
+    job.cut_for_others_bytes_per_s = {rate,
+                                      "rank 0 cutting the other ranks' tiles in run " + chosen};
+  } else {
+    job.cut_for_others_bytes_per_s = {0, "as its own: run " + chosen + " had one rank"};
   }
   network_figures(path, runs, chosen, job);
   write_figure(path, runs, chosen, job);

@@ -239,8 +239,12 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
       (job.threads_per_rank == 1 ? "" : "s") + " on " + std::to_string(job.nodes) + " node" +
       (job.nodes == 1 ? "" : "s") + " of " + std::to_string(job.cores) +
       " cores; tile costs: the median over " + core::join(job.partitioners) + " of each stage");
-  out.push_back("rank 0 cutting tiles: " + whatif_gbyte(job.cut_bytes_per_s.value) + " (" +
-                job.cut_bytes_per_s.source + ")");
+  out.push_back("rank 0 cutting tiles: " + whatif_gbyte(job.cut_bytes_per_s.value) + " its own (" +
+                job.cut_bytes_per_s.source + "), " +
+                (job.cut_for_others_bytes_per_s.value > 0
+                     ? whatif_gbyte(job.cut_for_others_bytes_per_s.value) + " other ranks' (" +
+                           job.cut_for_others_bytes_per_s.source + ")"
+                     : "other ranks' " + job.cut_for_others_bytes_per_s.source));
   out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency, " +
                 whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" + job.latency_s.source + ")");
   out.push_back(job.write_bytes_per_s.value > 0

@@ -89,7 +89,7 @@ def slurm_case(nsperf, folder, inp, tile, reps):
         base = os.path.join(folder, "slurm-base.h5")
         bench(nsperf, 1, inp, tile, base, reps)
         args = " ".join(["--distributed", "--network", "--sizes", "4096"] + input_args(inp) +
-                        ["--tile", str(tile), "--repetitions", str(reps), "--no-progress"])
+                        ["--tile", str(tile), "--repetitions", str(reps)])  # the script adds --no-progress
         job_env = dict(env, NSPERF_BIN=nsperf, NSPERF_ARGS=args, NSPERF_OUT=folder,
                        OMPI_MCA_btl="self,tcp")
         r = sh(["sbatch", "--parsable", "-N", "2", "--ntasks-per-node=1", "--chdir", folder,

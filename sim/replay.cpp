@@ -10,10 +10,11 @@
 // (the measuring machine's core), on as many cores as the measured rank had threads, so ranks
 // sharing a node share its cores as SimGrid shares them. Messages are flows on the platform's
 // links with SimGrid's latency and bandwidth factors set to 1, so a link's figures are the
-// measured ones. On a node with more rank threads than cores, a rank waiting for a message or
-// for the others to finish keeps its share of a core, as MPI's busy polling does, so the
-// waiting slows the ranks that compute (measured here: 4 ranks on 2 cores took 1.5x as long
-// as 2 ranks).
+// measured ones. A waiting rank takes no core: on a node with more ranks than cores Open MPI
+// yields the processor while it polls (mpi_yield_when_idle), and a rank that computes gets its
+// core back (measured on a skewed image, 4 ranks on 2 cores: the busy rank ran at full speed,
+// where busy polling would have halved it). The scheduler's time slices, which delay hand-offs
+// between ranks sharing a core, are not modelled (docs/whatif.md).
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
@@ -93,10 +94,6 @@ class Job {
     std::vector<sg4::Host*> used(host_of_.begin(), host_of_.end());
     std::sort(used.begin(), used.end());
     nodes_ = static_cast<int>(std::unique(used.begin(), used.end()) - used.begin());
-    std::map<sg4::Host*, int> threads_on;
-    for (auto* h : host_of_) threads_on[h] += threads;
-    for (auto* h : host_of_) spins_.push_back(threads_on[h] > h->get_core_count());
-    finished_ = sg4::Barrier::create(static_cast<unsigned>(scenario.ranks));
     busy_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     end_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     owners_ = static_owners();
@@ -132,8 +129,6 @@ class Job {
   std::vector<double> busy_;
   std::vector<double> end_;
   std::vector<int> owners_;  // static partitioners: tile id -> rank; else empty
-  std::vector<bool> spins_;  // rank waits on a CPU (its node has more rank threads than cores)
-  sg4::BarrierPtr finished_;
   double coordination_s_ = 0;
   double sent_bytes_ = 0;      // rank 0's pixels to other ranks
   std::vector<int> rank_ids_;  // what a request carries: the asking rank
@@ -188,26 +183,21 @@ class Job {
     coordination_s_ += sg4::Engine::get_clock() - t0;
   }
 
+  // Rank 0 cutting a tile for itself, or for another rank (measured apart where the run had
+  // other ranks: those tiles are cut ahead, into buffers that leave the cache before they are
+  // sent, and cost more).
   [[nodiscard]] double cut_s(const core::TileCost& t) const {
     return static_cast<double>(t.raw_bytes) / measured_.cut_bytes_per_s.value;
+  }
+  [[nodiscard]] double cut_for_others_s(const core::TileCost& t) const {
+    const double rate = measured_.cut_for_others_bytes_per_s.value > 0
+                            ? measured_.cut_for_others_bytes_per_s.value
+                            : measured_.cut_bytes_per_s.value;
+    return static_cast<double>(t.raw_bytes) / rate;
   }
 
   static sg4::Mailbox* box(const char* what, int rank) {
     return sg4::Mailbox::by_name(std::string(what) + "-" + std::to_string(rank));
-  }
-
-  // Runs `blocking` (a wait for other ranks); a rank on an oversubscribed node polls meanwhile,
-  // taking its share of the node's cores.
-  template <class Fn>
-  void waiting(int r, Fn&& blocking) {
-    if (!spins_[static_cast<std::size_t>(r)]) {
-      std::forward<Fn>(blocking)();
-      return;
-    }
-    auto spin = sg4::this_actor::exec_init(1e300)->set_thread_count(threads_per_rank());
-    spin->start();
-    std::forward<Fn>(blocking)();
-    spin->cancel();
   }
 
   void rank_main(int r) {
@@ -229,16 +219,13 @@ class Job {
     all_reduce(r, 1, 256 * 8);
     busy(r, stage_b);
     end_[static_cast<std::size_t>(r)] = sg4::Engine::get_clock();
-    // The benchmark's ranks then meet in the runner's next collective: on an oversubscribed
-    // node the ranks that are done poll there while the others finish.
-    waiting(r, [&] { finished_->wait(); });
   }
 
   void send_and_compute(std::vector<std::size_t>& mine) {
     std::vector<sg4::CommPtr> sends;
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       if (owners_[i] == 0) continue;
-      coordinate(cut_s(tiles_[i]));
+      coordinate(cut_for_others_s(tiles_[i]));
       sends.push_back(send_tile(owners_[i], i));
     }
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
@@ -247,7 +234,7 @@ class Job {
       busy(0, tiles_[i].stage_a_s);
       mine.push_back(i);
     }
-    waiting(0, [&] { sg4::Comm::wait_all(sends); });
+    sg4::Comm::wait_all(sends);
   }
 
   sg4::CommPtr send_tile(int rank, std::size_t i) {
@@ -258,13 +245,15 @@ class Job {
   void receive_and_compute(int r, std::vector<std::size_t>& mine) {
     for (std::size_t i = 0; i < tiles_.size(); ++i)
       if (owners_[i] == r) mine.push_back(i);
-    // Every receive posted up front, as MPI_Irecv: transfers proceed while tiles compute.
+    // Every receive posted up front, as MPI_Irecv: the tiles stream behind one another, the
+    // latency paid once (a receive-when-waiting model paid it per tile and put two emulated
+    // nodes over TCP at 14x the measured makespan).
     std::vector<sg4::CommPtr> receives;
     std::vector<Token*> landed(mine.size());
     auto* tiles = box("tiles", r);
     for (std::size_t k = 0; k < mine.size(); ++k) receives.push_back(tiles->get_async(&landed[k]));
     for (std::size_t k = 0; k < mine.size(); ++k) {
-      waiting(r, [&] { receives[k]->wait(); });
+      receives[k]->wait();
       busy(r, tiles_[mine[k]].stage_a_s);
     }
   }
@@ -292,8 +281,7 @@ class Job {
     auto serve = [&](bool block) {
       while (block || requests->listen()) {
         block = false;
-        const int* asker = nullptr;
-        waiting(0, [&] { asker = requests->get<int>(); });
+        const int* asker = requests->get<int>();
         coordinate(measured_.latency_s.value);  // receiving the request, sending the reply
         const Chunk c{next, take(total - next)};
         next += c.count;
@@ -301,7 +289,7 @@ class Job {
         replies_.push_back(c);
         box("reply", *asker)->put_init(&replies_.back(), sizeof(Chunk))->detach();
         for (std::int64_t id = c.first; id < c.first + c.count; ++id) {
-          coordinate(cut_s(tiles_[static_cast<std::size_t>(id)]));
+          coordinate(cut_for_others_s(tiles_[static_cast<std::size_t>(id)]));
           sends.push_back(send_tile(*asker, static_cast<std::size_t>(id)));
         }
       }
@@ -321,7 +309,7 @@ class Job {
       }
     }
     while (finished < scenario_.ranks - 1) serve(true);
-    waiting(0, [&] { sg4::Comm::wait_all(sends); });
+    sg4::Comm::wait_all(sends);
   }
 
   void ask_and_compute(int r, std::vector<std::size_t>& mine) {
@@ -333,12 +321,9 @@ class Job {
     auto* tiles = box("tiles", r);
     ask();
     for (;;) {
-      const Chunk* c = nullptr;
-      waiting(r, [&] { c = replies->get<Chunk>(); });
+      const Chunk* c = replies->get<Chunk>();
       if (c->count == 0) break;
-      waiting(r, [&] {
-        for (std::int64_t k = 0; k < c->count; ++k) tiles->get<Token>();
-      });
+      for (std::int64_t k = 0; k < c->count; ++k) tiles->get<Token>();
       ask();  // one ahead: the next chunk travels while this one computes
       for (std::int64_t id = c->first; id < c->first + c->count; ++id) {
         const auto i = static_cast<std::size_t>(id);
@@ -358,19 +343,19 @@ class Job {
     for (; mask < n; mask <<= 1) {
       if ((r & mask) != 0) {
         auto* parent = sg4::Mailbox::by_name("reduce" + tag + "-" + std::to_string(r - mask));
-        waiting(r, [&] { parent->put(&token_, bytes); });
+        parent->put(&token_, bytes);
         break;
       }
-      if (r + mask < n) waiting(r, [&] { up->get<Token>(); });
+      if (r + mask < n) up->get<Token>();
     }
     // Broadcast: receive from the parent (the rank that lowest set bit points to), then send to
     // the children below it.
     auto* down = sg4::Mailbox::by_name("bcast" + tag + "-" + std::to_string(r));
-    if (r != 0) waiting(r, [&] { down->get<Token>(); });
+    if (r != 0) down->get<Token>();
     for (mask >>= 1; mask > 0; mask >>= 1) {
       if (r + mask < n) {
         auto* child = sg4::Mailbox::by_name("bcast" + tag + "-" + std::to_string(r + mask));
-        waiting(r, [&] { child->put(&token_, bytes); });
+        child->put(&token_, bytes);
       }
     }
   }

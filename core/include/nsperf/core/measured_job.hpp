@@ -54,10 +54,11 @@ struct MeasuredJob {
   int threads_per_rank = 1;
   int cores = 1;
   int nodes = 1;
-  bool oversubscribed = false;              ///< a node had more rank threads than cores
-  std::vector<std::string> partitioners;    ///< measured in that run
-  std::vector<TileCost> tiles;              ///< indexed by tile id
-  SourcedValue cut_bytes_per_s;             ///< rank 0 cutting tiles (with halo) out of the image
+  bool oversubscribed = false;            ///< a node had more rank threads than cores
+  std::vector<std::string> partitioners;  ///< measured in that run
+  std::vector<TileCost> tiles;            ///< indexed by tile id
+  SourcedValue cut_bytes_per_s;  ///< rank 0 cutting its own tiles (with halo) out of the image
+  SourcedValue cut_for_others_bytes_per_s;  ///< rank 0 cutting other ranks' tiles; 0 = as its own
   SourcedValue latency_s;                   ///< one-way point-to-point latency
   SourcedValue bandwidth_bytes_per_s;       ///< point-to-point streaming bandwidth
   bool network_within_node = true;          ///< measured between two ranks of one node
