@@ -291,7 +291,7 @@ int run(const CommandContext& ctx) {
     auto r = mpi::run_benchmark(world, request, metrics.progress(&progress, "tile runs"));
     mpi::write_results(
         world, output, options.mode, r.provenance,
-        {r.samples, r.tiles, r.repetitions, r.summary, r.regions, r.message_sizes, {}});
+        {r.samples, r.tiles, r.repetitions, r.summary, r.regions, r.message_sizes, {}, {}});
     return r;
   });
 

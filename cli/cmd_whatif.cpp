@@ -14,8 +14,13 @@
 #include "nsperf/analysis/whatif_inputs.hpp"
 #include "nsperf/analysis/whatif_report.hpp"
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/provenance.hpp"
+#include "nsperf/core/temporary_file.hpp"
 #include "nsperf/core/text.hpp"
+#include "nsperf/core/timer.hpp"
 #include "nsperf/io/hdf5.hpp"
+#include "nsperf/io/results_file.hpp"
+#include "nsperf/mpi/job_context.hpp"
 #include "progress_line.hpp"
 
 namespace nsperf::cli {
@@ -111,6 +116,54 @@ std::string platform_text(const sim::PlatformSpec& p, const core::MeasuredJob& j
          "point-to-point figures above";
 }
 
+// The predictions as a results file: one run (provenance: this command, the inputs, platform and
+// notes as its notes) holding the whatif table; written beside `output` and renamed.
+void write_output(const std::filesystem::path& output, const CommandContext& ctx,
+                  const core::MeasuredJob& job, const analysis::WhatifReport& report) {
+  core::Provenance p = core::capture_local_provenance(ctx.command_line);
+  p.run_id = mpi::new_run_id();
+  p.ranks = 1;
+  p.image = job.image_label;
+  std::vector<std::string> notes = {"whatif of " + job.path + ", run " + job.run_id};
+  notes.insert(notes.end(), report.inputs.begin(), report.inputs.end());
+  notes.push_back("platform: " + report.platform);
+  for (const auto& n : report.notes) notes.push_back("note: " + n);
+  p.notes = core::join(notes, "\n");
+  p.end_time = core::utc_timestamp();
+  std::vector<core::WhatifRow> rows;
+  for (const auto& x : report.predictions) {
+    core::WhatifRow w;
+    w.ranks = x.scenario.ranks;
+    w.partitioner = x.scenario.partitioner;
+    w.tile = x.scenario.tile_size;
+    w.image_width = x.scenario.image.width;
+    w.image_height = x.scenario.image.height;
+    w.tiles = x.tiles;
+    w.nodes = x.nodes;
+    w.makespan_s = x.makespan_s;
+    w.pipeline_s = x.pipeline_s;
+    w.write_s = x.write_s;
+    w.speedup = x.speedup;
+    w.efficiency = x.efficiency;
+    w.imbalance = x.imbalance;
+    w.coordination_share = x.coordination_share;
+    w.compute_s = x.compute_s;
+    w.coordination_s = x.coordination_s;
+    w.network_s = x.network_s;
+    w.bottleneck = x.bottleneck;
+    rows.push_back(w);
+  }
+  core::TemporaryFile temporary(output);
+  auto file = io::ResultsFile::create_local(temporary.path());
+  io::RunRows run_rows;
+  run_rows.whatif = rows;
+  file.write_run(p, run_rows);
+  file.close();
+  temporary.rename_to(output);
+  std::cerr << "whatif: predictions stored in " << output.string() << " (nsperf report "
+            << output.string() << " draws them)\n";
+}
+
 int run(const CommandContext& ctx) {
   po::options_description options("Options");
   const std::string partitioner_help =
@@ -140,7 +193,10 @@ int run(const CommandContext& ctx) {
       "1 GB/s)")("validate",
                  "predict the file's distributed runs at other rank counts and print the error")(
       "format", po::value<std::string>()->value_name("F"), "text (default), json, markdown")(
-      "no-progress", "print no progress line")("help,h", "this help");
+      "output,o", po::value<std::string>()->value_name("OUT.h5"),
+      "also store the predictions as a results file with a whatif table (nsperf report draws "
+      "it)")("force", "replace --output if it exists")("no-progress", "print no progress line")(
+      "help,h", "this help");
   po::positional_options_description positional;
   const auto all = with_positionals(options, {{"results", 1}}, positional);
   const auto vm = parse_options(ctx.args, all, &positional, "whatif");
@@ -150,7 +206,7 @@ int run(const CommandContext& ctx) {
            "[--tile N...]\n"
            "                    [--platform cluster.xml | --nodes N --cores-per-node C "
            "--link GB/s,us]\n"
-           "                    [--image-size WxH] [--format text|json|markdown]\n"
+           "                    [--image-size WxH] [--format text|json|markdown] [-o OUT.h5]\n"
            "       nsperf whatif --validate FILE.h5 [--run ID]\n\n"
            "Predicts the distributed job (the negative-space pipeline shared out by each\n"
            "partitioner, then the collective write) at other rank counts: the measured cost of\n"
@@ -179,7 +235,7 @@ int run(const CommandContext& ctx) {
 
   if (vm.count("validate")) {
     for (const char* o : {"ranks", "partitioner", "tile", "image-size", "platform", "nodes",
-                          "cores-per-node", "link", "write-bandwidth"})
+                          "cores-per-node", "link", "write-bandwidth", "output"})
       if (vm.count(o))
         throw UsageError(std::string("--") + o +
                          ": --validate predicts the runs in the file as they were measured");
@@ -242,6 +298,13 @@ int run(const CommandContext& ctx) {
       tile_sides.push_back(
           whole_number(t, "--tile", core::kMinTile, core::kMaxImageSide, "a tile side"));
 
+  std::optional<std::filesystem::path> output;
+  if (vm.count("output")) {
+    output = vm["output"].as<std::string>();
+    std::vector<std::filesystem::path> inputs{path};
+    if (!platform.xml.empty()) inputs.push_back(platform.xml);
+    check_output_file(*output, inputs, vm.count("force") > 0, /*renamed=*/true, "--output");
+  }
   io::silence_hdf5_errors();
   core::MeasuredJob job = analysis::read_measured_job(path, run_id);
   if (write_bandwidth) job.write_bytes_per_s = {*write_bandwidth, "--write-bandwidth"};
@@ -303,6 +366,7 @@ int run(const CommandContext& ctx) {
     progress.update(static_cast<std::int64_t>(d), static_cast<std::int64_t>(n), "simulating");
   });
   progress.finish();
+  if (output) write_output(*output, ctx, job, report);
   reporters.write(std::cout, report, format);
   return 0;
 }

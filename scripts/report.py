@@ -56,8 +56,10 @@ def table(group, name):
 class Run:
     """One run of a results file, or the run of an nsperf run output."""
 
-    def __init__(self, path, run_id, attrs, summary, samples, kind, sizes=None, tune=None):
+    def __init__(self, path, run_id, attrs, summary, samples, kind, sizes=None, tune=None,
+                 whatif=None):
         self.path = path
+        self.whatif = whatif if whatif is not None else pd.DataFrame()  # nsperf whatif -o
         self.sizes = sizes if sizes is not None else pd.DataFrame()  # benchmark --network --sizes
         self.tune = tune if tune is not None else pd.DataFrame()  # nsperf tune's job runs
         self.run_id = run_id
@@ -80,7 +82,8 @@ def load(paths):
                     g = f["runs"][run_id]
                     attrs = {k: text(v) for k, v in g.attrs.items()}
                     runs.append(Run(path, run_id, attrs, table(g, "summary"), table(g, "samples"),
-                                    "benchmark", table(g, "message_sizes"), table(g, "tune")))
+                                    "benchmark", table(g, "message_sizes"), table(g, "tune"),
+                                    table(g, "whatif")))
             elif "output_version" in f.attrs:
                 attrs = {k: text(v) for k, v in f.attrs.items()}
                 if "provenance" in f:
@@ -444,6 +447,7 @@ CHARTS = [
     ("scaling", "Scaling efficiency"),
     ("message-sizes", "Latency and bandwidth against message size"),
     ("tune", "The search of nsperf tune"),
+    ("whatif", "Predicted scaling (nsperf whatif, simulated)"),
 ]
 
 PROVENANCE = ["command_line", "start_time", "hosts", "ranks", "threads_per_rank", "rank_binding",
@@ -649,6 +653,51 @@ def chart_tune(runs):
     return png(fig), caption + "."
 
 
+def chart_whatif(runs):
+    run = next((r for r in reversed(runs) if not r.whatif.empty), None)
+    if run is None:
+        return None, "no nsperf whatif predictions in these files (nsperf whatif FILE.h5 -o OUT.h5)"
+    t = run.whatif
+    several_tiles = t.tile.nunique() > 1
+    fig, (eff, span) = plt.subplots(1, 2, figsize=(11, 4))
+    # Partitioners often predict alike: distinct markers and dashes keep an overlaid line visible.
+    styles = [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", "-"), ("x", "--")]
+    for k, ((partitioner, tile), g) in enumerate(t.groupby(["partitioner", "tile"], sort=False)):
+        g = g.sort_values("ranks")
+        label = f"{partitioner}, tiles of {tile}" if several_tiles else partitioner
+        marker, dash = styles[k % len(styles)]
+        for ax, y in ((eff, 100 * g.efficiency), (span, g.makespan_s * 1e3)):
+            ax.plot(g["ranks"], y, marker=marker, linestyle=dash, markersize=5,
+                    fillstyle="none", label=label)
+    least = int(t.ranks.min())
+    counts = sorted(int(r) for r in t.ranks.unique())
+    for ax in (eff, span):
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(counts))
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlabel("ranks (simulated)")
+        ax.grid(True, which="major", alpha=0.3)
+    eff.set_ylabel(f"parallel efficiency against {least} rank{'s' if least > 1 else ''} (%)")
+    eff.set_ylim(0, 105)
+    span.set_yscale("log")
+    ms = t.makespan_s * 1e3
+    log_ticks(span.yaxis, float(ms.min()) * 0.9, float(ms.max()) * 1.1)
+    span.set_ylabel("predicted makespan (ms)")
+    eff.legend(fontsize=7)
+    fig.tight_layout()
+    source = next((line for line in str(run.attrs.get("notes", "")).splitlines()
+                   if line.startswith("whatif of ")), "")
+    images = t[["image_width", "image_height"]].drop_duplicates()
+    image = ", ".join(f"{w}x{h}" for w, h in images.itertuples(index=False))
+    written = (t.write_s > 0).any()
+    return png(fig), (f"Predictions, not measurements: {source.replace('whatif of ', 'the costs of ')} "
+                      f"replayed on a simulated platform at each rank count ({image} image; "
+                      f"makespan {'including the collective write' if written else 'of the pipeline, no write'}); "
+                      f"efficiency = speedup x {least} / ranks ({run.label}). docs/whatif.md has "
+                      "the model and its measured errors")
+
+
 def build(runs, profile, title, paths):
     rendered = {
         "speedup": chart_speedup(runs),
@@ -660,6 +709,7 @@ def build(runs, profile, title, paths):
         "scaling": chart_scaling(runs),
         "message-sizes": chart_message_sizes(runs),
         "tune": chart_tune(runs),
+        "whatif": chart_whatif(runs),
     }
     sections = []
     present = 0

@@ -262,13 +262,18 @@ Handle mpio_access(MPI_Comm comm) {
 
 void write_rows(hid_t group, const char* name, hid_t mem_type, const void* rows, std::size_t count,
                 MPI_Comm comm) {
-  int size = 0;
+  // MPI_COMM_NULL: one process writing a file opened without MPI-IO (nsperf whatif -o).
+  const bool local = comm == MPI_COMM_NULL;
+  int size = 1;
   int rank = 0;
-  MPI_Comm_size(comm, &size);
-  MPI_Comm_rank(comm, &rank);
+  if (!local) {
+    MPI_Comm_size(comm, &size);
+    MPI_Comm_rank(comm, &rank);
+  }
   const auto mine = static_cast<unsigned long long>(count);
-  std::vector<unsigned long long> counts(static_cast<std::size_t>(size));
-  MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, counts.data(), 1, MPI_UNSIGNED_LONG_LONG, comm);
+  std::vector<unsigned long long> counts(static_cast<std::size_t>(size), mine);
+  if (!local)
+    MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, counts.data(), 1, MPI_UNSIGNED_LONG_LONG, comm);
   const hsize_t total = std::accumulate(counts.begin(), counts.end(), 0ULL);
   const hsize_t offset = std::accumulate(counts.begin(), counts.begin() + rank, 0ULL);
 
@@ -292,7 +297,7 @@ void write_rows(hid_t group, const char* name, hid_t mem_type, const void* rows,
     NSPERF_H5(H5Sselect_none(mem_space.get()));
   }
   const Handle xfer(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
-  NSPERF_H5(H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE));
+  if (!local) NSPERF_H5(H5Pset_dxpl_mpio(xfer.get(), H5FD_MPIO_COLLECTIVE));
   if (total > 0) {
     NSPERF_H5(H5Dwrite(dataset.get(), mem_type, mem_space.get(), file_space.get(), xfer.get(),
                        count > 0 ? rows : nullptr));
@@ -311,8 +316,8 @@ void write_rows(hid_t group, const char* name, hid_t mem_type, const void* rows,
   }
   const std::uint64_t mine_sum =
       table_checksum(std::span(packed.data(), file_size * count), file_size, offset);
-  std::uint64_t sum = 0;
-  MPI_Allreduce(&mine_sum, &sum, 1, MPI_UINT64_T, MPI_SUM, comm);
+  std::uint64_t sum = mine_sum;
+  if (!local) MPI_Allreduce(&mine_sum, &sum, 1, MPI_UINT64_T, MPI_SUM, comm);
   scalar_attribute(dataset.get(), "rows_checksum", H5T_STD_U64LE, H5T_NATIVE_UINT64, &sum);
 }
 

@@ -203,6 +203,30 @@ const TableSchema<core::TuneTrial>& tune_table() {
   return table;
 }
 
+const TableSchema<core::WhatifRow>& whatif_table() {
+  using W = core::WhatifRow;
+  static const auto table = TableSchema<W>()
+                                .column<std::int32_t>("ranks", &W::ranks)
+                                .text<kName>("partitioner", &W::partitioner)
+                                .column<std::int64_t>("tile", &W::tile)
+                                .column<std::int64_t>("image_width", &W::image_width)
+                                .column<std::int64_t>("image_height", &W::image_height)
+                                .column<std::int64_t>("tiles", &W::tiles)
+                                .column<std::int32_t>("nodes", &W::nodes)
+                                .column<double>("makespan_s", &W::makespan_s)
+                                .column<double>("pipeline_s", &W::pipeline_s)
+                                .column<double>("write_s", &W::write_s)
+                                .column<double>("speedup", &W::speedup)
+                                .column<double>("efficiency", &W::efficiency)
+                                .column<double>("imbalance", &W::imbalance)
+                                .column<double>("coordination_share", &W::coordination_share)
+                                .column<double>("compute_s", &W::compute_s)
+                                .column<double>("coordination_s", &W::coordination_s)
+                                .column<double>("network_s", &W::network_s)
+                                .text<16>("bottleneck", &W::bottleneck);
+  return table;
+}
+
 // ---- writing ---------------------------------------------------------------------------------
 
 // Checks the root attributes of an open file; `path` names it in messages. All of them are
@@ -255,6 +279,13 @@ ResultsFile ResultsFile::create(const std::filesystem::path& path, MPI_Comm comm
   return {std::move(file), comm, path};
 }
 
+ResultsFile ResultsFile::create_local(const std::filesystem::path& path) {
+  Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate"),
+              H5Fclose);
+  write_root(file.get());
+  return {std::move(file), MPI_COMM_NULL, path};
+}
+
 ResultsFile ResultsFile::open_for_append(const std::filesystem::path& path, MPI_Comm comm) {
   const Handle fapl = mpio_access(comm);
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get());
@@ -288,12 +319,15 @@ void ResultsFile::write_run(const core::Provenance& provenance, const RunRows& r
       H5Gclose);
   write_region_table(profile.get(), rows.regions, comm_);
   // Only a run that swept message sizes has the table; every rank learns whether one did.
-  long long sizes = static_cast<long long>(rows.message_sizes.size());
-  MPI_Allreduce(MPI_IN_PLACE, &sizes, 1, MPI_LONG_LONG, MPI_SUM, comm_);
-  if (sizes > 0) message_size_table().write(run.get(), "message_sizes", rows.message_sizes, comm_);
-  long long trials = static_cast<long long>(rows.tune.size());
-  MPI_Allreduce(MPI_IN_PLACE, &trials, 1, MPI_LONG_LONG, MPI_SUM, comm_);
-  if (trials > 0) tune_table().write(run.get(), "tune", rows.tune, comm_);
+  auto anywhere = [&](std::size_t mine) {
+    long long n = static_cast<long long>(mine);
+    if (comm_ != MPI_COMM_NULL) MPI_Allreduce(MPI_IN_PLACE, &n, 1, MPI_LONG_LONG, MPI_SUM, comm_);
+    return n > 0;
+  };
+  if (anywhere(rows.message_sizes.size()))
+    message_size_table().write(run.get(), "message_sizes", rows.message_sizes, comm_);
+  if (anywhere(rows.tune.size())) tune_table().write(run.get(), "tune", rows.tune, comm_);
+  if (anywhere(rows.whatif.size())) whatif_table().write(run.get(), "whatif", rows.whatif, comm_);
 }
 
 void ResultsFile::close() { file_.close(); }
@@ -338,6 +372,15 @@ std::vector<core::MessageSize> read_message_sizes(const std::filesystem::path& p
     if (!link_exists(file.get(), "runs/" + run_id + "/message_sizes")) return {};
   }
   return read_table(path, run_id, "message_sizes", message_size_table());
+}
+
+std::vector<core::WhatifRow> read_whatif(const std::filesystem::path& path,
+                                         const std::string& run_id) {
+  {
+    const Handle file = open_run_file(path, run_id);
+    if (!link_exists(file.get(), "runs/" + run_id + "/whatif")) return {};
+  }
+  return read_table(path, run_id, "whatif", whatif_table());
 }
 
 std::vector<core::TuneTrial> read_tune(const std::filesystem::path& path,

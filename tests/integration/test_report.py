@@ -15,7 +15,7 @@ COMMON = ["--skew", "50", "-r", "3", "--warmup", "1", "--no-progress", "--tile",
 ALL = ["benchmark", "--all", "--synthetic", "512x512", "--set", "optimizers.database.rows=40",
        "--set", "optimizers.database.query_rows=4000", "--sizes", "8:64K"] + COMMON
 CHARTS = ["speedup", "time-vs-size", "memory-vs-time", "rank-busy-idle", "bandwidth", "hotspots",
-          "scaling", "message-sizes", "tune"]
+          "scaling", "message-sizes", "tune", "whatif"]
 
 
 def chromium():
@@ -61,10 +61,14 @@ class Report(TempDirTest):
                     "run.strategy=fused", "--space", "input.tile=128", "--results", t, "-o",
                     self.path("tuned.json"), "--no-progress"], ranks=2)
         self.assertEqual(tune.code, 0, tune)
+        # nsperf whatif's predictions from the distributed optimizer's tile costs in `a`.
+        w = self.path("whatif.h5")
+        whatif = run(["whatif", a, "--ranks", "1,2,16", "-o", w, "--no-progress"])
+        self.assertEqual(whatif.code, 0, whatif)
         out = self.path("report.html")
-        r = run(["report", a, b, t, "-o", out, "--title", "test report"])
+        r = run(["report", a, b, t, w, "-o", out, "--title", "test report"])
         self.assertEqual(r.code, 0, r)
-        self.assertIn(f"report: {out} (4 distinct runs from 3 files)", r.out)
+        self.assertIn(f"report: {out} (5 distinct runs from 4 files)", r.out)
         with open(out) as f:
             page = f.read()
         self.assertNotIn("src='http", page, "self-contained: nothing is fetched")
@@ -84,6 +88,7 @@ class Report(TempDirTest):
         self.assertIn('id="provenance-table"', dom)
         self.assertEqual(dom.count("<th>more.h5: "), 2)
         self.assertIn("each candidate's median time against its output's size", dom)
+        self.assertIn("Predictions, not measurements", dom)
         # What the charts say: values on the speedup bars (drawn into the image) are announced
         # by the caption's true coverage; series join sizes of one input and dtype only.
         self.assertRegex(dom, r"with its interval \(coverage [0-9.]+%")
@@ -110,6 +115,7 @@ class Report(TempDirTest):
         self.assertRegex(dom, r'id="chart-scaling" data-present="no"><p class="absent">Not drawn: one rank count only')
         self.assertRegex(dom, r'id="chart-message-sizes" data-present="no"><p class="absent">Not drawn: no message-size sweep')
         self.assertRegex(dom, r'id="chart-tune" data-present="no"><p class="absent">Not drawn: no nsperf tune run')
+        self.assertRegex(dom, r'id="chart-whatif" data-present="no"><p class="absent">Not drawn: no nsperf whatif predictions')
         self.assertIn('id="chart-speedup" data-present="yes"', dom)
         self.assertEqual(os.stat(page).st_mode & 0o777, 0o644 & ~self.umask())
 

@@ -147,6 +147,37 @@ class Whatif(TempDirTest):
         self.assertIn("ranking at 2 ranks", text)
         self.assertIn(runs[0], text)
 
+    def test_output_file_and_its_chart(self):
+        out = self.path("whatif.h5")
+        r = self.whatif(self.file, "--ranks", "1,2,8", "--partitioner", "static-block", "dynamic",
+                        "-o", out, "--format", "json")
+        rows = json.loads(r.out)
+        self.assertIn("predictions stored in", r.err)
+        with h5py.File(out) as f:
+            runs = list(f["runs"])
+            self.assertEqual(len(runs), 1)
+            stored = pd.DataFrame(f["runs"][runs[0]]["whatif"][:])
+            notes = f["runs"][runs[0]].attrs["notes"]
+        self.assertEqual(len(stored), len(rows))
+        self.assertIn("whatif of", notes if isinstance(notes, str) else notes.decode())
+        for x, (_, y) in zip(rows, stored.iterrows()):
+            self.assertEqual(x["ranks"], y.ranks)
+            self.assertEqual(x["partitioner"].encode(), y.partitioner)
+            self.assertAlmostEqual(x["makespan_s"], y.makespan_s, places=12)
+            self.assertEqual(x["bottleneck"].encode(), y.bottleneck)
+        self.assertEqual(run(["verify", out]).code, 0)
+        html = self.path("report.html")
+        self.assertEqual(run(["report", out, "-o", html]).code, 0)
+        with open(html) as f:
+            page = f.read()
+        self.assertIn("id='chart-whatif' data-present='yes'", page)
+        # Never into an input, never over a file without --force.
+        r = self.whatif(self.file, "--ranks", "2", "-o", self.file, code=2)
+        self.assertIn("--output", r.err)
+        r = self.whatif(self.file, "--ranks", "2", "-o", out, code=2)
+        self.assertIn("--force", r.err)
+        self.whatif(self.file, "--ranks", "2", "-o", out, "--force")
+
     def test_refused(self):
         cases = [
             (["--ranks", "0"], "--ranks 0: a rank count must be a whole number from 1 to 1000000"),

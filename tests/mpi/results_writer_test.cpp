@@ -81,7 +81,7 @@ class ResultsWriter : public MpiTest {
         world.rank(),
         {"outer/MPI_Send", "MPI_Send", 1, core::RegionKind::mpi, world.rank() + 1, 0.5, 0.5}};
     mpi::write_results(world, path, mode, p,
-                       {samples, tiles, repetitions, summary, regions, {}, {}});
+                       {samples, tiles, repetitions, summary, regions, {}, {}, {}});
   }
   std::size_t files_in_dir() const {
     return static_cast<std::size_t>(

@@ -194,6 +194,28 @@ struct TuneTrial {
   std::string outcome;
 };
 
+/// One prediction of `nsperf whatif`: a row of its output's `whatif` table (docs/whatif.md).
+struct WhatifRow {
+  int ranks = 0;
+  std::string partitioner;
+  std::int64_t tile = 0;
+  std::int64_t image_width = 0;
+  std::int64_t image_height = 0;
+  std::int64_t tiles = 0;
+  int nodes = 0;
+  double makespan_s = 0;          ///< pipeline_s + write_s
+  double pipeline_s = 0;          ///< common start to the last rank's end of stage B
+  double write_s = 0;             ///< the collective write; 0 when left out
+  double speedup = 0;             ///< the smallest rank count's makespan / this one
+  double efficiency = 0;          ///< speedup x smallest rank count / ranks
+  double imbalance = 0;           ///< max / mean of the ranks' compute time
+  double coordination_share = 0;  ///< rank 0 cutting, sending and serving / makespan
+  double compute_s = 0;           ///< the busiest rank's compute
+  double coordination_s = 0;      ///< rank 0's coordinating
+  double network_s = 0;           ///< rank 0's outgoing pixels over its route's bandwidth
+  std::string bottleneck;         ///< compute, coordination, network or write
+};
+
 /// The strategy an optimizer's others are paired with, for every kernel or for one: the
 /// database's queries are measured against no-index, its inserts against naive.
 struct Baseline {

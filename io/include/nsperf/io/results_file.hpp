@@ -40,6 +40,7 @@ struct RunRows {
   std::span<const core::RankRegion> regions;         ///< this rank's profiled regions
   std::span<const core::MessageSize> message_sizes;  ///< the network sweep, if any (rank 0)
   std::span<const core::TuneTrial> tune;             ///< nsperf tune's job runs (rank 0)
+  std::span<const core::WhatifRow> whatif;           ///< nsperf whatif's predictions
 };
 
 /// An open results file, for writing runs in parallel.
@@ -47,6 +48,9 @@ class ResultsFile {
  public:
   /// Collective over `comm`: creates `path`, replacing any file there, with the root attributes.
   static ResultsFile create(const std::filesystem::path& path, MPI_Comm comm);
+  /// Without MPI: creates `path` for this process alone (nsperf whatif -o), replacing any file
+  /// there; write_run then writes every row it is given.
+  static ResultsFile create_local(const std::filesystem::path& path);
   /// Collective over `comm`: opens an existing results file to add runs. Throws InputError if it
   /// is not an nsperf results file this build can extend.
   static ResultsFile open_for_append(const std::filesystem::path& path, MPI_Comm comm);
@@ -99,8 +103,9 @@ inline constexpr std::array<std::string_view, 4> kRunTables = {"samples", "tiles
                                                                "summary"};
 
 /// Tables a run holds only when it measured them: message_sizes (benchmark --network --sizes),
-/// tune (nsperf tune).
-inline constexpr std::array<std::string_view, 2> kOptionalRunTables = {"message_sizes", "tune"};
+/// tune (nsperf tune), whatif (nsperf whatif -o).
+inline constexpr std::array<std::string_view, 3> kOptionalRunTables = {"message_sizes", "tune",
+                                                                       "whatif"};
 
 /// Without MPI: the `message_sizes` table of run `run_id`; empty for a run without a sweep.
 /// Throws InputError as read_repetitions.
@@ -111,6 +116,11 @@ std::vector<core::MessageSize> read_message_sizes(const std::filesystem::path& p
 /// Throws InputError as read_repetitions.
 std::vector<core::TuneTrial> read_tune(const std::filesystem::path& path,
                                        const std::string& run_id);
+
+/// Without MPI: the `whatif` table of run `run_id`; empty for a run that is not nsperf whatif's.
+/// Throws InputError as read_repetitions.
+std::vector<core::WhatifRow> read_whatif(const std::filesystem::path& path,
+                                         const std::string& run_id);
 
 /// A stored table as its file has it: every column the file's compound type holds, by name,
 /// whatever schema wrote it (for export, which passes on columns this build does not know).
