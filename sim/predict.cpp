@@ -101,22 +101,20 @@ void run_children(
     }
     // Wait for any child; its pipe holds a whole answer (smaller than a pipe's buffer).
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    rusage usage{};  // the reaped child's own, its peak memory included
+    const pid_t pid = ::wait4(-1, &status, WNOHANG, &usage);
     auto it = std::find_if(running.begin(), running.end(),
                            [&](const Child& c) { return pid > 0 && c.pid == pid; });
     if (it == running.end()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       continue;
     }
-    // Already reaped by waitpid: collect without wait4 (its usage comes from RUSAGE_CHILDREN).
     const Child c = *it;
     running.erase(it);
     const std::string data = read_all(c.fd);
     ::close(c.fd);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - c.started).count();
-    rusage usage{};
-    ::getrusage(RUSAGE_CHILDREN, &usage);
     Reply reply;
     if (data.empty()) {
       reply.message = WIFSIGNALED(status)
