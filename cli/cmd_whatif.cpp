@@ -190,8 +190,8 @@ int run(const CommandContext& ctx) {
       "nodes, else 12.5 GB/s, 1.5 us)")(
       "write-bandwidth", po::value<std::string>()->value_name("GB/s"),
       "the file system's collective write bandwidth (default: the file's io benchmark, else "
-      "1 GB/s)")("validate",
-                 "predict the file's distributed runs at other rank counts and print the error")(
+      "the write is left out)")(
+      "validate", "predict the file's distributed runs at other rank counts and print the error")(
       "format", po::value<std::string>()->value_name("F"), "text (default), json, markdown")(
       "output,o", po::value<std::string>()->value_name("OUT.h5"),
       "also store the predictions as a results file with a whatif table (nsperf report draws "
@@ -213,8 +213,9 @@ int run(const CommandContext& ctx) {
            "every tile, rank 0's cutting, the point-to-point and write figures of FILE are\n"
            "replayed on a SimGrid platform (your cluster's XML, or nodes x cores and a link).\n"
            "FILE needs a run of `nsperf benchmark --distributed`; `--network --sizes` and `--io`\n"
-           "runs in it give the transfer and write figures (else named defaults). No MPI: runs\n"
-           "on a login node. The model and its limits: docs/whatif.md.\n\n"
+           "runs in it give the transfer and write figures (else a named default for the\n"
+           "transfers, and no write). No MPI: runs on a login node. The model and its limits:\n"
+           "docs/whatif.md.\n\n"
            "Examples:\n"
            "  mpirun -n 2 nsperf benchmark --distributed --network --sizes -o small.h5\n"
            "  nsperf whatif small.h5 --ranks 2,64,1024,4096 --cores-per-node 64 --link 25,1\n"
