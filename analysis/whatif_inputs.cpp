@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
-#include <set>
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/statistics.hpp"
@@ -40,31 +39,14 @@ class StoredRun {
       if (k == name && std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
     return {};
   }
-  // Distinct hosts in "host:ranks,host:ranks".
-  [[nodiscard]] int nodes() const {
-    const std::string hosts = text("hosts");
-    int n = 0;
-    for (std::size_t start = 0; start < hosts.size();) {
-      const auto comma = hosts.find(',', start);
-      ++n;
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    return std::max(1, n);
-  }
-  // Most ranks on one host, from "host:ranks,host:ranks".
-  [[nodiscard]] int most_ranks_per_node() const {
-    const std::string hosts = text("hosts");
-    int most = 0;
-    for (std::size_t start = 0; start < hosts.size();) {
-      auto comma = hosts.find(',', start);
-      if (comma == std::string::npos) comma = hosts.size();
-      const auto colon = hosts.rfind(':', comma);
-      if (colon != std::string::npos && colon >= start)
-        most = std::max(most, std::atoi(hosts.substr(colon + 1, comma - colon - 1).c_str()));
-      start = comma + 1;
-    }
-    return most;
+  // Distinct hosts the ranks ran on ("hosts": "host:ranks,host:ranks").
+  [[nodiscard]] int nodes() const { return std::max(1, static_cast<int>(ranks_per_host().size())); }
+  // Whether a node had more rank threads than rank 0's node has cores: then the tile times
+  // include waiting for a core.
+  [[nodiscard]] bool oversubscribed() const {
+    const auto counts = ranks_per_host();
+    const int most = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+    return most * std::max<std::int64_t>(1, integer("threads_per_rank", 1)) > integer("cores", 1);
   }
   [[nodiscard]] nlohmann::json config() const {
     try {
@@ -76,6 +58,21 @@ class StoredRun {
 
  private:
   std::vector<std::pair<std::string, core::Provenance::Value>> values_;
+
+  [[nodiscard]] std::vector<int> ranks_per_host() const {
+    const std::string hosts = text("hosts");
+    std::vector<int> counts;
+    for (std::size_t start = 0; start < hosts.size();) {
+      auto comma = hosts.find(',', start);
+      if (comma == std::string::npos) comma = hosts.size();
+      const auto colon = hosts.rfind(':', comma);
+      counts.push_back(colon != std::string::npos && colon >= start
+                           ? std::atoi(hosts.substr(colon + 1, comma - colon - 1).c_str())
+                           : 1);
+      start = comma + 1;
+    }
+    return counts;
+  }
 };
 
 std::int64_t stored_config_int(const nlohmann::json& config, const char* section, const char* sub,
@@ -299,9 +296,7 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     // an oversubscribed run's tile times include waiting for a core.
     for (const bool any : {false, true}) {
       for (auto it = runs.rbegin(); it != runs.rend() && tiles.empty(); ++it) {
-        const StoredRun a(path, *it);
-        const auto threads = std::max<std::int64_t>(1, a.integer("threads_per_rank", 1));
-        if (!any && a.most_ranks_per_node() * threads > a.integer("cores", 1)) continue;
+        if (!any && StoredRun(path, *it).oversubscribed()) continue;
         tiles = distributed_tiles(path, *it);
         if (!tiles.empty()) chosen = *it;
       }
@@ -325,7 +320,7 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
       static_cast<int>(std::max<std::int64_t>(1, attrs.integer("threads_per_rank", 1)));
   job.cores = static_cast<int>(std::max<std::int64_t>(1, attrs.integer("cores", 1)));
   job.nodes = attrs.nodes();
-  job.oversubscribed = attrs.most_ranks_per_node() * job.threads_per_rank > job.cores;
+  job.oversubscribed = attrs.oversubscribed();
   job.tile_size = stored_config_int(config, "input", "tile", nullptr, 0);
   job.chunk = stored_config_int(config, "optimizers", "distributed", "chunk", 2);
 
@@ -361,10 +356,6 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     job.image.height = std::max(job.image.height, c.rect.y + c.rect.height);
   }
   if (job.tile_size <= 0) job.tile_size = job.tiles.front().rect.width;
-  std::set<std::string> names;
-  for (const auto& rep : io::read_repetitions(path, chosen))
-    if (rep.optimizer == "distributed" && rep.kernel == "pipeline") names.insert(rep.strategy);
-  job.partitioners.assign(names.begin(), names.end());
   if (cut_s > 0 && cut_bytes > 0) {
     job.cut_bytes_per_s = {cut_bytes / cut_s, "rank 0 cutting its own tiles in run " + chosen};
   } else {
@@ -380,6 +371,8 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   network_figures(path, runs, chosen, job);
   write_figure(path, runs, chosen, job);
   measured_makespans(path, runs, job);
+  for (const auto& m : job.measured)
+    if (m.run_id == chosen) job.partitioners.push_back(m.partitioner);  // sorted by name
   return job;
 }
 

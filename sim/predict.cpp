@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -16,6 +15,7 @@
 #include "detail.hpp"
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/temporary_file.hpp"
+#include "nsperf/core/timer.hpp"
 
 namespace nsperf::sim {
 namespace {
@@ -56,7 +56,7 @@ struct Child {
   pid_t pid = -1;
   int fd = -1;
   std::size_t index = 0;
-  std::chrono::steady_clock::time_point started;
+  core::Stopwatch started;
 };
 
 Child fork_child(std::size_t index, const std::function<detail::ReplayResult()>& body) {
@@ -85,7 +85,7 @@ Child fork_child(std::size_t index, const std::function<detail::ReplayResult()>&
     ::_exit(0);  // no destructors: SimGrid's engine and the parent's state stay untouched
   }
   ::close(fds[1]);
-  return {pid, fds[0], index, std::chrono::steady_clock::now()};
+  return {pid, fds[0], index, core::Stopwatch{}};
 }
 
 // Runs `bodies` in children, `parallel` at a time; calls `done` with each reply in any order.
@@ -99,22 +99,22 @@ void run_children(
       running.push_back(fork_child(next, bodies[next]));
       ++next;
     }
-    // Wait for any child; its pipe holds a whole answer (smaller than a pipe's buffer).
+    // Wait for any child to end; its pipe holds a whole answer (smaller than a pipe's buffer).
     int status = 0;
     rusage usage{};  // the reaped child's own, its peak memory included
-    const pid_t pid = ::wait4(-1, &status, WNOHANG, &usage);
-    auto it = std::find_if(running.begin(), running.end(),
-                           [&](const Child& c) { return pid > 0 && c.pid == pid; });
-    if (it == running.end()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      continue;
+    const pid_t pid = ::wait4(-1, &status, 0, &usage);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      throw Error(std::string("whatif: wait4: ") + std::strerror(errno));
     }
+    auto it =
+        std::find_if(running.begin(), running.end(), [&](const Child& c) { return c.pid == pid; });
+    if (it == running.end()) continue;  // not a simulation of ours
     const Child c = *it;
     running.erase(it);
     const std::string data = read_all(c.fd);
     ::close(c.fd);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - c.started).count();
+    const double seconds = c.started.elapsed_s();
     Reply reply;
     if (data.empty()) {
       reply.message = WIFSIGNALED(status)

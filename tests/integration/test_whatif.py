@@ -152,6 +152,7 @@ class Whatif(TempDirTest):
         r = self.whatif(self.file, "--ranks", "1,2,8", "--partitioner", "static-block", "dynamic",
                         "-o", out, "--format", "json")
         rows = json.loads(r.out)
+        self.assertEqual(len(rows), 6)  # 3 rank counts x 2 partitioners
         self.assertIn("predictions stored in", r.err)
         with h5py.File(out) as f:
             runs = list(f["runs"])
