@@ -41,12 +41,16 @@ class StoredRun {
   }
   // Distinct hosts the ranks ran on ("hosts": "host:ranks,host:ranks").
   [[nodiscard]] int nodes() const { return std::max(1, static_cast<int>(ranks_per_host().size())); }
+  // The most ranks on one host (0 when the run names none).
+  [[nodiscard]] int most_ranks_per_host() const {
+    const auto counts = ranks_per_host();
+    return counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+  }
   // Whether a node had more rank threads than rank 0's node has cores: then the tile times
   // include waiting for a core.
   [[nodiscard]] bool oversubscribed() const {
-    const auto counts = ranks_per_host();
-    const int most = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
-    return most * std::max<std::int64_t>(1, integer("threads_per_rank", 1)) > integer("cores", 1);
+    return most_ranks_per_host() * std::max<std::int64_t>(1, integer("threads_per_rank", 1)) >
+           integer("cores", 1);
   }
   [[nodiscard]] nlohmann::json config() const {
     try {
@@ -267,6 +271,7 @@ void measured_makespans(const std::filesystem::path& path, const std::vector<std
             static_cast<int>(std::max<std::int64_t>(1, attrs.integer("threads_per_rank", 1)));
         m.cores = static_cast<int>(attrs.integer("cores", 0));
         m.nodes = attrs.nodes();
+        m.ranks_per_node = attrs.most_ranks_per_host();
         m.image = rep.image.extent;
         m.tile_size = stored_config_int(config, "input", "tile", nullptr, 0);
         m.chunk = stored_config_int(config, "optimizers", "distributed", "chunk", 2);

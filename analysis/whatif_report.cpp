@@ -326,7 +326,9 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
       row.threads_per_rank = m.threads_per_rank;
       row.measured_s = m.makespans_s;
       row.measured_median_s = core::median(m.makespans_s);
-      c.scenarios.push_back({m.ranks, m.partitioner, job.tile_size, job.image, m.threads_per_rank});
+      // Placed as the measured run was: its ranks per host, whatever the hosts' cores.
+      c.scenarios.push_back(
+          {m.ranks, m.partitioner, job.tile_size, job.image, m.threads_per_rank, m.ranks_per_node});
       c.rows.push_back(plan.report.rows.size());
       plan.report.rows.push_back(std::move(row));
     }

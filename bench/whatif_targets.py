@@ -81,7 +81,8 @@ def report(name, rows, ranking, pairs, limit):
 
 def slurm_case(nsperf, folder, inp, tile, reps):
     cluster = os.path.join(ROOT, "slurm", "local-cluster")
-    env = dict(ENV, NSPERF_SLURM_DIR=os.path.join(folder, "slurm"))
+    # Each emulated node on its own core, as two machines would be.
+    env = dict(ENV, NSPERF_SLURM_DIR=os.path.join(folder, "slurm"), NSPERF_SLURM_SPLIT="1")
     start = sh([cluster, "start"], env=env)
     m = re.search(r"SLURM_CONF=(\S+)", start.stdout + start.stderr)
     env["SLURM_CONF"] = m.group(1) if m else os.path.join(folder, "slurm", "slurm.conf")

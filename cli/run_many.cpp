@@ -282,7 +282,7 @@ int run_many(const CommandContext& ctx, const ManyImages& many, const core::Conf
     p.image = std::to_string(request.images.size()) + " images";
     p.ranks = world.size();
     p.threads_per_rank = cfg.setting<int>("cpu", "threads");
-    p.hosts = boost::mpi::environment::processor_name();
+    p.hosts = mpi::node_name();
     metrics.start(p);
   }
   ProgressLine progress(many.progress, "images");

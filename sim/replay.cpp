@@ -84,11 +84,15 @@ class Job {
     auto hosts = sg4::Engine::get_instance()->get_all_hosts();
     reference_flops_ = hosts.front()->get_speed();
     const int threads = threads_per_rank();
-    // Ranks fill each host's cores (threads per rank at a time) in turn; beyond every core,
-    // they wrap around (oversubscribed, as mpirun --oversubscribe places them).
+    // Ranks fill each host's cores (threads per rank at a time), or the scenario's ranks per
+    // node, in turn; beyond every slot they wrap around (oversubscribed, as mpirun
+    // --oversubscribe places them).
     std::vector<sg4::Host*> slots;
-    for (auto* h : hosts)
-      for (int s = 0; s < std::max(1, h->get_core_count() / threads); ++s) slots.push_back(h);
+    for (auto* h : hosts) {
+      const int fits = scenario.ranks_per_node > 0 ? scenario.ranks_per_node
+                                                   : std::max(1, h->get_core_count() / threads);
+      for (int s = 0; s < fits; ++s) slots.push_back(h);
+    }
     for (int r = 0; r < scenario.ranks; ++r)
       host_of_.push_back(slots[static_cast<std::size_t>(r) % slots.size()]);
     std::vector<sg4::Host*> used(host_of_.begin(), host_of_.end());

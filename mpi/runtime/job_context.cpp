@@ -23,6 +23,12 @@
 
 namespace nsperf::mpi {
 
+std::string node_name() {
+  const char* slurm = std::getenv("SLURMD_NODENAME");
+  if (slurm != nullptr && *slurm != '\0') return slurm;
+  return bmpi::environment::processor_name();
+}
+
 std::string new_run_id() {
   // Sortable by time, and unique enough to append many runs to one file.
   std::string stamp = core::utc_timestamp();  // 2026-11-24T09:41:07Z
@@ -76,7 +82,7 @@ NodeLayout node_layout(const bmpi::communicator& comm, int configured) {
 
 core::Provenance gather_provenance(const bmpi::communicator& comm, const std::string& command_line,
                                    const core::Config& config, const NodeLayout& layout) {
-  const std::string host = bmpi::environment::processor_name();
+  const std::string host = node_name();
   const std::string cpus = core::affinity_cpus();
   std::vector<std::string> hosts;
   std::vector<std::string> bindings;

@@ -141,6 +141,21 @@ TEST(WhatifReplay, ALinkTooSlowForTheTilesIsTheBottleneck) {
   EXPECT_GE(p[0].makespan_s, 48 * 74 * 74 / 1e6);
 }
 
+TEST(WhatifReplay, RanksPerNodePlacesRanksAsTheMeasuredRunHadThem) {
+  const auto job = made_up_job(8, 8, [](std::size_t) { return 1e-3; });
+  sim::PlatformSpec two;
+  two.nodes = 2;
+  two.cores_per_node = 4;
+  auto filled = scenario(4, "static-block", job);  // fills the first node's 4 cores
+  auto spread = filled;
+  spread.ranks_per_node = 2;  // as mpirun -N 2 would: two on each node
+  const std::vector<sim::Scenario> s = {filled, spread};
+  const auto p = sim::predict(job, two, s);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].nodes, 1);
+  EXPECT_EQ(p[1].nodes, 2);
+}
+
 TEST(WhatifReplay, ThousandsOfRanks) {
   const auto job = made_up_job(64, 32, [](std::size_t i) { return 1e-4 * double(1 + i % 7); });
   const std::vector<sim::Scenario> s = {scenario(2048, "guided", job)};

@@ -33,8 +33,9 @@ struct MeasuredMakespans {
   std::string partitioner;
   int ranks = 0;
   int threads_per_rank = 1;
-  int cores = 0;  ///< online cores of rank 0's node
-  int nodes = 1;  ///< distinct hosts the ranks ran on
+  int cores = 0;           ///< online cores of rank 0's node
+  int nodes = 1;           ///< distinct hosts the ranks ran on
+  int ranks_per_node = 0;  ///< the most ranks on one host
   Extent image;
   std::int64_t tile_size = 0;
   std::int64_t chunk = 0;

@@ -33,6 +33,11 @@ core::Provenance gather_provenance(const bmpi::communicator& comm, const std::st
 /// "Open MPI v4.1.4; HDF5 1.10.8 (parallel); Boost 1.74; …": the libraries this binary uses.
 std::string library_versions();
 
+/// The node this process runs on: SLURM's name for it inside a SLURM job step (SLURMD_NODENAME),
+/// else MPI's processor name (the host name). Emulated SLURM nodes on one machine
+/// (slurm/local-cluster) share a host name and are told apart only so. Local.
+std::string node_name();
+
 /// A new run id: the UTC time to the second and 4 random hex digits ("20261206T012553Z-828d"),
 /// sortable by time. Local.
 std::string new_run_id();

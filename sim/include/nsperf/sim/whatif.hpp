@@ -48,6 +48,9 @@ struct Scenario {
   std::int64_t tile_size = 0;
   core::Extent image;
   int threads_per_rank = 0;  ///< OpenMP threads each rank computes with; 0 = as measured
+  /// Ranks placed on each host in turn, the next host's once one has this many (as mpirun and
+  /// srun place them by default); 0 = as many as its cores hold (threads per rank at a time).
+  int ranks_per_node = 0;
 };
 
 /// What one simulated job did.
