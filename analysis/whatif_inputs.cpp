@@ -204,6 +204,58 @@ double cut_for_others_rate(const std::filesystem::path& path, const std::string&
   return median_or_zero(rates);
 }
 
+// What the tile rows need to add up to the repetitions: per partitioner, the factor that makes
+// its rows' compute_s (medians over repetitions, per tile) sum to the median busy time of its
+// ranks (summed over ranks): a sum of per-tile medians falls short of a typical repetition's
+// total, as each tile's slow repetitions differ. And the ranks' time per tile outside every
+// measured part (seconds - busy - idle - transfer - io): the median over partitioners and ranks.
+struct RowCalibration {
+  std::map<std::string, double> scale;  // strategy -> factor (absent: 1)
+  double overhead_s = 0;
+};
+
+RowCalibration calibrate_rows(const std::filesystem::path& path, const std::string& run_id,
+                              const std::map<std::int64_t, std::vector<StoredTileRow>>& tiles) {
+  RowCalibration out;
+  const io::StoredTable t = io::read_stored_table(path, run_id, "samples");
+  const int c_opt = stored_column(t, "optimizer"), c_strategy = stored_column(t, "strategy"),
+            c_rank = stored_column(t, "rank"), c_seconds = stored_column(t, "seconds"),
+            c_busy = stored_column(t, "busy_s"), c_idle = stored_column(t, "idle_s"),
+            c_transfer = stored_column(t, "transfer_s"), c_io = stored_column(t, "io_s"),
+            c_tiles = stored_column(t, "tiles");
+  for (int c : {c_opt, c_strategy, c_rank, c_seconds, c_busy, c_idle, c_transfer, c_io, c_tiles})
+    if (c < 0) return out;
+  // strategy -> rank -> per repetition: busy, and the unmeasured time per tile
+  std::map<std::string, std::map<int, std::pair<std::vector<double>, std::vector<double>>>> by;
+  for (const auto& row : t.rows) {
+    auto at = [&](int c) { return stored_number(row[static_cast<std::size_t>(c)]); };
+    if (stored_text(row[static_cast<std::size_t>(c_opt)]) != "distributed") continue;
+    auto& [busy, rest] =
+        by[stored_text(row[static_cast<std::size_t>(c_strategy)])][static_cast<int>(at(c_rank))];
+    busy.push_back(at(c_busy));
+    if (at(c_tiles) > 0)
+      rest.push_back(
+          std::max(0.0, at(c_seconds) - at(c_busy) - at(c_idle) - at(c_transfer) - at(c_io)) /
+          at(c_tiles));
+  }
+  std::map<std::string, double> rows_s;
+  for (const auto& [id, rows] : tiles)
+    for (const auto& r : rows) rows_s[r.strategy] += r.compute_s;
+  std::vector<double> overheads;
+  for (const auto& [strategy, ranks] : by) {
+    double busy_s = 0;
+    for (const auto& [rank, values] : ranks) {
+      busy_s += median_or_zero(values.first);
+      if (!values.second.empty()) overheads.push_back(core::median(values.second));
+    }
+    const auto it = rows_s.find(strategy);
+    if (it != rows_s.end() && it->second > 0 && busy_s > 0)
+      out.scale[strategy] = busy_s / it->second;
+  }
+  out.overhead_s = median_or_zero(overheads);
+  return out;
+}
+
 // The point-to-point figures: the sweep's row for the largest tile, from the run itself or
 // any other run of the file.
 void network_figures(const std::filesystem::path& path, const std::vector<std::string>& runs,
@@ -329,7 +381,13 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   job.tile_size = stored_config_int(config, "input", "tile", nullptr, 0);
   job.chunk = stored_config_int(config, "optimizers", "distributed", "chunk", 2);
 
-  // A tile's cost: the median over the partitioners' rows of each stage.
+  // A tile's cost: the median over the partitioners' rows of each stage, each row scaled so
+  // that its partitioner's rows add up to its repetitions' median busy time.
+  const RowCalibration calibration = calibrate_rows(path, chosen, tiles);
+  auto scale_of = [&](const std::string& strategy) {
+    const auto it = calibration.scale.find(strategy);
+    return it == calibration.scale.end() ? 1.0 : it->second;
+  };
   double cut_s = 0;
   double cut_bytes = 0;
   std::int64_t expected = 0;
@@ -339,9 +397,10 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
                        std::to_string(expected - 1) + " (the table is incomplete)");
     std::vector<double> a, b, h;
     for (const auto& r : rows) {
-      a.push_back(r.stage_a_s);
-      b.push_back(r.stage_b_s);
-      h.push_back(std::max(0.0, r.compute_s - r.stage_a_s - r.stage_b_s));
+      const double k = scale_of(r.strategy);
+      a.push_back(k * r.stage_a_s);
+      b.push_back(k * r.stage_b_s);
+      h.push_back(k * std::max(0.0, r.compute_s - r.stage_a_s - r.stage_b_s));
       if (r.io_s > 0) {
         cut_s += r.io_s;
         cut_bytes += static_cast<double>(r.raw_bytes);
@@ -350,7 +409,7 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     core::TileCost c;
     c.rect = rows.front().rect;
     c.raw_bytes = rows.front().raw_bytes;
-    c.stage_a_s = median_or_zero(a);
+    c.stage_a_s = median_or_zero(a) + calibration.overhead_s;
     c.stage_b_s = median_or_zero(b);
     c.histogram_s = median_or_zero(h);
     job.halo = rows.front().halo;
@@ -373,6 +432,8 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   } else {
     job.cut_for_others_bytes_per_s = {0, "as its own: run " + chosen + " had one rank"};
   }
+  job.per_tile_overhead_s = {calibration.overhead_s,
+                             "the ranks' time outside the measured stages in run " + chosen};
   network_figures(path, runs, chosen, job);
   write_figure(path, runs, chosen, job);
   measured_makespans(path, runs, job);

@@ -232,13 +232,16 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
   std::int64_t columns = (job.image.width + job.tile_size - 1) / job.tile_size;
   std::int64_t rows = (job.image.height + job.tile_size - 1) / job.tile_size;
   std::vector<std::string> out;
-  out.push_back(
-      "measured: " + job.image_label + ", " + std::to_string(columns * rows) + " tiles of " +
-      std::to_string(job.tile_size) + " at " + std::to_string(job.ranks) + " rank" +
-      (job.ranks == 1 ? "" : "s") + " x " + std::to_string(job.threads_per_rank) + " thread" +
-      (job.threads_per_rank == 1 ? "" : "s") + " on " + std::to_string(job.nodes) + " node" +
-      (job.nodes == 1 ? "" : "s") + " of " + std::to_string(job.cores) +
-      " cores; tile costs: the median over " + core::join(job.partitioners) + " of each stage");
+  out.push_back("measured: " + job.image_label + ", " + std::to_string(columns * rows) +
+                " tiles of " + std::to_string(job.tile_size) + " at " + std::to_string(job.ranks) +
+                " rank" + (job.ranks == 1 ? "" : "s") + " x " +
+                std::to_string(job.threads_per_rank) + " thread" +
+                (job.threads_per_rank == 1 ? "" : "s") + " on " + std::to_string(job.nodes) +
+                " node" + (job.nodes == 1 ? "" : "s") + " of " + std::to_string(job.cores) +
+                " cores; tile costs: the median over " + core::join(job.partitioners) +
+                " of each stage, scaled to the repetitions' median busy time, plus " +
+                format_seconds(job.per_tile_overhead_s.value) + " a tile outside the stages (" +
+                job.per_tile_overhead_s.source + ")");
   out.push_back("rank 0 cutting tiles: " + whatif_gbyte(job.cut_bytes_per_s.value) + " its own (" +
                 job.cut_bytes_per_s.source + "), " +
                 (job.cut_for_others_bytes_per_s.value > 0

@@ -30,6 +30,7 @@
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
+#include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
 #include "nsperf/kernels/cpu_strategy.hpp"
 #include "nsperf/mpi/collective.hpp"
@@ -90,6 +91,14 @@ struct TileOutcome {
   std::int64_t raw_bytes = 0;
   std::uint64_t checksum = 0;
   std::int64_t background = 0;
+};
+
+// A tile's times over the measured repetitions in which this rank computed it.
+struct TileTimes {
+  std::vector<double> compute_s;
+  std::vector<double> stage_a_s;
+  std::vector<double> stage_b_s;
+  std::vector<double> io_s;
 };
 
 // Where a rank's time went.
@@ -173,6 +182,10 @@ class DistributedOptimizer final : public Optimizer {
     expected_ = expected_checksums(ctx);
 
     std::vector<std::vector<TileOutcome>> last(names.size());  // last measured repetition's
+    // Every measured repetition's times of each tile this rank computed, per strategy: a row
+    // keeps their medians, as one repetition's times vary by 10% here (nsperf whatif replays
+    // them).
+    std::vector<std::map<std::int64_t, TileTimes>> times_of(names.size());
     Runner runner(ctx, "distributed", out);
     runner.run(strategy_entries(names), [&](Trial& trial) {
       const auto si = trial.index();
@@ -199,6 +212,11 @@ class DistributedOptimizer final : public Optimizer {
       s.io_s = times.io;
       last[si].clear();
       for (const auto& h : held) {
+        auto& kept = times_of[si][h.id];
+        kept.compute_s.push_back(h.compute_s);
+        kept.stage_a_s.push_back(h.stage_a_s);
+        kept.stage_b_s.push_back(h.stage_b_s);
+        kept.io_s.push_back(h.io_s);
         last[si].push_back({h.id, h.rect, h.compute_s, h.stage_a_s, h.stage_b_s, h.io_s,
                             h.raw_bytes, checksum_of(h),
                             h.work ? h.work->background : h.rect.pixels()});
@@ -216,10 +234,11 @@ class DistributedOptimizer final : public Optimizer {
         row.optimizer = "distributed";
         row.strategy = names[si];
         row.kernel = "pipeline";
-        row.compute_s = h.compute_s;
-        row.stage_a_s = h.stage_a_s;
-        row.stage_b_s = h.stage_b_s;
-        row.io_s = h.io_s;
+        const auto& t = times_of[si].at(h.id);
+        row.compute_s = core::median(t.compute_s);
+        row.stage_a_s = core::median(t.stage_a_s);
+        row.stage_b_s = core::median(t.stage_b_s);
+        row.io_s = core::median(t.io_s);
         row.raw_bytes = h.raw_bytes;
         row.checksum = h.checksum;
         const bool same = row.checksum == expected_.at(h.id);

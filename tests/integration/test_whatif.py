@@ -73,20 +73,33 @@ class Whatif(TempDirTest):
         self.assertEqual({r["tiles"] for r in rows}, {64})
 
     def test_one_rank_is_the_sum_of_the_measured_tile_costs(self):
-        # At one rank nothing overlaps: the makespan is every tile's stages (the median over the
-        # partitioners' rows, as whatif reads them) plus rank 0 cutting each tile at its rate.
+        # At one rank nothing overlaps: the makespan is every tile's stages plus rank 0 cutting
+        # each tile at its rate. As whatif reads a tile's stages: each partitioner's rows scaled
+        # so they add up to its ranks' median busy time, the median over the partitioners, plus
+        # the ranks' median time a tile outside the stages.
         newest_unoversubscribed = self.run_ids()[1]  # 2 ranks on 2 cores
         with h5py.File(self.file) as f:
             tiles = pd.DataFrame(f["runs"][newest_unoversubscribed]["tiles"][:])
+            samples = pd.DataFrame(f["runs"][newest_unoversubscribed]["samples"][:])
         tiles = tiles[tiles.optimizer == b"distributed"]
+        samples = samples[samples.optimizer == b"distributed"]
         self.assertFalse(tiles.empty)
-        tiles = tiles.assign(histogram_s=(tiles.compute_s - tiles.stage_a_s - tiles.stage_b_s).clip(lower=0))
+        self.assertFalse(samples.empty)
+        busy = samples.groupby(["strategy", "rank"]).busy_s.median().groupby("strategy").sum()
+        scale = busy / tiles.groupby("strategy").compute_s.sum()
+        self.assertEqual(len(scale.dropna()), 4, "a factor for every partitioner")
+        k = tiles.strategy.map(scale)
+        tiles = tiles.assign(stage_a_s=k * tiles.stage_a_s, stage_b_s=k * tiles.stage_b_s,
+                             histogram_s=k * (tiles.compute_s - tiles.stage_a_s - tiles.stage_b_s).clip(lower=0))
         per_tile = tiles.groupby("tile_id")[["stage_a_s", "histogram_s", "stage_b_s"]].median()
+        rest = samples.seconds - samples.busy_s - samples.idle_s - samples.transfer_s - samples.io_s
+        samples = samples.assign(rest=rest.clip(lower=0) / samples.tiles)[samples.tiles > 0]
+        overhead = samples.groupby(["strategy", "rank"]).rest.median().median()
         cut = tiles[tiles.io_s > 0]
         self.assertFalse(cut.empty)
         rate = cut.raw_bytes.sum() / cut.io_s.sum()
         raw = tiles.groupby("tile_id").raw_bytes.first()
-        expected = per_tile.to_numpy().sum() + raw.sum() / rate
+        expected = per_tile.to_numpy().sum() + overhead * len(per_tile) + raw.sum() / rate
         rows = self.predictions("--run", newest_unoversubscribed, "--ranks", "1", "--partitioner",
                                 "static-block")
         self.assertAlmostEqual(rows[0]["makespan_s"], expected, delta=1e-6 * expected)

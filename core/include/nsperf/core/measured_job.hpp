@@ -60,6 +60,9 @@ struct MeasuredJob {
   std::vector<TileCost> tiles;            ///< indexed by tile id
   SourcedValue cut_bytes_per_s;  ///< rank 0 cutting its own tiles (with halo) out of the image
   SourcedValue cut_for_others_bytes_per_s;  ///< rank 0 cutting other ranks' tiles; 0 = as its own
+  /// A rank's time per tile outside the measured stages (bookkeeping between them), added to
+  /// every tile's stage A.
+  SourcedValue per_tile_overhead_s;
   SourcedValue latency_s;                   ///< one-way point-to-point latency
   SourcedValue bandwidth_bytes_per_s;       ///< point-to-point streaming bandwidth
   bool network_within_node = true;          ///< measured between two ranks of one node
