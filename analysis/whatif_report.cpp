@@ -248,8 +248,13 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                      ? whatif_gbyte(job.cut_for_others_bytes_per_s.value) + " other ranks' (" +
                            job.cut_for_others_bytes_per_s.source + ")"
                      : "other ranks' " + job.cut_for_others_bytes_per_s.source));
-  out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency, " +
-                whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" + job.latency_s.source + ")");
+  out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency" +
+                (job.latency_s.source == job.bandwidth_bytes_per_s.source
+                     ? ", " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
+                           job.latency_s.source + ")"
+                     : " (" + job.latency_s.source + "), " +
+                           whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
+                           job.bandwidth_bytes_per_s.source + ")"));
   out.push_back(job.write_bytes_per_s.value > 0
                     ? "collective write: " + whatif_gbyte(job.write_bytes_per_s.value) + " (" +
                           job.write_bytes_per_s.source + ")"

@@ -7,7 +7,8 @@
 WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
 
 Per workload: `nsperf benchmark --distributed` at 1, 2 and 4 ranks (4 oversubscribed on this
-machine's 2 cores), appended into one file, then `nsperf whatif --validate` on it; it prints the
+machine's 2 cores; the 2-rank run with `--network --sizes 4096` for the transfer figures),
+appended into one file, then `nsperf whatif --validate` on it; it prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
 ranking check. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
 within 25%), predicted from a 1-rank run. --scale: 4096 simulated ranks on a 16384² image (the
@@ -133,7 +134,10 @@ def main():
         path = os.path.join(folder, name + ".h5")
         if not os.path.exists(path):
             for ranks in (1, 2, 4):
-                bench(a.nsperf, ranks, inp, tile, path, a.repetitions)
+                # The 2-rank run also measures the transfers of the job's tiles within the node
+                # (the network optimizer), as docs/whatif.md tells users to.
+                extra = ("--network", "--sizes", "4096") if ranks == 2 else ()
+                bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra)
         rows, ranking = validate(a.nsperf, path)
         ok &= report(f"{name} ({inp}, tiles of {tile})", rows, ranking, {(1, 2), (2, 4)}, 0.15)
     if a.slurm and parsed:
