@@ -34,6 +34,14 @@ class StoredRun {
       if (k == name && std::holds_alternative<std::int64_t>(v)) return std::get<std::int64_t>(v);
     return fallback;
   }
+  [[nodiscard]] double number(const std::string& name) const {
+    for (const auto& [k, v] : values_) {
+      if (k != name) continue;
+      if (const auto* d = std::get_if<double>(&v)) return *d;
+      if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+    }
+    return 0;
+  }
   [[nodiscard]] std::string text(const std::string& name) const {
     for (const auto& [k, v] : values_)
       if (k == name && std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
@@ -445,6 +453,10 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   if (const double rate = cut_for_others_rate(path, chosen, tiles); rate > 0) {
     job.cut_for_others_bytes_per_s = {rate,
                                       "rank 0 cutting the other ranks' tiles in run " + chosen};
+  } else if (const double ahead = attrs.number("cut_ahead_gbyte_per_s"); ahead > 0) {
+    job.cut_for_others_bytes_per_s = {
+        ahead * 1e9, "cut_ahead_gbyte_per_s of run " + chosen +
+                         ": rank 0 cutting tiles ahead as for other ranks, the run having one"};
   } else {
     job.cut_for_others_bytes_per_s = {0, "as its own: run " + chosen + " had one rank"};
   }

@@ -41,6 +41,7 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"bandwidth_gbyte_per_s", bandwidth_gbyte_per_s},
       {"clock_uncertainty_s", clock_uncertainty_s},
       {"region_overhead_s", region_overhead_s},
+      {"cut_ahead_gbyte_per_s", cut_ahead_gbyte_per_s},
       {"warnings", warnings},
       {"notes", notes},
       {"image", image},

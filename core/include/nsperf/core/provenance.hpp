@@ -42,7 +42,10 @@ struct Provenance {
   double bandwidth_gbyte_per_s = 0;   ///< the job's measured triad bandwidth, all ranks at once
   double clock_uncertainty_s = 0;     ///< largest uncertainty of a rank's clock offset to rank 0
   double region_overhead_s = 0;       ///< what one profiled region costs (enter + leave), rank 0
-  std::string warnings;               ///< why figures may not be representative, "; "-separated
+  /// distributed optimizer: rank 0 cutting tiles (with halo) ahead into buffers of their own, as
+  /// it does for other ranks, GB/s; 0 = not measured
+  double cut_ahead_gbyte_per_s = 0;
+  std::string warnings;  ///< why figures may not be representative, "; "-separated
   std::string notes;  ///< what the figures need to be read right (query plans, ...), "\n"-separated
 
   /// Name/value pairs in documented order (docs/results-schema.md).
