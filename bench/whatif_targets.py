@@ -2,7 +2,7 @@
 """nsperf whatif against its targets (docs/whatif.md): predicted makespans against measured ones.
 
     bench/whatif_targets.py [--nsperf BIN] [--dir DIR] [--repetitions 20] [--slurm]
-                            [--scale] WORKLOAD [WORKLOAD ...]
+                            [--scale] [--rounds N] WORKLOAD [WORKLOAD ...]
 
 WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
 
@@ -12,8 +12,11 @@ appended into one file, then `nsperf whatif --validate` on it; it prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
 ranking check. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
 within 25%), predicted from a 1-rank run. --scale: 4096 simulated ranks on a 16384² image (the
-first workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB). Each
-command is printed before it runs. Run it on a quiet machine."""
+first workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB).
+--rounds N: all the measuring N times over (DIR/round-K), each round checked, then how far the
+measured medians of one configuration moved between rounds: an error is only as meaningful as
+the measurement is reproducible. Each command is printed before it runs. Run it on a quiet
+machine."""
 import argparse
 import json
 import os
@@ -119,8 +122,11 @@ def main():
     p.add_argument("--repetitions", type=int, default=20)
     p.add_argument("--slurm", action="store_true")
     p.add_argument("--scale", action="store_true")
+    p.add_argument("--rounds", type=int, default=1)
     p.add_argument("workloads", nargs="*")
     a = p.parse_args()
+    if a.rounds < 1:
+        p.error(f"--rounds {a.rounds}: give 1 or more")
     folder = a.dir or tempfile.mkdtemp(prefix="nsperf-whatif-")
     os.makedirs(folder, exist_ok=True)
     print(f"files in {folder}")
@@ -130,21 +136,44 @@ def main():
         name, rest = w.split("=", 1)
         inp, tile = rest.rsplit(":", 1)
         parsed.append((name, inp, int(tile)))
-    for name, inp, tile in parsed:
-        path = os.path.join(folder, name + ".h5")
-        if not os.path.exists(path):
-            for ranks in (1, 2, 4):
-                # The 2-rank run also measures the transfers of the job's tiles within the node
-                # (the network optimizer), as docs/whatif.md tells users to.
-                extra = ("--network", "--sizes", "4096") if ranks == 2 else ()
-                bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra)
-        rows, ranking = validate(a.nsperf, path)
-        ok &= report(f"{name} ({inp}, tiles of {tile})", rows, ranking, {(1, 2), (2, 4)}, 0.15)
-    if a.slurm and parsed:
-        name, inp, tile = parsed[0]
-        path = slurm_case(a.nsperf, folder, inp, tile, a.repetitions)
-        rows, ranking = validate(a.nsperf, path)
-        ok &= report(f"two emulated SLURM nodes, one rank each ({inp})", rows, ranking, {(1, 2)}, 0.25)
+    measured = {}  # (case, ranks, partitioner) -> the measured median of each round
+    for k in range(a.rounds):
+        where = folder if a.rounds == 1 else os.path.join(folder, f"round-{k + 1}")
+        os.makedirs(where, exist_ok=True)
+        if a.rounds > 1:
+            print(f"\nround {k + 1} of {a.rounds}")
+        cases = []
+        for name, inp, tile in parsed:
+            path = os.path.join(where, name + ".h5")
+            if not os.path.exists(path):
+                for ranks in (1, 2, 4):
+                    # The 2-rank run also measures the transfers of the job's tiles within the
+                    # node (the network optimizer), as docs/whatif.md tells users to.
+                    extra = ("--network", "--sizes", "4096") if ranks == 2 else ()
+                    bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra)
+            cases.append((name, path, f"{name} ({inp}, tiles of {tile})", {(1, 2), (2, 4)}, 0.15))
+        if a.slurm and parsed:
+            name, inp, tile = parsed[0]
+            cases.append(("slurm", slurm_case(a.nsperf, where, inp, tile, a.repetitions),
+                          f"two emulated SLURM nodes, one rank each ({inp})", {(1, 2)}, 0.25))
+        for name, path, title, pairs, limit in cases:
+            rows, ranking = validate(a.nsperf, path)
+            ok &= report(title, rows, ranking, pairs, limit)
+            for x in rows:
+                key = (name, x["ranks"], x["partitioner"])
+                if len(measured.setdefault(key, [])) <= k:
+                    measured[key].append(x["measured_median_s"])
+    if a.rounds > 1:
+        print("\nthe measurement's own reproducibility: how far one configuration's measured median"
+              " moved between rounds (max / min - 1), the largest over the partitioners")
+        spread = {}
+        for (name, ranks, _), values in measured.items():
+            if len(values) == a.rounds:
+                s = max(values) / min(values) - 1
+                spread[(name, ranks)] = max(spread.get((name, ranks), 0.0), s)
+        for (name, ranks), s in sorted(spread.items()):
+            print(f"  {name:12} {ranks} rank{'s' if ranks > 1 else ' '}  {100 * s:5.1f}%")
+        folder = os.path.join(folder, "round-1")
     if a.scale and parsed:
         path = os.path.join(folder, parsed[0][0] + ".h5")
         cmd = ["/usr/bin/time", "-f", "%e s %M KiB", a.nsperf, "whatif", path, "--ranks", "4096",

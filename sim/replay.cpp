@@ -95,7 +95,6 @@ class Job {
     }
     for (int r = 0; r < scenario.ranks; ++r)
       host_of_.push_back(slots[static_cast<std::size_t>(r) % slots.size()]);
-    pin_to_cores(threads);
     std::vector<sg4::Host*> used(host_of_.begin(), host_of_.end());
     std::sort(used.begin(), used.end());
     nodes_ = static_cast<int>(std::unique(used.begin(), used.end()) - used.begin());
@@ -130,9 +129,7 @@ class Job {
   const std::vector<core::TileCost>& tiles_;
   double reference_flops_ = 1e9;
   std::vector<sg4::Host*> host_of_;
-  std::vector<sg4::MutexPtr> core_of_;
-  mutable double node_link_bytes_per_s_ = 0;  // rank 0's node's loopback, looked up once  // per
-                                              // rank: its core on an oversubscribed host, or null
+  mutable double node_link_bytes_per_s_ = 0;  // rank 0's node's loopback, looked up once
   int nodes_ = 0;
   std::vector<double> busy_;
   std::vector<double> end_;
@@ -148,26 +145,6 @@ class Job {
   Token token_;
 
   [[nodiscard]] bool self_scheduled() const { return owners_.empty(); }
-
-  // On a host with more rank threads than cores, each rank keeps one core (its threads' worth),
-  // shared with the ranks placed on it, one computing at a time. Linux balances runnable
-  // processes, and Open MPI's waiting ranks poll (yielding), so they count as runnable: a
-  // computing rank stays on its core beside a waiting one instead of moving to a core where
-  // only waiting ranks run. Elsewhere ranks share their host's cores as SimGrid shares them.
-  void pin_to_cores(int threads) {
-    core_of_.assign(host_of_.size(), nullptr);
-    std::map<sg4::Host*, std::vector<int>> ranks_on;
-    for (std::size_t r = 0; r < host_of_.size(); ++r)
-      ranks_on[host_of_[r]].push_back(static_cast<int>(r));
-    for (auto& [host, ranks] : ranks_on) {
-      const int slots = std::max(1, host->get_core_count() / threads);
-      if (static_cast<int>(ranks.size()) <= slots) continue;
-      std::vector<sg4::MutexPtr> cores;
-      for (int c = 0; c < slots; ++c) cores.push_back(sg4::Mutex::create());
-      for (std::size_t k = 0; k < ranks.size(); ++k)
-        core_of_[static_cast<std::size_t>(ranks[k])] = cores[k % cores.size()];
-    }
-  }
 
   [[nodiscard]] std::vector<int> static_owners() const {
     if (scenario_.partitioner == "static-block" || scenario_.partitioner == "static-cyclic") {
@@ -189,28 +166,25 @@ class Job {
 
   // Runs `seconds` of the measuring rank's compute on this actor's host: the measured rank's
   // core-seconds (its threads assumed busy throughout), spread over this rank's threads.
-  void compute(int rank, double seconds) {
+  void compute(double seconds) {
     if (!(seconds > 0)) return;
     const double core_seconds = seconds * std::max(1, measured_.threads_per_rank);
-    const auto& core = core_of_[static_cast<std::size_t>(rank)];
-    if (core) core->lock();
     sg4::this_actor::exec_init(core_seconds * reference_flops_)
         ->set_thread_count(threads_per_rank())
         ->wait();
-    if (core) core->unlock();
   }
 
   // Compute counted as the rank's busy time (its simulated duration: sharing shows).
   void busy(int rank, double seconds) {
     const double t0 = sg4::Engine::get_clock();
-    compute(rank, seconds);
+    compute(seconds);
     busy_[static_cast<std::size_t>(rank)] += sg4::Engine::get_clock() - t0;
   }
 
   // Rank 0's work for others: counted as coordination.
   void coordinate(double seconds) {
     const double t0 = sg4::Engine::get_clock();
-    compute(0, seconds);
+    compute(seconds);
     coordination_s_ += sg4::Engine::get_clock() - t0;
   }
 
@@ -261,7 +235,7 @@ class Job {
     }
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       if (owners_[i] != 0) continue;
-      compute(0, cut_s(tiles_[i]));  // its own tile: rank 0's I/O, not coordination
+      compute(cut_s(tiles_[i]));  // its own tile: rank 0's I/O, not coordination
       busy(0, tiles_[i].stage_a_s);
       mine.push_back(i);
     }
@@ -334,7 +308,7 @@ class Job {
       next += n;
       for (std::int64_t id = first; id < first + n; ++id) {
         const auto i = static_cast<std::size_t>(id);
-        compute(0, cut_s(tiles_[i]));
+        compute(cut_s(tiles_[i]));
         busy(0, tiles_[i].stage_a_s);
         mine.push_back(i);
         serve(false);
@@ -374,7 +348,7 @@ class Job {
   // 128 tiles of 69 KiB). Between nodes the network moves the data.
   void copy_in(int rank, std::size_t i) {
     if (host_of_[static_cast<std::size_t>(rank)] != host_of_[0]) return;
-    compute(rank, static_cast<double>(tiles_[i].raw_bytes) / node_link_bytes_per_s());
+    compute(static_cast<double>(tiles_[i].raw_bytes) / node_link_bytes_per_s());
   }
 
   [[nodiscard]] double node_link_bytes_per_s() const {
