@@ -10,11 +10,13 @@
 // (the measuring machine's core), on as many cores as the measured rank had threads, so ranks
 // sharing a node share its cores as SimGrid shares them. Messages are flows on the platform's
 // links with SimGrid's latency and bandwidth factors set to 1, so a link's figures are the
-// measured ones. A waiting rank takes no core: on a node with more ranks than cores Open MPI
-// yields the processor while it polls (mpi_yield_when_idle), and a rank that computes gets its
-// core back (measured on a skewed image, 4 ranks on 2 cores: the busy rank ran at full speed,
-// where busy polling would have halved it). The scheduler's time slices, which delay hand-offs
-// between ranks sharing a core, are not modelled (docs/whatif.md).
+// measured ones; within rank 0's node the receiver also spends the copy out of rank 0's memory
+// (shared memory, single copy) at the node's link bandwidth. A waiting rank takes no core: on a
+// node with more ranks than cores Open MPI yields the processor while it polls
+// (mpi_yield_when_idle), and a rank that computes gets its core back (measured on a skewed image, 4
+// ranks on 2 cores: the busy rank ran at full speed, where busy polling would have halved it). The
+// scheduler's time slices, which delay hand-offs between ranks sharing a core, are not modelled
+// (docs/whatif.md).
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
@@ -95,6 +97,9 @@ class Job {
     }
     for (int r = 0; r < scenario.ranks; ++r)
       host_of_.push_back(slots[static_cast<std::size_t>(r) % slots.size()]);
+    node_link_bytes_per_s_ = route_bandwidth(host_of_[0], host_of_[0]);
+    if (!(node_link_bytes_per_s_ > 0))
+      node_link_bytes_per_s_ = measured_.bandwidth_bytes_per_s.value;
     std::vector<sg4::Host*> used(host_of_.begin(), host_of_.end());
     std::sort(used.begin(), used.end());
     nodes_ = static_cast<int>(std::unique(used.begin(), used.end()) - used.begin());
@@ -129,7 +134,7 @@ class Job {
   const std::vector<core::TileCost>& tiles_;
   double reference_flops_ = 1e9;
   std::vector<sg4::Host*> host_of_;
-  mutable double node_link_bytes_per_s_ = 0;  // rank 0's node's loopback, looked up once
+  double node_link_bytes_per_s_ = 0;  // rank 0's node's own link (its loopback)
   int nodes_ = 0;
   std::vector<double> busy_;
   std::vector<double> end_;
@@ -348,19 +353,18 @@ class Job {
   // 128 tiles of 69 KiB). Between nodes the network moves the data.
   void copy_in(int rank, std::size_t i) {
     if (host_of_[static_cast<std::size_t>(rank)] != host_of_[0]) return;
-    compute(static_cast<double>(tiles_[i].raw_bytes) / node_link_bytes_per_s());
+    compute(static_cast<double>(tiles_[i].raw_bytes) / node_link_bytes_per_s_);
   }
 
-  [[nodiscard]] double node_link_bytes_per_s() const {
-    if (node_link_bytes_per_s_ > 0) return node_link_bytes_per_s_;
+  // The narrowest link on the route from `from` to `to` (0 when the route has none).
+  static double route_bandwidth(const sg4::Host* from, const sg4::Host* to) {
     std::vector<sg4::Link*> links;
     double latency = 0;
-    host_of_[0]->route_to(host_of_[0], links, &latency);
+    from->route_to(to, links, &latency);
     double bandwidth = 0;
     for (auto* l : links)
       bandwidth = bandwidth == 0 ? l->get_bandwidth() : std::min(bandwidth, l->get_bandwidth());
-    node_link_bytes_per_s_ = bandwidth > 0 ? bandwidth : measured_.bandwidth_bytes_per_s.value;
-    return node_link_bytes_per_s_;
+    return bandwidth;
   }
 
   // A binomial-tree reduce to rank 0 and broadcast back: Open MPI's shape for small messages
@@ -401,12 +405,7 @@ class Job {
         to = h;
         break;
       }
-    std::vector<sg4::Link*> links;
-    double latency = 0;
-    from->route_to(to, links, &latency);
-    double bandwidth = 0;
-    for (auto* l : links)
-      bandwidth = bandwidth == 0 ? l->get_bandwidth() : std::min(bandwidth, l->get_bandwidth());
+    const double bandwidth = route_bandwidth(from, to);
     return bandwidth > 0 ? sent_bytes_ / bandwidth : 0.0;
   }
 };
