@@ -11,6 +11,7 @@
 #include <map>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/core/provenance.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/text.hpp"
 #include "nsperf/io/results_file.hpp"
@@ -35,12 +36,7 @@ class StoredRun {
     return fallback;
   }
   [[nodiscard]] double number(const std::string& name) const {
-    for (const auto& [k, v] : values_) {
-      if (k != name) continue;
-      if (const auto* d = std::get_if<double>(&v)) return *d;
-      if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
-    }
-    return 0;
+    return core::attribute_number(values_, name);
   }
   [[nodiscard]] std::string text(const std::string& name) const {
     for (const auto& [k, v] : values_)
@@ -178,9 +174,8 @@ double median_or_zero(std::vector<double> v) { return v.empty() ? 0.0 : core::me
 // Rank 0's rate cutting other ranks' tiles: its whole cutting time (the samples' io_s, median
 // over repetitions) less its own tiles' (the tile rows), over the other ranks' bytes; the
 // median over the partitioners. 0 when the run had one rank.
-double cut_for_others_rate(const std::filesystem::path& path, const std::string& run_id,
+double cut_for_others_rate(const io::StoredTable& t,
                            const std::map<std::int64_t, std::vector<StoredTileRow>>& tiles) {
-  const io::StoredTable t = io::read_stored_table(path, run_id, "samples");
   const int c_opt = stored_column(t, "optimizer"), c_strategy = stored_column(t, "strategy"),
             c_rank = stored_column(t, "rank"), c_io = stored_column(t, "io_s");
   if (c_opt < 0 || c_strategy < 0 || c_rank < 0 || c_io < 0) return 0;
@@ -222,10 +217,9 @@ struct RowCalibration {
   double overhead_s = 0;
 };
 
-RowCalibration calibrate_rows(const std::filesystem::path& path, const std::string& run_id,
+RowCalibration calibrate_rows(const io::StoredTable& t,
                               const std::map<std::int64_t, std::vector<StoredTileRow>>& tiles) {
   RowCalibration out;
-  const io::StoredTable t = io::read_stored_table(path, run_id, "samples");
   const int c_opt = stored_column(t, "optimizer"), c_strategy = stored_column(t, "strategy"),
             c_rank = stored_column(t, "rank"), c_seconds = stored_column(t, "seconds"),
             c_busy = stored_column(t, "busy_s"), c_idle = stored_column(t, "idle_s"),
@@ -407,7 +401,9 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
 
   // A tile's cost: the median over the partitioners' rows of each stage, each row scaled so
   // that its partitioner's rows add up to its repetitions' median busy time.
-  const RowCalibration calibration = calibrate_rows(path, chosen, tiles);
+  // The run's samples, read once: the busy times the rows are scaled to, rank 0's cutting.
+  const io::StoredTable samples = io::read_stored_table(path, chosen, "samples");
+  const RowCalibration calibration = calibrate_rows(samples, tiles);
   auto scale_of = [&](const std::string& strategy) {
     const auto it = calibration.scale.find(strategy);
     return it == calibration.scale.end() ? 1.0 : it->second;
@@ -450,7 +446,7 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     throw InputError(path.string() + ": run " + chosen +
                      " has no time for rank 0 cutting tiles out of the image; " + kRecordTileCosts);
   }
-  if (const double rate = cut_for_others_rate(path, chosen, tiles); rate > 0) {
+  if (const double rate = cut_for_others_rate(samples, tiles); rate > 0) {
     job.cut_for_others_bytes_per_s = {rate,
                                       "rank 0 cutting the other ranks' tiles in run " + chosen};
   } else if (const double ahead = attrs.number("cut_ahead_gbyte_per_s"); ahead > 0) {
