@@ -151,15 +151,24 @@ void whatif_json(std::ostream& out, const WhatifReport& r) {
 
 // --- validation ------------------------------------------------------------------------------
 
+// "20261206T150518Z-b07f", or with more runs of the configuration "20261206T150518Z-b07f +2"
+// ("runs 20261206T150518Z-b07f +2" / "run 20261206T150518Z-b07f" in a sentence).
+std::string runs_label(const std::vector<std::string>& ids, bool sentence = false) {
+  std::string s = ids.empty() ? std::string("-") : ids.front();
+  if (ids.size() > 1) s += " +" + std::to_string(ids.size() - 1);
+  if (sentence) s = (ids.size() > 1 ? "runs " : "run ") + s;
+  return s;
+}
+
 std::vector<std::vector<std::string>> validation_cells(const ValidationReport& r, bool markdown) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"predicted from", "measured run", "ranks", "nodes x cores", "threads",
+  rows.push_back({"predicted from", "measured runs", "ranks", "nodes x cores", "threads",
                   "partitioner", "measured median", "predicted", "error"});
   if (markdown) rows.emplace_back(rows.front().size(), "---");
   for (const auto& v : r.rows) {
     rows.push_back(
-        {v.base_run + " (" + std::to_string(v.base_ranks) + ")", v.run_id, std::to_string(v.ranks),
-         std::to_string(v.nodes) + " x " + std::to_string(v.cores),
+        {runs_label(v.base_runs) + " (" + std::to_string(v.base_ranks) + ")", runs_label(v.runs),
+         std::to_string(v.ranks), std::to_string(v.nodes) + " x " + std::to_string(v.cores),
          std::to_string(v.threads_per_rank), v.partitioner, format_seconds(v.measured_median_s),
          format_seconds(v.predicted_s), (v.error() >= 0 ? "+" : "") + whatif_percent(v.error())});
   }
@@ -170,8 +179,8 @@ std::vector<std::string> ranking_lines(const ValidationReport& r) {
   std::vector<std::string> lines;
   for (const auto& k : r.rankings) {
     std::string line = "ranking at " + std::to_string(k.ranks) +
-                       (k.ranks == 1 ? " rank" : " ranks") + " (run " + k.run_id + ", from " +
-                       k.base_run + "): ";
+                       (k.ranks == 1 ? " rank" : " ranks") + " (" + runs_label(k.runs, true) +
+                       ", from " + runs_label(k.base_runs, true) + "): ";
     if (k.significant_pairs == 0) {
       line +=
           "no two partitioners' measured makespans differ significantly (Mann-Whitney p < "
@@ -196,9 +205,10 @@ void write_validation_text(std::ostream& out, const ValidationReport& r) {
   print_table(out, validation_cells(r, false));
   out << "\n";
   for (const auto& line : ranking_lines(r)) out << "  " << line << "\n";
-  out << "\n  measured: the distributed benchmark's makespans (no output written); predicted: "
-         "the replayed\n  pipeline on that run's nodes, cores and threads per rank; error: "
-         "(predicted - measured) / measured.\n";
+  out << "\n  measured: the distributed benchmark's makespans (no output written), every "
+         "repetition of the\n  runs of one configuration (\"+2\": two more runs); predicted: "
+         "the replayed pipeline on\n  their nodes, cores and threads per rank, the median over "
+         "the predicting runs; error:\n  (predicted - measured) / measured.\n";
 }
 
 void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
@@ -211,9 +221,9 @@ void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
 void write_validation_json(std::ostream& out, const ValidationReport& r) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& v : r.rows) {
-    list.push_back({{"base_run", v.base_run},
+    list.push_back({{"base_runs", v.base_runs},
                     {"base_ranks", v.base_ranks},
-                    {"run_id", v.run_id},
+                    {"runs", v.runs},
                     {"ranks", v.ranks},
                     {"nodes", v.nodes},
                     {"cores", v.cores},
@@ -221,6 +231,7 @@ void write_validation_json(std::ostream& out, const ValidationReport& r) {
                     {"partitioner", v.partitioner},
                     {"measured_median_s", v.measured_median_s},
                     {"predicted_s", v.predicted_s},
+                    {"predictions_s", v.predictions_s},
                     {"error", v.error()}});
   }
   out << list.dump(2) << "\n";
@@ -309,13 +320,33 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
     if (bases.empty()) (void)read_measured_job(file, "");  // throws, naming what is missing
   }
   plan.report.inputs = whatif_inputs(bases.front());
+  // Runs of one configuration pool: the measured ones into one row per partitioner, the base
+  // ones into its predictions (one case per base run and measured configuration).
+  auto configuration = [](int ranks, int nodes, int cores, int threads, int per_node,
+                          std::int64_t chunk) {
+    return std::to_string(ranks) + " ranks, " + std::to_string(nodes) + " nodes x " +
+           std::to_string(cores) + " cores, " + std::to_string(threads) + " threads, " +
+           std::to_string(per_node) + " a node, chunk " + std::to_string(chunk);
+  };
+  auto add_once = [](std::vector<std::string>& ids, const std::string& id) {
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) return false;
+    ids.push_back(id);
+    return true;
+  };
+  std::map<std::string, std::size_t> row_of;
   for (const auto& job : bases) {
-    std::map<std::string, ValidationPlan::Case> by_run;
+    const std::string base_key =
+        configuration(job.ranks, job.nodes, job.cores, job.threads_per_rank, 0, 0) + " of " +
+        std::to_string(job.image.width) + "x" + std::to_string(job.image.height) + "/" +
+        std::to_string(job.tile_size);
+    std::map<std::string, ValidationPlan::Case> by_configuration;
     for (const auto& m : job.measured) {
       if (m.run_id == job.run_id || m.ranks == job.ranks || !(m.image == job.image) ||
           m.tile_size != job.tile_size || !sim::is_partitioner(m.partitioner))
         continue;
-      auto [it, fresh] = by_run.try_emplace(m.run_id);
+      const std::string key =
+          configuration(m.ranks, m.nodes, m.cores, m.threads_per_rank, m.ranks_per_node, m.chunk);
+      auto [it, fresh] = by_configuration.try_emplace(key);
       ValidationPlan::Case& c = it->second;
       if (fresh) {
         c.job = job;
@@ -323,35 +354,42 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
         c.platform.nodes = m.nodes;
         c.platform.cores_per_node = m.cores;
       }
-      ValidationRow row;
-      row.base_run = job.run_id;
-      row.base_ranks = job.ranks;
-      row.run_id = m.run_id;
-      row.partitioner = m.partitioner;
-      row.ranks = m.ranks;
-      row.nodes = m.nodes;
-      row.cores = m.cores;
-      row.threads_per_rank = m.threads_per_rank;
-      row.measured_s = m.makespans_s;
-      row.measured_median_s = core::median(m.makespans_s);
-      // Placed as the measured run was: its ranks per host, whatever the hosts' cores.
-      c.scenarios.push_back(
-          {m.ranks, m.partitioner, job.tile_size, job.image, m.threads_per_rank, m.ranks_per_node});
-      c.rows.push_back(plan.report.rows.size());
-      plan.report.rows.push_back(std::move(row));
+      const std::string group = base_key + " -> " + key;
+      auto [at, new_row] = row_of.try_emplace(group + " " + m.partitioner, plan.report.rows.size());
+      if (new_row) {
+        ValidationRow row;
+        row.base_ranks = job.ranks;
+        row.partitioner = m.partitioner;
+        row.ranks = m.ranks;
+        row.nodes = m.nodes;
+        row.cores = m.cores;
+        row.threads_per_rank = m.threads_per_rank;
+        row.group = group;
+        plan.report.rows.push_back(std::move(row));
+      }
+      ValidationRow& row = plan.report.rows[at->second];
+      add_once(row.base_runs, job.run_id);
+      if (add_once(row.runs, m.run_id))
+        row.measured_s.insert(row.measured_s.end(), m.makespans_s.begin(), m.makespans_s.end());
+      // One scenario per partitioner and case, placed as the measured runs were: their ranks
+      // per host, whatever the hosts' cores.
+      if (std::find(c.rows.begin(), c.rows.end(), at->second) == c.rows.end()) {
+        c.scenarios.push_back({m.ranks, m.partitioner, job.tile_size, job.image, m.threads_per_rank,
+                               m.ranks_per_node});
+        c.rows.push_back(at->second);
+      }
     }
-    for (auto& [id, c] : by_run) plan.cases.push_back(std::move(c));
+    for (auto& [key, c] : by_configuration) plan.cases.push_back(std::move(c));
   }
+  for (auto& row : plan.report.rows) row.measured_median_s = core::median(row.measured_s);
   // Rows read by base rank count, then measured rank count, then partitioner; the cases keep
   // pointing at their rows.
   std::vector<std::size_t> order(plan.report.rows.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   const auto& rows = plan.report.rows;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(rows[a].base_ranks, rows[a].base_run, rows[a].ranks, rows[a].run_id,
-                    rows[a].partitioner) < std::tie(rows[b].base_ranks, rows[b].base_run,
-                                                    rows[b].ranks, rows[b].run_id,
-                                                    rows[b].partitioner);
+    return std::tie(rows[a].base_ranks, rows[a].ranks, rows[a].group, rows[a].partitioner) <
+           std::tie(rows[b].base_ranks, rows[b].ranks, rows[b].group, rows[b].partitioner);
   });
   std::vector<std::size_t> position(order.size());
   std::vector<ValidationRow> sorted;
@@ -376,13 +414,14 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
   return plan;
 }
 
-void rank_partitioners(ValidationReport& report) {
-  std::map<std::pair<std::string, std::string>, std::vector<const ValidationRow*>> groups;
-  for (const auto& r : report.rows) groups[{r.base_run, r.run_id}].push_back(&r);
+void finish_validation(ValidationReport& report) {
+  for (auto& r : report.rows) r.predicted_s = core::median(r.predictions_s);
+  std::map<std::string, std::vector<const ValidationRow*>> groups;
+  for (const auto& r : report.rows) groups[r.group].push_back(&r);
   for (const auto& [key, rows] : groups) {
     ValidationReport::Ranking k;
-    k.base_run = key.first;
-    k.run_id = key.second;
+    k.base_runs = rows.front()->base_runs;
+    k.runs = rows.front()->runs;
     k.ranks = rows.front()->ranks;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       for (std::size_t j = i + 1; j < rows.size(); ++j) {

@@ -1,17 +1,20 @@
 #!/usr/bin/python3
 """nsperf whatif against its targets (docs/whatif.md): predicted makespans against measured ones.
 
-    bench/whatif_targets.py [--nsperf BIN] [--dir DIR] [--repetitions 20] [--slurm]
-                            [--scale] [--rounds N] WORKLOAD [WORKLOAD ...]
+    bench/whatif_targets.py [--nsperf BIN] [--dir DIR] [--repetitions 10] [--launches 3]
+                            [--slurm] [--scale] [--rounds N] WORKLOAD [WORKLOAD ...]
 
 WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
 
 Per workload: `nsperf benchmark --distributed` at 1, 2 and 4 ranks (4 oversubscribed on this
 machine's 2 cores; the 2-rank run with `--network --sizes 4096` for the transfer figures),
-appended into one file, then `nsperf whatif --validate` on it; it prints the
+each launched --launches times, interleaved (1, 2, 4, 1, 2, 4, ...), appended into one file,
+then `nsperf whatif --validate` on it, which pools the launches of one configuration: one
+launch's process placement (which ranks share a core) and the machine's drift over a minute
+move a median by more than the targets' margins. It prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
 ranking check. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
-within 25%), predicted from a 1-rank run. --scale: 4096 simulated ranks on a 16384² image (the
+within 25%), predicted from 1-rank runs, each launched --launches times as well. --scale: 4096 simulated ranks on a 16384² image (the
 first workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB).
 --rounds N: all the measuring N times over (DIR/round-K), each round checked, then how far the
 measured medians of one configuration moved between rounds: an error is only as meaningful as
@@ -83,7 +86,7 @@ def report(name, rows, ranking, pairs, limit):
     return worst <= limit
 
 
-def slurm_case(nsperf, folder, inp, tile, reps):
+def slurm_case(nsperf, folder, inp, tile, reps, launches):
     cluster = os.path.join(ROOT, "slurm", "local-cluster")
     # Each emulated node on its own core, as two machines would be.
     env = dict(ENV, NSPERF_SLURM_DIR=os.path.join(folder, "slurm"), NSPERF_SLURM_SPLIT="1")
@@ -92,24 +95,28 @@ def slurm_case(nsperf, folder, inp, tile, reps):
     env["SLURM_CONF"] = m.group(1) if m else os.path.join(folder, "slurm", "slurm.conf")
     try:
         base = os.path.join(folder, "slurm-base.h5")
-        bench(nsperf, 1, inp, tile, base, reps)
         args = " ".join(["--distributed", "--network", "--sizes", "4096"] + input_args(inp) +
                         ["--tile", str(tile), "--repetitions", str(reps)])  # the script adds --no-progress
         job_env = dict(env, NSPERF_BIN=nsperf, NSPERF_ARGS=args, NSPERF_OUT=folder,
                        OMPI_MCA_btl="self,tcp")
-        r = sh(["sbatch", "--parsable", "-N", "2", "--ntasks-per-node=1", "--chdir", folder,
-                os.path.join(ROOT, "slurm", "nsperf-benchmark.sbatch")], env=job_env)
-        job = r.stdout.strip().split(";")[0]
-        while True:
-            q = subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True, env=env)
-            if not q.stdout.strip():
-                break
-            time.sleep(1)
-        produced = os.path.join(folder, f"nsperf-{job}.h5")
-        if not os.path.exists(produced):
-            sys.exit(f"the SLURM job wrote no {produced}; see {folder}/nsperf-benchmark-{job}.out")
+        produced = []
+        for _ in range(launches):
+            bench(nsperf, 1, inp, tile, base, reps)
+            r = sh(["sbatch", "--parsable", "-N", "2", "--ntasks-per-node=1", "--chdir", folder,
+                    os.path.join(ROOT, "slurm", "nsperf-benchmark.sbatch")], env=job_env)
+            job = r.stdout.strip().split(";")[0]
+            while True:
+                q = subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True,
+                                   env=env)
+                if not q.stdout.strip():
+                    break
+                time.sleep(1)
+            out = os.path.join(folder, f"nsperf-{job}.h5")
+            if not os.path.exists(out):
+                sys.exit(f"the SLURM job wrote no {out}; see {folder}/nsperf-benchmark-{job}.out")
+            produced.append(out)
         merged = os.path.join(folder, "slurm.h5")
-        sh([nsperf, "merge", base, produced, "-o", merged, "--force"])
+        sh([nsperf, "merge", base] + produced + ["-o", merged, "--force"])
         return merged
     finally:
         sh([cluster, "stop"], env=env, check=False)
@@ -119,7 +126,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--nsperf", default=os.path.join(ROOT, "build", "ci", "bin", "nsperf"))
     p.add_argument("--dir")
-    p.add_argument("--repetitions", type=int, default=20)
+    p.add_argument("--repetitions", type=int, default=10, help="per launch")
+    p.add_argument("--launches", type=int, default=3, help="of each configuration")
     p.add_argument("--slurm", action="store_true")
     p.add_argument("--scale", action="store_true")
     p.add_argument("--rounds", type=int, default=1)
@@ -127,6 +135,8 @@ def main():
     a = p.parse_args()
     if a.rounds < 1:
         p.error(f"--rounds {a.rounds}: give 1 or more")
+    if a.launches < 1:
+        p.error(f"--launches {a.launches}: give 1 or more")
     folder = a.dir or tempfile.mkdtemp(prefix="nsperf-whatif-")
     os.makedirs(folder, exist_ok=True)
     print(f"files in {folder}")
@@ -146,15 +156,17 @@ def main():
         for name, inp, tile in parsed:
             path = os.path.join(where, name + ".h5")
             if not os.path.exists(path):
-                for ranks in (1, 2, 4):
-                    # The 2-rank run also measures the transfers of the job's tiles within the
-                    # node (the network optimizer), as docs/whatif.md tells users to.
-                    extra = ("--network", "--sizes", "4096") if ranks == 2 else ()
-                    bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra)
+                for _ in range(a.launches):
+                    for ranks in (1, 2, 4):
+                        # The 2-rank runs also measure the transfers of the job's tiles within
+                        # the node (the network optimizer), as docs/whatif.md tells users to.
+                        extra = ("--network", "--sizes", "4096") if ranks == 2 else ()
+                        bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra)
             cases.append((name, path, f"{name} ({inp}, tiles of {tile})", {(1, 2), (2, 4)}, 0.15))
         if a.slurm and parsed:
             name, inp, tile = parsed[0]
-            cases.append(("slurm", slurm_case(a.nsperf, where, inp, tile, a.repetitions),
+            cases.append(("slurm", slurm_case(a.nsperf, where, inp, tile, a.repetitions,
+                                              a.launches),
                           f"two emulated SLURM nodes, one rank each ({inp})", {(1, 2)}, 0.25))
         for name, path, title, pairs, limit in cases:
             rows, ranking = validate(a.nsperf, path)

@@ -191,8 +191,10 @@ int run(const CommandContext& ctx) {
       "write-bandwidth", po::value<std::string>()->value_name("GB/s"),
       "the file system's collective write bandwidth (default: the file's io benchmark, else "
       "the write is left out)")(
-      "validate", "predict the file's distributed runs at other rank counts and print the error")(
-      "format", po::value<std::string>()->value_name("F"), "text (default), json, markdown")(
+      "validate",
+      "predict the file's distributed runs at other rank counts and print the error (runs of "
+      "one configuration pooled)")("format", po::value<std::string>()->value_name("F"),
+                                   "text (default), json, markdown")(
       "output,o", po::value<std::string>()->value_name("OUT.h5"),
       "also store the predictions as a results file with a whatif table (nsperf report draws "
       "it)")("force", "replace --output if it exists")("no-progress", "print no progress line")(
@@ -221,7 +223,8 @@ int run(const CommandContext& ctx) {
            "  nsperf whatif small.h5 --ranks 2,64,1024,4096 --cores-per-node 64 --link 25,1\n"
            "  nsperf whatif small.h5 --platform my-cluster.xml --partitioner static-cyclic "
            "dynamic\n"
-           "  nsperf whatif --validate runs.h5   (runs at 1, 2 and 4 ranks, appended)\n\n"
+           "  nsperf whatif --validate runs.h5   (runs at 1, 2 and 4 ranks, appended; launch\n"
+           "                                     each a few times: their runs pool)\n\n"
         << options;
     return 0;
   }
@@ -254,10 +257,10 @@ int run(const CommandContext& ctx) {
           });
       done_before += c.scenarios.size();
       for (std::size_t i = 0; i < predictions.size(); ++i)
-        plan.report.rows[c.rows[i]].predicted_s = predictions[i].pipeline_s;
+        plan.report.rows[c.rows[i]].predictions_s.push_back(predictions[i].pipeline_s);
     }
     progress.finish();
-    analysis::rank_partitioners(plan.report);
+    analysis::finish_validation(plan.report);
     analysis::validation_reporters().write(std::cout, plan.report, format);
     return 0;
   }

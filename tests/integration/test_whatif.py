@@ -150,15 +150,43 @@ class Whatif(TempDirTest):
         self.assertEqual({(x["base_ranks"], x["ranks"]) for x in rows}, {(1, 2), (1, 4), (2, 1), (2, 4)})
         with h5py.File(self.file) as f:
             for x in rows:
-                reps = pd.DataFrame(f["runs"][x["run_id"]]["repetitions"][:])
+                self.assertTrue(x["runs"])
+                reps = pd.concat([pd.DataFrame(f["runs"][run]["repetitions"][:]) for run in x["runs"]])
                 reps = reps[(reps.optimizer == b"distributed") & (reps.strategy == x["partitioner"].encode())]
                 self.assertFalse(reps.empty)
                 self.assertAlmostEqual(x["measured_median_s"], float(np.median(reps.makespan_s)), places=12)
+                self.assertEqual(len(x["predictions_s"]), len(x["base_runs"]))
+                self.assertAlmostEqual(x["predicted_s"], float(np.median(x["predictions_s"])), places=12)
                 self.assertGreater(x["predicted_s"], 0)
                 self.assertAlmostEqual(x["error"], (x["predicted_s"] - x["measured_median_s"]) / x["measured_median_s"])
         text = self.whatif("--validate", self.file).out
         self.assertIn("ranking at 2 ranks", text)
         self.assertIn(runs[0], text)
+
+    def test_validate_pools_the_runs_of_one_configuration(self):
+        # A second launch at 2 ranks: its repetitions join the first's in one row per
+        # partitioner, and as a base it adds a second prediction to each row it predicts.
+        import shutil
+        pooled = self.path("pooled.h5")
+        shutil.copy(self.file, pooled)
+        r = run(["benchmark", "--distributed", "--synthetic", "512x512", "--skew", "50",
+                 "--tile", "64", "--repetitions", "5", "--warmup", "1", "--no-progress",
+                 "-o", pooled, "--append"], ranks=2, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        rows = json.loads(self.whatif("--validate", pooled, "--format", "json").out)
+        keys = [(x["base_ranks"], x["ranks"], x["partitioner"]) for x in rows]
+        self.assertEqual(len(keys), len(set(keys)), "one row per configuration and partitioner")
+        to_two = [x for x in rows if x["ranks"] == 2]
+        from_two = [x for x in rows if x["base_ranks"] == 2]
+        self.assertEqual(len(to_two), 4)
+        self.assertEqual(len(from_two), 8)  # predicting 1 and 4 ranks
+        for x in to_two:
+            self.assertEqual(len(x["runs"]), 2)
+        for x in from_two:
+            self.assertEqual(len(x["base_runs"]), 2)
+            self.assertEqual(len(x["predictions_s"]), 2)
+        text = self.whatif("--validate", pooled).out
+        self.assertIn(" +1 ", text)
 
     def test_output_file_and_its_chart(self):
         out = self.path("whatif.h5")

@@ -171,19 +171,21 @@ TEST(WhatifValidation, TheRankingNamesPairsOrderedOtherwise) {
   analysis::ValidationReport r;
   auto row = [&](const char* partitioner, double measured, double predicted) {
     analysis::ValidationRow v;
-    v.base_run = "a";
-    v.run_id = "b";
+    v.base_runs = {"a"};
+    v.runs = {"b"};
+    v.group = "a -> b";
     v.ranks = 2;
     v.partitioner = partitioner;
     for (int i = 0; i < 10; ++i) v.measured_s.push_back(measured + 1e-4 * i);
     v.measured_median_s = measured;
-    v.predicted_s = predicted;
+    v.predictions_s = {predicted * 0.9, predicted, predicted * 1.2};
     r.rows.push_back(v);
   };
   row("static-block", 2.0, 1.0);  // measured slower, predicted faster than dynamic
   row("dynamic", 1.0, 1.5);
   row("guided", 1.0, 1.4);  // the same times as dynamic: not significantly different
-  analysis::rank_partitioners(r);
+  analysis::finish_validation(r);
+  EXPECT_EQ(r.rows[0].predicted_s, 1.0);  // the median of the base runs' predictions
   ASSERT_EQ(r.rankings.size(), 1u);
   EXPECT_EQ(r.rankings[0].significant_pairs, 2);
   ASSERT_EQ(r.rankings[0].disagreements.size(), 2u);

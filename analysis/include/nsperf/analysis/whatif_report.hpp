@@ -28,34 +28,41 @@ struct WhatifReport {
 /// imbalance, bottleneck, ...), markdown.
 const Reporters<WhatifReport>& whatif_reporters();
 
-/// One measured run at another rank count, as the base run predicts it.
+/// One configuration measured at another rank count (every run of it pooled), as the runs of
+/// the base configuration predict it. Runs of one configuration are launches of the same
+/// command: pooling their repetitions measures what one launch's process placement and the
+/// machine's drift would hide (4 ranks on 2 unbound cores: one launch in six put the two busy
+/// ranks on one core and took 40% longer).
 struct ValidationRow {
-  std::string base_run;
+  std::vector<std::string> base_runs;  ///< the runs predicting: one configuration, one each
   int base_ranks = 0;
-  std::string run_id;  ///< the measured run
+  std::vector<std::string> runs;  ///< the measured runs
   std::string partitioner;
   int ranks = 0;
   int nodes = 1;
   int cores = 0;
   int threads_per_rank = 1;
-  std::vector<double> measured_s;  ///< its repetitions' makespans
+  std::string group;               ///< base and measured configuration: the ranking's unit
+  std::vector<double> measured_s;  ///< every repetition's makespan of those runs
   double measured_median_s = 0;
-  double predicted_s = 0;  ///< the pipeline's (the benchmark writes no output)
+  std::vector<double> predictions_s;  ///< the pipeline's, one per base run (no output written)
+  double predicted_s = 0;             ///< their median
   [[nodiscard]] double error() const {
     return (predicted_s - measured_median_s) / measured_median_s;
   }
 };
 
-/// The validation of one file: every row, and the ranking check per measured run.
+/// The validation of one file: every row, and the ranking check per measured configuration.
 struct ValidationReport {
   std::string file;
   std::vector<std::string> inputs;
   std::vector<ValidationRow> rows;
-  /// Per measured run: pairs of partitioners whose measured makespans differ significantly
-  /// (Mann–Whitney p < 0.05), and of those, the pairs the prediction orders the other way.
+  /// Per measured configuration: pairs of partitioners whose measured makespans differ
+  /// significantly (Mann–Whitney p < 0.05), and of those, the pairs the prediction orders the
+  /// other way.
   struct Ranking {
-    std::string base_run;
-    std::string run_id;
+    std::vector<std::string> base_runs;
+    std::vector<std::string> runs;
     int ranks = 0;
     int significant_pairs = 0;
     std::vector<std::string> disagreements;  ///< "guided < dynamic measured, > predicted"
@@ -64,8 +71,9 @@ struct ValidationReport {
 };
 
 /// The simulations --validate runs: for every run of the file with tile costs (or only
-/// `base_run`), every distributed run of the same image and tile at another rank count, on a
-/// platform of that run's nodes, cores and threads. The report's rows wait for predictions.
+/// `base_run`), every configuration of distributed runs of the same image and tile at another
+/// rank count, on a platform of its nodes, cores and threads. The report's rows wait for
+/// predictions (each case's scenario i adds one to row rows[i]).
 struct ValidationPlan {
   struct Case {
     core::MeasuredJob job;  ///< the base run's, with the measured run's chunk
@@ -79,8 +87,9 @@ struct ValidationPlan {
 /// Throws InputError naming the file when it holds no such pair of runs.
 ValidationPlan plan_validation(const std::string& file, const std::string& base_run);
 
-/// Fills the ranking check once every row has its prediction.
-void rank_partitioners(ValidationReport& report);
+/// Once every case has added its predictions: each row's predicted median, and the ranking
+/// check.
+void finish_validation(ValidationReport& report);
 
 /// text (the default), json (a list of row objects), markdown.
 const Reporters<ValidationReport>& validation_reporters();
