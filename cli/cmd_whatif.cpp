@@ -113,7 +113,12 @@ std::string platform_text(const sim::PlatformSpec& p, const core::MeasuredJob& j
          std::to_string(threads) + " thread" + (threads == 1 ? "" : "s") +
          " per node; nodes linked at " + link +
          "; ranks of one node through its memory at the "
-         "point-to-point figures above";
+         "point-to-point figures above" +
+         (nodes == 1 && threads == 1 && most_ranks > cores
+              ? "; above " + std::to_string(cores) +
+                    " ranks the node is oversubscribed: each rank keeps to one core, the ranks "
+                    "put on the cores in turn (as Linux leaves ranks that poll while they wait)"
+              : "");
 }
 
 // The predictions as a results file: one run (provenance: this command, the inputs, platform and

@@ -23,8 +23,11 @@ struct ReplayResult {
 
 /// In this process, once: starts SimGrid quietly with the model settings whatif uses, loads
 /// `platform` (throws with SimGrid's message) and replays `scenario` over `tiles`.
+/// `cores_are_hosts`: the platform is one node whose hosts are its cores
+/// (node_of_cores_platform_xml), the ranks put on them in turn.
 ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
-                    const Scenario& scenario, const std::vector<core::TileCost>& tiles);
+                    const Scenario& scenario, const std::vector<core::TileCost>& tiles,
+                    bool cores_are_hosts = false);
 
 /// Starts SimGrid in this process and loads `platform`; returns its host count (throws with
 /// SimGrid's message).

@@ -23,4 +23,21 @@ std::string cluster_platform_xml(int nodes, int cores, double core_flops, Link b
   return x.str();
 }
 
+std::string node_of_cores_platform_xml(int cores, double core_flops, Link within) {
+  std::ostringstream x;
+  x.precision(17);
+  // Each core a host with its own link to the node's memory, half the latency each: a message
+  // between two cores costs what one within a node does; one core to itself, its loopback.
+  x << "<?xml version='1.0'?>\n"
+       "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+       "<platform version=\"4.1\">\n"
+       "  <cluster id=\"nsperf\" prefix=\"core-\" suffix=\"\" radical=\"0-"
+    << cores - 1 << "\" speed=\"" << core_flops << "f\" core=\"1\" bw=\"" << within.bytes_per_s
+    << "Bps\" lat=\"" << within.latency_s / 2 << "s\" loopback_bw=\"" << within.bytes_per_s
+    << "Bps\" loopback_lat=\"" << within.latency_s
+    << "s\" sharing_policy=\"SPLITDUPLEX\"/>\n"
+       "</platform>\n";
+  return x.str();
+}
+
 }  // namespace nsperf::sim

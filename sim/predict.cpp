@@ -152,6 +152,7 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
   // The platform file: the user's, or a generated cluster big enough for the most ranks.
   std::filesystem::path xml = platform.xml;
   std::optional<core::TemporaryFile> generated;
+  bool cores_are_hosts = false;
   if (xml.empty()) {
     int most = 0;
     for (const auto& s : scenarios) most = std::max(most, s.ranks);
@@ -169,8 +170,13 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
       between = job.network_within_node
                     ? kDefaultNodeLink
                     : Link{job.bandwidth_bytes_per_s.value, job.latency_s.value};
+    // One node with more single-threaded ranks than cores: its cores as hosts, each rank
+    // keeping to its own (replay.cpp). On several nodes each stays one host of shared cores.
+    cores_are_hosts = nodes == 1 && threads == 1 && most > cores;
     generated.emplace(std::filesystem::temp_directory_path() / "nsperf-whatif-platform", ".xml");
-    std::ofstream(generated->path()) << cluster_platform_xml(nodes, cores, 1e9, between, within);
+    std::ofstream(generated->path())
+        << (cores_are_hosts ? node_of_cores_platform_xml(cores, 1e9, within)
+                            : cluster_platform_xml(nodes, cores, 1e9, between, within));
     xml = generated->path();
   }
 
@@ -189,8 +195,9 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
 
   std::vector<std::function<detail::ReplayResult()>> bodies;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    bodies.emplace_back(
-        [&, i] { return detail::replay(job, xml, scenarios[i], workloads[workload_of[i]]); });
+    bodies.emplace_back([&, i] {
+      return detail::replay(job, xml, scenarios[i], workloads[workload_of[i]], cores_are_hosts);
+    });
   }
   std::vector<Prediction> out(scenarios.size());
   std::string failure;

@@ -14,9 +14,13 @@
 // (shared memory, single copy) at the node's link bandwidth. A waiting rank takes no core: on a
 // node with more ranks than cores Open MPI yields the processor while it polls
 // (mpi_yield_when_idle), and a rank that computes gets its core back (measured on a skewed image, 4
-// ranks on 2 cores: the busy rank ran at full speed, where busy polling would have halved it). The
-// scheduler's time slices, which delay hand-offs between ranks sharing a core, are not modelled
-// (docs/whatif.md).
+// ranks on 2 cores: the busy rank ran at full speed, where busy polling would have halved it).
+// But a polling rank stays runnable, so Linux sees every core equally loaded and moves no rank:
+// each keeps the core it started on, sharing it with that core's other ranks only, while
+// another core may have only waiting ones (4 ranks on 2 cores, skewed image: the launches that
+// put the two busy ranks on one core took 40% longer). On such a node each core is a host of
+// its own (cores_are_hosts), the ranks put on them in turn. The scheduler's time slices, which
+// delay hand-offs between ranks sharing a core, are not modelled (docs/whatif.md).
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
@@ -81,8 +85,8 @@ struct Token {};  // what every simulated message carries: only its size matters
 class Job {
  public:
   Job(const core::MeasuredJob& measured, const Scenario& scenario,
-      const std::vector<core::TileCost>& tiles)
-      : measured_(measured), scenario_(scenario), tiles_(tiles) {
+      const std::vector<core::TileCost>& tiles, bool cores_are_hosts)
+      : measured_(measured), scenario_(scenario), tiles_(tiles), cores_are_hosts_(cores_are_hosts) {
     auto hosts = sg4::Engine::get_instance()->get_all_hosts();
     reference_flops_ = hosts.front()->get_speed();
     const int threads = threads_per_rank();
@@ -91,8 +95,9 @@ class Job {
     // --oversubscribe places them).
     std::vector<sg4::Host*> slots;
     for (auto* h : hosts) {
-      const int fits = scenario.ranks_per_node > 0 ? scenario.ranks_per_node
-                                                   : std::max(1, h->get_core_count() / threads);
+      const int fits = cores_are_hosts_              ? 1
+                       : scenario.ranks_per_node > 0 ? scenario.ranks_per_node
+                                                     : std::max(1, h->get_core_count() / threads);
       for (int s = 0; s < fits; ++s) slots.push_back(h);
     }
     for (int r = 0; r < scenario.ranks; ++r)
@@ -102,7 +107,9 @@ class Job {
       node_link_bytes_per_s_ = measured_.bandwidth_bytes_per_s.value;
     std::vector<sg4::Host*> used(host_of_.begin(), host_of_.end());
     std::sort(used.begin(), used.end());
-    nodes_ = static_cast<int>(std::unique(used.begin(), used.end()) - used.begin());
+    nodes_ = cores_are_hosts_
+                 ? 1
+                 : static_cast<int>(std::unique(used.begin(), used.end()) - used.begin());
     busy_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     end_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     owners_ = static_owners();
@@ -132,6 +139,7 @@ class Job {
   const core::MeasuredJob& measured_;
   const Scenario& scenario_;
   const std::vector<core::TileCost>& tiles_;
+  bool cores_are_hosts_ = false;  // the hosts are one node's cores
   double reference_flops_ = 1e9;
   std::vector<sg4::Host*> host_of_;
   double node_link_bytes_per_s_ = 0;  // rank 0's node's own link (its loopback)
@@ -352,7 +360,7 @@ class Job {
   // bandwidth, after the message (here 2 ranks on one node spent 3.4-3.8 ms of 24-28 receiving
   // 128 tiles of 69 KiB). Between nodes the network moves the data.
   void copy_in(int rank, std::size_t i) {
-    if (host_of_[static_cast<std::size_t>(rank)] != host_of_[0]) return;
+    if (!cores_are_hosts_ && host_of_[static_cast<std::size_t>(rank)] != host_of_[0]) return;
     compute(static_cast<double>(tiles_[i].raw_bytes) / node_link_bytes_per_s_);
   }
 
@@ -418,9 +426,10 @@ int load_only(const std::filesystem::path& platform) {
 }
 
 ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
-                    const Scenario& scenario, const std::vector<core::TileCost>& tiles) {
+                    const Scenario& scenario, const std::vector<core::TileCost>& tiles,
+                    bool cores_are_hosts) {
   load(platform);
-  Job simulated(job, scenario, tiles);
+  Job simulated(job, scenario, tiles, cores_are_hosts);
   simulated.start();
   sg4::Engine::get_instance()->run();
   return simulated.result();

@@ -127,6 +127,33 @@ TEST(WhatifReplay, RanksSharingCoresGainNothing) {
   EXPECT_NEAR(p[1].efficiency, p[1].speedup / 2, 1e-12);
 }
 
+TEST(WhatifReplay, OnAnOversubscribedNodeEachRankKeepsToItsCore) {
+  // 4 ranks on 2 cores take the cores in turn: ranks 0 and 2 share core 0, 1 and 3 core 1.
+  // Two ranks with all the work run at full speed on two cores, or at half on one.
+  const core::Partition block{core::Partitioner::static_block, 1};
+  const auto owners = core::make_tile_plan({64 * 8, 64 * 2}, 64, 5, 4, block).owner;
+  auto with_busy = [&](int a, int b) {
+    return made_up_job(8, 2, [&, a, b](std::size_t i) {
+      return owners[i] == a || owners[i] == b ? 10e-3 : 0.1e-3;
+    });
+  };
+  sim::PlatformSpec one_node;
+  one_node.nodes = 1;
+  one_node.cores_per_node = 2;
+  const auto apart = with_busy(0, 1);
+  const auto together = with_busy(0, 2);
+  const std::vector<sim::Scenario> s_apart = {scenario(4, "static-block", apart)};
+  const std::vector<sim::Scenario> s_together = {scenario(4, "static-block", together)};
+  const auto p_apart = sim::predict(apart, one_node, s_apart);
+  const auto p_together = sim::predict(together, one_node, s_together);
+  ASSERT_EQ(p_apart.size(), 1u);
+  ASSERT_EQ(p_together.size(), 1u);
+  EXPECT_EQ(p_together[0].nodes, 1);
+  // Each busy rank has 4 tiles of 11 ms (stages A and B).
+  EXPECT_NEAR(p_apart[0].makespan_s, 44e-3, 4e-3);
+  EXPECT_GT(p_together[0].makespan_s, 1.8 * p_apart[0].makespan_s);
+}
+
 TEST(WhatifReplay, ALinkTooSlowForTheTilesIsTheBottleneck) {
   const auto job = made_up_job(8, 8, [](std::size_t) { return 1e-6; });
   sim::PlatformSpec slow;

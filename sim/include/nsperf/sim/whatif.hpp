@@ -90,6 +90,11 @@ core::Extent image_for_ranks(const core::MeasuredJob& job, std::int64_t tile_siz
 std::string cluster_platform_xml(int nodes, int cores, double core_flops, Link between,
                                  Link within);
 
+/// SimGrid platform XML of one node whose `cores` cores are hosts of one core each, linked as
+/// its ranks are (`within`): for a node with more ranks than cores, where each rank keeps to
+/// the core it was put on (see replay.cpp).
+std::string node_of_cores_platform_xml(int cores, double core_flops, Link within);
+
 /// Throws InputError with SimGrid's message and the file's name when SimGrid cannot load
 /// `xml` as a platform, or it has no host.
 void check_platform(const std::filesystem::path& xml);
