@@ -56,6 +56,32 @@ class StoredRun {
     return most_ranks_per_host() * std::max<std::int64_t>(1, integer("threads_per_rank", 1)) >
            integer("cores", 1);
   }
+  // Each rank's CPU when every rank was bound to exactly one ("rank_binding": "0:0;1:1;2:0"),
+  // else empty.
+  [[nodiscard]] std::vector<int> core_of_rank(int ranks) const {
+    const std::string binding = text("rank_binding");
+    std::vector<int> cores(static_cast<std::size_t>(std::max(0, ranks)), -1);
+    for (std::size_t start = 0; start < binding.size();) {
+      auto end = binding.find(';', start);
+      if (end == std::string::npos) end = binding.size();
+      const std::string item = binding.substr(start, end - start);
+      start = end + 1;
+      const auto colon = item.find(':');
+      if (colon == std::string::npos) return {};
+      const std::string rank = item.substr(0, colon);
+      const std::string cpu = item.substr(colon + 1);
+      if (rank.empty() || cpu.empty() ||
+          rank.find_first_not_of("0123456789") != std::string::npos ||
+          cpu.find_first_not_of("0123456789") != std::string::npos)
+        return {};  // a range or a list: not bound to one core
+      const auto r = static_cast<std::size_t>(std::stoul(rank));
+      if (r >= cores.size()) return {};
+      cores[r] = std::stoi(cpu);
+    }
+    for (int c : cores)
+      if (c < 0) return {};
+    return cores;
+  }
   [[nodiscard]] nlohmann::json config() const {
     try {
       return nlohmann::json::parse(text("config"));
@@ -342,6 +368,7 @@ void measured_makespans(const std::filesystem::path& path, const std::vector<std
         m.cores = static_cast<int>(attrs.integer("cores", 0));
         m.nodes = attrs.nodes();
         m.ranks_per_node = attrs.most_ranks_per_host();
+        if (m.nodes == 1) m.core_of_rank = attrs.core_of_rank(m.ranks);
         m.image = rep.image.extent;
         m.tile_size = stored_config_int(config, "input", "tile", nullptr, 0);
         m.chunk = stored_config_int(config, "optimizers", "distributed", "chunk", 2);

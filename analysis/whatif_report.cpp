@@ -344,8 +344,11 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
       if (m.run_id == job.run_id || m.ranks == job.ranks || !(m.image == job.image) ||
           m.tile_size != job.tile_size || !sim::is_partitioner(m.partitioner))
         continue;
+      std::string binding;
+      for (int c : m.core_of_rank) binding += (binding.empty() ? "" : ",") + std::to_string(c);
       const std::string key =
-          configuration(m.ranks, m.nodes, m.cores, m.threads_per_rank, m.ranks_per_node, m.chunk);
+          configuration(m.ranks, m.nodes, m.cores, m.threads_per_rank, m.ranks_per_node, m.chunk) +
+          (binding.empty() ? "" : ", bound to " + binding);
       auto [it, fresh] = by_configuration.try_emplace(key);
       ValidationPlan::Case& c = it->second;
       if (fresh) {
@@ -372,10 +375,10 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
       if (add_once(row.runs, m.run_id))
         row.measured_s.insert(row.measured_s.end(), m.makespans_s.begin(), m.makespans_s.end());
       // One scenario per partitioner and case, placed as the measured runs were: their ranks
-      // per host, whatever the hosts' cores.
+      // per host, whatever the hosts' cores, and each on its core where they were bound.
       if (std::find(c.rows.begin(), c.rows.end(), at->second) == c.rows.end()) {
         c.scenarios.push_back({m.ranks, m.partitioner, job.tile_size, job.image, m.threads_per_rank,
-                               m.ranks_per_node});
+                               m.ranks_per_node, m.core_of_rank});
         c.rows.push_back(at->second);
       }
     }

@@ -2,7 +2,7 @@
 """nsperf whatif against its targets (docs/whatif.md): predicted makespans against measured ones.
 
     bench/whatif_targets.py [--nsperf BIN] [--dir DIR] [--repetitions 10] [--launches 3]
-                            [--slurm] [--scale] [--rounds N] WORKLOAD [WORKLOAD ...]
+                            [--unbound] [--slurm] [--scale] [--rounds N] WORKLOAD [WORKLOAD ...]
 
 WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
 
@@ -11,7 +11,10 @@ machine's 2 cores; the 2-rank run with `--network --sizes 4096` for the transfer
 each launched --launches times, interleaved (1, 2, 4, 1, 2, 4, ...), appended into one file,
 then `nsperf whatif --validate` on it, which pools the launches of one configuration: one
 launch's process placement (which ranks share a core) and the machine's drift over a minute
-move a median by more than the targets' margins. It prints the
+move a median by more than the targets' margins. The 4-rank runs are bound to cores (mpirun
+--bind-to core:overload-allowed: ranks 0 and 2 on one core, 1 and 3 on the other; the file
+records it and whatif places them so); --unbound leaves them to the OS, which puts them anew at
+each launch (whatif then predicts the median over placements). It prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
 ranking check. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
 within 25%), predicted from 1-rank runs, each launched --launches times as well. --scale: 4096 simulated ranks on a 16384² image (the
@@ -51,8 +54,12 @@ def input_args(spec):
     return ["--image", spec]
 
 
-def bench(nsperf, ranks, inp, tile, out, reps, extra=()):
-    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", nsperf, "benchmark", "--distributed"]
+def bench(nsperf, ranks, inp, tile, out, reps, extra=(), bind=False):
+    # Bound: each rank kept to one core, the ranks on the cores in turn (Open MPI binds up to 2
+    # ranks to cores by itself; beyond the cores only when asked, as here).
+    binding = ["--bind-to", "core:overload-allowed"] if bind else []
+    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe"] + binding + [nsperf, "benchmark",
+                                                                        "--distributed"]
     cmd += list(extra) + input_args(inp) + ["--tile", str(tile), "--repetitions", str(reps),
                                             "--no-progress", "-o", out]
     if os.path.exists(out):
@@ -128,6 +135,8 @@ def main():
     p.add_argument("--dir")
     p.add_argument("--repetitions", type=int, default=10, help="per launch")
     p.add_argument("--launches", type=int, default=3, help="of each configuration")
+    p.add_argument("--unbound", action="store_true",
+                   help="leave the oversubscribed runs unbound (Open MPI's default there)")
     p.add_argument("--slurm", action="store_true")
     p.add_argument("--scale", action="store_true")
     p.add_argument("--rounds", type=int, default=1)
@@ -161,7 +170,8 @@ def main():
                         # The 2-rank runs also measure the transfers of the job's tiles within
                         # the node (the network optimizer), as docs/whatif.md tells users to.
                         extra = ("--network", "--sizes", "4096") if ranks == 2 else ()
-                        bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra)
+                        bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra,
+                              bind=ranks > os.cpu_count() and not a.unbound)
             cases.append((name, path, f"{name} ({inp}, tiles of {tile})", {(1, 2), (2, 4)}, 0.15))
         if a.slurm and parsed:
             name, inp, tile = parsed[0]

@@ -356,7 +356,7 @@ int run(const CommandContext& ctx) {
   std::vector<sim::Scenario> scenarios;
   for (const auto t : tile_sides)
     for (const auto& n : names)
-      for (const int r : counts) scenarios.push_back({r, n, t, image, 0});
+      for (const int r : counts) scenarios.push_back({r, n, t, image, 0, 0, {}});
   report.platform = platform_text(platform, job, most, job.threads_per_rank);
   {
     std::int64_t fewest = -1;

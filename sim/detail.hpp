@@ -24,10 +24,15 @@ struct ReplayResult {
 /// In this process, once: starts SimGrid quietly with the model settings whatif uses, loads
 /// `platform` (throws with SimGrid's message) and replays `scenario` over `tiles`.
 /// `cores_are_hosts`: the platform is one node whose hosts are its cores
-/// (node_of_cores_platform_xml), the ranks put on them in turn.
+/// (node_of_cores_platform_xml), each with as many ranks as the next: placement 0 puts the
+/// ranks on them in turn, placement k > 0 in an order shuffled with seed k.
 ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
                     const Scenario& scenario, const std::vector<core::TileCost>& tiles,
-                    bool cores_are_hosts = false);
+                    bool cores_are_hosts = false, int placement = 0);
+
+/// How many placements of the ranks on an oversubscribed node's cores a prediction takes the
+/// median of (odd: the median is one of them).
+inline constexpr int kPlacements = 7;
 
 /// Starts SimGrid in this process and loads `platform`; returns its host count (throws with
 /// SimGrid's message).

@@ -19,14 +19,17 @@
 // each keeps the core it started on, sharing it with that core's other ranks only, while
 // another core may have only waiting ones (4 ranks on 2 cores, skewed image: the launches that
 // put the two busy ranks on one core took 40% longer). On such a node each core is a host of
-// its own (cores_are_hosts), the ranks put on them in turn. The scheduler's time slices, which
-// delay hand-offs between ranks sharing a core, are not modelled (docs/whatif.md).
+// its own (cores_are_hosts), the ranks put on them in turn or in a shuffled order (predict.cpp
+// takes the median over placements: which ranks share a core is the OS's choice per launch). The
+// scheduler's time slices, which delay hand-offs between ranks sharing a core, are not modelled
+// (docs/whatif.md).
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <random>
 #include <string>
 
 #include "detail.hpp"
@@ -85,7 +88,7 @@ struct Token {};  // what every simulated message carries: only its size matters
 class Job {
  public:
   Job(const core::MeasuredJob& measured, const Scenario& scenario,
-      const std::vector<core::TileCost>& tiles, bool cores_are_hosts)
+      const std::vector<core::TileCost>& tiles, bool cores_are_hosts, int placement)
       : measured_(measured), scenario_(scenario), tiles_(tiles), cores_are_hosts_(cores_are_hosts) {
     auto hosts = sg4::Engine::get_instance()->get_all_hosts();
     reference_flops_ = hosts.front()->get_speed();
@@ -100,8 +103,27 @@ class Job {
                                                      : std::max(1, h->get_core_count() / threads);
       for (int s = 0; s < fits; ++s) slots.push_back(h);
     }
-    for (int r = 0; r < scenario.ranks; ++r)
-      host_of_.push_back(slots[static_cast<std::size_t>(r) % slots.size()]);
+    // The ranks in turn on the slots, or (another placement on a node's cores) in an order
+    // shuffled with the placement as the seed.
+    std::vector<std::size_t> order(static_cast<std::size_t>(scenario.ranks));
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    if (cores_are_hosts_ && placement > 0) {
+      std::mt19937 shuffle(static_cast<std::mt19937::result_type>(placement));
+      std::shuffle(order.begin(), order.end(), shuffle);
+    }
+    host_of_.resize(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k) host_of_[order[k]] = slots[k % slots.size()];
+    if (cores_are_hosts_ && scenario.core_of_rank.size() == host_of_.size()) {
+      // Bound as measured: the node's distinct CPUs in order are its cores (core-0, core-1, ...).
+      std::vector<int> cpus = scenario.core_of_rank;
+      std::sort(cpus.begin(), cpus.end());
+      cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+      for (std::size_t r = 0; r < host_of_.size(); ++r) {
+        const auto at = static_cast<std::size_t>(
+            std::lower_bound(cpus.begin(), cpus.end(), scenario.core_of_rank[r]) - cpus.begin());
+        host_of_[r] = sg4::Host::by_name("core-" + std::to_string(at % hosts.size()));
+      }
+    }
     node_link_bytes_per_s_ = route_bandwidth(host_of_[0], host_of_[0]);
     if (!(node_link_bytes_per_s_ > 0))
       node_link_bytes_per_s_ = measured_.bandwidth_bytes_per_s.value;
@@ -427,9 +449,9 @@ int load_only(const std::filesystem::path& platform) {
 
 ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
                     const Scenario& scenario, const std::vector<core::TileCost>& tiles,
-                    bool cores_are_hosts) {
+                    bool cores_are_hosts, int placement) {
   load(platform);
-  Job simulated(job, scenario, tiles, cores_are_hosts);
+  Job simulated(job, scenario, tiles, cores_are_hosts, placement);
   simulated.start();
   sg4::Engine::get_instance()->run();
   return simulated.result();

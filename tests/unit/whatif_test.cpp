@@ -78,7 +78,7 @@ TEST(WhatifWorkload, TheImageGrowsUntilEveryRankHasATile) {
 }
 
 sim::Scenario scenario(int ranks, const char* partitioner, const core::MeasuredJob& job) {
-  return {ranks, partitioner, job.tile_size, job.image, 0};
+  return {ranks, partitioner, job.tile_size, job.image, 0, 0, {}};
 }
 
 TEST(WhatifReplay, OneRankRunsEveryTileAndCutsIt) {
@@ -128,30 +128,45 @@ TEST(WhatifReplay, RanksSharingCoresGainNothing) {
 }
 
 TEST(WhatifReplay, OnAnOversubscribedNodeEachRankKeepsToItsCore) {
-  // 4 ranks on 2 cores take the cores in turn: ranks 0 and 2 share core 0, 1 and 3 core 1.
-  // Two ranks with all the work run at full speed on two cores, or at half on one.
+  // 4 ranks on 2 cores, two to a core, each keeping to its own; three of them busy. However the
+  // ranks fall on the cores, two busy ones share one: they take twice their work, where ranks
+  // sharing both cores would take 1.5 times.
   const core::Partition block{core::Partitioner::static_block, 1};
   const auto owners = core::make_tile_plan({64 * 8, 64 * 2}, 64, 5, 4, block).owner;
-  auto with_busy = [&](int a, int b) {
-    return made_up_job(8, 2, [&, a, b](std::size_t i) {
-      return owners[i] == a || owners[i] == b ? 10e-3 : 0.1e-3;
-    });
-  };
+  const auto job = made_up_job(8, 2, [&](std::size_t i) { return owners[i] < 3 ? 10e-3 : 0.1e-3; });
   sim::PlatformSpec one_node;
   one_node.nodes = 1;
   one_node.cores_per_node = 2;
-  const auto apart = with_busy(0, 1);
-  const auto together = with_busy(0, 2);
-  const std::vector<sim::Scenario> s_apart = {scenario(4, "static-block", apart)};
-  const std::vector<sim::Scenario> s_together = {scenario(4, "static-block", together)};
-  const auto p_apart = sim::predict(apart, one_node, s_apart);
-  const auto p_together = sim::predict(together, one_node, s_together);
-  ASSERT_EQ(p_apart.size(), 1u);
-  ASSERT_EQ(p_together.size(), 1u);
-  EXPECT_EQ(p_together[0].nodes, 1);
-  // Each busy rank has 4 tiles of 11 ms (stages A and B).
-  EXPECT_NEAR(p_apart[0].makespan_s, 44e-3, 4e-3);
-  EXPECT_GT(p_together[0].makespan_s, 1.8 * p_apart[0].makespan_s);
+  const std::vector<sim::Scenario> s = {scenario(4, "static-block", job)};
+  const auto p = sim::predict(job, one_node, s);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].nodes, 1);
+  // A busy rank's work: 4 tiles of 11 ms (stages A and B).
+  EXPECT_GT(p[0].makespan_s, 1.9 * 44e-3);
+  EXPECT_LT(p[0].makespan_s, 2.2 * 44e-3);
+}
+
+TEST(WhatifReplay, RanksBoundToCoresRunWhereTheyWereBound) {
+  // 4 ranks on 2 cores (CPUs 4 and 5), ranks 0 and 1 busy: bound to one core they share it,
+  // bound to two they do not.
+  const core::Partition block{core::Partitioner::static_block, 1};
+  const auto owners = core::make_tile_plan({64 * 8, 64 * 2}, 64, 5, 4, block).owner;
+  const auto job = made_up_job(8, 2, [&](std::size_t i) { return owners[i] < 2 ? 10e-3 : 0.1e-3; });
+  sim::PlatformSpec one_node;
+  one_node.nodes = 1;
+  one_node.cores_per_node = 2;
+  auto bound = [&](std::vector<int> cores) {
+    auto s = scenario(4, "static-block", job);
+    s.core_of_rank = std::move(cores);
+    const std::vector<sim::Scenario> list = {s};
+    const auto p = sim::predict(job, one_node, list);
+    EXPECT_EQ(p.size(), 1u);
+    return p.empty() ? 0.0 : p[0].makespan_s;
+  };
+  const double together = bound({4, 4, 5, 5});
+  const double apart = bound({4, 5, 4, 5});
+  EXPECT_NEAR(apart, 44e-3, 4e-3);  // a busy rank's 4 tiles of 11 ms
+  EXPECT_GT(together, 1.9 * 44e-3);
 }
 
 TEST(WhatifReplay, ALinkTooSlowForTheTilesIsTheBottleneck) {

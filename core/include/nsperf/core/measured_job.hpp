@@ -33,9 +33,10 @@ struct MeasuredMakespans {
   std::string partitioner;
   int ranks = 0;
   int threads_per_rank = 1;
-  int cores = 0;           ///< online cores of rank 0's node
-  int nodes = 1;           ///< distinct hosts the ranks ran on
-  int ranks_per_node = 0;  ///< the most ranks on one host
+  int cores = 0;                  ///< online cores of rank 0's node
+  int nodes = 1;                  ///< distinct hosts the ranks ran on
+  int ranks_per_node = 0;         ///< the most ranks on one host
+  std::vector<int> core_of_rank;  ///< each rank's one CPU (rank_binding); empty unless all bound
   Extent image;
   std::int64_t tile_size = 0;
   std::int64_t chunk = 0;

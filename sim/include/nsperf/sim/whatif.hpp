@@ -51,6 +51,10 @@ struct Scenario {
   /// Ranks placed on each host in turn, the next host's once one has this many (as mpirun and
   /// srun place them by default); 0 = as many as its cores hold (threads per rank at a time).
   int ranks_per_node = 0;
+  /// On one node with more ranks than cores: the core each rank was bound to (any CPU numbers;
+  /// distinct ones are the node's cores in order). Empty: unbound, the prediction the median
+  /// over placements of the ranks on the cores.
+  std::vector<int> core_of_rank;
 };
 
 /// What one simulated job did.
