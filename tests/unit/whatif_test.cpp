@@ -127,18 +127,27 @@ TEST(WhatifReplay, RanksSharingCoresGainNothing) {
   EXPECT_NEAR(p[1].efficiency, p[1].speedup / 2, 1e-12);
 }
 
+// 16 tiles for 4 ranks, static-block: ranks below `busy` get tiles of 10 ms, the others 0.1 ms.
+core::MeasuredJob busy_ranks_job(int busy) {
+  const core::Partition block{core::Partitioner::static_block, 1};
+  const auto owners = core::make_tile_plan({64 * 8, 64 * 2}, 64, 5, 4, block).owner;
+  return made_up_job(8, 2, [&](std::size_t i) { return owners[i] < busy ? 10e-3 : 0.1e-3; });
+}
+
+sim::PlatformSpec one_node_of_two_cores() {
+  sim::PlatformSpec p;
+  p.nodes = 1;
+  p.cores_per_node = 2;
+  return p;
+}
+
 TEST(WhatifReplay, OnAnOversubscribedNodeEachRankKeepsToItsCore) {
   // 4 ranks on 2 cores, two to a core, each keeping to its own; three of them busy. However the
   // ranks fall on the cores, two busy ones share one: they take twice their work, where ranks
   // sharing both cores would take 1.5 times.
-  const core::Partition block{core::Partitioner::static_block, 1};
-  const auto owners = core::make_tile_plan({64 * 8, 64 * 2}, 64, 5, 4, block).owner;
-  const auto job = made_up_job(8, 2, [&](std::size_t i) { return owners[i] < 3 ? 10e-3 : 0.1e-3; });
-  sim::PlatformSpec one_node;
-  one_node.nodes = 1;
-  one_node.cores_per_node = 2;
+  const auto job = busy_ranks_job(3);
   const std::vector<sim::Scenario> s = {scenario(4, "static-block", job)};
-  const auto p = sim::predict(job, one_node, s);
+  const auto p = sim::predict(job, one_node_of_two_cores(), s);
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].nodes, 1);
   // A busy rank's work: 4 tiles of 11 ms (stages A and B).
@@ -149,12 +158,8 @@ TEST(WhatifReplay, OnAnOversubscribedNodeEachRankKeepsToItsCore) {
 TEST(WhatifReplay, RanksBoundToCoresRunWhereTheyWereBound) {
   // 4 ranks on 2 cores (CPUs 4 and 5), ranks 0 and 1 busy: bound to one core they share it,
   // bound to two they do not.
-  const core::Partition block{core::Partitioner::static_block, 1};
-  const auto owners = core::make_tile_plan({64 * 8, 64 * 2}, 64, 5, 4, block).owner;
-  const auto job = made_up_job(8, 2, [&](std::size_t i) { return owners[i] < 2 ? 10e-3 : 0.1e-3; });
-  sim::PlatformSpec one_node;
-  one_node.nodes = 1;
-  one_node.cores_per_node = 2;
+  const auto job = busy_ranks_job(2);
+  const auto one_node = one_node_of_two_cores();
   auto bound = [&](std::vector<int> cores) {
     auto s = scenario(4, "static-block", job);
     s.core_of_rank = std::move(cores);
