@@ -480,6 +480,11 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
     job.cut_for_others_bytes_per_s = {
         ahead * 1e9, "cut_ahead_gbyte_per_s of run " + chosen +
                          ": rank 0 cutting tiles ahead as for other ranks, the run having one"};
+    // A run of other ranks' cutting times mixes adjacent and apart tiles already; this one's
+    // calibration tells them apart.
+    if (const double apart = attrs.number("cut_ahead_apart_gbyte_per_s"); apart > 0)
+      job.cut_apart_bytes_per_s = {
+          apart * 1e9, "cut_ahead_apart_gbyte_per_s of run " + chosen + ": every other tile"};
   } else {
     job.cut_for_others_bytes_per_s = {0, "as its own: run " + chosen + " had one rank"};
   }

@@ -258,7 +258,12 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                 (job.cut_for_others_bytes_per_s.value > 0
                      ? whatif_gbyte(job.cut_for_others_bytes_per_s.value) + " other ranks' (" +
                            job.cut_for_others_bytes_per_s.source + ")"
-                     : "other ranks' " + job.cut_for_others_bytes_per_s.source));
+                     : "other ranks' " + job.cut_for_others_bytes_per_s.source) +
+                (job.cut_apart_bytes_per_s.value > 0
+                     ? ", " + whatif_gbyte(job.cut_apart_bytes_per_s.value) +
+                           " another rank's not adjacent to the tile before (" +
+                           job.cut_apart_bytes_per_s.source + ")"
+                     : ""));
   out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency" +
                 (job.latency_s.source == job.bandwidth_bytes_per_s.source
                      ? ", " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +

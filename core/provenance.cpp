@@ -42,6 +42,7 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"clock_uncertainty_s", clock_uncertainty_s},
       {"region_overhead_s", region_overhead_s},
       {"cut_ahead_gbyte_per_s", cut_ahead_gbyte_per_s},
+      {"cut_ahead_apart_gbyte_per_s", cut_ahead_apart_gbyte_per_s},
       {"warnings", warnings},
       {"notes", notes},
       {"image", image},

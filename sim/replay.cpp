@@ -170,8 +170,10 @@ class Job {
   std::vector<double> end_;
   std::vector<int> owners_;  // static partitioners: tile id -> rank; else empty
   double coordination_s_ = 0;
-  double sent_bytes_ = 0;      // rank 0's pixels to other ranks
-  std::vector<int> rank_ids_;  // what a request carries: the asking rank
+  double sent_bytes_ = 0;            // rank 0's pixels to other ranks
+  std::vector<int> rank_ids_;        // what a request carries: the asking rank
+  bool cut_for_others_yet_ = false;  // rank 0 has cut a tile for another rank
+  std::size_t last_cut_for_others_ = 0;
   struct Chunk {
     std::int64_t first = 0;
     std::int64_t count = 0;
@@ -229,11 +231,18 @@ class Job {
   [[nodiscard]] double cut_s(const core::TileCost& t) const {
     return static_cast<double>(t.raw_bytes) / measured_.cut_bytes_per_s.value;
   }
-  [[nodiscard]] double cut_for_others_s(const core::TileCost& t) const {
-    const double rate = measured_.cut_for_others_bytes_per_s.value > 0
-                            ? measured_.cut_for_others_bytes_per_s.value
-                            : measured_.cut_bytes_per_s.value;
-    return static_cast<double>(t.raw_bytes) / rate;
+  // A tile not adjacent to the one cut before for another rank (static-cyclic's at 2 ranks)
+  // costs more again, where measured apart.
+  [[nodiscard]] double cut_for_others_s(std::size_t i) {
+    const bool apart = cut_for_others_yet_ && i != last_cut_for_others_ + 1;
+    cut_for_others_yet_ = true;
+    last_cut_for_others_ = i;
+    double rate = measured_.cut_for_others_bytes_per_s.value > 0
+                      ? measured_.cut_for_others_bytes_per_s.value
+                      : measured_.cut_bytes_per_s.value;
+    if (apart && measured_.cut_apart_bytes_per_s.value > 0)
+      rate = measured_.cut_apart_bytes_per_s.value;
+    return static_cast<double>(tiles_[i].raw_bytes) / rate;
   }
 
   static sg4::Mailbox* box(const char* what, int rank) {
@@ -265,7 +274,7 @@ class Job {
     std::vector<sg4::CommPtr> sends;
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       if (owners_[i] == 0) continue;
-      coordinate(cut_for_others_s(tiles_[i]));
+      coordinate(cut_for_others_s(i));
       sends.push_back(send_tile(owners_[i], i));
     }
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
@@ -330,7 +339,7 @@ class Job {
         replies_.push_back(c);
         box("reply", *asker)->put_init(&replies_.back(), sizeof(Chunk))->detach();
         for (std::int64_t id = c.first; id < c.first + c.count; ++id) {
-          coordinate(cut_for_others_s(tiles_[static_cast<std::size_t>(id)]));
+          coordinate(cut_for_others_s(static_cast<std::size_t>(id)));
           sends.push_back(send_tile(*asker, static_cast<std::size_t>(id)));
         }
       }

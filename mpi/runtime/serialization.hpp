@@ -158,6 +158,7 @@ void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
   ar & p.clock_uncertainty_s;
   ar & p.region_overhead_s;
   ar & p.cut_ahead_gbyte_per_s;
+  ar & p.cut_ahead_apart_gbyte_per_s;
   ar & p.warnings;
   ar & p.notes;
   ar & p.image;

@@ -95,6 +95,20 @@ TEST(WhatifReplay, OneRankRunsEveryTileAndCutsIt) {
   }
 }
 
+TEST(WhatifReplay, RankZeroCutsTilesApartAtTheirOwnRate) {
+  // Other ranks' tiles at 10 us, one not adjacent to the tile cut before at 40 us: static-cyclic
+  // at 2 ranks cuts rank 1 every other tile (1, 3, ..., 15: the first, then 7 apart).
+  auto job = made_up_job(8, 2, [](std::size_t) { return 1e-6; });
+  job.cut_for_others_bytes_per_s = {74.0 * 74.0 / 10e-6, "made up"};
+  job.cut_apart_bytes_per_s = {74.0 * 74.0 / 40e-6, "made up"};
+  const std::vector<sim::Scenario> s = {scenario(2, "static-cyclic", job),
+                                        scenario(2, "static-block", job)};
+  const auto p = sim::predict(job, {}, s);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_NEAR(p[0].coordination_s, 10e-6 + 7 * 40e-6, 1e-7);
+  EXPECT_LT(p[1].coordination_s, 0.5 * p[0].coordination_s);  // mostly adjacent runs
+}
+
 TEST(WhatifReplay, SelfSchedulingEvensOutASkewThatStaticBlocksKeep) {
   // The first half of the tiles cost 10x the second: static-block gives rank 0 all of them.
   const auto job = made_up_job(8, 1, [](std::size_t i) { return i < 4 ? 10e-3 : 1e-3; });

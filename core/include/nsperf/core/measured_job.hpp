@@ -61,6 +61,8 @@ struct MeasuredJob {
   std::vector<TileCost> tiles;            ///< indexed by tile id
   SourcedValue cut_bytes_per_s;  ///< rank 0 cutting its own tiles (with halo) out of the image
   SourcedValue cut_for_others_bytes_per_s;  ///< rank 0 cutting other ranks' tiles; 0 = as its own
+  /// rank 0 cutting another rank's tile not adjacent to the one it cut before; 0 = as any other
+  SourcedValue cut_apart_bytes_per_s;
   /// A rank's time per tile outside the measured stages (bookkeeping between them), added to
   /// every tile's stage A.
   SourcedValue per_tile_overhead_s;

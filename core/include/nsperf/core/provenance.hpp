@@ -45,6 +45,8 @@ struct Provenance {
   /// distributed optimizer: rank 0 cutting tiles (with halo) ahead into buffers of their own, as
   /// it does for other ranks, GB/s; 0 = not measured
   double cut_ahead_gbyte_per_s = 0;
+  /// the same for every other tile (ids 1, 3, 5, ...), as static-cyclic's rank 0 at 2 ranks
+  double cut_ahead_apart_gbyte_per_s = 0;
   std::string warnings;  ///< why figures may not be representative, "; "-separated
   std::string notes;  ///< what the figures need to be read right (query plans, ...), "\n"-separated
 

@@ -74,8 +74,10 @@ struct OptimizerOutput {
   std::vector<core::Baseline> baselines;
   /// Rank 0: the network optimizer's message-size sweep, one row per size (empty without one).
   std::vector<core::MessageSize> message_sizes;
-  /// Rank 0: the distributed optimizer's rate cutting tiles ahead, GB/s (0 without it).
+  /// Rank 0: the distributed optimizer's rate cutting tiles ahead, GB/s (0 without it): adjacent
+  /// tiles, and every other tile.
   double cut_ahead_gbyte_per_s = 0;
+  double cut_ahead_apart_gbyte_per_s = 0;
 };
 
 /// One optimizer of the benchmark.
