@@ -26,6 +26,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/config.hpp"
@@ -182,8 +183,7 @@ class DistributedOptimizer final : public Optimizer {
     expected_ = expected_checksums(ctx);
     run_phase(ctx.comm, "prepare", [&] {
       if (ctx.comm.rank() == 0) {
-        out.cut_ahead_gbyte_per_s = cut_ahead_rate(ctx, 0, 1);
-        out.cut_ahead_apart_gbyte_per_s = cut_ahead_rate(ctx, 1, 2);
+        std::tie(out.cut_ahead_gbyte_per_s, out.cut_ahead_apart_gbyte_per_s) = cut_ahead_rates(ctx);
       }
     });
 
@@ -301,31 +301,39 @@ class DistributedOptimizer final : public Optimizer {
     return out;
   }
 
-  // Rank 0: its rate, GB/s, cutting tiles ahead into buffers of their own, as it cuts other
+  // Rank 0: its rates, GB/s, cutting tiles ahead into buffers of their own, as it cuts other
   // ranks' tiles before it sends them: slower than cutting one just before computing it (here
   // by 28-100%: the buffers are new memory), which is all a 1-rank run times. nsperf whatif
-  // prices other ranks' tiles with it. The tiles from id `first` every `step` up to 64 MiB,
-  // the median of 3 passes, before the repetitions: adjacent tiles (step 1, as static-block
-  // sends them) cut faster than every other one (step 2, static-cyclic's at 2 ranks: here 2.6-3.1
-  // against 3.4-3.9 GB/s).
-  static double cut_ahead_rate(const OptimizerContext& ctx, std::size_t first, std::size_t step) {
+  // prices other ranks' tiles with them. Adjacent tiles (ids 0, 1, 2, ..., as static-block sends
+  // them) and as many every other one (ids 1, 3, 5, ..., static-cyclic's at 2 ranks: here 22%
+  // slower on 4096², 16 MiB), at most 64 MiB a pass; the two kinds of pass in turn, 3 each, so
+  // neither always finds the image in the cache the other left, the median of each (more passes
+  // would time a small image from the cache, as no repetition of the job finds it).
+  static std::pair<double, double> cut_ahead_rates(const OptimizerContext& ctx) {
     constexpr double kMaxBytes = 64.0 * (1 << 20);
     const auto& tiles = ctx.workload.plan.tiles;
-    std::vector<double> seconds;
-    double bytes = 0;
-    for (int pass = 0; pass < 3; ++pass) {
+    const std::size_t count = std::max<std::size_t>(1, tiles.size() / 2);
+    std::vector<double> seconds[2];
+    double bytes[2] = {0, 0};
+    for (int pass = 0; pass < 6; ++pass) {
+      const int kind = pass % 2;  // 0 adjacent, 1 apart
+      const std::size_t step = kind == 0 ? 1 : 2;
       std::vector<core::Image> ahead;
       double cut_bytes = 0;
       core::Stopwatch clock;
-      for (std::size_t id = first; id < tiles.size() && cut_bytes < kMaxBytes; id += step) {
+      for (std::size_t k = 0, id = static_cast<std::size_t>(kind);
+           k < count && id < tiles.size() && cut_bytes < kMaxBytes; ++k, id += step) {
         ahead.push_back(cut(ctx, tiles[id]));
         cut_bytes += static_cast<double>(ahead.back().bytes().size());
       }
-      seconds.push_back(clock.elapsed_s());
-      bytes = cut_bytes;
+      seconds[kind].push_back(clock.elapsed_s());
+      bytes[kind] = cut_bytes;
     }
-    const double s = core::median(seconds);
-    return s > 0 ? bytes / s / 1e9 : 0.0;
+    auto rate = [&](int kind) {
+      const double s = core::median(seconds[kind]);
+      return s > 0 ? bytes[kind] / s / 1e9 : 0.0;
+    };
+    return {rate(0), rate(1)};
   }
 
   // Rank 0: the tile `rect` with the pipeline's halo, out of the image.
