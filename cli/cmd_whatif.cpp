@@ -114,10 +114,11 @@ std::string platform_text(const sim::PlatformSpec& p, const core::MeasuredJob& j
          " per node; nodes linked at " + link +
          "; ranks of one node through its memory at the "
          "point-to-point figures above" +
-         (nodes == 1 && threads == 1 && most_ranks > cores
+         (sim::cores_are_hosts(nodes, cores, threads, most_ranks)
               ? "; above " + std::to_string(cores) +
-                    " ranks the node is oversubscribed: each rank keeps to one core, the ranks "
-                    "put on the cores in turn (as Linux leaves ranks that poll while they wait)"
+                    " ranks the node is oversubscribed: each rank keeps to one core (as Linux "
+                    "leaves ranks that poll while they wait), the prediction the median over " +
+                    std::to_string(sim::kPlacements) + " placements of the ranks on the cores"
               : "");
 }
 

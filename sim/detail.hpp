@@ -30,10 +30,6 @@ ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& p
                     const Scenario& scenario, const std::vector<core::TileCost>& tiles,
                     bool cores_are_hosts = false, int placement = 0);
 
-/// How many placements of the ranks on an oversubscribed node's cores a prediction takes the
-/// median of (odd: the median is one of them).
-inline constexpr int kPlacements = 7;
-
 /// Starts SimGrid in this process and loads `platform`; returns its host count (throws with
 /// SimGrid's message).
 int load_only(const std::filesystem::path& platform);

@@ -172,7 +172,7 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
                     : Link{job.bandwidth_bytes_per_s.value, job.latency_s.value};
     // One node with more single-threaded ranks than cores: its cores as hosts, each rank
     // keeping to its own (replay.cpp). On several nodes each stays one host of shared cores.
-    cores_are_hosts = nodes == 1 && threads == 1 && most > cores;
+    cores_are_hosts = sim::cores_are_hosts(nodes, cores, threads, most);
     generated.emplace(std::filesystem::temp_directory_path() / "nsperf-whatif-platform", ".xml");
     std::ofstream(generated->path())
         << (cores_are_hosts ? node_of_cores_platform_xml(cores, 1e9, within)
@@ -202,7 +202,7 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const bool bound =
         scenarios[i].core_of_rank.size() == static_cast<std::size_t>(scenarios[i].ranks);
-    const int placements = cores_are_hosts && !bound ? detail::kPlacements : 1;
+    const int placements = cores_are_hosts && !bound ? kPlacements : 1;
     first_body.push_back(bodies.size());
     for (int k = 0; k < placements; ++k) {
       bodies.emplace_back([&, i, k] {

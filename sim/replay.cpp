@@ -103,16 +103,7 @@ class Job {
                                                      : std::max(1, h->get_core_count() / threads);
       for (int s = 0; s < fits; ++s) slots.push_back(h);
     }
-    // The ranks in turn on the slots, or (another placement on a node's cores) in an order
-    // shuffled with the placement as the seed.
-    std::vector<std::size_t> order(static_cast<std::size_t>(scenario.ranks));
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    if (cores_are_hosts_ && placement > 0) {
-      std::mt19937 shuffle(static_cast<std::mt19937::result_type>(placement));
-      std::shuffle(order.begin(), order.end(), shuffle);
-    }
-    host_of_.resize(order.size());
-    for (std::size_t k = 0; k < order.size(); ++k) host_of_[order[k]] = slots[k % slots.size()];
+    host_of_.resize(static_cast<std::size_t>(scenario.ranks));
     if (cores_are_hosts_ && scenario.core_of_rank.size() == host_of_.size()) {
       // Bound as measured: the node's distinct CPUs in order are its cores (core-0, core-1, ...).
       std::vector<int> cpus = scenario.core_of_rank;
@@ -123,6 +114,16 @@ class Job {
             std::lower_bound(cpus.begin(), cpus.end(), scenario.core_of_rank[r]) - cpus.begin());
         host_of_[r] = sg4::Host::by_name("core-" + std::to_string(at % hosts.size()));
       }
+    } else {
+      // The ranks in turn on the slots, or (another placement on a node's cores) in an order
+      // shuffled with the placement as the seed.
+      std::vector<std::size_t> order(host_of_.size());
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      if (cores_are_hosts_ && placement > 0) {
+        std::mt19937 shuffle(static_cast<std::mt19937::result_type>(placement));
+        std::shuffle(order.begin(), order.end(), shuffle);
+      }
+      for (std::size_t k = 0; k < order.size(); ++k) host_of_[order[k]] = slots[k % slots.size()];
     }
     node_link_bytes_per_s_ = route_bandwidth(host_of_[0], host_of_[0]);
     if (!(node_link_bytes_per_s_ > 0))

@@ -94,6 +94,17 @@ core::Extent image_for_ranks(const core::MeasuredJob& job, std::int64_t tile_siz
 std::string cluster_platform_xml(int nodes, int cores, double core_flops, Link between,
                                  Link within);
 
+/// Whether a generated platform of `nodes` nodes of `cores` cores, `most_ranks` ranks of
+/// `threads` threads at most, is simulated with each core a host of its own (one node with more
+/// single-threaded ranks than cores: each rank keeps to one core, see replay.cpp).
+inline bool cores_are_hosts(int nodes, int cores, int threads, int most_ranks) {
+  return nodes == 1 && threads == 1 && most_ranks > cores;
+}
+
+/// How many placements of unbound ranks on such a node's cores a prediction takes the median of
+/// (odd: the median is one of them).
+inline constexpr int kPlacements = 7;
+
 /// SimGrid platform XML of one node whose `cores` cores are hosts of one core each, linked as
 /// its ranks are (`within`): for a node with more ranks than cores, where each rank keeps to
 /// the core it was put on (see replay.cpp).
