@@ -24,7 +24,9 @@ measured medians of one configuration moved between rounds: an error is only as 
 the measurement is reproducible. Each command is printed before it runs. Run it on a quiet
 machine."""
 import argparse
+import itertools
 import json
+import math
 import os
 import re
 import subprocess
@@ -73,6 +75,65 @@ def validate(nsperf, path):
     text = sh([nsperf, "whatif", "--validate", path, "--no-progress"]).stdout
     ranking = [l.strip() for l in text.splitlines() if l.strip().startswith("ranking at")]
     return rows, ranking
+
+
+def mann_whitney_p(a, b):
+    """Two-sided, normal approximation with ties and continuity correction: as nsperf's own
+    (core/statistics.cpp), so the bench counts the pairs `whatif --validate` counts."""
+    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
+    rank_a, ties, i = 0.0, 0.0, 0
+    while i < len(pooled):
+        j = i
+        while j < len(pooled) and pooled[j][0] == pooled[i][0]:
+            j += 1
+        rank_a += (i + j + 1) / 2 * sum(1 for k in range(i, j) if pooled[k][1] == 0)
+        ties += (j - i) ** 3 - (j - i)
+        i = j
+    n1, n2 = len(a), len(b)
+    n = n1 + n2
+    u = rank_a - n1 * (n1 + 1) / 2
+    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    if var <= 0:
+        return 1.0
+    z = (abs(u - n1 * n2 / 2) - 0.5) / math.sqrt(var)
+    return min(1.0, math.erfc(max(0.0, z) / math.sqrt(2)))
+
+
+def makespans(path, runs, partitioner):
+    """The pooled repetitions' makespans of `partitioner` in `runs` (the rows' measured_s)."""
+    import h5py  # Debian's python3-h5py: /usr/bin/python3
+    out = []
+    with h5py.File(path, "r") as f:
+        for r in runs:
+            t = f["runs"][r]["repetitions"][()]
+            for x in t:
+                if (x["optimizer"] == b"distributed" and x["kernel"] == b"pipeline"
+                        and x["strategy"].decode() == partitioner):
+                    out.append(float(x["makespan_s"]))
+    return out
+
+
+def pair_orders(path, rows, pairs):
+    """Per pair of partitioners in one measured configuration (base, ranks): whether the pooled
+    measured makespans differ significantly (Mann-Whitney p < 0.05, as --validate tests), which
+    is measured faster, and which predicted faster."""
+    groups = {}
+    for x in rows:
+        if (x["base_ranks"], x["ranks"]) in pairs:
+            groups.setdefault((x["base_ranks"], x["ranks"]), []).append(x)
+    out = {}
+    for key, xs in groups.items():
+        samples = {x["partitioner"]: makespans(path, x["runs"], x["partitioner"]) for x in xs}
+        for a, b in itertools.combinations(sorted(xs, key=lambda x: x["partitioner"]), 2):
+            sa, sb = samples[a["partitioner"]], samples[b["partitioner"]]
+            if not sa or not sb:
+                sys.exit(f"{path}: no makespans of {a['partitioner']} or {b['partitioner']} "
+                         f"in runs {a['runs']} / {b['runs']}")
+            out[key + (a["partitioner"], b["partitioner"])] = (
+                mann_whitney_p(sa, sb) < 0.05,
+                a["measured_median_s"] < b["measured_median_s"],
+                a["predicted_s"] < b["predicted_s"])
+    return out
 
 
 def report(name, rows, ranking, pairs, limit):
@@ -156,6 +217,7 @@ def main():
         inp, tile = rest.rsplit(":", 1)
         parsed.append((name, inp, int(tile)))
     measured = {}  # (case, ranks, partitioner) -> the measured median of each round
+    orders = {}  # (case, base, ranks, a, b) -> (significant, a measured faster, a predicted faster) per round
     for k in range(a.rounds):
         where = folder if a.rounds == 1 else os.path.join(folder, f"round-{k + 1}")
         os.makedirs(where, exist_ok=True)
@@ -181,10 +243,34 @@ def main():
         for name, path, title, pairs, limit in cases:
             rows, ranking = validate(a.nsperf, path)
             ok &= report(title, rows, ranking, pairs, limit)
+            for key, o in pair_orders(path, rows, pairs).items():
+                orders.setdefault((name,) + key, []).append(o)
             for x in rows:
                 key = (name, x["ranks"], x["partitioner"])
                 if len(measured.setdefault(key, [])) <= k:
                     measured[key].append(x["measured_median_s"])
+    # The ranking target, per round: of the pairs measured significantly apart, how many the
+    # prediction orders as measured. And across rounds: the pairs significantly apart in the same
+    # order in every round (the measured ranking itself reproduced), and how often the prediction
+    # orders those as measured.
+    print("\nranking of the partitioners (pairs within one image and rank count):")
+    for k in range(a.rounds):
+        sig = [o[k] for o in orders.values() if len(o) > k and o[k][0]]
+        agree = sum(1 for s_, m, p_ in sig if m == p_)
+        print(f"  round {k + 1}: {agree} of {len(sig)} pairs measured significantly apart "
+              f"(Mann-Whitney p < 0.05) ordered as measured")
+        ok &= agree == len(sig)
+    if a.rounds > 1:
+        steady = {key: o for key, o in orders.items()
+                  if len(o) == a.rounds and all(x[0] for x in o) and len({x[1] for x in o}) == 1}
+        agree = sum(1 for o in steady.values() for x in o if x[1] == x[2])
+        print(f"  significantly apart in the same order in all {a.rounds} rounds: {len(steady)} "
+              f"of {len(orders)} pairs; ordered as measured in {agree} of "
+              f"{len(steady) * a.rounds} predictions")
+        for (name, base, ranks, pa, pb), o in sorted(steady.items()):
+            faster, slower = (pa, pb) if o[0][1] else (pb, pa)
+            right = sum(1 for x in o if x[1] == x[2])
+            print(f"    {name:10} {base}->{ranks}  {faster} < {slower}: {right} of {a.rounds}")
     if a.rounds > 1:
         print("\nthe measurement's own reproducibility: how far one configuration's measured median"
               " moved between rounds (max / min - 1), the largest over the partitioners")

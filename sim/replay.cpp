@@ -374,10 +374,13 @@ class Job {
     for (;;) {
       const Chunk* c = replies->get<Chunk>();
       if (c->count == 0) break;
-      for (std::int64_t id = c->first; id < c->first + c->count; ++id) {
-        tiles->get<Token>();
+      // The chunk's receives posted at once, as the job posts them.
+      std::vector<sg4::CommPtr> receives;
+      std::vector<Token*> landed(static_cast<std::size_t>(c->count));
+      for (auto& t : landed) receives.push_back(tiles->get_async(&t));
+      sg4::Comm::wait_all(receives);
+      for (std::int64_t id = c->first; id < c->first + c->count; ++id)
         copy_in(r, static_cast<std::size_t>(id));
-      }
       ask();  // one ahead: the next chunk travels while this one computes
       for (std::int64_t id = c->first; id < c->first + c->count; ++id) {
         const auto i = static_cast<std::size_t>(id);

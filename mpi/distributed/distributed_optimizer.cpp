@@ -554,13 +554,28 @@ class DistributedOptimizer final : public Optimizer {
       if (chunk.count == 0) break;
       if (chunk.first < 0 || chunk.count < 0 || chunk.first + chunk.count > total)
         throw MpiError("distributed: rank 0 sent an invalid chunk (plans disagree)");
+      // Every receive of the chunk posted at once, as the static partitioners' are. Over TCP a
+      // tile above the eager limit (64 KiB) moves only when rank 0 is next inside MPI (between
+      // its own tiles); received one after the other, each tile waited for such a turn of its
+      // own. Two emulated nodes over TCP, synthetic 4096², tiles of 69 KiB, medians of 6
+      // launches: guided 57.4 -> 46.7 ms, dynamic 53.6 -> 46.3 (the static partitioners 47).
       std::vector<core::Image> incoming;
+      std::vector<MPI_Request> receives;
+      // Never reallocated while receives into it are posted.
+      incoming.reserve(static_cast<std::size_t>(chunk.count));
+      receives.reserve(static_cast<std::size_t>(chunk.count));
       timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
         for (std::int64_t id = chunk.first; id < chunk.first + chunk.count; ++id) {
           incoming.emplace_back(padded_extent(tiles[static_cast<std::size_t>(id)]),
                                 ctx.workload.image.dtype);
-          p2p::recv_bytes(comm, 0, p2p::kWorkPixels, incoming.back().bytes());
+          const auto bytes = incoming.back().bytes();
+          p2p::check(MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
+                               p2p::kWorkPixels, comm, &receives.emplace_back()),
+                     "MPI_Irecv");
         }
+        p2p::check(
+            MPI_Waitall(static_cast<int>(receives.size()), receives.data(), MPI_STATUSES_IGNORE),
+            "MPI_Waitall");
       });
       request();  // one ahead: the next chunk is on its way while this one computes
       for (std::int64_t i = 0; i < chunk.count; ++i) {
