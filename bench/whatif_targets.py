@@ -16,7 +16,10 @@ move a median by more than the targets' margins. The 4-rank runs are bound to co
 records it and whatif places them so); --unbound leaves them to the OS, which puts them anew at
 each launch (whatif then predicts the median over placements). It prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
-ranking check. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
+ranking check: per round, of the pairs of partitioners (one image and rank count) whose pooled
+measured makespans differ significantly (Mann-Whitney p < 0.05, read from the files), how many
+the prediction orders as measured (target: all); with --rounds, also the pairs apart in the same
+order in every round. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
 within 25%), predicted from 1-rank runs, each launched --launches times as well. --scale: 4096 simulated ranks on a 16384² image (the
 first workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB).
 --rounds N: all the measuring N times over (DIR/round-K), each round checked, then how far the

@@ -558,7 +558,7 @@ class DistributedOptimizer final : public Optimizer {
       // tile above the eager limit (64 KiB) moves only when rank 0 is next inside MPI (between
       // its own tiles); received one after the other, each tile waited for such a turn of its
       // own. Two emulated nodes over TCP, synthetic 4096², tiles of 69 KiB, medians of 6
-      // launches: guided 57.4 -> 46.7 ms, dynamic 53.6 -> 46.3 (the static partitioners 47).
+      // launches: guided 57.4 -> 46.7 ms, dynamic 53.6 -> 46.1 (the static partitioners 47).
       std::vector<core::Image> incoming;
       std::vector<MPI_Request> receives;
       // Never reallocated while receives into it are posted.
