@@ -439,9 +439,15 @@ void finish_validation(ValidationReport& report) {
         ++k.significant_pairs;
         const bool measured_faster = a.measured_median_s < b.measured_median_s;
         const bool predicted_faster = a.predicted_s < b.predicted_s;
+        // How far apart, so a reader tells a reversed 2% from a reversed 30%.
+        auto apart = [](double x, double y) {
+          return whatif_percent(std::max(x, y) / std::min(x, y) - 1) + " apart";
+        };
         if (measured_faster != predicted_faster)
-          k.disagreements.push_back(a.partitioner + (measured_faster ? " < " : " > ") +
-                                    b.partitioner + " measured, the other way predicted");
+          k.disagreements.push_back(
+              a.partitioner + (measured_faster ? " < " : " > ") + b.partitioner + " measured (" +
+              apart(a.measured_median_s, b.measured_median_s) + "), the other way predicted (" +
+              apart(a.predicted_s, b.predicted_s) + ")");
       }
     }
     report.rankings.push_back(std::move(k));
