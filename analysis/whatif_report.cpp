@@ -33,6 +33,11 @@ std::string whatif_percent(double fraction) {
   return whatif_fixed(p, std::abs(p) >= 10 ? 0 : 1) + "%";
 }
 
+// How far apart two makespans are, so a reader tells a reversed 2% from a reversed 30%.
+std::string apart(double x, double y) {
+  return whatif_percent(std::max(x, y) / std::min(x, y) - 1) + " apart";
+}
+
 std::string whatif_gbyte(double bytes_per_s) {
   return core::format_number(bytes_per_s / 1e9, 3) + " GB/s";
 }
@@ -439,10 +444,6 @@ void finish_validation(ValidationReport& report) {
         ++k.significant_pairs;
         const bool measured_faster = a.measured_median_s < b.measured_median_s;
         const bool predicted_faster = a.predicted_s < b.predicted_s;
-        // How far apart, so a reader tells a reversed 2% from a reversed 30%.
-        auto apart = [](double x, double y) {
-          return whatif_percent(std::max(x, y) / std::min(x, y) - 1) + " apart";
-        };
         if (measured_faster != predicted_faster)
           k.disagreements.push_back(
               a.partitioner + (measured_faster ? " < " : " > ") + b.partitioner + " measured (" +

@@ -102,17 +102,16 @@ def mann_whitney_p(a, b):
     return min(1.0, math.erfc(max(0.0, z) / math.sqrt(2)))
 
 
-def makespans(path, runs, partitioner):
-    """The pooled repetitions' makespans of `partitioner` in `runs` (the rows' measured_s)."""
+def makespans(path):
+    """Every distributed pipeline repetition's makespan in the file, by (run, partitioner): the
+    samples --validate pools (its rows' measured_s), read once."""
     import h5py  # Debian's python3-h5py: /usr/bin/python3
-    out = []
+    out = {}
     with h5py.File(path, "r") as f:
-        for r in runs:
-            t = f["runs"][r]["repetitions"][()]
-            for x in t:
-                if (x["optimizer"] == b"distributed" and x["kernel"] == b"pipeline"
-                        and x["strategy"].decode() == partitioner):
-                    out.append(float(x["makespan_s"]))
+        for r in f["runs"]:
+            for x in f["runs"][r]["repetitions"][()]:
+                if x["optimizer"] == b"distributed" and x["kernel"] == b"pipeline":
+                    out.setdefault((r, x["strategy"].decode()), []).append(float(x["makespan_s"]))
     return out
 
 
@@ -124,9 +123,12 @@ def pair_orders(path, rows, pairs):
     for x in rows:
         if (x["base_ranks"], x["ranks"]) in pairs:
             groups.setdefault((x["base_ranks"], x["ranks"]), []).append(x)
+    stored = makespans(path)
     out = {}
     for key, xs in groups.items():
-        samples = {x["partitioner"]: makespans(path, x["runs"], x["partitioner"]) for x in xs}
+        samples = {x["partitioner"]: [v for r in x["runs"]
+                                      for v in stored.get((r, x["partitioner"]), [])]
+                   for x in xs}
         for a, b in itertools.combinations(sorted(xs, key=lambda x: x["partitioner"]), 2):
             sa, sb = samples[a["partitioner"]], samples[b["partitioner"]]
             if not sa or not sb:

@@ -406,13 +406,7 @@ class DistributedOptimizer final : public Optimizer {
       ids.push_back(static_cast<std::int64_t>(id));
       incoming.emplace_back(padded_extent(tiles[id]), ctx.workload.image.dtype);
     }
-    requests.resize(incoming.size());
-    for (std::size_t i = 0; i < incoming.size(); ++i) {
-      auto bytes = incoming[i].bytes();
-      p2p::check(MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
-                           p2p::kWorkPixels, comm, &requests[i]),
-                 "MPI_Irecv");
-    }
+    for (auto& image : incoming) irecv(comm, image, requests);
     for (std::size_t i = 0; i < incoming.size(); ++i) {
       timed(times.transfer, "transfer", core::RegionKind::mpi,
             [&] { p2p::check(MPI_Wait(&requests[i], MPI_STATUS_IGNORE), "MPI_Wait"); });
@@ -439,6 +433,16 @@ class DistributedOptimizer final : public Optimizer {
       if (done == 0) return;
       ++oldest;
     }
+  }
+
+  // A tile's pixels from rank 0 into `image`, which must not move until the request completes.
+  static void irecv(MPI_Comm comm, core::Image& image, std::vector<MPI_Request>& requests) {
+    const auto bytes = image.bytes();
+    MPI_Request r = MPI_REQUEST_NULL;
+    p2p::check(MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
+                         p2p::kWorkPixels, comm, &r),
+               "MPI_Irecv");
+    requests.push_back(r);
   }
 
   static void isend(MPI_Comm comm, int dest, const core::Image& image,
@@ -563,15 +567,11 @@ class DistributedOptimizer final : public Optimizer {
       std::vector<MPI_Request> receives;
       // Never reallocated while receives into it are posted.
       incoming.reserve(static_cast<std::size_t>(chunk.count));
-      receives.reserve(static_cast<std::size_t>(chunk.count));
       timed(times.transfer, "transfer", core::RegionKind::mpi, [&] {
         for (std::int64_t id = chunk.first; id < chunk.first + chunk.count; ++id) {
           incoming.emplace_back(padded_extent(tiles[static_cast<std::size_t>(id)]),
                                 ctx.workload.image.dtype);
-          const auto bytes = incoming.back().bytes();
-          p2p::check(MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
-                               p2p::kWorkPixels, comm, &receives.emplace_back()),
-                     "MPI_Irecv");
+          irecv(comm, incoming.back(), receives);
         }
         p2p::check(
             MPI_Waitall(static_cast<int>(receives.size()), receives.data(), MPI_STATUSES_IGNORE),
