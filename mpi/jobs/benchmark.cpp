@@ -96,6 +96,8 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   // The machine as the measurements begin (the other ranks wait in the next collective).
   if (comm.rank() == 0) {
     auto warnings = core::measurement_warnings(layout.node_ranks);
+    if (auto w = busy_polling_warning(layout, waits_yield_the_core()); !w.empty())
+      warnings.push_back(std::move(w));
     if (const int slow = cfg.benchmark.slowdown_percent; slow > 0) {
       warnings.push_back("benchmark.slowdown_percent=" + std::to_string(slow) +
                          ": every measured run was lengthened by " + std::to_string(slow) +

@@ -389,6 +389,10 @@ ProductionReport run_production(const bmpi::communicator& comm, const Production
     report.notes = request.config.notes;
     report.provenance.config_json = cfg.json.dump();
   }
+  if (comm.rank() == 0) {
+    if (auto w = busy_polling_warning(layout, waits_yield_the_core()); !w.empty())
+      report.notes.push_back(std::move(w));
+  }
   report.tile = bench.tile;
   run_phase(comm, "tile", [&] {
     if (comm.rank() == 0)

@@ -235,6 +235,39 @@ class Progress(TempDirTest):
         self.assertNotIn("progress:", r.err)
 
 
+class RanksSharingCores(TempDirTest):
+    """More ranks than cores with Open MPI's mpi_yield_when_idle off (as under a rankfile, where
+    mpirun does not turn it on): every wait busy-polls a core away, and the run says so."""
+
+    def run_oversubscribed(self, yields):
+        cores = os.cpu_count() or 1
+        if cores > 4:
+            self.skipTest(f"needs more ranks than cores; this machine has {cores} cores")
+        out = self.path(f"yield{yields}.h5")
+        r = run(["benchmark", "--cpu", "--synthetic", "64x64", "--tile", "32", "-r", "2", "-w", "0",
+                 "--no-progress", "-o", out], ranks=cores + 1,
+                env={"OMPI_MCA_mpi_yield_when_idle": str(yields)})
+        self.assertEqual(r.code, 0, r)
+        with h5py.File(out) as f:
+            warnings = f["runs"][list(f["runs"])[0]].attrs["warnings"]
+        return r, warnings.decode() if isinstance(warnings, bytes) else str(warnings)
+
+    def test_busy_polling_is_a_warning_in_the_output_and_the_file(self):
+        r, warnings = self.run_oversubscribed(0)
+        lines = [l for l in r.out.splitlines() if "busy-polls" in l]
+        self.assertEqual(len(lines), 1, r)
+        self.assertTrue(lines[0].startswith("warning: "), lines)
+        self.assertIn(f"{(os.cpu_count() or 1) + 1} ranks x 1 threads share", lines[0])
+        self.assertIn("--mca mpi_yield_when_idle 1", lines[0])
+        self.assertIn("busy-polls", warnings)
+
+    def test_no_warning_when_waits_yield(self):
+        r, warnings = self.run_oversubscribed(1)
+        self.assertIn("oversubscribe rank 0's node", r.out, "the run is oversubscribed")
+        self.assertNotIn("busy-polls", r.out)
+        self.assertNotIn("busy-polls", warnings)
+
+
 class Help(unittest.TestCase):
     def test_every_command_has_help(self):
         for command in ("benchmark", "config", "info"):

@@ -4,6 +4,7 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "nsperf/core/config.hpp"
@@ -24,6 +25,15 @@ struct NodeLayout {
 /// the cores this rank may use, shared with the ranks on its node that may use them too (at
 /// least 1): unbound ranks split the node instead of each starting a thread per core.
 NodeLayout node_layout(const bmpi::communicator& comm, int configured);
+
+/// Whether this process's MPI library yields the processor while it waits (Open MPI's
+/// mpi_yield_when_idle, read through the MPI tool interface); empty when the library has no such
+/// setting. Local: no communication.
+std::optional<bool> waits_yield_the_core();
+
+/// What the warnings say when ranks outnumber their node's cores and waits do not yield the
+/// core; empty otherwise.
+std::string busy_polling_warning(const NodeLayout& layout, std::optional<bool> yields);
 
 /// Collective over `comm`: provenance of this run as rank 0 sees it, with every rank's host and
 /// binding; identical on every rank afterwards.
