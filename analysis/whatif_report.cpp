@@ -225,6 +225,26 @@ void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
 
 void write_validation_json(std::ostream& out, const ValidationReport& r) {
   nlohmann::json list = nlohmann::json::array();
+  nlohmann::json rankings = nlohmann::json::array();
+  for (const auto& k : r.rankings) {
+    nlohmann::json pairs = nlohmann::json::array();
+    for (const auto& p : k.pairs) {
+      pairs.push_back({{"faster_measured", p.a},
+                       {"slower_measured", p.b},
+                       {"p", p.p},
+                       {"significant", p.significant()},
+                       {"measured_s", {p.measured_a_s, p.measured_b_s}},
+                       {"predicted_s", {p.predicted_a_s, p.predicted_b_s}},
+                       {"ordered_as_measured", p.ordered_as_measured()}});
+    }
+    rankings.push_back({{"base_runs", k.base_runs},
+                        {"base_ranks", k.base_ranks},
+                        {"runs", k.runs},
+                        {"ranks", k.ranks},
+                        {"significant_pairs", k.significant_pairs},
+                        {"ordered_otherwise", k.disagreements.size()},
+                        {"pairs", pairs}});
+  }
   for (const auto& v : r.rows) {
     list.push_back({{"base_runs", v.base_runs},
                     {"base_ranks", v.base_ranks},
@@ -239,7 +259,7 @@ void write_validation_json(std::ostream& out, const ValidationReport& r) {
                     {"predictions_s", v.predictions_s},
                     {"error", v.error()}});
   }
-  out << list.dump(2) << "\n";
+  out << nlohmann::json{{"rows", list}, {"rankings", rankings}}.dump(2) << "\n";
 }
 
 }  // namespace
@@ -434,21 +454,30 @@ void finish_validation(ValidationReport& report) {
   for (const auto& [key, rows] : groups) {
     ValidationReport::Ranking k;
     k.base_runs = rows.front()->base_runs;
+    k.base_ranks = rows.front()->base_ranks;
     k.runs = rows.front()->runs;
     k.ranks = rows.front()->ranks;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       for (std::size_t j = i + 1; j < rows.size(); ++j) {
-        const auto& a = *rows[i];
-        const auto& b = *rows[j];
-        if (!(core::mann_whitney_p(a.measured_s, b.measured_s) < 0.05)) continue;
+        const auto* a = rows[i];
+        const auto* b = rows[j];
+        if (b->measured_median_s < a->measured_median_s) std::swap(a, b);
+        const ValidationReport::Ranking::Pair pair{
+            a->partitioner,
+            b->partitioner,
+            core::mann_whitney_p(a->measured_s, b->measured_s),
+            a->measured_median_s,
+            b->measured_median_s,
+            a->predicted_s,
+            b->predicted_s};
+        k.pairs.push_back(pair);
+        if (!pair.significant()) continue;
         ++k.significant_pairs;
-        const bool measured_faster = a.measured_median_s < b.measured_median_s;
-        const bool predicted_faster = a.predicted_s < b.predicted_s;
-        if (measured_faster != predicted_faster)
+        if (!pair.ordered_as_measured())
           k.disagreements.push_back(
-              a.partitioner + (measured_faster ? " < " : " > ") + b.partitioner + " measured (" +
-              apart(a.measured_median_s, b.measured_median_s) + "), the other way predicted (" +
-              apart(a.predicted_s, b.predicted_s) + ")");
+              rows[i]->partitioner + (a == rows[i] ? " < " : " > ") + rows[j]->partitioner +
+              " measured (" + apart(pair.measured_a_s, pair.measured_b_s) +
+              "), the other way predicted (" + apart(pair.predicted_a_s, pair.predicted_b_s) + ")");
       }
     }
     report.rankings.push_back(std::move(k));

@@ -17,8 +17,8 @@ records it and whatif places them so); --unbound leaves them to the OS, which pu
 each launch (whatif then predicts the median over placements). It prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
 ranking check: per round, of the pairs of partitioners (one image and rank count) whose pooled
-measured makespans differ significantly (Mann-Whitney p < 0.05, read from the files), how many
-the prediction orders as measured (target: all); with --rounds, also the pairs apart in the same
+measured makespans differ significantly (Mann-Whitney p < 0.05, as `--validate --format json`
+gives each pair), how many the prediction orders as measured (target: all); with --rounds, also the pairs apart in the same
 order in every round. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
 within 25%), predicted from 1-rank runs, each launched --launches times as well. --scale: 4096 simulated ranks on a 16384² image (the
 first workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB).
@@ -27,9 +27,7 @@ measured medians of one configuration moved between rounds: an error is only as 
 the measurement is reproducible. Each command is printed before it runs. Run it on a quiet
 machine."""
 import argparse
-import itertools
 import json
-import math
 import os
 import re
 import subprocess
@@ -73,71 +71,26 @@ def bench(nsperf, ranks, inp, tile, out, reps, extra=(), bind=False):
 
 
 def validate(nsperf, path):
-    rows = json.loads(sh([nsperf, "whatif", "--validate", path, "--format", "json",
-                          "--no-progress"]).stdout)
+    report = json.loads(sh([nsperf, "whatif", "--validate", path, "--format", "json",
+                            "--no-progress"]).stdout)
     text = sh([nsperf, "whatif", "--validate", path, "--no-progress"]).stdout
     ranking = [l.strip() for l in text.splitlines() if l.strip().startswith("ranking at")]
-    return rows, ranking
+    return report, ranking
 
 
-def mann_whitney_p(a, b):
-    """Two-sided, normal approximation with ties and continuity correction: as nsperf's own
-    (core/statistics.cpp), so the bench counts the pairs `whatif --validate` counts."""
-    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    rank_a, ties, i = 0.0, 0.0, 0
-    while i < len(pooled):
-        j = i
-        while j < len(pooled) and pooled[j][0] == pooled[i][0]:
-            j += 1
-        rank_a += (i + j + 1) / 2 * sum(1 for k in range(i, j) if pooled[k][1] == 0)
-        ties += (j - i) ** 3 - (j - i)
-        i = j
-    n1, n2 = len(a), len(b)
-    n = n1 + n2
-    u = rank_a - n1 * (n1 + 1) / 2
-    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
-    if var <= 0:
-        return 1.0
-    z = (abs(u - n1 * n2 / 2) - 0.5) / math.sqrt(var)
-    return min(1.0, math.erfc(max(0.0, z) / math.sqrt(2)))
-
-
-def makespans(path):
-    """Every distributed pipeline repetition's makespan in the file, by (run, partitioner): the
-    samples --validate pools (its rows' measured_s), read once."""
-    import h5py  # Debian's python3-h5py: /usr/bin/python3
+def pair_orders(report, pairs):
+    """Per pair of partitioners in one measured configuration (base, ranks), as --validate
+    tested it: whether the pooled measured makespans differ significantly (Mann-Whitney
+    p < 0.05), which is measured faster, and whether the prediction orders them so."""
     out = {}
-    with h5py.File(path, "r") as f:
-        for r in f["runs"]:
-            for x in f["runs"][r]["repetitions"][()]:
-                if x["optimizer"] == b"distributed" and x["kernel"] == b"pipeline":
-                    out.setdefault((r, x["strategy"].decode()), []).append(float(x["makespan_s"]))
-    return out
-
-
-def pair_orders(path, rows, pairs):
-    """Per pair of partitioners in one measured configuration (base, ranks): whether the pooled
-    measured makespans differ significantly (Mann-Whitney p < 0.05, as --validate tests), which
-    is measured faster, and which predicted faster."""
-    groups = {}
-    for x in rows:
-        if (x["base_ranks"], x["ranks"]) in pairs:
-            groups.setdefault((x["base_ranks"], x["ranks"]), []).append(x)
-    stored = makespans(path)
-    out = {}
-    for key, xs in groups.items():
-        samples = {x["partitioner"]: [v for r in x["runs"]
-                                      for v in stored.get((r, x["partitioner"]), [])]
-                   for x in xs}
-        for a, b in itertools.combinations(sorted(xs, key=lambda x: x["partitioner"]), 2):
-            sa, sb = samples[a["partitioner"]], samples[b["partitioner"]]
-            if not sa or not sb:
-                sys.exit(f"{path}: no makespans of {a['partitioner']} or {b['partitioner']} "
-                         f"in runs {a['runs']} / {b['runs']}")
-            out[key + (a["partitioner"], b["partitioner"])] = (
-                mann_whitney_p(sa, sb) < 0.05,
-                a["measured_median_s"] < b["measured_median_s"],
-                a["predicted_s"] < b["predicted_s"])
+    for k in report["rankings"]:
+        if (k["base_ranks"], k["ranks"]) not in pairs:
+            continue
+        for p in k["pairs"]:
+            a, b = sorted((p["faster_measured"], p["slower_measured"]))
+            a_faster = p["faster_measured"] == a
+            out[(k["base_ranks"], k["ranks"], a, b)] = (
+                p["significant"], a_faster, a_faster == p["ordered_as_measured"])
     return out
 
 
@@ -246,9 +199,10 @@ def main():
                                               a.launches),
                           f"two emulated SLURM nodes, one rank each ({inp})", {(1, 2)}, 0.25))
         for name, path, title, pairs, limit in cases:
-            rows, ranking = validate(a.nsperf, path)
+            validated, ranking = validate(a.nsperf, path)
+            rows = validated["rows"]
             ok &= report(title, rows, ranking, pairs, limit)
-            for key, o in pair_orders(path, rows, pairs).items():
+            for key, o in pair_orders(validated, pairs).items():
                 orders.setdefault((name,) + key, []).append(o)
             for x in rows:
                 key = (name, x["ranks"], x["partitioner"])

@@ -143,7 +143,8 @@ class Whatif(TempDirTest):
     def test_validate_compares_with_every_other_rank_count(self):
         runs = self.run_ids()
         r = self.whatif("--validate", self.file, "--format", "json")
-        rows = json.loads(r.out)
+        report = json.loads(r.out)
+        rows = report["rows"]
         self.assertTrue(rows)
         # The 4-rank run on 2 cores is oversubscribed: predicted, never predicted from.
         self.assertEqual({x["base_ranks"] for x in rows}, {1, 2})
@@ -162,6 +163,35 @@ class Whatif(TempDirTest):
         text = self.whatif("--validate", self.file).out
         self.assertIn("ranking at 2 ranks", text)
         self.assertIn(runs[0], text)
+        # The ranking as the text gives it, pair by pair: every pair of partitioners of each
+        # measured configuration, the faster measured first, tested on the pooled makespans.
+        rankings = report["rankings"]
+        self.assertEqual({(k["base_ranks"], k["ranks"]) for k in rankings},
+                         {(x["base_ranks"], x["ranks"]) for x in rows})
+        by = {(x["base_ranks"], x["ranks"], x["partitioner"]): x for x in rows}
+        lines = [l.strip() for l in text.splitlines() if l.strip().startswith("ranking at")]
+        self.assertEqual(len(lines), len(rankings))
+        for k in rankings:
+            self.assertEqual(len(k["pairs"]), 6)  # 4 partitioners
+            for p in k["pairs"]:
+                fast = by[(k["base_ranks"], k["ranks"], p["faster_measured"])]
+                slow = by[(k["base_ranks"], k["ranks"], p["slower_measured"])]
+                self.assertEqual(p["measured_s"], [fast["measured_median_s"], slow["measured_median_s"]])
+                self.assertLessEqual(fast["measured_median_s"], slow["measured_median_s"])
+                self.assertEqual(p["predicted_s"], [fast["predicted_s"], slow["predicted_s"]])
+                self.assertEqual(p["ordered_as_measured"], fast["predicted_s"] <= slow["predicted_s"])
+                self.assertEqual(p["significant"], p["p"] < 0.05)
+            self.assertEqual(k["significant_pairs"], sum(p["significant"] for p in k["pairs"]))
+            self.assertEqual(k["ordered_otherwise"],
+                             sum(p["significant"] and not p["ordered_as_measured"] for p in k["pairs"]))
+            line = next(l for l in lines if l.startswith(f"ranking at {k['ranks']} rank")
+                        and f"from {'runs' if len(k['base_runs']) > 1 else 'run'} {k['base_runs'][0]}" in l)
+            if k["significant_pairs"] == 0:
+                self.assertIn("nothing to rank", line)
+            elif k["ordered_otherwise"] == 0:
+                self.assertIn(f"orders all {k['significant_pairs']} significantly", line)
+            else:
+                self.assertIn(f"{k['ordered_otherwise']} of {k['significant_pairs']} significantly", line)
 
     def test_validate_pools_the_runs_of_one_configuration(self):
         # A second launch at 2 ranks: its repetitions join the first's in one row per
@@ -173,7 +203,7 @@ class Whatif(TempDirTest):
                  "--tile", "64", "--repetitions", "5", "--warmup", "1", "--no-progress",
                  "-o", pooled, "--append"], ranks=2, timeout=300)
         self.assertEqual(r.code, 0, r)
-        rows = json.loads(self.whatif("--validate", pooled, "--format", "json").out)
+        rows = json.loads(self.whatif("--validate", pooled, "--format", "json").out)["rows"]
         keys = [(x["base_ranks"], x["ranks"], x["partitioner"]) for x in rows]
         self.assertEqual(len(keys), len(set(keys)), "one row per configuration and partitioner")
         to_two = [x for x in rows if x["ranks"] == 2]

@@ -253,6 +253,19 @@ TEST(WhatifValidation, TheRankingNamesPairsOrderedOtherwise) {
   // Medians 2.0 against 1.0 measured, 1.0 against 1.5 predicted.
   EXPECT_EQ(r.rankings[0].disagreements[0],
             "static-block > dynamic measured (100% apart), the other way predicted (50% apart)");
+  // Every pair, the faster measured first, with its test and both orders.
+  const auto& pairs = r.rankings[0].pairs;
+  ASSERT_EQ(pairs.size(), 3u);
+  EXPECT_EQ(pairs[0].a, "dynamic");
+  EXPECT_EQ(pairs[0].b, "static-block");
+  EXPECT_TRUE(pairs[0].significant());
+  EXPECT_FALSE(pairs[0].ordered_as_measured());
+  EXPECT_EQ(pairs[0].measured_b_s, 2.0);
+  EXPECT_EQ(pairs[0].predicted_b_s, 1.0);
+  EXPECT_EQ(pairs[2].a, "dynamic");  // dynamic and guided: the same times
+  EXPECT_EQ(pairs[2].b, "guided");
+  EXPECT_FALSE(pairs[2].significant());
+  EXPECT_GT(pairs[2].p, 0.5);
 }
 
 }  // namespace

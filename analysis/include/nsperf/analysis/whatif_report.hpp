@@ -61,9 +61,23 @@ struct ValidationReport {
   /// significantly (Mann–Whitney p < 0.05), and of those, the pairs the prediction orders the
   /// other way.
   struct Ranking {
+    /// Two partitioners of the configuration: `a` is measured faster (the lower median).
+    struct Pair {
+      std::string a;
+      std::string b;
+      double p = 1;  ///< Mann-Whitney, their measured makespans
+      double measured_a_s = 0;
+      double measured_b_s = 0;
+      double predicted_a_s = 0;
+      double predicted_b_s = 0;
+      [[nodiscard]] bool significant() const { return p < 0.05; }
+      [[nodiscard]] bool ordered_as_measured() const { return predicted_a_s <= predicted_b_s; }
+    };
     std::vector<std::string> base_runs;
+    int base_ranks = 0;
     std::vector<std::string> runs;
     int ranks = 0;
+    std::vector<Pair> pairs;  ///< every pair, significant or not
     int significant_pairs = 0;
     /// "guided < dynamic measured (4.1% apart), the other way predicted (1.2% apart)"
     std::vector<std::string> disagreements;
