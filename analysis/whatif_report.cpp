@@ -186,16 +186,16 @@ std::vector<std::string> ranking_lines(const ValidationReport& r) {
     std::string line = "ranking at " + std::to_string(k.ranks) +
                        (k.ranks == 1 ? " rank" : " ranks") + " (" + runs_label(k.runs, true) +
                        ", from " + runs_label(k.base_runs, true) + "): ";
-    if (k.significant_pairs == 0) {
+    if (k.significant_pairs() == 0) {
       line +=
           "no two partitioners' measured makespans differ significantly (Mann-Whitney p < "
           "0.05): nothing to rank";
     } else if (k.disagreements.empty()) {
-      line += "the prediction orders all " + std::to_string(k.significant_pairs) +
+      line += "the prediction orders all " + std::to_string(k.significant_pairs()) +
               " significantly different pairs as measured";
     } else {
       line +=
-          std::to_string(k.disagreements.size()) + " of " + std::to_string(k.significant_pairs) +
+          std::to_string(k.disagreements.size()) + " of " + std::to_string(k.significant_pairs()) +
           " significantly different pairs ordered otherwise: " + core::join(k.disagreements, "; ");
     }
     lines.push_back(line);
@@ -241,7 +241,7 @@ void write_validation_json(std::ostream& out, const ValidationReport& r) {
                         {"base_ranks", k.base_ranks},
                         {"runs", k.runs},
                         {"ranks", k.ranks},
-                        {"significant_pairs", k.significant_pairs},
+                        {"significant_pairs", k.significant_pairs()},
                         {"ordered_otherwise", k.disagreements.size()},
                         {"pairs", pairs}});
   }
@@ -471,9 +471,7 @@ void finish_validation(ValidationReport& report) {
             a->predicted_s,
             b->predicted_s};
         k.pairs.push_back(pair);
-        if (!pair.significant()) continue;
-        ++k.significant_pairs;
-        if (!pair.ordered_as_measured())
+        if (pair.significant() && !pair.ordered_as_measured())
           k.disagreements.push_back(
               rows[i]->partitioner + (a == rows[i] ? " < " : " > ") + rows[j]->partitioner +
               " measured (" + apart(pair.measured_a_s, pair.measured_b_s) +

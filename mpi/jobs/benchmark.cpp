@@ -39,7 +39,7 @@ std::vector<std::string> notes_for(const core::Provenance& p, const NodeLayout& 
                     " ranks have no tile (" + std::to_string(tiles) +
                     " tiles); a smaller --tile gives every rank work");
   }
-  const std::int64_t busy = static_cast<std::int64_t>(layout.node_ranks) * layout.threads;
+  const std::int64_t busy = layout.busy_cores();
   if (busy > layout.node_cores) {
     notes.push_back(std::to_string(layout.node_ranks) + " ranks x " +
                     std::to_string(layout.threads) + " threads oversubscribe rank 0's node (" +

@@ -79,8 +79,7 @@ std::optional<bool> waits_yield_the_core() {
 }
 
 std::string busy_polling_warning(const NodeLayout& layout, std::optional<bool> yields) {
-  const std::int64_t busy = static_cast<std::int64_t>(layout.node_ranks) * layout.threads;
-  if (!yields.has_value() || *yields || busy <= layout.node_cores) return {};
+  if (!yields.has_value() || *yields || layout.busy_cores() <= layout.node_cores) return {};
   // mpirun turns mpi_yield_when_idle on by itself when it places more ranks than slots, but not
   // under a rankfile or another launcher's binding: 4 ranks on 2 cores by rankfile took 20-37 ms
   // a repetition of the distributed benchmark here, against 9.7-9.9 ms with it on.

@@ -248,7 +248,7 @@ TEST(WhatifValidation, TheRankingNamesPairsOrderedOtherwise) {
   analysis::finish_validation(r);
   EXPECT_EQ(r.rows[0].predicted_s, 1.0);  // the median of the base runs' predictions
   ASSERT_EQ(r.rankings.size(), 1u);
-  EXPECT_EQ(r.rankings[0].significant_pairs, 2);
+  EXPECT_EQ(r.rankings[0].significant_pairs(), 2);
   ASSERT_EQ(r.rankings[0].disagreements.size(), 2u);
   // Medians 2.0 against 1.0 measured, 1.0 against 1.5 predicted.
   EXPECT_EQ(r.rankings[0].disagreements[0],

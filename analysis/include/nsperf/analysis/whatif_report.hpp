@@ -2,6 +2,7 @@
 /// \file `nsperf whatif`'s results and how every --format writes them: the predictions per rank
 /// count and partitioner, and --validate's comparison with runs measured at other rank counts.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -78,7 +79,10 @@ struct ValidationReport {
     std::vector<std::string> runs;
     int ranks = 0;
     std::vector<Pair> pairs;  ///< every pair, significant or not
-    int significant_pairs = 0;
+    [[nodiscard]] int significant_pairs() const {
+      return static_cast<int>(
+          std::count_if(pairs.begin(), pairs.end(), [](const Pair& p) { return p.significant(); }));
+    }
     /// "guided < dynamic measured (4.1% apart), the other way predicted (1.2% apart)"
     std::vector<std::string> disagreements;
   };

@@ -19,6 +19,10 @@ struct NodeLayout {
   int node_ranks = 1;           ///< ranks sharing this node
   std::int64_t node_cores = 1;  ///< online cores of the node
   int threads = 1;              ///< OpenMP threads this rank's multi-threaded strategies use
+  /// The cores this node's ranks keep busy (ranks x threads): above node_cores, oversubscribed.
+  [[nodiscard]] std::int64_t busy_cores() const {
+    return static_cast<std::int64_t>(node_ranks) * threads;
+  }
 };
 
 /// Collective over `comm`. Threads: `configured` if positive, else OMP_NUM_THREADS if set, else
