@@ -296,6 +296,9 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                      : " (" + job.latency_s.source + "), " +
                            whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
                            job.bandwidth_bytes_per_s.source + ")"));
+  if (job.request_s.value > 0)
+    out.push_back("rank 0 serving a request for a chunk (dynamic, guided): " +
+                  format_seconds(job.request_s.value) + " (" + job.request_s.source + ")");
   out.push_back(job.write_bytes_per_s.value > 0
                     ? "collective write: " + whatif_gbyte(job.write_bytes_per_s.value) + " (" +
                           job.write_bytes_per_s.source + ")"

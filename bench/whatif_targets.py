@@ -7,7 +7,7 @@
 WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
 
 Per workload: `nsperf benchmark --distributed` at 1, 2 and 4 ranks (4 oversubscribed on this
-machine's 2 cores; the 2-rank run with `--network --sizes 4096` for the transfer figures),
+machine's 2 cores; the 2-rank run with `--network --sizes 16,4096` for the transfer figures: 16 bytes for a request for a chunk),
 each launched --launches times, interleaved (1, 2, 4, 1, 2, 4, ...), appended into one file,
 then `nsperf whatif --validate` on it, which pools the launches of one configuration: one
 launch's process placement (which ranks share a core) and the machine's drift over a minute
@@ -121,7 +121,7 @@ def slurm_case(nsperf, folder, inp, tile, reps, launches):
     env["SLURM_CONF"] = m.group(1) if m else os.path.join(folder, "slurm", "slurm.conf")
     try:
         base = os.path.join(folder, "slurm-base.h5")
-        args = " ".join(["--distributed", "--network", "--sizes", "4096"] + input_args(inp) +
+        args = " ".join(["--distributed", "--network", "--sizes", "16,4096"] + input_args(inp) +
                         ["--tile", str(tile), "--repetitions", str(reps)])  # the script adds --no-progress
         job_env = dict(env, NSPERF_BIN=nsperf, NSPERF_ARGS=args, NSPERF_OUT=folder,
                        OMPI_MCA_btl="self,tcp")
@@ -189,7 +189,7 @@ def main():
                     for ranks in (1, 2, 4):
                         # The 2-rank runs also measure the transfers of the job's tiles within
                         # the node (the network optimizer), as docs/whatif.md tells users to.
-                        extra = ("--network", "--sizes", "4096") if ranks == 2 else ()
+                        extra = ("--network", "--sizes", "16,4096") if ranks == 2 else ()
                         bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra,
                               bind=ranks > os.cpu_count() and not a.unbound)
             cases.append((name, path, f"{name} ({inp}, tiles of {tile})", {(1, 2), (2, 4)}, 0.15))

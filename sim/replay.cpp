@@ -333,7 +333,9 @@ class Job {
       while (block || requests->listen()) {
         block = false;
         const int* asker = requests->get<int>();
-        coordinate(measured_.latency_s.value);  // receiving the request, sending the reply
+        // Receiving the request, sending the reply.
+        coordinate(measured_.request_s.value > 0 ? measured_.request_s.value
+                                                 : measured_.latency_s.value);
         const Chunk c{next, take(total - next)};
         next += c.count;
         if (c.count == 0) ++finished;

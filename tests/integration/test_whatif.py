@@ -3,6 +3,8 @@ in every format, a user's SimGrid platform, --validate, and the inputs it refuse
 are checked against the model's own arithmetic and the file's rows, never against a timing."""
 import json
 import os
+import re
+import shutil
 
 import h5py
 import numpy as np
@@ -34,7 +36,6 @@ class Whatif(TempDirTest):
 
     @classmethod
     def tearDownClass(cls):
-        import shutil
         shutil.rmtree(cls.shared, ignore_errors=True)
 
     def whatif(self, *args, code=0):
@@ -130,6 +131,33 @@ class Whatif(TempDirTest):
         self.assertIn("| ranks | partitioner |", md)
         self.assertNotIn("of it write", md)  # no write bandwidth: no write column
 
+    def test_a_request_costs_rank_0_a_small_messages_latency(self):
+        # Without a network run: the default, named.
+        text = self.whatif(self.file, "--ranks", "2").out
+        self.assertIn("rank 0 serving a request for a chunk (dynamic, guided): 1.00 us (default",
+                      text)
+        # With a size sweep of 16-byte messages: that row's latency, not the tile's.
+        mine = self.path("net.h5")
+        shutil.copy(self.file, mine)
+        r = run(["benchmark", "--network", "--sizes", "16", "--synthetic", "512x512", "--skew",
+                 "50", "--tile", "64", "--repetitions", "3", "--no-progress", "--append", "-o",
+                 mine], ranks=2, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        with h5py.File(mine) as f:
+            rows = [f["runs"][k]["message_sizes"][:] for k in f["runs"]
+                    if "message_sizes" in f["runs"][k]]
+        self.assertEqual(len(rows), 1)
+        small = [row for row in rows[0] if row["bytes"] == 16]
+        self.assertEqual(len(small), 1)
+        text = self.whatif(mine, "--ranks", "2").out
+        line = [l for l in text.splitlines() if "serving a request" in l]
+        self.assertEqual(len(line), 1, text)
+        self.assertIn("one-way latency at 16 bytes, message_sizes of run", line[0])
+        shown = re.search(r"\): ([0-9.]+) us \(", line[0])
+        self.assertIsNotNone(shown, line[0])
+        self.assertAlmostEqual(float(shown.group(1)), small[0]["latency_s"] * 1e6,
+                               delta=0.01 * small[0]["latency_s"] * 1e6 + 0.005)
+
     def test_a_users_platform(self):
         xml = self.path("cluster.xml")
         with open(xml, "w") as f:
@@ -196,7 +224,6 @@ class Whatif(TempDirTest):
     def test_validate_pools_the_runs_of_one_configuration(self):
         # A second launch at 2 ranks: its repetitions join the first's in one row per
         # partitioner, and as a base it adds a second prediction to each row it predicts.
-        import shutil
         pooled = self.path("pooled.h5")
         shutil.copy(self.file, pooled)
         r = run(["benchmark", "--distributed", "--synthetic", "512x512", "--skew", "50",

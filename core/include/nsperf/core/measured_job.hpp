@@ -66,9 +66,12 @@ struct MeasuredJob {
   /// A rank's time per tile outside the measured stages (bookkeeping between them), added to
   /// every tile's stage A.
   SourcedValue per_tile_overhead_s;
-  SourcedValue latency_s;                   ///< one-way point-to-point latency
-  SourcedValue bandwidth_bytes_per_s;       ///< point-to-point streaming bandwidth
-  bool network_within_node = true;          ///< measured between two ranks of one node
+  SourcedValue latency_s;              ///< one-way point-to-point latency
+  SourcedValue bandwidth_bytes_per_s;  ///< point-to-point streaming bandwidth
+  bool network_within_node = true;     ///< measured between two ranks of one node
+  /// Rank 0's time serving a self-scheduled rank's request for a chunk (a 4-byte request
+  /// received, a 16-byte reply sent); 0 = latency_s
+  SourcedValue request_s;
   SourcedValue write_bytes_per_s;           ///< aggregate collective write bandwidth; 0 = unknown
   std::int64_t output_bytes_per_pixel = 5;  ///< what nsperf run writes: u8 mask + f32 gradient
   std::vector<MeasuredMakespans> measured;  ///< every distributed run in the file
