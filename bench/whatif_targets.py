@@ -7,25 +7,25 @@
 WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
 
 Per workload: `nsperf benchmark --distributed` at 1, 2 and 4 ranks (4 oversubscribed on this
-machine's 2 cores; the 2-rank run with `--network --sizes 16,4096` for the transfer figures: 16 bytes for a request for a chunk),
-each launched --launches times, interleaved (1, 2, 4, 1, 2, 4, ...), appended into one file,
-then `nsperf whatif --validate` on it, which pools the launches of one configuration: one
-launch's process placement (which ranks share a core) and the machine's drift over a minute
-move a median by more than the targets' margins. The 4-rank runs are bound to cores (mpirun
---bind-to core:overload-allowed: ranks 0 and 2 on one core, 1 and 3 on the other; the file
-records it and whatif places them so); --unbound leaves them to the OS, which puts them anew at
-each launch (whatif then predicts the median over placements). It prints the
+machine's 2 cores; the 2-rank run with `--network --sizes 16,4096` for the transfer figures: 16
+bytes for a request for a chunk), each launched --launches times, interleaved (1, 2, 4, 1, 2, 4,
+...), appended into one file, then `nsperf whatif --validate` on it, which pools the launches of
+one configuration: one launch's process placement (which ranks share a core) and the machine's
+drift over a minute move a median by more than the targets' margins. The 4-rank runs are bound
+to cores (mpirun --bind-to core:overload-allowed: ranks 0 and 2 on one core, 1 and 3 on the
+other; the file records it and whatif places them so); --unbound leaves them to the OS, which
+puts them anew at each launch (whatif then predicts the median over placements). It prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%) and the
 ranking check: per round, of the pairs of partitioners (one image and rank count) whose pooled
 measured makespans differ significantly (Mann-Whitney p < 0.05, as `--validate --format json`
-gives each pair), how many the prediction orders as measured (target: all); with --rounds, also the pairs apart in the same
-order in every round. --slurm: the two emulated nodes of slurm/local-cluster, one rank each (target
-within 25%), predicted from 1-rank runs, each launched --launches times as well. --scale: 4096 simulated ranks on a 16384² image (the
-first workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB).
---rounds N: all the measuring N times over (DIR/round-K), each round checked, then how far the
-measured medians of one configuration moved between rounds: an error is only as meaningful as
-the measurement is reproducible. Each command is printed before it runs. Run it on a quiet
-machine."""
+gives each pair), how many the prediction orders as measured (target: all); with --rounds, also
+the pairs apart in the same order in every round. --slurm: the two emulated nodes of
+slurm/local-cluster, one rank each (target within 25%), predicted from 1-rank runs, each
+launched --launches times as well. --scale: 4096 simulated ranks on a 16384² image (the first
+workload's costs resampled), its wall time and peak memory (target: 60 s, 4 GiB). --rounds N:
+all the measuring N times over (DIR/round-K), each round checked, then how far the measured
+medians of one configuration moved between rounds: an error is only as meaningful as the
+measurement is reproducible. Each command is printed before it runs. Run it on a quiet machine."""
 import argparse
 import json
 import os
