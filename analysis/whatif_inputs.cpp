@@ -298,6 +298,8 @@ core::SourcedValue request_figure(const std::vector<core::MessageSize>& sizes,
   for (const auto& m : sizes)
     if (m.bytes <= kSmall && m.latency_s > 0 && (smallest == nullptr || m.bytes < smallest->bytes))
       smallest = &m;
+  if (sizes.empty())  // the latency is a default then, no bound
+    return {latency.value, latency.source + "; benchmark --network --sizes 16 measures it"};
   if (smallest == nullptr)
     return {latency.value,
             "the latency above, an upper bound: no message of " + std::to_string(kSmall) +
