@@ -293,13 +293,13 @@ RowCalibration calibrate_rows(const io::StoredTable& t,
 core::SourcedValue request_figure(const std::vector<core::MessageSize>& sizes,
                                   const std::string& run, const std::string& between,
                                   const core::SourcedValue& latency) {
+  if (sizes.empty())  // the latency is a default then, no bound
+    return {latency.value, latency.source + "; benchmark --network --sizes 16 measures it"};
   constexpr std::int64_t kSmall = 64;
   const core::MessageSize* smallest = nullptr;
   for (const auto& m : sizes)
     if (m.bytes <= kSmall && m.latency_s > 0 && (smallest == nullptr || m.bytes < smallest->bytes))
       smallest = &m;
-  if (sizes.empty())  // the latency is a default then, no bound
-    return {latency.value, latency.source + "; benchmark --network --sizes 16 measures it"};
   if (smallest == nullptr)
     return {latency.value,
             "the latency above, an upper bound: no message of " + std::to_string(kSmall) +
