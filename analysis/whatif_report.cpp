@@ -438,14 +438,25 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
     for (auto& r : c.rows) r = position[r];
   if (plan.cases.empty()) {
     std::string ranks;
-    for (const auto& b : bases) ranks += (ranks.empty() ? "" : ", ") + std::to_string(b.ranks);
+    std::set<int> measured;
+    for (const auto& b : bases) {
+      if (measured.insert(b.ranks).second)
+        ranks += (ranks.empty() ? "" : ", ") + std::to_string(b.ranks);
+    }
+    // Suggest a count the file lacks: 2, else 1, else the next power of two above the largest.
+    int suggest = 2;
+    if (measured.count(2) != 0) suggest = 1;
+    if (measured.count(1) != 0 && measured.count(2) != 0) {
+      suggest = 4;
+      while (measured.count(suggest) != 0) suggest *= 2;
+    }
     throw InputError(file +
                      ": --validate needs distributed runs at a second rank count (same "
                      "image and tile) besides the run(s) with tile costs, at " +
-                     ranks +
-                     " rank(s); add one: mpirun -n 2 nsperf benchmark --distributed --append "
-                     "-o " +
-                     file + " (with the same --synthetic/--image and --tile)");
+                     ranks + " rank(s); add one: mpirun -n " + std::to_string(suggest) +
+                     (suggest > 2 ? " --oversubscribe" : "") +
+                     " nsperf benchmark --distributed --append -o " + file +
+                     " (with the same --synthetic/--image and --tile)");
   }
   return plan;
 }

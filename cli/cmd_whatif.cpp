@@ -225,7 +225,7 @@ int run(const CommandContext& ctx) {
            "transfers, and no write). No MPI: runs on a login node. The model and its limits:\n"
            "docs/whatif.md.\n\n"
            "Examples:\n"
-           "  mpirun -n 2 nsperf benchmark --distributed --network --sizes -o small.h5\n"
+           "  mpirun -n 2 nsperf benchmark --distributed --network --sizes 16 -o small.h5\n"
            "  nsperf whatif small.h5 --ranks 2,64,1024,4096 --cores-per-node 64 --link 25,1\n"
            "  nsperf whatif small.h5 --platform my-cluster.xml --partitioner static-cyclic "
            "dynamic\n"

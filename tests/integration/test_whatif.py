@@ -310,7 +310,14 @@ class Whatif(TempDirTest):
                               "-r", "2", "--warmup", "0", "--no-progress", "-o", one], ranks=1).code, 0)
         r = self.whatif("--validate", one, code=2)
         self.assertIn("needs distributed runs at a second rank count", r.err)
-        self.assertEqual(sorted(os.listdir(self.dir)), ["bad.xml", "cpu.h5", "one.h5"])  # nothing written
+        self.assertIn("add one: mpirun -n 2 nsperf benchmark", r.err)  # a count the file lacks
+        two = self.path("two.h5")
+        self.assertEqual(run(["benchmark", "--distributed", "--synthetic", "128x128", "--tile", "32",
+                              "-r", "2", "--warmup", "0", "--no-progress", "-o", two], ranks=2).code, 0)
+        r = self.whatif("--validate", two, code=2)
+        self.assertIn("at 2 rank(s); add one: mpirun -n 1 nsperf benchmark", r.err)
+        self.assertEqual(sorted(os.listdir(self.dir)),
+                         ["bad.xml", "cpu.h5", "one.h5", "two.h5"])  # nothing written
 
 
 if __name__ == "__main__":
