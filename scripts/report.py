@@ -509,8 +509,15 @@ def recommendations_html(recs):
     return "".join(parts)
 
 
+# Fields whose 0 is the file's "not recorded" (a run of nsperf whatif measures no bandwidth and
+# runs no ranks' threads): shown as such, not as a figure.
+UNRECORDED_AT_ZERO = {"bandwidth_gbyte_per_s": "not measured", "threads_per_rank": "not recorded"}
+
+
 def provenance_value(field, value):
     """A field as a reader wants it: numbers to 4 significant digits, with their unit."""
+    if field in UNRECORDED_AT_ZERO and isinstance(value, (int, float)) and value == 0:
+        return UNRECORDED_AT_ZERO[field]
     if isinstance(value, float):
         return f"{value:.4g} GB/s" if field == "bandwidth_gbyte_per_s" else f"{value:.4g}"
     return str(value)

@@ -270,6 +270,8 @@ class Whatif(TempDirTest):
         with open(html) as f:
             page = f.read()
         self.assertIn("id='chart-whatif' data-present='yes'", page)
+        # A simulation measured no bandwidth: its provenance says so rather than "0 GB/s".
+        self.assertIn("<th>bandwidth_gbyte_per_s</th><td>not measured</td>", page)
         # Never into an input, never over a file without --force.
         r = self.whatif(self.file, "--ranks", "2", "-o", self.file, code=2)
         self.assertIn("--output", r.err)
