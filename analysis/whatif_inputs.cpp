@@ -308,6 +308,14 @@ core::SourcedValue request_figure(const std::vector<core::MessageSize>& sizes,
                                    " bytes, message_sizes of run " + run + ", " + between};
 }
 
+// The file's runs, `own` first: where a figure is taken from the run itself, else another's.
+std::vector<std::string> own_first(const std::vector<std::string>& runs, const std::string& own) {
+  std::vector<std::string> order{own};
+  for (const auto& r : runs)
+    if (r != own) order.push_back(r);
+  return order;
+}
+
 // The point-to-point figures, from the run itself or else the first other run of the file with
 // any: the bandwidth of the network optimizer's mpi-stream (the job's own tiles streamed, osu_bw's
 // method over distinct buffers: what the distributed job's transfers are), else the size sweep's
@@ -315,10 +323,7 @@ core::SourcedValue request_figure(const std::vector<core::MessageSize>& sizes,
 // a node here); the latency from that sweep row.
 void network_figures(const std::filesystem::path& path, const std::vector<std::string>& runs,
                      const std::string& own, core::MeasuredJob& job) {
-  std::vector<std::string> order{own};
-  for (const auto& r : runs)
-    if (r != own) order.push_back(r);
-  for (const auto& r : order) {
+  for (const auto& r : own_first(runs, own)) {
     const auto sizes = io::read_message_sizes(path, r);
     const core::MessageSize* pick = nullptr;
     for (const auto& m : sizes)
@@ -356,13 +361,31 @@ void network_figures(const std::filesystem::path& path, const std::vector<std::s
   job.network_within_node = true;
 }
 
+// What an MPI call that yields a shared core costs (benchmark --network --shared-core), from the
+// run itself or else the first other run of the file with the probe; without one, nothing is
+// charged for it and the inputs say so.
+void handover_figures(const std::filesystem::path& path, const std::vector<std::string>& runs,
+                      const std::string& own, core::MeasuredJob& job) {
+  for (const auto& r : own_first(runs, own)) {
+    const StoredRun attrs(path, r);
+    const double waiting = attrs.number("handover_waiting_s");
+    const double computing = attrs.number("handover_computing_s");
+    if (!(waiting > 0) && !(computing > 0)) continue;
+    const std::string source = "shared-core probe of run " + r;
+    job.handover_waiting_s = {waiting, source};
+    job.handover_computing_s = {computing, source};
+    return;
+  }
+  const std::string why =
+      "not measured, not charged: no `nsperf benchmark --network --shared-core` run in the file";
+  job.handover_waiting_s = {0, why};
+  job.handover_computing_s = {0, why};
+}
+
 // The collective write: the io optimizer's IOR-style HDF5 collective write, from any run.
 void write_figure(const std::filesystem::path& path, const std::vector<std::string>& runs,
                   const std::string& own, core::MeasuredJob& job) {
-  std::vector<std::string> order{own};
-  for (const auto& r : runs)
-    if (r != own) order.push_back(r);
-  for (const auto& r : order) {
+  for (const auto& r : own_first(runs, own)) {
     for (const auto& s : io::read_summary(path, r)) {
       if (s.optimizer == "io" && s.strategy == "ior-hdf5" && s.kernel == "write" &&
           s.gbyte_per_s > 0) {
@@ -517,6 +540,7 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   job.per_tile_overhead_s = {calibration.overhead_s,
                              "the ranks' time outside the measured stages in run " + chosen};
   network_figures(path, runs, chosen, job);
+  handover_figures(path, runs, chosen, job);
   write_figure(path, runs, chosen, job);
   measured_makespans(path, runs, job);
   for (const auto& m : job.measured)

@@ -299,6 +299,13 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
   if (job.request_s.value > 0)
     out.push_back("rank 0 serving a request for a chunk (dynamic, guided): " +
                   format_seconds(job.request_s.value) + " (" + job.request_s.source + ")");
+  out.push_back(
+      "an MPI call of rank 0 yielding a core it shares (nodes with more ranks than cores): " +
+      (job.handover_waiting_s.value > 0 || job.handover_computing_s.value > 0
+           ? format_seconds(job.handover_waiting_s.value) + " with the other rank waiting, " +
+                 format_seconds(job.handover_computing_s.value) + " with it computing (" +
+                 job.handover_waiting_s.source + ")"
+           : job.handover_waiting_s.source));
   out.push_back(job.write_bytes_per_s.value > 0
                     ? "collective write: " + whatif_gbyte(job.write_bytes_per_s.value) + " (" +
                           job.write_bytes_per_s.source + ")"

@@ -7,8 +7,9 @@
 WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or an image file).
 
 Per workload: `nsperf benchmark --distributed` at 1, 2 and 4 ranks (4 oversubscribed on this
-machine's 2 cores; the 2-rank run with `--network --sizes 16,4096` for the transfer figures: 16
-bytes for a request for a chunk), each launched --launches times, interleaved (1, 2, 4, 1, 2, 4,
+machine's 2 cores; the 2-rank run with `--network --sizes 16,4096 --shared-core` for the
+transfer figures, 16 bytes for a request for a chunk, and what a yielding MPI call costs on a
+shared core, which the 4-rank prediction charges), each launched --launches times, interleaved (1, 2, 4, 1, 2, 4,
 ...), appended into one file, then `nsperf whatif --validate` on it, which pools the launches of
 one configuration: one launch's process placement (which ranks share a core) and the machine's
 drift over a minute move a median by more than the targets' margins. The 4-rank runs are bound
@@ -189,7 +190,8 @@ def main():
                     for ranks in (1, 2, 4):
                         # The 2-rank runs also measure the transfers of the job's tiles within
                         # the node (the network optimizer), as docs/whatif.md tells users to.
-                        extra = ("--network", "--sizes", "16,4096") if ranks == 2 else ()
+                        extra = (("--network", "--sizes", "16,4096", "--shared-core")
+                                 if ranks == 2 else ())
                         bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra,
                               bind=ranks > os.cpu_count() and not a.unbound)
             cases.append((name, path, f"{name} ({inp}, tiles of {tile})", {(1, 2), (2, 4)}, 0.15))

@@ -67,6 +67,11 @@ po::options_description describe_options() {
       "(one-way latency and streaming bandwidth per size, the tile's size among them): "
       "MIN:MAX for the powers of two between, e.g. 8:4M, or a list, e.g. 1K,64K,4M "
       "(optimizers.network.sizes; default: no sweep)")(
+      "shared-core",
+      "network optimizer: also measure what an MPI call that yields the processor costs on a "
+      "core ranks 0 and 1 share (both pinned to one CPU for about 0.15 s; one node), which "
+      "nsperf whatif charges on nodes with more ranks than cores "
+      "(optimizers.network.shared_core)")(
       "io-dir", po::value<std::string>()->value_name("DIR"),
       "io optimizer: where its scratch folder goes, on a filesystem every node sees "
       "(optimizers.io.dir; default: the results file's folder)")("no-progress",
@@ -133,6 +138,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("level")) add("level", "optimization_level", vm["level"].as<std::string>());
   if (vm.count("output")) add("output", "benchmark.output", vm["output"].as<std::string>());
   if (vm.count("sizes")) add("sizes", "optimizers.network.sizes", vm["sizes"].as<std::string>());
+  if (vm.count("shared-core")) add("shared-core", "optimizers.network.shared_core", true);
   if (vm.count("io-dir")) add("io-dir", "optimizers.io.dir", vm["io-dir"].as<std::string>());
   add_set_overrides(vm, o.overrides);
   if (vm.count("force") && vm.count("append"))
@@ -243,6 +249,11 @@ int run(const CommandContext& ctx) {
       throw UsageError(
           "--sizes (optimizers.network.sizes): only the network optimizer sweeps message sizes, "
           "and it does not run here: add --network");
+    if (cfg.setting<bool>("network", "shared_core") &&
+        std::find(n.begin(), n.end(), "network") == n.end())
+      throw UsageError(
+          "--shared-core (optimizers.network.shared_core): only the network optimizer runs the "
+          "shared-core probe, and it does not run here: add --network");
     if (world.rank() == 0)
       mpi::check_output(output, options.mode, job_inputs(cfg), "--output",
                         /*can_append=*/true);

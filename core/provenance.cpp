@@ -43,6 +43,8 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"region_overhead_s", region_overhead_s},
       {"cut_ahead_gbyte_per_s", cut_ahead_gbyte_per_s},
       {"cut_ahead_apart_gbyte_per_s", cut_ahead_apart_gbyte_per_s},
+      {"handover_waiting_s", handover_waiting_s},
+      {"handover_computing_s", handover_computing_s},
       {"warnings", warnings},
       {"notes", notes},
       {"image", image},

@@ -56,7 +56,7 @@ CONFIG_KEYS = {
     "optimizers.distributed": ["enabled", "strategies", "chunk"],
     "optimizers.io": ["enabled", "strategies", "dir"],
     "optimizers.memory": ["enabled", "strategies"],
-    "optimizers.network": ["enabled", "strategies", "link_mbyte_per_s", "sizes"],
+    "optimizers.network": ["enabled", "strategies", "link_mbyte_per_s", "sizes", "shared_core"],
 }
 # Every registered strategy (`nsperf benchmark --list`; the same test checks it).
 STRATEGIES = ["scalar", "openmp", "simd", "blocked", "fused", "opencv", "float64", "float32",

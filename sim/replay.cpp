@@ -20,9 +20,14 @@
 // another core may have only waiting ones (4 ranks on 2 cores, skewed image: the launches that
 // put the two busy ranks on one core took 40% longer). On such a node each core is a host of
 // its own (cores_are_hosts), the ranks put on them in turn or in a shuffled order (predict.cpp
-// takes the median over placements: which ranks share a core is the OS's choice per launch). The
-// scheduler's time slices, which delay hand-offs between ranks sharing a core, are not modelled
-// (docs/whatif.md).
+// takes the median over placements: which ranks share a core is the OS's choice per launch).
+// What SimGrid's sharing leaves out is the hand-over itself: rank 0's MPI calls between tiles
+// (the test after a send, the probe for requests) find nothing to do most times and yield the
+// core, and on a core shared with another rank each costs what the network optimizer's
+// shared-core probe measured: two context switches and, if that rank waits in MPI, one pass of
+// its polling (mpi/network/shared_core.cpp). The other ranks' calls between tiles find their
+// tile arrived or send a small message, and do not yield. The scheduler's time slices, which
+// delay hand-offs between ranks that both compute, are not modelled (docs/whatif.md).
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
@@ -134,6 +139,8 @@ class Job {
                  ? 1
                  : static_cast<int>(std::unique(used.begin(), used.end()) - used.begin());
     busy_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
+    waiting_.assign(static_cast<std::size_t>(scenario.ranks), 0);
+    finished_.assign(static_cast<std::size_t>(scenario.ranks), 0);
     end_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     owners_ = static_owners();
     rank_ids_.resize(static_cast<std::size_t>(scenario.ranks));
@@ -181,6 +188,37 @@ class Job {
   };
   std::vector<Chunk> replies_;  // rank 0's answers, alive until the simulation ends
   Token token_;
+  std::vector<char> waiting_;   // per rank: blocked in an MPI wait (polling, in the job)
+  std::vector<char> finished_;  // per rank: through the pipeline
+
+  // A rank blocked in an MPI wait for the scope's duration.
+  class Waiting {
+   public:
+    Waiting(Job& job, int rank) : flag_(job.waiting_[static_cast<std::size_t>(rank)]) { flag_ = 1; }
+    ~Waiting() { flag_ = 0; }
+    Waiting(const Waiting&) = delete;
+    Waiting& operator=(const Waiting&) = delete;
+
+   private:
+    char& flag_;
+  };
+
+  // Rank 0's MPI call between tiles that finds nothing to do and yields the core: on a host
+  // with more ranks in the pipeline than cores, the hand-over to another rank of it, waiting
+  // in MPI or computing (the shared-core probe's figures; nothing where none was measured).
+  void yielding_call() {
+    const sg4::Host* host = host_of_[0];
+    int here = 0;
+    bool other_waits = false;
+    for (std::size_t r = 0; r < host_of_.size(); ++r) {
+      if (host_of_[r] != host || finished_[r] != 0) continue;
+      ++here;
+      if (r != 0 && waiting_[r] != 0) other_waits = true;
+    }
+    if (here <= host->get_core_count()) return;
+    coordinate(other_waits ? measured_.handover_waiting_s.value
+                           : measured_.handover_computing_s.value);
+  }
 
   [[nodiscard]] bool self_scheduled() const { return owners_.empty(); }
 
@@ -269,21 +307,32 @@ class Job {
     all_reduce(r, 1, 256 * 8);
     busy(r, stage_b);
     end_[static_cast<std::size_t>(r)] = sg4::Engine::get_clock();
+    finished_[static_cast<std::size_t>(r)] = 1;
   }
 
   void send_and_compute(std::vector<std::size_t>& mine) {
     std::vector<sg4::CommPtr> sends;
+    std::size_t oldest = 0;  // sends before it have completed
+    // The job tests the oldest pending send after each send and each of its own tiles
+    // (mpi/distributed): a call while one is pending, which yields unless it completes one.
+    auto progress = [&] {
+      while (oldest < sends.size() && sends[oldest]->test()) ++oldest;
+      if (oldest < sends.size()) yielding_call();
+    };
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       if (owners_[i] == 0) continue;
       coordinate(cut_for_others_s(i));
       sends.push_back(send_tile(owners_[i], i));
+      progress();
     }
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       if (owners_[i] != 0) continue;
       compute(cut_s(tiles_[i]));  // its own tile: rank 0's I/O, not coordination
       busy(0, tiles_[i].stage_a_s);
       mine.push_back(i);
+      progress();
     }
+    const Waiting w(*this, 0);
     sg4::Comm::wait_all(sends);
   }
 
@@ -303,7 +352,10 @@ class Job {
     auto* tiles = box("tiles", r);
     for (std::size_t k = 0; k < mine.size(); ++k) receives.push_back(tiles->get_async(&landed[k]));
     for (std::size_t k = 0; k < mine.size(); ++k) {
-      receives[k]->wait();
+      {
+        const Waiting w(*this, r);
+        receives[k]->wait();
+      }
       copy_in(r, mine[k]);
       busy(r, tiles_[mine[k]].stage_a_s);
     }
@@ -330,9 +382,17 @@ class Job {
     replies_.reserve(static_cast<std::size_t>(scenario_.ranks) + tiles_.size());
     auto* requests = sg4::Mailbox::by_name("requests");
     auto serve = [&](bool block) {
+      // The probe between tiles that finds no request yields.
+      if (!block && !requests->listen()) yielding_call();
       while (block || requests->listen()) {
+        const int* asker = nullptr;
+        if (block) {
+          const Waiting w(*this, 0);
+          asker = requests->get<int>();
+        } else {
+          asker = requests->get<int>();
+        }
         block = false;
-        const int* asker = requests->get<int>();
         // Receiving the request, sending the reply.
         coordinate(measured_.request_s.value > 0 ? measured_.request_s.value
                                                  : measured_.latency_s.value);
@@ -362,6 +422,7 @@ class Job {
       }
     }
     while (finished < scenario_.ranks - 1) serve(true);
+    const Waiting w(*this, 0);
     sg4::Comm::wait_all(sends);
   }
 
@@ -374,13 +435,20 @@ class Job {
     auto* tiles = box("tiles", r);
     ask();
     for (;;) {
-      const Chunk* c = replies->get<Chunk>();
+      const Chunk* c = nullptr;
+      {
+        const Waiting w(*this, r);
+        c = replies->get<Chunk>();
+      }
       if (c->count == 0) break;
       // The chunk's receives posted at once, as the job posts them.
       std::vector<sg4::CommPtr> receives;
       std::vector<Token*> landed(static_cast<std::size_t>(c->count));
       for (auto& t : landed) receives.push_back(tiles->get_async(&t));
-      sg4::Comm::wait_all(receives);
+      {
+        const Waiting w(*this, r);
+        sg4::Comm::wait_all(receives);
+      }
       for (std::int64_t id = c->first; id < c->first + c->count; ++id)
         copy_in(r, static_cast<std::size_t>(id));
       ask();  // one ahead: the next chunk travels while this one computes
@@ -415,6 +483,7 @@ class Job {
   // A binomial-tree reduce to rank 0 and broadcast back: Open MPI's shape for small messages
   // on many ranks (2 log2(ranks) steps of one message each).
   void all_reduce(int r, int phase, std::uint64_t bytes) {
+    const Waiting w(*this, r);  // its messages are small: a rank in it waits, as it polls
     const int n = scenario_.ranks;
     const std::string tag = std::to_string(phase);
     auto* up = sg4::Mailbox::by_name("reduce" + tag + "-" + std::to_string(r));

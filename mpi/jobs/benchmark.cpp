@@ -247,6 +247,8 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     p.region_overhead_s = core::region_overhead_s();
     p.cut_ahead_gbyte_per_s = out.cut_ahead_gbyte_per_s;
     p.cut_ahead_apart_gbyte_per_s = out.cut_ahead_apart_gbyte_per_s;
+    p.handover_waiting_s = out.handover_waiting_s;
+    p.handover_computing_s = out.handover_computing_s;
   }
   bmpi::broadcast(comm, result.provenance, 0);
   // The profile ends here: the results file it is stored in is written afterwards.

@@ -132,7 +132,9 @@ class NetworkOptimizer final : public Optimizer {
       if (me == 0) {
         out.notes.push_back(
             std::string("network: 1 rank, no tile crosses the network; skipped") +
-            (sweep_sizes(ctx.config).empty() ? "" : " (the message-size sweep too)"));
+            (sweep_sizes(ctx.config).empty() ? "" : " (the message-size sweep too)") +
+            (ctx.config.setting<bool>("network", "shared_core") ? " (the shared-core probe too)"
+                                                                : ""));
       }
       ctx.progress.set(ctx.units_before + work_units(ctx.config, total_tiles), "network");
       return;
@@ -202,6 +204,7 @@ class NetworkOptimizer final : public Optimizer {
                      });
     if (me == 0) add_latency_notes(out, first_sample);
     sweep(ctx, out);
+    probe_shared_core(ctx, out);
   }
 
  private:
@@ -548,6 +551,30 @@ class NetworkOptimizer final : public Optimizer {
     }
   }
 
+  // optimizers.network.shared_core: what a yielding MPI call costs on a core rank 0 and rank 1
+  // share (shared_core.cpp), after the sweep; 5 rounds, about 0.15 s.
+  static void probe_shared_core(const OptimizerContext& ctx, OptimizerOutput& out) {
+    if (!ctx.config.setting<bool>("network", "shared_core")) return;
+    plain::SharedCore figures;
+    run_collective(ctx.comm, "shared-core", [&] {
+      NSPERF_MPI_REGION("shared core");
+      figures = plain::shared_core(ctx.comm, 5);
+    });
+    if (ctx.comm.rank() != 0) return;
+    if (figures.rounds == 0) {
+      out.notes.push_back("network: shared-core probe not measured: " + figures.skipped);
+      return;
+    }
+    out.handover_waiting_s = figures.waiting_s;
+    out.handover_computing_s = figures.computing_s;
+    out.notes.push_back(
+        "network: an MPI call that yields a core shared by ranks 0 and 1 (CPU " +
+        std::to_string(figures.cpu) + ", medians of " + std::to_string(figures.rounds) +
+        " rounds): " + core::format_number(figures.waiting_s * 1e6, 3) +
+        " us with the other rank waiting in MPI, " +
+        core::format_number(figures.computing_s * 1e6, 3) + " us with it computing");
+  }
+
   // optimizers.network.sizes: OSU's table between rank 0 and rank 1, after the rounds.
   void sweep(const OptimizerContext& ctx, OptimizerOutput& out) {
     const auto sizes = sweep_sizes(ctx.config);
@@ -612,7 +639,19 @@ NSPERF_OPTIMIZER_SETTINGS(network,
                             "osu_bw's methods (one reused buffer), the tile's size among them: "
                             "MIN:MAX for the powers of two between (8:4M) or a list (1K,64K,4M); "
                             "\"\" = no sweep. One row per size in the run's message_sizes "
-                            "table."}})
+                            "table."},
+                           {"shared_core",
+                            core::KeyType::boolean,
+                            false,
+                            0,
+                            0,
+                            {},
+                            "Also measure what an MPI call that yields the processor costs on a "
+                            "core two ranks share (ranks 0 and 1 pinned to rank 0's first CPU "
+                            "for about 0.15 s; one node): with the other rank waiting, and "
+                            "computing. Run attributes handover_waiting_s and "
+                            "handover_computing_s, which nsperf whatif charges on nodes with "
+                            "more ranks than cores."}})
 NSPERF_REGISTER_OPTIMIZER(
     NetworkOptimizer, "network",
     "tile transfer strategies (nonblocking, persistent, compressed, adaptive) against blocking "

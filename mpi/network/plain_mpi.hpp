@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "nsperf/core/records.hpp"
@@ -53,5 +54,20 @@ std::vector<std::span<Byte>> repeated(std::span<Byte> buffer, std::size_t size, 
 std::vector<core::MessageSize> sweep(MPI_Comm comm, std::vector<std::int64_t> sizes,
                                      std::int64_t tile_bytes, int repetitions, int warmup,
                                      const std::function<void(std::int64_t, std::int64_t)>& step);
+
+/// What an MPI call that yields the processor costs on a core two ranks share (shared_core.cpp).
+struct SharedCore {
+  double waiting_s = 0;    ///< per call, the other rank of the core waiting in MPI (polling)
+  double computing_s = 0;  ///< per call, the other rank computing
+  int rounds = 0;          ///< rounds measured (0: not measured)
+  int cpu = -1;            ///< the CPU the two ranks shared
+  std::string skipped;     ///< rank 0: why not measured
+};
+
+/// Collective over `comm`: rank 0 and rank 1 pinned to rank 0's first CPU for `rounds` rounds
+/// of three passes of about 8 ms each, then back to their CPUs; the other ranks wait. Rank 0
+/// returns the figures (medians over the rounds) or why none were measured (one rank, two
+/// nodes, pinning refused); the other ranks an empty result.
+SharedCore shared_core(MPI_Comm comm, int rounds);
 
 }  // namespace nsperf::mpi::plain

@@ -158,6 +158,51 @@ class Whatif(TempDirTest):
         self.assertAlmostEqual(float(shown.group(1)), small[0]["latency_s"] * 1e6,
                                delta=0.01 * small[0]["latency_s"] * 1e6 + 0.005)
 
+    def test_a_shared_cores_hand_over_is_measured_and_charged(self):
+        # Without the probe: said, and nothing charged.
+        text = self.whatif(self.file, "--ranks", "4").out
+        self.assertIn("yielding a core it shares (nodes with more ranks than cores): not measured, "
+                      "not charged: no `nsperf benchmark --network --shared-core` run", text)
+        probed = self.path("probed.h5")
+        shutil.copy(self.file, probed)
+        r = run(["benchmark", "--network", "--shared-core", "--synthetic", "512x512", "--skew",
+                 "50", "--tile", "64", "--repetitions", "3", "--no-progress", "--append", "-o",
+                 probed], ranks=2, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("an MPI call that yields a core shared by ranks 0 and 1", r.err + r.out)
+        with h5py.File(probed) as f:
+            network = [k for k in f["runs"] if "handover_waiting_s" in f["runs"][k].attrs
+                       and f["runs"][k].attrs["handover_waiting_s"] > 0]
+            self.assertEqual(len(network), 1)
+            waiting = f["runs"][network[0]].attrs["handover_waiting_s"]
+            computing = f["runs"][network[0]].attrs["handover_computing_s"]
+        self.assertGreater(computing, 0)
+        line = [l for l in self.whatif(probed, "--ranks", "4").out.splitlines()
+                if "yielding a core it shares" in l]
+        self.assertEqual(len(line), 1)
+        self.assertIn(f"(shared-core probe of run {network[0]})", line[0])
+        shown = re.findall(r"([0-9.]+) us with", line[0])
+        self.assertEqual(len(shown), 2, line[0])
+        for value, measured in zip(shown, (waiting, computing)):
+            self.assertAlmostEqual(float(value), measured * 1e6, delta=0.01 * measured * 1e6 + 0.005)
+        # The same file with the probe's figures taken out: the same predictions where each rank
+        # has a core (2 ranks on one node of the measured node's 2 cores), lower ones at 4 ranks
+        # on it.
+        unprobed = self.path("unprobed.h5")
+        shutil.copy(probed, unprobed)
+        with h5py.File(unprobed, "r+") as f:
+            f["runs"][network[0]].attrs["handover_waiting_s"] = 0.0
+            f["runs"][network[0]].attrs["handover_computing_s"] = 0.0
+        base = self.run_ids()[0]  # the 1-rank run: its tile costs in both
+        def makespans(path):
+            rows = json.loads(self.whatif(path, "--run", base, "--ranks", "2,4", "--nodes", "1",
+                                          "--partitioner", "static-block", "--format",
+                                          "json").out)
+            return {r["ranks"]: r["makespan_s"] for r in rows}
+        charged, free = makespans(probed), makespans(unprobed)
+        self.assertEqual(charged[2], free[2])
+        self.assertGreater(charged[4], free[4])
+
     def test_a_users_platform(self):
         xml = self.path("cluster.xml")
         with open(xml, "w") as f:

@@ -169,6 +169,30 @@ TEST(WhatifReplay, OnAnOversubscribedNodeEachRankKeepsToItsCore) {
   EXPECT_LT(p[0].makespan_s, 2.2 * 44e-3);
 }
 
+TEST(WhatifReplay, RankZeroPaysAHandOverForEachYieldingCallOnASharedCore) {
+  // 16 tiles of 1.1 ms. Rank 0 of static-block tests its sends after each of the 12 it makes:
+  // at 4 ranks on 2 cores each test hands its core over, at 100 us (made up, far above the
+  // 1-6 us measured, to stand out); at 2 ranks each has a core and nothing changes.
+  auto job = made_up_job(8, 2, [](std::size_t) { return 1e-3; });
+  const std::vector<sim::Scenario> s = {scenario(2, "static-block", job),
+                                        scenario(4, "static-block", job),
+                                        scenario(4, "dynamic", job)};
+  const auto without = sim::predict(job, one_node_of_two_cores(), s);
+  job.handover_waiting_s = {100e-6, "made up"};
+  job.handover_computing_s = {100e-6, "made up"};
+  const auto with = sim::predict(job, one_node_of_two_cores(), s);
+  ASSERT_EQ(without.size(), 3u);
+  ASSERT_EQ(with.size(), 3u);
+  EXPECT_DOUBLE_EQ(with[0].makespan_s, without[0].makespan_s);
+  // 12 calls of 100 us on rank 0's core: at least half of it on the makespan (the other rank
+  // of the core may take the rest), at most all of it twice over (the core shared meanwhile).
+  EXPECT_GT(with[1].makespan_s - without[1].makespan_s, 0.6e-3);
+  EXPECT_LT(with[1].makespan_s - without[1].makespan_s, 2.4e-3 + 0.2e-3);
+  EXPECT_GT(with[1].coordination_share, without[1].coordination_share);
+  // Dynamic's rank 0 probes for requests between its tiles: a probe that finds none hands over.
+  EXPECT_GT(with[2].makespan_s, without[2].makespan_s + 0.1e-3);
+}
+
 TEST(WhatifReplay, RanksBoundToCoresRunWhereTheyWereBound) {
   // 4 ranks on 2 cores (CPUs 4 and 5), ranks 0 and 1 busy: bound to one core they share it,
   // bound to two they do not.

@@ -72,6 +72,10 @@ struct MeasuredJob {
   /// Rank 0's time serving a self-scheduled rank's request for a chunk (a 4-byte request
   /// received, a 16-byte reply sent); 0 = latency_s
   SourcedValue request_s;
+  /// An MPI call that yields a core shared with another rank: with that rank waiting in MPI,
+  /// and computing (the network optimizer's shared-core probe); 0 = not measured, not charged
+  SourcedValue handover_waiting_s;
+  SourcedValue handover_computing_s;
   SourcedValue write_bytes_per_s;           ///< aggregate collective write bandwidth; 0 = unknown
   std::int64_t output_bytes_per_pixel = 5;  ///< what nsperf run writes: u8 mask + f32 gradient
   std::vector<MeasuredMakespans> measured;  ///< every distributed run in the file

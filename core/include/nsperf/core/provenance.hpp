@@ -47,6 +47,10 @@ struct Provenance {
   double cut_ahead_gbyte_per_s = 0;
   /// the same for every other tile (ids 1, 3, 5, ...), as static-cyclic's rank 0 at 2 ranks
   double cut_ahead_apart_gbyte_per_s = 0;
+  /// network optimizer (--shared-core): an MPI call that yields a core two ranks share, seconds
+  /// per call with the other rank waiting in MPI, and with it computing; 0 = not measured
+  double handover_waiting_s = 0;
+  double handover_computing_s = 0;
   std::string warnings;  ///< why figures may not be representative, "; "-separated
   std::string notes;  ///< what the figures need to be read right (query plans, ...), "\n"-separated
 

@@ -78,6 +78,10 @@ struct OptimizerOutput {
   /// tiles, and every other tile.
   double cut_ahead_gbyte_per_s = 0;
   double cut_ahead_apart_gbyte_per_s = 0;
+  /// Rank 0: the network optimizer's shared-core probe, seconds per MPI call that yields a core
+  /// shared with a rank waiting in MPI, and with one computing (0 without it).
+  double handover_waiting_s = 0;
+  double handover_computing_s = 0;
 };
 
 /// One optimizer of the benchmark.
