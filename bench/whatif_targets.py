@@ -151,7 +151,8 @@ def slurm_case(nsperf, folder, inp, tile, reps, launches):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--nsperf", default=os.path.join(ROOT, "build", "ci", "bin", "nsperf"))
+    p.add_argument("--nsperf", default=os.path.join(ROOT, "build", "ci", "bin", "nsperf"),
+                   type=os.path.abspath)  # the SLURM job runs it from another folder
     p.add_argument("--dir")
     p.add_argument("--repetitions", type=int, default=10, help="per launch")
     p.add_argument("--launches", type=int, default=3, help="of each configuration")

@@ -69,7 +69,8 @@ po::options_description describe_options() {
       "(optimizers.network.sizes; default: no sweep)")(
       "shared-core",
       "network optimizer: also measure what an MPI call that yields the processor costs on a "
-      "core ranks 0 and 1 share (both pinned to one CPU for about 0.15 s; one node), which "
+      "core ranks 0 and 1 share (both pinned to one CPU for about 0.15 s; run with 2 ranks on "
+      "one node), which "
       "nsperf whatif charges on nodes with more ranks than cores "
       "(optimizers.network.shared_core)")(
       "io-dir", po::value<std::string>()->value_name("DIR"),

@@ -648,7 +648,8 @@ NSPERF_OPTIMIZER_SETTINGS(network,
                             {},
                             "Also measure what an MPI call that yields the processor costs on a "
                             "core two ranks share (ranks 0 and 1 pinned to rank 0's first CPU "
-                            "for about 0.15 s; one node): with the other rank waiting, and "
+                            "for about 0.15 s; a run of 2 ranks on one node): with the other rank "
+                            "waiting, and "
                             "computing. Run attributes handover_waiting_s and "
                             "handover_computing_s, which nsperf whatif charges on nodes with "
                             "more ranks than cores."}})

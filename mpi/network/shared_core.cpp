@@ -118,30 +118,40 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
       if (c != other_than && CPU_ISSET(static_cast<std::size_t>(c), &original)) return c;
     return -1;
   };
-  std::array<char, 256> host{};
+  // Every rank's host, to know whether ranks 0 and 1 share one and have it to themselves.
+  constexpr int kHost = 256;
+  std::array<char, kHost> host{};
   gethostname(host.data(), host.size() - 1);
+  std::vector<char> hosts(me == 0 ? static_cast<std::size_t>(size) * kHost : 0);
+  MPI_Gather(host.data(), kHost, MPI_CHAR, hosts.data(), kHost, MPI_CHAR, 0, comm);
   // plan: [shared cpu, rank 1's own cpu, iterations per piece]; shared cpu < 0: not run.
   std::array<std::int64_t, 3> plan{-1, -1, 0};
   std::string why;
   if (me <= 1 && size >= 2) {
     if (me == 1) {
-      MPI_Send(host.data(), static_cast<int>(host.size()), MPI_CHAR, 0, kStop, comm);
       const int cpu = first_cpu(-1);
       MPI_Send(&cpu, 1, MPI_INT, 0, kStop, comm);
     } else {
-      std::array<char, 256> other{};
-      MPI_Recv(other.data(), static_cast<int>(other.size()), MPI_CHAR, 1, kStop, comm,
-               MPI_STATUS_IGNORE);
       int theirs = -1;
       MPI_Recv(&theirs, 1, MPI_INT, 1, kStop, comm, MPI_STATUS_IGNORE);
+      int with_rank_0 = 0;  // ranks on rank 0's host, itself included
+      for (int r = 0; r < size; ++r)
+        with_rank_0 +=
+            std::strncmp(&hosts[static_cast<std::size_t>(r) * kHost], host.data(), kHost) == 0 ? 1
+                                                                                               : 0;
       const int mine = first_cpu(-1);
       // Rank 1's own CPU for the reference: where it runs, else another of rank 0's, else the
       // next the node has.
       int apart = theirs != mine ? theirs : first_cpu(mine);
       const long online = sysconf(_SC_NPROCESSORS_ONLN);
       if (apart < 0 && online > 1) apart = static_cast<int>((mine + 1) % online);
-      if (std::strcmp(other.data(), host.data()) != 0) {
+      if (std::strncmp(&hosts[kHost], host.data(), kHost) != 0) {
         why = "ranks 0 and 1 run on different nodes";
+      } else if (with_rank_0 > 2) {
+        // The others would poll beside them: the probe wants the node to the two of them.
+        why = std::to_string(with_rank_0) +
+              " ranks share rank 0's node; the probe needs ranks 0 and 1 alone on it (run it "
+              "with 2 ranks)";
       } else if (mine < 0 || apart < 0) {
         why = "the node has one CPU";
       } else {

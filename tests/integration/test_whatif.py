@@ -185,6 +185,16 @@ class Whatif(TempDirTest):
         self.assertEqual(len(shown), 2, line[0])
         for value, measured in zip(shown, (waiting, computing)):
             self.assertAlmostEqual(float(value), measured * 1e6, delta=0.01 * measured * 1e6 + 0.005)
+        # With other ranks on the node the probe is not run, and says why.
+        crowded = self.path("crowded.h5")
+        r = run(["benchmark", "--network", "--shared-core", "--synthetic", "256x256", "--tile",
+                 "64", "--repetitions", "1", "--warmup", "0", "--no-progress", "-o", crowded],
+                ranks=4, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("shared-core probe not measured: 4 ranks share rank 0's node", r.err + r.out)
+        with h5py.File(crowded) as f:
+            stored = [f["runs"][k].attrs["handover_waiting_s"] for k in f["runs"]]
+        self.assertEqual(stored, [0])
         # The same file with the probe's figures taken out: the same predictions where each rank
         # has a core (2 ranks on one node of the measured node's 2 cores), lower ones at 4 ranks
         # on it.
