@@ -141,6 +141,10 @@ class Job {
     busy_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     waiting_.assign(static_cast<std::size_t>(scenario.ranks), 0);
     finished_.assign(static_cast<std::size_t>(scenario.ranks), 0);
+    for (std::size_t r = 1; r < host_of_.size(); ++r)
+      if (host_of_[r] == host_of_[0]) rank_0_neighbours_.push_back(r);
+    if (static_cast<int>(rank_0_neighbours_.size()) + 1 <= host_of_[0]->get_core_count())
+      rank_0_neighbours_.clear();
     end_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
     owners_ = static_owners();
     rank_ids_.resize(static_cast<std::size_t>(scenario.ranks));
@@ -190,6 +194,9 @@ class Job {
   Token token_;
   std::vector<char> waiting_;   // per rank: blocked in an MPI wait (polling, in the job)
   std::vector<char> finished_;  // per rank: through the pipeline
+  // The other ranks on rank 0's host when they outnumber its cores with it (else none): those
+  // a yielding call of rank 0 may hand its core to.
+  std::vector<std::size_t> rank_0_neighbours_;
 
   // A rank blocked in an MPI wait for the scope's duration.
   class Waiting {
@@ -207,15 +214,17 @@ class Job {
   // with more ranks in the pipeline than cores, the hand-over to another rank of it, waiting
   // in MPI or computing (the shared-core probe's figures; nothing where none was measured).
   void yielding_call() {
-    const sg4::Host* host = host_of_[0];
-    int here = 0;
+    // Rank 0's call comes after each tile: only the ranks of its host are looked at (none
+    // where its host has a core for each, as on a cluster), not all of them.
+    if (rank_0_neighbours_.empty()) return;
+    int here = 1;  // rank 0 itself, in the pipeline while it calls
     bool other_waits = false;
-    for (std::size_t r = 0; r < host_of_.size(); ++r) {
-      if (host_of_[r] != host || finished_[r] != 0) continue;
+    for (const std::size_t r : rank_0_neighbours_) {
+      if (finished_[r] != 0) continue;
       ++here;
-      if (r != 0 && waiting_[r] != 0) other_waits = true;
+      if (waiting_[r] != 0) other_waits = true;
     }
-    if (here <= host->get_core_count()) return;
+    if (here <= host_of_[0]->get_core_count()) return;
     coordinate(other_waits ? measured_.handover_waiting_s.value
                            : measured_.handover_computing_s.value);
   }

@@ -28,7 +28,8 @@
 namespace nsperf::mpi::plain {
 namespace {
 
-constexpr int kStop = 7301;     // rank 0 -> rank 1: this placement's pass is over
+constexpr int kStop = 7301;     // a pass is over: rank 0 -> rank 1, and rank 1's pieces done
+constexpr int kSetup = 7303;    // the plan and each pass's pinning, between ranks 0 and 1
 constexpr int kNothing = 7302;  // never sent: what the yielding calls probe for
 constexpr int kPieces = 400;    // per pass: 400 pieces of ~20 us, 8 ms
 constexpr double kPieceS = 20e-6;
@@ -130,10 +131,10 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
   if (me <= 1 && size >= 2) {
     if (me == 1) {
       const int cpu = first_cpu(-1);
-      MPI_Send(&cpu, 1, MPI_INT, 0, kStop, comm);
+      MPI_Send(&cpu, 1, MPI_INT, 0, kSetup, comm);
     } else {
       int theirs = -1;
-      MPI_Recv(&theirs, 1, MPI_INT, 1, kStop, comm, MPI_STATUS_IGNORE);
+      MPI_Recv(&theirs, 1, MPI_INT, 1, kSetup, comm, MPI_STATUS_IGNORE);
       int with_rank_0 = 0;  // ranks on rank 0's host, itself included
       for (int r = 0; r < size; ++r)
         with_rank_0 +=
@@ -184,12 +185,12 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
         // A refusal on either side ends the probe on both: no pass runs half pinned.
         if (me == 0) {
           int theirs = 0;
-          MPI_Recv(&theirs, 1, MPI_INT, 1, kStop, comm, MPI_STATUS_IGNORE);
+          MPI_Recv(&theirs, 1, MPI_INT, 1, kSetup, comm, MPI_STATUS_IGNORE);
           both = pinned & theirs;
-          MPI_Send(&both, 1, MPI_INT, 1, kStop, comm);
+          MPI_Send(&both, 1, MPI_INT, 1, kSetup, comm);
         } else {
-          MPI_Send(&pinned, 1, MPI_INT, 0, kStop, comm);
-          MPI_Recv(&both, 1, MPI_INT, 0, kStop, comm, MPI_STATUS_IGNORE);
+          MPI_Send(&pinned, 1, MPI_INT, 0, kSetup, comm);
+          MPI_Recv(&both, 1, MPI_INT, 0, kSetup, comm, MPI_STATUS_IGNORE);
         }
         if (both == 0) {
           why = "pinning ranks 0 and 1 to CPU " + std::to_string(plan[0]) +
