@@ -234,6 +234,12 @@ class Job {
 
   [[nodiscard]] bool self_scheduled() const { return owners_.empty(); }
 
+  // A request for a chunk: its one-way time, and rank 0's to receive it and reply (the
+  // small-message figure where measured, else the tile's latency, an upper bound).
+  [[nodiscard]] double request_s() const {
+    return measured_.request_s.value > 0 ? measured_.request_s.value : measured_.latency_s.value;
+  }
+
   [[nodiscard]] std::vector<int> static_owners() const {
     if (scenario_.partitioner == "static-block" || scenario_.partitioner == "static-cyclic") {
       const core::Partition p{scenario_.partitioner == "static-block"
@@ -400,16 +406,14 @@ class Job {
     // probe after it arrived, so at the end of rank 0's chunk, where two probes follow each
     // other, not in its middle; the ranks then take chunks in turn, as the tiles tables show.
     // `progressed`: rank 0's last MPI call, which took in every request arrived by then.
-    const double arrival =
-        measured_.request_s.value > 0 ? measured_.request_s.value : measured_.latency_s.value;
+    const double arrival = request_s();
     // On a core it shares, rank 0 leaves the line-up before the job after the others' first
     // requests have come in (4 ranks on 2 cores: another rank got tile 0 in 204 of the 264
     // runs of the benches' files; 2 ranks, each on its core: none of 264).
     if (!rank_0_neighbours_.empty()) sg4::this_actor::sleep_for(arrival);
     double progressed = sg4::Engine::get_clock();
-    auto found = [&] {
-      return requests->listen() && !asked_at_.empty() && asked_at_.front() + arrival <= progressed;
-    };
+    // asked_at_ holds a time for each request in the mailbox, in the mailbox's order.
+    auto found = [&] { return !asked_at_.empty() && asked_at_.front() + arrival <= progressed; };
     auto serve = [&](bool block) {
       // The probe between tiles that finds no request at all yields (one that takes a request
       // in has progressed something, and does not).
@@ -425,8 +429,7 @@ class Job {
         asked_at_.pop_front();
         block = false;
         // Receiving the request, sending the reply.
-        coordinate(measured_.request_s.value > 0 ? measured_.request_s.value
-                                                 : measured_.latency_s.value);
+        coordinate(request_s());
         const Chunk c{next, take(total - next)};
         next += c.count;
         if (c.count == 0) ++finished;

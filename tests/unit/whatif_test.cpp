@@ -188,6 +188,19 @@ TEST(WhatifReplay, RankZeroPaysAHandOverForEachYieldingCallOnASharedCore) {
   EXPECT_GT(with[1].makespan_s - without[1].makespan_s, 0.6e-3);
   EXPECT_LT(with[1].makespan_s - without[1].makespan_s, 2.4e-3 + 0.2e-3);
   EXPECT_GT(with[1].coordination_share, without[1].coordination_share);
+
+  // Dynamic's rank 0 probes for requests after each of its tiles; a probe that finds none hands
+  // its core over. 32 tiles, every fourth of 1 ms, the others of 10 us: rank 0 probes after
+  // each cheap tile while the others compute a costly one with their next chunk in hand.
+  auto mostly_cheap = made_up_job(8, 4, [](std::size_t i) { return i % 4 == 0 ? 1e-3 : 1e-5; });
+  const std::vector<sim::Scenario> d = {scenario(4, "dynamic", mostly_cheap)};
+  const auto d_without = sim::predict(mostly_cheap, one_node_of_two_cores(), d);
+  mostly_cheap.handover_waiting_s = {100e-6, "made up"};
+  mostly_cheap.handover_computing_s = {100e-6, "made up"};
+  const auto d_with = sim::predict(mostly_cheap, one_node_of_two_cores(), d);
+  ASSERT_EQ(d_without.size(), 1u);
+  ASSERT_EQ(d_with.size(), 1u);
+  EXPECT_GT(d_with[0].makespan_s, d_without[0].makespan_s + 0.1e-3);
 }
 
 TEST(WhatifReplay, RankZeroFindsARequestAtItsSecondProbeAfterItArrived) {
