@@ -374,12 +374,20 @@ void handover_figures(const std::filesystem::path& path, const std::vector<std::
     const std::string source = "shared-core probe of run " + r;
     job.handover_waiting_s = {waiting, source};
     job.handover_computing_s = {computing, source};
+    // Files before the slice was probed have the hand-over figures without it.
+    const double slice = attrs.number("handover_slice_s");
+    job.handover_slice_s =
+        slice > 0 ? core::SourcedValue{slice, source}
+                  : core::SourcedValue{0, "not measured by run " + r + "'s probe, not modelled"};
     return;
   }
   const std::string why =
       "not measured, not charged: no `nsperf benchmark --network --shared-core` run in the file";
   job.handover_waiting_s = {0, why};
   job.handover_computing_s = {0, why};
+  job.handover_slice_s = {0,
+                          "not measured, not modelled: no `nsperf benchmark --network "
+                          "--shared-core` run in the file"};
 }
 
 // The collective write: the io optimizer's IOR-style HDF5 collective write, from any run.

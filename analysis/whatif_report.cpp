@@ -306,6 +306,12 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                  format_seconds(job.handover_computing_s.value) + " with it computing (" +
                  job.handover_waiting_s.source + ")"
            : job.handover_waiting_s.source));
+  out.push_back(
+      "a rank whose message came while the other rank of its core computes without an MPI call, "
+      "until it gets the core (the rest of a time slice): " +
+      (job.handover_slice_s.value > 0
+           ? format_seconds(job.handover_slice_s.value) + " (" + job.handover_slice_s.source + ")"
+           : job.handover_slice_s.source));
   out.push_back(job.write_bytes_per_s.value > 0
                     ? "collective write: " + whatif_gbyte(job.write_bytes_per_s.value) + " (" +
                           job.write_bytes_per_s.source + ")"

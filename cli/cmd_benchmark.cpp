@@ -69,9 +69,9 @@ po::options_description describe_options() {
       "(optimizers.network.sizes; default: no sweep)")(
       "shared-core",
       "network optimizer: also measure what an MPI call that yields the processor costs on a "
-      "core ranks 0 and 1 share (both pinned to one CPU for about 0.15 s; run with 2 ranks on "
-      "one node), which "
-      "nsperf whatif charges on nodes with more ranks than cores "
+      "core ranks 0 and 1 share, and how long a rank waiting there goes without a turn while "
+      "the other computes (both pinned to one CPU for about 0.4 s; run with 2 ranks on one "
+      "node), which nsperf whatif charges on nodes with more ranks than cores "
       "(optimizers.network.shared_core)")(
       "io-dir", po::value<std::string>()->value_name("DIR"),
       "io optimizer: where its scratch folder goes, on a filesystem every node sees "

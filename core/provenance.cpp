@@ -45,6 +45,7 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"cut_ahead_apart_gbyte_per_s", cut_ahead_apart_gbyte_per_s},
       {"handover_waiting_s", handover_waiting_s},
       {"handover_computing_s", handover_computing_s},
+      {"handover_slice_s", handover_slice_s},
       {"warnings", warnings},
       {"notes", notes},
       {"image", image},

@@ -27,8 +27,17 @@
 // core, and on a core shared with another rank each costs what the network optimizer's
 // shared-core probe measured: two context switches and, if that rank waits in MPI, one pass of
 // its polling (mpi/network/shared_core.cpp). The other ranks' calls between tiles find their
-// tile arrived or send a small message, and do not yield. The scheduler's time slices, which
-// delay hand-offs between ranks that both compute, are not modelled (docs/whatif.md).
+// tile arrived or send a small message, and do not yield.
+// Nor does SimGrid know that a waiting rank sees its message only when it gets the core: while
+// the other rank of its core computes without an MPI call, that is when the scheduler ends
+// that rank's time slice (traced: 4 ranks on 2 cores, guided, a rank took its first chunk 2.5
+// ms after it arrived while its core's other rank computed 27 tiles). A rank whose wait ended
+// after it blocked waits on for the other ranks of its host while they compute (as many as
+// its cores), until one of them enters an MPI wait or finishes, or for as long as the same
+// probe measured a waiting rank to go without a turn (the slice's rest, on average). Rank 0's
+// yielding calls between tiles do not end that wait here: counted as ending it, the replay
+// orders fewer of the measured partitioner pairs as measured (docs/whatif.md), though a yield
+// should give the core to a rank that had less of it; why is not known.
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
@@ -148,6 +157,13 @@ class Job {
     if (static_cast<int>(rank_0_neighbours_.size()) + 1 <= host_of_[0]->get_core_count())
       rank_0_neighbours_.clear();
     end_.assign(static_cast<std::size_t>(scenario.ranks), 0.0);
+    wants_turn_.assign(static_cast<std::size_t>(scenario.ranks), 0);
+    turn_.resize(static_cast<std::size_t>(scenario.ranks));
+    if (measured_.handover_slice_s.value > 0)
+      for (std::size_t r = 0; r < host_of_.size(); ++r)
+        if (std::count(host_of_.begin(), host_of_.end(), host_of_[r]) >
+            host_of_[r]->get_core_count())
+          turn_[r] = sg4::Semaphore::create(0);
     owners_ = static_owners();
     rank_ids_.resize(static_cast<std::size_t>(scenario.ranks));
     std::iota(rank_ids_.begin(), rank_ids_.end(), 0);
@@ -200,18 +216,65 @@ class Job {
   // The other ranks on rank 0's host when they outnumber its cores with it (else none): those
   // a yielding call of rank 0 may hand its core to.
   std::vector<std::size_t> rank_0_neighbours_;
+  // Per rank on a host with more ranks than cores (where the slice was measured): what wakes it
+  // while it waits for a turn; else null.
+  std::vector<sg4::SemaphorePtr> turn_;
+  std::vector<char> wants_turn_;  // per rank: waiting for a turn now
 
-  // A rank blocked in an MPI wait for the scope's duration.
-  class Waiting {
-   public:
-    Waiting(Job& job, int rank) : flag_(job.waiting_[static_cast<std::size_t>(rank)]) { flag_ = 1; }
-    ~Waiting() { flag_ = 0; }
-    Waiting(const Waiting&) = delete;
-    Waiting& operator=(const Waiting&) = delete;
+  // Rank `rank` in an MPI wait for what `wait` waits for. Unless what it waits for is `ready`
+  // (arrived or queued), it blocks, polling and yielding its core, and then waits for its turn.
+  template <class Wait>
+  void mpi_wait(int rank, bool ready, Wait&& wait) {
+    if (ready) {
+      wait();
+      return;
+    }
+    const auto r = static_cast<std::size_t>(rank);
+    waiting_[r] = 1;
+    yielded(rank);
+    wait();
+    if (turn_[r]) await_turn(rank);
+    waiting_[r] = 0;
+  }
+  static bool done(std::vector<sg4::CommPtr>& comms) {
+    return std::all_of(comms.begin(), comms.end(), [](auto& c) { return c->test(); });
+  }
 
-   private:
-    char& flag_;
-  };
+  // Ranks of `rank`'s host computing now (out of MPI, in the pipeline), itself left out.
+  [[nodiscard]] int computing_beside(int rank) const {
+    const auto* host = host_of_[static_cast<std::size_t>(rank)];
+    int n = 0;
+    for (std::size_t m = 0; m < host_of_.size(); ++m)
+      if (static_cast<int>(m) != rank && host_of_[m] == host && waiting_[m] == 0 &&
+          finished_[m] == 0)
+        ++n;
+    return n;
+  }
+
+  // Until a rank of its host computing now enters an MPI wait or finishes, or the slice's
+  // rest has passed.
+  void await_turn(int rank) {
+    const auto r = static_cast<std::size_t>(rank);
+    const double until = sg4::Engine::get_clock() + measured_.handover_slice_s.value;
+    while (computing_beside(rank) >= host_of_[r]->get_core_count() &&
+           sg4::Engine::get_clock() < until) {
+      wants_turn_[r] = 1;
+      turn_[r]->acquire_timeout(until - sg4::Engine::get_clock());
+      wants_turn_[r] = 0;
+    }
+  }
+
+  // `rank` gave its core up (an MPI wait, the end): its host's ranks waiting for a turn look
+  // again.
+  void yielded(int rank) {
+    if (!turn_[static_cast<std::size_t>(rank)]) return;  // its host has a core for each rank
+    const auto* host = host_of_[static_cast<std::size_t>(rank)];
+    for (std::size_t m = 0; m < host_of_.size(); ++m)
+      if (wants_turn_[m] != 0 && host_of_[m] == host) {
+        wants_turn_[m] = 0;
+        turn_[m]->release();
+      }
+  }
 
   // Rank 0's MPI call between tiles that finds nothing to do and yields the core: on a host
   // with more ranks in the pipeline than cores, the hand-over to another rank of it, waiting
@@ -326,6 +389,7 @@ class Job {
     busy(r, stage_b);
     end_[static_cast<std::size_t>(r)] = sg4::Engine::get_clock();
     finished_[static_cast<std::size_t>(r)] = 1;
+    yielded(r);
   }
 
   void send_and_compute(std::vector<std::size_t>& mine) {
@@ -350,8 +414,7 @@ class Job {
       mine.push_back(i);
       progress();
     }
-    const Waiting w(*this, 0);
-    sg4::Comm::wait_all(sends);
+    mpi_wait(0, done(sends), [&] { sg4::Comm::wait_all(sends); });
   }
 
   sg4::CommPtr send_tile(int rank, std::size_t i) {
@@ -370,10 +433,7 @@ class Job {
     auto* tiles = box("tiles", r);
     for (std::size_t k = 0; k < mine.size(); ++k) receives.push_back(tiles->get_async(&landed[k]));
     for (std::size_t k = 0; k < mine.size(); ++k) {
-      {
-        const Waiting w(*this, r);
-        receives[k]->wait();
-      }
+      mpi_wait(r, receives[k]->test(), [&] { receives[k]->wait(); });
       copy_in(r, mine[k]);
       busy(r, tiles_[mine[k]].stage_a_s);
     }
@@ -421,8 +481,7 @@ class Job {
       while (block || found()) {
         const int* asker = nullptr;
         if (block) {
-          const Waiting w(*this, 0);
-          asker = requests->get<int>();
+          mpi_wait(0, requests->listen(), [&] { asker = requests->get<int>(); });
         } else {
           asker = requests->get<int>();
         }
@@ -458,8 +517,7 @@ class Job {
       }
     }
     while (finished < scenario_.ranks - 1) serve(true);
-    const Waiting w(*this, 0);
-    sg4::Comm::wait_all(sends);
+    mpi_wait(0, done(sends), [&] { sg4::Comm::wait_all(sends); });
   }
 
   void ask_and_compute(int r, std::vector<std::size_t>& mine) {
@@ -473,19 +531,13 @@ class Job {
     ask();
     for (;;) {
       const Chunk* c = nullptr;
-      {
-        const Waiting w(*this, r);
-        c = replies->get<Chunk>();
-      }
+      mpi_wait(r, replies->listen(), [&] { c = replies->get<Chunk>(); });
       if (c->count == 0) break;
       // The chunk's receives posted at once, as the job posts them.
       std::vector<sg4::CommPtr> receives;
       std::vector<Token*> landed(static_cast<std::size_t>(c->count));
       for (auto& t : landed) receives.push_back(tiles->get_async(&t));
-      {
-        const Waiting w(*this, r);
-        sg4::Comm::wait_all(receives);
-      }
+      mpi_wait(r, done(receives), [&] { sg4::Comm::wait_all(receives); });
       for (std::int64_t id = c->first; id < c->first + c->count; ++id)
         copy_in(r, static_cast<std::size_t>(id));
       ask();  // one ahead: the next chunk travels while this one computes
@@ -520,7 +572,10 @@ class Job {
   // A binomial-tree reduce to rank 0 and broadcast back: Open MPI's shape for small messages
   // on many ranks (2 log2(ranks) steps of one message each).
   void all_reduce(int r, int phase, std::uint64_t bytes) {
-    const Waiting w(*this, r);  // its messages are small: a rank in it waits, as it polls
+    // Its messages are small: a rank in it waits, as it polls.
+    mpi_wait(r, false, [&] { reduce_and_broadcast(r, phase, bytes); });
+  }
+  void reduce_and_broadcast(int r, int phase, std::uint64_t bytes) {
     const int n = scenario_.ranks;
     const std::string tag = std::to_string(phase);
     auto* up = sg4::Mailbox::by_name("reduce" + tag + "-" + std::to_string(r));

@@ -249,6 +249,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     p.cut_ahead_apart_gbyte_per_s = out.cut_ahead_apart_gbyte_per_s;
     p.handover_waiting_s = out.handover_waiting_s;
     p.handover_computing_s = out.handover_computing_s;
+    p.handover_slice_s = out.handover_slice_s;
   }
   bmpi::broadcast(comm, result.provenance, 0);
   // The profile ends here: the results file it is stored in is written afterwards.

@@ -552,7 +552,7 @@ class NetworkOptimizer final : public Optimizer {
   }
 
   // optimizers.network.shared_core: what a yielding MPI call costs on a core rank 0 and rank 1
-  // share (shared_core.cpp), after the sweep; 5 rounds, about 0.15 s.
+  // share (shared_core.cpp), after the sweep; 5 rounds, about 0.4 s.
   static void probe_shared_core(const OptimizerContext& ctx, OptimizerOutput& out) {
     if (!ctx.config.setting<bool>("network", "shared_core")) return;
     plain::SharedCore figures;
@@ -567,12 +567,16 @@ class NetworkOptimizer final : public Optimizer {
     }
     out.handover_waiting_s = figures.waiting_s;
     out.handover_computing_s = figures.computing_s;
+    out.handover_slice_s = figures.slice_s;
     out.notes.push_back(
         "network: an MPI call that yields a core shared by ranks 0 and 1 (CPU " +
         std::to_string(figures.cpu) + ", medians of " + std::to_string(figures.rounds) +
         " rounds): " + core::format_number(figures.waiting_s * 1e6, 3) +
         " us with the other rank waiting in MPI, " +
-        core::format_number(figures.computing_s * 1e6, 3) + " us with it computing");
+        core::format_number(figures.computing_s * 1e6, 3) +
+        " us with it computing; a rank waiting there while the other computes without a call "
+        "gets the core after " +
+        core::format_number(figures.slice_s * 1e3, 3) + " ms on average");
   }
 
   // optimizers.network.sizes: OSU's table between rank 0 and rank 1, after the rounds.
@@ -648,11 +652,11 @@ NSPERF_OPTIMIZER_SETTINGS(network,
                             {},
                             "Also measure what an MPI call that yields the processor costs on a "
                             "core two ranks share (ranks 0 and 1 pinned to rank 0's first CPU "
-                            "for about 0.15 s; a run of 2 ranks on one node): with the other rank "
-                            "waiting, and "
-                            "computing. Run attributes handover_waiting_s and "
-                            "handover_computing_s, which nsperf whatif charges on nodes with "
-                            "more ranks than cores."}})
+                            "for about 0.4 s; a run of 2 ranks on one node): with the other rank "
+                            "waiting, and computing; and how long a rank waiting there gets no "
+                            "turn while the other computes without a call. Run attributes "
+                            "handover_waiting_s, handover_computing_s and handover_slice_s, "
+                            "which nsperf whatif charges on nodes with more ranks than cores."}})
 NSPERF_REGISTER_OPTIMIZER(
     NetworkOptimizer, "network",
     "tile transfer strategies (nonblocking, persistent, compressed, adaptive) against blocking "

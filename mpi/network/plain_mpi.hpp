@@ -59,13 +59,14 @@ std::vector<core::MessageSize> sweep(MPI_Comm comm, std::vector<std::int64_t> si
 struct SharedCore {
   double waiting_s = 0;    ///< per call, the other rank of the core waiting in MPI (polling)
   double computing_s = 0;  ///< per call, the other rank computing
+  double slice_s = 0;      ///< a waiting rank's mean wait for the core while the other computes
   int rounds = 0;          ///< rounds measured (0: not measured)
   int cpu = -1;            ///< the CPU the two ranks shared
   std::string skipped;     ///< rank 0: why not measured
 };
 
 /// Collective over `comm`: rank 0 and rank 1 pinned to rank 0's first CPU for `rounds` rounds
-/// of three passes of about 8 ms each, then back to their CPUs; the other ranks wait. Rank 0
+/// of three passes of about 8 ms each and one of 50 ms, then back to their CPUs; the other ranks wait. Rank 0
 /// returns the figures (medians over the rounds) or why none were measured (one rank, two
 /// nodes, other ranks on their node, pinning refused); the other ranks an empty result.
 SharedCore shared_core(MPI_Comm comm, int rounds);

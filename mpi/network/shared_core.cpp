@@ -12,11 +12,18 @@
 // same pieces with rank 1 on a CPU of its own: the waiting case's extra time per call, and the
 // computing case's beyond the two ranks' pieces run one after the other. The yields are
 // explicit because a node with a core per rank (this run's) polls without them.
+//
+// A fourth pass measures what a yield cannot give: rank 1 computes 50 ms without a call,
+// rank 0 polls as a waiting rank does, noting the time at every turn it gets. A message that
+// arrives for rank 0 at a moment taken at random is seen at its next turn: on average the sum
+// of the squared gaps between turns over twice their sum (the rest of rank 1's time slice;
+// Linux preempts a computing task at a scheduler tick once its slice is used up).
 #include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -33,6 +40,7 @@ constexpr int kSetup = 7303;    // the plan and each pass's pinning, between ran
 constexpr int kNothing = 7302;  // never sent: what the yielding calls probe for
 constexpr int kPieces = 400;    // per pass: 400 pieces of ~20 us, 8 ms
 constexpr double kPieceS = 20e-6;
+constexpr int kSlicePieces = 2500;  // the slice pass: rank 1 computes 2500 pieces, 50 ms
 
 volatile double sink = 0;
 
@@ -58,11 +66,18 @@ bool pin(int cpu) {
   return sched_setaffinity(0, sizeof set, &set) == 0;
 }
 
-enum class Partner : int { waiting = 0, computing = 1 };
+enum class Partner : int { waiting = 0, computing = 1, slice = 2 };
 
 // Rank 1's side of one pass: poll (waiting) or compute pieces (computing), a yielding call
 // after each, until rank 0's stop; computing, it reports when its own pieces were done.
 void partner_pass(MPI_Comm comm, Partner mode, std::int64_t iterations) {
+  if (mode == Partner::slice) {
+    // Without a call or a yield: only the scheduler hands the core to rank 0.
+    for (int i = 0; i < kSlicePieces; ++i) piece(iterations);
+    int stop = 1;
+    MPI_Send(&stop, 1, MPI_INT, 0, kStop, comm);
+    return;
+  }
   int done_pieces = 0;
   for (;;) {
     if (mode == Partner::computing && done_pieces < kPieces) {
@@ -97,6 +112,32 @@ double own_pass(MPI_Comm comm, Partner mode, std::int64_t iterations) {
   const int stop = 1;
   MPI_Send(&stop, 1, MPI_INT, 1, kStop, comm);
   return seconds;
+}
+
+// Rank 0's side of the slice pass: polls for rank 1's stop as a waiting rank does, noting when
+// it runs. Returns the mean wait of a message arriving at a random moment for rank 0's next
+// turn (0 when rank 1's pieces ended before rank 0 got a turn: nothing measured).
+double slice_pass(MPI_Comm comm) {
+  using clock = std::chrono::steady_clock;
+  std::vector<clock::time_point> turns;
+  turns.reserve(1 << 16);
+  for (;;) {
+    turns.push_back(clock::now());
+    int flag = 0;
+    MPI_Iprobe(1, kStop, comm, &flag, MPI_STATUS_IGNORE);
+    if (flag != 0) break;
+    sched_yield();
+  }
+  int stop = 0;
+  MPI_Recv(&stop, 1, MPI_INT, 1, kStop, comm, MPI_STATUS_IGNORE);
+  double squares = 0;
+  double span = 0;
+  for (std::size_t i = 1; i < turns.size(); ++i) {
+    const double gap = std::chrono::duration<double>(turns[i] - turns[i - 1]).count();
+    squares += gap * gap;
+    span += gap;
+  }
+  return span > 0 ? squares / (2 * span) : 0.0;
 }
 
 }  // namespace
@@ -172,14 +213,18 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
   }
   std::vector<double> waiting;
   std::vector<double> computing;
+  std::vector<double> slice;
   if (me <= 1) {
     for (int round = 0; round < rounds; ++round) {
       // One pass of each: apart (the reference), shared with rank 1 waiting, shared with it
-      // computing; in turn within every round so that a slow spell spreads over all three.
-      std::array<double, 3> t{};
-      for (int pass = 0; pass < 3; ++pass) {
+      // computing, shared with it computing without calls (the slice); in turn within every
+      // round so that a slow spell spreads over all of them.
+      std::array<double, 4> t{};
+      for (int pass = 0; pass < 4; ++pass) {
         const bool shared = pass > 0;
-        const Partner mode = pass == 2 ? Partner::computing : Partner::waiting;
+        const Partner mode = pass == 3   ? Partner::slice
+                             : pass == 2 ? Partner::computing
+                                         : Partner::waiting;
         int pinned = pin(static_cast<int>(me == 1 && !shared ? plan[1] : plan[0])) ? 1 : 0;
         int both = 0;
         // A refusal on either side ends the probe on both: no pass runs half pinned.
@@ -199,7 +244,8 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
           break;
         }
         if (me == 0) {
-          t[static_cast<std::size_t>(pass)] = own_pass(comm, mode, plan[2]);
+          t[static_cast<std::size_t>(pass)] =
+              mode == Partner::slice ? slice_pass(comm) : own_pass(comm, mode, plan[2]);
         } else {
           partner_pass(comm, mode, plan[2]);
         }
@@ -210,6 +256,7 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
         // calls.
         waiting.push_back((t[1] - t[0]) / kPieces);
         computing.push_back((t[2] - 2 * t[0]) / (2 * kPieces));
+        slice.push_back(t[3]);
       }
     }
     sched_setaffinity(0, sizeof original, &original);
@@ -221,6 +268,7 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
       // A negative difference is noise around nothing: the figure is 0 then.
       out.waiting_s = std::max(0.0, core::median(waiting));
       out.computing_s = std::max(0.0, core::median(computing));
+      out.slice_s = core::median(slice);
       out.rounds = static_cast<int>(waiting.size());
       out.cpu = static_cast<int>(plan[0]);
     }

@@ -161,6 +161,7 @@ void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
   ar & p.cut_ahead_apart_gbyte_per_s;
   ar & p.handover_waiting_s;
   ar & p.handover_computing_s;
+  ar & p.handover_slice_s;
   ar & p.warnings;
   ar & p.notes;
   ar & p.image;

@@ -176,7 +176,15 @@ class Whatif(TempDirTest):
             self.assertEqual(len(network), 1)
             waiting = f["runs"][network[0]].attrs["handover_waiting_s"]
             computing = f["runs"][network[0]].attrs["handover_computing_s"]
+            slice_s = f["runs"][network[0]].attrs["handover_slice_s"]
         self.assertGreater(computing, 0)
+        # A waiting rank's wait for its turn: some scheduler ticks' worth, not nothing.
+        self.assertGreater(slice_s, 0)
+        self.assertLess(slice_s, 0.05)
+        turn = [l for l in self.whatif(probed, "--ranks", "4").out.splitlines()
+                if "until it gets the core (the rest of a time slice)" in l]
+        self.assertEqual(len(turn), 1)
+        self.assertIn(f"(shared-core probe of run {network[0]})", turn[0])
         line = [l for l in self.whatif(probed, "--ranks", "4").out.splitlines()
                 if "yielding a core it shares" in l]
         self.assertEqual(len(line), 1)
@@ -203,6 +211,7 @@ class Whatif(TempDirTest):
         with h5py.File(unprobed, "r+") as f:
             f["runs"][network[0]].attrs["handover_waiting_s"] = 0.0
             f["runs"][network[0]].attrs["handover_computing_s"] = 0.0
+            f["runs"][network[0]].attrs["handover_slice_s"] = 0.0
         base = self.run_ids()[0]  # the 1-rank run: its tile costs in both
         def makespans(path):
             rows = json.loads(self.whatif(path, "--run", base, "--ranks", "2,4", "--nodes", "1",

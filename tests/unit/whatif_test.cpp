@@ -237,6 +237,33 @@ TEST(WhatifReplay, RanksBoundToCoresRunWhereTheyWereBound) {
   EXPECT_GT(together, 1.9 * 44e-3);
 }
 
+TEST(WhatifReplay, ARankWhoseTileArrivedWaitsForItsTurnWhileItsCoreMateComputes) {
+  // 4 ranks on 2 cores, static-block, 4 tiles each: ranks 0 and 1 of 10 ms (stage B 1 ms),
+  // ranks 2 and 3 of 5 ms (0.5 ms); ranks 0 and 2 on one core, 1 and 3 on the other. Rank 1's
+  // tiles come first and it computes them without a wait (each next tile has arrived); rank
+  // 3's first tile arrives meanwhile. Where the probe measured no slice, rank 3 starts at once
+  // and the two share the core: busy (computing, sharing included) 60 + 6 ms and 40 + 4 ms,
+  // max over mean 66 / 55. With a slice longer than rank 1's 40 ms (made up to make the sums
+  // plain), rank 3 waits until rank 1 enters the all-reduce and then computes alone, and in
+  // stage B one of the two waits for the other: 40 + 4 and 20 + 2 ms, 44 / 33. The same on
+  // the core of ranks 0 and 2 (rank 0 cuts and sends, then computes without a wait). The
+  // core's work is the same, so is the makespan.
+  const core::Partition block{core::Partitioner::static_block, 1};
+  const auto owners = core::make_tile_plan({64 * 8, 64 * 2}, 64, 5, 4, block).owner;
+  auto job = made_up_job(8, 2, [&](std::size_t i) { return owners[i] < 2 ? 10e-3 : 5e-3; });
+  auto s = scenario(4, "static-block", job);
+  s.core_of_rank = {4, 5, 4, 5};
+  const std::vector<sim::Scenario> list = {s};
+  const auto shared = sim::predict(job, one_node_of_two_cores(), list);
+  job.handover_slice_s = {100e-3, "made up"};
+  const auto turns = sim::predict(job, one_node_of_two_cores(), list);
+  ASSERT_EQ(shared.size(), 1u);
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_NEAR(shared[0].imbalance, 66.0 / 55.0, 0.01);
+  EXPECT_NEAR(turns[0].imbalance, 44.0 / 33.0, 0.01);
+  EXPECT_NEAR(turns[0].makespan_s, shared[0].makespan_s, 0.01 * shared[0].makespan_s);
+}
+
 TEST(WhatifReplay, ALinkTooSlowForTheTilesIsTheBottleneck) {
   const auto job = made_up_job(8, 8, [](std::size_t) { return 1e-6; });
   sim::PlatformSpec slow;

@@ -76,6 +76,9 @@ struct MeasuredJob {
   /// and computing (the network optimizer's shared-core probe); 0 = not measured, not charged
   SourcedValue handover_waiting_s;
   SourcedValue handover_computing_s;
+  /// How long a rank waiting on a shared core gets no turn while the other rank computes
+  /// without an MPI call (the rest of its time slice; the same probe); 0 = not measured
+  SourcedValue handover_slice_s;
   SourcedValue write_bytes_per_s;           ///< aggregate collective write bandwidth; 0 = unknown
   std::int64_t output_bytes_per_pixel = 5;  ///< what nsperf run writes: u8 mask + f32 gradient
   std::vector<MeasuredMakespans> measured;  ///< every distributed run in the file

@@ -51,6 +51,7 @@ struct Provenance {
   /// per call with the other rank waiting in MPI, and with it computing; 0 = not measured
   double handover_waiting_s = 0;
   double handover_computing_s = 0;
+  double handover_slice_s = 0;
   std::string warnings;  ///< why figures may not be representative, "; "-separated
   std::string notes;  ///< what the figures need to be read right (query plans, ...), "\n"-separated
 

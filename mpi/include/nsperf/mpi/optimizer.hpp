@@ -82,6 +82,7 @@ struct OptimizerOutput {
   /// shared with a rank waiting in MPI, and with one computing (0 without it).
   double handover_waiting_s = 0;
   double handover_computing_s = 0;
+  double handover_slice_s = 0;
 };
 
 /// One optimizer of the benchmark.
