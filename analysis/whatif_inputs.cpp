@@ -381,13 +381,10 @@ void handover_figures(const std::filesystem::path& path, const std::vector<std::
                   : core::SourcedValue{0, "not measured by run " + r + "'s probe, not modelled"};
     return;
   }
-  const std::string why =
-      "not measured, not charged: no `nsperf benchmark --network --shared-core` run in the file";
-  job.handover_waiting_s = {0, why};
-  job.handover_computing_s = {0, why};
-  job.handover_slice_s = {0,
-                          "not measured, not modelled: no `nsperf benchmark --network "
-                          "--shared-core` run in the file"};
+  const std::string none = "no `nsperf benchmark --network --shared-core` run in the file";
+  job.handover_waiting_s = {0, "not measured, not charged: " + none};
+  job.handover_computing_s = {0, "not measured, not charged: " + none};
+  job.handover_slice_s = {0, "not measured, not modelled: " + none};
 }
 
 // The collective write: the io optimizer's IOR-style HDF5 collective write, from any run.

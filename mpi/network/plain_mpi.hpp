@@ -66,9 +66,9 @@ struct SharedCore {
 };
 
 /// Collective over `comm`: rank 0 and rank 1 pinned to rank 0's first CPU for `rounds` rounds
-/// of three passes of about 8 ms each and one of 50 ms, then back to their CPUs; the other ranks wait. Rank 0
-/// returns the figures (medians over the rounds) or why none were measured (one rank, two
-/// nodes, other ranks on their node, pinning refused); the other ranks an empty result.
+/// of three passes of about 8 ms each and one of 50 ms, then back to their CPUs; the other ranks
+/// wait. Rank 0 returns the figures (medians over the rounds) or why none were measured (one rank,
+/// two nodes, other ranks on their node, pinning refused); the other ranks an empty result.
 SharedCore shared_core(MPI_Comm comm, int rounds);
 
 }  // namespace nsperf::mpi::plain

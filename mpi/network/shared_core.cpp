@@ -119,10 +119,15 @@ double own_pass(MPI_Comm comm, Partner mode, std::int64_t iterations) {
 // turn (0 when rank 1's pieces ended before rank 0 got a turn: nothing measured).
 double slice_pass(MPI_Comm comm) {
   using clock = std::chrono::steady_clock;
-  std::vector<clock::time_point> turns;
-  turns.reserve(1 << 16);
+  double squares = 0;  // of the gaps between turns
+  double span = 0;     // their sum
+  auto last = clock::now();
   for (;;) {
-    turns.push_back(clock::now());
+    const auto now = clock::now();
+    const double gap = std::chrono::duration<double>(now - last).count();
+    last = now;
+    squares += gap * gap;
+    span += gap;
     int flag = 0;
     MPI_Iprobe(1, kStop, comm, &flag, MPI_STATUS_IGNORE);
     if (flag != 0) break;
@@ -130,13 +135,6 @@ double slice_pass(MPI_Comm comm) {
   }
   int stop = 0;
   MPI_Recv(&stop, 1, MPI_INT, 1, kStop, comm, MPI_STATUS_IGNORE);
-  double squares = 0;
-  double span = 0;
-  for (std::size_t i = 1; i < turns.size(); ++i) {
-    const double gap = std::chrono::duration<double>(turns[i] - turns[i - 1]).count();
-    squares += gap * gap;
-    span += gap;
-  }
   return span > 0 ? squares / (2 * span) : 0.0;
 }
 
@@ -219,7 +217,7 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
       // One pass of each: apart (the reference), shared with rank 1 waiting, shared with it
       // computing, shared with it computing without calls (the slice); in turn within every
       // round so that a slow spell spreads over all of them.
-      std::array<double, 4> t{};
+      std::array<double, 4> t{};  // each pass's seconds; the slice pass's mean wait
       for (int pass = 0; pass < 4; ++pass) {
         const bool shared = pass > 0;
         const Partner mode = pass == 3   ? Partner::slice

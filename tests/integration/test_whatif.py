@@ -181,12 +181,11 @@ class Whatif(TempDirTest):
         # A waiting rank's wait for its turn: some scheduler ticks' worth, not nothing.
         self.assertGreater(slice_s, 0)
         self.assertLess(slice_s, 0.05)
-        turn = [l for l in self.whatif(probed, "--ranks", "4").out.splitlines()
-                if "until it gets the core (the rest of a time slice)" in l]
+        inputs = self.whatif(probed, "--ranks", "4").out.splitlines()
+        turn = [l for l in inputs if "until it gets the core (the rest of a time slice)" in l]
         self.assertEqual(len(turn), 1)
         self.assertIn(f"(shared-core probe of run {network[0]})", turn[0])
-        line = [l for l in self.whatif(probed, "--ranks", "4").out.splitlines()
-                if "yielding a core it shares" in l]
+        line = [l for l in inputs if "yielding a core it shares" in l]
         self.assertEqual(len(line), 1)
         self.assertIn(f"(shared-core probe of run {network[0]})", line[0])
         shown = re.findall(r"([0-9.]+) us with", line[0])

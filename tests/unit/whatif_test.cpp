@@ -169,17 +169,23 @@ TEST(WhatifReplay, OnAnOversubscribedNodeEachRankKeepsToItsCore) {
   EXPECT_LT(p[0].makespan_s, 2.2 * 44e-3);
 }
 
-TEST(WhatifReplay, RankZeroPaysAHandOverForEachYieldingCallOnASharedCore) {
-  // 16 tiles of 1.1 ms. Rank 0 of static-block tests its sends after each of the 12 it makes:
-  // at 4 ranks on 2 cores each test hands its core over, at 100 us (made up, far above the
-  // 1-6 us measured, to stand out); at 2 ranks each has a core and nothing changes.
-  auto job = made_up_job(8, 2, [](std::size_t) { return 1e-3; });
-  const std::vector<sim::Scenario> s = {scenario(2, "static-block", job),
-                                        scenario(4, "static-block", job)};
-  const auto without = sim::predict(job, one_node_of_two_cores(), s);
+// `scenarios` on one node of 2 cores predicted without the shared-core hand-over and with one
+// of 100 us (made up, far above the 1-6 us measured, to stand out).
+std::pair<std::vector<sim::Prediction>, std::vector<sim::Prediction>> without_and_with_handover(
+    core::MeasuredJob job, const std::vector<sim::Scenario>& scenarios) {
+  auto without = sim::predict(job, one_node_of_two_cores(), scenarios);
   job.handover_waiting_s = {100e-6, "made up"};
   job.handover_computing_s = {100e-6, "made up"};
-  const auto with = sim::predict(job, one_node_of_two_cores(), s);
+  return {std::move(without), sim::predict(job, one_node_of_two_cores(), scenarios)};
+}
+
+TEST(WhatifReplay, RankZeroPaysAHandOverForEachYieldingCallOnASharedCore) {
+  // 16 tiles of 1.1 ms. Rank 0 of static-block tests its sends after each of the 12 it makes:
+  // at 4 ranks on 2 cores each test hands its core over; at 2 ranks each has a core and
+  // nothing changes.
+  const auto job = made_up_job(8, 2, [](std::size_t) { return 1e-3; });
+  const auto [without, with] = without_and_with_handover(
+      job, {scenario(2, "static-block", job), scenario(4, "static-block", job)});
   ASSERT_EQ(without.size(), 2u);
   ASSERT_EQ(with.size(), 2u);
   EXPECT_DOUBLE_EQ(with[0].makespan_s, without[0].makespan_s);
@@ -192,12 +198,10 @@ TEST(WhatifReplay, RankZeroPaysAHandOverForEachYieldingCallOnASharedCore) {
   // Dynamic's rank 0 probes for requests after each of its tiles; a probe that finds none hands
   // its core over. 32 tiles, every fourth of 1 ms, the others of 10 us: rank 0 probes after
   // each cheap tile while the others compute a costly one with their next chunk in hand.
-  auto mostly_cheap = made_up_job(8, 4, [](std::size_t i) { return i % 4 == 0 ? 1e-3 : 1e-5; });
-  const std::vector<sim::Scenario> d = {scenario(4, "dynamic", mostly_cheap)};
-  const auto d_without = sim::predict(mostly_cheap, one_node_of_two_cores(), d);
-  mostly_cheap.handover_waiting_s = {100e-6, "made up"};
-  mostly_cheap.handover_computing_s = {100e-6, "made up"};
-  const auto d_with = sim::predict(mostly_cheap, one_node_of_two_cores(), d);
+  const auto mostly_cheap =
+      made_up_job(8, 4, [](std::size_t i) { return i % 4 == 0 ? 1e-3 : 1e-5; });
+  const auto [d_without, d_with] =
+      without_and_with_handover(mostly_cheap, {scenario(4, "dynamic", mostly_cheap)});
   ASSERT_EQ(d_without.size(), 1u);
   ASSERT_EQ(d_with.size(), 1u);
   EXPECT_GT(d_with[0].makespan_s, d_without[0].makespan_s + 0.1e-3);
