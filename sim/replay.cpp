@@ -200,11 +200,11 @@ class Job {
   std::vector<double> end_;
   std::vector<int> owners_;  // static partitioners: tile id -> rank; else empty
   double coordination_s_ = 0;
-  double sent_bytes_ = 0;            // rank 0's pixels to other ranks
-  std::vector<int> rank_ids_;        // what a request carries: the asking rank
-  std::deque<double> asked_at_;      // when each request not yet received was sent, in order
-  bool cut_for_others_yet_ = false;  // rank 0 has cut a tile for another rank
-  std::size_t last_cut_for_others_ = 0;
+  double sent_bytes_ = 0;        // rank 0's pixels to other ranks
+  std::vector<int> rank_ids_;    // what a request carries: the asking rank
+  std::deque<double> asked_at_;  // when each request not yet received was sent, in order
+  bool cut_yet_ = false;         // rank 0 has cut a tile
+  std::size_t last_cut_ = 0;
   struct Chunk {
     std::int64_t first = 0;
     std::int64_t count = 0;
@@ -348,20 +348,34 @@ class Job {
   // Rank 0 cutting a tile for itself, or for another rank (measured apart where the run had
   // other ranks: those tiles are cut ahead, into buffers that leave the cache before they are
   // sent, and cost more).
-  [[nodiscard]] double cut_s(const core::TileCost& t) const {
-    return static_cast<double>(t.raw_bytes) / measured_.cut_bytes_per_s.value;
+  // Where the run measured cutting every other tile (cut_apart_bytes_per_s), a tile not
+  // adjacent to the one rank 0 cut before, for whichever rank, costs more again: the image is
+  // read out of order. The order is rank 0's, over all its cuts: static-cyclic's at 2 ranks
+  // cuts 1, 3, 5, ... for rank 1 and then 0, 2, 4, ... for itself, all apart; the
+  // self-scheduled partitioners cut chunk after chunk in id order, whoever takes them. Its own
+  // apart tiles pay the same extra seconds per byte as another rank's: in the benches' 2-rank
+  // runs of build 743f1a9 (unskewed 4096², 3 rounds of 3 launches) static-cyclic's rank 0 cut
+  // its own 128 tiles in 0.1-0.2 ms more than static-block's, and rank 1's in 0.1-0.25 ms more.
+  [[nodiscard]] bool cut_apart(std::size_t i) {
+    const bool apart = cut_yet_ && i != last_cut_ + 1;
+    cut_yet_ = true;
+    last_cut_ = i;
+    return apart && measured_.cut_apart_bytes_per_s.value > 0;
   }
-  // A tile not adjacent to the one cut before for another rank (static-cyclic's at 2 ranks)
-  // costs more again, where measured apart.
+  [[nodiscard]] double ahead_rate() const {
+    return measured_.cut_for_others_bytes_per_s.value > 0
+               ? measured_.cut_for_others_bytes_per_s.value
+               : measured_.cut_bytes_per_s.value;
+  }
+  [[nodiscard]] double cut_s(std::size_t i) {
+    const auto bytes = static_cast<double>(tiles_[i].raw_bytes);
+    double s = bytes / measured_.cut_bytes_per_s.value;
+    if (cut_apart(i))
+      s += std::max(0.0, bytes / measured_.cut_apart_bytes_per_s.value - bytes / ahead_rate());
+    return s;
+  }
   [[nodiscard]] double cut_for_others_s(std::size_t i) {
-    const bool apart = cut_for_others_yet_ && i != last_cut_for_others_ + 1;
-    cut_for_others_yet_ = true;
-    last_cut_for_others_ = i;
-    double rate = measured_.cut_for_others_bytes_per_s.value > 0
-                      ? measured_.cut_for_others_bytes_per_s.value
-                      : measured_.cut_bytes_per_s.value;
-    if (apart && measured_.cut_apart_bytes_per_s.value > 0)
-      rate = measured_.cut_apart_bytes_per_s.value;
+    const double rate = cut_apart(i) ? measured_.cut_apart_bytes_per_s.value : ahead_rate();
     return static_cast<double>(tiles_[i].raw_bytes) / rate;
   }
 
@@ -409,7 +423,7 @@ class Job {
     }
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       if (owners_[i] != 0) continue;
-      compute(cut_s(tiles_[i]));  // its own tile: rank 0's I/O, not coordination
+      compute(cut_s(i));  // its own tile: rank 0's I/O, not coordination
       busy(0, tiles_[i].stage_a_s);
       mine.push_back(i);
       progress();
@@ -417,9 +431,14 @@ class Job {
     mpi_wait(0, done(sends), [&] { sg4::Comm::wait_all(sends); });
   }
 
+  // A tile for `rank`. Where the receiver copies the pixels itself (copy_in), the message
+  // carries only their address: the copy is the transfer, and timing the bytes over the link as
+  // well charged them twice wherever the receiver waits for them (a self-scheduled rank posts a
+  // chunk's receives after its reply, a static one all of them up front).
   sg4::CommPtr send_tile(int rank, std::size_t i) {
     sent_bytes_ += static_cast<double>(tiles_[i].raw_bytes);
-    return box("tiles", rank)->put_async(&token_, static_cast<std::uint64_t>(tiles_[i].raw_bytes));
+    const auto bytes = copies_in(rank) ? 0 : static_cast<std::uint64_t>(tiles_[i].raw_bytes);
+    return box("tiles", rank)->put_async(&token_, bytes);
   }
 
   void receive_and_compute(int r, std::vector<std::size_t>& mine) {
@@ -510,7 +529,7 @@ class Job {
       next += n;
       for (std::int64_t id = first; id < first + n; ++id) {
         const auto i = static_cast<std::size_t>(id);
-        compute(cut_s(tiles_[i]));
+        compute(cut_s(i));
         busy(0, tiles_[i].stage_a_s);
         mine.push_back(i);
         serve(false);
@@ -553,8 +572,11 @@ class Job {
   // (Open MPI's shared-memory transport, single copy): its own time, at the node's link
   // bandwidth, after the message (here 2 ranks on one node spent 3.4-3.8 ms of 24-28 receiving
   // 128 tiles of 69 KiB). Between nodes the network moves the data.
+  [[nodiscard]] bool copies_in(int rank) const {
+    return cores_are_hosts_ || host_of_[static_cast<std::size_t>(rank)] == host_of_[0];
+  }
   void copy_in(int rank, std::size_t i) {
-    if (!cores_are_hosts_ && host_of_[static_cast<std::size_t>(rank)] != host_of_[0]) return;
+    if (!copies_in(rank)) return;
     compute(static_cast<double>(tiles_[i].raw_bytes) / node_link_bytes_per_s_);
   }
 

@@ -96,17 +96,41 @@ TEST(WhatifReplay, OneRankRunsEveryTileAndCutsIt) {
 }
 
 TEST(WhatifReplay, RankZeroCutsTilesApartAtTheirOwnRate) {
-  // Other ranks' tiles at 10 us, one not adjacent to the tile cut before at 40 us: static-cyclic
-  // at 2 ranks cuts rank 1 every other tile (1, 3, ..., 15: the first, then 7 apart).
+  // Other ranks' tiles at 10 us, one not adjacent to the tile rank 0 cut before at 40 us, its
+  // own at 1 us and 30 more apart. Static-cyclic at 2 ranks cuts rank 1's tiles 1, 3, ..., 15
+  // (the first, then 7 apart), then its own 0, 2, ..., 14 (8 apart): 290 us coordinating, 8 x
+  // 31 us cutting its own. Static-block cuts 8, ..., 15 and then 0 (apart), 1, ..., 7.
+  // Dynamic (chunks of 1) cuts tile after tile in id order, whoever takes it: none apart.
   auto job = made_up_job(8, 2, [](std::size_t) { return 1e-6; });
   job.cut_for_others_bytes_per_s = {74.0 * 74.0 / 10e-6, "made up"};
   job.cut_apart_bytes_per_s = {74.0 * 74.0 / 40e-6, "made up"};
   const std::vector<sim::Scenario> s = {scenario(2, "static-cyclic", job),
-                                        scenario(2, "static-block", job)};
+                                        scenario(2, "static-block", job),
+                                        scenario(2, "dynamic", job)};
   const auto p = sim::predict(job, {}, s);
-  ASSERT_EQ(p.size(), 2u);
+  ASSERT_EQ(p.size(), 3u);
   EXPECT_NEAR(p[0].coordination_s, 10e-6 + 7 * 40e-6, 1e-7);
-  EXPECT_LT(p[1].coordination_s, 0.5 * p[0].coordination_s);  // mostly adjacent runs
+  EXPECT_GT(p[0].makespan_s, 290e-6 + 8 * 31e-6);
+  EXPECT_NEAR(p[1].coordination_s, 8 * 10e-6, 1e-7);
+  EXPECT_LT(p[1].makespan_s, 290e-6);
+  // Its requests (1 us each) and at most 15 tiles at 10 us: 40 us each if apart.
+  EXPECT_LT(p[2].coordination_s, 16 * 11e-6);
+}
+
+TEST(WhatifReplay, ATileOnRankZerosNodeMovesOnceAsTheReceiverCopiesIt) {
+  // As RankZeroFindsARequestAtItsSecondProbeAfterItArrived, but the node moves 74x74 bytes in
+  // 1 ms: rank 1 starts its chunk of 4 at 2 ms, copies the tiles out of rank 0's memory by 6 ms,
+  // computes them by 10, reduces the histogram (2 KiB each way, 0.75 ms), then stage B (0.4
+  // ms): 11.15 ms. Timing the tiles' bytes over the node's link as well, before the copy, put
+  // it at 12.2.
+  auto job = made_up_job(4, 2, [](std::size_t) { return 1e-3; });
+  job.chunk = 4;
+  job.bandwidth_bytes_per_s = {74.0 * 74.0 / 1e-3, "made up: 1 ms a tile"};
+  const std::vector<sim::Scenario> s = {scenario(2, "dynamic", job)};
+  const auto p = sim::predict(job, {}, s);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_GT(p[0].makespan_s, 11.15e-3);
+  EXPECT_LT(p[0].makespan_s, 11.25e-3);
 }
 
 TEST(WhatifReplay, SelfSchedulingEvensOutASkewThatStaticBlocksKeep) {
