@@ -278,27 +278,41 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                 " of each stage, scaled to the repetitions' median busy time, plus " +
                 format_seconds(job.per_tile_overhead_s.value) + " a tile outside the stages (" +
                 job.per_tile_overhead_s.source + ")");
-  out.push_back("rank 0 cutting tiles: " + whatif_gbyte(job.cut_bytes_per_s.value) + " its own (" +
-                job.cut_bytes_per_s.source + "), " +
-                (job.cut_for_others_bytes_per_s.value > 0
-                     ? whatif_gbyte(job.cut_for_others_bytes_per_s.value) + " other ranks' (" +
-                           job.cut_for_others_bytes_per_s.source + ")"
-                     : "other ranks' " + job.cut_for_others_bytes_per_s.source) +
-                (job.cut_apart_bytes_per_s.value > 0
-                     ? ", " + whatif_gbyte(job.cut_apart_bytes_per_s.value) +
-                           " another rank's not adjacent to the tile before (" +
-                           job.cut_apart_bytes_per_s.source + ")"
-                     : ""));
-  out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency" +
-                (job.latency_s.source == job.bandwidth_bytes_per_s.source
-                     ? ", " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
-                           job.latency_s.source + ")"
-                     : " (" + job.latency_s.source + "), " +
-                           whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
-                           job.bandwidth_bytes_per_s.source + ")"));
+  out.push_back(
+      "rank 0 cutting tiles: " + whatif_gbyte(job.cut_bytes_per_s.value) + " its own (" +
+      job.cut_bytes_per_s.source + "), " +
+      (job.cut_for_others_bytes_per_s.value > 0
+           ? whatif_gbyte(job.cut_for_others_bytes_per_s.value) + " other ranks' (" +
+                 job.cut_for_others_bytes_per_s.source + ")"
+           : "other ranks' " + job.cut_for_others_bytes_per_s.source) +
+      (job.cut_apart_bytes_per_s.value > 0
+           ? ", " + whatif_gbyte(job.cut_apart_bytes_per_s.value) + " (" +
+                 job.cut_apart_bytes_per_s.source +
+                 "): a tile, rank 0's own or another rank's, that does not follow the one it "
+                 "cut before costs the difference from the adjacent rate more a byte"
+           : ""));
+  if (job.network_within_node && job.request_s.value > 0) {
+    // Within a node a tile's latency is a small message's (below): the tile-sized one is not
+    // used, and not shown as if it were.
+    out.push_back("point to point: " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
+                  job.bandwidth_bytes_per_s.source + ")");
+  } else {
+    out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency" +
+                  (job.latency_s.source == job.bandwidth_bytes_per_s.source
+                       ? ", " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
+                             job.latency_s.source + ")"
+                       : " (" + job.latency_s.source + "), " +
+                             whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
+                             job.bandwidth_bytes_per_s.source + ")"));
+  }
   if (job.request_s.value > 0)
-    out.push_back("rank 0 serving a request for a chunk (dynamic, guided): " +
-                  format_seconds(job.request_s.value) + " (" + job.request_s.source + ")");
+    out.push_back(
+        std::string(job.network_within_node
+                        ? "a small message within a node (a request for a chunk and rank 0 "
+                          "serving it, the reply, the all-reduces; a tile's message, its "
+                          "receiver then copying the pixels at the bandwidth above): "
+                        : "rank 0 serving a request for a chunk (dynamic, guided): ") +
+        format_seconds(job.request_s.value) + " (" + job.request_s.source + ")");
   out.push_back(
       "an MPI call of rank 0 yielding a core it shares (nodes with more ranks than cores): " +
       (job.handover_waiting_s.value > 0 || job.handover_computing_s.value > 0

@@ -112,8 +112,11 @@ std::string platform_text(const sim::PlatformSpec& p, const core::MeasuredJob& j
          std::to_string(per_node) + " rank" + (per_node == 1 ? "" : "s") + " of " +
          std::to_string(threads) + " thread" + (threads == 1 ? "" : "s") +
          " per node; nodes linked at " + link +
-         "; ranks of one node through its memory at the "
-         "point-to-point figures above" +
+         (job.network_within_node
+              ? "; ranks of one node through its memory: the point-to-point bandwidth and the "
+                "small message's latency above"
+              : "; ranks of one node through its memory at 10 GB/s, 1 us (default: the "
+                "figures above were measured between nodes)") +
          (sim::cores_are_hosts(nodes, cores, threads, most_ranks)
               ? "; above " + std::to_string(cores) +
                     " ranks the node is oversubscribed: each rank keeps to one core (as Linux "

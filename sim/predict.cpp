@@ -162,8 +162,12 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
       if (s.threads_per_rank > 0) threads = s.threads_per_rank;
     const int per_node = std::max(1, cores / std::max(1, threads));
     const int nodes = platform.nodes > 0 ? platform.nodes : (most + per_node - 1) / per_node;
+    // Within a node a tile's message carries its address only (the receiver copies the pixels,
+    // replay.cpp): the node's latency is a small message's, where measured.
+    const double small_latency =
+        job.request_s.value > 0 ? job.request_s.value : job.latency_s.value;
     const Link within = job.network_within_node
-                            ? Link{job.bandwidth_bytes_per_s.value, job.latency_s.value}
+                            ? Link{job.bandwidth_bytes_per_s.value, small_latency}
                             : Link{10e9, 1e-6};
     Link between = platform.link;
     if (between.bytes_per_s <= 0)

@@ -310,19 +310,17 @@ class DistributedOptimizer final : public Optimizer {
   // by 28-100%: the buffers are new memory), which is all a 1-rank run times. nsperf whatif
   // prices other ranks' tiles with them. Adjacent tiles (ids 0, 1, 2, ..., as static-block sends
   // them) and as many every other one (ids 1, 3, 5, ..., static-cyclic's at 2 ranks: here 22%
-  // slower on 4096², 16 MiB), at most 32 MiB a pass; the two kinds of pass in turn, so neither
-  // always finds the image in the cache the other left, 9 each, the median of each: with 3 each
-  // the difference between them, which whatif charges static-cyclic's tiles at 2 ranks, came out
-  // anywhere from -6% to +22% in three rounds of the benches' 1-rank runs of one image (27 runs,
-  // 4096²).
+  // slower on 4096², 16 MiB), at most 64 MiB a pass; the two kinds of pass in turn, 3 each, so
+  // neither always finds the image in the cache the other left, the median of each (more passes
+  // would time a small image from the cache, as no repetition of the job finds it, and memory
+  // the passes before freed: 9 each put the rates up by about 30%, 6.5 -> 8.4 GB/s on 4096²).
   static std::pair<double, double> cut_ahead_rates(const OptimizerContext& ctx) {
-    constexpr double kMaxBytes = 32.0 * (1 << 20);
-    constexpr int kPassesEach = 9;
+    constexpr double kMaxBytes = 64.0 * (1 << 20);
     const auto& tiles = ctx.workload.plan.tiles;
     const std::size_t count = std::max<std::size_t>(1, tiles.size() / 2);
     std::vector<double> seconds[2];
     double bytes[2] = {0, 0};
-    for (int pass = 0; pass < 2 * kPassesEach; ++pass) {
+    for (int pass = 0; pass < 6; ++pass) {
       const int kind = pass % 2;  // 0 adjacent, 1 apart
       const std::size_t step = kind == 0 ? 1 : 2;
       std::vector<core::Image> ahead;

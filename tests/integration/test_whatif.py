@@ -134,8 +134,7 @@ class Whatif(TempDirTest):
     def test_a_request_costs_rank_0_a_small_messages_latency(self):
         # Without a network run: the default, named.
         text = self.whatif(self.file, "--ranks", "2").out
-        self.assertIn("rank 0 serving a request for a chunk (dynamic, guided): 1.00 us (default",
-                      text)
+        self.assertIn("the bandwidth above): 1.00 us (default", text)
         # With a size sweep of 16-byte messages: that row's latency, not the tile's.
         mine = self.path("net.h5")
         shutil.copy(self.file, mine)
@@ -150,7 +149,7 @@ class Whatif(TempDirTest):
         small = [row for row in rows[0] if row["bytes"] == 16]
         self.assertEqual(len(small), 1)
         text = self.whatif(mine, "--ranks", "2").out
-        line = [l for l in text.splitlines() if "serving a request" in l]
+        line = [l for l in text.splitlines() if "a small message within a node" in l]
         self.assertEqual(len(line), 1, text)
         self.assertIn("one-way latency at 16 bytes, message_sizes of run", line[0])
         shown = re.search(r"\): ([0-9.]+) us \(", line[0])

@@ -133,6 +133,22 @@ TEST(WhatifReplay, ATileOnRankZerosNodeMovesOnceAsTheReceiverCopiesIt) {
   EXPECT_LT(p[0].makespan_s, 11.25e-3);
 }
 
+TEST(WhatifReplay, WithinANodeAMessageTakesASmallMessagesLatency) {
+  // As RankZeroFindsARequestAtItsSecondProbeAfterItArrived (6.4-6.5 ms), with 100 us measured
+  // at the tile's size: within a node the requests, replies, all-reduces and a tile's message
+  // (its address) are small messages, at the 1 us measured for those. At 100 us a message, the
+  // request, the reply, the tiles and four all-reduce messages would add about 0.7 ms.
+  auto job = made_up_job(4, 2, [](std::size_t) { return 1e-3; });
+  job.chunk = 4;
+  job.latency_s = {100e-6, "made up: at the tile's size"};
+  job.request_s = {1e-6, "made up: at 16 bytes"};
+  const std::vector<sim::Scenario> s = {scenario(2, "dynamic", job)};
+  const auto p = sim::predict(job, {}, s);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_GT(p[0].makespan_s, 6.4e-3);
+  EXPECT_LT(p[0].makespan_s, 6.5e-3);
+}
+
 TEST(WhatifReplay, SelfSchedulingEvensOutASkewThatStaticBlocksKeep) {
   // The first half of the tiles cost 10x the second: static-block gives rank 0 all of them.
   const auto job = made_up_job(8, 1, [](std::size_t i) { return i < 4 ? 10e-3 : 1e-3; });
