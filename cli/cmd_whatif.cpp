@@ -98,12 +98,12 @@ std::string platform_text(const sim::PlatformSpec& p, const core::MeasuredJob& j
   const int nodes = p.nodes > 0 ? p.nodes : (most_ranks + per_node - 1) / per_node;
   std::string link;
   if (p.link.bytes_per_s > 0) {
-    link = core::format_number(p.link.bytes_per_s / 1e9, 3) + " GB/s, " +
+    link = "at " + core::format_number(p.link.bytes_per_s / 1e9, 3) + " GB/s, " +
            analysis::format_seconds(p.link.latency_s) + " (--link)";
   } else if (!job.network_within_node) {
-    link = "as measured between nodes";
+    link = "as measured between nodes (the figures above)";
   } else {
-    link = core::format_number(sim::kDefaultNodeLink.bytes_per_s / 1e9, 3) + " GB/s, " +
+    link = "at " + core::format_number(sim::kDefaultNodeLink.bytes_per_s / 1e9, 3) + " GB/s, " +
            analysis::format_seconds(sim::kDefaultNodeLink.latency_s) +
            " (default, an HDR InfiniBand-class link: give --link)";
   }
@@ -111,7 +111,7 @@ std::string platform_text(const sim::PlatformSpec& p, const core::MeasuredJob& j
          std::to_string(cores) + " cores" + (p.cores_per_node > 0 ? "" : " (as measured)") + ", " +
          std::to_string(per_node) + " rank" + (per_node == 1 ? "" : "s") + " of " +
          std::to_string(threads) + " thread" + (threads == 1 ? "" : "s") +
-         " per node; nodes linked at " + link +
+         " per node; nodes linked " + link +
          (job.network_within_node
               ? "; ranks of one node through its memory: the point-to-point bandwidth and the "
                 "small message's latency above"

@@ -149,7 +149,7 @@ class Whatif(TempDirTest):
         small = [row for row in rows[0] if row["bytes"] == 16]
         self.assertEqual(len(small), 1)
         text = self.whatif(mine, "--ranks", "2").out
-        line = [l for l in text.splitlines() if "a small message within a node" in l]
+        line = [l for l in text.splitlines() if "a small message, the links" in l]
         self.assertEqual(len(line), 1, text)
         self.assertIn("one-way latency at 16 bytes, message_sizes of run", line[0])
         shown = re.search(r"\): ([0-9.]+) us \(", line[0])
