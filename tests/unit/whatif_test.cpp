@@ -39,6 +39,14 @@ core::MeasuredJob made_up_job(std::int64_t columns, std::int64_t rows, Cost cost
   return job;
 }
 
+// 8 tiles of 1 ms in chunks of 4 (dynamic): a request's and a tile's timing decide when rank 1
+// starts (RankZeroFindsARequestAtItsSecondProbeAfterItArrived).
+core::MeasuredJob eight_tiles_in_chunks_of_four() {
+  auto job = made_up_job(4, 2, [](std::size_t) { return 1e-3; });
+  job.chunk = 4;
+  return job;
+}
+
 double total_cost(const std::vector<core::TileCost>& tiles) {
   double s = 0;
   for (const auto& t : tiles) s += t.stage_a_s + t.histogram_s + t.stage_b_s;
@@ -79,6 +87,14 @@ TEST(WhatifWorkload, TheImageGrowsUntilEveryRankHasATile) {
 
 sim::Scenario scenario(int ranks, const char* partitioner, const core::MeasuredJob& job) {
   return {ranks, partitioner, job.tile_size, job.image, 0, 0, {}};
+}
+
+// Dynamic at 2 ranks on one node of 2 cores: its predicted makespan.
+double dynamic_at_two_ranks(const core::MeasuredJob& job) {
+  const std::vector<sim::Scenario> s = {scenario(2, "dynamic", job)};
+  const auto p = sim::predict(job, {}, s);
+  EXPECT_EQ(p.size(), 1u);
+  return p.empty() ? 0.0 : p[0].makespan_s;
 }
 
 TEST(WhatifReplay, OneRankRunsEveryTileAndCutsIt) {
@@ -123,14 +139,11 @@ TEST(WhatifReplay, ATileOnRankZerosNodeMovesOnceAsTheReceiverCopiesIt) {
   // computes them by 10, reduces the histogram (2 KiB each way, 0.75 ms), then stage B (0.4
   // ms): 11.15 ms. Timing the tiles' bytes over the node's link as well, before the copy, put
   // it at 12.2.
-  auto job = made_up_job(4, 2, [](std::size_t) { return 1e-3; });
-  job.chunk = 4;
+  auto job = eight_tiles_in_chunks_of_four();
   job.bandwidth_bytes_per_s = {74.0 * 74.0 / 1e-3, "made up: 1 ms a tile"};
-  const std::vector<sim::Scenario> s = {scenario(2, "dynamic", job)};
-  const auto p = sim::predict(job, {}, s);
-  ASSERT_EQ(p.size(), 1u);
-  EXPECT_GT(p[0].makespan_s, 11.15e-3);
-  EXPECT_LT(p[0].makespan_s, 11.25e-3);
+  const double makespan = dynamic_at_two_ranks(job);
+  EXPECT_GT(makespan, 11.15e-3);
+  EXPECT_LT(makespan, 11.25e-3);
 }
 
 TEST(WhatifReplay, WithinANodeAMessageTakesASmallMessagesLatency) {
@@ -138,15 +151,12 @@ TEST(WhatifReplay, WithinANodeAMessageTakesASmallMessagesLatency) {
   // at the tile's size: within a node the requests, replies, all-reduces and a tile's message
   // (its address) are small messages, at the 1 us measured for those. At 100 us a message, the
   // request, the reply, the tiles and four all-reduce messages would add about 0.7 ms.
-  auto job = made_up_job(4, 2, [](std::size_t) { return 1e-3; });
-  job.chunk = 4;
+  auto job = eight_tiles_in_chunks_of_four();
   job.latency_s = {100e-6, "made up: at the tile's size"};
   job.request_s = {1e-6, "made up: at 16 bytes"};
-  const std::vector<sim::Scenario> s = {scenario(2, "dynamic", job)};
-  const auto p = sim::predict(job, {}, s);
-  ASSERT_EQ(p.size(), 1u);
-  EXPECT_GT(p[0].makespan_s, 6.4e-3);
-  EXPECT_LT(p[0].makespan_s, 6.5e-3);
+  const double makespan = dynamic_at_two_ranks(job);
+  EXPECT_GT(makespan, 6.4e-3);
+  EXPECT_LT(makespan, 6.5e-3);
 }
 
 TEST(WhatifReplay, SelfSchedulingEvensOutASkewThatStaticBlocksKeep) {
@@ -253,8 +263,7 @@ TEST(WhatifReplay, RankZeroFindsARequestAtItsSecondProbeAfterItArrived) {
   // and finds it after its second (Open MPI's MPI_Iprobe matches first, then progresses): rank
   // 1 starts its 4 tiles at 2 ms and ends at 6, then stage B (0.4 ms). Found at the first
   // probe, it would end at 5.
-  auto job = made_up_job(4, 2, [](std::size_t) { return 1e-3; });
-  job.chunk = 4;
+  auto job = eight_tiles_in_chunks_of_four();
   const std::vector<sim::Scenario> s = {scenario(2, "dynamic", job)};
   const auto p = sim::predict(job, {}, s);
   ASSERT_EQ(p.size(), 1u);
