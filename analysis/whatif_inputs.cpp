@@ -302,7 +302,8 @@ core::SourcedValue request_figure(const std::vector<core::MessageSize>& sizes,
       smallest = &m;
   if (smallest == nullptr)
     return {latency.value,
-            "the latency above, an upper bound: no message of " + std::to_string(kSmall) +
+            "the tile's latency, " + latency.source + ", an upper bound: no message of " +
+                std::to_string(kSmall) +
                 " bytes or less in a size sweep; benchmark --network --sizes 16 measures one"};
   return {smallest->latency_s, "one-way latency at " + std::to_string(smallest->bytes) +
                                    " bytes, message_sizes of run " + run + ", " + between};

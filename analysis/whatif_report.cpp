@@ -291,27 +291,17 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                  "): a tile, rank 0's own or another rank's, that does not follow the one it "
                  "cut before costs the difference from the adjacent rate more a byte"
            : ""));
-  if (job.request_s.value > 0) {
-    // The links' latency is a small message's (sim/predict.cpp): the one measured at the
-    // tile's size is not used, and not shown as if it were.
-    out.push_back("point to point: " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
-                  job.bandwidth_bytes_per_s.source + ")");
-    out.push_back(
-        "a small message, the links' latency (a request for a chunk and rank 0 serving it, the "
-        "reply, the all-reduces; a tile's message, " +
-        std::string(job.network_within_node
-                        ? "its receiver then copying the pixels at the bandwidth above"
-                        : "its bytes then at the bandwidth above") +
-        "): " + format_seconds(job.request_s.value) + " (" + job.request_s.source + ")");
-  } else {
-    out.push_back("point to point: " + format_seconds(job.latency_s.value) + " latency" +
-                  (job.latency_s.source == job.bandwidth_bytes_per_s.source
-                       ? ", " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
-                             job.latency_s.source + ")"
-                       : " (" + job.latency_s.source + "), " +
-                             whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
-                             job.bandwidth_bytes_per_s.source + ")"));
-  }
+  // The tile-sized latency is not a link's (MeasuredJob::link_latency), and not shown as if it
+  // were.
+  out.push_back("point to point: " + whatif_gbyte(job.bandwidth_bytes_per_s.value) + " (" +
+                job.bandwidth_bytes_per_s.source + ")");
+  out.push_back(
+      "a small message, the links' latency (a request for a chunk and rank 0 serving it, the "
+      "reply, the all-reduces; a tile's message, " +
+      std::string(job.network_within_node
+                      ? "its receiver then copying the pixels at the bandwidth above"
+                      : "its bytes then at the bandwidth above") +
+      "): " + format_seconds(job.link_latency().value) + " (" + job.link_latency().source + ")");
   out.push_back(
       "an MPI call of rank 0 yielding a core it shares (nodes with more ranks than cores): " +
       (job.handover_waiting_s.value > 0 || job.handover_computing_s.value > 0

@@ -162,13 +162,11 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
       if (s.threads_per_rank > 0) threads = s.threads_per_rank;
     const int per_node = std::max(1, cores / std::max(1, threads));
     const int nodes = platform.nodes > 0 ? platform.nodes : (most + per_node - 1) / per_node;
-    // A link's latency is a small message's, where measured: the one measured at the tile's
-    // size already holds the tile's bytes over the bandwidth, which the link adds again (two
-    // emulated nodes over TCP: 29 us one way at 69 KiB, 4.5 at 16 bytes, 3.25 GB/s). Within a
+    // A link's latency is a small message's, where measured (two emulated nodes over TCP: 29 us
+    // one way at 69 KiB, 4.5 at 16 bytes, 3.25 GB/s: a tile took 50 us with the first). Within a
     // node a tile's message carries its address only (the receiver copies the pixels,
     // replay.cpp).
-    const double small_latency =
-        job.request_s.value > 0 ? job.request_s.value : job.latency_s.value;
+    const double small_latency = job.link_latency().value;
     const Link within = job.network_within_node
                             ? Link{job.bandwidth_bytes_per_s.value, small_latency}
                             : Link{10e9, 1e-6};

@@ -66,12 +66,17 @@ struct MeasuredJob {
   /// A rank's time per tile outside the measured stages (bookkeeping between them), added to
   /// every tile's stage A.
   SourcedValue per_tile_overhead_s;
-  SourcedValue latency_s;              ///< one-way point-to-point latency
+  SourcedValue latency_s;              ///< one-way point-to-point latency, at the tile's size
   SourcedValue bandwidth_bytes_per_s;  ///< point-to-point streaming bandwidth
   bool network_within_node = true;     ///< measured between two ranks of one node
   /// Rank 0's time serving a self-scheduled rank's request for a chunk (a 4-byte request
-  /// received, a 16-byte reply sent); 0 = latency_s
+  /// received, a 16-byte reply sent): a small message's one-way latency; 0 = latency_s
   SourcedValue request_s;
+  /// The latency of nsperf whatif's links: a small message's, where measured (the one at the
+  /// tile's size already holds the tile's bytes over the bandwidth, which a link adds again).
+  [[nodiscard]] const SourcedValue& link_latency() const {
+    return request_s.value > 0 ? request_s : latency_s;
+  }
   /// An MPI call that yields a core shared with another rank: with that rank waiting in MPI,
   /// and computing (the network optimizer's shared-core probe); 0 = not measured, not charged
   SourcedValue handover_waiting_s;
