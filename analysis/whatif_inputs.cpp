@@ -353,6 +353,18 @@ void network_figures(const std::filesystem::path& path, const std::vector<std::s
     } else {
       job.bandwidth_bytes_per_s = {pick->gbyte_per_s * 1e9, job.latency_s.source};
     }
+    // Rank 0's processor time sending between nodes, probed by the same run where it had two.
+    const double sending_ns = attrs.number("sending_ns_per_byte");
+    if (job.network_within_node) {
+      job.sending_s_per_byte = {
+          0, "not charged: the figures above are of two ranks of one node (run " + r +
+                 "), where the receiver copies"};
+    } else if (sending_ns > 0) {
+      job.sending_s_per_byte = {sending_ns * 1e-9, "sending probe of run " + r + ", two nodes"};
+    } else {
+      job.sending_s_per_byte = {
+          0, "not measured, not charged: run " + r + " has no sending probe (an nsperf before it)"};
+    }
     return;
   }
   const std::string why = "default, shared memory: no `nsperf benchmark --network` run in the file";
@@ -360,6 +372,10 @@ void network_figures(const std::filesystem::path& path, const std::vector<std::s
   job.request_s = {kDefaultLatencyS, why};
   job.bandwidth_bytes_per_s = {kDefaultBandwidthBytesPerS, why};
   job.network_within_node = true;
+  job.sending_s_per_byte = {
+      0,
+      "not measured, not charged: no `nsperf benchmark --network` run across two nodes in the "
+      "file"};
 }
 
 // What an MPI call that yields a shared core costs (benchmark --network --shared-core), from the

@@ -303,6 +303,13 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                       : "its bytes then at the bandwidth above") +
       "): " + format_seconds(job.link_latency().value) + " (" + job.link_latency().source + ")");
   out.push_back(
+      "rank 0 sending a tile to another node, inside its MPI calls (the transport's processor "
+      "time: TCP copies every byte, RDMA hardly any): " +
+      (job.sending_s_per_byte.value > 0
+           ? core::format_number(job.sending_s_per_byte.value * 1e9, 3) + " ns a byte (" +
+                 job.sending_s_per_byte.source + ")"
+           : job.sending_s_per_byte.source));
+  out.push_back(
       "an MPI call of rank 0 yielding a core it shares (nodes with more ranks than cores): " +
       (job.handover_waiting_s.value > 0 || job.handover_computing_s.value > 0
            ? format_seconds(job.handover_waiting_s.value) + " with the other rank waiting, " +

@@ -46,6 +46,7 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"handover_waiting_s", handover_waiting_s},
       {"handover_computing_s", handover_computing_s},
       {"handover_slice_s", handover_slice_s},
+      {"sending_ns_per_byte", sending_ns_per_byte},
       {"warnings", warnings},
       {"notes", notes},
       {"image", image},

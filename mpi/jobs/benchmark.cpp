@@ -250,6 +250,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     p.handover_waiting_s = out.handover_waiting_s;
     p.handover_computing_s = out.handover_computing_s;
     p.handover_slice_s = out.handover_slice_s;
+    p.sending_ns_per_byte = out.sending_s_per_byte * 1e9;
   }
   bmpi::broadcast(comm, result.provenance, 0);
   // The profile ends here: the results file it is stored in is written afterwards.

@@ -21,7 +21,9 @@
 // region; buffers are scrambled before every round.
 //
 // With optimizers.network.sizes (--sizes), rank 0 and rank 1 also sweep message sizes with the
-// one-buffer methods (size_sweep.cpp), OSU's table with the tile's size in it.
+// one-buffer methods (size_sweep.cpp), OSU's table with the tile's size in it. Where rank 1
+// runs on another node, rank 0's time in MPI calls per byte it streams to rank 1 while both
+// compute (send_cost.cpp): the processor's part of the transport, which whatif charges.
 //
 // The link is the real one, its bandwidth measured by ping-pong at the tile size, unless
 // optimizers.network.link_mbyte_per_s emulates a slower one: then every strategy paces its
@@ -204,6 +206,7 @@ class NetworkOptimizer final : public Optimizer {
                      });
     if (me == 0) add_latency_notes(out, first_sample);
     sweep(ctx, out);
+    probe_sending(ctx, out);
     probe_shared_core(ctx, out);
   }
 
@@ -549,6 +552,46 @@ class NetworkOptimizer final : public Optimizer {
           "trip as osu_latency prints it: " +
           text);
     }
+  }
+
+  // Where rank 1 runs on another node: rank 0's time in MPI calls per byte it streams to rank 1
+  // while both compute stage A on the tiles (send_cost.cpp), which whatif charges rank 0 for
+  // the tiles it sends between nodes; 5 rounds of at least 64 of rank 1's tiles (at most 64
+  // MiB), about 0.1 s at the synthetic default.
+  void probe_sending(const OptimizerContext& ctx, OptimizerOutput& out) {
+    const bool zero = ctx.comm.rank() == 0;
+    std::vector<core::Rect> rects;  // the tiles' own rectangles, for stage A
+    if (zero && ctx.comm.size() > 1)
+      for (std::int64_t id : ctx.workload.plan.tiles_of(1))
+        rects.push_back(ctx.workload.plan.tiles[static_cast<std::size_t>(id)]);
+    const std::span<const std::span<const std::byte>> to_one =
+        zero && tiles_to_.size() > 1 ? std::span<const std::span<const std::byte>>(tiles_to_[1])
+                                     : std::span<const std::span<const std::byte>>();
+    const std::span<const std::span<std::byte>> into =
+        zero ? std::span<const std::span<std::byte>>() : tiles_in_;
+    core::Sample scratch;
+    plain::SendCost figures;
+    run_collective(ctx.comm, "sending", [&] {
+      NSPERF_MPI_REGION("sending");
+      figures = plain::send_cost(ctx.comm, to_one, into, 5, [&](std::size_t i) {
+        if (zero) {
+          compute(ctx, outgoing_[1][i], rects[i], scratch);
+        } else {
+          compute(ctx, into_[i], ctx.workload.tiles[i].rect, scratch);
+        }
+      });
+    });
+    if (!zero) return;
+    if (figures.rounds == 0) {
+      out.notes.push_back("network: sending probe not measured: " + figures.skipped);
+      return;
+    }
+    out.sending_s_per_byte = figures.s_per_byte;
+    out.notes.push_back("network: rank 0 streaming " + std::to_string(figures.messages) +
+                        " of rank 1's tiles to its node while both compute (medians of " +
+                        std::to_string(figures.rounds) +
+                        " rounds): " + core::format_number(figures.s_per_byte * 1e9, 3) +
+                        " ns a byte inside its MPI calls (sending_ns_per_byte)");
   }
 
   // optimizers.network.shared_core: what a yielding MPI call costs on a core rank 0 and rank 1

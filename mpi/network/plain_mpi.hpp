@@ -71,4 +71,23 @@ struct SharedCore {
 /// two nodes, other ranks on their node, pinning refused); the other ranks an empty result.
 SharedCore shared_core(MPI_Comm comm, int rounds);
 
+/// Rank 0's time inside MPI calls per byte it streams to rank 1 on another node while both
+/// compute (send_cost.cpp).
+struct SendCost {
+  double s_per_byte = 0;  ///< seconds a byte, the median over the rounds
+  int rounds = 0;         ///< rounds measured (0: not measured)
+  int messages = 0;       ///< a round's messages
+  std::string skipped;    ///< rank 0: why not measured
+};
+
+/// Collective over `comm`: where rank 1 runs on another node than rank 0, `rounds` rounds of
+/// rank 0 streaming `to_one` (rank 0's messages for rank 1, as often as makes 64 of them or 64
+/// MiB) into `into` (rank 1's buffers, as many and as large), both ranks calling `piece(i)`
+/// (stage A on message i's tile) between their MPI calls, as the static partitioners do; the
+/// other ranks wait. Rank 0 returns the figure or why none was measured (one rank, ranks 0 and
+/// 1 on one node, no tiles for rank 1); the other ranks an empty result.
+SendCost send_cost(MPI_Comm comm, std::span<const std::span<const std::byte>> to_one,
+                   std::span<const std::span<std::byte>> into, int rounds,
+                   const std::function<void(std::size_t)>& piece);
+
 }  // namespace nsperf::mpi::plain

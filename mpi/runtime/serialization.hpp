@@ -162,6 +162,7 @@ void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
   ar & p.handover_waiting_s;
   ar & p.handover_computing_s;
   ar & p.handover_slice_s;
+  ar & p.sending_ns_per_byte;
   ar & p.warnings;
   ar & p.notes;
   ar & p.image;

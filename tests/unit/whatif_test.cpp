@@ -328,6 +328,30 @@ TEST(WhatifReplay, ALinkTooSlowForTheTilesIsTheBottleneck) {
   EXPECT_GE(p[0].makespan_s, 48 * 74 * 74 / 1e6);
 }
 
+TEST(WhatifReplay, RankZeroSpendsTheTransportsTimeOnTheBytesItSendsToAnotherNode) {
+  // 16 tiles of 1 ms, static-block at 2 ranks: rank 0 cuts rank 1's 8 (1 us each) and, where
+  // rank 1 runs on another node, spends 0.5 ms of its own on each one's bytes (the sending
+  // probe's figure) before they travel; within a node the receiver copies, and rank 0 spends
+  // nothing on them.
+  auto job = made_up_job(8, 2, [](std::size_t) { return 1e-3; });
+  job.sending_s_per_byte = {0.5e-3 / (74.0 * 74.0), "made up: 0.5 ms a tile"};
+  sim::PlatformSpec two_nodes;
+  two_nodes.nodes = 2;
+  two_nodes.cores_per_node = 1;
+  two_nodes.link = {10e9, 1e-6};
+  const std::vector<sim::Scenario> s = {scenario(2, "static-block", job)};
+  const auto apart = sim::predict(job, two_nodes, s);
+  const auto together = sim::predict(job, {}, s);  // one node of 2 cores
+  ASSERT_EQ(apart.size(), 1u);
+  ASSERT_EQ(together.size(), 1u);
+  ASSERT_EQ(apart[0].nodes, 2);
+  ASSERT_EQ(together[0].nodes, 1);
+  EXPECT_NEAR(apart[0].coordination_s, 8 * (1e-6 + 0.5e-3), 1e-7);
+  EXPECT_NEAR(together[0].coordination_s, 8 * 1e-6, 1e-7);
+  // Rank 0's own 8 ms of tiles start 4 ms later.
+  EXPECT_NEAR(apart[0].makespan_s - together[0].makespan_s, 4e-3, 0.1e-3);
+}
+
 TEST(WhatifReplay, RanksPerNodePlacesRanksAsTheMeasuredRunHadThem) {
   const auto job = made_up_job(8, 8, [](std::size_t) { return 1e-3; });
   sim::PlatformSpec two;

@@ -84,6 +84,10 @@ struct MeasuredJob {
   /// How long a rank waiting on a shared core gets no turn while the other rank computes
   /// without an MPI call (the rest of its time slice; the same probe); 0 = not measured
   SourcedValue handover_slice_s;
+  /// Rank 0's time inside MPI calls per byte it sends to another node: the processor's part of
+  /// the transport (TCP copies every byte; RDMA hardly any), the network optimizer's sending
+  /// probe; 0 = not measured, not charged
+  SourcedValue sending_s_per_byte;
   SourcedValue write_bytes_per_s;           ///< aggregate collective write bandwidth; 0 = unknown
   std::int64_t output_bytes_per_pixel = 5;  ///< what nsperf run writes: u8 mask + f32 gradient
   std::vector<MeasuredMakespans> measured;  ///< every distributed run in the file

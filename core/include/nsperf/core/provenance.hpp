@@ -52,6 +52,9 @@ struct Provenance {
   double handover_waiting_s = 0;
   double handover_computing_s = 0;
   double handover_slice_s = 0;
+  /// network optimizer, ranks 0 and 1 on different nodes: rank 0's time inside MPI calls per
+  /// byte it streams to rank 1 while both compute, ns; 0 = not measured
+  double sending_ns_per_byte = 0;
   std::string warnings;  ///< why figures may not be representative, "; "-separated
   std::string notes;  ///< what the figures need to be read right (query plans, ...), "\n"-separated
 

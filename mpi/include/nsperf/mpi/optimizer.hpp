@@ -83,6 +83,9 @@ struct OptimizerOutput {
   double handover_waiting_s = 0;
   double handover_computing_s = 0;
   double handover_slice_s = 0;
+  /// Rank 0: the network optimizer's sending probe, rank 0's seconds inside MPI calls per byte
+  /// it streams to rank 1 on another node (0 without it).
+  double sending_s_per_byte = 0;
 };
 
 /// One optimizer of the benchmark.
