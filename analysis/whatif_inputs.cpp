@@ -356,9 +356,12 @@ void network_figures(const std::filesystem::path& path, const std::vector<std::s
     // Rank 0's processor time sending between nodes, probed by the same run where it had two.
     const double sending_ns = attrs.number("sending_ns_per_byte");
     if (job.network_within_node) {
-      job.sending_s_per_byte = {
-          0, "not charged: the figures above are of two ranks of one node (run " + r +
-                 "), where the receiver copies"};
+      job.sending_s_per_byte = {0,
+                                "not measured, not charged: the figures above are of two ranks "
+                                "of one node (run " +
+                                    r +
+                                    "), where the receiver copies; `nsperf benchmark "
+                                    "--network` across two nodes measures it"};
     } else if (sending_ns > 0) {
       job.sending_s_per_byte = {sending_ns * 1e-9, "sending probe of run " + r + ", two nodes"};
     } else {

@@ -38,6 +38,20 @@ def run(args, ranks=None, env=None, cwd=None, timeout=120):
     return result
 
 
+def run_on_two_nodes(args, timeout=300):
+    """Runs `nsperf args` as 2 ranks that tell apart two nodes on this machine: each named as
+    SLURM names its node (SLURMD_NODENAME), over TCP as between nodes."""
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    cmd = [MPIEXEC, "--oversubscribe", "--mca", "btl", "self,tcp"]
+    for node in ("node-a", "node-b"):
+        cmd += ([":"] if node == "node-b" else []) + ["-n", "1", "-x", f"SLURMD_NODENAME={node}", NSPERF] + list(args)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    result = Result(proc, time.monotonic() - start)
+    check_sanitizers(result)
+    return result
+
+
 # What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer print (the asan preset's
 # binaries exit with 86 after a report): any of them fails the test, whatever it expected.
 SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",

@@ -1,14 +1,10 @@
 """The network optimizer end to end: every transfer strategy and the plain-MPI references at
 2 to 4 ranks, delivered and wire bytes, the message-size sweep, and the adaptive strategy's
 choice on a fast (real, shared-memory) and a slow (emulated) link."""
-import os
-import subprocess
-import time
-
 import h5py
 import pandas as pd
 
-from nsperf_testing import MPIEXEC, NSPERF, Result, TempDirTest, check_sanitizers, run
+from nsperf_testing import TempDirTest, run, run_on_two_nodes
 
 STRATEGIES = {b"blocking", b"nonblocking", b"persistent", b"compressed", b"adaptive"}
 # Plain MPI beside them: OSU's methods over the tiles and over one buffer, and a scatter.
@@ -109,17 +105,10 @@ class Network(TempDirTest):
         self.assertEqual(len(e.out.strip().splitlines()), 3, e.out)
 
     def test_rank_zeros_sending_time_is_probed_between_nodes_only(self):
-        # Two "nodes" on this machine: each rank named as SLURM names its node, over TCP.
-        args = ["benchmark", "--network", "--synthetic", "512x512", "--tile", "64",
-                "--repetitions", "1", "--warmup", "0", "--no-progress", "-o", self.path("two.h5")]
-        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-        start = time.monotonic()
-        proc = subprocess.run([MPIEXEC, "--oversubscribe", "--mca", "btl", "self,tcp",
-                               "-n", "1", "-x", "SLURMD_NODENAME=node-a", NSPERF] + args +
-                              [":", "-n", "1", "-x", "SLURMD_NODENAME=node-b", NSPERF] + args,
-                              capture_output=True, text=True, env=env, timeout=300)
-        r = Result(proc, time.monotonic() - start)
-        check_sanitizers(r)
+        # Two "nodes" on this machine, over TCP.
+        r = run_on_two_nodes(["benchmark", "--network", "--synthetic", "512x512", "--tile", "64",
+                              "--repetitions", "1", "--warmup", "0", "--no-progress", "-o",
+                              self.path("two.h5")])
         self.assertEqual(r.code, 0, r)
         self.assertRegex(r.out, r"network: rank 0 streaming \d+ of rank 1's tiles to its node")
         with h5py.File(self.path("two.h5")) as f:

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from nsperf_testing import TempDirTest, run
+from nsperf_testing import TempDirTest, run, run_on_two_nodes
 
 PARTITIONERS = ["static-block", "static-cyclic", "dynamic", "guided"]
 PLATFORM = """<?xml version='1.0'?>
@@ -219,6 +219,45 @@ class Whatif(TempDirTest):
         charged, free = makespans(probed), makespans(unprobed)
         self.assertEqual(charged[2], free[2])
         self.assertGreater(charged[4], free[4])
+
+    def test_rank_zeros_sending_between_nodes_is_measured_and_charged(self):
+        # The file's network figures are of one node: said, nothing charged.
+        text = self.whatif(self.file, "--ranks", "2").out
+        self.assertIn("rank 0 sending a tile to another node, inside its MPI calls (the transport's "
+                      "processor time: TCP copies every byte, RDMA hardly any): not measured, not "
+                      "charged", text)
+        probed = self.path("two-nodes.h5")
+        shutil.copy(self.file, probed)
+        r = run_on_two_nodes(["benchmark", "--network", "--synthetic", "512x512", "--skew", "50",
+                              "--tile", "64", "--repetitions", "3", "--no-progress", "--append",
+                              "-o", probed])
+        self.assertEqual(r.code, 0, r)
+        with h5py.File(probed) as f:
+            network = [k for k in f["runs"] if f["runs"][k].attrs.get("sending_ns_per_byte", 0) > 0]
+            self.assertEqual(len(network), 1)
+            ns = f["runs"][network[0]].attrs["sending_ns_per_byte"]
+        base = self.run_ids()[0]  # the 1-rank run: its tile costs
+        def predict(path):
+            r = self.whatif(path, "--run", base, "--ranks", "2", "--nodes", "2", "--cores-per-node",
+                            "1", "--partitioner", "static-block")
+            line = [l for l in r.out.splitlines() if "rank 0 sending a tile to another node" in l]
+            self.assertEqual(len(line), 1, r.out)
+            rows = json.loads(self.whatif(path, "--run", base, "--ranks", "2", "--nodes", "2",
+                                          "--cores-per-node", "1", "--partitioner", "static-block",
+                                          "--format", "json").out)
+            return line[0], rows[0]["coordination_s"]
+        line, charged = predict(probed)
+        self.assertIn(f"ns a byte (sending probe of run {network[0]}, two nodes)", line)
+        shown = re.findall(r": ([0-9.]+) ns a byte", line)
+        self.assertEqual(len(shown), 1, line)
+        self.assertAlmostEqual(float(shown[0]), ns, delta=0.001 * ns + 0.0005)
+        # Without the figure (a file of an nsperf before the probe): said, and rank 0 coordinates
+        # for less.
+        with h5py.File(probed, "r+") as f:
+            f["runs"][network[0]].attrs["sending_ns_per_byte"] = 0.0
+        line, free = predict(probed)
+        self.assertIn(f"not measured, not charged: run {network[0]} has no sending probe", line)
+        self.assertGreater(charged, free)
 
     def test_a_users_platform(self):
         xml = self.path("cluster.xml")
