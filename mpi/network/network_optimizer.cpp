@@ -587,8 +587,8 @@ class NetworkOptimizer final : public Optimizer {
       return;
     }
     out.sending_s_per_byte = figures.s_per_byte;
-    out.notes.push_back("network: rank 0 streaming " + std::to_string(figures.messages) +
-                        " of rank 1's tiles to its node while both compute (medians of " +
+    out.notes.push_back("network: rank 0 sending " + std::to_string(figures.messages) +
+                        " tiles a round to rank 1 on another node while both compute (medians of " +
                         std::to_string(figures.rounds) +
                         " rounds): " + core::format_number(figures.s_per_byte * 1e9, 3) +
                         " ns a byte inside its MPI calls (sending_ns_per_byte)");

@@ -81,8 +81,9 @@ struct SendCost {
 };
 
 /// Collective over `comm`: where rank 1 runs on another node than rank 0, `rounds` rounds of
-/// rank 0 streaming `to_one` (rank 0's messages for rank 1, as often as makes 64 of them or 64
-/// MiB) into `into` (rank 1's buffers, as many and as large), both ranks calling `piece(i)`
+/// rank 0 streaming `to_one` (rank 0's messages for rank 1: the first up to 64 MiB, as often as
+/// makes 64 messages, at most 64 MiB) into `into` (rank 1's buffers, as many and as large, in
+/// the same order), both ranks calling `piece(i)`
 /// (stage A on message i's tile) between their MPI calls, as the static partitioners do; the
 /// other ranks wait. Rank 0 returns the figure or why none was measured (one rank, ranks 0 and
 /// 1 on one node, no tiles for rank 1); the other ranks an empty result.

@@ -52,9 +52,10 @@ SendCost send_cost(MPI_Comm comm, std::span<const std::span<const std::byte>> to
   MPI_Comm_rank(comm, &me);
   MPI_Comm_size(comm, &size);
   SendCost out;
-  // Rank 0 decides whether the probe runs (rank 1 on another node, with tiles) and how many
-  // passes over rank 1's tiles a round takes, and tells every rank: all take the same path.
-  std::array<std::int64_t, 2> plan{0, 0};  // [runs, passes a round]
+  // Rank 0 decides whether the probe runs (rank 1 on another node, with tiles), over how many
+  // of rank 1's first tiles a pass goes and how many passes a round takes, and tells every
+  // rank: all take the same path.
+  std::array<std::int64_t, 3> plan{0, 0, 0};  // [runs, passes a round, tiles a pass]
   std::string why;
   if (size >= 2 && me <= 1) {
     // The node's name as the run records it (emulated SLURM nodes share a host name).
@@ -67,8 +68,11 @@ SendCost send_cost(MPI_Comm comm, std::span<const std::span<const std::byte>> to
     } else {
       std::array<char, kHost> theirs{};
       MPI_Recv(theirs.data(), kHost, MPI_CHAR, 1, kHostTag, comm, MPI_STATUS_IGNORE);
+      // A pass: rank 1's first tiles up to 64 MiB (at least one).
+      std::size_t tiles = 0;
       std::size_t bytes = 0;
-      for (const auto& m : to_one) bytes += m.size();
+      while (tiles < to_one.size() && (tiles == 0 || bytes + to_one[tiles].size() <= kRoundBytes))
+        bytes += to_one[tiles++].size();
       if (std::strncmp(theirs.data(), host.data(), kHost) == 0) {
         why =
             "ranks 0 and 1 share a node (there the receiver copies the bytes, which whatif "
@@ -76,21 +80,22 @@ SendCost send_cost(MPI_Comm comm, std::span<const std::span<const std::byte>> to
       } else if (to_one.empty() || bytes == 0) {
         why = "rank 1 has no tiles";
       } else {
-        const std::size_t by_count = (kMessages + to_one.size() - 1) / to_one.size();
+        const std::size_t by_count = (kMessages + tiles - 1) / tiles;
         const std::size_t by_bytes = std::max<std::size_t>(1, kRoundBytes / bytes);
         plan = {1,
-                static_cast<std::int64_t>(std::max<std::size_t>(1, std::min(by_count, by_bytes)))};
+                static_cast<std::int64_t>(std::max<std::size_t>(1, std::min(by_count, by_bytes))),
+                static_cast<std::int64_t>(tiles)};
       }
     }
   }
-  MPI_Bcast(plan.data(), 2, MPI_INT64_T, 0, comm);
+  MPI_Bcast(plan.data(), 3, MPI_INT64_T, 0, comm);
   if (plan[0] == 0) {
     out.skipped = me == 0 ? (size < 2 ? std::string("one rank") : why) : std::string();
     return out;
   }
   std::vector<double> per_byte;
   if (me <= 1) {
-    const std::size_t count = me == 0 ? to_one.size() : into.size();
+    const auto count = static_cast<std::size_t>(plan[2]);  // rank 1's first tiles
     std::vector<MPI_Request> requests(count, MPI_REQUEST_NULL);
     for (int round = 0; round < rounds; ++round) {
       double in_mpi = 0;  // rank 0's seconds inside MPI calls this round
@@ -146,7 +151,7 @@ SendCost send_cost(MPI_Comm comm, std::span<const std::span<const std::byte>> to
   if (me == 0) {
     out.s_per_byte = core::median(per_byte);
     out.rounds = static_cast<int>(per_byte.size());
-    out.messages = static_cast<int>(to_one.size() * static_cast<std::size_t>(plan[1]));
+    out.messages = static_cast<int>(plan[1] * plan[2]);
   }
   MPI_Barrier(comm);
   return out;

@@ -110,7 +110,7 @@ class Network(TempDirTest):
                               "--repetitions", "1", "--warmup", "0", "--no-progress", "-o",
                               self.path("two.h5")])
         self.assertEqual(r.code, 0, r)
-        self.assertRegex(r.out, r"network: rank 0 streaming \d+ of rank 1's tiles to its node")
+        self.assertRegex(r.out, r"network: rank 0 sending \d+ tiles a round to rank 1 on another node while both compute")
         with h5py.File(self.path("two.h5")) as f:
             run_ = f["runs"][list(f["runs"])[-1]]
             hosts = run_.attrs["hosts"]
