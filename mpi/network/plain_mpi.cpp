@@ -4,6 +4,7 @@
 #include <array>
 
 #include "nsperf/core/error.hpp"
+#include "nsperf/mpi/job_context.hpp"
 #include "p2p.hpp"
 
 namespace nsperf::mpi::plain {
@@ -17,6 +18,13 @@ int count_of(std::size_t bytes) {
 }
 
 }  // namespace
+
+std::array<char, kNodeNameBytes> node_name_message() {
+  std::array<char, kNodeNameBytes> out{};
+  const std::string node = node_name();
+  std::copy_n(node.begin(), std::min(node.size(), kNodeNameBytes - 1), out.begin());
+  return out;
+}
 
 void ping_pong_send(MPI_Comm comm, int peer, std::span<const std::span<const std::byte>> messages,
                     std::span<std::byte> back) {

@@ -9,6 +9,7 @@
 
 #include <mpi.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,11 @@ std::vector<std::span<Byte>> repeated(std::span<Byte> buffer, std::size_t size, 
 std::vector<core::MessageSize> sweep(MPI_Comm comm, std::vector<std::int64_t> sizes,
                                      std::int64_t tile_bytes, int repetitions, int warmup,
                                      const std::function<void(std::int64_t, std::int64_t)>& step);
+
+/// This process's node name as the run records it (node_name(): SLURM's, where emulated nodes of
+/// one machine share a host name), in a fixed buffer that a message carries.
+constexpr std::size_t kNodeNameBytes = 256;
+std::array<char, kNodeNameBytes> node_name_message();
 
 /// What an MPI call that yields the processor costs on a core two ranks share (shared_core.cpp).
 struct SharedCore {

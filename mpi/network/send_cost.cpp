@@ -22,7 +22,6 @@
 
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
-#include "nsperf/mpi/job_context.hpp"
 #include "plain_mpi.hpp"
 
 namespace nsperf::mpi::plain {
@@ -58,15 +57,12 @@ SendCost send_cost(MPI_Comm comm, std::span<const std::span<const std::byte>> to
   std::array<std::int64_t, 3> plan{0, 0, 0};  // [runs, passes a round, tiles a pass]
   std::string why;
   if (size >= 2 && me <= 1) {
-    // The node's name as the run records it (emulated SLURM nodes share a host name).
-    constexpr int kHost = 256;
-    std::array<char, kHost> host{};
-    const std::string node = node_name();
-    std::copy_n(node.begin(), std::min<std::size_t>(node.size(), kHost - 1), host.begin());
+    constexpr int kHost = static_cast<int>(kNodeNameBytes);
+    const auto host = node_name_message();
     if (me == 1) {
       MPI_Send(host.data(), kHost, MPI_CHAR, 0, kHostTag, comm);
     } else {
-      std::array<char, kHost> theirs{};
+      std::array<char, kNodeNameBytes> theirs{};
       MPI_Recv(theirs.data(), kHost, MPI_CHAR, 1, kHostTag, comm, MPI_STATUS_IGNORE);
       // A pass: rank 1's first tiles up to 64 MiB (at least one).
       std::size_t tiles = 0;

@@ -30,7 +30,6 @@
 
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
-#include "nsperf/mpi/job_context.hpp"
 #include "plain_mpi.hpp"
 
 namespace nsperf::mpi::plain {
@@ -160,12 +159,10 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
     return -1;
   };
   // Every rank's host, to know whether ranks 0 and 1 share one and have it to themselves.
-  // The node's name as the run records it: SLURM's, where emulated nodes of one machine share a
-  // host name (slurm/local-cluster), so that the probe does not pin ranks of two nodes together.
-  constexpr int kHost = 256;
-  std::array<char, kHost> host{};
-  const std::string node = node_name();
-  std::copy_n(node.begin(), std::min<std::size_t>(node.size(), kHost - 1), host.begin());
+  // By the node's name as the run records it, so that the probe does not pin ranks of two
+  // emulated SLURM nodes of one machine together.
+  constexpr int kHost = static_cast<int>(kNodeNameBytes);
+  const auto host = node_name_message();
   std::vector<char> hosts(me == 0 ? static_cast<std::size_t>(size) * kHost : 0);
   MPI_Gather(host.data(), kHost, MPI_CHAR, hosts.data(), kHost, MPI_CHAR, 0, comm);
   // plan: [shared cpu, rank 1's own cpu, iterations per piece]; shared cpu < 0: not run.

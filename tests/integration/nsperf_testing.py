@@ -28,25 +28,25 @@ def run(args, ranks=None, env=None, cwd=None, timeout=120):
     cmd = [NSPERF] + list(args)
     if ranks is not None:
         cmd = [MPIEXEC, "-n", str(ranks), "--oversubscribe"] + cmd
-    full_env = dict(os.environ)
-    full_env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"})
-    full_env.update(env or {})
-    start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
-    result = Result(proc, time.monotonic() - start)
-    check_sanitizers(result)
-    return result
+    return run_command(cmd, env, cwd, timeout)
 
 
 def run_on_two_nodes(args, timeout=300):
     """Runs `nsperf args` as 2 ranks that tell apart two nodes on this machine: each named as
     SLURM names its node (SLURMD_NODENAME), over TCP as between nodes."""
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    cmd = [MPIEXEC, "--oversubscribe", "--mca", "btl", "self,tcp"]
-    for node in ("node-a", "node-b"):
-        cmd += ([":"] if node == "node-b" else []) + ["-n", "1", "-x", f"SLURMD_NODENAME={node}", NSPERF] + list(args)
+    return run_command([MPIEXEC, "--oversubscribe", "--mca", "btl", "self,tcp",
+                        "-n", "1", "-x", "SLURMD_NODENAME=node-a", NSPERF] + list(args) +
+                       [":", "-n", "1", "-x", "SLURMD_NODENAME=node-b", NSPERF] + list(args),
+                       timeout=timeout)
+
+
+def run_command(cmd, env=None, cwd=None, timeout=120):
+    """Runs `cmd` (nsperf, launched or not) as root may run MPI, and checks for sanitizer reports."""
+    full_env = dict(os.environ)
+    full_env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"})
+    full_env.update(env or {})
     start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
     result = Result(proc, time.monotonic() - start)
     check_sanitizers(result)
     return result
