@@ -449,6 +449,16 @@ void measured_makespans(const std::filesystem::path& path, const std::vector<std
       }
       m.makespans_s.push_back(rep.makespan_s);
     }
+    // The run's tiles, where it has them (a run without them is still measured against).
+    std::map<std::int64_t, std::vector<StoredTileRow>> tiles;
+    try {
+      tiles = distributed_tiles(path, r);
+    } catch (const InputError&) {
+    }
+    for (const auto& [id, rows] : tiles)
+      for (const auto& t : rows)
+        if (auto it = by.find(t.strategy); it != by.end())
+          it->second.tiles_compute_s += t.compute_s;
     for (auto& [name, m] : by) job.measured.push_back(std::move(m));
   }
 }

@@ -165,17 +165,23 @@ std::string runs_label(const std::vector<std::string>& ids, bool sentence = fals
   return s;
 }
 
+std::string signed_percent(double fraction) {
+  return (fraction >= 0 ? "+" : "") + whatif_percent(fraction);
+}
+
 std::vector<std::vector<std::string>> validation_cells(const ValidationReport& r, bool markdown) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"predicted from", "measured runs", "ranks", "nodes x cores", "threads",
-                  "partitioner", "measured median", "predicted", "error"});
+                  "partitioner", "measured median", "predicted", "error", "tiles' cost"});
   if (markdown) rows.emplace_back(rows.front().size(), "---");
   for (const auto& v : r.rows) {
-    rows.push_back(
-        {runs_label(v.base_runs) + " (" + std::to_string(v.base_ranks) + ")", runs_label(v.runs),
-         std::to_string(v.ranks), std::to_string(v.nodes) + " x " + std::to_string(v.cores),
-         std::to_string(v.threads_per_rank), v.partitioner, format_seconds(v.measured_median_s),
-         format_seconds(v.predicted_s), (v.error() >= 0 ? "+" : "") + whatif_percent(v.error())});
+    const double change = v.tile_cost_change();
+    rows.push_back({runs_label(v.base_runs) + " (" + std::to_string(v.base_ranks) + ")",
+                    runs_label(v.runs), std::to_string(v.ranks),
+                    std::to_string(v.nodes) + " x " + std::to_string(v.cores),
+                    std::to_string(v.threads_per_rank), v.partitioner,
+                    format_seconds(v.measured_median_s), format_seconds(v.predicted_s),
+                    signed_percent(v.error()), std::isnan(change) ? "-" : signed_percent(change)});
   }
   return rows;
 }
@@ -213,7 +219,11 @@ void write_validation_text(std::ostream& out, const ValidationReport& r) {
   out << "\n  measured: the distributed benchmark's makespans (no output written), every "
          "repetition of the\n  runs of one configuration (\"+2\": two more runs); predicted: "
          "the replayed pipeline on\n  their nodes, cores and threads per rank, the median over "
-         "the predicting runs; error:\n  (predicted - measured) / measured.\n";
+         "the predicting runs; error:\n  (predicted - measured) / measured; tiles' cost: the "
+         "measured runs' sum of the tiles'\n  compute times against the predicting runs' "
+         "(medians; the same tiles): where the\n  machine computed faster or slower than when "
+         "it was measured for the prediction, the\n  error holds that drift as well as the "
+         "model's.\n";
 }
 
 void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
@@ -257,7 +267,10 @@ void write_validation_json(std::ostream& out, const ValidationReport& r) {
                     {"measured_median_s", v.measured_median_s},
                     {"predicted_s", v.predicted_s},
                     {"predictions_s", v.predictions_s},
-                    {"error", v.error()}});
+                    {"error", v.error()},
+                    {"tile_cost_change", std::isnan(v.tile_cost_change())
+                                             ? nlohmann::json(nullptr)
+                                             : nlohmann::json(v.tile_cost_change())}});
   }
   out << nlohmann::json{{"rows", list}, {"rankings", rankings}}.dump(2) << "\n";
 }
@@ -303,8 +316,9 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                       : "its bytes then at the bandwidth above") +
       "): " + format_seconds(job.link_latency().value) + " (" + job.link_latency().source + ")");
   out.push_back(
-      "rank 0 sending a tile to another node, inside its MPI calls (the transport's processor "
-      "time: TCP copies every byte, RDMA hardly any): " +
+      "rank 0 sending a tile to another node, inside its MPI calls, and the rank receiving it "
+      "(the transport's processor time: TCP copies every byte on each end, RDMA hardly any; "
+      "the receiver's taken as the sender's): " +
       (job.sending_s_per_byte.value > 0
            ? core::format_number(job.sending_s_per_byte.value * 1e9, 3) + " ns a byte (" +
                  job.sending_s_per_byte.source + ")"
@@ -427,9 +441,16 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
         plan.report.rows.push_back(std::move(row));
       }
       ValidationRow& row = plan.report.rows[at->second];
-      add_once(row.base_runs, job.run_id);
-      if (add_once(row.runs, m.run_id))
+      if (add_once(row.base_runs, job.run_id)) {
+        // The base run's tiles: every partitioner computed the same ones.
+        for (const auto& b : job.measured)
+          if (b.run_id == job.run_id && b.tiles_compute_s > 0)
+            row.base_tiles_s.push_back(b.tiles_compute_s);
+      }
+      if (add_once(row.runs, m.run_id)) {
         row.measured_s.insert(row.measured_s.end(), m.makespans_s.begin(), m.makespans_s.end());
+        if (m.tiles_compute_s > 0) row.measured_tiles_s.push_back(m.tiles_compute_s);
+      }
       // One scenario per partitioner and case, placed as the measured runs were: their ranks
       // per host, whatever the hosts' cores, and each on its core where they were bound.
       if (std::find(c.rows.begin(), c.rows.end(), at->second) == c.rows.end()) {
@@ -482,6 +503,11 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
                      " (with the same --synthetic/--image and --tile)");
   }
   return plan;
+}
+
+double ValidationRow::tile_cost_change() const {
+  if (measured_tiles_s.empty() || base_tiles_s.empty()) return std::nan("");
+  return core::median(measured_tiles_s) / core::median(base_tiles_s) - 1;
 }
 
 void finish_validation(ValidationReport& report) {

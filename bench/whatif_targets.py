@@ -98,14 +98,19 @@ def pair_orders(report, pairs):
 def report(name, rows, ranking, pairs, limit):
     worst = 0.0
     print(f"\n{name}")
-    print(f"  {'from':>4} {'to':>3}  {'partitioner':14} {'measured':>10} {'predicted':>10} {'error':>7}")
+    # tiles' cost: how much slower (+) the machine computed the same tiles in the measured runs
+    # than in the predicting ones; an error beside a large one is the machine's drift as well.
+    print(f"  {'from':>4} {'to':>3}  {'partitioner':14} {'measured':>10} {'predicted':>10} "
+          f"{'error':>7} {'tiles cost':>10}")
     for x in rows:
         if (x["base_ranks"], x["ranks"]) not in pairs:
             continue
         worst = max(worst, abs(x["error"]))
+        change = x.get("tile_cost_change")
+        change = "-" if change is None else f"{100 * change:+.1f}%"
         print(f"  {x['base_ranks']:>4} {x['ranks']:>3}  {x['partitioner']:14} "
               f"{x['measured_median_s'] * 1e3:>8.2f}ms {x['predicted_s'] * 1e3:>8.2f}ms "
-              f"{100 * x['error']:>+6.1f}%")
+              f"{100 * x['error']:>+6.1f}% {change:>10}")
     for line in ranking:
         print("  " + line)
     verdict = "within" if worst <= limit else "OUTSIDE"

@@ -575,13 +575,19 @@ class Job {
   // Within rank 0's node the receiver copies a tile's pixels out of rank 0's memory itself
   // (Open MPI's shared-memory transport, single copy): its own time, at the node's link
   // bandwidth, after the message (here 2 ranks on one node spent 3.4-3.8 ms of 24-28 receiving
-  // 128 tiles of 69 KiB). Between nodes the network moves the data.
+  // 128 tiles of 69 KiB). Between nodes the network moves the data, and the receiver takes it
+  // from the transport inside its MPI calls: over TCP one more copy of every byte, out of the
+  // kernel, charged at the sender's per-byte time (the sending probe's: each end copies each
+  // byte once; two emulated nodes here: rank 1 spent 0.32-0.36 ns a byte in its receives,
+  // waiting included, where the probe gave rank 0 0.28-0.31), over RDMA hardly any (the probe
+  // measures close to nothing there).
   [[nodiscard]] bool copies_in(int rank) const {
     return cores_are_hosts_ || host_of_[static_cast<std::size_t>(rank)] == host_of_[0];
   }
   void copy_in(int rank, std::size_t i) {
-    if (!copies_in(rank)) return;
-    compute(static_cast<double>(tiles_[i].raw_bytes) / node_link_bytes_per_s_);
+    const auto bytes = static_cast<double>(tiles_[i].raw_bytes);
+    compute(copies_in(rank) ? bytes / node_link_bytes_per_s_
+                            : bytes * measured_.sending_s_per_byte.value);
   }
 
   // The narrowest link on the route from `from` to `to` (0 when the route has none).

@@ -223,9 +223,10 @@ class Whatif(TempDirTest):
     def test_rank_zeros_sending_between_nodes_is_measured_and_charged(self):
         # The file's network figures are of one node: said, nothing charged.
         text = self.whatif(self.file, "--ranks", "2").out
-        self.assertIn("rank 0 sending a tile to another node, inside its MPI calls (the transport's "
-                      "processor time: TCP copies every byte, RDMA hardly any): not measured, not "
-                      "charged", text)
+        self.assertIn("rank 0 sending a tile to another node, inside its MPI calls, and the rank "
+                      "receiving it (the transport's processor time: TCP copies every byte on each "
+                      "end, RDMA hardly any; the receiver's taken as the sender's): not measured, "
+                      "not charged", text)
         probed = self.path("two-nodes.h5")
         shutil.copy(self.file, probed)
         r = run_on_two_nodes(["benchmark", "--network", "--synthetic", "512x512", "--skew", "50",
@@ -290,7 +291,21 @@ class Whatif(TempDirTest):
                 self.assertAlmostEqual(x["predicted_s"], float(np.median(x["predictions_s"])), places=12)
                 self.assertGreater(x["predicted_s"], 0)
                 self.assertAlmostEqual(x["error"], (x["predicted_s"] - x["measured_median_s"]) / x["measured_median_s"])
+                # The tiles' cost: the measured runs' sum of their tiles' compute times (this
+                # partitioner's) against the base runs' (any partitioner's), medians.
+                def tiles_sum(run, partitioner=None):
+                    t = pd.DataFrame(f["runs"][run]["tiles"][:])
+                    t = t[t.optimizer == b"distributed"]
+                    if partitioner:
+                        t = t[t.strategy == partitioner.encode()]
+                    self.assertFalse(t.empty, run)
+                    return [float(g.compute_s.sum()) for _, g in t.groupby("strategy")]
+                measured = [s for run in x["runs"] for s in tiles_sum(run, x["partitioner"])]
+                base = [s for run in x["base_runs"] for s in tiles_sum(run)]
+                self.assertAlmostEqual(x["tile_cost_change"],
+                                       float(np.median(measured) / np.median(base) - 1), places=9)
         text = self.whatif("--validate", self.file).out
+        self.assertIn("tiles' cost", text)
         self.assertIn("ranking at 2 ranks", text)
         self.assertIn(runs[0], text)
         # The ranking as the text gives it, pair by pair: every pair of partitioners of each

@@ -48,9 +48,16 @@ struct ValidationRow {
   double measured_median_s = 0;
   std::vector<double> predictions_s;  ///< the pipeline's, one per base run (no output written)
   double predicted_s = 0;             ///< their median
+  /// Each measured run's and each base run's sum of the tiles' compute times (the same tiles):
+  /// how much faster or slower the machine computed when the measured runs ran, which the
+  /// prediction cannot know; a row's error is the model's only where this stays small.
+  std::vector<double> measured_tiles_s;
+  std::vector<double> base_tiles_s;
   [[nodiscard]] double error() const {
     return (predicted_s - measured_median_s) / measured_median_s;
   }
+  /// Measured runs' tiles against the base runs' (medians), less 1; NaN without both.
+  [[nodiscard]] double tile_cost_change() const;
 };
 
 /// The validation of one file: every row, and the ranking check per measured configuration.

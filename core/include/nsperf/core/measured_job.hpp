@@ -41,6 +41,9 @@ struct MeasuredMakespans {
   std::int64_t tile_size = 0;
   std::int64_t chunk = 0;
   std::vector<double> makespans_s;  ///< one per measured repetition
+  /// The sum of its tiles' compute times, each the tile's median over the repetitions (the
+  /// same tiles at every rank count: how fast the machine computed in this run); 0 = no tiles
+  double tiles_compute_s = 0;
 };
 
 /// One run's measured job, as nsperf whatif replays it.
