@@ -458,7 +458,7 @@ void measured_makespans(const std::filesystem::path& path, const std::vector<std
     for (const auto& [id, rows] : tiles)
       for (const auto& t : rows)
         if (auto it = by.find(t.strategy); it != by.end())
-          it->second.tiles_compute_s += t.compute_s;
+          it->second.tiles[id] = {t.rank, t.compute_s};
     for (auto& [name, m] : by) job.measured.push_back(std::move(m));
   }
 }

@@ -172,16 +172,19 @@ std::string signed_percent(double fraction) {
 std::vector<std::vector<std::string>> validation_cells(const ValidationReport& r, bool markdown) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"predicted from", "measured runs", "ranks", "nodes x cores", "threads",
-                  "partitioner", "measured median", "predicted", "error", "tiles' cost"});
+                  "partitioner", "measured median", "predicted", "error", "tiles' cost",
+                  "slowest rank's"});
   if (markdown) rows.emplace_back(rows.front().size(), "---");
   for (const auto& v : r.rows) {
     const double change = v.tile_cost_change();
+    const double slowest = v.slowest_rank_tile_cost_change();
     rows.push_back({runs_label(v.base_runs) + " (" + std::to_string(v.base_ranks) + ")",
                     runs_label(v.runs), std::to_string(v.ranks),
                     std::to_string(v.nodes) + " x " + std::to_string(v.cores),
                     std::to_string(v.threads_per_rank), v.partitioner,
                     format_seconds(v.measured_median_s), format_seconds(v.predicted_s),
-                    signed_percent(v.error()), std::isnan(change) ? "-" : signed_percent(change)});
+                    signed_percent(v.error()), std::isnan(change) ? "-" : signed_percent(change),
+                    std::isnan(slowest) ? "-" : signed_percent(slowest)});
   }
   return rows;
 }
@@ -223,7 +226,9 @@ void write_validation_text(std::ostream& out, const ValidationReport& r) {
          "measured runs' sum of the tiles'\n  compute times against the predicting runs' "
          "(medians; the same tiles): where the\n  machine computed faster or slower than when "
          "it was measured for the prediction, the\n  error holds that drift as well as the "
-         "model's.\n";
+         "model's; slowest rank's: the same for the rank\n  whose tiles took longest against "
+         "the same tiles in the predicting runs (a slower\n  core or node, or a core shared "
+         "with another rank, which the sum hides).\n";
 }
 
 void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
@@ -231,6 +236,10 @@ void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
   whatif_markdown_table(out, validation_cells(r, true));
   out << "\n";
   for (const auto& line : ranking_lines(r)) out << "- " << line << "\n";
+}
+
+nlohmann::json or_null(double v) {
+  return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
 }
 
 void write_validation_json(std::ostream& out, const ValidationReport& r) {
@@ -268,9 +277,8 @@ void write_validation_json(std::ostream& out, const ValidationReport& r) {
                     {"predicted_s", v.predicted_s},
                     {"predictions_s", v.predictions_s},
                     {"error", v.error()},
-                    {"tile_cost_change", std::isnan(v.tile_cost_change())
-                                             ? nlohmann::json(nullptr)
-                                             : nlohmann::json(v.tile_cost_change())}});
+                    {"tile_cost_change", or_null(v.tile_cost_change())},
+                    {"slowest_rank_tile_cost_change", or_null(v.slowest_rank_tile_cost_change())}});
   }
   out << nlohmann::json{{"rows", list}, {"rankings", rankings}}.dump(2) << "\n";
 }
@@ -444,12 +452,11 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
       if (add_once(row.base_runs, job.run_id)) {
         // The base run's tiles: every partitioner computed the same ones.
         for (const auto& b : job.measured)
-          if (b.run_id == job.run_id && b.tiles_compute_s > 0)
-            row.base_tiles_s.push_back(b.tiles_compute_s);
+          if (b.run_id == job.run_id && !b.tiles.empty()) row.base_tiles.push_back(b.tiles);
       }
       if (add_once(row.runs, m.run_id)) {
         row.measured_s.insert(row.measured_s.end(), m.makespans_s.begin(), m.makespans_s.end());
-        if (m.tiles_compute_s > 0) row.measured_tiles_s.push_back(m.tiles_compute_s);
+        if (!m.tiles.empty()) row.measured_tiles.push_back(m.tiles);
       }
       // One scenario per partitioner and case, placed as the measured runs were: their ranks
       // per host, whatever the hosts' cores, and each on its core where they were bound.
@@ -505,9 +512,45 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
   return plan;
 }
 
+namespace {
+double tiles_sum(const std::map<std::int64_t, core::MeasuredTile>& tiles) {
+  double sum = 0;
+  for (const auto& [id, t] : tiles) sum += t.compute_s;
+  return sum;
+}
+}  // namespace
+
 double ValidationRow::tile_cost_change() const {
-  if (measured_tiles_s.empty() || base_tiles_s.empty()) return std::nan("");
-  return core::median(measured_tiles_s) / core::median(base_tiles_s) - 1;
+  if (measured_tiles.empty() || base_tiles.empty()) return std::nan("");
+  std::vector<double> measured;
+  std::vector<double> base;
+  for (const auto& m : measured_tiles) measured.push_back(tiles_sum(m));
+  for (const auto& b : base_tiles) base.push_back(tiles_sum(b));
+  return core::median(measured) / core::median(base) - 1;
+}
+
+double ValidationRow::slowest_rank_tile_cost_change() const {
+  if (measured_tiles.empty() || base_tiles.empty()) return std::nan("");
+  std::map<std::int64_t, std::vector<double>> each;
+  for (const auto& b : base_tiles)
+    for (const auto& [id, t] : b) each[id].push_back(t.compute_s);
+  std::map<std::int64_t, double> base;
+  for (auto& [id, v] : each) base[id] = core::median(v);
+  std::vector<double> slowest;
+  for (const auto& m : measured_tiles) {
+    std::map<int, std::pair<double, double>> by_rank;  // its tiles here, the same in the base
+    for (const auto& [id, t] : m) {
+      const auto it = base.find(id);
+      if (it == base.end()) continue;
+      by_rank[t.rank].first += t.compute_s;
+      by_rank[t.rank].second += it->second;
+    }
+    std::vector<double> changes;
+    for (const auto& [rank, sums] : by_rank)
+      if (sums.second > 0) changes.push_back(sums.first / sums.second - 1);
+    if (!changes.empty()) slowest.push_back(*std::max_element(changes.begin(), changes.end()));
+  }
+  return slowest.empty() ? std::nan("") : core::median(slowest);
 }
 
 void finish_validation(ValidationReport& report) {

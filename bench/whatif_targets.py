@@ -18,8 +18,8 @@ other; the file records it and whatif places them so); --unbound leaves them to 
 puts them anew at each launch (whatif then predicts the median over placements). It prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%), beside
 it the tiles' cost (`--validate`'s column: how much slower or faster the measured runs computed
-the same tiles than the predicting runs; the verdict does not use it, a second line gives the
-largest error where it stayed within 5%), and the ranking check: per round, of the pairs of partitioners (one image and rank count) whose pooled
+the same tiles than the predicting runs, and the slowest rank's; the verdict does not use them,
+a second line gives the largest error where the former stayed within 5%), and the ranking check: per round, of the pairs of partitioners (one image and rank count) whose pooled
 measured makespans differ significantly (Mann-Whitney p < 0.05, as `--validate --format json`
 gives each pair), how many the prediction orders as measured (target: all); with --rounds, also
 the pairs apart in the same order in every round. --slurm: the two emulated nodes of
@@ -108,16 +108,19 @@ def report(name, rows, ranking, pairs, limit):
     # tiles' cost: how much slower (+) the machine computed the same tiles in the measured runs
     # than in the predicting ones; an error beside a large one is the machine's drift as well.
     print(f"  {'from':>4} {'to':>3}  {'partitioner':14} {'measured':>10} {'predicted':>10} "
-          f"{'error':>7} {'tiles cost':>10}")
+          f"{'error':>7} {'tiles cost':>10} {'slowest rank':>12}")
+
+    def percent(v):
+        return "-" if v is None else f"{100 * v:+.1f}%"
+
     for x in rows:
         if (x["base_ranks"], x["ranks"]) not in pairs:
             continue
         worst = max(worst, abs(x["error"]))
-        change = x.get("tile_cost_change")
-        change = "-" if change is None else f"{100 * change:+.1f}%"
         print(f"  {x['base_ranks']:>4} {x['ranks']:>3}  {x['partitioner']:14} "
               f"{x['measured_median_s'] * 1e3:>8.2f}ms {x['predicted_s'] * 1e3:>8.2f}ms "
-              f"{100 * x['error']:>+6.1f}% {change:>10}")
+              f"{100 * x['error']:>+6.1f}% {percent(x.get('tile_cost_change')):>10} "
+              f"{percent(x.get('slowest_rank_tile_cost_change')):>12}")
     for line in ranking:
         print("  " + line)
     verdict = "within" if worst <= limit else "OUTSIDE"

@@ -293,19 +293,31 @@ class Whatif(TempDirTest):
                 self.assertAlmostEqual(x["error"], (x["predicted_s"] - x["measured_median_s"]) / x["measured_median_s"])
                 # The tiles' cost: the measured runs' sum of their tiles' compute times (this
                 # partitioner's) against the base runs' (any partitioner's), medians.
-                def tiles_sum(run, partitioner=None):
+                def tiles(run, partitioner=None):
                     t = pd.DataFrame(f["runs"][run]["tiles"][:])
                     t = t[t.optimizer == b"distributed"]
                     if partitioner:
                         t = t[t.strategy == partitioner.encode()]
                     self.assertFalse(t.empty, run)
-                    return [float(g.compute_s.sum()) for _, g in t.groupby("strategy")]
-                measured = [s for run in x["runs"] for s in tiles_sum(run, x["partitioner"])]
-                base = [s for run in x["base_runs"] for s in tiles_sum(run)]
-                self.assertAlmostEqual(x["tile_cost_change"],
-                                       float(np.median(measured) / np.median(base) - 1), places=9)
+                    return [g for _, g in t.groupby("strategy")]
+                measured = [g for run in x["runs"] for g in tiles(run, x["partitioner"])]
+                base = [g for run in x["base_runs"] for g in tiles(run)]
+                self.assertAlmostEqual(
+                    x["tile_cost_change"],
+                    float(np.median([g.compute_s.sum() for g in measured]) /
+                          np.median([g.compute_s.sum() for g in base]) - 1), places=9)
+                # The slowest rank's: per measured run, the largest over its ranks of their
+                # tiles against the same tiles' median in the base runs.
+                each = pd.concat(base).groupby("tile_id").compute_s.median()
+                slowest = []
+                for g in measured:
+                    g = g.assign(base=g.tile_id.map(each))
+                    sums = g.groupby("rank")[["compute_s", "base"]].sum()
+                    slowest.append(float((sums.compute_s / sums.base - 1).max()))
+                self.assertAlmostEqual(x["slowest_rank_tile_cost_change"],
+                                       float(np.median(slowest)), places=9)
         text = self.whatif("--validate", self.file).out
-        self.assertIn("tiles' cost", text)
+        self.assertIn("tiles' cost  slowest rank's", text)
         self.assertIn("ranking at 2 ranks", text)
         self.assertIn(runs[0], text)
         # The ranking as the text gives it, pair by pair: every pair of partitioners of each

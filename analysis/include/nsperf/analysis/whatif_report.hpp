@@ -3,6 +3,8 @@
 /// count and partitioner, and --validate's comparison with runs measured at other rank counts.
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,16 +50,23 @@ struct ValidationRow {
   double measured_median_s = 0;
   std::vector<double> predictions_s;  ///< the pipeline's, one per base run (no output written)
   double predicted_s = 0;             ///< their median
-  /// Each measured run's and each base run's sum of the tiles' compute times (the same tiles):
-  /// how much faster or slower the machine computed when the measured runs ran, which the
-  /// prediction cannot know; a row's error is the model's only where this stays small.
-  std::vector<double> measured_tiles_s;
-  std::vector<double> base_tiles_s;
+  /// The measured runs' tiles (this partitioner's) and the base runs' (every partitioner's):
+  /// the same tiles, so how much faster or slower the machine computed when the measured runs
+  /// ran, which the prediction cannot know; a row's error is the model's only where this stays
+  /// small.
+  std::vector<std::map<std::int64_t, core::MeasuredTile>> measured_tiles;
+  std::vector<std::map<std::int64_t, core::MeasuredTile>> base_tiles;
   [[nodiscard]] double error() const {
     return (predicted_s - measured_median_s) / measured_median_s;
   }
-  /// Measured runs' tiles against the base runs' (medians), less 1; NaN without both.
+  /// The measured runs' sum of their tiles' compute times against the base runs' (medians),
+  /// less 1; NaN without both.
   [[nodiscard]] double tile_cost_change() const;
+  /// Per measured run, the rank whose tiles took longest against the same tiles in the base
+  /// runs (each tile's median there), less 1; the median over the runs. A rank on a slower core
+  /// or node, or sharing its core, shows here where the sum over all ranks hides it. NaN without
+  /// both.
+  [[nodiscard]] double slowest_rank_tile_cost_change() const;
 };
 
 /// The validation of one file: every row, and the ranking check per measured configuration.

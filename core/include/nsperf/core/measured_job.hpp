@@ -4,6 +4,7 @@
 /// on a SimGrid platform by sim::predict). Plain data, no I/O.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ struct SourcedValue {
   std::string source;  ///< e.g. "message_sizes of run X" or "default: no ... in the file"
 };
 
+/// One tile of a measured run, as --validate compares runs: who computed it, and how long.
+struct MeasuredTile {
+  int rank = 0;
+  double compute_s = 0;  ///< the tile's median over the repetitions
+};
+
 /// One distributed benchmark run's measured makespans for one partitioner (for --validate).
 struct MeasuredMakespans {
   std::string run_id;
@@ -41,9 +48,15 @@ struct MeasuredMakespans {
   std::int64_t tile_size = 0;
   std::int64_t chunk = 0;
   std::vector<double> makespans_s;  ///< one per measured repetition
-  /// The sum of its tiles' compute times, each the tile's median over the repetitions (the
-  /// same tiles at every rank count: how fast the machine computed in this run); 0 = no tiles
-  double tiles_compute_s = 0;
+  /// Its tiles by id (the same tiles at every rank count: how fast the machine computed in this
+  /// run, and each rank); empty = no tiles table
+  std::map<std::int64_t, MeasuredTile> tiles;
+  /// The sum of the tiles' compute times; 0 = no tiles
+  [[nodiscard]] double tiles_compute_s() const {
+    double sum = 0;
+    for (const auto& [id, t] : tiles) sum += t.compute_s;
+    return sum;
+  }
 };
 
 /// One run's measured job, as nsperf whatif replays it.
