@@ -3,6 +3,8 @@
 // timing of this machine.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <numeric>
 
 #include "nsperf/analysis/whatif_report.hpp"
@@ -377,6 +379,23 @@ TEST(WhatifReplay, ThousandsOfRanks) {
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].nodes, 32);
   EXPECT_GT(p[0].makespan_s, 0);
+}
+
+TEST(WhatifValidation, TheTilesCostSaysHowMuchTheMachineDriftedAndWhichRank) {
+  // 4 tiles of 1 ms in the predicting run; one measured run's rank 1 took 1.5 ms on each of its
+  // two (the run +25%, its slowest rank +50%), another's ranks took 1 ms as before (0%, 0%).
+  using Tiles = std::map<std::int64_t, core::MeasuredTile>;
+  analysis::ValidationRow v;
+  EXPECT_TRUE(std::isnan(v.tile_cost_change()));
+  EXPECT_TRUE(std::isnan(v.slowest_rank_tile_cost_change()));
+  v.base_tiles = {Tiles{{0, {0, 1e-3}}, {1, {0, 1e-3}}, {2, {0, 1e-3}}, {3, {0, 1e-3}}}};
+  v.measured_tiles = {Tiles{{0, {0, 1e-3}}, {1, {0, 1e-3}}, {2, {1, 1.5e-3}}, {3, {1, 1.5e-3}}}};
+  EXPECT_NEAR(v.tile_cost_change(), 0.25, 1e-12);
+  EXPECT_NEAR(v.slowest_rank_tile_cost_change(), 0.5, 1e-12);
+  v.measured_tiles.push_back(Tiles{{0, {0, 1e-3}}, {1, {1, 1e-3}}, {2, {0, 1e-3}}, {3, {1, 1e-3}}});
+  // Medians over the two runs: the sums 5 and 4 ms against 4, the slowest ranks +50% and 0%.
+  EXPECT_NEAR(v.tile_cost_change(), 0.125, 1e-12);
+  EXPECT_NEAR(v.slowest_rank_tile_cost_change(), 0.25, 1e-12);
 }
 
 TEST(WhatifValidation, TheRankingNamesPairsOrderedOtherwise) {
