@@ -513,31 +513,20 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
 }
 
 namespace {
-double tiles_sum(const std::map<std::int64_t, core::MeasuredTile>& tiles) {
-  double sum = 0;
-  for (const auto& [id, t] : tiles) sum += t.compute_s;
-  return sum;
-}
-}  // namespace
-
-double ValidationRow::tile_cost_change() const {
-  if (measured_tiles.empty() || base_tiles.empty()) return std::nan("");
-  std::vector<double> measured;
-  std::vector<double> base;
-  for (const auto& m : measured_tiles) measured.push_back(tiles_sum(m));
-  for (const auto& b : base_tiles) base.push_back(tiles_sum(b));
-  return core::median(measured) / core::median(base) - 1;
-}
-
-double ValidationRow::slowest_rank_tile_cost_change() const {
-  if (measured_tiles.empty() || base_tiles.empty()) return std::nan("");
+// Per measured run, its ranks' tiles against the same tiles in the base runs (each tile's
+// median there): the run's whole change, and its slowest rank's.
+struct TileChanges {
+  std::vector<double> whole;
+  std::vector<double> slowest;
+};
+TileChanges tile_changes(const ValidationRow& row) {
+  TileChanges out;
   std::map<std::int64_t, std::vector<double>> each;
-  for (const auto& b : base_tiles)
+  for (const auto& b : row.base_tiles)
     for (const auto& [id, t] : b) each[id].push_back(t.compute_s);
   std::map<std::int64_t, double> base;
   for (auto& [id, v] : each) base[id] = core::median(v);
-  std::vector<double> slowest;
-  for (const auto& m : measured_tiles) {
+  for (const auto& m : row.measured_tiles) {
     std::map<int, std::pair<double, double>> by_rank;  // its tiles here, the same in the base
     for (const auto& [id, t] : m) {
       const auto it = base.find(id);
@@ -545,12 +534,30 @@ double ValidationRow::slowest_rank_tile_cost_change() const {
       by_rank[t.rank].first += t.compute_s;
       by_rank[t.rank].second += it->second;
     }
-    std::vector<double> changes;
-    for (const auto& [rank, sums] : by_rank)
-      if (sums.second > 0) changes.push_back(sums.first / sums.second - 1);
-    if (!changes.empty()) slowest.push_back(*std::max_element(changes.begin(), changes.end()));
+    double measured = 0;
+    double before = 0;
+    std::vector<double> ranks;
+    for (const auto& [rank, sums] : by_rank) {
+      measured += sums.first;
+      before += sums.second;
+      if (sums.second > 0) ranks.push_back(sums.first / sums.second - 1);
+    }
+    if (ranks.empty()) continue;
+    out.whole.push_back(measured / before - 1);
+    out.slowest.push_back(*std::max_element(ranks.begin(), ranks.end()));
   }
-  return slowest.empty() ? std::nan("") : core::median(slowest);
+  return out;
+}
+}  // namespace
+
+double ValidationRow::tile_cost_change() const {
+  const auto c = tile_changes(*this);
+  return c.whole.empty() ? std::nan("") : core::median(c.whole);
+}
+
+double ValidationRow::slowest_rank_tile_cost_change() const {
+  const auto c = tile_changes(*this);
+  return c.slowest.empty() ? std::nan("") : core::median(c.slowest);
 }
 
 void finish_validation(ValidationReport& report) {

@@ -59,8 +59,8 @@ struct ValidationRow {
   [[nodiscard]] double error() const {
     return (predicted_s - measured_median_s) / measured_median_s;
   }
-  /// The measured runs' sum of their tiles' compute times against the base runs' (medians),
-  /// less 1; NaN without both.
+  /// Per measured run, the sum of its tiles' compute times against the same tiles in the base
+  /// runs (each tile's median there), less 1; the median over the runs. NaN without both.
   [[nodiscard]] double tile_cost_change() const;
   /// Per measured run, the rank whose tiles took longest against the same tiles in the base
   /// runs (each tile's median there), less 1; the median over the runs. A rank on a slower core
