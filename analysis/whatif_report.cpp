@@ -222,13 +222,13 @@ void write_validation_text(std::ostream& out, const ValidationReport& r) {
   out << "\n  measured: the distributed benchmark's makespans (no output written), every "
          "repetition of the\n  runs of one configuration (\"+2\": two more runs); predicted: "
          "the replayed pipeline on\n  their nodes, cores and threads per rank, the median over "
-         "the predicting runs; error:\n  (predicted - measured) / measured; tiles' cost: the "
-         "measured runs' sum of the tiles'\n  compute times against the predicting runs' "
-         "(medians; the same tiles): where the\n  machine computed faster or slower than when "
-         "it was measured for the prediction, the\n  error holds that drift as well as the "
-         "model's; slowest rank's: the same for the rank\n  whose tiles took longest against "
-         "the same tiles in the predicting runs (a slower\n  core or node, or a core shared "
-         "with another rank, which the sum hides).\n";
+         "the predicting runs; error:\n  (predicted - measured) / measured; tiles' cost: "
+         "each measured run's sum of its\n  tiles' compute times against the same tiles' in "
+         "the predicting runs, the median\n  over the measured runs: where the machine "
+         "computed faster or slower than when it\n  was measured for the prediction, the error "
+         "holds that drift as well as the model's;\n  slowest rank's: the same for each run's "
+         "rank whose tiles took longest (a slower core\n  or node, or a core shared with "
+         "another rank, which the sum hides).\n";
 }
 
 void write_validation_markdown(std::ostream& out, const ValidationReport& r) {
