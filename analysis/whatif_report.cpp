@@ -176,15 +176,14 @@ std::vector<std::vector<std::string>> validation_cells(const ValidationReport& r
                   "slowest rank's"});
   if (markdown) rows.emplace_back(rows.front().size(), "---");
   for (const auto& v : r.rows) {
-    const double change = v.tile_cost_change();
-    const double slowest = v.slowest_rank_tile_cost_change();
-    rows.push_back({runs_label(v.base_runs) + " (" + std::to_string(v.base_ranks) + ")",
-                    runs_label(v.runs), std::to_string(v.ranks),
-                    std::to_string(v.nodes) + " x " + std::to_string(v.cores),
-                    std::to_string(v.threads_per_rank), v.partitioner,
-                    format_seconds(v.measured_median_s), format_seconds(v.predicted_s),
-                    signed_percent(v.error()), std::isnan(change) ? "-" : signed_percent(change),
-                    std::isnan(slowest) ? "-" : signed_percent(slowest)});
+    const auto change = v.tile_cost_change();
+    rows.push_back(
+        {runs_label(v.base_runs) + " (" + std::to_string(v.base_ranks) + ")", runs_label(v.runs),
+         std::to_string(v.ranks), std::to_string(v.nodes) + " x " + std::to_string(v.cores),
+         std::to_string(v.threads_per_rank), v.partitioner, format_seconds(v.measured_median_s),
+         format_seconds(v.predicted_s), signed_percent(v.error()),
+         std::isnan(change.whole) ? "-" : signed_percent(change.whole),
+         std::isnan(change.slowest_rank) ? "-" : signed_percent(change.slowest_rank)});
   }
   return rows;
 }
@@ -265,6 +264,7 @@ void write_validation_json(std::ostream& out, const ValidationReport& r) {
                         {"pairs", pairs}});
   }
   for (const auto& v : r.rows) {
+    const auto change = v.tile_cost_change();
     list.push_back({{"base_runs", v.base_runs},
                     {"base_ranks", v.base_ranks},
                     {"runs", v.runs},
@@ -277,8 +277,8 @@ void write_validation_json(std::ostream& out, const ValidationReport& r) {
                     {"predicted_s", v.predicted_s},
                     {"predictions_s", v.predictions_s},
                     {"error", v.error()},
-                    {"tile_cost_change", or_null(v.tile_cost_change())},
-                    {"slowest_rank_tile_cost_change", or_null(v.slowest_rank_tile_cost_change())}});
+                    {"tile_cost_change", or_null(change.whole)},
+                    {"slowest_rank_tile_cost_change", or_null(change.slowest_rank)}});
   }
   out << nlohmann::json{{"rows", list}, {"rankings", rankings}}.dump(2) << "\n";
 }
@@ -512,21 +512,15 @@ ValidationPlan plan_validation(const std::string& file, const std::string& base_
   return plan;
 }
 
-namespace {
-// Per measured run, its ranks' tiles against the same tiles in the base runs (each tile's
-// median there): the run's whole change, and its slowest rank's.
-struct TileChanges {
-  std::vector<double> whole;
-  std::vector<double> slowest;
-};
-TileChanges tile_changes(const ValidationRow& row) {
-  TileChanges out;
+ValidationRow::TileCostChange ValidationRow::tile_cost_change() const {
   std::map<std::int64_t, std::vector<double>> each;
-  for (const auto& b : row.base_tiles)
+  for (const auto& b : base_tiles)
     for (const auto& [id, t] : b) each[id].push_back(t.compute_s);
   std::map<std::int64_t, double> base;
   for (auto& [id, v] : each) base[id] = core::median(v);
-  for (const auto& m : row.measured_tiles) {
+  std::vector<double> whole;
+  std::vector<double> slowest;
+  for (const auto& m : measured_tiles) {
     std::map<int, std::pair<double, double>> by_rank;  // its tiles here, the same in the base
     for (const auto& [id, t] : m) {
       const auto it = base.find(id);
@@ -536,28 +530,19 @@ TileChanges tile_changes(const ValidationRow& row) {
     }
     double measured = 0;
     double before = 0;
-    std::vector<double> ranks;
+    std::vector<double> per_rank;
     for (const auto& [rank, sums] : by_rank) {
       measured += sums.first;
       before += sums.second;
-      if (sums.second > 0) ranks.push_back(sums.first / sums.second - 1);
+      if (sums.second > 0) per_rank.push_back(sums.first / sums.second - 1);
     }
-    if (ranks.empty()) continue;
-    out.whole.push_back(measured / before - 1);
-    out.slowest.push_back(*std::max_element(ranks.begin(), ranks.end()));
+    if (per_rank.empty()) continue;
+    whole.push_back(measured / before - 1);
+    slowest.push_back(*std::max_element(per_rank.begin(), per_rank.end()));
   }
+  TileCostChange out;
+  if (!whole.empty()) out = {core::median(whole), core::median(slowest)};
   return out;
-}
-}  // namespace
-
-double ValidationRow::tile_cost_change() const {
-  const auto c = tile_changes(*this);
-  return c.whole.empty() ? std::nan("") : core::median(c.whole);
-}
-
-double ValidationRow::slowest_rank_tile_cost_change() const {
-  const auto c = tile_changes(*this);
-  return c.slowest.empty() ? std::nan("") : core::median(c.slowest);
 }
 
 void finish_validation(ValidationReport& report) {

@@ -17,9 +17,10 @@ to cores (mpirun --bind-to core:overload-allowed: ranks 0 and 2 on one core, 1 a
 other; the file records it and whatif places them so); --unbound leaves them to the OS, which
 puts them anew at each launch (whatif then predicts the median over placements). It prints the
 error of every partitioner predicting 2 ranks from 1 and 4 from 2 (target: within 15%), beside
-it the tiles' cost (`--validate`'s column: how much slower or faster the measured runs computed
-the same tiles than the predicting runs, and the slowest rank's; the verdict does not use them,
-a second line gives the largest error where the former stayed within 5%), and the ranking check: per round, of the pairs of partitioners (one image and rank count) whose pooled
+it the tiles' cost (`--validate`'s columns: how much slower or faster the measured runs computed
+the same tiles than the predicting runs, and their slowest rank; the verdict does not use them,
+a second line gives the largest error where the former stayed within 5%), and the ranking
+check: per round, of the pairs of partitioners (one image and rank count) whose pooled
 measured makespans differ significantly (Mann-Whitney p < 0.05, as `--validate --format json`
 gives each pair), how many the prediction orders as measured (target: all); with --rounds, also
 the pairs apart in the same order in every round. --slurm: the two emulated nodes of

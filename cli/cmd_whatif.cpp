@@ -202,8 +202,10 @@ int run(const CommandContext& ctx) {
       "the write is left out)")(
       "validate",
       "predict the file's distributed runs at other rank counts and print the error (runs of "
-      "one configuration pooled) and the ranking; --format json: {rows, rankings}")(
-      "format", po::value<std::string>()->value_name("F"), "text (default), json, markdown")(
+      "one configuration pooled), beside it how much slower or faster the measured runs "
+      "computed the same tiles (the machine's drift), and the ranking; --format json: {rows, "
+      "rankings}")("format", po::value<std::string>()->value_name("F"),
+                   "text (default), json, markdown")(
       "output,o", po::value<std::string>()->value_name("OUT.h5"),
       "also store the predictions as a results file with a whatif table (nsperf report draws "
       "it)")("force", "replace --output if it exists")("no-progress", "print no progress line")(

@@ -3,6 +3,7 @@
 /// count and partitioner, and --validate's comparison with runs measured at other rank counts.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -59,14 +60,15 @@ struct ValidationRow {
   [[nodiscard]] double error() const {
     return (predicted_s - measured_median_s) / measured_median_s;
   }
-  /// Per measured run, the sum of its tiles' compute times against the same tiles in the base
-  /// runs (each tile's median there), less 1; the median over the runs. NaN without both.
-  [[nodiscard]] double tile_cost_change() const;
-  /// Per measured run, the rank whose tiles took longest against the same tiles in the base
-  /// runs (each tile's median there), less 1; the median over the runs. A rank on a slower core
-  /// or node, or sharing its core, shows here where the sum over all ranks hides it. NaN without
-  /// both.
-  [[nodiscard]] double slowest_rank_tile_cost_change() const;
+  /// Per measured run, its tiles' compute times against the same tiles in the base runs (each
+  /// tile's median there), less 1, the median over the runs; NaN without both.
+  struct TileCostChange {
+    double whole = std::nan("");  ///< the sum over all its tiles
+    /// its rank whose tiles took longest: a rank on a slower core or node, or sharing its core,
+    /// shows here where the sum over all ranks hides it
+    double slowest_rank = std::nan("");
+  };
+  [[nodiscard]] TileCostChange tile_cost_change() const;
 };
 
 /// The validation of one file: every row, and the ranking check per measured configuration.

@@ -51,12 +51,6 @@ struct MeasuredMakespans {
   /// Its tiles by id (the same tiles at every rank count: how fast the machine computed in this
   /// run, and each rank); empty = no tiles table
   std::map<std::int64_t, MeasuredTile> tiles;
-  /// The sum of the tiles' compute times; 0 = no tiles
-  [[nodiscard]] double tiles_compute_s() const {
-    double sum = 0;
-    for (const auto& [id, t] : tiles) sum += t.compute_s;
-    return sum;
-  }
 };
 
 /// One run's measured job, as nsperf whatif replays it.
