@@ -407,6 +407,35 @@ void handover_figures(const std::filesystem::path& path, const std::vector<std::
   job.handover_slice_s = {0, "not measured, not modelled: " + none};
 }
 
+// How much slower a core computes the tiles with its node's other cores computing
+// (benchmark --distributed --busy-cores), from the run itself: a probe of another run may have
+// been on another machine. And how many cores of a node computed in the run itself.
+void busy_cores_figure(const std::filesystem::path& path, const std::string& own,
+                       core::MeasuredJob& job) {
+  const StoredRun attrs(path, own);
+  const auto threads = std::max<std::int64_t>(1, attrs.integer("threads_per_rank", 1));
+  job.busy_cores_measured = static_cast<int>(std::min<std::int64_t>(
+      std::max(1, attrs.most_ranks_per_host()) * threads, std::max(1, job.cores)));
+  const double slowdown = attrs.number("busy_cores_slowdown");
+  const auto probed = attrs.integer("busy_cores", 0);
+  if (slowdown > 0 && probed >= 2) {
+    job.busy_cores_probed = static_cast<int>(probed);
+    job.busy_cores_slowdown = {
+        slowdown, slowdown > 1
+                      ? "busy-cores probe of run " + own
+                      : "taken as 1, the tiles cost as measured whatever the node's load: the "
+                        "busy-cores probe of run " +
+                            own + " measured " + core::format_number(slowdown, 3) + " with " +
+                            std::to_string(probed) +
+                            " cores computing, below 1, which is the probe's noise"};
+    return;
+  }
+  job.busy_cores_slowdown = {
+      0, "not measured, not modelled: run " + own +
+             " has no busy-cores probe (`nsperf benchmark --distributed --busy-cores`, one rank "
+             "on the node); the tiles cost as measured whatever the node's load"};
+}
+
 // The collective write: the io optimizer's IOR-style HDF5 collective write, from any run.
 void write_figure(const std::filesystem::path& path, const std::vector<std::string>& runs,
                   const std::string& own, core::MeasuredJob& job) {
@@ -576,6 +605,7 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
                              "the ranks' time outside the measured stages in run " + chosen};
   network_figures(path, runs, chosen, job);
   handover_figures(path, runs, chosen, job);
+  busy_cores_figure(path, chosen, job);
   write_figure(path, runs, chosen, job);
   measured_makespans(path, runs, job);
   for (const auto& m : job.measured)

@@ -344,6 +344,16 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
       (job.handover_slice_s.value > 0
            ? format_seconds(job.handover_slice_s.value) + " (" + job.handover_slice_s.source + ")"
            : job.handover_slice_s.source));
+  out.push_back("a core computing while its node's other cores compute (the tiles, measured with " +
+                std::to_string(job.busy_cores_measured) +
+                " of a node's cores computing, scaled to each "
+                "simulated node's): " +
+                (job.busy_cores_slowdown.value > 1
+                     ? core::format_number(job.busy_cores_slowdown.value, 3) + "x slower with " +
+                           std::to_string(job.busy_cores_probed) +
+                           " cores computing than alone, linear in between and flat beyond (" +
+                           job.busy_cores_slowdown.source + ")"
+                     : job.busy_cores_slowdown.source));
   out.push_back(job.write_bytes_per_s.value > 0
                     ? "collective write: " + whatif_gbyte(job.write_bytes_per_s.value) + " (" +
                           job.write_bytes_per_s.source + ")"

@@ -9,7 +9,8 @@ WORKLOAD: NAME=INPUT:TILE, INPUT as benchmark takes it (synthetic:WxH[:SKEW] or 
 Per workload: `nsperf benchmark --distributed` at 1, 2 and 4 ranks (4 oversubscribed on this
 machine's 2 cores; the 2-rank run with `--network --sizes 16,4096 --shared-core` for the
 transfer figures, 16 bytes for a request for a chunk, and what a yielding MPI call costs on a
-shared core, which the 4-rank prediction charges), each launched --launches times, interleaved (1, 2, 4, 1, 2, 4,
+shared core, which the 4-rank prediction charges; the 1-rank runs with `--busy-cores`, how much
+slower a core computes while the other computes, which the 2-rank prediction charges), each launched --launches times, interleaved (1, 2, 4, 1, 2, 4,
 ...), appended into one file, then `nsperf whatif --validate` on it, which pools the launches of
 one configuration: one launch's process placement (which ranks share a core) and the machine's
 drift over a minute move a median by more than the targets' margins. The 4-rank runs are bound
@@ -155,7 +156,7 @@ def slurm_case(nsperf, folder, inp, tile, reps, launches):
                        OMPI_MCA_btl="self,tcp")
         produced = []
         for _ in range(launches):
-            bench(nsperf, 1, inp, tile, base, reps)
+            bench(nsperf, 1, inp, tile, base, reps, ("--busy-cores",))
             r = sh(["sbatch", "--parsable", "-N", "2", "--ntasks-per-node=1", "--chdir", folder,
                     os.path.join(ROOT, "slurm", "nsperf-benchmark.sbatch")], env=job_env)
             job = r.stdout.strip().split(";")[0]
@@ -218,8 +219,10 @@ def main():
                     for ranks in (1, 2, 4):
                         # The 2-rank runs also measure the transfers of the job's tiles within
                         # the node (the network optimizer), as docs/whatif.md tells users to.
+                        # The 1-rank runs, alone on the node, measure how much slower a core
+                        # computes with the other cores computing (the busy-cores probe).
                         extra = (("--network", "--sizes", "16,4096", "--shared-core")
-                                 if ranks == 2 else ())
+                                 if ranks == 2 else ("--busy-cores",) if ranks == 1 else ())
                         bench(a.nsperf, ranks, inp, tile, path, a.repetitions, extra,
                               bind=ranks > os.cpu_count() and not a.unbound)
             cases.append((name, path, f"{name} ({inp}, tiles of {tile})", {(1, 2), (2, 4)}, 0.15))

@@ -73,6 +73,11 @@ po::options_description describe_options() {
       "the other computes (both pinned to one CPU for about 0.4 s; run with 2 ranks on one "
       "node), which nsperf whatif charges on nodes with more ranks than cores "
       "(optimizers.network.shared_core)")(
+      "busy-cores",
+      "distributed optimizer: also measure how much slower rank 0 computes its tiles while "
+      "every other core of its node computes the same (a thread pinned to each for about "
+      "0.3 s; run with one rank on rank 0's node), with which nsperf whatif scales the tiles "
+      "where it puts more ranks on a node (optimizers.distributed.busy_cores)")(
       "io-dir", po::value<std::string>()->value_name("DIR"),
       "io optimizer: where its scratch folder goes, on a filesystem every node sees "
       "(optimizers.io.dir; default: the results file's folder)")("no-progress",
@@ -140,6 +145,7 @@ Options parse(const CommandContext& ctx, const po::options_description& descript
   if (vm.count("output")) add("output", "benchmark.output", vm["output"].as<std::string>());
   if (vm.count("sizes")) add("sizes", "optimizers.network.sizes", vm["sizes"].as<std::string>());
   if (vm.count("shared-core")) add("shared-core", "optimizers.network.shared_core", true);
+  if (vm.count("busy-cores")) add("busy-cores", "optimizers.distributed.busy_cores", true);
   if (vm.count("io-dir")) add("io-dir", "optimizers.io.dir", vm["io-dir"].as<std::string>());
   add_set_overrides(vm, o.overrides);
   if (vm.count("force") && vm.count("append"))
@@ -255,6 +261,11 @@ int run(const CommandContext& ctx) {
       throw UsageError(
           "--shared-core (optimizers.network.shared_core): only the network optimizer runs the "
           "shared-core probe, and it does not run here: add --network");
+    if (cfg.setting<bool>("distributed", "busy_cores") &&
+        std::find(n.begin(), n.end(), "distributed") == n.end())
+      throw UsageError(
+          "--busy-cores (optimizers.distributed.busy_cores): only the distributed optimizer runs "
+          "the busy-cores probe, and it does not run here: add --distributed");
     if (world.rank() == 0)
       mpi::check_output(output, options.mode, job_inputs(cfg), "--output",
                         /*can_append=*/true);

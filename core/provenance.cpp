@@ -46,6 +46,8 @@ std::vector<std::pair<std::string, Provenance::Value>> Provenance::attributes() 
       {"handover_waiting_s", handover_waiting_s},
       {"handover_computing_s", handover_computing_s},
       {"handover_slice_s", handover_slice_s},
+      {"busy_cores_slowdown", busy_cores_slowdown},
+      {"busy_cores", busy_cores},
       {"sending_ns_per_byte", sending_ns_per_byte},
       {"warnings", warnings},
       {"notes", notes},

@@ -164,6 +164,16 @@ class Job {
         if (std::count(host_of_.begin(), host_of_.end(), host_of_[r]) >
             host_of_[r]->get_core_count())
           turn_[r] = sg4::Semaphore::create(0);
+    // Each rank's tiles scaled to its node's computing cores (MeasuredJob::contention): one
+    // node's cores as hosts are all of that node's.
+    contention_.resize(host_of_.size());
+    for (std::size_t r = 0; r < host_of_.size(); ++r) {
+      const auto sharing = std::count(host_of_.begin(), host_of_.end(), host_of_[r]);
+      const auto busy = cores_are_hosts_ ? std::min<std::int64_t>(scenario.ranks, std::ssize(hosts))
+                                         : std::min<std::int64_t>(sharing * threads,
+                                                                  host_of_[r]->get_core_count());
+      contention_[r] = measured_.contention(static_cast<int>(busy));
+    }
     owners_ = static_owners();
     rank_ids_.resize(static_cast<std::size_t>(scenario.ranks));
     std::iota(rank_ids_.begin(), rank_ids_.end(), 0);
@@ -197,6 +207,7 @@ class Job {
   double node_link_bytes_per_s_ = 0;  // rank 0's node's own link (its loopback)
   int nodes_ = 0;
   std::vector<double> busy_;
+  std::vector<double> contention_;  // per rank: its tiles' cost factor (MeasuredJob::contention)
   std::vector<double> end_;
   std::vector<int> owners_;  // static partitioners: tile id -> rank; else empty
   double coordination_s_ = 0;
@@ -331,10 +342,11 @@ class Job {
         ->wait();
   }
 
-  // Compute counted as the rank's busy time (its simulated duration: sharing shows).
+  // A tile's compute, scaled to its node's computing cores, counted as the rank's busy time
+  // (its simulated duration: sharing shows).
   void busy(int rank, double seconds) {
     const double t0 = sg4::Engine::get_clock();
-    compute(seconds);
+    compute(seconds * contention_[static_cast<std::size_t>(rank)]);
     busy_[static_cast<std::size_t>(rank)] += sg4::Engine::get_clock() - t0;
   }
 

@@ -28,6 +28,7 @@
 #include <optional>
 #include <tuple>
 
+#include "busy_cores.hpp"
 #include "nsperf/core/checksum.hpp"
 #include "nsperf/core/config.hpp"
 #include "nsperf/core/memory.hpp"
@@ -186,6 +187,11 @@ class DistributedOptimizer final : public Optimizer {
         std::tie(out.cut_ahead_gbyte_per_s, out.cut_ahead_apart_gbyte_per_s) = cut_ahead_rates(ctx);
       }
     });
+    if (ctx.config.setting<bool>("distributed", "busy_cores")) {
+      run_phase(ctx.comm, "prepare", [&] {
+        if (ctx.comm.rank() == 0) probe_busy_cores(ctx, out);
+      });
+    }
 
     std::vector<std::vector<TileOutcome>> last(names.size());  // last measured repetition's
     // Every measured repetition's times of each tile this rank computed, per strategy: a row
@@ -339,6 +345,39 @@ class DistributedOptimizer final : public Optimizer {
       return s > 0 ? bytes[kind] / s / 1e9 : 0.0;
     };
     return {rate(0), rate(1)};
+  }
+
+  // Rank 0, alone on its node with one thread: the busy-cores probe (busy_cores.cpp) on its
+  // tiles with signal, at most 64 MiB of the pipeline's planes a core (and 1 GiB in all, on a
+  // node of many cores): more than the last-level cache, as the job's are.
+  void probe_busy_cores(const OptimizerContext& ctx, OptimizerOutput& out) const {
+    std::string skipped;
+    if (ctx.node_ranks > 1) {
+      skipped = std::to_string(ctx.node_ranks) + " ranks share rank 0's node (run it with one)";
+    } else if (ctx.threads > 1) {
+      skipped = "rank 0 runs " + std::to_string(ctx.threads) + " threads (run it with one)";
+    } else {
+      const double cores = static_cast<double>(std::max<std::int64_t>(1, core::online_cores()));
+      const double budget = std::min(64.0 * (1 << 20), 1024.0 * (1 << 20) / cores);
+      std::vector<TileWork<float>> tiles;
+      double bytes = 0;
+      for (const auto& t : ctx.workload.tiles) {
+        const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
+        const core::Extent e = padded_extent(t.rect);
+        const core::Image padded =
+            core::extract_padded(t.padded, extra, extra, e.width, e.height, 0);
+        if (no_signal(padded)) continue;
+        bytes += bytes_per_pixel() * static_cast<double>(e.width * e.height);
+        if (bytes > budget && !tiles.empty()) break;
+        tiles.emplace_back(padded, t.rect, ctx.workload.image.extent);
+      }
+      const BusyCores figures = measure_busy_cores(tiles, kDistributedCompute);
+      skipped = figures.skipped;
+      out.busy_cores_slowdown = figures.slowdown;
+      out.busy_cores = figures.cores;
+    }
+    if (!skipped.empty())
+      out.notes.push_back("distributed: busy-cores probe not measured: " + skipped);
   }
 
   // Rank 0: the tile `rect` with the pipeline's halo, out of the image.
@@ -670,7 +709,18 @@ NSPERF_OPTIMIZER_SETTINGS(
                    1,
                    1 << 20,
                    {},
-                   "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."}})
+                   "Tiles per request in 'dynamic' (and the smallest chunk in 'guided')."},
+                  {"busy_cores",
+                   core::KeyType::boolean,
+                   false,
+                   0,
+                   0,
+                   {},
+                   "Also measure how much slower rank 0 computes its tiles while every other "
+                   "core of its node computes the same (a thread pinned to each, about 0.3 s; a "
+                   "run with one rank on rank 0's node and one thread). Run attributes "
+                   "busy_cores_slowdown and busy_cores, with which nsperf whatif scales the tiles "
+                   "where it puts more ranks on a node."}})
 NSPERF_REGISTER_OPTIMIZER(
     DistributedOptimizer, "distributed",
     "partitioning strategies (static, cyclic, self-scheduled) for the whole pipeline across "

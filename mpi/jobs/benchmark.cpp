@@ -158,7 +158,7 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     const auto& o = chosen[i];
     NSPERF_REGION(request.optimizers[i]);
-    o->run({comm, cfg, workload, progress, clock, layout.threads, before}, out);
+    o->run({comm, cfg, workload, progress, clock, layout.threads, before, layout.node_ranks}, out);
     before += o->work_units(cfg, tiles);
   }
   progress.finish();
@@ -250,6 +250,8 @@ BenchmarkResult run_benchmark(const bmpi::communicator& comm, const BenchmarkReq
     p.handover_waiting_s = out.handover_waiting_s;
     p.handover_computing_s = out.handover_computing_s;
     p.handover_slice_s = out.handover_slice_s;
+    p.busy_cores_slowdown = out.busy_cores_slowdown;
+    p.busy_cores = out.busy_cores;
     p.sending_ns_per_byte = out.sending_s_per_byte * 1e9;
   }
   bmpi::broadcast(comm, result.provenance, 0);

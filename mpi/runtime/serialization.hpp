@@ -162,6 +162,8 @@ void serialize(Archive& ar, nsperf::core::Provenance& p, unsigned /*version*/) {
   ar & p.handover_waiting_s;
   ar & p.handover_computing_s;
   ar & p.handover_slice_s;
+  ar & p.busy_cores_slowdown;
+  ar & p.busy_cores;
   ar & p.sending_ns_per_byte;
   ar & p.warnings;
   ar & p.notes;

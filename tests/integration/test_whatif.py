@@ -227,6 +227,68 @@ class Whatif(TempDirTest):
         self.assertEqual(charged[2], free[2])
         self.assertGreater(charged[4], free[4])
 
+    def test_busy_cores_are_measured_and_scale_the_tiles(self):
+        # Without the probe: said, and the tiles cost as measured.
+        text = self.whatif(self.file, "--ranks", "2").out
+        self.assertIn("has no busy-cores probe (`nsperf benchmark --distributed --busy-cores`",
+                      text)
+        if (os.cpu_count() or 1) < 2:
+            self.skipTest("the busy-cores probe needs a node of 2 cores or more")
+        probed = self.path("busy.h5")
+        r = run(["benchmark", "--distributed", "--busy-cores", "--synthetic", "512x512", "--skew",
+                 "50", "--tile", "64", "--repetitions", "3", "--no-progress", "-o", probed],
+                ranks=1, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        with h5py.File(probed) as f:
+            (run_id,) = list(f["runs"])
+            slowdown = f["runs"][run_id].attrs["busy_cores_slowdown"]
+            cores = f["runs"][run_id].attrs["busy_cores"]
+        self.assertGreater(slowdown, 0)
+        self.assertGreaterEqual(cores, 2)  # rank 0's and at least one other
+        self.assertLessEqual(cores, os.cpu_count())
+        line = [l for l in self.whatif(probed, "--ranks", "2").out.splitlines()
+                if "a core computing while its node's other cores compute" in l]
+        self.assertEqual(len(line), 1)
+        self.assertIn(f"busy-cores probe of run {run_id}", line[0])
+        if slowdown > 1:
+            self.assertIn(f"x slower with {cores} cores computing than alone", line[0])
+        else:  # no slower with the other cores busy: within the probe's noise, taken as 1
+            self.assertIn(f"with {cores} cores computing, below 1, which is the probe's noise",
+                          line[0])
+        # The same run with a made-up slowdown of 1.5 and of 1: the 1-rank prediction does not
+        # move, 2 ranks on one node of its cores compute their tiles 1.5 times over.
+        def makespans(value):
+            path = self.path(f"busy-{value}.h5")
+            shutil.copy(probed, path)
+            with h5py.File(path, "r+") as f:
+                f["runs"][run_id].attrs["busy_cores_slowdown"] = value
+                f["runs"][run_id].attrs["busy_cores"] = 2
+            rows = json.loads(self.whatif(path, "--ranks", "1,2", "--nodes", "1",
+                                          "--cores-per-node", "2", "--partitioner",
+                                          "static-block", "--format", "json").out)
+            return {r["ranks"]: r["makespan_s"] for r in rows}
+        slow, plain = makespans(1.5), makespans(1.0)
+        self.assertEqual(sorted(slow), [1, 2])
+        self.assertEqual(slow[1], plain[1])
+        self.assertGreater(slow[2], 1.2 * plain[2])
+        # With another rank on the node the probe is not run, and says why.
+        crowded = self.path("busy-crowded.h5")
+        r = run(["benchmark", "--distributed", "--busy-cores", "--synthetic", "256x256",
+                 "--tile", "64", "--repetitions", "1", "--warmup", "0", "--no-progress", "-o",
+                 crowded], ranks=2, timeout=300)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("busy-cores probe not measured: 2 ranks share rank 0's node", r.err + r.out)
+        with h5py.File(crowded) as f:
+            stored = [f["runs"][k].attrs["busy_cores_slowdown"] for k in f["runs"]]
+        self.assertEqual(stored, [0])
+        # Asked of a benchmark without the distributed optimizer: refused, nothing written.
+        r = run(["benchmark", "--cpu", "--busy-cores", "--synthetic", "64x64", "--tile", "32",
+                 "--no-progress", "-o", self.path("busy-cpu.h5")], ranks=1)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("--busy-cores (optimizers.distributed.busy_cores): only the distributed "
+                      "optimizer runs the busy-cores probe", r.err)
+        self.assertFalse(os.path.exists(self.path("busy-cpu.h5")))
+
     def test_rank_zeros_sending_between_nodes_is_measured_and_charged(self):
         # The file's network figures are of one node: said, nothing charged.
         text = self.whatif(self.file, "--ranks", "2").out

@@ -48,7 +48,7 @@ class RunnerTest : public MpiTest {
   mpi::Progress progress{world.rank() == 0 ? &recorder : nullptr, 1000};
   mpi::RunClock clock{world};
   static constexpr std::int64_t kBefore = 100;
-  mpi::OptimizerContext ctx{world, config, workload, progress, clock, 1, kBefore};
+  mpi::OptimizerContext ctx{world, config, workload, progress, clock, 1, kBefore, 1};
   mpi::OptimizerOutput out;
   const std::vector<mpi::RunEntry> entries = mpi::strategy_entries({"a", "b", "c"});
 };

@@ -370,6 +370,47 @@ TEST(WhatifReplay, RanksPerNodePlacesRanksAsTheMeasuredRunHadThem) {
   EXPECT_EQ(p[1].nodes, 2);
 }
 
+TEST(WhatifContention, TheProbesSlowdownGrowsWithTheBusyCoresUpToTheProbedCount) {
+  core::MeasuredJob job;
+  EXPECT_EQ(job.contention(64), 1.0);  // not measured: as measured whatever the load
+  job.busy_cores_slowdown = {1.3, "made up"};
+  job.busy_cores_probed = 4;
+  job.busy_cores_measured = 1;
+  EXPECT_DOUBLE_EQ(job.contention(1), 1.0);
+  EXPECT_DOUBLE_EQ(job.contention(2), 1.1);
+  EXPECT_DOUBLE_EQ(job.contention(4), 1.3);
+  EXPECT_DOUBLE_EQ(job.contention(64), 1.3);  // flat beyond what was probed
+  job.busy_cores_measured = 4;                // measured with the node full: faster alone
+  EXPECT_DOUBLE_EQ(job.contention(1), 1.0 / 1.3);
+  EXPECT_DOUBLE_EQ(job.contention(4), 1.0);
+  job.busy_cores_slowdown = {0.97, "made up"};  // the probe's noise, not a speed-up
+  EXPECT_EQ(job.contention(1), 1.0);
+}
+
+TEST(WhatifReplay, TilesCostTheProbedSlowdownOnANodeWhoseCoresAllCompute) {
+  auto job = made_up_job(8, 2, [](std::size_t) { return 1e-3; });
+  sim::PlatformSpec two_nodes;
+  two_nodes.nodes = 2;
+  two_nodes.cores_per_node = 2;
+  auto together = scenario(2, "static-block", job);  // both on the first node
+  auto apart = together;
+  apart.ranks_per_node = 1;
+  const std::vector<sim::Scenario> s = {scenario(1, "static-block", job), together, apart};
+  const auto before = sim::predict(job, two_nodes, s);
+  job.busy_cores_slowdown = {1.5, "made up"};
+  job.busy_cores_probed = 2;
+  const auto after = sim::predict(job, two_nodes, s);
+  ASSERT_EQ(before.size(), 3u);
+  ASSERT_EQ(after.size(), 3u);
+  // Alone on a node (1 rank; 1 rank a node): as measured, alone too.
+  EXPECT_DOUBLE_EQ(after[0].makespan_s, before[0].makespan_s);
+  EXPECT_DOUBLE_EQ(after[2].makespan_s, before[2].makespan_s);
+  // Two on one node of 2 cores: 8 tiles of 1.1 ms each, 1.5 times over, beside the cutting
+  // and the messages, which do not scale.
+  EXPECT_GT(after[1].makespan_s - before[1].makespan_s, 0.5 * 8 * 1.1e-3 * 0.99);
+  EXPECT_LT(after[1].makespan_s - before[1].makespan_s, 0.5 * 8 * 1.1e-3 * 1.01);
+}
+
 TEST(WhatifReplay, ThousandsOfRanks) {
   const auto job = made_up_job(64, 32, [](std::size_t i) { return 1e-4 * double(1 + i % 7); });
   const std::vector<sim::Scenario> s = {scenario(2048, "guided", job)};

@@ -3,6 +3,7 @@
 /// write figures around them (read from a results file by analysis::read_measured_job, replayed
 /// on a SimGrid platform by sim::predict). Plain data, no I/O.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -98,6 +99,25 @@ struct MeasuredJob {
   /// the transport (TCP copies every byte; RDMA hardly any), the network optimizer's sending
   /// probe; 0 = not measured, not charged
   SourcedValue sending_s_per_byte;
+  /// How much slower a core computes the tiles while `busy_cores_probed` cores of its node
+  /// compute (rank 0's among them) than alone: the distributed optimizer's busy-cores probe;
+  /// 0 = not measured. And how many of its node's cores computed while the tiles were measured.
+  SourcedValue busy_cores_slowdown;
+  int busy_cores_probed = 0;
+  int busy_cores_measured = 1;
+  /// A tile's cost on a core of a node with `busy` of its cores computing, against its measured
+  /// cost: the probe's slowdown, linear in the other cores computing up to the probed count and
+  /// flat beyond it, over the same at the measured count. 1 without a probe, and for a slowdown
+  /// below 1 (the other cores cannot speed a core up: that is the probe's noise).
+  [[nodiscard]] double contention(int busy) const {
+    const double s = busy_cores_slowdown.value;
+    if (!(s > 1) || busy_cores_probed < 2) return 1.0;
+    auto at = [&](int b) {
+      const int k = std::clamp(b, 1, busy_cores_probed);
+      return 1.0 + (s - 1.0) * (k - 1) / (busy_cores_probed - 1);
+    };
+    return at(busy) / at(busy_cores_measured);
+  }
   SourcedValue write_bytes_per_s;           ///< aggregate collective write bandwidth; 0 = unknown
   std::int64_t output_bytes_per_pixel = 5;  ///< what nsperf run writes: u8 mask + f32 gradient
   std::vector<MeasuredMakespans> measured;  ///< every distributed run in the file

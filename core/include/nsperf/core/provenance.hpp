@@ -52,6 +52,10 @@ struct Provenance {
   double handover_waiting_s = 0;
   double handover_computing_s = 0;
   double handover_slice_s = 0;
+  /// distributed optimizer (--busy-cores): rank 0's tiles' time with every other core of its node
+  /// computing the same over alone, and the cores computing then; 0 = not measured
+  double busy_cores_slowdown = 0;
+  std::int64_t busy_cores = 0;
   /// network optimizer, ranks 0 and 1 on different nodes: rank 0's time inside MPI calls per
   /// byte it streams to rank 1 while both compute, ns; 0 = not measured
   double sending_ns_per_byte = 0;

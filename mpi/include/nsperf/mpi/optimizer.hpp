@@ -62,6 +62,7 @@ struct OptimizerContext {
   const RunClock& clock;          ///< seconds since the run began, on rank 0's clock
   int threads = 1;                ///< OpenMP threads per rank (node_layout in benchmark.hpp)
   std::int64_t units_before = 0;  ///< progress units finished before this optimizer started
+  int node_ranks = 1;             ///< ranks on this rank's node (node_layout)
 };
 
 /// What an optimizer produces on each rank.
@@ -83,6 +84,10 @@ struct OptimizerOutput {
   double handover_waiting_s = 0;
   double handover_computing_s = 0;
   double handover_slice_s = 0;
+  /// Rank 0: the distributed optimizer's busy-cores probe, its tiles' time with the node's other
+  /// cores computing over alone, and how many cores computed (0 without it).
+  double busy_cores_slowdown = 0;
+  int busy_cores = 0;
   /// Rank 0: the network optimizer's sending probe, rank 0's seconds inside MPI calls per byte
   /// it streams to rank 1 on another node (0 without it).
   double sending_s_per_byte = 0;
