@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "nsperf/core/error.hpp"
 #include "nsperf/core/provenance.hpp"
@@ -241,6 +242,9 @@ double cut_for_others_rate(const io::StoredTable& t,
 struct RowCalibration {
   std::map<std::string, double> scale;  // strategy -> factor (absent: 1)
   double overhead_s = 0;
+  // Each repetition's busy time over its median, of every rank whose tile count was the same in
+  // every repetition (a static partitioner's: only the core's speed moves it).
+  std::vector<double> speeds;
 };
 
 RowCalibration calibrate_rows(const io::StoredTable& t,
@@ -255,12 +259,14 @@ RowCalibration calibrate_rows(const io::StoredTable& t,
     if (c < 0) return out;
   // strategy -> rank -> per repetition: busy, and the unmeasured time per tile
   std::map<std::string, std::map<int, std::pair<std::vector<double>, std::vector<double>>>> by;
+  std::map<std::pair<std::string, int>, std::set<double>> tile_counts;
   for (const auto& row : t.rows) {
     auto at = [&](int c) { return stored_number(row[static_cast<std::size_t>(c)]); };
     if (stored_text(row[static_cast<std::size_t>(c_opt)]) != "distributed") continue;
-    auto& [busy, rest] =
-        by[stored_text(row[static_cast<std::size_t>(c_strategy)])][static_cast<int>(at(c_rank))];
+    const std::string strategy = stored_text(row[static_cast<std::size_t>(c_strategy)]);
+    auto& [busy, rest] = by[strategy][static_cast<int>(at(c_rank))];
     busy.push_back(at(c_busy));
+    tile_counts[{strategy, static_cast<int>(at(c_rank))}].insert(at(c_tiles));
     if (at(c_tiles) > 0)
       rest.push_back(
           std::max(0.0, at(c_seconds) - at(c_busy) - at(c_idle) - at(c_transfer) - at(c_io)) /
@@ -273,8 +279,11 @@ RowCalibration calibrate_rows(const io::StoredTable& t,
   for (const auto& [strategy, ranks] : by) {
     double busy_s = 0;
     for (const auto& [rank, values] : ranks) {
-      busy_s += median_or_zero(values.first);
+      const double median_busy = median_or_zero(values.first);
+      busy_s += median_busy;
       if (!values.second.empty()) overheads.push_back(core::median(values.second));
+      if (median_busy > 0 && tile_counts[{strategy, rank}].size() == 1)
+        for (double b : values.first) out.speeds.push_back(b / median_busy);
     }
     const auto it = rows_s.find(strategy);
     if (it != rows_s.end() && it->second > 0 && busy_s > 0)
@@ -600,6 +609,17 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
           apart * 1e9, "cut_ahead_apart_gbyte_per_s of run " + chosen + ": every other tile"};
   } else {
     job.cut_for_others_bytes_per_s = {0, "as its own: run " + chosen + " had one rank"};
+  }
+  // Too few repetitions say nothing of how a core's speed varies.
+  if (calibration.speeds.size() >= 5) {
+    job.core_speeds = calibration.speeds;
+    job.core_speeds_source = "run " + chosen +
+                             "'s repetitions: each one's busy time over its median, per rank "
+                             "with the same tiles in every repetition";
+  } else {
+    job.core_speeds_source = "run " + chosen +
+                             " has fewer than 5 repetitions of a rank with the same tiles in "
+                             "each: not modelled, the tiles cost the same in every simulation";
   }
   job.per_tile_overhead_s = {calibration.overhead_s,
                              "the ranks' time outside the measured stages in run " + chosen};

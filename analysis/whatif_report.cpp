@@ -354,6 +354,24 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
                            " cores computing than alone, linear in between and flat beyond (" +
                            job.busy_cores_slowdown.source + ")"
                      : job.busy_cores_slowdown.source));
+  if (job.core_speeds.empty()) {
+    out.push_back("a core's speed from one repetition to the next: " + job.core_speeds_source);
+  } else {
+    auto speeds = job.core_speeds;
+    std::sort(speeds.begin(), speeds.end());
+    auto at = [&](double q) {
+      return core::format_number(
+          speeds[static_cast<std::size_t>(q * static_cast<double>(speeds.size() - 1))], 3);
+    };
+    out.push_back(
+        "a core's speed from one repetition to the next (its tiles' time against the "
+        "median; each simulation draws one for every core, independently, and a "
+        "prediction is the median of " +
+        std::to_string(sim::kSpeedDraws) + " simulations, " + std::to_string(sim::kSpeedDrawsMany) +
+        " past 256 ranks): " + std::to_string(speeds.size()) + " measured, " + at(0.0) + " to " +
+        at(1.0) + ", 10% at most " + at(0.1) + ", 10% at least " + at(0.9) + " (" +
+        job.core_speeds_source + ")");
+  }
   out.push_back(job.write_bytes_per_s.value > 0
                     ? "collective write: " + whatif_gbyte(job.write_bytes_per_s.value) + " (" +
                           job.write_bytes_per_s.source + ")"

@@ -201,17 +201,25 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
   // they were bound: each such scenario is simulated with kPlacements placements of its ranks
   // on the cores (the first in turn, the others shuffled) and predicted as the median one.
   // A scenario whose ranks were bound to their cores has one placement, the measured one.
+  // Where the measured run gives its cores' speeds from one repetition to the next, each
+  // simulation draws every core's (a repetition of the job): the prediction is the median of
+  // kSpeedDraws such repetitions, as the measured makespan is of the measured ones; past 256 ranks
+  // of kSpeedDrawsMany, where the slowest of many cores varies little from draw to draw and a
+  // simulation takes seconds.
   std::vector<std::size_t> first_body;
   std::vector<std::function<detail::ReplayResult()>> bodies;
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const bool bound =
         scenarios[i].core_of_rank.size() == static_cast<std::size_t>(scenarios[i].ranks);
     const int placements = cores_are_hosts && !bound ? kPlacements : 1;
+    const int draws = job.core_speeds.empty()     ? 0
+                      : scenarios[i].ranks <= 256 ? kSpeedDraws
+                                                  : kSpeedDrawsMany;
     first_body.push_back(bodies.size());
-    for (int k = 0; k < placements; ++k) {
-      bodies.emplace_back([&, i, k] {
+    for (int k = 0; k < std::max(placements, draws); ++k) {
+      bodies.emplace_back([&, i, k, placements, draws] {
         return detail::replay(job, xml, scenarios[i], workloads[workload_of[i]], cores_are_hosts,
-                              k);
+                              k % placements, draws > 0 ? k : -1);
       });
     }
   }

@@ -104,7 +104,7 @@ struct Token {};  // what every simulated message carries: only its size matters
 class Job {
  public:
   Job(const core::MeasuredJob& measured, const Scenario& scenario,
-      const std::vector<core::TileCost>& tiles, bool cores_are_hosts, int placement)
+      const std::vector<core::TileCost>& tiles, bool cores_are_hosts, int placement, int draw)
       : measured_(measured), scenario_(scenario), tiles_(tiles), cores_are_hosts_(cores_are_hosts) {
     auto hosts = sg4::Engine::get_instance()->get_all_hosts();
     reference_flops_ = hosts.front()->get_speed();
@@ -165,14 +165,30 @@ class Job {
             host_of_[r]->get_core_count())
           turn_[r] = sg4::Semaphore::create(0);
     // Each rank's tiles scaled to its node's computing cores (MeasuredJob::contention): one
-    // node's cores as hosts are all of that node's.
-    contention_.resize(host_of_.size());
+    // node's cores as hosts are all of that node's. And, in a draw, to its core's speed in this
+    // repetition, drawn from the measured ones (ranks sharing a core as hosts share its draw).
+    std::vector<double> speed(host_of_.size(), 1.0);
+    if (draw >= 0 && !measured_.core_speeds.empty()) {
+      std::mt19937 rng(static_cast<std::mt19937::result_type>(7919 + draw));
+      std::uniform_int_distribution<std::size_t> pick(0, measured_.core_speeds.size() - 1);
+      std::map<sg4::Host*, double> of_core;
+      for (std::size_t r = 0; r < host_of_.size(); ++r) {
+        if (cores_are_hosts_) {
+          auto [it, fresh] = of_core.emplace(host_of_[r], 0.0);
+          if (fresh) it->second = measured_.core_speeds[pick(rng)];
+          speed[r] = it->second;
+        } else {
+          speed[r] = measured_.core_speeds[pick(rng)];
+        }
+      }
+    }
+    tile_factor_.resize(host_of_.size());
     for (std::size_t r = 0; r < host_of_.size(); ++r) {
       const auto sharing = std::count(host_of_.begin(), host_of_.end(), host_of_[r]);
       const auto busy = cores_are_hosts_ ? std::min<std::int64_t>(scenario.ranks, std::ssize(hosts))
                                          : std::min<std::int64_t>(sharing * threads,
                                                                   host_of_[r]->get_core_count());
-      contention_[r] = measured_.contention(static_cast<int>(busy));
+      tile_factor_[r] = measured_.contention(static_cast<int>(busy)) * speed[r];
     }
     owners_ = static_owners();
     rank_ids_.resize(static_cast<std::size_t>(scenario.ranks));
@@ -207,7 +223,7 @@ class Job {
   double node_link_bytes_per_s_ = 0;  // rank 0's node's own link (its loopback)
   int nodes_ = 0;
   std::vector<double> busy_;
-  std::vector<double> contention_;  // per rank: its tiles' cost factor (MeasuredJob::contention)
+  std::vector<double> tile_factor_;  // per rank: its tiles' cost factor (contention, speed)
   std::vector<double> end_;
   std::vector<int> owners_;  // static partitioners: tile id -> rank; else empty
   double coordination_s_ = 0;
@@ -346,7 +362,7 @@ class Job {
   // (its simulated duration: sharing shows).
   void busy(int rank, double seconds) {
     const double t0 = sg4::Engine::get_clock();
-    compute(seconds * contention_[static_cast<std::size_t>(rank)]);
+    compute(seconds * tile_factor_[static_cast<std::size_t>(rank)]);
     busy_[static_cast<std::size_t>(rank)] += sg4::Engine::get_clock() - t0;
   }
 
@@ -669,9 +685,9 @@ int load_only(const std::filesystem::path& platform) {
 
 ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
                     const Scenario& scenario, const std::vector<core::TileCost>& tiles,
-                    bool cores_are_hosts, int placement) {
+                    bool cores_are_hosts, int placement, int draw) {
   load(platform);
-  Job simulated(job, scenario, tiles, cores_are_hosts, placement);
+  Job simulated(job, scenario, tiles, cores_are_hosts, placement, draw);
   simulated.start();
   sg4::Engine::get_instance()->run();
   return simulated.result();

@@ -127,6 +127,23 @@ class Whatif(TempDirTest):
                        "collective write: 2 GB/s (--write-bandwidth)", "of it write",
                        "rank 0 coordinating", "bottleneck"):
             self.assertIn(needle, text)
+        # The replayed run's (static partitioners', 5 repetitions) cores' speeds, their range as
+        # the file's samples give it.
+        speed = [l for l in text.splitlines() if "a core's speed from one repetition" in l]
+        self.assertEqual(len(speed), 1)
+        run_id = re.search(r"nsperf whatif: \S+, run (\S+)", text).group(1)
+        with h5py.File(self.file) as f:
+            s = pd.DataFrame(f["runs"][run_id]["samples"][()])
+        s = s[s["optimizer"] == b"distributed"]
+        ratios = []
+        for _, g in s.groupby(["strategy", "rank"]):
+            if g["tiles"].nunique() == 1 and g["busy_s"].median() > 0:
+                ratios += list(g["busy_s"] / g["busy_s"].median())
+        self.assertGreaterEqual(len(ratios), 5)
+        self.assertIn(f"): {len(ratios)} measured, ", speed[0])
+        low, high = re.search(r"measured, ([0-9.]+) to ([0-9.]+),", speed[0]).groups()
+        self.assertAlmostEqual(float(low), min(ratios), delta=0.001 * min(ratios) + 1e-3)
+        self.assertAlmostEqual(float(high), max(ratios), delta=0.001 * max(ratios) + 1e-3)
         md = self.whatif(self.file, "--ranks", "2,4", "--format", "markdown").out
         self.assertIn("| ranks | partitioner |", md)
         self.assertNotIn("of it write", md)  # no write bandwidth: no write column

@@ -411,6 +411,25 @@ TEST(WhatifReplay, TilesCostTheProbedSlowdownOnANodeWhoseCoresAllCompute) {
   EXPECT_LT(after[1].makespan_s - before[1].makespan_s, 0.5 * 8 * 1.1e-3 * 1.01);
 }
 
+TEST(WhatifReplay, ARareSlowRepetitionOfACoreSlowsAJobOfManyCoresAndNotOneCore) {
+  auto job = made_up_job(8, 8, [](std::size_t) { return 1e-3; });
+  sim::PlatformSpec cluster;
+  cluster.cores_per_node = 64;
+  const std::vector<sim::Scenario> s = {scenario(1, "static-block", job),
+                                        scenario(64, "static-block", job)};
+  const auto steady = sim::predict(job, cluster, s);
+  // One repetition in ten, a core computes at half its speed.
+  job.core_speeds = {1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+  const auto noisy = sim::predict(job, cluster, s);
+  ASSERT_EQ(steady.size(), 2u);
+  ASSERT_EQ(noisy.size(), 2u);
+  // One core: the median repetition is a steady one.
+  EXPECT_DOUBLE_EQ(noisy[0].makespan_s, steady[0].makespan_s);
+  // 64 cores, a tile each: one of them is slow in nearly every repetition (1 - 0.9^64), and the
+  // job waits for it: its 1.1 ms tile twice over.
+  EXPECT_NEAR(noisy[1].makespan_s - steady[1].makespan_s, 1.1e-3, 0.02e-3);
+}
+
 TEST(WhatifReplay, ThousandsOfRanks) {
   const auto job = made_up_job(64, 32, [](std::size_t i) { return 1e-4 * double(1 + i % 7); });
   const std::vector<sim::Scenario> s = {scenario(2048, "guided", job)};

@@ -104,6 +104,10 @@ inline bool cores_are_hosts(int nodes, int cores, int threads, int most_ranks) {
 /// How many placements of unbound ranks on such a node's cores a prediction takes the median of
 /// (odd: the median is one of them).
 inline constexpr int kPlacements = 7;
+/// Simulations of a scenario, each with every core's speed drawn from the measured ones
+/// (MeasuredJob::core_speeds), whose median is the prediction; past 256 ranks, fewer.
+inline constexpr int kSpeedDraws = 15;
+inline constexpr int kSpeedDrawsMany = 5;
 
 /// SimGrid platform XML of one node whose `cores` cores are hosts of one core each, linked as
 /// its ranks are (`within`): for a node with more ranks than cores, where each rank keeps to
