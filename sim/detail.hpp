@@ -25,11 +25,12 @@ struct ReplayResult {
 /// `platform` (throws with SimGrid's message) and replays `scenario` over `tiles`.
 /// `cores_are_hosts`: the platform is one node whose hosts are its cores
 /// (node_of_cores_platform_xml), each with as many ranks as the next: placement 0 puts the
-/// ranks on them in turn, placement k > 0 in an order shuffled with seed k. `draw` >= 0: each
-/// core's speed drawn from job.core_speeds with seed `draw` (-1: the tile costs as they are).
+/// ranks on them in turn, placement k > 0 in an order shuffled with seed k. `draw` of `draws`
+/// (0 <= draw < draws): each core's speed one of job.core_speeds, a stratum of them per draw
+/// (draw -1: the tile costs as they are).
 ReplayResult replay(const core::MeasuredJob& job, const std::filesystem::path& platform,
                     const Scenario& scenario, const std::vector<core::TileCost>& tiles,
-                    bool cores_are_hosts = false, int placement = 0, int draw = -1);
+                    bool cores_are_hosts = false, int placement = 0, int draw = -1, int draws = 0);
 
 /// Starts SimGrid in this process and loads `platform`; returns its host count (throws with
 /// SimGrid's message).

@@ -219,7 +219,7 @@ std::vector<Prediction> predict(const core::MeasuredJob& job, const PlatformSpec
     for (int k = 0; k < std::max(placements, draws); ++k) {
       bodies.emplace_back([&, i, k, placements, draws] {
         return detail::replay(job, xml, scenarios[i], workloads[workload_of[i]], cores_are_hosts,
-                              k % placements, draws > 0 ? k : -1);
+                              k % placements, draws > 0 ? k : -1, draws);
       });
     }
   }
