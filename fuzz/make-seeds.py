@@ -53,7 +53,7 @@ CONFIG_KEYS = {
             "early_writeback"],
     "optimizers.cpu": ["enabled", "strategies", "threads"],
     "optimizers.database": ["enabled", "strategies", "rows", "batch", "query_rows"],
-    "optimizers.distributed": ["enabled", "strategies", "chunk"],
+    "optimizers.distributed": ["enabled", "strategies", "chunk", "busy_cores"],
     "optimizers.io": ["enabled", "strategies", "dir"],
     "optimizers.memory": ["enabled", "strategies"],
     "optimizers.network": ["enabled", "strategies", "link_mbyte_per_s", "sizes", "shared_core"],
