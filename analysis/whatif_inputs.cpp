@@ -612,7 +612,13 @@ core::MeasuredJob read_measured_job(const std::filesystem::path& path, const std
   }
   // Too few repetitions say nothing of how a core's speed varies.
   if (calibration.speeds.size() >= 5) {
+    // Over the middle one (the lower of two): the middle of an odd count of draws computes the
+    // tiles as they are (each rank's are over its median, but with an even count of repetitions
+    // none is exactly 1).
     job.core_speeds = calibration.speeds;
+    std::sort(job.core_speeds.begin(), job.core_speeds.end());
+    const double middle = job.core_speeds[(job.core_speeds.size() - 1) / 2];
+    for (double& v : job.core_speeds) v /= middle;
     job.core_speeds_source = "run " + chosen +
                              "'s repetitions: each one's busy time over its median, per rank "
                              "with the same tiles in every repetition";

@@ -231,7 +231,7 @@ int run(const CommandContext& ctx) {
            "over costs (charged on nodes with more ranks than cores), a 1-rank run's\n"
            "`--busy-cores` how much slower a core computes with the node's other cores busy.\n"
            "The run's repetitions give each core's speed from one repetition to the next: a\n"
-           "prediction is the median of 15 simulations (5 past 256 ranks) drawing them. No MPI:\n"
+           "prediction is the median of 9 simulations (5 past 256 ranks) drawing them. No MPI:\n"
            "runs on a login node. The model and its limits: docs/whatif.md.\n\n"
            "Examples:\n"
            "  mpirun -n 2 nsperf benchmark --distributed --network --sizes 16 -o small.h5\n"

@@ -181,8 +181,11 @@ class Job {
         std::iota(strata.begin(), strata.end(), 0);
         std::mt19937 rng(static_cast<std::mt19937::result_type>(7919 + core));
         std::shuffle(strata.begin(), strata.end(), rng);
+        // The measured speed at the stratum's middle quantile (the middle stratum's: the middle
+        // speed, whatif_inputs' 1).
         const double u = (strata[static_cast<std::size_t>(draw % draws)] + 0.5) / draws;
-        const auto at = static_cast<std::size_t>(u * static_cast<double>(sorted.size()));
+        const double rank = std::ceil(u * static_cast<double>(sorted.size()));
+        const auto at = static_cast<std::size_t>(std::max(1.0, rank)) - 1;
         return sorted[std::min(at, sorted.size() - 1)];
       };
       std::map<sg4::Host*, double> of_core;

@@ -22,6 +22,22 @@ PLATFORM = """<?xml version='1.0'?>
 """
 
 
+def steady_cores(path):
+    """Every rank's busy time in every repetition its median: whatif's cores then keep one speed
+    (its draws of their speeds from the repetitions all give 1), so that what a test changes is
+    the only thing that moves a prediction."""
+    with h5py.File(path, "r+") as f:
+        for run_id in f["runs"]:
+            if "samples" not in f["runs"][run_id]:
+                continue
+            s = f["runs"][run_id]["samples"]
+            rows = s[()]
+            for key in set(zip(rows["strategy"], rows["rank"])):
+                m = (rows["strategy"] == key[0]) & (rows["rank"] == key[1])
+                rows["busy_s"][m] = np.median(rows["busy_s"][m])
+            s[...] = rows
+
+
 class Whatif(TempDirTest):
     @classmethod
     def setUpClass(cls):
@@ -142,8 +158,11 @@ class Whatif(TempDirTest):
         self.assertGreaterEqual(len(ratios), 5)
         self.assertIn(f"): {len(ratios)} measured, ", speed[0])
         low, high = re.search(r"measured, ([0-9.]+) to ([0-9.]+),", speed[0]).groups()
-        self.assertAlmostEqual(float(low), min(ratios), delta=0.001 * min(ratios) + 1e-3)
-        self.assertAlmostEqual(float(high), max(ratios), delta=0.001 * max(ratios) + 1e-3)
+        # Over their middle one (the lower of two; whatif divides them by it), printed to 3
+        # significant digits: within half a unit of the third.
+        ratios = np.sort(ratios) / np.sort(ratios)[(len(ratios) - 1) // 2]
+        self.assertAlmostEqual(float(low), ratios.min(), delta=0.006 * ratios.min())
+        self.assertAlmostEqual(float(high), ratios.max(), delta=0.006 * ratios.max())
         md = self.whatif(self.file, "--ranks", "2,4", "--format", "markdown").out
         self.assertIn("| ranks | partitioner |", md)
         self.assertNotIn("of it write", md)  # no write bandwidth: no write column
@@ -181,26 +200,30 @@ class Whatif(TempDirTest):
                       "not charged: no `nsperf benchmark --network --shared-core` run", text)
         probed = self.path("probed.h5")
         shutil.copy(self.file, probed)
+        before = set(self.run_ids())
         r = run(["benchmark", "--network", "--shared-core", "--synthetic", "512x512", "--skew",
                  "50", "--tile", "64", "--repetitions", "3", "--no-progress", "--append", "-o",
                  probed], ranks=2, timeout=300)
         self.assertEqual(r.code, 0, r)
         self.assertIn("an MPI call that yields a core shared by ranks 0 and 1", r.err + r.out)
-        with h5py.File(probed) as f:
-            # The probe's run: its computing figure (several us) is the one noise cannot take to
-            # 0; the waiting one (about 2 us) is a difference the probe clamps at 0 where noise
-            # made it negative (seen under ASan).
-            network = [k for k in f["runs"] if "handover_computing_s" in f["runs"][k].attrs
-                       and f["runs"][k].attrs["handover_computing_s"] > 0]
+        with h5py.File(probed, "r+") as f:
+            network = sorted(set(f["runs"]) - before)  # the probe's run, the one appended
             self.assertEqual(len(network), 1)
-            waiting = f["runs"][network[0]].attrs["handover_waiting_s"]
-            computing = f["runs"][network[0]].attrs["handover_computing_s"]
-            slice_s = f["runs"][network[0]].attrs["handover_slice_s"]
-        self.assertGreaterEqual(waiting, 0)
-        self.assertGreater(computing, 0)
-        # A waiting rank's wait for its turn: some scheduler ticks' worth, not nothing.
-        self.assertGreater(slice_s, 0)
-        self.assertLess(slice_s, 0.05)
+            attrs = f["runs"][network[0]].attrs
+            # Both hand-over figures are differences of two passes, which the probe clamps at 0
+            # where noise made them negative (the waiting one under ASan, the computing one,
+            # several us, once in a few dozen runs here).
+            self.assertGreaterEqual(attrs["handover_waiting_s"], 0)
+            self.assertGreaterEqual(attrs["handover_computing_s"], 0)
+            # A waiting rank's wait for its turn: some scheduler ticks' worth, not nothing.
+            self.assertGreater(attrs["handover_slice_s"], 0)
+            self.assertLess(attrs["handover_slice_s"], 0.05)
+            # What whatif reads and charges, from here on: figures it is known to charge
+            # (the computing one a clamped 0 would leave out), as this machine measures them.
+            if not attrs["handover_computing_s"] > 0:
+                attrs["handover_computing_s"] = 5e-6
+            waiting = attrs["handover_waiting_s"]
+            computing = attrs["handover_computing_s"]
         inputs = self.whatif(probed, "--ranks", "4").out.splitlines()
         turn = [l for l in inputs if "until it gets the core (the rest of a time slice)" in l]
         self.assertEqual(len(turn), 1)
@@ -228,6 +251,7 @@ class Whatif(TempDirTest):
         # The same file with the probe's figures taken out: the same predictions where each rank
         # has a core (2 ranks on one node of the measured node's 2 cores), lower ones at 4 ranks
         # on it.
+        steady_cores(probed)  # the hand-over alone moves the predictions below
         unprobed = self.path("unprobed.h5")
         shutil.copy(probed, unprobed)
         with h5py.File(unprobed, "r+") as f:

@@ -106,7 +106,7 @@ inline bool cores_are_hosts(int nodes, int cores, int threads, int most_ranks) {
 inline constexpr int kPlacements = 7;
 /// Simulations of a scenario, each with every core's speed drawn from the measured ones
 /// (MeasuredJob::core_speeds), whose median is the prediction; past 256 ranks, fewer.
-inline constexpr int kSpeedDraws = 15;
+inline constexpr int kSpeedDraws = 9;
 inline constexpr int kSpeedDrawsMany = 5;
 
 /// SimGrid platform XML of one node whose `cores` cores are hosts of one core each, linked as
