@@ -357,8 +357,7 @@ std::vector<std::string> whatif_inputs(const core::MeasuredJob& job) {
   if (job.core_speeds.empty()) {
     out.push_back("a core's speed from one repetition to the next: " + job.core_speeds_source);
   } else {
-    auto speeds = job.core_speeds;
-    std::sort(speeds.begin(), speeds.end());
+    const auto& speeds = job.core_speeds;  // ascending
     auto at = [&](double q) {
       return core::format_number(
           speeds[static_cast<std::size_t>(q * static_cast<double>(speeds.size() - 1))], 3);

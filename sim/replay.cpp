@@ -174,8 +174,7 @@ class Job {
     // as hosts share its speed.
     std::vector<double> speed(host_of_.size(), 1.0);
     if (draw >= 0 && draws > 0 && !measured_.core_speeds.empty()) {
-      std::vector<double> sorted = measured_.core_speeds;
-      std::sort(sorted.begin(), sorted.end());
+      const std::vector<double>& sorted = measured_.core_speeds;  // ascending
       std::vector<int> strata(static_cast<std::size_t>(draws));
       auto speed_of = [&](std::size_t core) {
         std::iota(strata.begin(), strata.end(), 0);
@@ -199,11 +198,12 @@ class Job {
         }
       }
     }
+    std::map<sg4::Host*, std::int64_t> ranks_on;
+    for (auto* h : host_of_) ++ranks_on[h];
     tile_factor_.resize(host_of_.size());
     for (std::size_t r = 0; r < host_of_.size(); ++r) {
-      const auto sharing = std::count(host_of_.begin(), host_of_.end(), host_of_[r]);
       const auto busy = cores_are_hosts_ ? std::min<std::int64_t>(scenario.ranks, std::ssize(hosts))
-                                         : std::min<std::int64_t>(sharing * threads,
+                                         : std::min<std::int64_t>(ranks_on[host_of_[r]] * threads,
                                                                   host_of_[r]->get_core_count());
       tile_factor_[r] = measured_.contention(static_cast<int>(busy)) * speed[r];
     }

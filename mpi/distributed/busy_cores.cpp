@@ -21,6 +21,7 @@
 #include <memory>
 #include <thread>
 
+#include "affinity.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
 
@@ -40,13 +41,6 @@ void pass(kernels::CpuStrategy& strategy, std::vector<kernels::TileWork<float>>&
     strategy.stage_histogram(t, scale);
     strategy.stage_b(t, scale, 64);
   }
-}
-
-bool pin_to(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<std::size_t>(cpu), &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0;  // 0: the calling thread
 }
 
 // The other cores' threads: each pinned to its CPU (or gone, when the node does not let this
@@ -91,7 +85,7 @@ class Helpers {
 
   void work(const std::vector<kernels::TileWork<float>>& prototype, const std::string& name,
             int cpu) {
-    if (!pin_to(cpu)) {
+    if (!pin_this_thread(cpu)) {
       ++settled_;
       return;
     }
@@ -123,7 +117,7 @@ BusyCores measure_busy_cores(const std::vector<kernels::TileWork<float>>& tiles,
   const int own_cpu = sched_getcpu();
   cpu_set_t mask;
   CPU_ZERO(&mask);
-  if (own_cpu < 0 || sched_getaffinity(0, sizeof mask, &mask) != 0 || !pin_to(own_cpu)) {
+  if (own_cpu < 0 || sched_getaffinity(0, sizeof mask, &mask) != 0 || !pin_this_thread(own_cpu)) {
     out.skipped = "rank 0 could not pin itself to its CPU";
     return out;
   }

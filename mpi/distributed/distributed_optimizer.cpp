@@ -153,6 +153,14 @@ core::Extent padded_extent(const core::Rect& r) {
   return {r.width + 2 * kernels::kPipelineHalo, r.height + 2 * kernels::kPipelineHalo};
 }
 
+// A workload tile with the pipeline's halo: the workload's tiles carry the plan's halo, which is
+// at least the pipeline's, so the pipeline's window is cut out of them.
+core::Image pipeline_window(const OptimizerContext& ctx, const LocalTile& t) {
+  const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
+  const core::Extent e = padded_extent(t.rect);
+  return core::extract_padded(t.padded, extra, extra, e.width, e.height, 0);
+}
+
 class DistributedOptimizer final : public Optimizer {
  public:
   [[nodiscard]] std::int64_t halo() const override { return kernels::kPipelineHalo; }
@@ -287,17 +295,10 @@ class DistributedOptimizer final : public Optimizer {
   // Every tile's opened mask from the workload's own tiles, no skipping, on every rank.
   std::map<std::int64_t, std::uint64_t> expected_checksums(const OptimizerContext& ctx) {
     std::vector<TileWork<float>> work;
-    // The workload's tiles carry the plan's halo, which is at least the pipeline's: cut the
-    // pipeline's window out of them.
     run_phase(ctx.comm, "prepare", [&] {
       work.clear();
-      for (const auto& t : ctx.workload.tiles) {
-        const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
-        const core::Extent e = padded_extent(t.rect);
-        const core::Image padded =
-            core::extract_padded(t.padded, extra, extra, e.width, e.height, 0);
-        work.emplace_back(padded, t.rect, ctx.workload.image.extent);
-      }
+      for (const auto& t : ctx.workload.tiles)
+        work.emplace_back(pipeline_window(ctx, t), t.rect, ctx.workload.image.extent);
     });
     MpiReduce reduce(ctx.comm);
     run_collective(ctx.comm, "reference", [&] { kernels::run_pipeline(*strategy_, work, reduce); });
@@ -362,12 +363,9 @@ class DistributedOptimizer final : public Optimizer {
       std::vector<TileWork<float>> tiles;
       double bytes = 0;
       for (const auto& t : ctx.workload.tiles) {
-        const std::int64_t extra = ctx.workload.plan.halo - kernels::kPipelineHalo;
-        const core::Extent e = padded_extent(t.rect);
-        const core::Image padded =
-            core::extract_padded(t.padded, extra, extra, e.width, e.height, 0);
+        const core::Image padded = pipeline_window(ctx, t);
         if (no_signal(padded)) continue;
-        bytes += bytes_per_pixel() * static_cast<double>(e.width * e.height);
+        bytes += bytes_per_pixel() * static_cast<double>(padded.extent().pixels());
         if (bytes > budget && !tiles.empty()) break;
         tiles.emplace_back(padded, t.rect, ctx.workload.image.extent);
       }

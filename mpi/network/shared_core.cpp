@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "affinity.hpp"
 #include "nsperf/core/statistics.hpp"
 #include "nsperf/core/timer.hpp"
 #include "plain_mpi.hpp"
@@ -57,13 +58,6 @@ void yielding_call(MPI_Comm comm, int from) {
   int flag = 0;
   MPI_Iprobe(from, kNothing, comm, &flag, MPI_STATUS_IGNORE);
   sched_yield();
-}
-
-bool pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<std::size_t>(cpu), &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0;
 }
 
 enum class Partner : int { waiting = 0, computing = 1, slice = 2 };
@@ -224,7 +218,8 @@ SharedCore shared_core(MPI_Comm comm, int rounds) {
         const Partner mode = pass == 3   ? Partner::slice
                              : pass == 2 ? Partner::computing
                                          : Partner::waiting;
-        int pinned = pin(static_cast<int>(me == 1 && !shared ? plan[1] : plan[0])) ? 1 : 0;
+        int pinned =
+            pin_this_thread(static_cast<int>(me == 1 && !shared ? plan[1] : plan[0])) ? 1 : 0;
         int both = 0;
         // A refusal on either side ends the probe on both: no pass runs half pinned.
         if (me == 0) {

@@ -120,8 +120,8 @@ struct MeasuredJob {
   }
   /// A core's speed from one repetition to the next: each repetition's busy time over its
   /// median, per rank with a fixed share of tiles (the same count in every repetition), in the
-  /// run replayed; a simulation draws one for each core (1 = the tile costs as they are). Empty:
-  /// the tiles cost the same in every simulation.
+  /// run replayed, over their middle one, in ascending order; a simulation draws one for each
+  /// core (1 = the tile costs as they are). Empty: the tiles cost the same in every simulation.
   std::vector<double> core_speeds;
   std::string core_speeds_source;
   SourcedValue write_bytes_per_s;           ///< aggregate collective write bandwidth; 0 = unknown
